@@ -1,0 +1,28 @@
+/* Canonical record text (SPEC 4).
+ *
+ * A JSON object, UTF-8 with no \u escapes but for control characters, keys
+ * sorted by their bytes, two-space indent, one key per line (objects nest
+ * with deeper indent), arrays on one line ("[\"a\", \"b\"]"), integers
+ * without exponent, no reals, "\n" line ends and a final newline. The same
+ * value gives the same bytes on every node. */
+#ifndef C2C_CANON_H
+#define C2C_CANON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Serialize V. *out is malloc'd, NUL-terminated; the caller frees it.
+ * Returns C2C_EINVALID for a real number or a string that is not UTF-8. */
+int canon_dump(const json_t *v, char **out, size_t *len);
+
+/* Parse BUF as a canonical record file: a JSON object whose canonical form
+ * is exactly BUF. WHAT names the input in messages (a path or "row x/y").
+ * On success *out is a new reference the caller releases with json_decref.
+ * Returns C2C_EINVALID (with the line at fault) otherwise. */
+int canon_parse(const char *buf, size_t len, const char *what, json_t **out);
+
+/* 1 if S[0..len) is valid UTF-8 with no NUL and no overlong forms or
+ * surrogates, else 0. */
+int canon_utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,62 @@
+/* cli: the command table and what every command shares.
+ *
+ * Each command lives in node/cmd_<area>.c as a `const cli_command`, with its
+ * usage and help written beside its code, and is listed in node/main.c.
+ * A command's fn returns an exit status (0 success, 1 failure) or a negative
+ * C2C_E* code; main prints err_msg()/err_hint() and exits 1 (2 for
+ * C2C_EUSAGE). Only main exits. */
+#ifndef C2C_CLI_H
+#define C2C_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "c2c/node.h"
+
+typedef struct {
+	const char *dir_opt; /* -C DIR */
+	int json;            /* --json */
+	int argc;            /* arguments after the command name, options included */
+	char **argv;
+	const struct cli_command *cmd;
+} cli_ctx;
+
+enum { CLI_NONE = 0, CLI_READ = 1, CLI_WRITE = 2 };
+
+typedef struct cli_command {
+	const char *name;
+	int (*fn)(cli_ctx *ctx, c2c_node *node);
+	int mode; /* CLI_NONE: fn gets node NULL; else the node is opened for it */
+	const char *summary;
+	const char *usage; /* "c2c add TABLE FIELD=VALUE..." */
+	const char *help;  /* paragraphs after the usage */
+} cli_command;
+
+/* Take "--NAME VALUE" or "--NAME=VALUE" out of ctx->argv. Returns 1 if found
+ * (*value set, borrowed), 0 if absent, C2C_EUSAGE if it has no value. */
+int cli_take_opt(cli_ctx *ctx, const char *name, const char **value);
+/* Take a "--NAME" flag out of ctx->argv. Returns 1 if it was there. */
+int cli_take_flag(cli_ctx *ctx, const char *name);
+/* After options are taken: refuse any other "--x" left, and require between
+ * MIN and MAX positional arguments (MAX < 0: no limit). */
+int cli_positionals(cli_ctx *ctx, int min, int max);
+
+/* Print V (consumed) as JSON on stdout, two-space indent, keys sorted. */
+int cli_print_json(json_t *v);
+
+/* Split "TABLE/ID" into its parts (checked against the schema; the id must
+ * be well-formed). */
+int cli_table_id(c2c_node *n, const char *arg, const table_def **t, char **id);
+/* Look up a table by name with a message naming it. */
+int cli_table(c2c_node *n, const char *name, const table_def **t);
+
+/* A record as a flat object for --json output: "id" and its fields, with
+ * no bookkeeping. New reference. */
+json_t *cli_record_flat(const char *id, const json_t *rec);
+
+/* Progress on stderr for work over a second: cli_progress(label, done,
+ * total) prints at most a few times a second when stderr is a terminal or
+ * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line. */
+void cli_progress(const char *label, size_t done, size_t total);
+
+#endif

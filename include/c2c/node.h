@@ -1,0 +1,99 @@
+/* node: one node directory (c2c.db, repo.git, keys/), opened under its lock.
+ *
+ * Opening a node takes the node lock (DIR/c2c.lock, flock: released by the
+ * kernel when a process dies), then finishes any write that a crash
+ * interrupted (see node_open), so every command starts from a database that
+ * equals the head of repo.git.
+ *
+ * A write (node_txn) is one SQLite transaction and one git commit:
+ *   1. BEGIN IMMEDIATE; each row is checked against its record file at the
+ *      head (a row edited behind the node's back is refused), then changed;
+ *   2. the record files are written as blobs (one pack for large writes) and
+ *      a commit is made on top of the head; no ref moves yet;
+ *   3. the new head and the intent (old head, new head) are recorded in the
+ *      same SQLite transaction, which COMMITs: this is the commit point;
+ *   4. refs/heads/main moves old -> new with a compare-and-swap.
+ * A crash before 3 leaves orphan objects and a rolled-back transaction: the
+ * write did not happen. A crash between 3 and 4 is finished by the next
+ * command, which finds the ref at the intent's old head and moves it. */
+#ifndef C2C_NODE_H
+#define C2C_NODE_H
+
+#include <git2.h>
+#include <jansson.h>
+
+#include "c2c/repo.h"
+#include "c2c/store.h"
+
+typedef struct {
+	char *dir, *gitdir, *dbpath;
+	store *st;
+	git_repository *repo;
+	char *node_id;
+	char *city; /* NULL on the office */
+	char *role; /* "city" or "office" */
+	char *user_name, *user_email;
+	git_oid head;
+	int head_moved; /* refs/heads/main is not the head the database records */
+	int lockfd;
+} c2c_node;
+
+/* Find the node directory: OPT (-C) if given, else $C2C_DIR, else the current
+ * directory and its parents (the first that holds c2c.db). *out malloc'd. */
+int node_locate(char **out, const char *opt);
+
+/* Create a node in DIR (which must not hold one): the database, repo.git
+ * with the genesis commit, keys/. CITY is a city slug, or NULL with OFFICE.
+ * USER is "Name <mail>" or NULL. SCHEMA_UPTO limits the schema version
+ * (tests of migrations); 0 for the newest. */
+int node_create(c2c_node **out, const char *dir, const char *city, int office, const char *user,
+                int schema_upto);
+
+enum { NODE_READ = 0, NODE_WRITE = 1 };
+/* Open the node at DIR. With NODE_WRITE, refuse (C2C_ECONFLICT) when the
+ * repository head or a row disagrees with the database for any reason other
+ * than our own interrupted write. */
+int node_open(c2c_node **out, const char *dir, int mode);
+void node_close(c2c_node *n);
+
+/* The id of the genesis commit (the same on every node). */
+int node_genesis(git_oid *out);
+
+/* ----------------------------------------------------------------- writes */
+typedef struct node_txn node_txn;
+
+int node_txn_begin(node_txn **out, c2c_node *n);
+/* The Lamport time of this write (stamped on every field it changes). */
+long long node_txn_lamport(const node_txn *tx);
+
+/* Read record T/ID for change: the row, checked against its record file at
+ * the head. C2C_ENOTFOUND if there is no such live record. */
+int node_txn_get(node_txn *tx, const table_def *t, const char *id, json_t **out);
+
+/* Write REC as the new state of T/ID (row and record file). */
+int node_txn_put(node_txn *tx, const table_def *t, const char *id, json_t *rec);
+
+/* Delete T/ID: REC is its last state with the tombstone set in _c2c. */
+int node_txn_delete(node_txn *tx, const table_def *t, const char *id, json_t *rec);
+
+/* Number of records changed so far. */
+size_t node_txn_changes(const node_txn *tx);
+
+/* Commit with MESSAGE (a trailer naming the node is added). With no change,
+ * nothing is committed and *out is the unchanged head. */
+int node_txn_commit(node_txn *tx, const char *message, git_oid *out);
+/* Undo everything (also frees); safe on NULL. */
+void node_txn_abort(node_txn *tx);
+
+/* ----------------------------------------------------------------- checks */
+/* Compare every row and tombstone with the tree of the head, and the head
+ * with the recorded one. Calls REPORT for each disagreement (a path and what
+ * is wrong); returns the number found, or a negative error. */
+typedef void (*node_report_cb)(const char *what, const char *detail, void *payload);
+int node_verify(c2c_node *n, node_report_cb report, void *payload);
+
+/* Make the database equal to the head of repo.git, recording that head.
+ * Calls REPORT for each row it changes. Returns the number changed. */
+int node_repair(c2c_node *n, node_report_cb report, void *payload);
+
+#endif

@@ -1,0 +1,76 @@
+/* repo: the node's bare git repository through libgit2.
+ *
+ * Trees are never rebuilt whole: a commit applies path updates to its parent's
+ * tree with git_tree_create_updated, which rewrites only the trees on the
+ * changed paths. Reads look a path up from a tree, O(depth). Large writes
+ * (an import) stream their blobs into one pack instead of one loose file each.
+ *
+ * Objects and refs are fsynced (GIT_OPT_ENABLE_FSYNC_GITDIR). */
+#ifndef C2C_REPO_H
+#define C2C_REPO_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#define REPO_MAIN "refs/heads/main"
+
+/* Set the library options (fsync, strict objects) once per process. */
+int repo_global_init(void);
+
+/* Create a bare repository at PATH with HEAD -> refs/heads/main. */
+int repo_create(git_repository **out, const char *path);
+int repo_open(git_repository **out, const char *path);
+
+/* The commit refs/heads/main points at. C2C_ENOTFOUND if unborn. */
+int repo_head(git_repository *r, git_oid *out);
+
+/* Move refs/heads/main from OLD (NULL: unborn) to NEW, failing with
+ * C2C_ECONFLICT if it is not at OLD. LOGMSG goes to the reflog. */
+int repo_move_head(git_repository *r, const git_oid *old, const git_oid *new_, const char *logmsg);
+
+/* Read the blob at PATH in the tree of COMMIT. C2C_ENOTFOUND if absent.
+ * *buf is malloc'd and NUL-terminated. If OID is not NULL it receives the
+ * blob's id. */
+int repo_read_path(git_repository *r, const git_oid *commit, const char *path, char **buf, size_t *len,
+                   git_oid *oid);
+/* Same, from a tree id. */
+int repo_read_tree_path(git_repository *r, const git_oid *tree, const char *path, char **buf, size_t *len,
+                        git_oid *oid);
+
+/* Write a blob as a loose object. */
+int repo_write_blob(git_repository *r, const char *data, size_t len, git_oid *out);
+
+/* A pack being written: NOBJECTS blobs, streamed through libgit2's indexer
+ * so that memory stays small whatever the count. */
+typedef struct repo_pack repo_pack;
+int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects);
+int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out);
+int repo_pack_finish(repo_pack *p);
+void repo_pack_free(repo_pack *p);
+
+/* One change of a commit: PATH gets blob OID, or is removed. */
+typedef struct {
+	const char *path;
+	git_oid oid;
+	int remove;
+} repo_update;
+
+typedef struct {
+	const char *name, *email;
+	git_time_t when;
+	int offset; /* minutes east of UTC */
+} repo_person;
+
+/* Make a commit whose tree is PARENT's tree with UPDATES applied (PARENT
+ * NULL: an empty tree). Does not move any ref. */
+int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
+                const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
+
+/* The tree id of COMMIT. */
+int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
+
+/* Remove stale lock files (*.lock under refs/ and HEAD.lock) that a killed
+ * process left; call only while holding the node lock. Returns how many. */
+int repo_clear_stale_locks(const char *gitdir);
+
+#endif

@@ -1,0 +1,251 @@
+#include "c2c/canon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/err.h"
+
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int bad;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->bad = C2C_ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
+
+int canon_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		unsigned cp;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1, cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+static void put_string(sbuf *b, const char *s, size_t n)
+{
+	if (!canon_utf8_valid(s, n)) {
+		b->bad = C2C_EINVALID;
+		return;
+	}
+	put(b, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char tmp[8];
+		if (c == '"')
+			esc = "\\\"";
+		else if (c == '\\')
+			esc = "\\\\";
+		else if (c == '\n')
+			esc = "\\n";
+		else if (c == '\t')
+			esc = "\\t";
+		else if (c == '\r')
+			esc = "\\r";
+		else if (c == '\b')
+			esc = "\\b";
+		else if (c == '\f')
+			esc = "\\f";
+		else if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			memcpy(tmp, "\\u00", 4);
+			tmp[4] = hex[c >> 4];
+			tmp[5] = hex[c & 15];
+			tmp[6] = 0;
+			esc = tmp;
+		}
+		if (esc) {
+			put(b, s + start, i - start);
+			puts_(b, esc);
+			start = i + 1;
+		}
+	}
+	put(b, s + start, n - start);
+	put(b, "\"", 1);
+}
+
+static int keycmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void put_value(sbuf *b, const json_t *v, int depth, int inline_only);
+
+static void put_indent(sbuf *b, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		put(b, "  ", 2);
+}
+
+static void put_object(sbuf *b, const json_t *v, int depth, int inline_only)
+{
+	size_t n = json_object_size(v), i = 0;
+	if (n == 0) {
+		put(b, "{}", 2);
+		return;
+	}
+	const char **keys = malloc(n * sizeof(*keys));
+	if (!keys) {
+		b->bad = C2C_ENOMEM;
+		return;
+	}
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), keycmp);
+	put(b, inline_only ? "{" : "{\n", inline_only ? 1 : 2);
+	for (i = 0; i < n; i++) {
+		if (!inline_only)
+			put_indent(b, depth + 1);
+		put_string(b, keys[i], strlen(keys[i]));
+		put(b, ": ", 2);
+		put_value(b, json_object_get(v, keys[i]), depth + 1, inline_only);
+		if (i + 1 < n)
+			put(b, inline_only ? ", " : ",\n", 2);
+	}
+	if (!inline_only) {
+		put(b, "\n", 1);
+		put_indent(b, depth);
+	}
+	put(b, "}", 1);
+	free(keys);
+}
+
+static void put_value(sbuf *b, const json_t *v, int depth, int inline_only)
+{
+	char num[32];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		put_object(b, v, depth, inline_only);
+		break;
+	case JSON_ARRAY: {
+		/* Arrays are one line, whatever they hold. */
+		put(b, "[", 1);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				put(b, ", ", 2);
+			put_value(b, json_array_get(v, i), depth, 1);
+		}
+		put(b, "]", 1);
+		break;
+	}
+	case JSON_STRING:
+		put_string(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		puts_(b, num);
+		break;
+	case JSON_TRUE:
+		puts_(b, "true");
+		break;
+	case JSON_FALSE:
+		puts_(b, "false");
+		break;
+	case JSON_NULL:
+		puts_(b, "null");
+		break;
+	case JSON_REAL:
+		b->bad = C2C_EINVALID;
+		break;
+	}
+}
+
+int canon_dump(const json_t *v, char **out, size_t *len)
+{
+	sbuf b = {0};
+	*out = NULL;
+	put_value(&b, v, 0, 0);
+	put(&b, "\n", 1);
+	if (b.bad) {
+		free(b.p);
+		if (b.bad == C2C_ENOMEM)
+			return err_set(C2C_ENOMEM, "out of memory serializing a record");
+		return err_set(C2C_EINVALID, "value cannot be written canonically (a real number or text that is not UTF-8)");
+	}
+	*out = b.p;
+	if (len)
+		*len = b.len;
+	return 0;
+}
+
+int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
+{
+	json_error_t e;
+	char *again = NULL;
+	size_t alen = 0;
+	int err;
+	*out = NULL;
+	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+	if (!v)
+		return err_set(C2C_EINVALID, "%s: line %d: %s", what, e.line, e.text);
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return err_set(C2C_EINVALID, "%s: a record must be a JSON object", what);
+	}
+	if ((err = canon_dump(v, &again, &alen)) < 0) {
+		json_decref(v);
+		return err_prefix("%s: ", what);
+	}
+	if (alen != len || memcmp(again, buf, len)) {
+		size_t i = 0, line = 1;
+		while (i < len && i < alen && again[i] == buf[i])
+			if (buf[i++] == '\n')
+				line++;
+		free(again);
+		json_decref(v);
+		return err_set(C2C_EINVALID, "%s: line %zu: not in canonical form", what, line);
+	}
+	free(again);
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,270 @@
+/* node_verify and node_repair: the database against the head of repo.git. */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/canon.h"
+#include "c2c/err.h"
+#include "c2c/node.h"
+#include "c2c/record.h"
+
+typedef struct {
+	c2c_node *n;
+	const table_def *t;
+	git_oid tree;
+	node_report_cb report;
+	void *payload;
+	int found;
+} check_state;
+
+static void say(check_state *s, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(check_state *s, const char *what, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	s->found++;
+	if (s->report)
+		s->report(what, detail, s->payload);
+}
+
+/* Each row must be byte-identical, once serialized, to its record file. */
+static int check_row(const char *id, json_t *rec, void *payload)
+{
+	check_state *s = payload;
+	char *path = NULL, *row = NULL, *file = NULL, what[256];
+	size_t rlen, flen;
+	const char *city = s->t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	int err;
+	snprintf(what, sizeof(what), "%s/%s", s->t->name, id);
+	if ((err = record_path(s->t, city, id, &path)) < 0) {
+		say(s, what, "row cannot be placed in the repository: %s", err_msg());
+		return 0;
+	}
+	if ((err = canon_dump(rec, &row, &rlen)) < 0) {
+		say(s, what, "row cannot be serialized: %s", err_msg());
+		goto done;
+	}
+	err = repo_read_tree_path(s->n->repo, &s->tree, path, &file, &flen, NULL);
+	if (err == C2C_ENOTFOUND)
+		say(s, what, "row is in the database but %s is not in the repository", path);
+	else if (err < 0)
+		say(s, what, "%s", err_msg());
+	else if (flen != rlen || memcmp(row, file, rlen))
+		say(s, what, "row differs from %s (changed behind the node's back?)", path);
+	err = 0;
+done:
+	free(path);
+	free(row);
+	free(file);
+	return err;
+}
+
+/* Each record file must have its row (or tombstone). */
+static int check_file(const char *root, const git_tree_entry *e, void *payload)
+{
+	check_state *s = payload;
+	char path[1024], table[64], id[RECORD_ID_MAX + 1];
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(e));
+	if (!strcmp(path, "network/network.json"))
+		return 0;
+	char city[RECORD_ID_MAX + 1];
+	if (record_parse_path(path, table, id, city) < 0) {
+		say(s, path, "%s", err_msg());
+		return 0;
+	}
+	const table_def *t = store_table(s->n->st, table);
+	char *tomb = NULL;
+	if (!t) {
+		say(s, path, "table %s is unknown to this node", table);
+	} else if (!store_row_exists(s->n->st, table, id)) {
+		if (store_tomb_get(s->n->st, table, id, &tomb) < 0) {
+			say(s, path, "record file has no row in the database (deleted behind the node's back?)");
+		} else {
+			char *file = NULL;
+			size_t flen;
+			git_oid tree;
+			git_oid_cpy(&tree, &s->tree);
+			if (repo_read_tree_path(s->n->repo, &tree, path, &file, &flen, NULL) == 0 &&
+			    (flen != strlen(tomb) || memcmp(file, tomb, flen)))
+				say(s, path, "tombstone in the database differs from the file");
+			free(file);
+		}
+	}
+	free(tomb);
+	return 0;
+}
+
+int node_verify(c2c_node *n, node_report_cb report, void *payload)
+{
+	check_state s = {n, NULL, {{0}}, report, payload, 0};
+	git_oid ref;
+	git_tree *tree = NULL;
+	int err;
+	err = repo_head(n->repo, &ref);
+	if (err < 0 && err != C2C_ENOTFOUND)
+		return err;
+	if (err == C2C_ENOTFOUND || !git_oid_equal(&ref, &n->head)) {
+		char a[GIT_OID_HEXSZ + 1] = "(none)", b[GIT_OID_HEXSZ + 1];
+		if (err == 0)
+			git_oid_tostr(a, sizeof(a), &ref);
+		git_oid_tostr(b, sizeof(b), &n->head);
+		say(&s, "refs/heads/main", "is %s but the database records %s (moved behind the node's back)", a, b);
+	}
+	if ((err = repo_commit_tree(n->repo, &n->head, &s.tree)) < 0)
+		return err;
+	size_t nt;
+	const table_def *tables = store_tables(n->st, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		s.t = &tables[i];
+		if ((err = store_rows_each(n->st, s.t, NULL, check_row, &s)) < 0)
+			return err;
+	}
+	if ((err = git_tree_lookup(&tree, n->repo, &s.tree)) < 0)
+		return err_git(err, "reading the head tree");
+	err = git_tree_walk(tree, GIT_TREEWALK_PRE, check_file, &s);
+	git_tree_free(tree);
+	if (err < 0)
+		return err_git(err, "walking the head tree");
+	return s.found;
+}
+
+/* ------------------------------------------------------------------ repair */
+
+typedef struct {
+	c2c_node *n;
+	int err;
+	long long lamport;
+	size_t count;
+} rebuild_state;
+
+static void max_lamport(rebuild_state *s, json_t *rec)
+{
+	json_t *meta = json_object_get(rec, "_c2c"), *dots = json_object_get(meta, "dots"), *d;
+	const char *k;
+	json_object_foreach(dots, k, d)
+	{
+		long long l = json_integer_value(json_array_get(d, 2));
+		if (l > s->lamport)
+			s->lamport = l;
+	}
+	long long l = json_integer_value(json_array_get(json_object_get(meta, "deleted"), 2));
+	if (l > s->lamport)
+		s->lamport = l;
+}
+
+static int rebuild_file(const char *root, const git_tree_entry *e, void *payload)
+{
+	rebuild_state *s = payload;
+	char path[1024], table[64];
+	git_blob *blob = NULL;
+	json_t *rec = NULL;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(e));
+	if (!strcmp(path, "network/network.json"))
+		return 0;
+	char id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
+	const table_def *t = NULL;
+	if (record_parse_path(path, table, id, city) == 0)
+		t = store_table(s->n->st, table);
+	int rc = git_blob_lookup(&blob, s->n->repo, git_tree_entry_id(e));
+	if (!t || rc < 0) {
+		s->err = rc < 0 ? err_git(rc, path) : err_set(C2C_ECORRUPT, "%s: not a record of a known table", path);
+		goto done;
+	}
+	const char *buf = git_blob_rawcontent(blob);
+	size_t len = (size_t)git_blob_rawsize(blob);
+	if ((s->err = canon_parse(buf, len, path, &rec)) < 0)
+		goto done;
+	max_lamport(s, rec);
+	if (json_object_get(json_object_get(rec, "_c2c"), "deleted")) {
+		char *text = strndup(buf, len);
+		s->err = text ? store_tomb_put(s->n->st, t->name, id, path, text) : C2C_ENOMEM;
+		free(text);
+	} else {
+		s->err = store_row_put(s->n->st, t, id, rec);
+	}
+	s->count++;
+done:
+	json_decref(rec);
+	git_blob_free(blob);
+	return s->err < 0 ? -1 : 0;
+}
+
+int node_repair(c2c_node *n, node_report_cb report, void *payload)
+{
+	git_oid ref, tree_id;
+	git_tree *tree = NULL;
+	rebuild_state s = {n, 0, 0, 0};
+	int err, found;
+	char sql[256], hex[GIT_OID_HEXSZ + 1], *lam = NULL;
+	if ((err = repo_head(n->repo, &ref)) < 0) {
+		err_prefix("%s: ", n->gitdir);
+		return err_hint("the repository has no head to repair from");
+	}
+	/* Say what will change, then rebuild every row from the head's tree. */
+	git_oid recorded = n->head;
+	git_oid_cpy(&n->head, &ref);
+	found = node_verify(n, report, payload);
+	if (found < 0) {
+		n->head = recorded;
+		return found;
+	}
+	if (!git_oid_equal(&recorded, &ref) && report) {
+		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(a, sizeof(a), &recorded);
+		git_oid_tostr(b, sizeof(b), &ref);
+		char detail[200];
+		snprintf(detail, sizeof(detail), "database moves from %.12s to the repository's head %.12s", a, b);
+		report("refs/heads/main", detail, payload);
+		found++;
+	}
+	if ((err = store_begin(n->st)) < 0)
+		return err;
+	size_t nt;
+	const table_def *tables = store_tables(n->st, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", tables[i].name);
+		if ((err = sqlite3_exec(store_db(n->st), sql, NULL, NULL, NULL)) != 0) {
+			err = err_sqlite(store_db(n->st), err, "clearing rows");
+			goto fail;
+		}
+	}
+	if ((err = sqlite3_exec(store_db(n->st), "DELETE FROM c2c_tombstones", NULL, NULL, NULL)) != 0) {
+		err = err_sqlite(store_db(n->st), err, "clearing tombstones");
+		goto fail;
+	}
+	if ((err = repo_commit_tree(n->repo, &ref, &tree_id)) < 0)
+		goto fail;
+	if ((err = git_tree_lookup(&tree, n->repo, &tree_id)) < 0) {
+		err = err_git(err, "reading the head tree");
+		goto fail;
+	}
+	err = git_tree_walk(tree, GIT_TREEWALK_PRE, rebuild_file, &s);
+	git_tree_free(tree);
+	if (s.err < 0 || err < 0) {
+		err = s.err < 0 ? s.err : err_git(err, "walking the head tree");
+		goto fail;
+	}
+	if (store_state_get(n->st, "lamport", &lam) == 0 && strtoll(lam, NULL, 10) > s.lamport)
+		s.lamport = strtoll(lam, NULL, 10);
+	free(lam);
+	snprintf(sql, sizeof(sql), "%lld", s.lamport);
+	git_oid_tostr(hex, sizeof(hex), &ref);
+	if ((err = store_state_set(n->st, "head", hex)) < 0 || (err = store_state_set(n->st, "pending", NULL)) < 0 ||
+	    (err = store_state_set(n->st, "lamport", sql)) < 0 || (err = store_commit(n->st)) < 0)
+		goto fail;
+	n->head_moved = 0;
+	return found;
+fail:
+	store_rollback(n->st);
+	n->head = recorded;
+	return err;
+}

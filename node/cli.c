@@ -1,0 +1,155 @@
+#include "c2c/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c2c/err.h"
+#include "c2c/record.h"
+
+static void drop(cli_ctx *ctx, int i, int k)
+{
+	memmove(&ctx->argv[i], &ctx->argv[i + k], (size_t)(ctx->argc - i - k + 1) * sizeof(char *));
+	ctx->argc -= k;
+}
+
+int cli_take_opt(cli_ctx *ctx, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	for (int i = 0; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+		if (!strcmp(a, "--"))
+			break;
+		if (!strncmp(a, name, n) && a[n] == '=') {
+			*value = a + n + 1;
+			drop(ctx, i, 1);
+			return 1;
+		}
+		if (!strcmp(a, name)) {
+			if (i + 1 >= ctx->argc)
+				return err_set(C2C_EUSAGE, "%s needs a value", name);
+			*value = ctx->argv[i + 1];
+			drop(ctx, i, 2);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cli_take_flag(cli_ctx *ctx, const char *name)
+{
+	for (int i = 0; i < ctx->argc; i++) {
+		if (!strcmp(ctx->argv[i], "--"))
+			break;
+		if (!strcmp(ctx->argv[i], name)) {
+			drop(ctx, i, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cli_positionals(cli_ctx *ctx, int min, int max)
+{
+	for (int i = 0; i < ctx->argc; i++) {
+		if (!strcmp(ctx->argv[i], "--")) {
+			drop(ctx, i, 1);
+			break;
+		}
+		if (ctx->argv[i][0] == '-' && ctx->argv[i][1]) {
+			err_set(C2C_EUSAGE, "%s: unknown option %s", ctx->cmd->name, ctx->argv[i]);
+			return err_hint("usage: %s", ctx->cmd->usage);
+		}
+	}
+	if (ctx->argc < min || (max >= 0 && ctx->argc > max)) {
+		err_set(C2C_EUSAGE, "%s: %s arguments", ctx->cmd->name, ctx->argc < min ? "too few" : "too many");
+		return err_hint("usage: %s", ctx->cmd->usage);
+	}
+	return 0;
+}
+
+int cli_print_json(json_t *v)
+{
+	int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(v);
+	fputc('\n', stdout);
+	return rc < 0 ? err_set(C2C_EIO, "writing JSON to standard output") : 0;
+}
+
+int cli_table(c2c_node *n, const char *name, const table_def **t)
+{
+	if (!(*t = store_table(n->st, name))) {
+		err_set(C2C_ENOTFOUND, "unknown table '%s'", name);
+		return err_hint("run 'c2c tables' to see the record types");
+	}
+	return 0;
+}
+
+int cli_table_id(c2c_node *n, const char *arg, const table_def **t, char **id)
+{
+	const char *slash = strchr(arg, '/');
+	int err;
+	*id = NULL;
+	if (!slash) {
+		err_set(C2C_EUSAGE, "'%s' is not TABLE/ID", arg);
+		return err_hint("for example actions/0193f0a1b2c3d4e5f6a7b8c9 (ids are printed by 'c2c add' and 'c2c ls')");
+	}
+	char *name = strndup(arg, (size_t)(slash - arg));
+	if (!name)
+		return err_set(C2C_ENOMEM, "out of memory");
+	err = cli_table(n, name, t);
+	free(name);
+	if (err < 0)
+		return err;
+	if (!record_id_valid(slash + 1)) {
+		err_set(C2C_EINVALID, "'%s' is not a valid record id", slash + 1);
+		return err_hint("ids are lower-case letters, digits, '.', '_' and '-' (see 'c2c ls %s')", (*t)->name);
+	}
+	return (*id = strdup(slash + 1)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+}
+
+json_t *cli_record_flat(const char *id, const json_t *rec)
+{
+	json_t *o = json_object();
+	const char *k;
+	json_t *v;
+	json_object_set_new(o, "id", json_string(id));
+	json_object_foreach((json_t *)rec, k, v)
+	{
+		if (strcmp(k, "_c2c"))
+			json_object_set(o, k, v);
+	}
+	return o;
+}
+
+void cli_progress(const char *label, size_t done, size_t total)
+{
+	static struct timespec start, last;
+	static int shown;
+	struct timespec now;
+	const char *env = getenv("C2C_PROGRESS");
+	if (!(env ? !strcmp(env, "1") : isatty(2)))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (done == 0 || !start.tv_sec) {
+		start = now;
+		last = now;
+		shown = 0;
+	}
+	double since_start = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	double since_last = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+	int end = total && done >= total;
+	if (since_start < 1.0 || (since_last < 0.25 && !end)) {
+		if (!end || !shown)
+			return;
+	}
+	last = now;
+	shown = 1;
+	if (total)
+		fprintf(stderr, "\r%s: %zu/%zu (%zu%%)%s", label, done, total, done * 100 / total, end ? "\n" : "");
+	else
+		fprintf(stderr, "\r%s: %zu", label, done);
+	if (end)
+		start.tv_sec = 0, shown = 0;
+}

@@ -1,0 +1,234 @@
+/* init, status, tables, verify, repair: the node itself. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/cli.h"
+#include "c2c/err.h"
+#include "c2c/keys.h"
+
+static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
+{
+	const char *city = NULL, *user = NULL, *schema = NULL;
+	c2c_node *n = NULL;
+	int office, err;
+	(void)unused;
+	if ((err = cli_take_opt(ctx, "--city", &city)) < 0 || (err = cli_take_opt(ctx, "--user", &user)) < 0 ||
+	    (err = cli_take_opt(ctx, "--schema-version", &schema)) < 0)
+		return err;
+	office = cli_take_flag(ctx, "--office");
+	if ((err = cli_positionals(ctx, 0, 1)) < 0)
+		return err;
+	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
+	if ((err = node_create(&n, dir, city, office, user, schema ? atoi(schema) : 0)) < 0)
+		return err;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &n->head);
+	if (ctx->json) {
+		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s}", "node_id", n->node_id, "role", n->role, "city",
+		                               n->city, "head", hex, "dir", n->dir));
+	} else {
+		printf("Created %s node %s in %s\n", n->role, n->node_id, n->dir);
+		printf("  database   %s\n  history    %s (genesis %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
+		       n->gitdir, hex, n->dir);
+	}
+	node_close(n);
+	return err;
+}
+
+const cli_command cmd_init = {
+    "init", cmd_init_fn, CLI_NONE, "create a node",
+    "c2c init DIR (--city SLUG | --office) [--user \"Name <mail>\"]",
+    "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
+    "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
+    "commit, which has the same id on every node. A city node writes its own\n"
+    "city's records; the office writes the network's. --user names the person\n"
+    "recorded as author of this node's commits.\n\n"
+    "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
+
+static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	long long records = 0, tombs = 0;
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	git_oid_tostr(hex, sizeof(hex), &n->head);
+	for (size_t i = 0; i < nt; i++) {
+		long long c = 0, d = 0;
+		store_count(n->st, t[i].name, 0, &c);
+		store_count(n->st, t[i].name, 1, &d);
+		records += c;
+		tombs += d;
+	}
+	char *fp = NULL;
+	keys_fingerprint(n->dir, &fp);
+	if (ctx->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i}", "node_id", n->node_id, "role",
+		                      n->role, "city", n->city, "head", hex, "dir", n->dir, "head_moved", n->head_moved,
+		                      "records", (json_int_t)records, "deleted", (json_int_t)tombs, "schema_version",
+		                      store_version(n->st), "key_fingerprint", fp, "remotes", json_array(), "conflicts", 0);
+		free(fp);
+		return cli_print_json(o);
+	}
+	printf("node      %s (%s%s%s)\n", n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
+	printf("user      %s <%s>\n", n->user_name, n->user_email);
+	printf("head      %s%s\n", hex, n->head_moved ? "  (refs/heads/main moved: run 'c2c verify')" : "");
+	printf("records   %lld (%lld deleted)\n", records, tombs);
+	printf("schema    %d\n", store_version(n->st));
+	if (fp)
+		printf("key       %s\n", fp);
+	printf("remotes   none\nconflicts none\n");
+	free(fp);
+	return 0;
+}
+
+const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, "identity, head, records, remotes, conflicts",
+                                "c2c status",
+                                "Shows who this node is, its head commit, how many records it holds,\n"
+                                "and whether the repository still agrees with the database.\n"};
+
+static const char *type_name(const field_def *f)
+{
+	static const char *names[] = {"text", "integer", "one of", "date YYYY-MM-DD", "month YYYY-MM", "id of", "set"};
+	return names[f->type];
+}
+
+static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
+{
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	int err;
+	if ((err = cli_positionals(ctx, 0, 1)) < 0)
+		return err;
+	if (ctx->argc && (err = cli_table(n, ctx->argv[0], &(const table_def *){NULL})) < 0)
+		return err;
+	json_t *arr = ctx->json ? json_array() : NULL;
+	for (size_t i = 0; i < nt; i++) {
+		if (ctx->argc && strcmp(ctx->argv[0], t[i].name))
+			continue;
+		json_t *fields = arr ? json_array() : NULL;
+		if (!arr)
+			printf("%s%s  (%s; %s)\n", i && !ctx->argc ? "\n" : "", t[i].name,
+			       t[i].city_scope ? "per city" : "network", t[i].summary);
+		for (size_t j = 0; j < t[i].nfields; j++) {
+			const field_def *f = &t[i].fields[j];
+			char allowed[1024] = "";
+			size_t m = 0;
+			for (size_t k = 0; k < f->nallowed && m < sizeof(allowed); k++)
+				m += (size_t)snprintf(allowed + m, sizeof(allowed) - m, "%s%s", k ? ", " : "", f->allowed[k]);
+			if (arr) {
+				json_t *a = json_array();
+				for (size_t k = 0; k < f->nallowed; k++)
+					json_array_append_new(a, json_string(f->allowed[k]));
+				static const char *tn[] = {"text", "int", "enum", "date", "month", "ref", "set"};
+				static const char *en[] = {NULL, "text", "enum", "ref", "sdg_target"};
+				json_t *o = json_pack("{s:s,s:s,s:s?,s:b,s:b,s:o,s:s?,s:s}", "name", f->name, "type", tn[f->type],
+				                      "element", en[f->elem], "required", f->required, "immutable", f->immutable,
+				                      "allowed", a, "ref", f->ref, "summary", f->summary);
+				if (f->has_min)
+					json_object_set_new(o, "min", json_integer(f->min));
+				json_array_append_new(fields, o);
+				continue;
+			}
+			char type[1200];
+			if (f->type == FT_ENUM)
+				snprintf(type, sizeof(type), "one of: %s", allowed);
+			else if (f->type == FT_REF)
+				snprintf(type, sizeof(type), "id of a %s record", f->ref);
+			else if (f->type == FT_SET)
+				snprintf(type, sizeof(type), "set of %s%s%s", f->elem == EL_ENUM ? "" : f->elem == EL_REF ? f->ref : f->elem == EL_SDG_TARGET ? "SDG target codes (10.7)" : "text",
+				         f->elem == EL_ENUM ? "values: " : f->elem == EL_REF ? " ids" : "", f->elem == EL_ENUM ? allowed : "");
+			else if (f->type == FT_INT && f->has_min)
+				snprintf(type, sizeof(type), "integer >= %lld", f->min);
+			else
+				snprintf(type, sizeof(type), "%s", type_name(f));
+			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? ", required" : "",
+			       f->immutable ? ", fixed once made" : "", "", f->summary);
+		}
+		if (arr) {
+			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",
+			                      t[i].city_scope ? "city" : "network", "summary", t[i].summary, "fields", fields);
+			if (t[i].nnatkey) {
+				json_t *k = json_array();
+				for (size_t j = 0; j < t[i].nnatkey; j++)
+					json_array_append_new(k, json_string(t[i].natkey[j]));
+				json_object_set_new(o, "natural_key", k);
+			}
+			json_array_append_new(arr, o);
+		}
+	}
+	return arr ? cli_print_json(arr) : 0;
+}
+
+const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, "record types, fields and allowed values",
+                                "c2c tables [TABLE]",
+                                "Lists each record type with its fields, their types, whether they are\n"
+                                "required, and the values they allow. Sets are written comma-separated.\n"};
+
+static void print_finding(const char *what, const char *detail, void *payload)
+{
+	json_t *arr = payload;
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "what", what, "problem", detail));
+	else
+		printf("%s: %s\n", what, detail);
+}
+
+static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 0, 0)) < 0)
+		return err;
+	json_t *arr = ctx->json ? json_array() : NULL;
+	int found = node_verify(n, print_finding, arr);
+	if (found < 0) {
+		json_decref(arr);
+		return found;
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:b,s:o}", "ok", found == 0, "problems", arr));
+	else if (found == 0)
+		printf("ok: the database equals the head of repo.git (%.12s)\n", git_oid_tostr_s(&n->head));
+	else
+		fprintf(stderr, "c2c verify: %d problem%s found\nhint: 'c2c repair' makes the database equal to the "
+		                "head of repo.git\n",
+		        found, found == 1 ? "" : "s");
+	return found ? 1 : 0;
+}
+
+const cli_command cmd_verify = {
+    "verify", cmd_verify_fn, CLI_READ, "check that the database equals the head",
+    "c2c verify",
+    "Compares every row and tombstone with its record file at the head of\n"
+    "repo.git, every record file with its row, and the head with the one the\n"
+    "database records. Prints each difference and exits 1 if there is any:\n"
+    "a row edited behind the node's back (with the sqlite3 shell, say) or a\n"
+    "head moved by another program.\n"};
+
+static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 0, 0)) < 0)
+		return err;
+	json_t *arr = ctx->json ? json_array() : NULL;
+	int found = node_repair(n, print_finding, arr);
+	if (found < 0) {
+		json_decref(arr);
+		return found;
+	}
+	if (arr)
+		return cli_print_json(json_pack("{s:i,s:o,s:s}", "repaired", found, "changes", arr, "head",
+		                                git_oid_tostr_s(&n->head)));
+	printf("repaired: the database now equals the head of repo.git (%.12s); %d difference%s undone\n",
+	       git_oid_tostr_s(&n->head), found, found == 1 ? "" : "s");
+	return 0;
+}
+
+const cli_command cmd_repair = {
+    "repair", cmd_repair_fn, CLI_READ, "make the database equal to the head",
+    "c2c repair",
+    "Rebuilds every row from the record files at the head of repo.git (the\n"
+    "signed history is the reference) and records that head. Rows edited\n"
+    "behind the node's back are replaced by their committed values; a head\n"
+    "moved by another program is accepted. Run 'c2c verify' first to see what\n"
+    "will change.\n"};

@@ -1,0 +1,249 @@
+/* add, set, show, ls, rm: one record at a time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/cli.h"
+#include "c2c/err.h"
+#include "c2c/record.h"
+#include "c2c/write.h"
+
+static int cmd_add_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const table_def *t;
+	const char *id_opt = NULL;
+	json_t *fields = NULL;
+	char *id = NULL;
+	int err;
+	if ((err = cli_take_opt(ctx, "--id", &id_opt)) < 0 || (err = cli_positionals(ctx, 1, -1)) < 0)
+		return err;
+	if ((err = cli_table(n, ctx->argv[0], &t)) < 0)
+		return err;
+	if ((err = write_parse_assignments(n, t, ctx->argc - 1, ctx->argv + 1, &fields)) < 0)
+		return err;
+	node_txn *tx = NULL;
+	git_oid head;
+	char msg[256];
+	if ((err = node_txn_begin(&tx, n)) < 0)
+		goto done;
+	if ((err = write_add(tx, n, t, id_opt, fields, &id)) < 0)
+		goto done;
+	snprintf(msg, sizeof(msg), "add %s/%s", t->name, id);
+	err = node_txn_commit(tx, msg, &head);
+	tx = NULL;
+	if (err < 0)
+		goto done;
+	printf("%s\n", id);
+done:
+	node_txn_abort(tx);
+	json_decref(fields);
+	free(id);
+	return err;
+}
+
+const cli_command cmd_add = {
+    "add", cmd_add_fn, CLI_WRITE, "add a record; prints its id",
+    "c2c add TABLE [--id ID] FIELD=VALUE...",
+    "Adds one record to TABLE in one commit and prints its new id alone on\n"
+    "standard output. Sets are comma-separated (sdg_targets=10.7,16.6). On a\n"
+    "city node, city defaults to the node's city. Records with a natural key\n"
+    "(profile_sections: city, section, lang) get the id the key makes, so two\n"
+    "nodes that add the same section make one record. --id gives the id of a\n"
+    "record of the network tables (a city's or theme's slug).\n\n"
+    "  c2c add actions title=\"TangerAccueil\" status=ongoing budget_eur=50000 sdg_targets=10.7,16.6\n"
+    "  c2c add profile_sections section=overview lang=ar body=\"...\"\n"};
+
+static int cmd_set_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const table_def *t;
+	json_t *fields = NULL;
+	char *id = NULL;
+	node_txn *tx = NULL;
+	int err, changed = 0;
+	if ((err = cli_positionals(ctx, 2, -1)) < 0 || (err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+		return err;
+	if ((err = write_parse_assignments(n, t, ctx->argc - 1, ctx->argv + 1, &fields)) < 0)
+		goto done;
+	if ((err = node_txn_begin(&tx, n)) < 0 || (err = write_set(tx, n, t, id, fields, &changed)) < 0)
+		goto done;
+	if (!changed) {
+		fprintf(stderr, "c2c set: %s/%s already has these values; nothing to commit\n", t->name, id);
+		goto done;
+	}
+	char msg[512];
+	size_t m = (size_t)snprintf(msg, sizeof(msg), "set %s/%s:", t->name, id);
+	const char *k;
+	json_t *v;
+	json_object_foreach(fields, k, v)
+	{
+		if (m < sizeof(msg))
+			m += (size_t)snprintf(msg + m, sizeof(msg) - m, " %s", k);
+	}
+	git_oid head;
+	err = node_txn_commit(tx, msg, &head);
+	tx = NULL;
+done:
+	node_txn_abort(tx);
+	json_decref(fields);
+	free(id);
+	return err;
+}
+
+const cli_command cmd_set = {
+    "set", cmd_set_fn, CLI_WRITE, "change fields of a record", "c2c set TABLE/ID FIELD=VALUE...",
+    "Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
+    "Fields that make a record's identity (city, and a natural key) cannot be\n"
+    "changed. Giving the values a record already has commits nothing.\n\n"
+    "  c2c set actions/0193f0a1b2c3d4e5f6a7b8c9 status=completed people_reached_female=180\n"};
+
+static int print_record_text(const table_def *t, const char *id, const json_t *rec)
+{
+	printf("%-22s %s/%s\n", "record", t->name, id);
+	for (size_t i = 0; i < t->nfields; i++) {
+		json_t *v = json_object_get(rec, t->fields[i].name);
+		if (!v)
+			continue;
+		char *s = record_value_text(v);
+		printf("%-22s %s\n", t->fields[i].name, s ? s : "");
+		free(s);
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)rec, k, v)
+	{
+		if (!strcmp(k, "_c2c") || store_field(t, k))
+			continue;
+		char *s = record_value_text(v);
+		printf("%-22s %s  (field unknown to this node)\n", k, s ? s : "");
+		free(s);
+	}
+	return 0;
+}
+
+static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const table_def *t;
+	json_t *rec = NULL;
+	char *id = NULL;
+	int err;
+	if ((err = cli_positionals(ctx, 1, 1)) < 0 || (err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+		return err;
+	err = store_row_get(n->st, t, id, &rec);
+	if (err == C2C_ENOTFOUND) {
+		char *tomb = NULL;
+		if (store_tomb_get(n->st, t->name, id, &tomb) == 0)
+			err_set(C2C_ENOTFOUND, "%s/%s was deleted", t->name, id), err_hint("'c2c log %s/%s' shows its history", t->name, id);
+		else
+			err_hint("run 'c2c ls %s' to see the ids", t->name);
+		free(tomb);
+	}
+	if (err == 0) {
+		if (ctx->json)
+			err = cli_print_json(cli_record_flat(id, rec));
+		else
+			err = print_record_text(t, id, rec);
+	}
+	json_decref(rec);
+	free(id);
+	return err;
+}
+
+const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, "show one record", "c2c show TABLE/ID",
+                              "Prints each field of the record; --json prints it as a flat object.\n"};
+
+typedef struct {
+	const table_def *t;
+	json_t *arr;
+	size_t count;
+} ls_state;
+
+static int ls_row(const char *id, json_t *rec, void *payload)
+{
+	ls_state *s = payload;
+	s->count++;
+	if (s->arr)
+		return json_array_append_new(s->arr, cli_record_flat(id, rec)) ? C2C_ENOMEM : 0;
+	printf("%s", id);
+	int shown = 0;
+	for (size_t i = 0; i < s->t->nfields && shown < 3; i++) {
+		const field_def *f = &s->t->fields[i];
+		json_t *v = json_object_get(rec, f->name);
+		if (!v || !strcmp(f->name, "city") || (f->type == FT_TEXT && !f->required && strcmp(f->name, "name")))
+			continue;
+		char *txt = record_value_text(v);
+		if (txt && strlen(txt) > 60)
+			strcpy(txt + 57, "...");
+		printf("\t%s=%s", f->name, txt ? txt : "");
+		free(txt);
+		shown++;
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const table_def *t;
+	json_t *filter = json_object();
+	ls_state s = {0};
+	int err;
+	if ((err = cli_positionals(ctx, 1, -1)) < 0 || (err = cli_table(n, ctx->argv[0], &t)) < 0)
+		goto done;
+	for (int i = 1; i < ctx->argc; i++) {
+		char *eq = strchr(ctx->argv[i], '=');
+		if (!eq || eq == ctx->argv[i]) {
+			err = err_set(C2C_EUSAGE, "'%s' is not FIELD=VALUE", ctx->argv[i]);
+			goto done;
+		}
+		*eq = '\0';
+		json_object_set_new(filter, ctx->argv[i], json_string(eq + 1));
+		*eq = '=';
+	}
+	s.t = t;
+	if (ctx->json)
+		s.arr = json_array();
+	if ((err = store_rows_each(n->st, t, filter, ls_row, &s)) < 0)
+		goto done;
+	if (ctx->json) {
+		err = cli_print_json(s.arr);
+		s.arr = NULL;
+	}
+done:
+	json_decref(s.arr);
+	json_decref(filter);
+	return err;
+}
+
+const cli_command cmd_ls = {
+    "ls", cmd_ls_fn, CLI_READ, "list records", "c2c ls TABLE [FIELD=VALUE...]",
+    "Lists the records of TABLE in id order, one a line: the id and a few\n"
+    "fields. FIELD=VALUE keeps the records whose field has that value (a set\n"
+    "field: holds it). --json prints an array of flat objects.\n\n"
+    "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n"};
+
+static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const table_def *t;
+	char *id = NULL;
+	node_txn *tx = NULL;
+	int err;
+	if ((err = cli_positionals(ctx, 1, 1)) < 0 || (err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+		return err;
+	if ((err = node_txn_begin(&tx, n)) < 0 || (err = write_rm(tx, n, t, id)) < 0)
+		goto done;
+	char msg[256];
+	git_oid head;
+	snprintf(msg, sizeof(msg), "rm %s/%s", t->name, id);
+	err = node_txn_commit(tx, msg, &head);
+	tx = NULL;
+done:
+	node_txn_abort(tx);
+	free(id);
+	return err;
+}
+
+const cli_command cmd_rm = {
+    "rm", cmd_rm_fn, CLI_WRITE, "delete a record", "c2c rm TABLE/ID",
+    "Deletes the record in one commit. Its file stays in the repository as a\n"
+    "tombstone (its last values and who deleted it), so that history and\n"
+    "merges keep it.\n"};

@@ -1,0 +1,379 @@
+#include "c2c/repo.h"
+
+#include <dirent.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "c2c/err.h"
+
+int repo_global_init(void)
+{
+	static int done;
+	if (done)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return err_git(-1, "initializing libgit2");
+	/* Objects and refs reach the disk before a ref points at them. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	done = 1;
+	return 0;
+}
+
+int repo_create(git_repository **out, const char *path)
+{
+	git_repository_init_options o;
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	o.description = "c2c node history: canonical records, one commit per write\n";
+	int rc = git_repository_init_ext(out, path, &o);
+	return rc < 0 ? err_git(rc, path) : 0;
+}
+
+int repo_open(git_repository **out, const char *path)
+{
+	int rc = git_repository_open_ext(out, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
+	return rc < 0 ? err_git(rc, path) : 0;
+}
+
+int repo_head(git_repository *r, git_oid *out)
+{
+	int rc = git_reference_name_to_id(out, r, REPO_MAIN);
+	if (rc == GIT_ENOTFOUND)
+		return err_set(C2C_ENOTFOUND, "repo.git has no %s", REPO_MAIN);
+	return rc < 0 ? err_git(rc, "reading refs/heads/main") : 0;
+}
+
+int repo_move_head(git_repository *r, const git_oid *old, const git_oid *new_, const char *logmsg)
+{
+	git_reference *ref = NULL;
+	int rc;
+	if (old)
+		rc = git_reference_create_matching(&ref, r, REPO_MAIN, new_, 1, old, logmsg);
+	else
+		rc = git_reference_create(&ref, r, REPO_MAIN, new_, 0, logmsg);
+	git_reference_free(ref);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+		return err_set(C2C_ECONFLICT, "refs/heads/main moved while c2c was writing");
+	return rc < 0 ? err_git(rc, "moving refs/heads/main") : 0;
+}
+
+int repo_read_tree_path(git_repository *r, const git_oid *tree_id, const char *path, char **buf, size_t *len,
+                        git_oid *oid)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc, err = 0;
+	*buf = NULL;
+	if ((rc = git_tree_lookup(&tree, r, tree_id)) < 0) {
+		err = err_git(rc, "reading a tree");
+		goto done;
+	}
+	rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == GIT_ENOTFOUND) {
+		err = err_set(C2C_ENOTFOUND, "%s is not in the tree", path);
+		goto done;
+	}
+	if (rc < 0) {
+		err = err_git(rc, path);
+		goto done;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		err = err_set(C2C_ECORRUPT, "%s is not a file in the tree", path);
+		goto done;
+	}
+	if ((rc = git_blob_lookup(&blob, r, git_tree_entry_id(e))) < 0) {
+		err = err_git(rc, path);
+		goto done;
+	}
+	size_t n = (size_t)git_blob_rawsize(blob);
+	if (!(*buf = malloc(n + 1))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(*buf, git_blob_rawcontent(blob), n);
+	(*buf)[n] = '\0';
+	if (len)
+		*len = n;
+	if (oid)
+		git_oid_cpy(oid, git_tree_entry_id(e));
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return err;
+}
+
+int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree)
+{
+	git_commit *c = NULL;
+	int rc = git_commit_lookup(&c, r, commit);
+	if (rc < 0)
+		return err_git(rc, "reading a commit");
+	git_oid_cpy(tree, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+int repo_read_path(git_repository *r, const git_oid *commit, const char *path, char **buf, size_t *len,
+                   git_oid *oid)
+{
+	git_oid tree;
+	int err;
+	*buf = NULL;
+	if ((err = repo_commit_tree(r, commit, &tree)) < 0)
+		return err;
+	return repo_read_tree_path(r, &tree, path, buf, len, oid);
+}
+
+int repo_write_blob(git_repository *r, const char *data, size_t len, git_oid *out)
+{
+	int rc = git_blob_create_from_buffer(out, r, data, len);
+	return rc < 0 ? err_git(rc, "writing a blob") : 0;
+}
+
+/* ------------------------------------------------------------------ packs */
+
+struct repo_pack {
+	git_odb *odb;
+	git_odb_writepack *wp;
+	git_indexer_progress stats;
+	EVP_MD_CTX *sha;
+	unsigned char *buf, *z;
+	size_t len, cap, zcap;
+	size_t expected, added;
+};
+
+static int pack_flush(repo_pack *p)
+{
+	if (!p->len)
+		return 0;
+	int rc = p->wp->append(p->wp, p->buf, p->len, &p->stats);
+	p->len = 0;
+	return rc < 0 ? err_git(rc, "writing a pack") : 0;
+}
+
+static int pack_put(repo_pack *p, const void *data, size_t n)
+{
+	const unsigned char *d = data;
+	EVP_DigestUpdate(p->sha, d, n);
+	while (n) {
+		size_t k = p->cap - p->len < n ? p->cap - p->len : n;
+		memcpy(p->buf + p->len, d, k);
+		p->len += k;
+		d += k;
+		n -= k;
+		if (p->len == p->cap) {
+			int err = pack_flush(p);
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects)
+{
+	repo_pack *p = calloc(1, sizeof(*p));
+	int rc, err;
+	*out = NULL;
+	if (!p)
+		return err_set(C2C_ENOMEM, "out of memory");
+	p->cap = 1 << 16;
+	p->expected = nobjects;
+	if (!(p->buf = malloc(p->cap))) {
+		free(p);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	if ((rc = git_repository_odb(&p->odb, r)) < 0 || (rc = git_odb_write_pack(&p->wp, p->odb, NULL, NULL)) < 0) {
+		err = err_git(rc, "starting a pack");
+		repo_pack_free(p);
+		return err;
+	}
+	if (!(p->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(p->sha, EVP_sha1(), NULL)) {
+		repo_pack_free(p);
+		return err_set(C2C_ENOMEM, "starting a pack checksum");
+	}
+	unsigned char hdr[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
+	hdr[8] = (unsigned char)(nobjects >> 24);
+	hdr[9] = (unsigned char)(nobjects >> 16);
+	hdr[10] = (unsigned char)(nobjects >> 8);
+	hdr[11] = (unsigned char)nobjects;
+	if ((err = pack_put(p, hdr, sizeof(hdr))) < 0) {
+		repo_pack_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
+{
+	unsigned char hdr[16];
+	size_t h = 0, sz = len;
+	int rc, err;
+	if (p->added == p->expected)
+		return err_set(C2C_EFAIL, "pack holds more objects than announced");
+	if ((rc = git_odb_hash(out, data, len, GIT_OBJECT_BLOB)) < 0)
+		return err_git(rc, "hashing a blob");
+	hdr[h] = (unsigned char)((GIT_OBJECT_BLOB << 4) | (sz & 15));
+	sz >>= 4;
+	while (sz) {
+		hdr[h++] |= 0x80;
+		hdr[h] = (unsigned char)(sz & 0x7f);
+		sz >>= 7;
+	}
+	h++;
+	uLongf zlen = compressBound((uLong)len);
+	if (zlen > p->zcap) {
+		unsigned char *z = realloc(p->z, zlen);
+		if (!z)
+			return err_set(C2C_ENOMEM, "out of memory");
+		p->z = z;
+		p->zcap = zlen;
+	}
+	if (compress2(p->z, &zlen, (const Bytef *)data, (uLong)len, Z_BEST_SPEED) != Z_OK)
+		return err_set(C2C_EFAIL, "compressing a blob failed");
+	if ((err = pack_put(p, hdr, h)) < 0 || (err = pack_put(p, p->z, zlen)) < 0)
+		return err;
+	p->added++;
+	return 0;
+}
+
+int repo_pack_finish(repo_pack *p)
+{
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned int sumlen = 0;
+	int err, rc;
+	if (p->added != p->expected)
+		return err_set(C2C_EFAIL, "pack holds %zu objects, %zu announced", p->added, p->expected);
+	EVP_DigestFinal_ex(p->sha, sum, &sumlen);
+	if (p->cap - p->len < sumlen && (err = pack_flush(p)) < 0)
+		return err;
+	memcpy(p->buf + p->len, sum, sumlen);
+	p->len += sumlen;
+	if ((err = pack_flush(p)) < 0)
+		return err;
+	if ((rc = p->wp->commit(p->wp, &p->stats)) < 0)
+		return err_git(rc, "indexing a pack");
+	return 0;
+}
+
+void repo_pack_free(repo_pack *p)
+{
+	if (!p)
+		return;
+	if (p->wp)
+		p->wp->free(p->wp);
+	git_odb_free(p->odb);
+	EVP_MD_CTX_free(p->sha);
+	free(p->buf);
+	free(p->z);
+	free(p);
+}
+
+/* ---------------------------------------------------------------- commits */
+
+static int cmp_update(const void *a, const void *b)
+{
+	return strcmp(((const git_tree_update *)a)->path, ((const git_tree_update *)b)->path);
+}
+
+int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
+                const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
+{
+	git_commit *pc = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *a = NULL, *c = NULL;
+	git_tree_update *u = NULL;
+	git_oid tree_id;
+	int rc = 0, err = 0;
+
+	if (parent) {
+		if ((rc = git_commit_lookup(&pc, r, parent)) < 0 || (rc = git_commit_tree(&base, pc)) < 0) {
+			err = err_git(rc, "reading the parent commit");
+			goto done;
+		}
+	}
+	if (!(u = calloc(n ? n : 1, sizeof(*u)))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		u[i].action = updates[i].remove ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
+		u[i].path = updates[i].path;
+		u[i].filemode = GIT_FILEMODE_BLOB;
+		git_oid_cpy(&u[i].id, &updates[i].oid);
+	}
+	qsort(u, n, sizeof(*u), cmp_update);
+	rc = git_tree_create_updated(&tree_id, r, base, n, u);
+	if (rc < 0) {
+		err = err_git(rc, "building the tree");
+		goto done;
+	}
+	if ((rc = git_tree_lookup(&tree, r, &tree_id)) < 0 ||
+	    (rc = git_signature_new(&a, author->name, author->email, author->when, author->offset)) < 0 ||
+	    (rc = git_signature_new(&c, committer->name, committer->email, committer->when, committer->offset)) <
+	        0) {
+		err = err_git(rc, "preparing the commit");
+		goto done;
+	}
+	const git_commit *parents[1] = {pc};
+	if ((rc = git_commit_create(out, r, NULL, a, c, "UTF-8", message, tree, pc ? 1 : 0, parents)) < 0)
+		err = err_git(rc, "writing the commit");
+done:
+	free(u);
+	git_signature_free(a);
+	git_signature_free(c);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(pc);
+	return err;
+}
+
+static int clear_locks_in(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char p[4096];
+		struct stat sb;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (lstat(p, &sb) < 0)
+			continue;
+		size_t l = strlen(e->d_name);
+		if (S_ISDIR(sb.st_mode) && depth < 8)
+			n += clear_locks_in(p, depth + 1);
+		else if (S_ISREG(sb.st_mode) && l > 5 && !strcmp(e->d_name + l - 5, ".lock") && unlink(p) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int repo_clear_stale_locks(const char *gitdir)
+{
+	char p[4096];
+	int n = 0;
+	static const char *files[] = {"HEAD.lock", "packed-refs.lock", "config.lock", "index.lock"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", gitdir, files[i]);
+		if (unlink(p) == 0)
+			n++;
+	}
+	snprintf(p, sizeof(p), "%s/refs", gitdir);
+	return n + clear_locks_in(p, 0);
+}

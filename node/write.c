@@ -1,0 +1,207 @@
+#include "c2c/write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/canon.h"
+#include "c2c/err.h"
+#include "c2c/record.h"
+
+int write_parse_assignments(c2c_node *n, const table_def *t, int argc, char **argv, json_t **out)
+{
+	json_t *o = json_object();
+	int err = 0;
+	*out = NULL;
+	if (!o)
+		return err_set(C2C_ENOMEM, "out of memory");
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || eq == argv[i]) {
+			err = err_set(C2C_EUSAGE, "'%s' is not FIELD=VALUE", argv[i]);
+			goto done;
+		}
+		char *name = strndup(argv[i], (size_t)(eq - argv[i]));
+		const field_def *f = name ? store_field(t, name) : NULL;
+		if (!f) {
+			err = err_set(C2C_EINVALID, "table %s has no field '%s'", t->name, name ? name : "");
+			err_hint("run 'c2c tables %s' to see its fields", t->name);
+			free(name);
+			goto done;
+		}
+		free(name);
+		if (json_object_get(o, f->name)) {
+			err = err_set(C2C_EUSAGE, "field %s is given twice", f->name);
+			goto done;
+		}
+		json_t *v = NULL;
+		if ((err = record_parse_value(n->st, t, f, eq + 1, &v)) < 0)
+			goto done;
+		json_object_set_new(o, f->name, v);
+	}
+done:
+	if (err < 0) {
+		json_decref(o);
+		return err;
+	}
+	*out = o;
+	return 0;
+}
+
+int write_check_scope(c2c_node *n, const table_def *t, const char *city)
+{
+	if (t->city_scope && !n->city) {
+		err_set(C2C_EINVALID, "the office does not write city records (%s)", t->name);
+		return err_hint("city records are written on the city's own node");
+	}
+	if (!t->city_scope && n->city) {
+		err_set(C2C_EINVALID, "table %s holds network records, which only the office writes", t->name);
+		return err_hint("ask the coordination office to change network data");
+	}
+	if (t->city_scope && city && strcmp(city, n->city)) {
+		err_set(C2C_EINVALID, "this node writes %s's records only, not %s's", n->city, city);
+		return err_hint("leave city out: it defaults to %s", n->city);
+	}
+	return 0;
+}
+
+/* Set FIELD of REC to V (null clears), stamping it; returns 1 if it changed. */
+static int assign(json_t *rec, const char *field, json_t *v, const char *node, long long counter, long long lamport)
+{
+	json_t *old = json_object_get(rec, field);
+	if (json_is_null(v) ? !old : (old && json_equal(old, v)))
+		return 0;
+	if (json_is_null(v))
+		json_object_del(rec, field);
+	else
+		json_object_set(rec, field, v);
+	record_stamp(rec, field, node, counter, lamport);
+	return 1;
+}
+
+int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt, json_t *fields, char **id_out)
+{
+	json_t *rec = NULL;
+	char *id = NULL, *tomb = NULL;
+	int err;
+	*id_out = NULL;
+	if (t->city_scope && !json_object_get(fields, "city") && n->city)
+		json_object_set_new(fields, "city", json_string(n->city));
+	const char *city = t->city_scope ? json_string_value(json_object_get(fields, "city")) : NULL;
+	if ((err = write_check_scope(n, t, city)) < 0)
+		return err;
+	if (t->nnatkey) {
+		if (id_opt)
+			return err_set(C2C_EUSAGE, "%s records get their id from %s; --id is not used", t->name,
+			               t->natkey[0]);
+		if ((err = record_natural_id(t, fields, &id)) < 0)
+			return err;
+	} else if (id_opt) {
+		if (!record_id_valid(id_opt)) {
+			err_set(C2C_EINVALID, "'%s' is not a valid record id", id_opt);
+			return err_hint("ids are lower-case letters, digits, '.', '_' and '-', at most %d bytes",
+			                RECORD_ID_MAX);
+		}
+		id = strdup(id_opt);
+	} else {
+		char buf[25];
+		if ((err = record_new_id(buf)) < 0)
+			return err;
+		id = strdup(buf);
+	}
+	if (!id)
+		return err_set(C2C_ENOMEM, "out of memory");
+	if (store_row_exists(n->st, t->name, id)) {
+		err = err_set(C2C_EINVALID, "%s/%s already exists", t->name, id);
+		err_hint("change it with 'c2c set %s/%s FIELD=VALUE'", t->name, id);
+		goto done;
+	}
+	rec = json_object();
+	/* A deleted record that is added again continues its clock. */
+	if (store_tomb_get(n->st, t->name, id, &tomb) == 0) {
+		json_t *old = NULL;
+		if ((err = canon_parse(tomb, strlen(tomb), "tombstone", &old)) < 0)
+			goto done;
+		json_t *meta = json_object_get(old, "_c2c");
+		json_object_set(rec, "_c2c", meta);
+		json_object_del(meta, "deleted");
+		json_decref(old);
+	}
+	if ((err = record_check_required(t, fields, id)) < 0)
+		goto done;
+	long long c = record_begin_edit(rec, n->node_id);
+	const char *k;
+	json_t *v;
+	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
+	if ((err = node_txn_put(tx, t, id, rec)) < 0)
+		goto done;
+	*id_out = id;
+	id = NULL;
+done:
+	json_decref(rec);
+	free(id);
+	free(tomb);
+	return err;
+}
+
+int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, json_t *fields, int *changed)
+{
+	json_t *rec = NULL;
+	int err;
+	*changed = 0;
+	err = node_txn_get(tx, t, id, &rec);
+	if (err == C2C_ENOTFOUND)
+		return err_hint("run 'c2c ls %s' to see the ids", t->name);
+	if (err < 0)
+		return err;
+	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	if ((err = write_check_scope(n, t, city)) < 0)
+		goto done;
+	const char *k;
+	json_t *v;
+	json_object_foreach(fields, k, v)
+	{
+		const field_def *f = store_field(t, k);
+		if (f && f->immutable && !json_equal(v, json_object_get(rec, k))) {
+			err = err_set(C2C_EINVALID, "%s.%s is part of the record's identity and cannot change", t->name, k);
+			err_hint("delete the record and add a new one");
+			goto done;
+		}
+	}
+	json_t *probe = json_deep_copy(rec);
+	json_object_foreach(fields, k, v) assign(probe, k, v, n->node_id, 0, 0);
+	int differs = !json_equal(probe, rec);
+	if (differs && (err = record_check_required(t, probe, id)) < 0) {
+		json_decref(probe);
+		goto done;
+	}
+	json_decref(probe);
+	if (!differs)
+		goto done;
+	long long c = record_begin_edit(rec, n->node_id);
+	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
+	*changed = 1;
+	err = node_txn_put(tx, t, id, rec);
+done:
+	json_decref(rec);
+	return err;
+}
+
+int write_rm(node_txn *tx, c2c_node *n, const table_def *t, const char *id)
+{
+	json_t *rec = NULL;
+	int err = node_txn_get(tx, t, id, &rec);
+	if (err == C2C_ENOTFOUND)
+		return err_hint("run 'c2c ls %s' to see the ids", t->name);
+	if (err < 0)
+		return err;
+	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	if ((err = write_check_scope(n, t, city)) == 0) {
+		long long c = record_begin_edit(rec, n->node_id);
+		json_object_set_new(record_meta(rec), "deleted",
+		                    json_pack("[sII]", n->node_id, (json_int_t)c, (json_int_t)node_txn_lamport(tx)));
+		err = node_txn_delete(tx, t, id, rec);
+	}
+	json_decref(rec);
+	return err;
+}
