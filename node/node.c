@@ -351,7 +351,8 @@ int node_create(c2c_node **out, const char *dir, const char *city, int office, c
 	if ((err = store_commit(n->st)) < 0)
 		goto fail;
 	fault_point("init: before ref");
-	if ((err = repo_move_head(n->repo, NULL, &genesis, "c2c init: genesis")) < 0)
+	if ((err = repo_move_head(n->repo, NULL, &genesis, "c2c init: genesis")) < 0 ||
+	    (err = store_state_set(n->st, "pending", NULL)) < 0)
 		goto fail;
 	git_oid_cpy(&n->head, &genesis);
 	*out = n;
@@ -399,8 +400,13 @@ static int recover(c2c_node *n)
 	if (err < 0 && err != C2C_ENOTFOUND)
 		return err;
 	has_ref = err == 0;
-	if (has_ref && git_oid_equal(&ref, &n->head))
+	if (has_ref && git_oid_equal(&ref, &n->head)) {
+		/* A crash between the ref and the clearing of the intent. */
+		if (store_state_get(n->st, "pending", &pending) == 0)
+			store_state_set(n->st, "pending", NULL);
+		free(pending);
 		return 0;
+	}
 	/* The ref is not where the database says. Our own crash leaves it at the
 	 * old head of the recorded intent; anything else is not ours. */
 	if (store_state_get(n->st, "pending", &pending) == 0 && strlen(pending) > GIT_OID_HEXSZ &&
@@ -412,7 +418,7 @@ static int recover(c2c_node *n)
 			repo_clear_stale_locks(n->gitdir);
 			err = repo_move_head(n->repo, from_unborn ? NULL : &old, &new_, "c2c: finish interrupted write");
 			free(pending);
-			if (err < 0)
+			if (err < 0 || (err = store_state_set(n->st, "pending", NULL)) < 0)
 				return err;
 			fprintf(stderr, "c2c: finished a write that was interrupted (refs/heads/main -> %.12s)\n",
 			        git_oid_tostr_s(&new_));
@@ -753,7 +759,12 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 	git_oid_cpy(&n->head, &commit);
 	git_oid_cpy(out, &commit);
 	err = repo_move_head(n->repo, &old, &commit, message);
-	fault_point("write: ref moved");
+	fault_point("write: ref moved, before the intent is cleared");
+	/* Clear the intent so that a later move of the ref back to the old head
+	 * by another program is not mistaken for our interrupted write. */
+	if (err == 0)
+		err = store_state_set(n->st, "pending", NULL);
+	fault_point("write: done");
 	free(msg);
 	free(ru);
 	for (size_t i = 0; i < tx->nu; i++)
