@@ -418,6 +418,7 @@ static int recover(c2c_node *n)
 			repo_clear_stale_locks(n->gitdir);
 			err = repo_move_head(n->repo, from_unborn ? NULL : &old, &new_, "c2c: finish interrupted write");
 			free(pending);
+			fault_point("recover: ref moved, before the intent is cleared");
 			if (err < 0 || (err = store_state_set(n->st, "pending", NULL)) < 0)
 				return err;
 			fprintf(stderr, "c2c: finished a write that was interrupted (refs/heads/main -> %.12s)\n",
@@ -693,6 +694,8 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 		if (err < 0)
 			goto done;
 		ru[i].path = x->path;
+		if (i == 0 || i == k / 2)
+			fault_point(i == 0 ? "write: first blob written" : "write: half the blobs written");
 	}
 	if (pack && (err = repo_pack_finish(pack)) < 0)
 		goto done;

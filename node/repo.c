@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "c2c/err.h"
+#include "c2c/fault.h"
 
 int repo_global_init(void)
 {
@@ -319,6 +320,7 @@ int repo_commit(git_repository *r, const git_oid *parent, const repo_update *upd
 		err = err_git(rc, "building the tree");
 		goto done;
 	}
+	fault_point("write: trees written");
 	if ((rc = git_tree_lookup(&tree, r, &tree_id)) < 0 ||
 	    (rc = git_signature_new(&a, author->name, author->email, author->when, author->offset)) < 0 ||
 	    (rc = git_signature_new(&c, committer->name, committer->email, committer->when, committer->offset)) <

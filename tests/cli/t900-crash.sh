@@ -58,6 +58,19 @@ if "$C2C" import --help >/dev/null 2>&1 && ! "$C2C" import --help 2>&1 | grep -q
 		import actions "$T/actions.csv"
 fi
 
+# Killed inside the ref update: libgit2's refs/heads/main.lock is left
+# behind. The next command removes it under the node lock and finishes.
+rm -rf "$T/n" "$T/probe" && cp -a "$B" "$T/n" && cp -a "$B" "$T/probe"
+k=$(cd "$T/probe" && C2C_TEST_KILL_AT=list "$C2C" set "actions/$ID" budget_eur=4 2>&1 >/dev/null |
+	grep 'database committed, before ref' | sed 's/fault point \([0-9]*\).*/\1/')
+{ (cd "$T/n" && exec env C2C_TEST_KILL_AT=$k "$C2C" set "actions/$ID" budget_eur=4) >/dev/null 2>&1; } 2>/dev/null
+: >"$T/n/repo.git/refs/heads/main.lock"
+run 0 "stale ref lock: the next command finishes the write" c2c -C "$T/n" show "actions/$ID" --json
+has "$T/out" '"budget_eur": 4' "stale ref lock: the write was finished"
+has "$T/err" "finished a write that was interrupted" "stale ref lock: the node says what it did"
+check "stale ref lock removed" test ! -e "$T/n/repo.git/refs/heads/main.lock"
+run 0 "stale ref lock: verify" c2c -C "$T/n" verify
+
 # A killed command that held the lock does not block the next one.
 rm -rf "$T/n" && cp -a "$B" "$T/n"
 { (cd "$T/n" && exec env C2C_TEST_KILL_AT=3 "$C2C" set "actions/$ID" budget_eur=3) >/dev/null 2>&1; } 2>/dev/null
