@@ -84,8 +84,10 @@ static int take_lock(c2c_node *n)
 		free(p);
 		return err;
 	}
+	const char *w = getenv("C2C_LOCK_WAIT_MS");
+	int wait_ms = w ? atoi(w) : LOCK_WAIT_MS;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK || waited >= LOCK_WAIT_MS) {
+		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			char pid[32] = "";
 			ssize_t k = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[k > 0 ? k : 0] = '\0';
