@@ -154,9 +154,12 @@ static void max_lamport(rebuild_state *s, json_t *rec)
 		if (l > s->lamport)
 			s->lamport = l;
 	}
-	long long l = json_integer_value(json_array_get(json_object_get(meta, "deleted"), 2));
-	if (l > s->lamport)
-		s->lamport = l;
+	json_t *dels = json_object_get(meta, "deleted");
+	for (size_t i = 0; i < json_array_size(dels); i++) {
+		long long l = json_integer_value(json_array_get(json_array_get(dels, i), 2));
+		if (l > s->lamport)
+			s->lamport = l;
+	}
 }
 
 static int rebuild_file(const char *root, const git_tree_entry *e, void *payload)

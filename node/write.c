@@ -65,18 +65,57 @@ int write_check_scope(c2c_node *n, const table_def *t, const char *city)
 	return 0;
 }
 
-/* Set FIELD of REC to V (null clears), stamping it; returns 1 if it changed. */
+/* Set FIELD of REC to V (null clears), stamping it with the edit's dot;
+ * returns 1 if it changed. The edit has seen every entry of the field, so
+ * its open conflicts close; a set keeps, per element, the dots that added it
+ * (merge.h), so that concurrent additions and removals merge as sets. */
 static int assign(json_t *rec, const char *field, json_t *v, const char *node, long long counter, long long lamport)
 {
 	json_t *old = json_object_get(rec, field);
-	if (json_is_null(v) ? !old : (old && json_equal(old, v)))
+	json_t *meta = record_meta(rec);
+	json_t *conflicts = json_object_get(meta, "conflicts");
+	int open = json_object_get(conflicts, field) != NULL;
+	if (!open && (json_is_null(v) ? !old : (old && json_equal(old, v))))
 		return 0;
+	if (open) {
+		json_object_del(conflicts, field);
+		if (!json_object_size(conflicts))
+			json_object_del(meta, "conflicts");
+	}
+	json_t *elems = json_object_get(meta, "elems");
+	json_t *fe = json_object_get(elems, field);
+	if (json_is_array(v) || fe) {
+		json_t *ne = json_object();
+		for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+			const char *e = json_string_value(json_array_get(v, i));
+			json_t *dots = json_object_get(fe, e);
+			json_object_set_new(ne, e,
+			                    dots ? json_incref(dots)
+			                         : json_pack("[[sII]]", node, (json_int_t)counter, (json_int_t)lamport));
+		}
+		if (!elems) {
+			elems = json_object();
+			json_object_set_new(meta, "elems", elems);
+		}
+		if (json_object_size(ne))
+			json_object_set_new(elems, field, ne);
+		else
+			json_object_del(elems, field), json_decref(ne);
+		if (!json_object_size(elems))
+			json_object_del(meta, "elems");
+	}
 	if (json_is_null(v))
 		json_object_del(rec, field);
 	else
 		json_object_set(rec, field, v);
 	record_stamp(rec, field, node, counter, lamport);
 	return 1;
+}
+
+/* A write has seen the record's deletions: they close. */
+static void forget_deletions(json_t *rec)
+{
+	json_object_del(record_meta(rec), "deleted");
 }
 
 int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt, json_t *fields, char **id_out)
@@ -122,9 +161,11 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 		json_t *old = NULL;
 		if ((err = canon_parse(tomb, strlen(tomb), "tombstone", &old)) < 0)
 			goto done;
-		json_t *meta = json_object_get(old, "_c2c");
-		json_object_set(rec, "_c2c", meta);
+		json_object_set(rec, "_c2c", json_object_get(old, "_c2c"));
+		/* Its old fields' dots and elements stay: the new values supersede them. */
+		json_t *meta = record_meta(rec);
 		json_object_del(meta, "deleted");
+		json_object_del(meta, "conflicts");
 		json_decref(old);
 	}
 	if ((err = record_check_required(t, fields, id)) < 0)
@@ -179,6 +220,7 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 	if (!differs)
 		goto done;
 	long long c = record_begin_edit(rec, n->node_id);
+	forget_deletions(rec);
 	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
 	*changed = 1;
 	err = node_txn_put(tx, t, id, rec);
@@ -198,8 +240,10 @@ int write_rm(node_txn *tx, c2c_node *n, const table_def *t, const char *id)
 	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
 	if ((err = write_check_scope(n, t, city)) == 0) {
 		long long c = record_begin_edit(rec, n->node_id);
-		json_object_set_new(record_meta(rec), "deleted",
-		                    json_pack("[sII]", n->node_id, (json_int_t)c, (json_int_t)node_txn_lamport(tx)));
+		json_t *meta = record_meta(rec);
+		json_object_set_new(meta, "deleted",
+		                    json_pack("[[sIIo]]", n->node_id, (json_int_t)c, (json_int_t)node_txn_lamport(tx),
+		                              json_deep_copy(json_object_get(meta, "clock"))));
 		err = node_txn_delete(tx, t, id, rec);
 	}
 	json_decref(rec);
