@@ -139,8 +139,16 @@ static void put_object(sbuf *b, const json_t *v, int depth, int inline_only)
 		return;
 	}
 	const char *k;
-	json_t *x;
-	json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+	void *it;
+	for (it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+		k = json_object_iter_key(it);
+		if (json_object_iter_key_len(it) != strlen(k)) {
+			free(keys);
+			b->bad = C2C_EINVALID; /* a key holding NUL */
+			return;
+		}
+		keys[i++] = k;
+	}
 	qsort(keys, n, sizeof(*keys), keycmp);
 	put(b, inline_only ? "{" : "{\n", inline_only ? 1 : 2);
 	for (i = 0; i < n; i++) {
@@ -216,6 +224,22 @@ int canon_dump(const json_t *v, char **out, size_t *len)
 	if (len)
 		*len = b.len;
 	return 0;
+}
+
+int canon_dump_line(const json_t *v, char **out, size_t *len)
+{
+	sbuf b = {0};
+	*out = NULL;
+	put_value(&b, v, 0, 1);
+	if (b.bad) {
+		free(b.p);
+		return err_set(b.bad, b.bad == C2C_ENOMEM ? "out of memory serializing a value"
+		                                          : "value cannot be written canonically");
+	}
+	*out = b.p ? b.p : strdup("");
+	if (len)
+		*len = b.len;
+	return *out ? 0 : err_set(C2C_ENOMEM, "out of memory");
 }
 
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out)

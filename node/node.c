@@ -24,8 +24,6 @@
 #define FORMAT_MAJOR 1
 #define FORMAT_MINOR 0
 #define LOCK_WAIT_MS 10000
-/* A write of more records than this streams its blobs into one pack. */
-#define PACK_THRESHOLD 64
 
 static char *path_join(const char *a, const char *b)
 {
@@ -611,7 +609,9 @@ static int txn_add(node_txn *tx, char *path, const char *text, size_t len)
 	return err;
 }
 
-static int txn_write(node_txn *tx, const table_def *t, const char *id, json_t *rec, int deleted)
+enum { TXN_PUT, TXN_PUT_NEW, TXN_DELETE };
+
+static int txn_write(node_txn *tx, const table_def *t, const char *id, json_t *rec, int how)
 {
 	char *path = NULL, *text = NULL, key[256];
 	size_t len;
@@ -620,13 +620,13 @@ static int txn_write(node_txn *tx, const table_def *t, const char *id, json_t *r
 		return err;
 	if ((err = record_path(t, rec_city(t, rec), id, &path)) < 0 || (err = canon_dump(rec, &text, &len)) < 0)
 		goto done;
-	if (deleted) {
+	if (how == TXN_DELETE) {
 		if ((err = store_row_delete(tx->n->st, t, id)) < 0 ||
 		    (err = store_tomb_put(tx->n->st, t->name, id, path, text)) < 0)
 			goto done;
 	} else {
 		if ((err = store_row_put(tx->n->st, t, id, rec)) < 0 ||
-		    (err = store_tomb_delete(tx->n->st, t->name, id)) < 0)
+		    (how == TXN_PUT && (err = store_tomb_delete(tx->n->st, t->name, id)) < 0))
 			goto done;
 	}
 	if ((err = txn_add(tx, path, text, len)) < 0)
@@ -641,12 +641,17 @@ done:
 
 int node_txn_put(node_txn *tx, const table_def *t, const char *id, json_t *rec)
 {
-	return txn_write(tx, t, id, rec, 0);
+	return txn_write(tx, t, id, rec, TXN_PUT);
+}
+
+int node_txn_put_new(node_txn *tx, const table_def *t, const char *id, json_t *rec)
+{
+	return txn_write(tx, t, id, rec, TXN_PUT_NEW);
 }
 
 int node_txn_delete(node_txn *tx, const table_def *t, const char *id, json_t *rec)
 {
-	return txn_write(tx, t, id, rec, 1);
+	return txn_write(tx, t, id, rec, TXN_DELETE);
 }
 
 static int cmp_txn_update(const void *a, const void *b)
@@ -674,7 +679,7 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 	repo_update *ru = calloc(k ? k : 1, sizeof(*ru));
 	if (!ru)
 		return err_set(C2C_ENOMEM, "out of memory");
-	if (k > PACK_THRESHOLD && (err = repo_pack_new(&pack, tx->n->repo, k)) < 0)
+	if (k > REPO_BULK && (err = repo_pack_new(&pack, tx->n->repo, k)) < 0)
 		goto done;
 	for (size_t i = 0; i < k; i++) {
 		txn_update *x = &tx->u[i];

@@ -110,7 +110,8 @@ int record_parse_path(const char *path, char table[64], char id[RECORD_ID_MAX + 
 		return err_set(C2C_EINVALID, "%s: not a record path", path);
 	const char *tbl = parts[city_scope ? 2 : 1], *file = parts[np - 1];
 	size_t fl = strlen(file);
-	if (fl <= 5 || strcmp(file + fl - 5, ".json") || strlen(tbl) >= 64)
+	if (fl <= 5 || fl - 5 > RECORD_ID_MAX || strcmp(file + fl - 5, ".json") || strlen(tbl) >= 64 ||
+	    !record_id_valid(tbl) || (city_scope && strlen(parts[1]) > RECORD_ID_MAX) || path[strlen(path) - 1] == '/')
 		return err_set(C2C_EINVALID, "%s: not a record file", path);
 	strcpy(table, tbl);
 	memcpy(id, file, fl - 5);
@@ -281,7 +282,8 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 		qsort(items, n, sizeof(*items), cmp_json_str);
 		json_array_clear(arr);
 		for (size_t i = 0; i < n; i++) {
-			if (i && !strcmp(json_string_value(items[i]), json_string_value(items[i - 1])))
+			size_t k = json_array_size(arr);
+			if (k && !strcmp(json_string_value(items[i]), json_string_value(json_array_get(arr, k - 1))))
 				json_decref(items[i]);
 			else
 				json_array_append_new(arr, items[i]);

@@ -1,5 +1,8 @@
 #include "c2c/repo.h"
 
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
 #include <dirent.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <zlib.h>
 
 #include "c2c/err.h"
@@ -150,6 +154,8 @@ struct repo_pack {
 	EVP_MD_CTX *sha;
 	unsigned char *buf, *z;
 	size_t len, cap, zcap;
+	z_stream zs; /* one deflate stream, reset per object */
+	int zinit;
 	size_t expected, added;
 };
 
@@ -216,16 +222,16 @@ int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects)
 	return 0;
 }
 
-int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
+static int pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out)
 {
 	unsigned char hdr[16];
 	size_t h = 0, sz = len;
 	int rc, err;
 	if (p->added == p->expected)
 		return err_set(C2C_EFAIL, "pack holds more objects than announced");
-	if ((rc = git_odb_hash(out, data, len, GIT_OBJECT_BLOB)) < 0)
-		return err_git(rc, "hashing a blob");
-	hdr[h] = (unsigned char)((GIT_OBJECT_BLOB << 4) | (sz & 15));
+	if ((rc = git_odb_hash(out, data, len, type)) < 0)
+		return err_git(rc, "hashing an object");
+	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
 	sz >>= 4;
 	while (sz) {
 		hdr[h++] |= 0x80;
@@ -233,20 +239,37 @@ int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
 		sz >>= 7;
 	}
 	h++;
-	uLongf zlen = compressBound((uLong)len);
-	if (zlen > p->zcap) {
-		unsigned char *z = realloc(p->z, zlen);
+	if (!p->zinit) {
+		if (deflateInit(&p->zs, Z_BEST_SPEED) != Z_OK)
+			return err_set(C2C_ENOMEM, "starting zlib");
+		p->zinit = 1;
+	} else if (deflateReset(&p->zs) != Z_OK) {
+		return err_set(C2C_EFAIL, "resetting zlib");
+	}
+	uLong bound = deflateBound(&p->zs, (uLong)len);
+	if (bound > p->zcap) {
+		unsigned char *z = realloc(p->z, bound);
 		if (!z)
 			return err_set(C2C_ENOMEM, "out of memory");
 		p->z = z;
-		p->zcap = zlen;
+		p->zcap = bound;
 	}
-	if (compress2(p->z, &zlen, (const Bytef *)data, (uLong)len, Z_BEST_SPEED) != Z_OK)
-		return err_set(C2C_EFAIL, "compressing a blob failed");
+	p->zs.next_in = (Bytef *)(uintptr_t)data;
+	p->zs.avail_in = (uInt)len;
+	p->zs.next_out = p->z;
+	p->zs.avail_out = (uInt)p->zcap;
+	if (deflate(&p->zs, Z_FINISH) != Z_STREAM_END)
+		return err_set(C2C_EFAIL, "compressing an object failed: %s", p->zs.msg ? p->zs.msg : "zlib error");
+	size_t zlen = p->zs.total_out;
 	if ((err = pack_put(p, hdr, h)) < 0 || (err = pack_put(p, p->z, zlen)) < 0)
 		return err;
 	p->added++;
 	return 0;
+}
+
+int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
+{
+	return pack_add(p, GIT_OBJECT_BLOB, data, len, out);
 }
 
 int repo_pack_finish(repo_pack *p)
@@ -276,6 +299,8 @@ void repo_pack_free(repo_pack *p)
 		p->wp->free(p->wp);
 	git_odb_free(p->odb);
 	EVP_MD_CTX_free(p->sha);
+	if (p->zinit)
+		deflateEnd(&p->zs);
 	free(p->buf);
 	free(p->z);
 	free(p);
@@ -288,8 +313,118 @@ static int cmp_update(const void *a, const void *b)
 	return strcmp(((const git_tree_update *)a)->path, ((const git_tree_update *)b)->path);
 }
 
+static int commit_in(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
+                     const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
+
+typedef struct {
+	git_oid *oids;
+	size_t n, cap;
+} oid_list;
+
+static int oid_push(oid_list *l, const git_oid *id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		git_oid *o = realloc(l->oids, cap * sizeof(*o));
+		if (!o)
+			return err_set(C2C_ENOMEM, "out of memory");
+		l->oids = o;
+		l->cap = cap;
+	}
+	git_oid_cpy(&l->oids[l->n++], id);
+	return 0;
+}
+
+/* The trees under TREE that are in MP (new ones); unchanged subtrees are
+ * not in it and are not opened. The mempack backend has no foreach. */
+static int collect_new_trees(git_repository *mem, git_odb_backend *mp, const git_oid *tree_id, oid_list *l)
+{
+	git_tree *tree = NULL;
+	int rc, err;
+	if (!mp->exists(mp, tree_id))
+		return 0;
+	if ((err = oid_push(l, tree_id)) < 0)
+		return err;
+	if ((rc = git_tree_lookup(&tree, mem, tree_id)) < 0)
+		return err_git(rc, "reading a new tree");
+	for (size_t i = 0; i < git_tree_entrycount(tree) && err == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			err = collect_new_trees(mem, mp, git_tree_entry_id(e), l);
+	}
+	git_tree_free(tree);
+	return err;
+}
+
+/* Copy the new commit and trees, held by the in-memory backend MP (read
+ * through MEM), into one pack in R. */
+static int store_mempack(git_repository *r, git_repository *mem, git_odb_backend *mp, const git_oid *commit)
+{
+	oid_list l = {0};
+	git_odb *odb = NULL;
+	repo_pack *p = NULL;
+	git_oid tree;
+	int rc, err = 0;
+	if ((err = oid_push(&l, commit)) < 0 || (err = repo_commit_tree(mem, commit, &tree)) < 0 ||
+	    (err = collect_new_trees(mem, mp, &tree, &l)) < 0)
+		goto done;
+	if ((rc = git_repository_odb(&odb, mem)) < 0) {
+		err = err_git(rc, "opening the object database");
+		goto done;
+	}
+	if ((err = repo_pack_new(&p, r, l.n)) < 0)
+		goto done;
+	for (size_t i = 0; i < l.n; i++) {
+		git_odb_object *o = NULL;
+		git_oid check;
+		if ((rc = git_odb_read(&o, odb, &l.oids[i])) < 0) {
+			err = err_git(rc, "reading a new tree");
+			goto done;
+		}
+		err = pack_add(p, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &check);
+		git_odb_object_free(o);
+		if (err < 0)
+			goto done;
+	}
+	err = repo_pack_finish(p);
+done:
+	repo_pack_free(p);
+	git_odb_free(odb);
+	free(l.oids);
+	return err;
+}
+
 int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
                 const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
+{
+	if (n <= REPO_BULK)
+		return commit_in(r, parent, updates, n, author, committer, message, out);
+	/* A large commit rewrites many trees: build them in memory, on a second
+	 * handle of the repository, and store them as one pack rather than as
+	 * hundreds of loose objects, each compressed and fsynced on its own. */
+	git_repository *mem = NULL;
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	int rc, err = 0;
+	if ((rc = git_repository_open_bare(&mem, git_repository_path(r))) < 0 ||
+	    (rc = git_repository_odb(&odb, mem)) < 0 || (rc = git_mempack_new(&mp)) < 0 ||
+	    (rc = git_odb_add_backend(odb, mp, 999)) < 0) {
+		if (mp && rc < 0 && odb && !git_odb_num_backends(odb))
+			mp->free(mp);
+		err = err_git(rc, "preparing an in-memory object store");
+		goto done;
+	}
+	if ((err = commit_in(mem, parent, updates, n, author, committer, message, out)) < 0)
+		goto done;
+	err = store_mempack(r, mem, mp, out);
+done:
+	git_odb_free(odb);
+	git_repository_free(mem);
+	return err;
+}
+
+static int commit_in(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
+                     const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
 {
 	git_commit *pc = NULL;
 	git_tree *base = NULL, *tree = NULL;
@@ -329,7 +464,7 @@ int repo_commit(git_repository *r, const git_oid *parent, const repo_update *upd
 		goto done;
 	}
 	const git_commit *parents[1] = {pc};
-	if ((rc = git_commit_create(out, r, NULL, a, c, "UTF-8", message, tree, pc ? 1 : 0, parents)) < 0)
+	if ((rc = git_commit_create(out, r, NULL, a, c, NULL, message, tree, pc ? 1 : 0, parents)) < 0)
 		err = err_git(rc, "writing the commit");
 done:
 	free(u);

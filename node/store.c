@@ -20,6 +20,7 @@ struct store {
 	size_t ntables;
 	table_stmts *stmts;
 	sqlite3_stmt *state_get, *state_set, *state_del;
+	sqlite3_stmt *tomb_get, *tomb_put, *tomb_del;
 };
 
 sqlite3 *store_db(store *st) { return st->db; }
@@ -297,7 +298,11 @@ int store_open(store **out, const char *path, int create, int upto)
 		goto done;
 	if ((err = prepare(st, &st->state_get, "SELECT value FROM c2c_state WHERE key = ?")) < 0 ||
 	    (err = prepare(st, &st->state_set, "INSERT OR REPLACE INTO c2c_state (key, value) VALUES (?, ?)")) < 0 ||
-	    (err = prepare(st, &st->state_del, "DELETE FROM c2c_state WHERE key = ?")) < 0)
+	    (err = prepare(st, &st->state_del, "DELETE FROM c2c_state WHERE key = ?")) < 0 ||
+	    (err = prepare(st, &st->tomb_get, "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0 ||
+	    (err = prepare(st, &st->tomb_put,
+	                   "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)")) < 0 ||
+	    (err = prepare(st, &st->tomb_del, "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0)
 		goto done;
 	*out = st;
 	return 0;
@@ -314,6 +319,9 @@ void store_close(store *st)
 	sqlite3_finalize(st->state_get);
 	sqlite3_finalize(st->state_set);
 	sqlite3_finalize(st->state_del);
+	sqlite3_finalize(st->tomb_get);
+	sqlite3_finalize(st->tomb_put);
+	sqlite3_finalize(st->tomb_del);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -494,10 +502,8 @@ int store_row_put(store *st, const table_def *t, const char *id, const json_t *r
 		} else if (f->type == FT_INT && json_is_integer(v)) {
 			sqlite3_bind_int64(s, c, json_integer_value(v));
 		} else if (f->type == FT_SET && json_is_array(v)) {
-			if (!(texts[j] = json_dumps(v, JSON_COMPACT))) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+			if ((err = canon_dump_line(v, &texts[j], NULL)) < 0)
 				goto done;
-			}
 			sqlite3_bind_text(s, c, texts[j], -1, SQLITE_STATIC);
 		} else if (f->type != FT_INT && f->type != FT_SET && json_is_string(v)) {
 			sqlite3_bind_text(s, c, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
@@ -520,16 +526,12 @@ int store_row_put(store *st, const table_def *t, const char *id, const json_t *r
 		err = err_set(C2C_EINVALID, "record %s/%s has no _c2c", t->name, id);
 		goto done;
 	}
-	if (!(texts[t->nfields] = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+	if ((err = canon_dump_line(meta, &texts[t->nfields], NULL)) < 0)
 		goto done;
-	}
 	sqlite3_bind_text(s, (int)t->nfields + 2, texts[t->nfields], -1, SQLITE_STATIC);
 	if (json_object_size(extra)) {
-		if (!(texts[t->nfields + 1] = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS))) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+		if ((err = canon_dump_line(extra, &texts[t->nfields + 1], NULL)) < 0)
 			goto done;
-		}
 		sqlite3_bind_text(s, (int)t->nfields + 3, texts[t->nfields + 1], -1, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_null(s, (int)t->nfields + 3);
@@ -635,13 +637,12 @@ done:
 	return err;
 }
 
-static int run1(store *st, const char *sql, const char *a, const char *b, const char *c, const char *d,
+/* Run one cached statement with up to four text arguments; with OUT, read
+ * the first column of its row. */
+static int run1(store *st, sqlite3_stmt *s, const char *a, const char *b, const char *c, const char *d,
                 char **out)
 {
-	sqlite3_stmt *s = NULL;
 	int err, rc;
-	if ((err = prepare(st, &s, sql)) < 0)
-		return err;
 	const char *args[] = {a, b, c, d};
 	for (int i = 0; i < 4; i++)
 		if (args[i])
@@ -658,25 +659,24 @@ static int run1(store *st, const char *sql, const char *a, const char *b, const 
 	} else {
 		err = rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "writing tombstones");
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return err;
 }
 
 int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text)
 {
-	return run1(st, "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)",
-	            table, id, path, text, NULL);
+	return run1(st, st->tomb_put, table, id, path, text, NULL);
 }
 
 int store_tomb_get(store *st, const char *table, const char *id, char **text)
 {
-	return run1(st, "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?", table, id, NULL, NULL,
-	            text);
+	return run1(st, st->tomb_get, table, id, NULL, NULL, text);
 }
 
 int store_tomb_delete(store *st, const char *table, const char *id)
 {
-	return run1(st, "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?", table, id, NULL, NULL, NULL);
+	return run1(st, st->tomb_del, table, id, NULL, NULL, NULL);
 }
 
 int store_count(store *st, const char *table, int tombs, long long *out)

@@ -15,6 +15,10 @@
  * Returns C2C_EINVALID for a real number or a string that is not UTF-8. */
 int canon_dump(const json_t *v, char **out, size_t *len);
 
+/* The same, on one line with no final newline (objects as {"a": 1, "b": 2}):
+ * the form kept in the database's JSON columns. */
+int canon_dump_line(const json_t *v, char **out, size_t *len);
+
 /* Parse BUF as a canonical record file: a JSON object whose canonical form
  * is exactly BUF. WHAT names the input in messages (a path or "row x/y").
  * On success *out is a new reference the caller releases with json_decref.

@@ -73,6 +73,10 @@ int node_txn_get(node_txn *tx, const table_def *t, const char *id, json_t **out)
 /* Write REC as the new state of T/ID (row and record file). */
 int node_txn_put(node_txn *tx, const table_def *t, const char *id, json_t *rec);
 
+/* The same for a record whose id was just made here (no row, no tombstone
+ * can exist), which saves the look-ups. */
+int node_txn_put_new(node_txn *tx, const table_def *t, const char *id, json_t *rec);
+
 /* Delete T/ID: REC is its last state with the tombstone set in _c2c. */
 int node_txn_delete(node_txn *tx, const table_def *t, const char *id, json_t *rec);
 

@@ -62,7 +62,9 @@ typedef struct {
 } repo_person;
 
 /* Make a commit whose tree is PARENT's tree with UPDATES applied (PARENT
- * NULL: an empty tree). Does not move any ref. */
+ * NULL: an empty tree). Does not move any ref. With more than REPO_BULK
+ * updates the new trees and the commit are written as one pack. */
+#define REPO_BULK 64
 int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
                 const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
 

@@ -73,7 +73,7 @@ int store_row_exists(store *st, const char *table, const char *id);
 
 /* Call CB for each row of T, in id order, that matches every FIELD=VALUE of
  * FILTER (an object of strings, or NULL; a set field matches if it holds the
- * value). CITY, if not NULL, restricts city tables to one city. CB's
+ * value). CB's
  * non-zero return stops the walk and is returned. */
 typedef int (*store_row_cb)(const char *id, json_t *rec, void *payload);
 int store_rows_each(store *st, const table_def *t, const json_t *filter, store_row_cb cb,

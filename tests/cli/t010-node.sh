@@ -3,7 +3,7 @@
 # repository read with stock git and the database with the sqlite3 shell.
 . "$(dirname "$0")/lib.sh"
 
-GENESIS=dc2a548cb9ddca43dd061baf5e935eb202277fa5
+GENESIS=2e8e231569a755f4e01942e477a9f3b55f75581e
 N=$T/tunis
 run 0 "init" c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>"
 has "$T/out" "Created city node tunis-" "init says what it made"

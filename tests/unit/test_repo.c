@@ -1,0 +1,395 @@
+/* Unit tests of the bare git repository layer (include/c2c/repo.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "c2c/err.h"
+#include "c2c/repo.h"
+
+#define OK(call)                                                                                   \
+	do {                                                                                           \
+		int rc_ = (call);                                                                          \
+		if (rc_ != 0)                                                                              \
+			fail_msg("%s -> %d: %s", #call, rc_, err_msg());                                       \
+	} while (0)
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/c2c-unit-repo-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	return repo_global_init() == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static git_repository *new_repo(const char *name, char *path, size_t n)
+{
+	git_repository *r = NULL;
+	snprintf(path, n, "%s/%s.git", tmpdir, name);
+	OK(repo_create(&r, path));
+	assert_non_null(r);
+	return r;
+}
+
+static const repo_person author = {"Amina Test", "amina@example.org", 1700000000, 60};
+static const repo_person committer = {"node n1", "n1@c2c.invalid", 1700000100, -120};
+
+/* Run a shell command; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+/* The value of "KEY: N" in `git count-objects -v`. */
+static long count_objects(const char *gitdir, const char *key)
+{
+	char cmd[512], line[256];
+	long v = -1;
+	snprintf(cmd, sizeof(cmd), "git -C '%s' count-objects -v", gitdir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t kl = strlen(key);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':')
+			v = strtol(line + kl + 1, NULL, 10);
+	pclose(f);
+	return v;
+}
+
+static void read_is(git_repository *r, const git_oid *commit, const char *path, const char *expect,
+                    const git_oid *expect_oid)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	git_oid oid;
+	OK(repo_read_path(r, commit, path, &buf, &len, &oid));
+	assert_non_null(buf);
+	assert_int_equal(len, strlen(expect));
+	assert_memory_equal(buf, expect, len);
+	assert_int_equal(buf[len], '\0');
+	if (expect_oid)
+		assert_true(git_oid_equal(&oid, expect_oid));
+	free(buf);
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void t_create(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("create", path, sizeof(path));
+	assert_true(git_repository_is_bare(r));
+	/* HEAD -> refs/heads/main, unborn. */
+	git_reference *head = NULL;
+	assert_int_equal(git_reference_lookup(&head, r, "HEAD"), 0);
+	assert_int_equal(git_reference_type(head), GIT_REFERENCE_SYMBOLIC);
+	assert_string_equal(git_reference_symbolic_target(head), REPO_MAIN);
+	git_reference_free(head);
+	git_oid oid;
+	assert_int_equal(repo_head(r, &oid), C2C_ENOTFOUND);
+	git_repository_free(r);
+	/* It opens, and stock git agrees. */
+	OK(repo_open(&r, path));
+	git_repository_free(r);
+	assert_int_equal(sh("test \"$(git --git-dir='%s' symbolic-ref HEAD)\" = refs/heads/main", path), 0);
+	assert_int_equal(sh("git --git-dir='%s' rev-parse --is-bare-repository | grep -qx true", path), 0);
+	/* Creating it again over itself is refused, not a silent re-init. */
+	r = NULL;
+	assert_true(repo_create(&r, path) < 0);
+	/* Opening something that is not a repository fails. */
+	char bad[300];
+	snprintf(bad, sizeof(bad), "%s/nothing-here", tmpdir);
+	r = NULL;
+	assert_true(repo_open(&r, bad) < 0);
+}
+
+static void t_commit_read_move(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("commit", path, sizeof(path));
+	const char *t1 = "{\n  \"name\": \"Housing\"\n}\n";
+	const char *t2 = "{\n  \"title\": \"Welcome desk \xd8\xaa\"\n}\n";
+	const char *p1 = "network/themes/d/0/housing.json";
+	const char *p2 = "cities/tunis/actions/a/2/018f3a2b4c5d6e7f8a9b0c1d.json";
+	repo_update u[2];
+	memset(u, 0, sizeof(u));
+	u[0].path = p2; /* not in path order: repo_commit sorts */
+	OK(repo_write_blob(r, t2, strlen(t2), &u[0].oid));
+	u[1].path = p1;
+	OK(repo_write_blob(r, t1, strlen(t1), &u[1].oid));
+	git_oid c1, c2, c3, head;
+	OK(repo_commit(r, NULL, u, 2, &author, &committer, "first\n", &c1));
+
+	/* The commit as given: no parent, author and committer, message. */
+	git_commit *c = NULL;
+	assert_int_equal(git_commit_lookup(&c, r, &c1), 0);
+	assert_int_equal(git_commit_parentcount(c), 0);
+	assert_string_equal(git_commit_author(c)->name, "Amina Test");
+	assert_string_equal(git_commit_author(c)->email, "amina@example.org");
+	assert_int_equal(git_commit_author(c)->when.time, 1700000000);
+	assert_int_equal(git_commit_author(c)->when.offset, 60);
+	assert_string_equal(git_commit_committer(c)->name, "node n1");
+	assert_int_equal(git_commit_committer(c)->when.offset, -120);
+	assert_string_equal(git_commit_message(c), "first\n");
+	git_commit_free(c);
+
+	/* repo_commit moves no ref. */
+	assert_int_equal(repo_head(r, &head), C2C_ENOTFOUND);
+
+	read_is(r, &c1, p1, t1, &u[1].oid);
+	read_is(r, &c1, p2, t2, &u[0].oid);
+	char *buf = (char *)"x";
+	size_t len = 0;
+	assert_int_equal(repo_read_path(r, &c1, "network/themes/d/0/nope.json", &buf, &len, NULL), C2C_ENOTFOUND);
+	assert_null(buf);
+	assert_int_equal(repo_read_path(r, &c1, "nowhere/at/all.json", &buf, &len, NULL), C2C_ENOTFOUND);
+	assert_null(buf);
+	/* A directory is not a file. */
+	assert_true(repo_read_path(r, &c1, "network/themes", &buf, &len, NULL) < 0);
+	assert_null(buf);
+	/* The same through the tree. */
+	git_oid tree;
+	OK(repo_commit_tree(r, &c1, &tree));
+	OK(repo_read_tree_path(r, &tree, p1, &buf, &len, NULL));
+	assert_int_equal(len, strlen(t1));
+	assert_memory_equal(buf, t1, len);
+	free(buf);
+
+	/* Move the head: from unborn, then compare-and-swap. */
+	OK(repo_move_head(r, NULL, &c1, "c2c: first"));
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c1));
+
+	/* A child: one path changed, one removed, one added. */
+	const char *t1b = "{\n  \"name\": \"Housing and shelter\"\n}\n";
+	const char *p3 = "network/themes/0/1/labour.json";
+	repo_update v[3];
+	memset(v, 0, sizeof(v));
+	v[0].path = p1;
+	OK(repo_write_blob(r, t1b, strlen(t1b), &v[0].oid));
+	v[1].path = p2;
+	v[1].remove = 1;
+	v[2].path = p3;
+	OK(repo_write_blob(r, "x\n", 2, &v[2].oid));
+	OK(repo_commit(r, &c1, v, 3, &author, &committer, "second\n", &c2));
+	assert_int_equal(git_commit_lookup(&c, r, &c2), 0);
+	assert_int_equal(git_commit_parentcount(c), 1);
+	assert_true(git_oid_equal(git_commit_parent_id(c, 0), &c1));
+	git_commit_free(c);
+	read_is(r, &c2, p1, t1b, NULL);
+	read_is(r, &c2, p3, "x\n", NULL);
+	assert_int_equal(repo_read_path(r, &c2, p2, &buf, &len, NULL), C2C_ENOTFOUND);
+	/* The old commit still reads as it was. */
+	read_is(r, &c1, p1, t1, NULL);
+	read_is(r, &c1, p2, t2, NULL);
+
+	/* From unborn again, while main exists: refused. */
+	assert_int_equal(repo_move_head(r, NULL, &c2, "c2c: wrong"), C2C_ECONFLICT);
+	/* Wrong old value: refused, head unchanged. */
+	OK(repo_commit(r, &c2, NULL, 0, &author, &committer, "third\n", &c3));
+	assert_int_equal(repo_move_head(r, &c2, &c3, "c2c: wrong"), C2C_ECONFLICT);
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c1));
+	/* Right old value. */
+	OK(repo_move_head(r, &c1, &c2, "c2c: second"));
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c2));
+	assert_int_equal(repo_move_head(r, &c1, &c3, "c2c: stale"), C2C_ECONFLICT);
+	OK(repo_move_head(r, &c2, &c3, "c2c: third"));
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c3));
+	git_repository_free(r);
+
+	/* Stock git reads it all. */
+	assert_int_equal(sh("git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1", path), 0);
+	assert_int_equal(sh("test \"$(git --git-dir='%s' show main~1:%s)\" = '{\n  \"name\": \"Housing and shelter\"\n}'",
+	                    path, p1),
+	                 0);
+	assert_int_equal(sh("test \"$(git --git-dir='%s' rev-list --count main)\" = 3", path), 0);
+}
+
+static void t_pack(void **state)
+{
+	(void)state;
+	enum { N = 1000 };
+	char path[256];
+	git_repository *r = new_repo("pack", path, sizeof(path));
+	repo_pack *p = NULL;
+	git_oid *oids = calloc(N, sizeof(*oids));
+	char **data = calloc(N, sizeof(*data));
+	size_t *lens = calloc(N, sizeof(*lens));
+	assert_non_null(oids);
+	OK(repo_pack_new(&p, r, N));
+	for (int i = 0; i < N; i++) {
+		/* Sizes around the header's length boundaries, one empty blob and
+		 * one larger than the writer's buffer. */
+		size_t n = i == 0 ? 0 : i == 1 ? 200000 : (size_t)(i % 20 == 0 ? i * 37 : i % 150);
+		char *d = malloc(n + 32);
+		int h = snprintf(d, n + 32, "%d\n", i);
+		if (i == 0)
+			h = 0;
+		for (size_t k = (size_t)h; k < n; k++)
+			d[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+		if (n < (size_t)h)
+			n = (size_t)h;
+		d[n] = '\0';
+		data[i] = d;
+		lens[i] = n;
+		OK(repo_pack_add_blob(p, d, n, &oids[i]));
+		git_oid want;
+		assert_int_equal(git_odb_hash(&want, d, n, GIT_OBJECT_BLOB), 0);
+		assert_true(git_oid_equal(&want, &oids[i]));
+	}
+	/* One more than announced is refused. */
+	git_oid extra;
+	assert_true(repo_pack_add_blob(p, "more", 4, &extra) < 0);
+	OK(repo_pack_finish(p));
+	repo_pack_free(p);
+
+	/* All in one pack, nothing loose. */
+	assert_int_equal(count_objects(path, "in-pack"), N);
+	assert_int_equal(count_objects(path, "packs"), 1);
+	assert_int_equal(count_objects(path, "count"), 0);
+	/* libgit2 reads them back. */
+	for (int i = 0; i < N; i += 37) {
+		git_blob *b = NULL;
+		assert_int_equal(git_blob_lookup(&b, r, &oids[i]), 0);
+		assert_int_equal((size_t)git_blob_rawsize(b), lens[i]);
+		assert_memory_equal(git_blob_rawcontent(b), data[i], lens[i]);
+		git_blob_free(b);
+	}
+	/* A commit that holds them all, so fsck walks every blob. */
+	repo_update *u = calloc(N, sizeof(*u));
+	char (*names)[32] = calloc(N, sizeof(*names));
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "blobs/%x/%04d", i % 16, i);
+		u[i].path = names[i];
+		u[i].oid = oids[i];
+	}
+	git_oid c;
+	OK(repo_commit(r, NULL, u, N, &author, &committer, "pack\n", &c));
+	OK(repo_move_head(r, NULL, &c, "c2c: pack"));
+	read_is(r, &c, names[7], data[7], &oids[7]);
+	char *buf = NULL;
+	size_t len = 0;
+	OK(repo_read_path(r, &c, names[1], &buf, &len, NULL));
+	assert_int_equal(len, 200000);
+	assert_memory_equal(buf, data[1], len);
+	free(buf);
+	git_repository_free(r);
+
+	assert_int_equal(sh("git --git-dir='%s' fsck --strict --no-progress --no-dangling >/dev/null 2>&1", path), 0);
+	assert_int_equal(sh("git --git-dir='%s' verify-pack %s/objects/pack/*.idx", path, path), 0);
+	assert_int_equal(sh("test \"$(git --git-dir='%s' ls-tree -r main | wc -l)\" -eq %d", path, N), 0);
+
+	for (int i = 0; i < N; i++)
+		free(data[i]);
+	free(data);
+	free(lens);
+	free(oids);
+	free(u);
+	free(names);
+}
+
+static void t_pack_short(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("packshort", path, sizeof(path));
+	repo_pack *p = NULL;
+	git_oid o;
+	OK(repo_pack_new(&p, r, 3));
+	OK(repo_pack_add_blob(p, "one\n", 4, &o));
+	/* Fewer objects than announced: refused. */
+	assert_true(repo_pack_finish(p) < 0);
+	repo_pack_free(p);
+	git_repository_free(r);
+	assert_int_equal(count_objects(path, "in-pack"), 0);
+}
+
+static void t_clear_stale_locks(void **state)
+{
+	(void)state;
+	char path[256], lock[512], keep[512];
+	git_repository *r = new_repo("locks", path, sizeof(path));
+	git_oid c1, c2, head;
+	OK(repo_commit(r, NULL, NULL, 0, &author, &committer, "one\n", &c1));
+	OK(repo_move_head(r, NULL, &c1, "c2c: one"));
+	OK(repo_commit(r, &c1, NULL, 0, &author, &committer, "two\n", &c2));
+
+	/* A killed process left refs/heads/main.lock and HEAD.lock. */
+	snprintf(lock, sizeof(lock), "%s/refs/heads/main.lock", path);
+	FILE *f = fopen(lock, "w");
+	assert_non_null(f);
+	fputs("0000000000000000000000000000000000000000\n", f);
+	fclose(f);
+	char headlock[512];
+	snprintf(headlock, sizeof(headlock), "%s/HEAD.lock", path);
+	f = fopen(headlock, "w");
+	assert_non_null(f);
+	fclose(f);
+	/* A file that is not a lock stays. */
+	snprintf(keep, sizeof(keep), "%s/description", path);
+
+	/* While the lock is there the head cannot move. */
+	assert_true(repo_move_head(r, &c1, &c2, "c2c: two") < 0);
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c1));
+
+	assert_int_equal(repo_clear_stale_locks(path), 2);
+	struct stat sb;
+	assert_int_equal(stat(lock, &sb), -1);
+	assert_int_equal(stat(headlock, &sb), -1);
+	assert_int_equal(stat(keep, &sb), 0);
+	char mainref[512];
+	snprintf(mainref, sizeof(mainref), "%s/refs/heads/main", path);
+	assert_int_equal(stat(mainref, &sb), 0);
+	/* Nothing left: a second call removes nothing. */
+	assert_int_equal(repo_clear_stale_locks(path), 0);
+
+	OK(repo_move_head(r, &c1, &c2, "c2c: two"));
+	OK(repo_head(r, &head));
+	assert_true(git_oid_equal(&head, &c2));
+	git_repository_free(r);
+	assert_int_equal(sh("git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1", path), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(t_create),
+	    cmocka_unit_test(t_commit_read_move),
+	    cmocka_unit_test(t_pack),
+	    cmocka_unit_test(t_pack_short),
+	    cmocka_unit_test(t_clear_stale_locks),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
