@@ -5,10 +5,11 @@
  * first two hex digits of SHA-256(id), so `printf %s ID | sha256sum | cut -c1-2`
  * finds a record's bucket with stock tools.
  *
- * Bookkeeping under "_c2c" (the merge's causal data, see README):
+ * Bookkeeping under "_c2c" (the merge's causal data; merge.h has it all):
  *   "clock":   {node-id: counter}  every edit of this record the writer had seen
  *   "dots":    {field: [node-id, counter, lamport]}  the edit that wrote each field
- *   "deleted": [node-id, counter, lamport]           present on tombstones only */
+ *   "elems":   {set-field: {element: [[node-id, counter, lamport], ...]}}
+ *   "deleted": [[node-id, counter, lamport, {clock}], ...]  deletions */
 #ifndef C2C_RECORD_H
 #define C2C_RECORD_H
 
