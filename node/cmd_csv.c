@@ -99,6 +99,17 @@ static const char *cell(const importer *im, size_t i, size_t *len)
 	return im->buf + im->off[i];
 }
 
+/* Drop the spaces and tabs around S, in place. */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t l = strlen(s);
+	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+		s[--l] = '\0';
+	return s;
+}
+
 static int cell_utf8(importer *im, size_t i, size_t line)
 {
 	size_t len;
@@ -127,7 +138,7 @@ static int imp_header(importer *im, size_t line)
 	for (size_t i = 0; i < im->ncols; i++) {
 		if (cell_utf8(im, i, line) < 0)
 			return im->err;
-		const char *name = cell(im, i, NULL);
+		const char *name = trim((char *)cell(im, i, NULL));
 		if (!*name) {
 			imp_fail(im, line, "column %zu has no name", i + 1);
 			err_hint("the first line names the columns: id and fields of %s ('c2c tables %s')", t->name,
@@ -140,7 +151,7 @@ static int imp_header(importer *im, size_t line)
 			return err_hint("run 'c2c tables %s' to see its fields", t->name);
 		}
 		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(cell(im, j, NULL), name)) {
+			if (im->cols[j] == f && (f || im->id_col == (long)j)) {
 				imp_fail(im, line, "column '%s' appears twice (columns %zu and %zu)", name, j + 1, i + 1);
 				err_hint("keep one column per field");
 				return im->err;
@@ -215,18 +226,21 @@ static int imp_row(importer *im, size_t line)
 		json_t *v = NULL;
 		if (!im->cols[i])
 			continue;
-		if ((err = record_parse_value(n->st, t, im->cols[i], cell(im, i, NULL), &v)) < 0)
+		const char *text = cell(im, i, NULL);
+		if (im->cols[i]->type != FT_TEXT)
+			text = trim((char *)text); /* "50000 " from a spreadsheet */
+		if ((err = record_parse_value(n->st, t, im->cols[i], text, &v)) < 0)
 			goto fail;
 		json_object_set_new(fields, im->cols[i]->name, v);
 	}
-	const char *given = im->id_col >= 0 ? cell(im, (size_t)im->id_col, NULL) : "";
+	const char *given = im->id_col >= 0 ? trim((char *)cell(im, (size_t)im->id_col, NULL)) : "";
 	if (t->nnatkey) {
 		json_t *key = json_copy(fields);
 		if (!key) {
 			err = err_set(C2C_ENOMEM, "out of memory");
 			goto done;
 		}
-		if (t->city_scope && json_is_null(json_object_get(key, "city")) && n->city)
+		if (t->city_scope && !json_is_string(json_object_get(key, "city")) && n->city)
 			json_object_set_new(key, "city", json_string(n->city));
 		err = record_natural_id(t, key, &id);
 		json_decref(key);
@@ -452,7 +466,8 @@ const cli_command cmd_import = {
     "(city may be left out on a city node: it is the node's city). A set is\n"
     "one cell of comma-separated values, quoted: \"10.7,16.6\". An empty cell\n"
     "means the field is empty: not set on a new record, cleared on an existing\n"
-    "one. Rows with only empty cells are skipped.\n\n"
+    "one. Spaces around a value are dropped, but in text fields, which keep\n"
+    "their text exactly. Rows with only empty cells are skipped.\n\n"
     "A row whose id names an existing record changes that record; a row with\n"
     "no id, or an id not yet used, adds a record. Records with a natural key\n"
     "(profile_sections: city, section, lang) are found by their key, and the\n"

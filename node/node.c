@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "c2c/err.h"
 #include "c2c/fault.h"
 #include "c2c/keys.h"
+#include "c2c/merge.h"
+#include "c2c/mergetree.h"
 #include "c2c/record.h"
 #include "c2c/refdata.h"
 
@@ -491,8 +494,103 @@ typedef struct {
 	long off;
 	size_t len;
 	size_t seq;
-	git_oid oid;
 } txn_update;
+
+/* Paths of a transaction, packed into large blocks: an import of 100,000
+ * records holds them all until its commit, and one malloc each costs more
+ * than the paths themselves. */
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	char data[];
+} arena_block;
+#define ARENA_BLOCK (64 * 1024)
+
+static char *arena_strdup(arena_block **head, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	arena_block *b = *head;
+	if (!b || ARENA_BLOCK - b->used < n) {
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		if (!(b = malloc(sizeof(*b) + cap)))
+			return NULL;
+		b->next = *head;
+		b->used = 0;
+		*head = b;
+	}
+	char *p = b->data + b->used;
+	memcpy(p, s, n);
+	b->used += n;
+	return p;
+}
+
+static void arena_free(arena_block *b)
+{
+	while (b) {
+		arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* The records written in this transaction, as 64-bit hashes of
+ * "table/id" in an open-addressed set (8 bytes a record). */
+typedef struct {
+	uint64_t *v;
+	size_t n, cap;
+} hash_set;
+
+static uint64_t key_hash(const char *table, const char *id)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = table; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '/') * 1099511628211ULL;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static int set_has(const hash_set *s, uint64_t h)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == h)
+			return 1;
+		if (!s->v[i])
+			return 0;
+	}
+}
+
+static int set_add(hash_set *s, uint64_t h)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		uint64_t *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return err_set(C2C_ENOMEM, "out of memory");
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i])
+				continue;
+			size_t j = s->v[i] & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	size_t i = h & (s->cap - 1);
+	while (s->v[i] && s->v[i] != h)
+		i = (i + 1) & (s->cap - 1);
+	if (!s->v[i]) {
+		s->v[i] = h;
+		s->n++;
+	}
+	return 0;
+}
 
 struct node_txn {
 	c2c_node *n;
@@ -500,8 +598,9 @@ struct node_txn {
 	git_oid tree;
 	txn_update *u;
 	size_t nu, cap;
-	FILE *spill; /* record texts, read back when the blobs are written */
-	json_t *touched; /* "table/id" of records written in this transaction */
+	arena_block *paths;
+	FILE *spill;      /* record texts, read back when the blobs are written */
+	hash_set touched; /* records written in this transaction */
 };
 
 int node_txn_begin(node_txn **out, c2c_node *n)
@@ -510,10 +609,8 @@ int node_txn_begin(node_txn **out, c2c_node *n)
 	char *lam = NULL;
 	int err;
 	*out = NULL;
-	if (!tx || !(tx->touched = json_object())) {
-		free(tx);
+	if (!tx)
 		return err_set(C2C_ENOMEM, "out of memory");
-	}
 	tx->n = n;
 	if (n->head_moved) {
 		err = err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to write", n->gitdir);
@@ -529,7 +626,6 @@ int node_txn_begin(node_txn **out, c2c_node *n)
 	*out = tx;
 	return 0;
 fail:
-	json_decref(tx->touched);
 	free(tx);
 	return err;
 }
@@ -542,23 +638,16 @@ static const char *rec_city(const table_def *t, const json_t *rec)
 	return t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
 }
 
-static int touched_key(const table_def *t, const char *id, char *buf, size_t cap)
-{
-	return snprintf(buf, cap, "%s/%s", t->name, id) < (int)cap ? 0 : err_set(C2C_EINVALID, "id too long");
-}
-
 int node_txn_get(node_txn *tx, const table_def *t, const char *id, json_t **out)
 {
 	json_t *rec = NULL;
-	char *path = NULL, *file = NULL, *row = NULL, key[256];
+	char *path = NULL, *file = NULL, *row = NULL;
 	size_t flen, rlen;
 	int err;
 	*out = NULL;
-	if ((err = touched_key(t, id, key, sizeof(key))) < 0)
-		return err;
 	if ((err = store_row_get(tx->n->st, t, id, &rec)) < 0)
 		return err;
-	if (json_object_get(tx->touched, key)) {
+	if (set_has(&tx->touched, key_hash(t->name, id))) {
 		*out = rec;
 		return 0;
 	}
@@ -584,7 +673,7 @@ done:
 	return err;
 }
 
-static int txn_add(node_txn *tx, char *path, const char *text, size_t len)
+static int txn_add(node_txn *tx, const char *path, const char *text, size_t len)
 {
 	int err = 0;
 	if (!tx->spill && !(tx->spill = tmpfile()))
@@ -604,7 +693,8 @@ static int txn_add(node_txn *tx, char *path, const char *text, size_t len)
 	x->seq = tx->nu;
 	if (fwrite(text, 1, len, tx->spill) != len)
 		return err_errno(C2C_EIO, "writing a temporary file");
-	x->path = path;
+	if (!(x->path = arena_strdup(&tx->paths, path)))
+		return err_set(C2C_ENOMEM, "out of memory");
 	tx->nu++;
 	return err;
 }
@@ -613,11 +703,9 @@ enum { TXN_PUT, TXN_PUT_NEW, TXN_DELETE };
 
 static int txn_write(node_txn *tx, const table_def *t, const char *id, json_t *rec, int how)
 {
-	char *path = NULL, *text = NULL, key[256];
+	char *path = NULL, *text = NULL;
 	size_t len;
 	int err;
-	if ((err = touched_key(t, id, key, sizeof(key))) < 0)
-		return err;
 	if ((err = record_path(t, rec_city(t, rec), id, &path)) < 0 || (err = canon_dump(rec, &text, &len)) < 0)
 		goto done;
 	if (how == TXN_DELETE) {
@@ -629,10 +717,8 @@ static int txn_write(node_txn *tx, const table_def *t, const char *id, json_t *r
 		    (how == TXN_PUT && (err = store_tomb_delete(tx->n->st, t->name, id)) < 0))
 			goto done;
 	}
-	if ((err = txn_add(tx, path, text, len)) < 0)
+	if ((err = txn_add(tx, path, text, len)) < 0 || (err = set_add(&tx->touched, key_hash(t->name, id))) < 0)
 		goto done;
-	path = NULL;
-	json_object_set_new(tx->touched, key, json_true());
 done:
 	free(path);
 	free(text);
@@ -673,8 +759,6 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 	for (size_t i = 0; i < tx->nu; i++)
 		if (i + 1 == tx->nu || strcmp(tx->u[i].path, tx->u[i + 1].path))
 			tx->u[k++] = tx->u[i];
-		else
-			free(tx->u[i].path);
 	tx->nu = k;
 	repo_update *ru = calloc(k ? k : 1, sizeof(*ru));
 	if (!ru)
@@ -777,9 +861,6 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 	fault_point("write: done");
 	free(msg);
 	free(ru);
-	for (size_t i = 0; i < tx->nu; i++)
-		free(tx->u[i].path);
-	tx->nu = 0;
 	node_txn_abort(tx);
 	return err;
 fail:
@@ -794,11 +875,181 @@ void node_txn_abort(node_txn *tx)
 	if (!tx)
 		return;
 	store_rollback(tx->n->st);
-	for (size_t i = 0; i < tx->nu; i++)
-		free(tx->u[i].path);
+	arena_free(tx->paths);
 	free(tx->u);
 	if (tx->spill)
 		fclose(tx->spill);
-	json_decref(tx->touched);
+	free(tx->touched.v);
 	free(tx);
+}
+
+/* ---------------------------------------------------------- incoming work */
+
+typedef struct {
+	c2c_node *n;
+	node_advance_stats *st;
+	long long lamport;
+} advance_state;
+
+static void max_at(long long *m, const json_t *entry, size_t idx)
+{
+	long long v = json_integer_value(json_array_get(entry, idx));
+	if (v > *m)
+		*m = v;
+}
+
+/* The highest Lamport time in a record's bookkeeping, so that this node's
+ * next edits come after everything it has seen. */
+static long long record_max_lamport(const json_t *rec)
+{
+	json_t *meta = json_object_get(rec, "_c2c"), *d, *x;
+	const char *k, *e;
+	long long m = 0;
+	json_object_foreach(json_object_get(meta, "dots"), k, d) max_at(&m, d, 2);
+	json_object_foreach(json_object_get(meta, "conflicts"), k, d)
+	{
+		for (size_t i = 0; i < json_array_size(d); i++)
+			max_at(&m, json_array_get(d, i), 3);
+	}
+	json_object_foreach(json_object_get(meta, "elems"), k, d)
+	{
+		json_object_foreach(d, e, x)
+		{
+			for (size_t i = 0; i < json_array_size(x); i++)
+				max_at(&m, json_array_get(x, i), 2);
+		}
+	}
+	d = json_object_get(meta, "deleted");
+	for (size_t i = 0; i < json_array_size(d); i++)
+		max_at(&m, json_array_get(d, i), 2);
+	return m;
+}
+
+/* One changed file: its row (or tombstone) follows the new version. */
+static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	advance_state *a = payload;
+	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
+	git_blob *nb = NULL, *ob = NULL;
+	json_t *rec = NULL, *row = NULL;
+	char *text = NULL, *tomb = NULL;
+	int err = 0, rc;
+	if (!strcmp(path, "network/network.json"))
+		return 0;
+	if ((err = record_parse_path(path, table, id, city)) < 0)
+		return err;
+	const table_def *t = store_table(a->n->st, table);
+	if (!t)
+		return 0; /* a table from a newer schema: kept in git, not in rows */
+	/* The row must still be what the old head says (not edited behind our back). */
+	int had_row = store_row_exists(a->n->st, table, id);
+	if (!git_oid_is_zero(old_id)) {
+		if ((rc = git_blob_lookup(&ob, a->n->repo, old_id)) < 0)
+			return err_git(rc, path);
+		size_t len;
+		if (had_row) {
+			if ((err = store_row_get(a->n->st, t, id, &row)) < 0 || (err = canon_dump(row, &text, &len)) < 0)
+				goto done;
+		} else if (store_tomb_get(a->n->st, table, id, &tomb) == 0) {
+			text = tomb, tomb = NULL, len = strlen(text);
+		} else {
+			len = (size_t)-1;
+		}
+		if (len != (size_t)git_blob_rawsize(ob) || memcmp(text, git_blob_rawcontent(ob), len)) {
+			err = err_set(C2C_ECONFLICT, "row %s/%s differs from %s at the head: it was changed behind the "
+			              "node's back", table, id, path);
+			err_hint("run 'c2c verify' to see the difference, then 'c2c repair'");
+			goto done;
+		}
+		free(text);
+		text = NULL;
+	}
+	if (git_oid_is_zero(new_id)) {
+		err = had_row ? store_row_delete(a->n->st, t, id) : store_tomb_delete(a->n->st, table, id);
+		a->st->records++;
+		goto done;
+	}
+	if ((rc = git_blob_lookup(&nb, a->n->repo, new_id)) < 0) {
+		err = err_git(rc, path);
+		goto done;
+	}
+	const char *buf = git_blob_rawcontent(nb);
+	size_t blen = (size_t)git_blob_rawsize(nb);
+	if ((err = canon_parse(buf, blen, path, &rec)) < 0)
+		goto done;
+	long long l = record_max_lamport(rec);
+	if (l > a->lamport)
+		a->lamport = l;
+	if (merge_is_deleted(rec)) {
+		if (!(text = strndup(buf, blen))) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((had_row && (err = store_row_delete(a->n->st, t, id)) < 0) ||
+		    (err = store_tomb_put(a->n->st, table, id, path, text)) < 0)
+			goto done;
+	} else {
+		if ((err = store_row_put(a->n->st, t, id, rec)) < 0 || (err = store_tomb_delete(a->n->st, table, id)) < 0)
+			goto done;
+		if (merge_has_conflicts(rec))
+			a->st->conflicts++;
+	}
+	a->st->records++;
+done:
+	free(text);
+	free(tomb);
+	json_decref(rec);
+	json_decref(row);
+	git_blob_free(nb);
+	git_blob_free(ob);
+	return err;
+}
+
+int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats)
+{
+	node_advance_stats local = {0, 0};
+	advance_state a = {n, stats ? stats : &local, 0};
+	git_oid old_tree, new_tree, old = n->head;
+	char *lam = NULL, hex_old[GIT_OID_HEXSZ + 1], hex_new[GIT_OID_HEXSZ + 1], pending[2 * GIT_OID_HEXSZ + 2],
+	                  buf[32];
+	int err;
+	if (n->head_moved) {
+		err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to merge", n->gitdir);
+		return err_hint("run 'c2c verify', then 'c2c repair'");
+	}
+	if (git_oid_equal(commit, &n->head))
+		return 0;
+	if ((err = repo_commit_tree(n->repo, &n->head, &old_tree)) < 0 ||
+	    (err = repo_commit_tree(n->repo, commit, &new_tree)) < 0 || (err = store_begin(n->st)) < 0)
+		return err;
+	fault_point("advance: transaction begun");
+	if ((err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a)) < 0)
+		goto fail;
+	fault_point("advance: rows changed");
+	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
+		goto fail;
+	if (strtoll(lam, NULL, 10) > a.lamport)
+		a.lamport = strtoll(lam, NULL, 10);
+	snprintf(buf, sizeof(buf), "%lld", a.lamport);
+	git_oid_tostr(hex_old, sizeof(hex_old), &n->head);
+	git_oid_tostr(hex_new, sizeof(hex_new), commit);
+	snprintf(pending, sizeof(pending), "%s %s", hex_old, hex_new);
+	if ((err = store_state_set(n->st, "head", hex_new)) < 0 ||
+	    (err = store_state_set(n->st, "pending", pending)) < 0 || (err = store_state_set(n->st, "lamport", buf)) < 0)
+		goto fail;
+	fault_point("advance: head recorded, before database commit");
+	if ((err = store_commit(n->st)) < 0)
+		goto fail;
+	fault_point("advance: database committed, before ref");
+	free(lam);
+	git_oid_cpy(&n->head, commit);
+	err = repo_move_head(n->repo, &old, commit, logmsg);
+	fault_point("advance: ref moved, before the intent is cleared");
+	if (err == 0)
+		err = store_state_set(n->st, "pending", NULL);
+	return err;
+fail:
+	free(lam);
+	store_rollback(n->st);
+	return err;
 }

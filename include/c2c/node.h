@@ -89,6 +89,18 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out);
 /* Undo everything (also frees); safe on NULL. */
 void node_txn_abort(node_txn *tx);
 
+/* ---------------------------------------------------------- incoming work */
+/* Move the head to COMMIT, a commit already in repo.git whose history holds
+ * the head (a fast-forward or a merge made here), and make every row follow
+ * its tree: one SQLite transaction and the same intent protocol as a write.
+ * Only records whose files differ are touched; a row that differs from its
+ * file at the old head is refused (changed behind the node's back). */
+typedef struct {
+	size_t records;   /* rows written or deleted */
+	size_t conflicts; /* of them, records holding an open conflict */
+} node_advance_stats;
+int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats);
+
 /* ----------------------------------------------------------------- checks */
 /* Compare every row and tombstone with the tree of the head, and the head
  * with the recorded one. Calls REPORT for each disagreement (a path and what

@@ -1,0 +1,56 @@
+/* sync: remotes, and the exchange of commits with them.
+ *
+ * A remote is a hub (a bare repository made by `c2c hub init`, where each
+ * node pushes its main to refs/heads/nodes/<node-id> and fetches all
+ * refs/heads/nodes/NODE) or a peer (another node, whose main is fetched and to
+ * which nothing is pushed). A sync fetches, then:
+ *   - does nothing if every fetched tip is already in the head's history, or
+ *     if joining them gives the head's own tree (nodes never trade merges of
+ *     equal trees);
+ *   - fast-forwards when one tip holds the head in its history;
+ *   - otherwise makes one merge commit whose parents are the head, then the
+ *     other tips by id, and whose tree is the join of their trees
+ *     (mergetree_join), with the trailer "C2C-Merge: join-1";
+ * then moves the head through node_advance, and pushes main to a hub. */
+#ifndef C2C_SYNC_H
+#define C2C_SYNC_H
+
+#include "c2c/mergetree.h"
+#include "c2c/node.h"
+
+typedef struct {
+	char *name, *url;
+	long long added, last_attempt, last_ok;
+	char *last_result; /* NULL if never synced */
+} sync_remote;
+
+/* NAME: [a-z0-9][a-z0-9._-]*. URL: a path to a node directory or a hub
+ * (checked now), or ssh://user@host[:port]/path (once the SSH transport is
+ * there). C2C_EINVALID if NAME exists or URL is not a c2c remote. */
+int sync_remote_add(c2c_node *n, const char *name, const char *url);
+int sync_remote_rm(c2c_node *n, const char *name);
+int sync_remote_get(c2c_node *n, const char *name, sync_remote *out);
+/* All remotes by name. Free with sync_remote_list_free. */
+int sync_remote_list(c2c_node *n, sync_remote **out, size_t *count);
+void sync_remote_dispose(sync_remote *r);
+void sync_remote_list_free(sync_remote *list, size_t count);
+
+typedef struct {
+	int is_hub;
+	size_t tips;     /* branches fetched */
+	size_t new_tips; /* of them, with commits the head lacked */
+	int fast_forward, merged;
+	git_oid before, after;
+	mergetree_stats merge;
+	node_advance_stats applied;
+	int pushed; /* 1 pushed, 0 nothing to push, -1 not a hub */
+} sync_result;
+
+/* Sync with the remote NAME. On failure the node is as it was (the head
+ * and rows are untouched); the remote's last_result records the error. */
+int sync_with(c2c_node *n, const char *name, sync_result *res);
+
+/* Make a hub repository at PATH (bare, with receive.fsckObjects). */
+int sync_hub_init(const char *path);
+
+#endif

@@ -1,0 +1,413 @@
+/* remote, sync, conflicts, resolve, hub: working with other nodes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "c2c/cli.h"
+#include "c2c/err.h"
+#include "c2c/merge.h"
+#include "c2c/record.h"
+#include "c2c/sync.h"
+#include "c2c/write.h"
+
+static const char *when(long long t, char *buf, size_t cap)
+{
+	if (!t)
+		return "never";
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
+}
+
+static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 1, 3)) < 0)
+		return err;
+	const char *sub = ctx->argv[0];
+	if (!strcmp(sub, "add")) {
+		if (ctx->argc != 3)
+			return err_set(C2C_EUSAGE, "usage: c2c remote add NAME PATH|URL");
+		if ((err = sync_remote_add(n, ctx->argv[1], ctx->argv[2])) < 0)
+			return err;
+		if (!ctx->json)
+			printf("added remote %s\n", ctx->argv[1]);
+		return ctx->json ? cli_print_json(json_pack("{s:s,s:s}", "name", ctx->argv[1], "url", ctx->argv[2])) : 0;
+	}
+	if (!strcmp(sub, "rm")) {
+		if (ctx->argc != 2)
+			return err_set(C2C_EUSAGE, "usage: c2c remote rm NAME");
+		return sync_remote_rm(n, ctx->argv[1]);
+	}
+	if (!strcmp(sub, "ls")) {
+		sync_remote *v = NULL;
+		size_t k = 0;
+		char a[64], b[64];
+		if (ctx->argc != 1)
+			return err_set(C2C_EUSAGE, "usage: c2c remote ls");
+		if ((err = sync_remote_list(n, &v, &k)) < 0)
+			return err;
+		json_t *arr = ctx->json ? json_array() : NULL;
+		for (size_t i = 0; i < k; i++) {
+			if (arr)
+				json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:s?}", "name", v[i].name, "url", v[i].url,
+				                                     "last_attempt", (json_int_t)v[i].last_attempt, "last_ok",
+				                                     (json_int_t)v[i].last_ok, "last_result", v[i].last_result));
+			else
+				printf("%-12s %s\n             last sync %s (%s), last success %s\n", v[i].name, v[i].url,
+				       when(v[i].last_attempt, a, sizeof(a)), v[i].last_result ? v[i].last_result : "-",
+				       when(v[i].last_ok, b, sizeof(b)));
+		}
+		sync_remote_list_free(v, k);
+		return arr ? cli_print_json(arr) : 0;
+	}
+	err_set(C2C_EUSAGE, "'%s' is not a remote command", sub);
+	return err_hint("usage: %s", ctx->cmd->usage);
+}
+
+const cli_command cmd_remote = {
+    "remote", cmd_remote_fn, CLI_WRITE, "add, list or remove remotes (hubs and peers)",
+    "c2c remote (add NAME PATH | ls | rm NAME)",
+    "A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
+    "node pushes to refs/heads/nodes/<node-id> and fetches every node's branch)\n"
+    "or a peer node's directory (its main is fetched; nothing is pushed).\n"
+    "'ls' shows when each was last synced and how it went.\n\n"
+    "  c2c remote add hub /srv/c2c/hub.git\n  c2c remote add sfax ../sfax\n"};
+
+static void print_result(const char *name, const sync_result *r, int json, json_t *arr)
+{
+	char a[13], b[13];
+	git_oid_tostr(a, sizeof(a), &r->before);
+	git_oid_tostr(b, sizeof(b), &r->after);
+	if (json) {
+		json_array_append_new(
+		    arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:I,s:I,s:I,s:s}", "remote", name, "kind",
+		                   r->is_hub ? "hub" : "peer", "before", git_oid_tostr_s(&r->before), "after",
+		                   git_oid_tostr_s(&r->after), "branches", (json_int_t)r->tips, "new_branches",
+		                   (json_int_t)r->new_tips, "fast_forward", r->fast_forward, "merged", r->merged,
+		                   "records_changed", (json_int_t)r->applied.records, "conflicts",
+		                   (json_int_t)r->applied.conflicts, "records_joined", (json_int_t)r->merge.joined, "pushed",
+		                   r->pushed == 1 ? "yes" : r->pushed == 0 ? "up to date" : "no (peer)"));
+		return;
+	}
+	printf("%s (%s): %zu branch%s fetched, %zu with new commits\n", name, r->is_hub ? "hub" : "peer", r->tips,
+	       r->tips == 1 ? "" : "es", r->new_tips);
+	if (r->merged)
+		printf("  in:  merged %s -> %s: %zu records changed, %zu joined field by field\n", a, b,
+		       r->applied.records, r->merge.joined);
+	else if (r->fast_forward)
+		printf("  in:  fast-forward %s -> %s: %zu records changed\n", a, b, r->applied.records);
+	else
+		printf("  in:  nothing new\n");
+	if (r->applied.conflicts)
+		printf("  conflicts: %zu record%s now hold an open conflict ('c2c conflicts')\n", r->applied.conflicts,
+		       r->applied.conflicts == 1 ? "" : "s");
+	printf("  out: %s\n", r->pushed == 1 ? "pushed main" : r->pushed == 0 ? "the hub already has main" : "nothing (a peer is only read)");
+}
+
+static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
+{
+	int err, failed = 0;
+	sync_remote *v = NULL;
+	size_t k = 0;
+	if ((err = cli_positionals(ctx, 0, -1)) < 0)
+		return err;
+	json_t *arr = ctx->json ? json_array() : NULL;
+	if (ctx->argc == 0) {
+		if ((err = sync_remote_list(n, &v, &k)) < 0)
+			return err;
+		if (k == 0) {
+			json_decref(arr);
+			err_set(C2C_EINVALID, "this node has no remotes");
+			return err_hint("add one with 'c2c remote add NAME PATH'");
+		}
+	}
+	size_t count = ctx->argc ? (size_t)ctx->argc : k;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = ctx->argc ? ctx->argv[i] : v[i].name;
+		sync_result r;
+		if ((err = sync_with(n, name, &r)) < 0) {
+			fprintf(stderr, "c2c sync: error: %s\n", err_msg());
+			if (err_hint_msg())
+				fprintf(stderr, "hint: %s\n", err_hint_msg());
+			if (arr)
+				json_array_append_new(arr, json_pack("{s:s,s:s}", "remote", name, "error", err_msg()));
+			failed++;
+			continue;
+		}
+		print_result(name, &r, ctx->json, arr);
+	}
+	sync_remote_list_free(v, k);
+	if (arr)
+		cli_print_json(arr);
+	return failed ? 1 : 0;
+}
+
+const cli_command cmd_sync = {
+    "sync", cmd_sync_fn, CLI_WRITE, "fetch, merge and push: a summary of what moved",
+    "c2c sync [REMOTE...]",
+    "Syncs with each REMOTE (all of them if none is named): fetches their\n"
+    "commits, fast-forwards where it can, otherwise makes one merge commit\n"
+    "whose tree is the join of both sides record by record and field by field,\n"
+    "updates the database, and pushes main to a hub. Concurrent edits of one\n"
+    "field keep both values: one stands (the later by Lamport time, then by\n"
+    "node id: no wall clock), the other is an open conflict listed by\n"
+    "'c2c conflicts'. A failed sync leaves the node as it was.\n"};
+
+/* ------------------------------------------------------------- conflicts */
+
+typedef struct {
+	const table_def *t;
+	json_t *arr;
+	size_t count;
+} conflicts_state;
+
+static json_t *value_entry(int number, json_t *value, json_t *node, json_t *lamport)
+{
+	return json_pack("{s:i,s:O,s:O,s:O}", "number", number, "value", value ? value : json_null(), "node", node,
+	                 "lamport", lamport);
+}
+
+/* The numbered values of each open conflict of REC: 1 is the standing value. */
+static json_t *record_conflicts(const json_t *rec)
+{
+	json_t *meta = json_object_get(rec, "_c2c"), *out = json_array();
+	json_t *conf = json_object_get(meta, "conflicts"), *dots = json_object_get(meta, "dots"), *list;
+	const char *field;
+	json_object_foreach(conf, field, list)
+	{
+		json_t *values = json_array(), *d = json_object_get(dots, field);
+		json_array_append_new(values, value_entry(1, json_object_get(rec, field), json_array_get(d, 0),
+		                                          json_array_get(d, 2)));
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			json_t *e = json_array_get(list, i);
+			json_array_append_new(values, value_entry((int)i + 2, json_array_get(e, 0), json_array_get(e, 1),
+			                                          json_array_get(e, 3)));
+		}
+		json_array_append_new(out, json_pack("{s:s,s:o}", "field", field, "values", values));
+	}
+	json_t *dels = json_object_get(meta, "deleted");
+	if (json_array_size(dels) && !merge_is_deleted(rec)) {
+		json_t *values = json_array(), *d = json_array_get(dels, 0);
+		json_array_append_new(values, json_pack("{s:i,s:s,s:s}", "number", 1, "value", "keep the record (edited)",
+		                                        "node", "(the edits)"));
+		json_array_append_new(values, json_pack("{s:i,s:s,s:O,s:O}", "number", 2, "value", "delete it", "node",
+		                                        json_array_get(d, 0), "lamport", json_array_get(d, 2)));
+		json_array_append_new(out, json_pack("{s:n,s:o}", "field", "values", values));
+	}
+	return out;
+}
+
+static int conflict_row(const char *id, json_t *rec, void *payload)
+{
+	conflicts_state *s = payload;
+	if (!merge_has_conflicts(rec))
+		return 0;
+	json_t *c = record_conflicts(rec);
+	for (size_t i = 0; i < json_array_size(c); i++) {
+		json_t *one = json_array_get(c, i), *values = json_object_get(one, "values");
+		const char *field = json_string_value(json_object_get(one, "field"));
+		s->count++;
+		if (s->arr) {
+			json_object_set_new(one, "record", json_sprintf("%s/%s", s->t->name, id));
+			continue;
+		}
+		printf("%s/%s %s\n", s->t->name, id, field ? field : "(deleted on one node, edited on another)");
+		for (size_t j = 0; j < json_array_size(values); j++) {
+			json_t *v = json_array_get(values, j);
+			char *txt = record_value_text(json_object_get(v, "value"));
+			printf("  %lld) %-40s by %s at logical time %lld\n", (long long)json_integer_value(json_object_get(v, "number")),
+			       txt && *txt ? txt : "(empty)", json_string_value(json_object_get(v, "node")),
+			       (long long)json_integer_value(json_object_get(v, "lamport")));
+			free(txt);
+		}
+	}
+	if (s->arr)
+		json_array_extend(s->arr, c);
+	json_decref(c);
+	return 0;
+}
+
+static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
+{
+	conflicts_state s = {0};
+	size_t nt;
+	int err;
+	if ((err = cli_positionals(ctx, 0, 0)) < 0)
+		return err;
+	const table_def *t = store_tables(n->st, &nt);
+	s.arr = ctx->json ? json_array() : NULL;
+	for (size_t i = 0; i < nt; i++) {
+		s.t = &t[i];
+		if ((err = store_rows_each(n->st, &t[i], NULL, conflict_row, &s)) < 0) {
+			json_decref(s.arr);
+			return err;
+		}
+	}
+	if (s.arr)
+		return cli_print_json(s.arr);
+	if (!s.count)
+		printf("no open conflicts\n");
+	else
+		printf("\n%zu open conflict%s; close one with 'c2c resolve TABLE/ID FIELD --keep N' or --value V\n",
+		       s.count, s.count == 1 ? "" : "s");
+	return 0;
+}
+
+const cli_command cmd_conflicts = {
+    "conflicts", cmd_conflicts_fn, CLI_READ, "list open conflicts, each value numbered", "c2c conflicts",
+    "Lists every field that two nodes changed concurrently: value 1 is the one\n"
+    "that stands, the others are kept beside it, each with the node that wrote\n"
+    "it and its logical time. A record deleted on one node and edited on\n"
+    "another is listed without a field. Conflicts are data: committed, synced\n"
+    "to every node, closed by 'c2c resolve'.\n"};
+
+/* --------------------------------------------------------------- resolve */
+
+static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
+{
+	const char *value = NULL, *keep = NULL;
+	const table_def *t;
+	char *id = NULL;
+	json_t *rec = NULL, *fields = NULL;
+	node_txn *tx = NULL;
+	int err;
+	if ((err = cli_take_opt(ctx, "--value", &value)) < 0 || (err = cli_take_opt(ctx, "--keep", &keep)) < 0 ||
+	    (err = cli_positionals(ctx, 1, 2)) < 0)
+		return err;
+	if (!!value == !!keep) {
+		err_set(C2C_EUSAGE, "give either --value V or --keep N");
+		return err_hint("usage: %s", ctx->cmd->usage);
+	}
+	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+		return err;
+	const char *field = ctx->argc > 1 ? ctx->argv[1] : NULL;
+	if ((err = store_row_get(n->st, t, id, &rec)) < 0)
+		goto done;
+	json_t *conf = record_conflicts(rec), *target = NULL;
+	for (size_t i = 0; i < json_array_size(conf); i++) {
+		json_t *f = json_object_get(json_array_get(conf, i), "field");
+		if (field ? json_is_string(f) && !strcmp(json_string_value(f), field) : json_is_null(f))
+			target = json_array_get(conf, i);
+	}
+	if (!target) {
+		json_decref(conf);
+		err = err_set(C2C_ENOTFOUND, "%s/%s has no open conflict%s%s", t->name, id, field ? " on " : "",
+		              field ? field : " between a deletion and an edit");
+		err_hint("'c2c conflicts' lists them");
+		goto done;
+	}
+	json_t *chosen = NULL;
+	if (keep) {
+		char *end;
+		long k = strtol(keep, &end, 10);
+		json_t *values = json_object_get(target, "values");
+		if (*end || k < 1 || (size_t)k > json_array_size(values)) {
+			json_decref(conf);
+			err = err_set(C2C_EUSAGE, "--keep %s: choose a value between 1 and %zu", keep, json_array_size(values));
+			goto done;
+		}
+		chosen = json_incref(json_object_get(json_array_get(values, (size_t)k - 1), "value"));
+	}
+	json_decref(conf);
+	if ((err = node_txn_begin(&tx, n)) < 0)
+		goto done_chosen;
+	char msg[256];
+	if (!field) {
+		/* Deletion against edit: 1 keeps the record, 2 deletes it. */
+		if (value) {
+			err = err_set(C2C_EUSAGE, "a deletion against an edit is resolved with --keep 1 or --keep 2");
+			goto done_chosen;
+		}
+		if (!strcmp(keep, "2")) {
+			err = write_rm(tx, n, t, id);
+		} else {
+			int changed;
+			json_t *none = json_object();
+			err = write_set(tx, n, t, id, none, &changed);
+			json_decref(none);
+			if (err == 0 && !changed) {
+				/* An edit with no new value still closes the deletions. */
+				json_t *r2 = NULL;
+				if ((err = node_txn_get(tx, t, id, &r2)) == 0) {
+					record_begin_edit(r2, n->node_id);
+					json_object_del(record_meta(r2), "deleted");
+					err = node_txn_put(tx, t, id, r2);
+				}
+				json_decref(r2);
+			}
+		}
+		snprintf(msg, sizeof(msg), "resolve %s/%s: %s", t->name, id, !strcmp(keep, "2") ? "delete" : "keep");
+	} else {
+		const field_def *f = store_field(t, field);
+		json_t *v = NULL;
+		if (value) {
+			if (!f) {
+				err = err_set(C2C_EINVALID, "table %s has no field '%s'", t->name, field);
+				goto done_chosen;
+			}
+			if ((err = record_parse_value(n->st, t, f, value, &v)) < 0)
+				goto done_chosen;
+		} else {
+			v = chosen ? json_incref(chosen) : json_null();
+		}
+		fields = json_object();
+		json_object_set_new(fields, field, v);
+		int changed;
+		err = write_set(tx, n, t, id, fields, &changed);
+		snprintf(msg, sizeof(msg), "resolve %s/%s: %s", t->name, id, field);
+	}
+	if (err < 0)
+		goto done_chosen;
+	git_oid head;
+	err = node_txn_commit(tx, msg, &head);
+	tx = NULL;
+	if (err == 0 && !ctx->json)
+		printf("resolved %s/%s%s%s\n", t->name, id, field ? " " : "", field ? field : "");
+done_chosen:
+	json_decref(chosen);
+done:
+	node_txn_abort(tx);
+	json_decref(fields);
+	json_decref(rec);
+	free(id);
+	return err;
+}
+
+const cli_command cmd_resolve = {
+    "resolve", cmd_resolve_fn, CLI_WRITE, "close a conflict with a value or a kept one",
+    "c2c resolve TABLE/ID [FIELD] (--value V | --keep N)",
+    "Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
+    "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
+    "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
+    "--keep 2 deletes it. The resolution is a commit like any other and\n"
+    "reaches every node with the next syncs.\n"};
+
+/* ------------------------------------------------------------------- hub */
+
+static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
+{
+	int err;
+	(void)unused;
+	if ((err = cli_positionals(ctx, 2, 2)) < 0)
+		return err;
+	if (strcmp(ctx->argv[0], "init")) {
+		err_set(C2C_EUSAGE, "'%s' is not a hub command", ctx->argv[0]);
+		return err_hint("usage: %s", ctx->cmd->usage);
+	}
+	if ((err = sync_hub_init(ctx->argv[1])) < 0)
+		return err;
+	printf("Created hub %s\n", ctx->argv[1]);
+	return 0;
+}
+
+const cli_command cmd_hub = {
+    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository", "c2c hub init PATH",
+    "Makes a bare repository at PATH that nodes sync through: each pushes its\n"
+    "main to refs/heads/nodes/<node-id> and fetches every node's branch.\n"
+    "Stock git checks what is pushed (receive.fsckObjects) and refuses deletes\n"
+    "and non-fast-forwards.\n"};

@@ -1,0 +1,503 @@
+#include "c2c/sync.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "c2c/err.h"
+#include "c2c/fault.h"
+#include "c2c/record.h"
+#include "c2c/repo.h"
+
+/* ---------------------------------------------------------------- remotes */
+
+static int exec_bound(c2c_node *n, const char *sql, const char *a, const char *b, long long c)
+{
+	sqlite3 *db = store_db(n->st);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return err_sqlite(db, rc, "preparing a statement");
+	if (a)
+		sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	if (c)
+		sqlite3_bind_int64(s, 3, c);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : err_sqlite(db, rc, "writing remotes");
+}
+
+/* Where URL's commits are: the repository to fetch from, and whether it is a
+ * hub. *gitdir malloc'd. */
+static int remote_target(const char *url, char **gitdir, int *is_hub)
+{
+	struct stat sb;
+	char p[PATH_MAX];
+	git_repository *r = NULL;
+	git_config *cfg = NULL;
+	int rc, hub = 0;
+	*gitdir = NULL;
+	if (!strncmp(url, "ssh://", 6)) {
+		err_set(C2C_EINVALID, "%s: ssh:// remotes need the SSH transport, which this c2c does not have yet", url);
+		return err_hint("use a path to a node directory or a hub");
+	}
+	snprintf(p, sizeof(p), "%s/c2c.db", url);
+	if (stat(p, &sb) == 0) {
+		snprintf(p, sizeof(p), "%s/repo.git", url);
+		*is_hub = 0;
+		return (*gitdir = strdup(p)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+	}
+	if ((rc = git_repository_open_ext(&r, url, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL)) < 0) {
+		err_set(C2C_EINVALID, "%s is neither a c2c node nor a hub", url);
+		return err_hint("a remote is a node directory (with c2c.db) or a hub made by 'c2c hub init PATH'");
+	}
+	if (git_repository_config_snapshot(&cfg, r) == 0)
+		git_config_get_bool(&hub, cfg, "c2c.hub");
+	git_config_free(cfg);
+	git_repository_free(r);
+	if (!hub) {
+		err_set(C2C_EINVALID, "%s is a git repository but not a c2c hub", url);
+		return err_hint("make a hub with 'c2c hub init %s'", url);
+	}
+	*is_hub = 1;
+	return (*gitdir = strdup(url)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+}
+
+int sync_remote_add(c2c_node *n, const char *name, const char *url)
+{
+	char abs[PATH_MAX], *gitdir = NULL;
+	int hub, err;
+	if (!record_id_valid(name)) {
+		err_set(C2C_EUSAGE, "'%s' is not a remote name", name);
+		return err_hint("names are lower-case letters, digits, '.', '_' and '-' (hub, office, tunis)");
+	}
+	if (strncmp(url, "ssh://", 6) && realpath(url, abs))
+		url = abs;
+	if ((err = remote_target(url, &gitdir, &hub)) < 0)
+		return err;
+	free(gitdir);
+	sync_remote existing;
+	if (sync_remote_get(n, name, &existing) == 0) {
+		sync_remote_dispose(&existing);
+		err_set(C2C_EINVALID, "remote '%s' already exists", name);
+		return err_hint("remove it first with 'c2c remote rm %s'", name);
+	}
+	return exec_bound(n, "INSERT INTO c2c_remotes (name, url, added) VALUES (?, ?, ?)", name, url,
+	                  (long long)time(NULL));
+}
+
+int sync_remote_rm(c2c_node *n, const char *name)
+{
+	sync_remote r;
+	int err = sync_remote_get(n, name, &r);
+	if (err < 0)
+		return err;
+	sync_remote_dispose(&r);
+	if ((err = exec_bound(n, "DELETE FROM c2c_remotes WHERE name = ?", name, NULL, 0)) < 0)
+		return err;
+	/* Forget what was fetched from it. */
+	git_strarray refs = {0};
+	char prefix[256];
+	snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", name);
+	if (git_reference_list(&refs, n->repo) == 0) {
+		for (size_t i = 0; i < refs.count; i++)
+			if (!strncmp(refs.strings[i], prefix, strlen(prefix)))
+				git_reference_remove(n->repo, refs.strings[i]);
+		git_strarray_dispose(&refs);
+	}
+	return 0;
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static int list_where(c2c_node *n, const char *name, sync_remote **out, size_t *count)
+{
+	sqlite3 *db = store_db(n->st);
+	sqlite3_stmt *s = NULL;
+	sync_remote *v = NULL;
+	size_t k = 0;
+	int rc = sqlite3_prepare_v2(db,
+	                            name ? "SELECT name, url, added, last_attempt, last_ok, last_result FROM c2c_remotes "
+	                                   "WHERE name = ?"
+	                                 : "SELECT name, url, added, last_attempt, last_ok, last_result FROM c2c_remotes "
+	                                   "ORDER BY name",
+	                            -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return err_sqlite(db, rc, "reading remotes");
+	if (name)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sync_remote *nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv) {
+			sqlite3_finalize(s);
+			sync_remote_list_free(v, k);
+			return err_set(C2C_ENOMEM, "out of memory");
+		}
+		v = nv;
+		sync_remote *r = &v[k++];
+		r->name = dup_col(s, 0);
+		r->url = dup_col(s, 1);
+		r->added = sqlite3_column_int64(s, 2);
+		r->last_attempt = sqlite3_column_int64(s, 3);
+		r->last_ok = sqlite3_column_int64(s, 4);
+		r->last_result = dup_col(s, 5);
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+int sync_remote_get(c2c_node *n, const char *name, sync_remote *out)
+{
+	sync_remote *v = NULL;
+	size_t k = 0;
+	int err = list_where(n, name, &v, &k);
+	memset(out, 0, sizeof(*out));
+	if (err < 0)
+		return err;
+	if (k == 0) {
+		err_set(C2C_ENOTFOUND, "no remote '%s'", name);
+		return err_hint("'c2c remote ls' lists them; 'c2c remote add NAME PATH' adds one");
+	}
+	*out = v[0];
+	free(v);
+	return 0;
+}
+
+int sync_remote_list(c2c_node *n, sync_remote **out, size_t *count) { return list_where(n, NULL, out, count); }
+
+void sync_remote_dispose(sync_remote *r)
+{
+	if (!r)
+		return;
+	free(r->name);
+	free(r->url);
+	free(r->last_result);
+	memset(r, 0, sizeof(*r));
+}
+
+void sync_remote_list_free(sync_remote *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		sync_remote_dispose(&list[i]);
+	free(list);
+}
+
+/* -------------------------------------------------------------------- hub */
+
+int sync_hub_init(const char *path)
+{
+	git_repository *r = NULL;
+	git_config *cfg = NULL;
+	git_repository_init_options o;
+	int rc, err = 0;
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	o.description = "c2c hub: each node's main at refs/heads/nodes/<node-id>\n";
+	if ((err = repo_global_init()) < 0)
+		return err;
+	if ((rc = git_repository_init_ext(&r, path, &o)) < 0) {
+		err = err_git(rc, path);
+		if (rc == GIT_EEXISTS)
+			err = err_set(C2C_EINVALID, "%s already holds a repository", path);
+		return err;
+	}
+	/* Stock git enforces on receive what it can: valid objects, no deletes,
+	 * no non-fast-forwards. */
+	if ((rc = git_repository_config(&cfg, r)) < 0 || (rc = git_config_set_bool(cfg, "c2c.hub", 1)) < 0 ||
+	    (rc = git_config_set_bool(cfg, "receive.fsckObjects", 1)) < 0 ||
+	    (rc = git_config_set_bool(cfg, "receive.denyDeletes", 1)) < 0 ||
+	    (rc = git_config_set_bool(cfg, "receive.denyNonFastForwards", 1)) < 0 ||
+	    (rc = git_config_set_string(cfg, "core.fsync", "all")) < 0)
+		err = err_git(rc, path);
+	git_config_free(cfg);
+	git_repository_free(r);
+	return err;
+}
+
+/* ------------------------------------------------------------------- sync */
+
+typedef struct {
+	git_oid *v;
+	size_t n, cap;
+} oid_vec;
+
+static int vec_push(oid_vec *v, const git_oid *id)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (git_oid_equal(&v->v[i], id))
+			return 0;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		git_oid *x = realloc(v->v, cap * sizeof(*x));
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		v->v = x;
+		v->cap = cap;
+	}
+	git_oid_cpy(&v->v[v->n++], id);
+	return 0;
+}
+
+static int cmp_oid(const void *a, const void *b) { return git_oid_cmp(a, b); }
+
+typedef struct {
+	const char *push_ref;
+	char *rejected;
+} push_state;
+
+static int push_ref_cb(const char *refname, const char *status, void *payload)
+{
+	push_state *p = payload;
+	if (status && !p->rejected) {
+		size_t l = strlen(refname) + strlen(status) + 8;
+		if ((p->rejected = malloc(l)))
+			snprintf(p->rejected, l, "%s: %s", refname, status);
+	}
+	return 0;
+}
+
+static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
+{
+	char spec[512];
+	char *specs[] = {spec};
+	git_strarray refspecs = {specs, 1};
+	git_fetch_options fo;
+	int rc;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	if (is_hub)
+		snprintf(spec, sizeof(spec), "+refs/heads/nodes/*:refs/c2c/remotes/%s/nodes/*", name);
+	else
+		snprintf(spec, sizeof(spec), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
+	(void)n;
+	if ((rc = git_remote_fetch(rm, &refspecs, &fo, "c2c sync: fetch")) < 0)
+		return err_git(rc, "fetching");
+	return 0;
+}
+
+/* The tips fetched from NAME that hold commits the head lacks, reduced to
+ * those no other candidate holds. */
+static int candidates(c2c_node *n, const char *name, sync_result *res, oid_vec *out)
+{
+	git_strarray refs = {0};
+	oid_vec all = {0};
+	char prefix[256];
+	int rc, err = 0;
+	snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", name);
+	if ((rc = git_reference_list(&refs, n->repo)) < 0)
+		return err_git(rc, "listing fetched refs");
+	for (size_t i = 0; i < refs.count && err == 0; i++) {
+		git_oid tip;
+		if (strncmp(refs.strings[i], prefix, strlen(prefix)) ||
+		    git_reference_name_to_id(&tip, n->repo, refs.strings[i]) < 0)
+			continue;
+		res->tips++;
+		if (git_oid_equal(&tip, &n->head) || git_graph_descendant_of(n->repo, &n->head, &tip) == 1)
+			continue;
+		err = vec_push(&all, &tip);
+	}
+	git_strarray_dispose(&refs);
+	for (size_t i = 0; i < all.n && err == 0; i++) {
+		int held = 0;
+		for (size_t j = 0; j < all.n && !held; j++)
+			held = i != j && git_graph_descendant_of(n->repo, &all.v[j], &all.v[i]) == 1;
+		if (!held)
+			err = vec_push(out, &all.v[i]);
+	}
+	free(all.v);
+	res->new_tips = out->n;
+	qsort(out->v, out->n, sizeof(*out->v), cmp_oid);
+	return err;
+}
+
+static int merge_commit(c2c_node *n, const char *name, const oid_vec *tips, git_oid *tree, git_oid *out)
+{
+	git_commit **parents = calloc(tips->n + 1, sizeof(*parents));
+	git_tree *t = NULL;
+	git_signature *sig = NULL;
+	char msg[512], cname[128], cmail[160];
+	int rc, err = 0;
+	size_t k = 0;
+	if (!parents)
+		return err_set(C2C_ENOMEM, "out of memory");
+	if ((rc = git_commit_lookup(&parents[k++], n->repo, &n->head)) < 0)
+		goto fail;
+	for (size_t i = 0; i < tips->n; i++)
+		if ((rc = git_commit_lookup(&parents[k++], n->repo, &tips->v[i])) < 0)
+			goto fail;
+	snprintf(cname, sizeof(cname), "%s", n->node_id);
+	snprintf(cmail, sizeof(cmail), "%s@c2c.invalid", n->node_id);
+	snprintf(msg, sizeof(msg), "sync with %s: join %zu branch%s\n\nC2C-Node: %s\nC2C-Merge: join-1\n", name, tips->n,
+	         tips->n == 1 ? "" : "es", n->node_id);
+	if ((rc = git_tree_lookup(&t, n->repo, tree)) < 0 ||
+	    (rc = git_signature_new(&sig, cname, cmail, (git_time_t)time(NULL), 0)) < 0 ||
+	    (rc = git_commit_create(out, n->repo, NULL, sig, sig, NULL, msg, t, k, (const git_commit **)parents)) < 0)
+		goto fail;
+	goto done;
+fail:
+	err = err_git(rc, "making the merge commit");
+done:
+	for (size_t i = 0; i < k; i++)
+		git_commit_free(parents[i]);
+	free(parents);
+	git_tree_free(t);
+	git_signature_free(sig);
+	return err;
+}
+
+static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
+{
+	char spec[256], theirs_ref[256];
+	char *specs[] = {spec};
+	git_strarray refspecs = {specs, 1};
+	git_push_options po;
+	push_state ps = {NULL, NULL};
+	git_oid theirs;
+	int rc;
+	snprintf(theirs_ref, sizeof(theirs_ref), "refs/c2c/remotes/%s/nodes/%s", name, n->node_id);
+	if (git_reference_name_to_id(&theirs, n->repo, theirs_ref) == 0 && git_oid_equal(&theirs, &n->head)) {
+		res->pushed = 0;
+		return 0;
+	}
+	snprintf(spec, sizeof(spec), "refs/heads/main:refs/heads/nodes/%s", n->node_id);
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks.push_update_reference = push_ref_cb;
+	po.callbacks.payload = &ps;
+	fault_point("sync: before push");
+	if ((rc = git_remote_push(rm, &refspecs, &po)) < 0)
+		return err_git(rc, "pushing");
+	if (ps.rejected) {
+		err_set(C2C_ECONFLICT, "the hub refused %s", ps.rejected);
+		free(ps.rejected);
+		return C2C_ECONFLICT;
+	}
+	/* Trust the remote, not the report: read the ref back. */
+	const git_remote_head **heads = NULL;
+	size_t nh = 0;
+	char want[256];
+	int found = 0;
+	snprintf(want, sizeof(want), "refs/heads/nodes/%s", n->node_id);
+	if ((rc = git_remote_connect(rm, GIT_DIRECTION_FETCH, NULL, NULL, NULL)) < 0 ||
+	    (rc = git_remote_ls(&heads, &nh, rm)) < 0)
+		return err_git(rc, "reading the hub's refs after the push");
+	for (size_t i = 0; i < nh; i++)
+		if (!strcmp(heads[i]->name, want) && git_oid_equal(&heads[i]->oid, &n->head))
+			found = 1;
+	git_remote_disconnect(rm);
+	if (!found)
+		return err_set(C2C_EFAIL, "the hub does not show %s at %.12s after the push", want,
+		               git_oid_tostr_s(&n->head));
+	git_reference *ref = NULL;
+	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");
+	git_reference_free(ref);
+	res->pushed = 1;
+	return 0;
+}
+
+static void record_result(c2c_node *n, const char *name, int ok, const char *what)
+{
+	sqlite3 *db = store_db(n->st);
+	sqlite3_stmt *s = NULL;
+	const char *sql = ok ? "UPDATE c2c_remotes SET last_attempt = ?3, last_ok = ?3, last_result = ?2 WHERE name = ?1"
+	                     : "UPDATE c2c_remotes SET last_attempt = ?3, last_result = ?2 WHERE name = ?1";
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, what, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (long long)time(NULL));
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
+{
+	git_remote *rm = NULL;
+	char *gitdir = NULL;
+	oid_vec tips = {0};
+	int rc, err;
+	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
+		goto done;
+	if ((rc = git_remote_create_anonymous(&rm, n->repo, gitdir)) < 0) {
+		err = err_git(rc, r->url);
+		goto done;
+	}
+	if ((err = fetch(n, rm, r->name, res->is_hub)) < 0)
+		goto done;
+	fault_point("sync: fetched");
+	if ((err = candidates(n, r->name, res, &tips)) < 0)
+		goto done;
+	if (tips.n) {
+		git_oid joined, head_tree, target;
+		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
+			goto done;
+		joined = head_tree;
+		for (size_t i = 0; i < tips.n; i++) {
+			git_oid t;
+			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0 ||
+			    (err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) < 0)
+				goto done;
+		}
+		if (tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1) {
+			target = tips.v[0];
+			res->fast_forward = 1;
+		} else if (git_oid_equal(&joined, &head_tree)) {
+			target = n->head; /* we hold it all already */
+		} else {
+			if ((err = merge_commit(n, r->name, &tips, &joined, &target)) < 0)
+				goto done;
+			res->merged = 1;
+		}
+		fault_point("sync: merged, before the head moves");
+		if (!git_oid_equal(&target, &n->head) &&
+		    (err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
+		                        &res->applied)) < 0)
+			goto done;
+	}
+	res->after = n->head;
+	res->pushed = -1;
+	if (res->is_hub)
+		err = push(n, rm, r->name, res);
+done:
+	free(tips.v);
+	git_remote_free(rm);
+	free(gitdir);
+	return err;
+}
+
+int sync_with(c2c_node *n, const char *name, sync_result *res)
+{
+	sync_remote r;
+	int err;
+	memset(res, 0, sizeof(*res));
+	res->before = res->after = n->head;
+	if ((err = sync_remote_get(n, name, &r)) < 0)
+		return err;
+	err = sync_inner(n, &r, res);
+	if (err < 0) {
+		err_prefix("%s: ", name);
+		record_result(n, name, 0, err_msg());
+	} else {
+		char what[256];
+		snprintf(what, sizeof(what), "%s%s, %zu records changed, %s",
+		         res->merged ? "merged" : res->fast_forward ? "fast-forward" : "up to date",
+		         res->merge.conflicts ? " with conflicts" : "", res->applied.records,
+		         res->pushed == 1 ? "pushed" : res->pushed == 0 ? "nothing to push" : "peer (no push)");
+		record_result(n, name, 1, what);
+	}
+	sync_remote_dispose(&r);
+	return err;
+}
