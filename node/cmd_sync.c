@@ -7,6 +7,7 @@
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
+#include "c2c/history.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
 #include "c2c/sync.h"
@@ -161,19 +162,42 @@ const cli_command cmd_sync = {
 /* ------------------------------------------------------------- conflicts */
 
 typedef struct {
+	c2c_node *n;
 	const table_def *t;
 	json_t *arr;
 	size_t count;
 } conflicts_state;
 
-static json_t *value_entry(int number, json_t *value, json_t *node, json_t *lamport)
+static json_t *value_entry(int number, json_t *value, json_t *node, json_t *counter, json_t *lamport)
 {
-	return json_pack("{s:i,s:O,s:O,s:O}", "number", number, "value", value ? value : json_null(), "node", node,
-	                 "lamport", lamport);
+	return json_pack("{s:i,s:O,s:O,s:O,s:O}", "number", number, "value", value ? value : json_null(), "node", node,
+	                 "counter", counter, "lamport", lamport);
+}
+
+/* For a text field with two values: their line merge, when their edits do
+ * not overlap, as value 3. */
+static void offer_line_merge(c2c_node *n, const table_def *t, const char *id, const json_t *rec, const char *field,
+                             json_t *values)
+{
+	const field_def *f = store_field(t, field);
+	char *path = NULL, *merged = NULL;
+	if (!f || f->type != FT_TEXT || json_array_size(values) != 2)
+		return;
+	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	if (record_path(t, city, id, &path) == 0 &&
+	    history_line_merge(n->repo, &n->head, path, field, json_array_get(values, 0), json_array_get(values, 1),
+	                       &merged) == 0 &&
+	    merged) {
+		json_array_append_new(values, json_pack("{s:i,s:s,s:s}", "number", 3, "value", merged, "node",
+		                                        "line merge of 1 and 2"));
+	}
+	err_clear();
+	free(merged);
+	free(path);
 }
 
 /* The numbered values of each open conflict of REC: 1 is the standing value. */
-static json_t *record_conflicts(const json_t *rec)
+static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
 {
 	json_t *meta = json_object_get(rec, "_c2c"), *out = json_array();
 	json_t *conf = json_object_get(meta, "conflicts"), *dots = json_object_get(meta, "dots"), *list;
@@ -182,19 +206,20 @@ static json_t *record_conflicts(const json_t *rec)
 	{
 		json_t *values = json_array(), *d = json_object_get(dots, field);
 		json_array_append_new(values, value_entry(1, json_object_get(rec, field), json_array_get(d, 0),
-		                                          json_array_get(d, 2)));
+		                                          json_array_get(d, 1), json_array_get(d, 2)));
 		for (size_t i = 0; i < json_array_size(list); i++) {
 			json_t *e = json_array_get(list, i);
 			json_array_append_new(values, value_entry((int)i + 2, json_array_get(e, 0), json_array_get(e, 1),
-			                                          json_array_get(e, 3)));
+			                                          json_array_get(e, 2), json_array_get(e, 3)));
 		}
+		offer_line_merge(n, t, id, rec, field, values);
 		json_array_append_new(out, json_pack("{s:s,s:o}", "field", field, "values", values));
 	}
 	json_t *dels = json_object_get(meta, "deleted");
 	if (json_array_size(dels) && !merge_is_deleted(rec)) {
 		json_t *values = json_array(), *d = json_array_get(dels, 0);
 		json_array_append_new(values, json_pack("{s:i,s:s,s:s}", "number", 1, "value", "keep the record (edited)",
-		                                        "node", "(the edits)"));
+		                                        "node", "the concurrent edits"));
 		json_array_append_new(values, json_pack("{s:i,s:s,s:O,s:O}", "number", 2, "value", "delete it", "node",
 		                                        json_array_get(d, 0), "lamport", json_array_get(d, 2)));
 		json_array_append_new(out, json_pack("{s:n,s:o}", "field", "values", values));
@@ -207,7 +232,7 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 	conflicts_state *s = payload;
 	if (!merge_has_conflicts(rec))
 		return 0;
-	json_t *c = record_conflicts(rec);
+	json_t *c = record_conflicts(s->n, s->t, id, rec);
 	for (size_t i = 0; i < json_array_size(c); i++) {
 		json_t *one = json_array_get(c, i), *values = json_object_get(one, "values");
 		const char *field = json_string_value(json_object_get(one, "field"));
@@ -220,9 +245,17 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 		for (size_t j = 0; j < json_array_size(values); j++) {
 			json_t *v = json_array_get(values, j);
 			char *txt = record_value_text(json_object_get(v, "value"));
-			printf("  %lld) %-40s by %s at logical time %lld\n", (long long)json_integer_value(json_object_get(v, "number")),
-			       txt && *txt ? txt : "(empty)", json_string_value(json_object_get(v, "node")),
-			       (long long)json_integer_value(json_object_get(v, "lamport")));
+			json_t *lam = json_object_get(v, "lamport");
+			for (char *c = txt; c && *c; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' '; /* one line each; --json has the text */
+			if (txt && strlen(txt) > 60)
+				strcpy(txt + 56, " ...");
+			printf("  %lld) %-40s %s %s", (long long)json_integer_value(json_object_get(v, "number")),
+			       txt && *txt ? txt : "(empty)", lam ? "by" : "-", json_string_value(json_object_get(v, "node")));
+			if (lam)
+				printf(" at logical time %lld", (long long)json_integer_value(lam));
+			printf("\n");
 			free(txt);
 		}
 	}
@@ -234,7 +267,7 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 
 static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 {
-	conflicts_state s = {0};
+	conflicts_state s = {n, NULL, NULL, 0};
 	size_t nt;
 	int err;
 	if ((err = cli_positionals(ctx, 0, 0)) < 0)
@@ -288,7 +321,7 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	const char *field = ctx->argc > 1 ? ctx->argv[1] : NULL;
 	if ((err = store_row_get(n->st, t, id, &rec)) < 0)
 		goto done;
-	json_t *conf = record_conflicts(rec), *target = NULL;
+	json_t *conf = record_conflicts(n, t, id, rec), *target = NULL;
 	for (size_t i = 0; i < json_array_size(conf); i++) {
 		json_t *f = json_object_get(json_array_get(conf, i), "field");
 		if (field ? json_is_string(f) && !strcmp(json_string_value(f), field) : json_is_null(f))
