@@ -246,9 +246,9 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			json_t *v = json_array_get(values, j);
 			char *txt = record_value_text(json_object_get(v, "value"));
 			json_t *lam = json_object_get(v, "lamport");
-			for (char *c = txt; c && *c; c++)
-				if (*c == '\n' || *c == '\r' || *c == '\t')
-					*c = ' '; /* one line each; --json has the text */
+			for (char *ch = txt; ch && *ch; ch++)
+				if (*ch == '\n' || *ch == '\r' || *ch == '\t')
+					*ch = ' '; /* one line each; --json has the text */
 			if (txt && strlen(txt) > 60)
 				strcpy(txt + 56, " ...");
 			printf("  %lld) %-40s %s %s", (long long)json_integer_value(json_object_get(v, "number")),
