@@ -1,11 +1,14 @@
 /* init, status, tables, verify, repair: the node itself. */
+#include <sqlite3.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/keys.h"
+#include "c2c/sync.h"
 
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 {
@@ -62,12 +65,35 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	}
 	char *fp = NULL;
 	keys_fingerprint(n->dir, &fp);
+	/* Open conflicts: rows whose bookkeeping holds conflicting values or a
+	 * deletion they outlived. */
+	long long conflicts = 0;
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *q = NULL;
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM \"%s\" WHERE json_extract(_c2c, '$.conflicts') IS NOT NULL "
+		         "OR json_extract(_c2c, '$.deleted') IS NOT NULL",
+		         t[i].name);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			conflicts += sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	sync_remote *rv = NULL;
+	size_t nr = 0;
+	sync_remote_list(n, &rv, &nr);
+	json_t *remotes = json_array();
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(remotes, json_pack("{s:s,s:s,s:I,s:I,s:s?}", "name", rv[i].name, "url", rv[i].url,
+		                                         "last_attempt", (json_int_t)rv[i].last_attempt, "last_ok",
+		                                         (json_int_t)rv[i].last_ok, "last_result", rv[i].last_result));
 	if (ctx->json) {
 		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i}", "node_id", n->node_id, "role",
 		                      n->role, "city", n->city, "head", hex, "dir", n->dir, "head_moved", n->head_moved,
 		                      "records", (json_int_t)records, "deleted", (json_int_t)tombs, "schema_version",
-		                      store_version(n->st), "key_fingerprint", fp, "remotes", json_array(), "conflicts", 0);
+		                      store_version(n->st), "key_fingerprint", fp, "remotes", remotes, "conflicts", (int)conflicts);
 		free(fp);
+		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
 	}
 	printf("node      %s (%s%s%s)\n", n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
@@ -77,7 +103,25 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	printf("schema    %d\n", store_version(n->st));
 	if (fp)
 		printf("key       %s\n", fp);
-	printf("remotes   none\nconflicts none\n");
+	if (!nr)
+		printf("remotes   none ('c2c remote add NAME PATH')\n");
+	for (size_t i = 0; i < nr; i++) {
+		char when[32] = "never";
+		if (rv[i].last_attempt) {
+			time_t tt = (time_t)rv[i].last_attempt;
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		}
+		printf("%-9s %s %s\n          last sync %s: %s\n", i ? "" : "remotes", rv[i].name, rv[i].url, when,
+		       rv[i].last_result ? rv[i].last_result : "-");
+	}
+	if (conflicts)
+		printf("conflicts %lld record%s ('c2c conflicts')\n", conflicts, conflicts == 1 ? "" : "s");
+	else
+		printf("conflicts none\n");
+	json_decref(remotes);
+	sync_remote_list_free(rv, nr);
 	free(fp);
 	return 0;
 }
