@@ -10,6 +10,7 @@
 #include "c2c/history.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/repo.h"
 #include "c2c/sync.h"
 #include "c2c/write.h"
 
@@ -444,3 +445,42 @@ const cli_command cmd_hub = {
     "main to refs/heads/nodes/<node-id> and fetches every node's branch.\n"
     "Stock git checks what is pushed (receive.fsckObjects) and refuses deletes\n"
     "and non-fast-forwards.\n"};
+
+/* ------------------------------------------------------------ merge-tree */
+
+static int cmd_merge_tree_fn(cli_ctx *ctx, c2c_node *n)
+{
+	git_object *a = NULL, *b = NULL;
+	git_oid ta, tb, out;
+	mergetree_stats st = {0};
+	int rc, err;
+	if ((err = cli_positionals(ctx, 2, 2)) < 0)
+		return err;
+	if ((rc = git_revparse_single(&a, n->repo, ctx->argv[0])) < 0 ||
+	    (rc = git_revparse_single(&b, n->repo, ctx->argv[1])) < 0) {
+		err = err_set(C2C_ENOTFOUND, "'%s' is not a commit in repo.git", a ? ctx->argv[1] : ctx->argv[0]);
+		goto done;
+	}
+	if ((err = repo_commit_tree(n->repo, git_object_id(a), &ta)) < 0 ||
+	    (err = repo_commit_tree(n->repo, git_object_id(b), &tb)) < 0 ||
+	    (err = mergetree_join(n->repo, &ta, &tb, &out, &st)) < 0)
+		goto done;
+	if (ctx->json)
+		err = cli_print_json(json_pack("{s:s,s:I,s:I,s:I,s:I}", "tree", git_oid_tostr_s(&out), "joined",
+		                               (json_int_t)st.joined, "taken", (json_int_t)st.taken, "skipped",
+		                               (json_int_t)st.skipped, "conflicts", (json_int_t)st.conflicts));
+	else
+		printf("%s\n", git_oid_tostr_s(&out));
+done:
+	git_object_free(a);
+	git_object_free(b);
+	return err;
+}
+
+const cli_command cmd_merge_tree = {
+    "merge-tree", cmd_merge_tree_fn, CLI_READ, "join two commits' trees, as a sync would (plumbing)",
+    "c2c merge-tree COMMIT COMMIT",
+    "Writes the tree that joining the two commits' records gives, and prints\n"
+    "its id; moves no ref and changes no row. Any node computes the same tree\n"
+    "from the same two commits, so an auditor can check a merge commit: its\n"
+    "tree must equal 'c2c merge-tree' of its parents.\n"};

@@ -11,12 +11,12 @@
 
 extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd_show, cmd_ls, cmd_rm,
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
-    cmd_conflicts, cmd_resolve, cmd_hub;
+    cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree;
 
 static const cli_command *const commands[] = {
     &cmd_init, &cmd_status, &cmd_tables, &cmd_add,    &cmd_set,    &cmd_show,   &cmd_ls,     &cmd_rm,
     &cmd_log,  &cmd_blame,  &cmd_verify, &cmd_repair, &cmd_import, &cmd_export, &cmd_report,
-    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub,
+    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -33,7 +33,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: c2c [-C DIR] [--json] COMMAND [ARGS]\n\n"
 	           "A city's migration data in SQLite, its history in git.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nThe node is DIR (-C), else $C2C_DIR, else the current directory or a parent.\n"
 	           "'c2c help COMMAND' or 'c2c COMMAND --help' tells more.\n");
 }
