@@ -50,7 +50,4 @@ typedef struct {
  * and rows are untouched); the remote's last_result records the error. */
 int sync_with(c2c_node *n, const char *name, sync_result *res);
 
-/* Make a hub repository at PATH (bare, with receive.fsckObjects). */
-int sync_hub_init(const char *path);
-
 #endif
