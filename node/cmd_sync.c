@@ -67,29 +67,50 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 		sync_remote_list_free(v, k);
 		return arr ? cli_print_json(arr) : 0;
 	}
+	if (!strcmp(sub, "trust")) {
+		char *fp = NULL;
+		if (ctx->argc < 2)
+			return err_set(C2C_EUSAGE, "usage: c2c remote trust NAME [SHA256:FINGERPRINT]");
+		if ((err = sync_remote_trust(n, ctx->argv[1], ctx->argc > 2 ? ctx->argv[2] : NULL, &fp)) < 0)
+			return err;
+		if (ctx->json)
+			err = cli_print_json(json_pack("{s:s,s:s}", "name", ctx->argv[1], "host_key", fp));
+		else
+			printf("%s: trusting host key %s%s\n", ctx->argv[1], fp,
+			       ctx->argc > 2 ? "" : " (as the server showed it: compare it with its admin's)");
+		free(fp);
+		return err;
+	}
 	err_set(C2C_EUSAGE, "'%s' is not a remote command", sub);
 	return err_hint("usage: %s", ctx->cmd->usage);
 }
 
 const cli_command cmd_remote = {
     "remote", cmd_remote_fn, CLI_WRITE, "add, list or remove remotes (hubs and peers)",
-    "c2c remote (add NAME PATH | ls | rm NAME)",
+    "c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])",
     "A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
     "node pushes to refs/heads/nodes/<node-id> and fetches every node's branch)\n"
     "or a peer node's directory (its main is fetched; nothing is pushed).\n"
-    "'ls' shows when each was last synced and how it went.\n\n"
-    "  c2c remote add hub /srv/c2c/hub.git\n  c2c remote add sfax ../sfax\n"};
+    "'ls' shows when each was last synced and how it went. A URL is\n"
+    "ssh://user@host[:port]/path (a hub, or a peer's repo.git); its host key\n"
+    "must be trusted first: 'trust NAME SHA256:...' records the fingerprint the\n"
+    "server's admin gives you (no connection is made); 'trust NAME' alone\n"
+    "connects and keeps the key it is shown.\n\n"
+    "  c2c remote add hub ssh://c2c@hub.mc2cm.example:2222/srv/c2c/hub.git\n"
+    "  c2c remote trust hub SHA256:1fQ0bH3...\n"
+    "  c2c remote add laptop ../laptop\n"};
 
 static void print_result(const char *name, const sync_result *r, int json, json_t *arr)
 {
-	char a[13], b[13];
+	char a[13], b[13], fa[GIT_OID_HEXSZ + 1], fb[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(a, sizeof(a), &r->before);
 	git_oid_tostr(b, sizeof(b), &r->after);
+	git_oid_tostr(fa, sizeof(fa), &r->before);
+	git_oid_tostr(fb, sizeof(fb), &r->after);
 	if (json) {
 		json_array_append_new(
 		    arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:I,s:I,s:I,s:s}", "remote", name, "kind",
-		                   r->is_hub ? "hub" : "peer", "before", git_oid_tostr_s(&r->before), "after",
-		                   git_oid_tostr_s(&r->after), "branches", (json_int_t)r->tips, "new_branches",
+		                   r->is_hub ? "hub" : "peer", "before", fa, "after", fb, "branches", (json_int_t)r->tips, "new_branches",
 		                   (json_int_t)r->new_tips, "fast_forward", r->fast_forward, "merged", r->merged,
 		                   "records_changed", (json_int_t)r->applied.records, "conflicts",
 		                   (json_int_t)r->applied.conflicts, "records_joined", (json_int_t)r->merge.joined, "pushed",

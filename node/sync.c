@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "c2c/err.h"
 #include "c2c/fault.h"
 #include "c2c/record.h"
 #include "c2c/repo.h"
+#include "c2c/transport.h"
 
 /* ---------------------------------------------------------------- remotes */
 
@@ -44,8 +46,11 @@ static int remote_target(const char *url, char **gitdir, int *is_hub)
 	int rc, hub = 0;
 	*gitdir = NULL;
 	if (!strncmp(url, "ssh://", 6)) {
-		err_set(C2C_EINVALID, "%s: ssh:// remotes need the SSH transport, which this c2c does not have yet", url);
-		return err_hint("use a path to a node directory or a hub");
+		/* Hub or peer is told by what it advertises, once connected. */
+		transport_url u;
+		int err = transport_parse_url(url, &u);
+		*is_hub = -1;
+		return err < 0 ? err : (*gitdir = strdup(url)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
 	snprintf(p, sizeof(p), "%s/c2c.db", url);
 	if (stat(p, &sb) == 0) {
@@ -114,6 +119,53 @@ int sync_remote_rm(c2c_node *n, const char *name)
 	return 0;
 }
 
+static int valid_fingerprint(const char *fp)
+{
+	size_t n = strlen(fp);
+	if (strncmp(fp, "SHA256:", 7) || n != 7 + 43)
+		return 0;
+	for (const char *p = fp + 7; *p; p++)
+		if (!(('A' <= *p && *p <= 'Z') || ('a' <= *p && *p <= 'z') || ('0' <= *p && *p <= '9') || *p == '+' ||
+		      *p == '/'))
+			return 0;
+	return 1;
+}
+
+int sync_remote_trust(c2c_node *n, const char *name, const char *fp, char **shown)
+{
+	sync_remote r;
+	char *seen = NULL;
+	int err;
+	*shown = NULL;
+	if ((err = sync_remote_get(n, name, &r)) < 0)
+		return err;
+	if (strncmp(r.url, "ssh://", 6)) {
+		err = err_set(C2C_EINVALID, "remote %s is a path (%s): there is no host key to trust", name, r.url);
+		goto done;
+	}
+	if (fp && !valid_fingerprint(fp)) {
+		err = err_set(C2C_EUSAGE, "'%s' is not a SHA256 fingerprint", fp);
+		err_hint("it looks like SHA256:<43 characters>, as 'ssh-keygen -lf KEY.pub' prints it");
+		goto done;
+	}
+	if (!fp) {
+		if ((err = transport_register()) < 0)
+			goto done;
+		transport_begin(name, n->dir, NULL);
+		err = transport_probe(r.url, &seen);
+		transport_end();
+		if (err < 0)
+			goto done;
+		fp = seen;
+	}
+	if ((err = exec_bound(n, "UPDATE c2c_remotes SET host_key = ?2 WHERE name = ?1", name, fp, 0)) == 0)
+		*shown = strdup(fp);
+done:
+	free(seen);
+	sync_remote_dispose(&r);
+	return err;
+}
+
 static char *dup_col(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
@@ -127,10 +179,10 @@ static int list_where(c2c_node *n, const char *name, sync_remote **out, size_t *
 	sync_remote *v = NULL;
 	size_t k = 0;
 	int rc = sqlite3_prepare_v2(db,
-	                            name ? "SELECT name, url, added, last_attempt, last_ok, last_result FROM c2c_remotes "
-	                                   "WHERE name = ?"
-	                                 : "SELECT name, url, added, last_attempt, last_ok, last_result FROM c2c_remotes "
-	                                   "ORDER BY name",
+	                            name ? "SELECT name, url, added, last_attempt, last_ok, last_result, host_key FROM "
+	                                   "c2c_remotes WHERE name = ?"
+	                                 : "SELECT name, url, added, last_attempt, last_ok, last_result, host_key FROM "
+	                                   "c2c_remotes ORDER BY name",
 	                            -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return err_sqlite(db, rc, "reading remotes");
@@ -151,6 +203,7 @@ static int list_where(c2c_node *n, const char *name, sync_remote **out, size_t *
 		r->last_attempt = sqlite3_column_int64(s, 3);
 		r->last_ok = sqlite3_column_int64(s, 4);
 		r->last_result = dup_col(s, 5);
+		r->host_key = dup_col(s, 6);
 	}
 	sqlite3_finalize(s);
 	*out = v;
@@ -184,6 +237,7 @@ void sync_remote_dispose(sync_remote *r)
 	free(r->name);
 	free(r->url);
 	free(r->last_result);
+	free(r->host_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -251,8 +305,9 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
 	else
 		snprintf(spec, sizeof(spec), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
 	(void)n;
+	err_clear();
 	if ((rc = git_remote_fetch(rm, &refspecs, &fo, "c2c sync: fetch")) < 0)
-		return err_git(rc, "fetching");
+		return err_code() < 0 ? err_code() : err_git(rc, "fetching");
 	return 0;
 }
 
@@ -345,8 +400,9 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 	po.callbacks.push_update_reference = push_ref_cb;
 	po.callbacks.payload = &ps;
 	fault_point("sync: before push");
+	err_clear();
 	if ((rc = git_remote_push(rm, &refspecs, &po)) < 0)
-		return err_git(rc, "pushing");
+		return err_code() < 0 ? err_code() : err_git(rc, "pushing");
 	if (ps.rejected) {
 		err_set(C2C_ECONFLICT, "the hub refused %s", ps.rejected);
 		free(ps.rejected);
@@ -402,6 +458,23 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		err = err_git(rc, r->url);
 		goto done;
 	}
+	if (res->is_hub < 0) {
+		/* Over ssh: a peer node advertises main, a hub only nodes' branches. */
+		const git_remote_head **heads = NULL;
+		size_t nh = 0;
+		transport_step("listing refs");
+		if ((rc = git_remote_connect(rm, GIT_DIRECTION_FETCH, NULL, NULL, NULL)) < 0 ||
+		    (rc = git_remote_ls(&heads, &nh, rm)) < 0) {
+			err = err_code() < 0 && strstr(err_msg(), r->name) == err_msg() ? err_code() : err_git(rc, r->url);
+			goto done;
+		}
+		res->is_hub = 1;
+		for (size_t i = 0; i < nh; i++)
+			if (!strcmp(heads[i]->name, "refs/heads/main"))
+				res->is_hub = 0;
+		git_remote_disconnect(rm);
+	}
+	transport_step("fetch");
 	if ((err = fetch(n, rm, r->name, res->is_hub)) < 0)
 		goto done;
 	fault_point("sync: fetched");
@@ -436,6 +509,7 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 	}
 	res->after = n->head;
 	res->pushed = -1;
+	transport_step("push");
 	if (res->is_hub)
 		err = push(n, rm, r->name, res);
 done:
@@ -451,11 +525,29 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 	int err;
 	memset(res, 0, sizeof(*res));
 	res->before = res->after = n->head;
-	if ((err = sync_remote_get(n, name, &r)) < 0)
+	if ((err = sync_remote_get(n, name, &r)) < 0 || (err = transport_register()) < 0)
 		return err;
-	err = sync_inner(n, &r, res);
+	/* Links drop: retry a failed connection with back-off, within 90 s in
+	 * all, as long as nothing of the sync has been applied. */
+	long long start = (long long)time(NULL), budget = 90;
+	int idle = atoi(getenv("C2C_SSH_IDLE_TIMEOUT") ? getenv("C2C_SSH_IDLE_TIMEOUT") : "30");
+	for (int attempt = 1;; attempt++) {
+		transport_begin(name, n->dir, r.host_key);
+		err = sync_inner(n, &r, res);
+		transport_end();
+		long long wait = 2LL << (attempt - 1);
+		if (err == 0 || (err != C2C_ETIMEOUT && err != C2C_EIO) || !git_oid_equal(&n->head, &res->before) ||
+		    strncmp(r.url, "ssh://", 6) || (long long)time(NULL) - start + wait + idle > budget)
+			break;
+		fprintf(stderr, "c2c sync: %s; retrying in %lld s\n", err_msg(), wait);
+		sleep((unsigned)wait);
+		memset(res, 0, sizeof(*res));
+		res->before = res->after = n->head;
+	}
 	if (err < 0) {
-		err_prefix("%s: ", name);
+		size_t nl = strlen(name);
+		if (strncmp(err_msg(), name, nl) || strncmp(err_msg() + nl, ": ", 2))
+			err_prefix("%s: ", name);
 		record_result(n, name, 0, err_msg());
 	} else {
 		char what[256];

@@ -22,6 +22,7 @@ typedef struct {
 	char *name, *url;
 	long long added, last_attempt, last_ok;
 	char *last_result; /* NULL if never synced */
+	char *host_key;    /* trusted SHA256 fingerprint of an ssh:// remote, or NULL */
 } sync_remote;
 
 /* NAME: [a-z0-9][a-z0-9._-]*. URL: a path to a node directory or a hub
@@ -29,6 +30,9 @@ typedef struct {
  * there). C2C_EINVALID if NAME exists or URL is not a c2c remote. */
 int sync_remote_add(c2c_node *n, const char *name, const char *url);
 int sync_remote_rm(c2c_node *n, const char *name);
+/* Trust FP ("SHA256:...") as NAME's host key; with FP NULL, connect, learn
+ * the key and trust it. *shown (malloc'd) is the fingerprint kept. */
+int sync_remote_trust(c2c_node *n, const char *name, const char *fp, char **shown);
 int sync_remote_get(c2c_node *n, const char *name, sync_remote *out);
 /* All remotes by name. Free with sync_remote_list_free. */
 int sync_remote_list(c2c_node *n, sync_remote **out, size_t *count);

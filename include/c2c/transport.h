@@ -1,0 +1,60 @@
+/* transport: the ssh:// transport of libgit2, on libssh2, our own.
+ *
+ * Why not libgit2's: 1.5 has no connect or idle timeout and no keepalive,
+ * hangs forever on a half-open link, checks only ~/.ssh/known_hosts and
+ * loops on failed credentials (PITFALLS.md). This one:
+ *   - connects with a timeout, and treats silence longer than the idle
+ *     timeout as a dead link (non-blocking I/O and poll, keepalives sent
+ *     while waiting);
+ *   - checks the host key's SHA-256 fingerprint against the one the node
+ *     trusts for that remote, refusing an unknown key (printing it and the
+ *     command that trusts it) and a changed key;
+ *   - logs in with the node's ed25519 key, else the ssh-agent's keys, a
+ *     bounded number of attempts;
+ *   - keeps one SSH session per remote open across the fetch and the push of
+ *     one sync (a channel each), and offers zlib compression;
+ *   - quotes the remote path in the git-upload-pack/receive-pack command;
+ *   - names the remote and the step in every error.
+ *
+ * Settings (environment): C2C_SSH_CONNECT_TIMEOUT (s, default 15),
+ * C2C_SSH_IDLE_TIMEOUT (s, 30), C2C_SSH_KEEPALIVE (s, 10), C2C_SSH_COMPRESS
+ * (1 default, 0 off). */
+#ifndef C2C_TRANSPORT_H
+#define C2C_TRANSPORT_H
+
+#include <stddef.h>
+
+/* Register the transport for ssh:// URLs (once per process). */
+int transport_register(void);
+
+/* What the next connections are for: the remote's NAME (for messages), the
+ * node directory (keys/), and the trusted host key fingerprint
+ * ("SHA256:...", NULL if none). */
+void transport_begin(const char *name, const char *node_dir, const char *trusted_fp);
+/* The step in progress, for messages ("fetch", "push"). */
+void transport_step(const char *step);
+/* Close the cached session (end of a sync). */
+void transport_end(void);
+
+/* The host key fingerprint the last connection saw ("" if none). */
+const char *transport_seen_fingerprint(void);
+
+/* Connect to URL's host and complete the key exchange only, to learn its
+ * host key fingerprint (for `remote trust`). *fp malloc'd. */
+int transport_probe(const char *url, char **fp);
+
+/* Bytes and read/write turnarounds on the channels since transport_begin. */
+typedef struct {
+	unsigned long long bytes_in, bytes_out;
+	unsigned long round_trips; /* times the direction changed from writing to reading */
+} transport_stats;
+void transport_get_stats(transport_stats *out);
+
+/* Split ssh://[user@]host[:port]/path. Returns 0 or C2C_EINVALID. */
+typedef struct {
+	char user[128], host[256], path[1024];
+	int port;
+} transport_url;
+int transport_parse_url(const char *url, transport_url *out);
+
+#endif
