@@ -1,30 +1,118 @@
-/* hub: make and serve a hub repository. */
+/* hub: make a hub, let nodes in, and the two commands sshd and git run on it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/hub.h"
 
-static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
+static int hub_init_cmd(cli_ctx *ctx)
 {
+	const char *office_key = NULL;
 	int err;
-	(void)unused;
-	if ((err = cli_positionals(ctx, 2, 2)) < 0)
+	if ((err = cli_take_opt(ctx, "--office-key", &office_key)) < 0 || (err = cli_positionals(ctx, 1, 1)) < 0)
 		return err;
-	if (strcmp(ctx->argv[0], "init")) {
-		err_set(C2C_EUSAGE, "'%s' is not a hub command", ctx->argv[0]);
-		return err_hint("usage: %s", ctx->cmd->usage);
-	}
-	if ((err = hub_init(ctx->argv[1])) < 0)
+	if ((err = hub_init(ctx->argv[0], office_key)) < 0)
 		return err;
-	printf("Created hub %s\n", ctx->argv[1]);
+	if (ctx->json)
+		return cli_print_json(json_pack("{s:s,s:b}", "hub", ctx->argv[0], "office_key", office_key != NULL));
+	printf("Created hub %s\n", ctx->argv[0]);
+	if (office_key)
+		printf("  office key  %s/c2c-office.pub\n", ctx->argv[0]);
+	printf("Let a node in with 'c2c hub allow %s NODE-ID PUBKEY-FILE'.\n", ctx->argv[0]);
 	return 0;
 }
 
+static int hub_allow_cmd(cli_ctx *ctx)
+{
+	const char *ak = NULL;
+	char *line = NULL, *file = NULL;
+	int err;
+	if ((err = cli_take_opt(ctx, "--authorized-keys", &ak)) < 0 || (err = cli_positionals(ctx, 3, 3)) < 0)
+		return err;
+	if ((err = hub_allow(ctx->argv[0], ctx->argv[1], ctx->argv[2], ak, &line, &file)) < 0)
+		return err;
+	if (ctx->json) {
+		err = cli_print_json(json_pack("{s:s,s:s,s:s,s:s}", "hub", ctx->argv[0], "node_id", ctx->argv[1],
+		                               "authorized_keys", file, "line", line));
+	} else {
+		printf("Allowed node %s on hub %s: it may fetch, and push refs/heads/nodes/%s\n", ctx->argv[1],
+		       ctx->argv[0], ctx->argv[1]);
+		printf("  added to %s:\n  %s\n", file, line);
+	}
+	free(line);
+	free(file);
+	return err;
+}
+
+static int hub_serve_cmd(cli_ctx *ctx)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 2, 2)) < 0)
+		return err;
+	return hub_serve(ctx->argv[0], ctx->argv[1], getenv("SSH_ORIGINAL_COMMAND"));
+}
+
+static int hub_hook_update_cmd(cli_ctx *ctx)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 4, 4)) < 0)
+		return err;
+	return hub_check_update(ctx->argv[0], getenv("C2C_HUB_NODE"), ctx->argv[1], ctx->argv[2], ctx->argv[3]);
+}
+
+static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(cli_ctx *);
+	} subs[] = {
+	    {"init", hub_init_cmd},
+	    {"allow", hub_allow_cmd},
+	    {"serve", hub_serve_cmd},
+	    {"hook-update", hub_hook_update_cmd},
+	};
+	(void)unused;
+	if (ctx->argc < 1 || ctx->argv[0][0] == '-') {
+		err_set(C2C_EUSAGE, "which hub command? (init, allow)");
+		return err_hint("usage: %s", ctx->cmd->usage);
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (!strcmp(ctx->argv[0], subs[i].name)) {
+			ctx->argc--;
+			ctx->argv++;
+			return subs[i].fn(ctx);
+		}
+	}
+	err_set(C2C_EUSAGE, "'%s' is not a hub command", ctx->argv[0]);
+	return err_hint("usage: %s", ctx->cmd->usage);
+}
+
 const cli_command cmd_hub = {
-    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository", "c2c hub init PATH",
-    "Makes a bare repository at PATH that nodes sync through: each pushes its\n"
-    "main to refs/heads/nodes/<node-id> and fetches every node's branch.\n"
-    "Stock git checks what is pushed (receive.fsckObjects) and refuses deletes\n"
-    "and non-fast-forwards.\n"};
+    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository, let nodes in",
+    "c2c hub init PATH [--office-key PUBKEY-FILE]\n"
+    "       c2c hub allow PATH NODE-ID PUBKEY-FILE [--authorized-keys FILE]",
+    "A hub is a bare repository on an OpenSSH server where c2c is installed.\n"
+    "Nodes sync through it: each pushes its main to refs/heads/nodes/<node-id>,\n"
+    "and only there, and fetches every node's branch.\n\n"
+    "init makes the hub at PATH. Stock git checks what is pushed\n"
+    "(receive.fsckObjects) and refuses deletes and non-fast-forwards; the\n"
+    "update hook, which runs this c2c by its absolute path (if c2c moves, make\n"
+    "the hub again), lets a node write only its own branch. --office-key\n"
+    "stores the office's public key as PATH/c2c-office.pub.\n\n"
+    "allow appends to FILE (default: ~/.ssh/authorized_keys of the running\n"
+    "user) the node's ssh-ed25519 key, restricted to git-upload-pack and\n"
+    "git-receive-pack on PATH alone, whatever path the node asks for:\n"
+    "  restrict,command=\"'/usr/bin/c2c' hub serve '/srv/hub.git' NODE-ID\" ssh-ed25519 ...\n"
+    "A key goes in once; paths with quotes or backslashes are refused.\n\n"
+    "Run by sshd and git, not by hand:\n"
+    "  c2c hub serve PATH NODE-ID\n"
+    "      the forced command: checks SSH_ORIGINAL_COMMAND and runs git\n"
+    "      upload-pack or receive-pack on PATH with C2C_HUB_NODE=NODE-ID\n"
+    "  c2c hub hook-update GITDIR REF OLD NEW\n"
+    "      the update hook: REF must be refs/heads/nodes/$C2C_HUB_NODE (any\n"
+    "      refs/heads/nodes/<id> when unset: a push by path on the server),\n"
+    "      NEW a commit and a fast-forward of OLD\n\n"
+    "  c2c hub init /srv/c2c/hub.git --office-key office.pub\n"
+    "  c2c hub allow /srv/c2c/hub.git tunis-3f9a1c tunis.pub\n"};

@@ -8,6 +8,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/keys.h"
+#include "c2c/merge.h"
 #include "c2c/sync.h"
 
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
@@ -72,11 +73,18 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		char sql[256];
 		sqlite3_stmt *q = NULL;
 		snprintf(sql, sizeof(sql),
-		         "SELECT count(*) FROM \"%s\" WHERE json_extract(_c2c, '$.conflicts') IS NOT NULL "
+		         "SELECT id FROM \"%s\" WHERE json_extract(_c2c, '$.conflicts') IS NOT NULL "
 		         "OR json_extract(_c2c, '$.deleted') IS NOT NULL",
 		         t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-			conflicts += sqlite3_column_int64(q, 0);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
+			continue;
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *rec = NULL;
+			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
+			    merge_has_conflicts(rec))
+				conflicts++;
+			json_decref(rec);
+		}
 		sqlite3_finalize(q);
 	}
 	sync_remote *rv = NULL;

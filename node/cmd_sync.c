@@ -226,6 +226,8 @@ static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id,
 	const char *field;
 	json_object_foreach(conf, field, list)
 	{
+		if (!merge_field_open(rec, field))
+			continue;
 		json_t *values = json_array(), *d = json_object_get(dots, field);
 		json_array_append_new(values, value_entry(1, json_object_get(rec, field), json_array_get(d, 0),
 		                                          json_array_get(d, 1), json_array_get(d, 2)));

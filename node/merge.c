@@ -27,10 +27,16 @@
  *   conflict whose value equals the standing value; so should any listing.
  * - Set fields (elems[f] on either side): the value is the sorted elements
  *   that have surviving adds, dots[f] the greatest surviving dot of the
- *   field's entries, and no conflicts. A version without elems[f] (a record
- *   from before elems existed) contributes each element of each of its
- *   entries' array values with that entry's dot. A version with elems[f]
- *   whose value is not exactly those elements is corrupt.
+ *   field's entries, and no conflicts. elems[f] stays in the result even
+ *   when no element is left ({}), so that the field stays a set in every
+ *   later join: were it to fall back to a scalar join, which keeps all
+ *   concurrent entries, the result would depend on the order of joins.
+ *   (A set cleared by write.c loses its elems[f]; sets cleared concurrently
+ *   on two nodes that way join as scalars, with null conflicts, which equal
+ *   the absent value and so are no open conflict.) A version without
+ *   elems[f] (a record from before elems existed) contributes each element
+ *   of each of its entries' array values with that entry's dot. A version
+ *   with elems[f] whose value is not exactly those elements is corrupt.
  * - "deleted" in the older form [node, k, lamport] (one deletion, before
  *   deletions kept their clock) is read as [[node, k, lamport, clock]] with
  *   the record's own clock, which is what it had seen.
@@ -57,6 +63,23 @@ typedef struct {
 	const json_t *rec, *meta, *clock, *dots, *conflicts, *elems, *deleted;
 	const char *name; /* for messages */
 } version;
+
+/* What an entry list belongs to, for messages: a field, an element of a set
+ * field, or (field NULL) the deletions. Formatted only on error. */
+typedef struct {
+	const char *field, *elem;
+} subject;
+
+static const char *subject_text(const subject *s, char *buf, size_t size)
+{
+	if (!s->field)
+		snprintf(buf, size, "the deletions");
+	else if (s->elem)
+		snprintf(buf, size, "element '%s' of field '%s'", s->elem, s->field);
+	else
+		snprintf(buf, size, "field '%s'", s->field);
+	return buf;
+}
 
 static const char *const known_meta[] = {"clock", "dots", "conflicts", "elems", "deleted"};
 
@@ -135,14 +158,18 @@ static int dot_get(const json_t *a, size_t off, entry *e)
 	return 1;
 }
 
-/* A dot DOT of an entry at A[OFF..] of version V, checked: well-formed and
- * seen by V's own clock. WHAT names it. */
-static int dot_check(const version *v, const json_t *a, size_t off, size_t size, const char *what, entry *e)
+/* The dot of an entry at A[OFF..] of version V (an array of SIZE), checked:
+ * well-formed and seen by V's own clock. KIND and S name it. */
+static int dot_check(const version *v, const json_t *a, size_t off, size_t size, const char *kind, const subject *s,
+                     entry *e)
 {
+	char buf[256];
 	if (!json_is_array(a) || json_array_size(a) != size || !dot_get(a, off, e))
-		return corrupt(v, "%s is not [node, counter, lamport]%s", what, size > 3 ? " with its data" : "");
+		return corrupt(v, "%s of %s is not [node, counter, lamport]%s", kind, subject_text(s, buf, sizeof(buf)),
+		               size > 3 ? " with its data" : "");
 	if (!seen(v, e))
-		return corrupt(v, "%s [%s, %lld] is newer than the record's clock", what, e->node, (long long)e->k);
+		return corrupt(v, "%s of %s, [%s, %lld], is newer than the record's clock", kind,
+		               subject_text(s, buf, sizeof(buf)), e->node, (long long)e->k);
 	return 0;
 }
 
@@ -151,11 +178,11 @@ static int is_legacy_deletion(const json_t *deleted) { return json_is_string(jso
 /* Check the bookkeeping of REC and fill V. */
 static int version_read(version *v, const json_t *rec, const char *name)
 {
-	char what[256];
 	const char *k, *k2;
 	const json_t *x, *y;
 	entry e;
 	int err;
+	subject dels = {NULL, NULL};
 	memset(v, 0, sizeof(*v));
 	v->rec = rec;
 	v->name = name;
@@ -180,8 +207,8 @@ static int version_read(version *v, const json_t *rec, const char *name)
 		return corrupt(v, "\"dots\" is not an object");
 	json_object_foreach((json_t *)v->dots, k, x)
 	{
-		snprintf(what, sizeof(what), "the dot of field '%s'", k);
-		if ((err = dot_check(v, x, 0, 3, what, &e)) < 0)
+		subject s = {k, NULL};
+		if ((err = dot_check(v, x, 0, 3, "the dot", &s, &e)) < 0)
 			return err;
 	}
 	if (v->conflicts && !json_is_object(v->conflicts))
@@ -190,11 +217,10 @@ static int version_read(version *v, const json_t *rec, const char *name)
 	{
 		if (!json_is_array(x))
 			return corrupt(v, "the conflicts of field '%s' are not a list", k);
-		for (size_t i = 0; i < json_array_size(x); i++) {
-			snprintf(what, sizeof(what), "a conflict of field '%s'", k);
-			if ((err = dot_check(v, json_array_get(x, i), 1, 4, what, &e)) < 0)
+		subject s = {k, NULL};
+		for (size_t i = 0; i < json_array_size(x); i++)
+			if ((err = dot_check(v, json_array_get(x, i), 1, 4, "a conflict", &s, &e)) < 0)
 				return err;
-		}
 	}
 	if (v->elems && !json_is_object(v->elems))
 		return corrupt(v, "\"elems\" is not an object");
@@ -206,19 +232,19 @@ static int version_read(version *v, const json_t *rec, const char *name)
 		{
 			if (!json_is_array(y) || !json_array_size(y))
 				return corrupt(v, "element '%s' of field '%s' has no dots", k2, k);
-			snprintf(what, sizeof(what), "a dot of element '%s' of field '%s'", k2, k);
+			subject s = {k, k2};
 			for (size_t i = 0; i < json_array_size(y); i++)
-				if ((err = dot_check(v, json_array_get(y, i), 0, 3, what, &e)) < 0)
+				if ((err = dot_check(v, json_array_get(y, i), 0, 3, "a dot", &s, &e)) < 0)
 					return err;
 		}
 	}
 	if (v->deleted && !json_is_array(v->deleted))
 		return corrupt(v, "\"deleted\" is not a list");
 	if (is_legacy_deletion(v->deleted))
-		return dot_check(v, v->deleted, 0, 3, "the deletion", &e);
+		return dot_check(v, v->deleted, 0, 3, "the entry", &dels, &e);
 	for (size_t i = 0; i < json_array_size(v->deleted); i++) {
 		x = json_array_get(v->deleted, i);
-		if ((err = dot_check(v, x, 0, 4, "a deletion", &e)) < 0)
+		if ((err = dot_check(v, x, 0, 4, "an entry", &dels, &e)) < 0)
 			return err;
 		if (!json_is_object(json_array_get(x, 3)))
 			return corrupt(v, "deletion [%s, %lld] has no clock", e.node, (long long)e.k);
@@ -246,13 +272,15 @@ static int rank_cmp_q(const void *pa, const void *pb)
 }
 
 /* Sort L by dot; a version holding a dot twice is corrupt. */
-static int sort_dots(const version *v, elist *l, const char *what)
+static int sort_dots(const version *v, elist *l, const subject *s)
 {
+	char buf[256];
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof(*l->v), dot_cmp_q);
 	for (size_t i = 1; i < l->n; i++)
 		if (!dot_cmp(&l->v[i - 1], &l->v[i]))
-			return corrupt(v, "%s holds edit [%s, %lld] twice", what, l->v[i].node, (long long)l->v[i].k);
+			return corrupt(v, "%s holds edit [%s, %lld] twice", subject_text(s, buf, sizeof(buf)), l->v[i].node,
+			               (long long)l->v[i].k);
 	return 0;
 }
 
@@ -261,7 +289,7 @@ static int value_eq(const json_t *a, const json_t *b) { return a == b || (a && b
 /* The entries of field F in V, sorted by dot: the standing value with its
  * dot (the zero dot if the field has a value but no dot), and the open
  * conflicts. A null value is NULL. */
-static int field_entries(const version *v, const char *f, const char *what, elist *out)
+static int field_entries(const version *v, const char *f, elist *out)
 {
 	const json_t *val = json_object_get(v->rec, f), *dot = json_object_get(v->dots, f);
 	const json_t *cs = json_object_get(v->conflicts, f);
@@ -282,7 +310,8 @@ static int field_entries(const version *v, const char *f, const char *what, elis
 		if ((err = el_push(out, e.node, e.k, e.lamport, json_is_null(cv) ? NULL : cv)) < 0)
 			return err;
 	}
-	return sort_dots(v, out, what);
+	subject s = {f, NULL};
+	return sort_dots(v, out, &s);
 }
 
 /* The survivors of A's entries (of version VA) and B's (of VB), both sorted
@@ -290,8 +319,9 @@ static int field_entries(const version *v, const char *f, const char *what, elis
  * not seen it. OUT comes sorted by dot. With VALUES, the same dot must
  * carry the same value on both sides. */
 static int join_entries(const version *va, const elist *a, const version *vb, const elist *b, int values,
-                        const char *what, elist *out)
+                        const subject *subj, elist *out)
 {
+	char buf[256];
 	size_t i = 0, j = 0;
 	int err;
 	while (i < a->n || j < b->n) {
@@ -299,9 +329,13 @@ static int join_entries(const version *va, const elist *a, const version *vb, co
 		const entry *e = c <= 0 ? &a->v[i] : &b->v[j];
 		int keep;
 		if (c == 0) {
-			if (a->v[i].lamport != b->v[j].lamport || (values && !value_eq(a->v[i].value, b->v[j].value)))
+			if (a->v[i].lamport != b->v[j].lamport || (values && !value_eq(a->v[i].value, b->v[j].value))) {
+				subject_text(subj, buf, sizeof(buf));
+				if (!e->k)
+					return err_set(C2C_ECORRUPT, "merge: %s: the value written without a dot differs in the two versions", buf);
 				return err_set(C2C_ECORRUPT, "merge: %s: edit [%s, %lld] carries different data in the two versions",
-				               what, e->node, (long long)e->k);
+				               buf, e->node, (long long)e->k);
+			}
 			keep = 1;
 			i++, j++;
 		} else if (c < 0) {
@@ -317,17 +351,33 @@ static int join_entries(const version *va, const elist *a, const version *vb, co
 	return 0;
 }
 
-static json_t *dot_json(const entry *e) { return json_pack("[sII]", e->node, e->k, e->lamport); }
+/* [node, k, lamport], or with VALUE first, [value, node, k, lamport]
+ * (VALUE stolen; NULL for none). NULL when out of memory. */
+static json_t *dot_json_with(const entry *e, json_t *value)
+{
+	json_t *a = json_array();
+	if (!a) {
+		json_decref(value);
+		return NULL;
+	}
+	if ((value && json_array_append_new(a, value) < 0) || json_array_append_new(a, json_string(e->node)) < 0 ||
+	    json_array_append_new(a, json_integer(e->k)) < 0 || json_array_append_new(a, json_integer(e->lamport)) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_t *dot_json(const entry *e) { return dot_json_with(e, NULL); }
 
 /* Join scalar field F. */
 static int join_scalar(const version *va, const version *vb, const char *f, json_t *out, json_t *dots, json_t *conflicts)
 {
 	elist a = {0}, b = {0}, s = {0};
-	char what[256];
+	subject subj = {f, NULL};
 	int err;
-	snprintf(what, sizeof(what), "field '%s'", f);
-	if ((err = field_entries(va, f, what, &a)) < 0 || (err = field_entries(vb, f, what, &b)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 1, what, &s)) < 0 || !s.n)
+	if ((err = field_entries(va, f, &a)) < 0 || (err = field_entries(vb, f, &b)) < 0 ||
+	    (err = join_entries(va, &a, vb, &b, 1, &subj, &s)) < 0 || !s.n)
 		goto done;
 	qsort(s.v, s.n, sizeof(*s.v), rank_cmp_q);
 	if (s.v[0].value && (err = put(out, f, json_deep_copy(s.v[0].value))) < 0)
@@ -341,7 +391,7 @@ static int join_scalar(const version *va, const version *vb, const char *f, json
 		for (size_t i = 1; i < s.n; i++) {
 			const entry *e = &s.v[i];
 			json_t *val = e->value ? json_deep_copy(e->value) : json_null();
-			if ((err = append(cs, val ? json_pack("[osII]", val, e->node, e->k, e->lamport) : NULL)) < 0)
+			if ((err = append(cs, val ? dot_json_with(e, val) : NULL)) < 0)
 				goto done;
 		}
 	}
@@ -451,7 +501,7 @@ static int union_keys(const json_t *a, const json_t *b, const char ***out, size_
 	return 0;
 }
 
-static int dots_list(const version *v, const json_t *arr, const char *what, elist *out)
+static int dots_list(const version *v, const json_t *arr, const subject *subj, elist *out)
 {
 	entry e;
 	int err;
@@ -460,7 +510,7 @@ static int dots_list(const version *v, const json_t *arr, const char *what, elis
 		if ((err = el_push(out, e.node, e.k, e.lamport, NULL)) < 0)
 			return err;
 	}
-	return sort_dots(v, out, what);
+	return sort_dots(v, out, subj);
 }
 
 /* Join set field F: element by element. */
@@ -470,12 +520,11 @@ static int join_set(const version *va, const version *vb, const char *f, json_t 
 	json_t *ma = NULL, *mb = NULL, *value = NULL, *fe = NULL;
 	const char **keys = NULL;
 	size_t nk = 0;
-	char what[256];
+	subject subj = {f, NULL};
 	int err;
-	snprintf(what, sizeof(what), "field '%s'", f);
-	if ((err = field_entries(va, f, what, &a)) < 0 || (err = field_entries(vb, f, what, &b)) < 0 ||
+	if ((err = field_entries(va, f, &a)) < 0 || (err = field_entries(vb, f, &b)) < 0 ||
 	    (err = set_elements(va, f, &a, &ma)) < 0 || (err = set_elements(vb, f, &b, &mb)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 0, what, &s)) < 0)
+	    (err = join_entries(va, &a, vb, &b, 0, &subj, &s)) < 0)
 		goto done;
 	/* The standing dot: the greatest surviving entry. */
 	if (s.n) {
@@ -495,10 +544,10 @@ static int join_set(const version *va, const version *vb, const char *f, json_t 
 		el_free(&a);
 		el_free(&b);
 		el_free(&s);
-		snprintf(what, sizeof(what), "element '%s' of field '%s'", keys[i], f);
-		if ((err = dots_list(va, json_object_get(ma, keys[i]), what, &a)) < 0 ||
-		    (err = dots_list(vb, json_object_get(mb, keys[i]), what, &b)) < 0 ||
-		    (err = join_entries(va, &a, vb, &b, 0, what, &s)) < 0)
+		subj.elem = keys[i];
+		if ((err = dots_list(va, json_object_get(ma, keys[i]), &subj, &a)) < 0 ||
+		    (err = dots_list(vb, json_object_get(mb, keys[i]), &subj, &b)) < 0 ||
+		    (err = join_entries(va, &a, vb, &b, 0, &subj, &s)) < 0)
 			goto done;
 		if (!s.n)
 			continue;
@@ -540,15 +589,17 @@ static int deletions(const version *v, elist *out)
 		if ((err = el_push(out, e.node, e.k, e.lamport, json_array_get(d, 3))) < 0)
 			return err;
 	}
-	return sort_dots(v, out, "\"deleted\"");
+	subject subj = {NULL, NULL};
+	return sort_dots(v, out, &subj);
 }
 
 static int join_deleted(const version *va, const version *vb, json_t *meta)
 {
 	elist a = {0}, b = {0}, s = {0};
+	subject subj = {NULL, NULL};
 	int err;
 	if ((err = deletions(va, &a)) < 0 || (err = deletions(vb, &b)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 1, "deletion", &s)) < 0 || !s.n)
+	    (err = join_entries(va, &a, vb, &b, 1, &subj, &s)) < 0 || !s.n)
 		goto done;
 	json_t *arr = json_array();
 	if ((err = put(meta, "deleted", arr)) < 0)
@@ -754,20 +805,28 @@ int merge_is_deleted(const json_t *rec)
 	return !each_edit(meta, unseen_by_deletions, meta);
 }
 
+int merge_field_open(const json_t *rec, const char *field)
+{
+	const json_t *cs = json_object_get(json_object_get(json_object_get(rec, "_c2c"), "conflicts"), field);
+	const json_t *standing = json_object_get(rec, field);
+	if (json_is_null(standing))
+		standing = NULL;
+	for (size_t i = 0; i < json_array_size(cs); i++) {
+		const json_t *v = json_array_get(json_array_get(cs, i), 0);
+		if (!value_eq(standing, json_is_null(v) ? NULL : v))
+			return 1;
+	}
+	return 0;
+}
+
 int merge_has_conflicts(const json_t *rec)
 {
 	const json_t *meta = json_object_get(rec, "_c2c"), *cs;
 	const char *f;
 	json_object_foreach(json_object_get(meta, "conflicts"), f, cs)
 	{
-		const json_t *standing = json_object_get(rec, f);
-		if (json_is_null(standing))
-			standing = NULL;
-		for (size_t i = 0; i < json_array_size(cs); i++) {
-			const json_t *v = json_array_get(json_array_get(cs, i), 0);
-			if (!value_eq(standing, json_is_null(v) ? NULL : v))
-				return 1;
-		}
+		if (merge_field_open(rec, f))
+			return 1;
 	}
 	return json_array_size(json_object_get(meta, "deleted")) && !merge_is_deleted(rec);
 }

@@ -342,7 +342,8 @@ static int candidates(c2c_node *n, const char *name, sync_result *res, oid_vec *
 	}
 	free(all.v);
 	res->new_tips = out->n;
-	qsort(out->v, out->n, sizeof(*out->v), cmp_oid);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_oid);
 	return err;
 }
 
@@ -529,7 +530,7 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 		return err;
 	/* Links drop: retry a failed connection with back-off, within 90 s in
 	 * all, as long as nothing of the sync has been applied. */
-	long long start = (long long)time(NULL), budget = 90;
+	long long start = (long long)time(NULL), budget = getenv("C2C_SYNC_BUDGET") ? atoll(getenv("C2C_SYNC_BUDGET")) : 90;
 	int idle = atoi(getenv("C2C_SSH_IDLE_TIMEOUT") ? getenv("C2C_SSH_IDLE_TIMEOUT") : "30");
 	for (int attempt = 1;; attempt++) {
 		transport_begin(name, n->dir, r.host_key);

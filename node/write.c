@@ -97,12 +97,9 @@ static int assign(json_t *rec, const char *field, json_t *v, const char *node, l
 			elems = json_object();
 			json_object_set_new(meta, "elems", elems);
 		}
-		if (json_object_size(ne))
-			json_object_set_new(elems, field, ne);
-		else
-			json_object_del(elems, field), json_decref(ne);
-		if (!json_object_size(elems))
-			json_object_del(meta, "elems");
+		/* An emptied set keeps "elems": {field: {}}, so that later joins
+		 * still treat the field as a set (merge.h). */
+		json_object_set_new(elems, field, ne);
 	}
 	if (json_is_null(v))
 		json_object_del(rec, field);
@@ -176,6 +173,19 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 	long long c = record_begin_edit(rec, n->node_id);
 	const char *k;
 	json_t *v;
+	/* A record added again over its tombstone: the old fields not given now
+	 * are cleared by this edit (their values went with the deletion, so
+	 * their dots and elements must go with a new dot). */
+	json_t *meta = record_meta(rec), *dots = json_object_get(meta, "dots");
+	json_object_foreach(dots, k, v)
+	{
+		if (json_object_get(fields, k))
+			continue;
+		record_stamp(rec, k, n->node_id, c, node_txn_lamport(tx));
+		json_t *fe = json_object_get(json_object_get(meta, "elems"), k);
+		if (fe)
+			json_object_clear(fe);
+	}
 	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
 	if ((err = (fresh ? node_txn_put_new : node_txn_put)(tx, t, id, rec)) < 0)
 		goto done;

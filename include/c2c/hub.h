@@ -1,10 +1,59 @@
-/* hub: the bare repository nodes sync through, on a stock OpenSSH server.
- * (being written) */
+/* hub: the bare repository nodes sync through, on a stock OpenSSH server
+ * where c2c is installed.
+ *
+ * Each node pushes its main to refs/heads/nodes/<node-id> and fetches every
+ * node's branch. A node logs in with its ed25519 key, whose line in
+ * authorized_keys (written by hub_allow) forces `c2c hub serve HUB NODE-ID`:
+ * only git-upload-pack and git-receive-pack run, on the hub whatever path the
+ * client asked for, with C2C_HUB_NODE=NODE-ID in the environment. The hub's
+ * update hook (written by hub_init) calls `c2c hub hook-update`, which lets
+ * a node write only its own branch, never delete it, and only fast-forward
+ * it. Stock git checks the objects (receive.fsckObjects).
+ *
+ * Errors: C2C_EINVALID for bad input (node id, key file, path), C2C_ENOTFOUND
+ * for a missing file or hub, C2C_EAUTH for what a hub refuses, C2C_EIO for
+ * the file system; the message says which. */
 #ifndef C2C_HUB_H
 #define C2C_HUB_H
 
-/* Make a hub repository at PATH: bare, receive.fsckObjects, no deletes, no
- * non-fast-forwards, and the hooks that call c2c. */
-int hub_init(const char *path);
+/* Make a hub repository at PATH: bare, HEAD at refs/heads/nodes (a ref that
+ * never exists, so no node's branch looks like the hub's own), c2c.hub=true,
+ * receive.fsckObjects, no deletes, no non-fast-forwards, core.fsync=all, and
+ * hooks/update calling this c2c binary by its absolute path. With
+ * OFFICE_KEY_FILE (NULL: none), the office's ssh-ed25519 public key is
+ * stored as PATH/c2c-office.pub. C2C_EINVALID if PATH holds a repository. */
+int hub_init(const char *path, const char *office_key_file);
+
+/* Whether ID is a well-formed node id: [a-z0-9][a-z0-9._-]*, at most 100
+ * bytes. */
+int hub_valid_node_id(const char *id);
+
+/* Let node NODE_ID reach the hub at PATH with the key in PUBKEY_FILE (one
+ * ssh-ed25519 line): append to AUTHORIZED_KEYS (NULL: the running user's
+ * ~/.ssh/authorized_keys; the file is made 0600 and its directory 0700 if
+ * missing) the line
+ *   restrict,command="'/abs/c2c' hub serve '/abs/PATH' NODE-ID" ssh-ed25519 B64 c2c-node NODE-ID
+ * Refuses a PATH that is not a hub, paths with ' " \ or control characters,
+ * and a key already in the file. On success *line (without newline) and
+ * *file (the file written) are malloc'd; either out may be NULL. */
+int hub_allow(const char *path, const char *node_id, const char *pubkey_file, const char *authorized_keys,
+              char **line, char **file);
+
+/* The forced command: check ORIGINAL_COMMAND (SSH_ORIGINAL_COMMAND; NULL
+ * for an interactive login) is git-upload-pack or git-receive-pack (also
+ * spelled "git upload-pack") with an argument, then replace the process
+ * with stock git's upload-pack or receive-pack on the hub at PATH, with
+ * C2C_HUB_NODE=NODE_ID. Returns only on failure: C2C_EAUTH for a refused
+ * command. */
+int hub_serve(const char *path, const char *node_id, const char *original_command);
+
+/* The update hook's rule for one ref, in the hub at GITDIR (opened as git's
+ * environment says, so a push's quarantined objects are seen): with NODE_ID
+ * (C2C_HUB_NODE; NULL or "" for a local push by the hub's admin) REFNAME
+ * must be refs/heads/nodes/NODE_ID, without it any refs/heads/nodes/<id>;
+ * NEW_HEX must be a commit (no deletes) and a descendant of OLD_HEX unless
+ * OLD_HEX is all zeros. 0 allowed, C2C_EAUTH refused (message set). */
+int hub_check_update(const char *gitdir, const char *node_id, const char *refname, const char *old_hex,
+                     const char *new_hex);
 
 #endif

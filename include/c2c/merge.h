@@ -33,7 +33,10 @@
  * field, conflict or element) was seen by none of them: an edit concurrent
  * with a delete keeps the record, and the deletion stays as its conflict.
  * Fields a node does not know are joined the same way (a field with
- * "elems" is a set, whatever the schema says). */
+ * "elems" is a set, whatever the schema says; a set emptied keeps
+ * "elems": {field: {}}). A field with a value and no dot (reference data
+ * written before any edit) has the zero dot ["", 0, 0], seen by every
+ * version. Ties on (lamport, node) fall back to the counter. */
 #ifndef C2C_MERGE_H
 #define C2C_MERGE_H
 
@@ -47,8 +50,13 @@ int merge_records(const json_t *a, const json_t *b, json_t **out);
 /* 1 if REC (a merged or written version) is deleted by the rule above. */
 int merge_is_deleted(const json_t *rec);
 
-/* 1 if REC has any open conflict: a field with conflicts, or a deletion
- * concurrent with a surviving edit. */
+/* 1 if FIELD of REC is an open conflict: a concurrent value different from
+ * the standing one (concurrent writes of the same value are kept, for the
+ * join's sake, but are no conflict to show). */
+int merge_field_open(const json_t *rec, const char *field);
+
+/* 1 if REC has any open conflict: an open field, or a deletion concurrent
+ * with a surviving edit. */
 int merge_has_conflicts(const json_t *rec);
 
 #endif

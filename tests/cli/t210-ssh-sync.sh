@@ -1,0 +1,114 @@
+#!/bin/bash
+# Sync over a real sshd with c2c's own SSH transport: the office and three
+# cities through a hub; peer to peer; host keys unknown and changed; an
+# unknown user key; a server that never answers.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sshd-lib.sh"
+sshd_start "$T/sshd" || exit 1
+FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
+FPRE=$(printf %s "$FP" | sed 's/+/\\+/g') # for grep -E
+export C2C_SSH_IDLE_TIMEOUT=10 C2C_SSH_CONNECT_TIMEOUT=5
+
+HUB=$T/hub.git
+run 0 "hub init" c2c hub init "$HUB"
+node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
+join() { # DIR: a node allowed on the hub, its remote trusted
+	c2c -C "$1" remote add hub "$(sshd_url "$HUB")" >/dev/null &&
+		c2c hub allow "$HUB" "$(node_id "$1")" "$1/keys/id_ed25519.pub" \
+			--authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null &&
+		c2c -C "$1" remote trust hub "$FP" >/dev/null
+}
+
+# 1. The office and three cities through the hub.
+c2c init "$T/office" --office --user "Coordination Office <office@mc2cm.example>" >/dev/null || exit 1
+for c in tunis sfax amman; do
+	c2c init "$T/$c" --city "$c" --user "$c focal point <fp@$c.example>" >/dev/null || exit 1
+	check "$c joins the hub" join "$T/$c"
+done
+check "office joins the hub" join "$T/office"
+c2c -C "$T/tunis" add actions title="Tunis: communication on migration" budget_eur=40000 sdg_targets=10.7 >/dev/null
+c2c -C "$T/sfax" add actions title="ACMALS" budget_eur=50000 sdg_targets=5.1,10.7,16.6,17.9 status=ongoing >/dev/null
+c2c -C "$T/amman" add profile_sections section=overview lang=ar body="عمّان" >/dev/null
+for c in tunis sfax amman; do run 0 "$c syncs over ssh" c2c -C "$T/$c" sync; done
+has "$T/out" "pushed main" "a city pushes to the hub"
+run 0 "office syncs" c2c -C "$T/office" sync --json
+has "$T/out" '"kind": "hub"' "the office sees a hub"
+run 0 "office report" c2c -C "$T/office" report --json
+has "$T/out" '"ACMALS"|"budget_eur": 50000' "the office holds sfax's action"
+for c in tunis sfax amman; do c2c -C "$T/$c" sync >/dev/null 2>&1; done
+same "every city holds the office's tree" "$(git -C "$T/tunis/repo.git" rev-parse main^{tree})" \
+	"$(git -C "$T/office/repo.git" rev-parse main^{tree})"
+same "hub has one branch per node" "$(git -C "$HUB" for-each-ref refs/heads/nodes | wc -l)" 4
+check "hub fsck --strict" git -C "$HUB" fsck --strict --no-progress
+check "stock git clones the hub over ssh" sshd_git "$T/tunis/keys/id_ed25519" clone -q --bare "$(sshd_url "$HUB")" "$T/clone.git"
+for d in office tunis sfax amman; do check "verify $d" c2c -C "$T/$d" verify; done
+
+# 2. Peer to peer over ssh: a second node of sfax reads tunis's repo.git,
+# with a plain key line (no hub's forced command), as on a city's own server.
+c2c init "$T/p" --city sfax >/dev/null
+c2c -C "$T/p" remote add hub "$T/sfax" >/dev/null && c2c -C "$T/p" sync >/dev/null
+cat "$T/p/keys/id_ed25519.pub" >>"$SSHD_AUTHORIZED_KEYS"
+c2c -C "$T/tunis" set "actions/$(c2c -C "$T/tunis" ls actions --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)" status=approved >/dev/null
+run 0 "peer add" c2c -C "$T/p" remote add tunis "$(sshd_url "$T/tunis/repo.git")"
+run 0 "peer trust" c2c -C "$T/p" remote trust tunis "$FP"
+before=$(git -C "$T/tunis/repo.git" rev-parse main)
+run 0 "peer sync over ssh" c2c -C "$T/p" sync tunis --json
+has "$T/out" '"kind": "peer"' "seen as a peer"
+has "$T/out" '"pushed": "no \(peer\)"' "nothing pushed to a peer"
+same "the peer's repo is unchanged" "$(git -C "$T/tunis/repo.git" rev-parse main)" "$before"
+run 0 "the approved status arrived" c2c -C "$T/p" ls actions status=approved --json
+has "$T/out" '"status": "approved"' "peer data merged"
+
+# 3. Host keys: unknown, then changed.
+c2c init "$T/x" --city turin >/dev/null
+c2c -C "$T/x" remote add hub "$(sshd_url "$HUB")" >/dev/null
+c2c hub allow "$HUB" "$(node_id "$T/x")" "$T/x/keys/id_ed25519.pub" --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null
+head=$(git -C "$T/x/repo.git" rev-parse main)
+run 1 "unknown host key refused" c2c -C "$T/x" sync
+has "$T/err" "host key of 127.0.0.1:$SSHD_PORT is not known: $FPRE" "the fingerprint is shown"
+has "$T/err" "c2c remote trust hub $FPRE" "the command that trusts it is shown"
+run 0 "trust with a wrong fingerprint" c2c -C "$T/x" remote trust hub SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+run 1 "changed host key refused" c2c -C "$T/x" sync
+has "$T/err" "HAS CHANGED" "refused loudly"
+same "nothing changed after refusals" "$(git -C "$T/x/repo.git" rev-parse main)" "$head"
+run 2 "a malformed fingerprint" c2c -C "$T/x" remote trust hub SHA1:nope
+run 0 "trust by connecting" c2c -C "$T/x" remote trust hub
+has "$T/out" "$FPRE" "trust prints the key it keeps"
+run 0 "then sync works" c2c -C "$T/x" sync
+
+# 4. A user key the server does not know.
+c2c init "$T/y" --city rabat >/dev/null
+c2c -C "$T/y" remote add hub "$(sshd_url "$HUB")" >/dev/null
+c2c -C "$T/y" remote trust hub "$FP" >/dev/null
+run 1 "unknown user key refused" c2c -C "$T/y" sync
+has "$T/err" "hub: login: .* refused this node's key" "the message names remote and step"
+has "$T/err" "c2c hub allow" "and what to do"
+
+# 5. A server that accepts connections and never answers.
+PORT2=$((SSHD_PORT + 1))
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+conns = []
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(1)
+    try: conns.append(s.accept()[0])
+    except socket.timeout: pass
+' "$PORT2" &
+silent=$!
+sleep 0.5
+c2c -C "$T/y" remote add mute "ssh://$SSHD_USER@127.0.0.1:$PORT2/hub.git" >/dev/null
+c2c -C "$T/y" remote trust mute "$FP" >/dev/null
+t0=$(date +%s)
+C2C_SSH_IDLE_TIMEOUT=2 C2C_SYNC_BUDGET=8 run 1 "a server that never answers" c2c -C "$T/y" sync mute
+t1=$(date +%s)
+kill $silent 2>/dev/null
+has "$T/err" "mute: connect: no answer from the server for 2 s" "the message says the link is silent"
+check "gave up within its budget" test $((t1 - t0)) -le 12
+has "$T/err" "retrying in" "it retried with back-off"
+run 0 "remote ls shows the failure" c2c -C "$T/y" remote ls
+has "$T/out" "no answer from the server" "last result recorded"
+check "hub fsck at the end" git -C "$HUB" fsck --strict --no-progress
+finish
