@@ -108,10 +108,14 @@ sshd_stop() {
 }
 
 # Stop sshd on exit, then run whatever the EXIT trap did before (lib.sh's
-# removal of $T).
+# removal of $T). A test killed by a signal exits through it too: a daemon
+# left behind would outlive the test.
 _sshd_chain_trap() {
 	eval "set -- $(trap -p EXIT)"
 	trap "sshd_stop; ${3:-}" EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 _sshd_chain_trap
 
@@ -120,7 +124,7 @@ _sshd_chain_trap
 sshd_ssh_command() {
 	printf 'ssh -F /dev/null -i %q -o IdentitiesOnly=yes -o IdentityAgent=none -o UserKnownHostsFile=%q ' \
 		"$1" "$SSHD_KNOWN_HOSTS"
-	printf -- '-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -p %s' "$SSHD_PORT"
+	printf -- '-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 -p %s' "$SSHD_PORT"
 }
 
 sshd_ssh() {
