@@ -17,6 +17,7 @@ typedef struct {
 	node_report_cb report;
 	void *payload;
 	int found;
+	long long *rows_seen, *tombs_seen; /* per table: files that matched a row, a tombstone */
 } check_state;
 
 static void say(check_state *s, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -32,81 +33,88 @@ static void say(check_state *s, const char *what, const char *fmt, ...)
 		s->report(what, detail, s->payload);
 }
 
-/* Each row must be byte-identical, once serialized, to its record file. */
-static int check_row(const char *id, json_t *rec, void *payload)
+/* Is the blob id of TEXT the id ID? (Hashing is cheaper than reading.) */
+static int same_blob(const char *text, size_t len, const git_oid *id)
 {
-	check_state *s = payload;
-	char *path = NULL, *row = NULL, *file = NULL, what[256];
-	size_t rlen, flen;
-	const char *city = s->t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
-	int err;
-	snprintf(what, sizeof(what), "%s/%s", s->t->name, id);
-	if ((err = record_path(s->t, city, id, &path)) < 0) {
-		say(s, what, "row cannot be placed in the repository: %s", err_msg());
-		return 0;
-	}
-	if ((err = canon_dump(rec, &row, &rlen)) < 0) {
-		say(s, what, "row cannot be serialized: %s", err_msg());
-		goto done;
-	}
-	err = repo_read_tree_path(s->n->repo, &s->tree, path, &file, &flen, NULL);
-	if (err == C2C_ENOTFOUND)
-		say(s, what, "row is in the database but %s is not in the repository", path);
-	else if (err < 0)
-		say(s, what, "%s", err_msg());
-	else if (flen != rlen || memcmp(row, file, rlen))
-		say(s, what, "row differs from %s (changed behind the node's back?)", path);
-	err = 0;
-done:
-	free(path);
-	free(row);
-	free(file);
-	return err;
+	git_oid h;
+	return git_odb_hash(&h, text, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&h, id);
 }
 
-/* Each record file must have its row (or tombstone). */
+/* Each record file must have its row (or tombstone), byte-identical once
+ * serialized. One walk of the tree, one look-up by primary key a file. */
 static int check_file(const char *root, const git_tree_entry *e, void *payload)
 {
 	check_state *s = payload;
-	char path[1024], table[64], id[RECORD_ID_MAX + 1];
+	char path[1024], table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1], what[256];
+	json_t *rec = NULL;
+	char *text = NULL;
+	size_t len;
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
 	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(e));
 	if (!strcmp(path, "network/network.json"))
 		return 0;
-	char city[RECORD_ID_MAX + 1];
 	if (record_parse_path(path, table, id, city) < 0) {
 		say(s, path, "%s", err_msg());
 		return 0;
 	}
 	const table_def *t = store_table(s->n->st, table);
-	char *tomb = NULL;
 	if (!t) {
 		say(s, path, "table %s is unknown to this node", table);
-	} else if (!store_row_exists(s->n->st, table, id)) {
-		if (store_tomb_get(s->n->st, table, id, &tomb) < 0) {
-			say(s, path, "record file has no row in the database (deleted behind the node's back?)");
-		} else {
-			char *file = NULL;
-			size_t flen;
-			git_oid tree;
-			git_oid_cpy(&tree, &s->tree);
-			if (repo_read_tree_path(s->n->repo, &tree, path, &file, &flen, NULL) == 0 &&
-			    (flen != strlen(tomb) || memcmp(file, tomb, flen)))
-				say(s, path, "tombstone in the database differs from the file");
-			free(file);
-		}
+		return 0;
 	}
-	free(tomb);
+	size_t ti = (size_t)(t - s->t);
+	snprintf(what, sizeof(what), "%s/%s", table, id);
+	if (store_row_get(s->n->st, t, id, &rec) == 0) {
+		const char *rc = t->city_scope ? json_string_value(json_object_get(rec, "city")) : "";
+		if (canon_dump(rec, &text, &len) < 0)
+			say(s, what, "row cannot be serialized: %s", err_msg());
+		else if (!same_blob(text, len, git_tree_entry_id(e)) || strcmp(rc ? rc : "", city))
+			say(s, what, "row differs from %s (changed behind the node's back?)", path);
+		s->rows_seen[ti]++;
+	} else if (store_tomb_get(s->n->st, table, id, &text) == 0) {
+		if (!same_blob(text, strlen(text), git_tree_entry_id(e)))
+			say(s, path, "tombstone in the database differs from the file");
+		s->tombs_seen[ti]++;
+	} else {
+		say(s, path, "record file has no row in the database (deleted behind the node's back?)");
+	}
+	free(text);
+	json_decref(rec);
+	err_clear();
+	return 0;
+}
+
+/* Only when a table has more rows than files matched them: name the rows
+ * whose file is missing. */
+static int check_row_exists(const char *id, json_t *rec, void *payload)
+{
+	check_state *s = payload;
+	char *path = NULL, what[256];
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	const char *city = s->t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	snprintf(what, sizeof(what), "%s/%s", s->t->name, id);
+	if (record_path(s->t, city, id, &path) < 0) {
+		say(s, what, "row cannot be placed in the repository: %s", err_msg());
+		return 0;
+	}
+	if (git_tree_lookup(&tree, s->n->repo, &s->tree) == 0 && git_tree_entry_bypath(&e, tree, path) < 0)
+		say(s, what, "row is in the database but %s is not in the repository", path);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	free(path);
 	return 0;
 }
 
 int node_verify(c2c_node *n, node_report_cb report, void *payload)
 {
-	check_state s = {n, NULL, {{0}}, report, payload, 0};
+	check_state s = {n, NULL, {{0}}, report, payload, 0, NULL, NULL};
 	git_oid ref;
 	git_tree *tree = NULL;
+	size_t nt;
 	int err;
+	const table_def *tables = store_tables(n->st, &nt);
 	err = repo_head(n->repo, &ref);
 	if (err < 0 && err != C2C_ENOTFOUND)
 		return err;
@@ -119,20 +127,43 @@ int node_verify(c2c_node *n, node_report_cb report, void *payload)
 	}
 	if ((err = repo_commit_tree(n->repo, &n->head, &s.tree)) < 0)
 		return err;
-	size_t nt;
-	const table_def *tables = store_tables(n->st, &nt);
-	for (size_t i = 0; i < nt; i++) {
-		s.t = &tables[i];
-		if ((err = store_rows_each(n->st, s.t, NULL, check_row, &s)) < 0)
-			return err;
+	s.rows_seen = calloc(nt + 1, sizeof(long long));
+	s.tombs_seen = calloc(nt + 1, sizeof(long long));
+	if (!s.rows_seen || !s.tombs_seen) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
 	}
-	if ((err = git_tree_lookup(&tree, n->repo, &s.tree)) < 0)
-		return err_git(err, "reading the head tree");
+	s.t = tables;
+	if ((err = git_tree_lookup(&tree, n->repo, &s.tree)) < 0) {
+		err = err_git(err, "reading the head tree");
+		goto done;
+	}
 	err = git_tree_walk(tree, GIT_TREEWALK_PRE, check_file, &s);
 	git_tree_free(tree);
-	if (err < 0)
-		return err_git(err, "walking the head tree");
-	return s.found;
+	if (err < 0) {
+		err = err_git(err, "walking the head tree");
+		goto done;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		long long rows = 0, tombs = 0;
+		if ((err = store_count(n->st, tables[i].name, 0, &rows)) < 0 ||
+		    (err = store_count(n->st, tables[i].name, 1, &tombs)) < 0)
+			goto done;
+		s.t = &tables[i];
+		if (rows > s.rows_seen[i] && (err = store_rows_each(n->st, s.t, NULL, check_row_exists, &s)) < 0)
+			goto done;
+		if (tombs > s.tombs_seen[i]) {
+			char what[128];
+			snprintf(what, sizeof(what), "%s", tables[i].name);
+			say(&s, what, "%lld tombstone%s in the database without a file in the repository",
+			    tombs - s.tombs_seen[i], tombs - s.tombs_seen[i] == 1 ? "" : "s");
+		}
+	}
+	err = s.found;
+done:
+	free(s.rows_seen);
+	free(s.tombs_seen);
+	return err;
 }
 
 /* ------------------------------------------------------------------ repair */
