@@ -364,8 +364,8 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 		long k = strtol(keep, &end, 10);
 		json_t *values = json_object_get(target, "values");
 		if (*end || k < 1 || (size_t)k > json_array_size(values)) {
-			json_decref(conf);
 			err = err_set(C2C_EUSAGE, "--keep %s: choose a value between 1 and %zu", keep, json_array_size(values));
+			json_decref(conf);
 			goto done;
 		}
 		chosen = json_incref(json_object_get(json_array_get(values, (size_t)k - 1), "value"));

@@ -277,11 +277,14 @@ static int cmp_oid(const void *a, const void *b) { return git_oid_cmp(a, b); }
 typedef struct {
 	const char *push_ref;
 	char *rejected;
+	int confirmed; /* the hub's receive-pack reported our ref updated */
 } push_state;
 
 static int push_ref_cb(const char *refname, const char *status, void *payload)
 {
 	push_state *p = payload;
+	if (!status && !strcmp(refname, p->push_ref))
+		p->confirmed = 1;
 	if (status && !p->rejected) {
 		size_t l = strlen(refname) + strlen(status) + 8;
 		if ((p->rejected = malloc(l)))
@@ -290,20 +293,22 @@ static int push_ref_cb(const char *refname, const char *status, void *payload)
 	return 0;
 }
 
+/* Fetch from a hub (IS_HUB 1), a peer (0), or either (-1: both refspecs;
+ * what matched tells which, without a connection of its own). */
 static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
 {
-	char spec[512];
-	char *specs[] = {spec};
-	git_strarray refspecs = {specs, 1};
+	char spec[512], spec2[512];
+	char *specs[] = {spec, spec2};
+	git_strarray refspecs = {specs, is_hub < 0 ? 2 : 1};
 	git_fetch_options fo;
 	int rc;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	if (is_hub)
-		snprintf(spec, sizeof(spec), "+refs/heads/nodes/*:refs/c2c/remotes/%s/nodes/*", name);
-	else
-		snprintf(spec, sizeof(spec), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
+	snprintf(spec, sizeof(spec), "+refs/heads/nodes/*:refs/c2c/remotes/%s/nodes/*", name);
+	snprintf(spec2, sizeof(spec2), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
+	if (is_hub == 0)
+		specs[0] = spec2;
 	(void)n;
 	err_clear();
 	if ((rc = git_remote_fetch(rm, &refspecs, &fo, "c2c sync: fetch")) < 0)
@@ -388,7 +393,9 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 	char *specs[] = {spec};
 	git_strarray refspecs = {specs, 1};
 	git_push_options po;
-	push_state ps = {NULL, NULL};
+	char want[256];
+	snprintf(want, sizeof(want), "refs/heads/nodes/%s", n->node_id);
+	push_state ps = {want, NULL, 0};
 	git_oid theirs;
 	int rc;
 	snprintf(theirs_ref, sizeof(theirs_ref), "refs/c2c/remotes/%s/nodes/%s", name, n->node_id);
@@ -409,22 +416,11 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 		free(ps.rejected);
 		return C2C_ECONFLICT;
 	}
-	/* Trust the remote, not the report: read the ref back. */
-	const git_remote_head **heads = NULL;
-	size_t nh = 0;
-	char want[256];
-	int found = 0;
-	snprintf(want, sizeof(want), "refs/heads/nodes/%s", n->node_id);
-	if ((rc = git_remote_connect(rm, GIT_DIRECTION_FETCH, NULL, NULL, NULL)) < 0 ||
-	    (rc = git_remote_ls(&heads, &nh, rm)) < 0)
-		return err_git(rc, "reading the hub's refs after the push");
-	for (size_t i = 0; i < nh; i++)
-		if (!strcmp(heads[i]->name, want) && git_oid_equal(&heads[i]->oid, &n->head))
-			found = 1;
-	git_remote_disconnect(rm);
-	if (!found)
-		return err_set(C2C_EFAIL, "the hub does not show %s at %.12s after the push", want,
-		               git_oid_tostr_s(&n->head));
+	/* Believe the hub's own report of the ref it updated (receive-pack's
+	 * report-status), not merely the absence of an error; the next sync
+	 * fetches the branch back and would show a push that did not land. */
+	if (!ps.confirmed)
+		return err_set(C2C_EFAIL, "the hub did not confirm refs/heads/nodes/%s after the push", n->node_id);
 	git_reference *ref = NULL;
 	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");
 	git_reference_free(ref);
@@ -459,25 +455,28 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		err = err_git(rc, r->url);
 		goto done;
 	}
-	if (res->is_hub < 0) {
-		/* Over ssh: a peer node advertises main, a hub only nodes' branches. */
-		const git_remote_head **heads = NULL;
-		size_t nh = 0;
-		transport_step("listing refs");
-		if ((rc = git_remote_connect(rm, GIT_DIRECTION_FETCH, NULL, NULL, NULL)) < 0 ||
-		    (rc = git_remote_ls(&heads, &nh, rm)) < 0) {
-			err = err_code() < 0 && strstr(err_msg(), r->name) == err_msg() ? err_code() : err_git(rc, r->url);
-			goto done;
-		}
-		res->is_hub = 1;
-		for (size_t i = 0; i < nh; i++)
-			if (!strcmp(heads[i]->name, "refs/heads/main"))
-				res->is_hub = 0;
-		git_remote_disconnect(rm);
-	}
 	transport_step("fetch");
 	if ((err = fetch(n, rm, r->name, res->is_hub)) < 0)
 		goto done;
+	if (res->is_hub < 0) {
+		/* Over ssh: a peer node advertises main, a hub only nodes' branches
+		 * (the list stays readable after the fetch). */
+		const git_remote_head **heads = NULL;
+		size_t nh = 0;
+		res->is_hub = 1;
+		if (git_remote_ls(&heads, &nh, rm) == 0)
+			for (size_t i = 0; i < nh; i++)
+				if (!strcmp(heads[i]->name, "refs/heads/main"))
+					res->is_hub = 0;
+		if (res->is_hub) {
+			char stale[256];
+			git_reference *ref = NULL;
+			snprintf(stale, sizeof(stale), "refs/c2c/remotes/%s/main", r->name);
+			if (git_reference_lookup(&ref, n->repo, stale) == 0)
+				git_reference_delete(ref);
+			git_reference_free(ref);
+		}
+	}
 	fault_point("sync: fetched");
 	if ((err = candidates(n, r->name, res, &tips)) < 0)
 		goto done;

@@ -390,12 +390,47 @@ int transport_probe(const char *url, char **fp)
 
 /* --------------------------------------------------------------- streams */
 
+/* libgit2 writes in small pieces (a pkt-line, a few KB of pack); each
+ * would go out as its own SSH packet. Writes are gathered here and sent
+ * before the next read, or when the buffer fills. */
+#define WRITE_BUF (32 * 1024)
+
 typedef struct {
 	git_smart_subtransport_stream parent;
 	session *x;
 	LIBSSH2_CHANNEL *ch;
 	int sent_eof;
+	char wbuf[WRITE_BUF];
+	size_t wlen;
 } ssh_stream;
+
+static int channel_write_all(ssh_stream *s, const char *buf, size_t len)
+{
+	long long last = now_ms();
+	size_t off = 0;
+	int err;
+	while (off < len) {
+		ssize_t rc = libssh2_channel_write(s->ch, buf + off, len - off);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			if ((err = wait_io(s->x, &last, "writing")) < 0)
+				return err;
+			continue;
+		}
+		if (rc < 0)
+			return ssh_error(s->x, "writing");
+		off += (size_t)rc;
+		ctx.stats.bytes_out += (unsigned long long)rc;
+		last = now_ms();
+	}
+	return 0;
+}
+
+static int stream_flush(ssh_stream *s)
+{
+	int err = s->wlen ? channel_write_all(s, s->wbuf, s->wlen) : 0;
+	s->wlen = 0;
+	return err;
+}
 
 typedef struct {
 	git_smart_subtransport parent;
@@ -409,6 +444,8 @@ static int stream_read(git_smart_subtransport_stream *s_, char *buf, size_t cap,
 	long long last = now_ms();
 	ssize_t rc;
 	int err;
+	if ((err = stream_flush(s)) < 0)
+		return to_git(err);
 	if (ctx.last_was_write)
 		ctx.stats.round_trips++;
 	ctx.last_was_write = 0;
@@ -435,23 +472,14 @@ static int stream_read(git_smart_subtransport_stream *s_, char *buf, size_t cap,
 static int stream_write(git_smart_subtransport_stream *s_, const char *buf, size_t len)
 {
 	ssh_stream *s = (ssh_stream *)s_;
-	long long last = now_ms();
-	size_t off = 0;
 	int err;
 	ctx.last_was_write = 1;
-	while (off < len) {
-		ssize_t rc = libssh2_channel_write(s->ch, buf + off, len - off);
-		if (rc == LIBSSH2_ERROR_EAGAIN) {
-			if ((err = wait_io(s->x, &last, "writing")) < 0)
-				return to_git(err);
-			continue;
-		}
-		if (rc < 0)
-			return to_git(ssh_error(s->x, "writing"));
-		off += (size_t)rc;
-		ctx.stats.bytes_out += (unsigned long long)rc;
-		last = now_ms();
-	}
+	if (s->wlen + len > WRITE_BUF && (err = stream_flush(s)) < 0)
+		return to_git(err);
+	if (len >= WRITE_BUF)
+		return (err = channel_write_all(s, buf, len)) < 0 ? to_git(err) : 0;
+	memcpy(s->wbuf + s->wlen, buf, len);
+	s->wlen += len;
 	return 0;
 }
 
@@ -462,6 +490,7 @@ static void stream_free(git_smart_subtransport_stream *s_)
 		return;
 	if (s->ch) {
 		long long last = now_ms();
+		stream_flush(s);
 		while (libssh2_channel_close(s->ch) == LIBSSH2_ERROR_EAGAIN && wait_io(s->x, &last, "closing") == 0)
 			;
 		libssh2_channel_free(s->ch);
