@@ -218,6 +218,40 @@ static void offer_line_merge(c2c_node *n, const table_def *t, const char *id, co
 	free(path);
 }
 
+/* When each value was written: the time of the commit that brought its
+ * edit into this node's history (a walk of the history, so only here). */
+static void add_times(c2c_node *n, const table_def *t, const char *id, const json_t *rec, const char *field,
+                      json_t *values)
+{
+	char *path = NULL;
+	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
+	if (record_path(t, city, id, &path) < 0) {
+		err_clear();
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(values); i++) {
+		json_t *v = json_array_get(values, i);
+		const char *node = json_string_value(json_object_get(v, "node"));
+		json_t *k = json_object_get(v, "counter");
+		git_oid c;
+		git_commit *commit = NULL;
+		if (!node || !json_is_integer(k) ||
+		    history_find_dot(n->repo, &n->head, path, field, node, json_integer_value(k), &c) < 0 ||
+		    git_commit_lookup(&commit, n->repo, &c) < 0)
+			continue;
+		time_t tt = (time_t)git_commit_time(commit);
+		struct tm tm;
+		char buf[32];
+		gmtime_r(&tt, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(v, "time", json_string(buf));
+		json_object_set_new(v, "commit", json_string(git_oid_tostr_s(&c)));
+		git_commit_free(commit);
+	}
+	err_clear();
+	free(path);
+}
+
 /* The numbered values of each open conflict of REC: 1 is the standing value. */
 static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
 {
@@ -236,6 +270,7 @@ static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id,
 			json_array_append_new(values, value_entry((int)i + 2, json_array_get(e, 0), json_array_get(e, 1),
 			                                          json_array_get(e, 2), json_array_get(e, 3)));
 		}
+		add_times(n, t, id, rec, field, values);
 		offer_line_merge(n, t, id, rec, field, values);
 		json_array_append_new(out, json_pack("{s:s,s:o}", "field", field, "values", values));
 	}
@@ -279,6 +314,8 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			       txt && *txt ? txt : "(empty)", lam ? "by" : "-", json_string_value(json_object_get(v, "node")));
 			if (lam)
 				printf(" at logical time %lld", (long long)json_integer_value(lam));
+			if (json_object_get(v, "time"))
+				printf(", %s", json_string_value(json_object_get(v, "time")));
 			printf("\n");
 			free(txt);
 		}
