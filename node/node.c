@@ -73,29 +73,18 @@ int node_locate(char **out, const char *opt)
 	return err_hint("use -C DIR or set C2C_DIR, or create a node with 'c2c init DIR --city SLUG'");
 }
 
-static int take_lock(c2c_node *n)
+/* Wait for the flock on FD (C2C_LOCK_WAIT_MS, default 10 s). */
+static int lock_fd(int fd, const char *path)
 {
-	char *p = path_join(n->dir, "c2c.lock");
-	int fd, waited = 0;
-	if (!p)
-		return err_set(C2C_ENOMEM, "out of memory");
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int err = err_errno(C2C_EIO, p);
-		free(p);
-		return err;
-	}
 	const char *w = getenv("C2C_LOCK_WAIT_MS");
-	int wait_ms = w ? atoi(w) : LOCK_WAIT_MS;
+	int wait_ms = w ? atoi(w) : LOCK_WAIT_MS, waited = 0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			char pid[32] = "";
 			ssize_t k = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[k > 0 ? k : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			close(fd);
-			err_set(C2C_ELOCKED, "%s: another c2c command (pid %s) is using this node", p, pid[0] ? pid : "?");
-			free(p);
+			err_set(C2C_ELOCKED, "%s: another c2c command (pid %s) is using this node", path, pid[0] ? pid : "?");
 			return err_hint("wait for it to finish and try again");
 		}
 		struct timespec ts = {0, 50 * 1000000L};
@@ -107,9 +96,27 @@ static int take_lock(c2c_node *n)
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) < 0) {
 		/* the pid is only a courtesy for messages */
 	}
-	free(p);
-	n->lockfd = fd;
 	return 0;
+}
+
+static int take_lock(c2c_node *n)
+{
+	char *p = path_join(n->dir, "c2c.lock");
+	int fd, err;
+	if (!p)
+		return err_set(C2C_ENOMEM, "out of memory");
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = err_errno(C2C_EIO, p);
+		free(p);
+		return err;
+	}
+	if ((err = lock_fd(fd, p)) < 0)
+		close(fd);
+	else
+		n->lockfd = fd;
+	free(p);
+	return err;
 }
 
 void node_close(c2c_node *n)
@@ -432,6 +439,34 @@ static int recover(c2c_node *n)
 	free(pending);
 	n->head_moved = 1;
 	return 0;
+}
+
+void node_unlock(c2c_node *n)
+{
+	if (n->lockfd >= 0)
+		flock(n->lockfd, LOCK_UN);
+}
+
+int node_relock(c2c_node *n)
+{
+	char *p = path_join(n->dir, "c2c.lock"), *head = NULL;
+	int err;
+	if (!p)
+		return err_set(C2C_ENOMEM, "out of memory");
+	err = lock_fd(n->lockfd, p);
+	free(p);
+	if (err < 0)
+		return err;
+	/* Another command may have written meanwhile (or crashed): take the
+	 * head as it is now, finishing an interrupted write as at open. */
+	if ((err = store_state_get(n->st, "head", &head)) < 0)
+		return err;
+	if (git_oid_fromstr(&n->head, head) < 0)
+		err = err_set(C2C_ECORRUPT, "%s: recorded head '%s' is not a commit id", n->dbpath, head);
+	free(head);
+	if (err == 0 && (err = recover(n)) == 0)
+		err_clear();
+	return err;
 }
 
 static int check_format(c2c_node *n)

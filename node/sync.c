@@ -316,6 +316,22 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
 	return 0;
 }
 
+/* Take the node back after network work that ended with ERR, keeping
+ * ERR's message (relocking must not overwrite what went wrong). */
+static int relock_after(c2c_node *n, int err)
+{
+	if (err == 0)
+		return node_relock(n);
+	char msg[1024], hint[512];
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	snprintf(hint, sizeof(hint), "%s", err_hint_msg() ? err_hint_msg() : "");
+	node_relock(n);
+	err_set(err, "%s", msg);
+	if (hint[0])
+		err_hint("%s", hint);
+	return err;
+}
+
 /* The tips fetched from NAME that hold commits the head lacks, reduced to
  * those no other candidate holds. */
 static int candidates(c2c_node *n, const char *name, sync_result *res, oid_vec *out)
@@ -456,8 +472,17 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		goto done;
 	}
 	transport_step("fetch");
-	if ((err = fetch(n, rm, r->name, res->is_hub)) < 0)
+	/* The network may be slow or down: other commands may use the node
+	 * meanwhile (fetch only adds objects and refs under refs/c2c/). */
+	node_unlock(n);
+	if ((err = relock_after(n, fetch(n, rm, r->name, res->is_hub))) < 0)
 		goto done;
+	if (n->head_moved) {
+		err = err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to merge", n->gitdir);
+		err_hint("run 'c2c verify', then 'c2c repair'");
+		goto done;
+	}
+	res->before = n->head;
 	if (res->is_hub < 0) {
 		/* Over ssh: a peer node advertises main, a hub only nodes' branches
 		 * (the list stays readable after the fetch). */
@@ -510,8 +535,12 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 	res->after = n->head;
 	res->pushed = -1;
 	transport_step("push");
-	if (res->is_hub)
-		err = push(n, rm, r->name, res);
+	if (res->is_hub) {
+		/* main is read once, when the pack is made: a write meanwhile is
+		 * pushed by the next sync. */
+		node_unlock(n);
+		err = relock_after(n, push(n, rm, r->name, res));
+	}
 done:
 	free(tips.v);
 	git_remote_free(rm);

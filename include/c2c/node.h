@@ -56,6 +56,12 @@ enum { NODE_READ = 0, NODE_WRITE = 1 };
 int node_open(c2c_node **out, const char *dir, int mode);
 void node_close(c2c_node *n);
 
+/* Let other commands use the node while this one waits on the network, and
+ * take it back (waiting as node_open does); node_relock reloads the head,
+ * which another command may have moved meanwhile. */
+void node_unlock(c2c_node *n);
+int node_relock(c2c_node *n);
+
 /* The id of the genesis commit (the same on every node). */
 int node_genesis(git_oid *out);
 

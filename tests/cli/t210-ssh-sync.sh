@@ -101,6 +101,13 @@ silent=$!
 sleep 0.5
 c2c -C "$T/y" remote add mute "ssh://$SSHD_USER@127.0.0.1:$PORT2/hub.git" >/dev/null
 c2c -C "$T/y" remote trust mute "$FP" >/dev/null
+# While a sync waits on the network, the node is not locked: a write goes on.
+(C2C_SSH_IDLE_TIMEOUT=3 C2C_SYNC_BUDGET=3 c2c -C "$T/y" sync mute >/dev/null 2>&1) &
+waiting=$!
+sleep 1
+C2C_LOCK_WAIT_MS=500 run 0 "a write while a sync waits on the network" c2c -C "$T/y" add stakeholders name="Municipal welcome desk"
+wait $waiting
+run 0 "verify after the write during a sync" c2c -C "$T/y" verify
 t0=$(date +%s)
 C2C_SSH_IDLE_TIMEOUT=2 C2C_SYNC_BUDGET=8 run 1 "a server that never answers" c2c -C "$T/y" sync mute
 t1=$(date +%s)
