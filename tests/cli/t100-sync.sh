@@ -28,9 +28,8 @@ import json, sys
 v = json.load(sys.stdin).get(sys.argv[1])
 print("" if v is None else ",".join(v) if isinstance(v, list) else v)' "$3"
 }
-# recfile NODE TABLE ID: the record file at main.
+# recpath NODE TABLE ID: the path of the record file at main.
 recpath() { git -C "$1/repo.git" ls-tree -r --name-only main | grep "/$2/.*/$3\.json\$"; }
-recfile() { git -C "$1/repo.git" show "main:$(recpath "$1" "$2" "$3")"; }
 # nconf NODE: the number of open conflicts by conflicts --json.
 nconf() { c2c -C "$1" conflicts --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 # fsck_ok REPO: git fsck --strict passes (its notices shown only on failure).
@@ -185,6 +184,9 @@ run 0 "3: status counts conflicts" c2c -C a status --json
 same "3: status --json conflicts" "$(js 'd["conflicts"]')" 1
 run 2 "3: resolve needs --keep or --value" c2c -C b resolve "actions/$X" title
 run 2 "3: resolve --keep out of range" c2c -C b resolve "actions/$X" title --keep 3
+has "$T/err" "between 1 and 2" "3: --keep says which values there are"
+run 2 "3: resolve --keep 0" c2c -C b resolve "actions/$X" title --keep 0
+run 2 "3: resolve --keep x" c2c -C b resolve "actions/$X" title --keep x
 run 2 "3: resolve both options" c2c -C b resolve "actions/$X" title --keep 1 --value z
 HB=$(head_of b)
 run 1 "3: resolve a field without conflict" c2c -C b resolve "actions/$X" status --keep 1
@@ -503,6 +505,22 @@ run 0 "9: a verify" c2c -C a verify
 sync_ok "9: a sync" a
 sync_ok "9: b sync" b
 converged "9" a b
+
+# --- 8b. two cities meet at the hub ---------------------------------------
+run 0 "8b: p remote add hub" c2c -C p remote add hub "$T/hub.git"
+sync_ok "8b: p sync hub" p hub
+same "8b: p merged tunis's history" "$(js 'd[0]["merged"]')" True
+same "8b: no conflicts between cities" "$(js 'd[0]["conflicts"]')" 0
+same "8b: p has a's action" "$(val p "actions/$X" status)" "$(val a "actions/$X" status)"
+sync_ok "8b: a sync" a
+same "8b: a fast-forwards" "$(js 'd[0]["fast_forward"]')" True
+same "8b: a has sfax's action" "$(val a "actions/$Y" title)" "$(val p "actions/$Y" title)"
+run 0 "8b: a lists sfax's actions" c2c -C a ls actions city=sfax --json
+same "8b: the one sfax action" "$(js 'len(d)')" 1
+sync_ok "8b: b sync" b
+converged "8b" a b p
+run 0 "8b: verify p" c2c -C p verify
+run 0 "8b: verify a" c2c -C a verify
 
 # --- 10. bad remotes -------------------------------------------------------
 run 1 "10: remote add a missing path" c2c -C a remote add x /nonexistent/c2c
