@@ -18,12 +18,7 @@
 #include "c2c/record.h"
 #include "c2c/store.h"
 
-#define OK(call)                                                                                   \
-	do {                                                                                           \
-		int rc_ = (call);                                                                          \
-		if (rc_ != 0)                                                                              \
-			fail_msg("%s -> %d: %s", #call, rc_, err_msg());                                       \
-	} while (0)
+#include "unit.h"
 
 static char tmpdir[64];
 static store *st;
