@@ -52,6 +52,11 @@ static int remote_target(const char *url, char **gitdir, int *is_hub)
 		*is_hub = -1;
 		return err < 0 ? err : (*gitdir = strdup(url)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
+	if (stat(url, &sb) < 0) {
+		err_set(C2C_ENOTFOUND, "%s does not exist", url);
+		return err_hint("a remote is a node directory or a hub made by 'c2c hub init'; if it moved, "
+		                "'c2c remote rm' it and add it again");
+	}
 	snprintf(p, sizeof(p), "%s/c2c.db", url);
 	if (stat(p, &sb) == 0) {
 		snprintf(p, sizeof(p), "%s/repo.git", url);
