@@ -175,24 +175,6 @@ typedef struct {
 	size_t count;
 } rebuild_state;
 
-static void max_lamport(rebuild_state *s, json_t *rec)
-{
-	json_t *meta = json_object_get(rec, "_c2c"), *dots = json_object_get(meta, "dots"), *d;
-	const char *k;
-	json_object_foreach(dots, k, d)
-	{
-		long long l = json_integer_value(json_array_get(d, 2));
-		if (l > s->lamport)
-			s->lamport = l;
-	}
-	json_t *dels = json_object_get(meta, "deleted");
-	for (size_t i = 0; i < json_array_size(dels); i++) {
-		long long l = json_integer_value(json_array_get(json_array_get(dels, i), 2));
-		if (l > s->lamport)
-			s->lamport = l;
-	}
-}
-
 static int rebuild_file(const char *root, const git_tree_entry *e, void *payload)
 {
 	rebuild_state *s = payload;
@@ -217,7 +199,9 @@ static int rebuild_file(const char *root, const git_tree_entry *e, void *payload
 	size_t len = (size_t)git_blob_rawsize(blob);
 	if ((s->err = canon_parse(buf, len, path, &rec)) < 0)
 		goto done;
-	max_lamport(s, rec);
+	long long l = record_max_lamport(rec);
+	if (l > s->lamport)
+		s->lamport = l;
 	if (json_object_get(json_object_get(rec, "_c2c"), "deleted")) {
 		char *text = strndup(buf, len);
 		s->err = text ? store_tomb_put(s->n->st, t->name, id, path, text) : C2C_ENOMEM;

@@ -926,40 +926,6 @@ typedef struct {
 	long long lamport;
 } advance_state;
 
-static void max_at(long long *m, const json_t *entry, size_t idx)
-{
-	long long v = json_integer_value(json_array_get(entry, idx));
-	if (v > *m)
-		*m = v;
-}
-
-/* The highest Lamport time in a record's bookkeeping, so that this node's
- * next edits come after everything it has seen. */
-static long long record_max_lamport(const json_t *rec)
-{
-	json_t *meta = json_object_get(rec, "_c2c"), *d, *x;
-	const char *k, *e;
-	long long m = 0;
-	json_object_foreach(json_object_get(meta, "dots"), k, d) max_at(&m, d, 2);
-	json_object_foreach(json_object_get(meta, "conflicts"), k, d)
-	{
-		for (size_t i = 0; i < json_array_size(d); i++)
-			max_at(&m, json_array_get(d, i), 3);
-	}
-	json_object_foreach(json_object_get(meta, "elems"), k, d)
-	{
-		json_object_foreach(d, e, x)
-		{
-			for (size_t i = 0; i < json_array_size(x); i++)
-				max_at(&m, json_array_get(x, i), 2);
-		}
-	}
-	d = json_object_get(meta, "deleted");
-	for (size_t i = 0; i < json_array_size(d); i++)
-		max_at(&m, json_array_get(d, i), 2);
-	return m;
-}
-
 /* One changed file: its row (or tombstone) follows the new version. */
 static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
 {

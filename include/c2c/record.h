@@ -60,6 +60,10 @@ int record_check_required(const table_def *t, const json_t *rec, const char *id)
 long long record_begin_edit(json_t *rec, const char *node);
 void record_stamp(json_t *rec, const char *field, const char *node, long long counter, long long lamport);
 
+/* The highest Lamport time anywhere in REC's bookkeeping (dots, conflicts,
+ * set elements, deletions): a node's next edit must come after it. */
+long long record_max_lamport(const json_t *rec);
+
 /* The "_c2c" object of REC, created empty if missing (borrowed). */
 json_t *record_meta(json_t *rec);
 
