@@ -475,6 +475,8 @@ static int blame_field(blame_list *l, const json_t *rec, const char *f)
 	const json_t *meta = json_object_get(rec, "_c2c"), *e;
 	const json_t *dot = json_object_get(json_object_get(meta, "dots"), f), *val = json_object_get(rec, f);
 	const json_t *conf = json_object_get(json_object_get(meta, "conflicts"), f);
+	if (json_object_get(json_object_get(meta, "elems"), f))
+		conf = NULL; /* a set's other surviving edits are bookkeeping, not conflicts */
 	blame_target t = {BT_FIELD, f, 0, NULL, 0, 0, val, 0, {{0}}, 0};
 	int err;
 	t.has_dot = dot_read(dot, 0, &t.node, &t.counter, &t.lamport);

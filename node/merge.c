@@ -27,7 +27,11 @@
  *   conflict whose value equals the standing value; so should any listing.
  * - Set fields (elems[f] on either side): the value is the sorted elements
  *   that have surviving adds, dots[f] the greatest surviving dot of the
- *   field's entries, and no conflicts. elems[f] stays in the result even
+ *   field's entries, and conflicts[f] the other surviving dots, each with a
+ *   null value, ranked like a scalar's. They are never open conflicts
+ *   (merge_field_open); they are kept so that a concurrent deletion does not
+ *   erase an outranked set edit (one that only removed elements leaves no
+ *   other trace). elems[f] stays in the result even
  *   when no element is left ({}), so that the field stays a set in every
  *   later join: were it to fall back to a scalar join, which keeps all
  *   concurrent entries, the result would depend on the order of joins.
@@ -514,7 +518,8 @@ static int dots_list(const version *v, const json_t *arr, const subject *subj, e
 }
 
 /* Join set field F: element by element. */
-static int join_set(const version *va, const version *vb, const char *f, json_t *out, json_t *dots, json_t *elems)
+static int join_set(const version *va, const version *vb, const char *f, json_t *out, json_t *dots, json_t *conflicts,
+                    json_t *elems)
 {
 	elist a = {0}, b = {0}, s = {0};
 	json_t *ma = NULL, *mb = NULL, *value = NULL, *fe = NULL;
@@ -526,11 +531,21 @@ static int join_set(const version *va, const version *vb, const char *f, json_t 
 	    (err = set_elements(va, f, &a, &ma)) < 0 || (err = set_elements(vb, f, &b, &mb)) < 0 ||
 	    (err = join_entries(va, &a, vb, &b, 0, &subj, &s)) < 0)
 		goto done;
-	/* The standing dot: the greatest surviving entry. */
+	/* The standing dot: the greatest surviving entry; the others stay as
+	 * conflicts with no value, never open, so that a deletion that has not
+	 * seen them cannot erase the edits they stand for. */
 	if (s.n) {
 		qsort(s.v, s.n, sizeof(*s.v), rank_cmp_q);
 		if (s.v[0].k > 0 && (err = put(dots, f, dot_json(&s.v[0]))) < 0)
 			goto done;
+	}
+	if (s.n > 1) {
+		json_t *cs = json_array();
+		if ((err = put(conflicts, f, cs)) < 0)
+			goto done;
+		for (size_t i = 1; i < s.n; i++)
+			if ((err = append(cs, dot_json_with(&s.v[i], json_null()))) < 0)
+				goto done;
 	}
 	if ((err = union_keys(ma, mb, &keys, &nk)) < 0)
 		goto done;
@@ -710,7 +725,7 @@ static int join(const version *va, const version *vb, json_t **out)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		int set = json_object_get(va->elems, keys[i]) || json_object_get(vb->elems, keys[i]);
-		err = set ? join_set(va, vb, keys[i], rec, dots, elems) : join_scalar(va, vb, keys[i], rec, dots, conflicts);
+		err = set ? join_set(va, vb, keys[i], rec, dots, conflicts, elems) : join_scalar(va, vb, keys[i], rec, dots, conflicts);
 		if (err < 0)
 			goto done;
 	}
@@ -807,6 +822,8 @@ int merge_is_deleted(const json_t *rec)
 
 int merge_field_open(const json_t *rec, const char *field)
 {
+	if (json_object_get(json_object_get(json_object_get(rec, "_c2c"), "elems"), field))
+		return 0; /* a set's other surviving edits are kept, never open */
 	const json_t *cs = json_object_get(json_object_get(json_object_get(rec, "_c2c"), "conflicts"), field);
 	const json_t *standing = json_object_get(rec, field);
 	if (json_is_null(standing))

@@ -15,7 +15,9 @@
  *                                     set fields: the edits that added each element
  *                                     present; an element whose adds were all seen by
  *                                     a later edit that lacks them is removed
- *                                     (an add-wins observed-remove set)
+ *                                     (an add-wins observed-remove set); for a set
+ *                                     field, "conflicts" holds its other surviving
+ *                                     edits with null values, never open
  *   "deleted":   [[node, k, lamport, {clock}], ...]
  *                                     deletions, each with the clock it had seen
  *

@@ -55,13 +55,10 @@ if [ -z "$seeds" ]; then
 	fi
 fi
 start=$SECONDS
-# KNOWN BUG, open: a set-field edit concurrent with a deletion is lost when
-# the edit ranks below another write of that field (merge.c keeps only the
-# highest dot of a set field). converge_fixed_cases reproduces it; it runs
-# with C2C_CONVERGE_KNOWN_BUGS=1 until merge.c keeps every surviving dot.
-if [ -n "${C2C_CONVERGE_KNOWN_BUGS:-}" ]; then
-	converge_fixed_cases
-fi
+# A set-field edit concurrent with a deletion and outranked by another write
+# of that field must keep the record (merge.c once kept only the highest dot
+# of a set field, and the edit was lost).
+converge_fixed_cases
 for s in $seeds; do
 	converge_seed "$s" "$T/seed-$s"
 done
