@@ -464,11 +464,48 @@ static void record_result(c2c_node *n, const char *name, int ok, const char *wha
 	sqlite3_finalize(s);
 }
 
+int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
+{
+	oid_vec tips = {0};
+	int err;
+	if ((err = candidates(n, name, res, &tips)) < 0)
+		goto done;
+	if (tips.n) {
+		git_oid joined, head_tree, target;
+		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
+			goto done;
+		joined = head_tree;
+		for (size_t i = 0; i < tips.n; i++) {
+			git_oid t;
+			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0 ||
+			    (err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) < 0)
+				goto done;
+		}
+		if (tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1) {
+			target = tips.v[0];
+			res->fast_forward = 1;
+		} else if (git_oid_equal(&joined, &head_tree)) {
+			target = n->head; /* we hold it all already */
+		} else {
+			if ((err = merge_commit(n, name, &tips, &joined, &target)) < 0)
+				goto done;
+			res->merged = 1;
+		}
+		fault_point("sync: merged, before the head moves");
+		if (!git_oid_equal(&target, &n->head) &&
+		    (err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
+		                        &res->applied)) < 0)
+			goto done;
+	}
+done:
+	free(tips.v);
+	return err;
+}
+
 static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 {
 	git_remote *rm = NULL;
 	char *gitdir = NULL;
-	oid_vec tips = {0};
 	int rc, err;
 	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
 		goto done;
@@ -508,35 +545,8 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		}
 	}
 	fault_point("sync: fetched");
-	if ((err = candidates(n, r->name, res, &tips)) < 0)
+	if ((err = sync_merge_fetched(n, r->name, res)) < 0)
 		goto done;
-	if (tips.n) {
-		git_oid joined, head_tree, target;
-		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
-			goto done;
-		joined = head_tree;
-		for (size_t i = 0; i < tips.n; i++) {
-			git_oid t;
-			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0 ||
-			    (err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) < 0)
-				goto done;
-		}
-		if (tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1) {
-			target = tips.v[0];
-			res->fast_forward = 1;
-		} else if (git_oid_equal(&joined, &head_tree)) {
-			target = n->head; /* we hold it all already */
-		} else {
-			if ((err = merge_commit(n, r->name, &tips, &joined, &target)) < 0)
-				goto done;
-			res->merged = 1;
-		}
-		fault_point("sync: merged, before the head moves");
-		if (!git_oid_equal(&target, &n->head) &&
-		    (err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
-		                        &res->applied)) < 0)
-			goto done;
-	}
 	res->after = n->head;
 	res->pushed = -1;
 	transport_step("push");
@@ -547,7 +557,6 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		err = relock_after(n, push(n, rm, r->name, res));
 	}
 done:
-	free(tips.v);
 	git_remote_free(rm);
 	free(gitdir);
 	return err;
@@ -561,22 +570,43 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 	res->before = res->after = n->head;
 	if ((err = sync_remote_get(n, name, &r)) < 0 || (err = transport_register()) < 0)
 		return err;
-	/* Links drop: retry a failed connection with back-off, within 90 s in
-	 * all, as long as nothing of the sync has been applied. */
+	/* Links drop: retry a failed connection with back-off (the first wait
+	 * C2C_SYNC_RETRY_WAIT s, 2 by default, then doubled), within
+	 * C2C_SYNC_BUDGET s (90) in all. A failure after the merge (in the push) is retried too: the
+	 * merge is committed, and the next attempt fetches nothing again; what
+	 * the failed attempt applied is kept for the summary. */
 	long long start = (long long)time(NULL), budget = getenv("C2C_SYNC_BUDGET") ? atoll(getenv("C2C_SYNC_BUDGET")) : 90;
 	int idle = atoi(getenv("C2C_SSH_IDLE_TIMEOUT") ? getenv("C2C_SSH_IDLE_TIMEOUT") : "30");
+	long long first_wait = getenv("C2C_SYNC_RETRY_WAIT") ? atoll(getenv("C2C_SYNC_RETRY_WAIT")) : 2;
+	sync_result earlier = {0};
+	int carried = 0;
 	for (int attempt = 1;; attempt++) {
 		transport_begin(name, n->dir, r.host_key);
 		err = sync_inner(n, &r, res);
 		transport_end();
-		long long wait = 2LL << (attempt - 1);
-		if (err == 0 || (err != C2C_ETIMEOUT && err != C2C_EIO) || !git_oid_equal(&n->head, &res->before) ||
-		    strncmp(r.url, "ssh://", 6) || (long long)time(NULL) - start + wait + idle > budget)
+		long long wait = (first_wait > 0 ? first_wait : 1) << (attempt - 1);
+		if (err == 0 || (err != C2C_ETIMEOUT && err != C2C_EIO) || strncmp(r.url, "ssh://", 6) ||
+		    (long long)time(NULL) - start + wait + idle > budget)
 			break;
+		if (!carried && !git_oid_equal(&n->head, &res->before)) {
+			earlier = *res;
+			carried = 1;
+		}
 		fprintf(stderr, "c2c sync: %s; retrying in %lld s\n", err_msg(), wait);
 		sleep((unsigned)wait);
 		memset(res, 0, sizeof(*res));
 		res->before = res->after = n->head;
+	}
+	if (err == 0 && carried) {
+		res->before = earlier.before;
+		if (!res->merged && !res->fast_forward) {
+			res->tips = earlier.tips;
+			res->new_tips = earlier.new_tips;
+			res->fast_forward = earlier.fast_forward;
+			res->merged = earlier.merged;
+			res->merge = earlier.merge;
+			res->applied = earlier.applied;
+		}
 	}
 	if (err < 0) {
 		size_t nl = strlen(name);

@@ -50,6 +50,12 @@ typedef struct {
 	int pushed; /* 1 pushed, 0 nothing to push, -1 not a hub */
 } sync_result;
 
+/* Join into the head the commits under refs/c2c/remotes/NAME/ that it
+ * lacks, as a sync does once it has fetched (fast-forward, or one merge
+ * commit), and make the rows follow (node_advance). Used by sync_with and
+ * by bundle apply. Fills res's tips, fast_forward, merged, merge, applied. */
+int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res);
+
 /* Sync with the remote NAME. On failure the node is as it was (the head
  * and rows are untouched); the remote's last_result records the error. */
 int sync_with(c2c_node *n, const char *name, sync_result *res);
