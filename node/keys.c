@@ -464,3 +464,404 @@ done:
 	free(line);
 	return err;
 }
+
+/* ---------------------------------------------------------------- signing
+ * git's SSH signatures are OpenSSH's SSHSIG (PROTOCOL.sshsig): the key signs
+ *   "SSHSIG" string(namespace) string(reserved) string(hash) string(H(msg))
+ * and the armoured signature is the base64 of
+ *   "SSHSIG" uint32(1) string(public key blob) string(namespace)
+ *   string(reserved) string(hash) string(string(key type) string(sig)).
+ * We sign with namespace "git" and sha512, as `ssh-keygen -Y sign -n git`. */
+
+#define SIG_MAGIC "SSHSIG"
+#define SIG_NAMESPACE "git"
+#define SIG_HASH "sha512"
+#define SIG_BEGIN "-----BEGIN SSH SIGNATURE-----\n"
+#define SIG_END "-----END SSH SIGNATURE-----"
+#define SIG_MAX 4096 /* an armoured ed25519 signature is about 300 bytes */
+
+struct keys_signer {
+	EVP_PKEY *pkey;
+	char *line; /* "ssh-ed25519 BASE64" */
+};
+
+/* Reading the SSH wire encoding; BAD records a short or malformed read. */
+typedef struct {
+	const unsigned char *p;
+	size_t n;
+	int bad;
+} rbuf;
+
+static const unsigned char *get_bytes(rbuf *r, size_t len)
+{
+	if (r->bad || len > r->n) {
+		r->bad = 1;
+		return NULL;
+	}
+	const unsigned char *p = r->p;
+	r->p += len;
+	r->n -= len;
+	return p;
+}
+
+static uint32_t get_u32r(rbuf *r)
+{
+	const unsigned char *p = get_bytes(r, 4);
+	return p ? get_u32(p) : 0;
+}
+
+static const unsigned char *get_string(rbuf *r, size_t *len)
+{
+	*len = get_u32r(r);
+	return get_bytes(r, *len);
+}
+
+/* Is the string read from R exactly S? */
+static int get_is(rbuf *r, const char *s)
+{
+	size_t len;
+	const unsigned char *p = get_string(r, &len);
+	return p && len == strlen(s) && !memcmp(p, s, len);
+}
+
+/* Decode the base64 between the armour lines of TEXT (BEGIN and END lines
+ * as given); line breaks are skipped. *out malloc'd. */
+static int unarmour(const char *text, size_t len, const char *begin, const char *end, unsigned char **out,
+                    size_t *outlen, const char *what)
+{
+	*out = NULL;
+	size_t bl = strlen(begin);
+	if (len < bl || memcmp(text, begin, bl))
+		return err_set(C2C_ECORRUPT, "%s: no '%.*s' line", what, (int)(bl - 1), begin);
+	char *b64 = malloc(len + 1);
+	if (!b64)
+		return err_set(C2C_ENOMEM, "out of memory");
+	size_t m = 0, i = bl;
+	int ended = 0;
+	while (i < len) {
+		size_t e = i;
+		while (e < len && text[e] != '\n')
+			e++;
+		size_t l = e - i;
+		if (l && text[e - 1] == '\r')
+			l--;
+		if (l == strlen(end) && !memcmp(text + i, end, l)) {
+			ended = 1;
+			break;
+		}
+		for (size_t j = 0; j < l; j++) {
+			char c = text[i + j];
+			if (!(c == '+' || c == '/' || c == '=' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z'))) {
+				free(b64);
+				return err_set(C2C_ECORRUPT, "%s: not base64 inside the armour", what);
+			}
+			b64[m++] = c;
+		}
+		i = e + 1;
+	}
+	if (!ended || m == 0 || m % 4 != 0 || m > INT32_MAX) {
+		free(b64);
+		return err_set(C2C_ECORRUPT, "%s: the armour is cut short or not base64", what);
+	}
+	unsigned char *bin = malloc(m / 4 * 3 + 1);
+	int got = bin ? EVP_DecodeBlock(bin, (unsigned char *)b64, (int)m) : -1;
+	if (got < 0) {
+		free(bin);
+		OPENSSL_cleanse(b64, m);
+		free(b64);
+		return bin ? err_set(C2C_ECORRUPT, "%s: not base64 inside the armour", what)
+		           : err_set(C2C_ENOMEM, "out of memory");
+	}
+	size_t n = (size_t)got;
+	for (size_t k = m; k > 0 && b64[k - 1] == '=' && n > 0; k--)
+		n--;
+	OPENSSL_cleanse(b64, m);
+	free(b64);
+	*out = bin;
+	*outlen = n;
+	return 0;
+}
+
+/* "ssh-ed25519 BASE64" of a 32-byte public key. */
+static int pub_line(const unsigned char *pub, char **out, const char *what)
+{
+	wbuf b = {0};
+	char *b64 = NULL;
+	int err;
+	put_cstring(&b, KEY_TYPE);
+	put_string(&b, pub, ED25519_LEN);
+	if ((err = base64(b.b, b.n, &b64, what)) < 0)
+		return err;
+	size_t n = strlen(KEY_TYPE) + 1 + strlen(b64) + 1;
+	if (!(*out = malloc(n))) {
+		free(b64);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	snprintf(*out, n, "%s %s", KEY_TYPE, b64);
+	free(b64);
+	return 0;
+}
+
+int keys_signer_load(keys_signer **out, const char *dir)
+{
+	char *path = NULL, *text = NULL;
+	unsigned char *bin = NULL;
+	size_t binlen = 0, len = 0;
+	keys_signer *s = NULL;
+	FILE *f = NULL;
+	int err = 0;
+	*out = NULL;
+	if (!(path = path_join(dir, "keys/id_ed25519")) || !(text = malloc(SIG_MAX + 1))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!(f = fopen(path, "re"))) {
+		err = err_errno(errno == ENOENT ? C2C_ENOTFOUND : C2C_EIO, path);
+		goto done;
+	}
+	len = fread(text, 1, SIG_MAX + 1, f);
+	if (ferror(f) || len > SIG_MAX) {
+		err = ferror(f) ? err_errno(C2C_EIO, path) : err_set(C2C_ECORRUPT, "%s: too long for a key", path);
+		goto done;
+	}
+	if ((err = unarmour(text, len, PEM_BEGIN, "-----END OPENSSH PRIVATE KEY-----", &bin, &binlen, path)) < 0)
+		goto done;
+	rbuf r = {bin, binlen, 0};
+	size_t l1, l2, l3, l4;
+	const unsigned char *magic = get_bytes(&r, sizeof("openssh-key-v1"));
+	if (!magic || memcmp(magic, "openssh-key-v1", sizeof("openssh-key-v1")) || !get_is(&r, "none") ||
+	    !get_is(&r, "none") || !get_is(&r, "") || get_u32r(&r) != 1) {
+		err = err_set(C2C_ECORRUPT, "%s: not an unencrypted OpenSSH key with one key in it", path);
+		goto done;
+	}
+	get_string(&r, &l1); /* the public key blob, repeated inside */
+	const unsigned char *sec = get_string(&r, &l2);
+	if (r.bad || !sec) {
+		err = err_set(C2C_ECORRUPT, "%s: cut short", path);
+		goto done;
+	}
+	rbuf p = {sec, l2, 0};
+	uint32_t c1 = get_u32r(&p), c2 = get_u32r(&p);
+	int type_ok = get_is(&p, KEY_TYPE);
+	const unsigned char *pub = get_string(&p, &l3), *priv = get_string(&p, &l4);
+	if (p.bad || c1 != c2 || !type_ok || l3 != ED25519_LEN || l4 != 2 * ED25519_LEN ||
+	    memcmp(priv + ED25519_LEN, pub, ED25519_LEN)) {
+		err = err_set(C2C_ECORRUPT, "%s: not a well-formed " KEY_TYPE " private key", path);
+		goto done;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!(s->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, ED25519_LEN))) {
+		err = err_ossl(C2C_EFAIL, path);
+		goto done;
+	}
+	if ((err = pub_line(pub, &s->line, path)) < 0)
+		goto done;
+	*out = s;
+	s = NULL;
+done:
+	keys_signer_free(s);
+	if (f)
+		fclose(f);
+	if (bin) {
+		OPENSSL_cleanse(bin, binlen);
+		free(bin);
+	}
+	if (text) {
+		OPENSSL_cleanse(text, SIG_MAX + 1);
+		free(text);
+	}
+	free(path);
+	return err;
+}
+
+void keys_signer_free(keys_signer *s)
+{
+	if (!s)
+		return;
+	EVP_PKEY_free(s->pkey);
+	free(s->line);
+	free(s);
+}
+
+const char *keys_signer_public(const keys_signer *s) { return s->line; }
+
+/* The bytes an SSHSIG signature covers, for message BUF. */
+static int signed_data(const char *buf, size_t len, wbuf *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha512(), NULL) != 1)
+		return err_ossl(C2C_EFAIL, "hashing a commit to sign");
+	put_bytes(out, SIG_MAGIC, strlen(SIG_MAGIC));
+	put_cstring(out, SIG_NAMESPACE);
+	put_cstring(out, "");
+	put_cstring(out, SIG_HASH);
+	put_string(out, md, mdlen);
+	return out->overflow ? err_set(C2C_EFAIL, "signature encoding overflowed its buffer") : 0;
+}
+
+int keys_sign_git(const keys_signer *s, const char *buf, size_t len, char **armored)
+{
+	wbuf data = {0}, sig = {0}, blob = {0}, pubblob = {0};
+	unsigned char raw[64];
+	size_t rawlen = sizeof(raw);
+	char *b64 = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	int err;
+	*armored = NULL;
+	if ((err = signed_data(buf, len, &data)) < 0)
+		return err;
+	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->pkey) != 1 ||
+	    EVP_DigestSign(ctx, raw, &rawlen, data.b, data.n) != 1) {
+		err = err_ossl(C2C_EFAIL, "signing a commit");
+		goto done;
+	}
+	/* The public key blob, from the line "ssh-ed25519 BASE64". */
+	const char *enc = strchr(s->line, ' ') + 1;
+	unsigned char pb[128];
+	int got = EVP_DecodeBlock(pb, (const unsigned char *)enc, (int)strlen(enc));
+	if (got < (int)PUB_BLOB_LEN) {
+		err = err_set(C2C_EFAIL, "the node's public key does not decode");
+		goto done;
+	}
+	put_bytes(&pubblob, pb, PUB_BLOB_LEN);
+	put_cstring(&sig, KEY_TYPE);
+	put_string(&sig, raw, rawlen);
+	put_bytes(&blob, SIG_MAGIC, strlen(SIG_MAGIC));
+	put_u32(&blob, 1);
+	put_string(&blob, pubblob.b, pubblob.n);
+	put_cstring(&blob, SIG_NAMESPACE);
+	put_cstring(&blob, "");
+	put_cstring(&blob, SIG_HASH);
+	put_string(&blob, sig.b, sig.n);
+	if (blob.overflow || sig.overflow || pubblob.overflow) {
+		err = err_set(C2C_EFAIL, "signature encoding overflowed its buffer");
+		goto done;
+	}
+	if ((err = base64(blob.b, blob.n, &b64, "a signature")) < 0)
+		goto done;
+	size_t n = strlen(b64), cap = strlen(SIG_BEGIN) + n + n / PEM_WIDTH + 2 + strlen(SIG_END) + 2;
+	char *o = malloc(cap);
+	if (!o) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	size_t m = 0;
+	memcpy(o, SIG_BEGIN, strlen(SIG_BEGIN));
+	m = strlen(SIG_BEGIN);
+	for (size_t i = 0; i < n; i += PEM_WIDTH) {
+		size_t k = n - i < PEM_WIDTH ? n - i : PEM_WIDTH;
+		memcpy(o + m, b64 + i, k);
+		m += k;
+		o[m++] = '\n';
+	}
+	memcpy(o + m, SIG_END "\n", strlen(SIG_END) + 2);
+	*armored = o;
+done:
+	EVP_MD_CTX_free(ctx);
+	free(b64);
+	return err;
+}
+
+int keys_verify_git(const char *buf, size_t len, const char *armored, size_t siglen, char **signer)
+{
+	unsigned char *bin = NULL;
+	size_t binlen = 0, l;
+	EVP_PKEY *pkey = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	wbuf data = {0};
+	int err;
+	*signer = NULL;
+	if (siglen > SIG_MAX)
+		return err_set(C2C_ECORRUPT, "the signature is longer than any SSH signature");
+	if ((err = unarmour(armored, siglen, SIG_BEGIN, SIG_END, &bin, &binlen, "the signature")) < 0)
+		return err;
+	rbuf r = {bin, binlen, 0};
+	const unsigned char *magic = get_bytes(&r, strlen(SIG_MAGIC));
+	if (!magic || memcmp(magic, SIG_MAGIC, strlen(SIG_MAGIC)) || get_u32r(&r) != 1) {
+		err = err_set(C2C_ECORRUPT, "the signature is not an SSH signature (SSHSIG version 1)");
+		goto done;
+	}
+	const unsigned char *pb = get_string(&r, &l);
+	rbuf pk = {pb, pb ? l : 0, 0};
+	int ktype = get_is(&pk, KEY_TYPE);
+	const unsigned char *pub = get_string(&pk, &l);
+	if (!pb || !ktype || !pub || l != ED25519_LEN || pk.n) {
+		err = err_set(C2C_EINVALID, "the signature is not made with an " KEY_TYPE " key");
+		goto done;
+	}
+	if (!get_is(&r, SIG_NAMESPACE)) {
+		err = err_set(C2C_EINVALID, "the signature is not for namespace '" SIG_NAMESPACE "'");
+		goto done;
+	}
+	get_string(&r, &l); /* reserved */
+	if (!get_is(&r, SIG_HASH)) {
+		err = err_set(C2C_EINVALID, "the signature does not use " SIG_HASH);
+		goto done;
+	}
+	const unsigned char *sb = get_string(&r, &l);
+	rbuf sr = {sb, sb ? l : 0, 0};
+	int stype = get_is(&sr, KEY_TYPE);
+	const unsigned char *raw = get_string(&sr, &l);
+	if (r.bad || r.n || !sb || !stype || !raw || l != 64 || sr.n) {
+		err = err_set(C2C_ECORRUPT, "the signature is malformed");
+		goto done;
+	}
+	if ((err = signed_data(buf, len, &data)) < 0)
+		goto done;
+	if (!(pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_LEN)) ||
+	    !(ctx = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1) {
+		err = err_ossl(C2C_EFAIL, "checking a signature");
+		goto done;
+	}
+	if (EVP_DigestVerify(ctx, raw, 64, data.b, data.n) != 1) {
+		ERR_clear_error();
+		err = err_set(C2C_EAUTH, "the signature does not match the commit");
+		goto done;
+	}
+	err = pub_line(pub, signer, "the signature");
+done:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	free(bin);
+	return err;
+}
+
+int keys_line_fingerprint(const char *line, char **out)
+{
+	*out = NULL;
+	const char *sp = strchr(line, ' ');
+	if (!sp || strncmp(line, KEY_TYPE " ", strlen(KEY_TYPE) + 1))
+		return err_set(C2C_EINVALID, "not an " KEY_TYPE " public key line");
+	const char *enc = sp + 1;
+	size_t n = strcspn(enc, " \t\r\n");
+	unsigned char blob[128], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (n == 0 || n % 4 || n > 4 * sizeof(blob) / 3)
+		return err_set(C2C_EINVALID, "the public key is not valid base64");
+	int got = EVP_DecodeBlock(blob, (const unsigned char *)enc, (int)n);
+	size_t bl = got < 0 ? 0 : (size_t)got;
+	for (size_t i = n; i > 0 && enc[i - 1] == '=' && bl > 0; i--)
+		bl--;
+	if (bl != PUB_BLOB_LEN)
+		return err_set(C2C_EINVALID, "not a well-formed " KEY_TYPE " key");
+	if (EVP_Digest(blob, bl, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return err_ossl(C2C_EFAIL, "hashing a public key");
+	char *b64 = NULL;
+	int err = base64(md, mdlen, &b64, "a fingerprint");
+	if (err < 0)
+		return err;
+	size_t m = strlen(b64);
+	while (m && b64[m - 1] == '=')
+		m--;
+	b64[m] = '\0';
+	size_t cap = m + 8;
+	if ((*out = malloc(cap)))
+		snprintf(*out, cap, "SHA256:%s", b64);
+	free(b64);
+	return *out ? 0 : err_set(C2C_ENOMEM, "out of memory");
+}

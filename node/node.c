@@ -124,6 +124,7 @@ void node_close(c2c_node *n)
 	if (!n)
 		return;
 	store_close(n->st);
+	keys_signer_free(n->signer);
 	git_repository_free(n->repo);
 	if (n->lockfd > 0)
 		close(n->lockfd); /* releases the flock */
@@ -216,7 +217,7 @@ static int make_genesis(git_repository *r, store *st, git_oid *out)
 	if ((err = canon_dump(rec, &text, &len)) < 0 || (err = repo_write_blob(r, text, len, &u[n].oid)) < 0)
 		goto done;
 	u[n].path = "network/network.json";
-	err = repo_commit(r, NULL, u, n + 1, &genesis_person, &genesis_person, genesis_message, out);
+	err = repo_commit(r, NULL, NULL, u, n + 1, &genesis_person, &genesis_person, genesis_message, out);
 done:
 	json_decref(rec);
 	free(text);
@@ -868,7 +869,9 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 	git_time_t now = (git_time_t)time(NULL);
 	repo_person author = {n->user_name, n->user_email, now, 0};
 	repo_person committer = {cname, cmail, now, 0};
-	if ((err = repo_commit(n->repo, &n->head, ru, nru, &author, &committer, msg, &commit)) < 0)
+	const keys_signer *signer = NULL;
+	if ((err = node_signer(n, &signer)) < 0 ||
+	    (err = repo_commit(n->repo, signer, &n->head, ru, nru, &author, &committer, msg, &commit)) < 0)
 		goto fail;
 	fault_point("write: commit object written");
 	git_oid_tostr(hex_old, sizeof(hex_old), &n->head);
@@ -1053,4 +1056,13 @@ fail:
 	free(lam);
 	store_rollback(n->st);
 	return err;
+}
+
+int node_signer(c2c_node *n, const keys_signer **out)
+{
+	int err;
+	if (!n->signer && (err = keys_signer_load(&n->signer, n->dir)) < 0)
+		return err_prefix("cannot sign the commit with the node's key: ");
+	*out = n->signer;
+	return 0;
 }

@@ -496,8 +496,9 @@ static int cmp_update(const void *a, const void *b)
 	return strcmp(((const git_tree_update *)a)->path, ((const git_tree_update *)b)->path);
 }
 
-static int commit_in(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
-                     const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
+static int commit_in(git_repository *r, const keys_signer *signer, const git_oid *parent, const repo_update *updates,
+                     size_t n, const repo_person *author, const repo_person *committer, const char *message,
+                     git_oid *out);
 
 typedef struct {
 	git_oid *oids;
@@ -577,11 +578,42 @@ done:
 	return err;
 }
 
-int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
-                const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
+int repo_commit_write(git_repository *r, const keys_signer *signer, const git_signature *author,
+                      const git_signature *committer, const char *message, const git_tree *tree, size_t nparents,
+                      const git_commit **parents, git_oid *out)
+{
+	git_buf buf = GIT_BUF_INIT;
+	char *sig = NULL;
+	int rc, err = 0;
+	if (!signer) {
+		if ((rc = git_commit_create(out, r, NULL, author, committer, NULL, message, tree, nparents, parents)) < 0)
+			return err_git(rc, "writing the commit");
+		return 0;
+	}
+	if ((rc = git_commit_create_buffer(&buf, r, author, committer, NULL, message, tree, nparents, parents)) < 0) {
+		err = err_git(rc, "preparing the commit");
+		goto done;
+	}
+	if ((err = keys_sign_git(signer, buf.ptr, buf.size, &sig)) < 0)
+		goto done;
+	/* libgit2 indents every line of the header's value but the first; the
+	 * value ends without a newline, as git writes it. */
+	size_t sl = strlen(sig);
+	if (sl && sig[sl - 1] == '\n')
+		sig[sl - 1] = '\0';
+	if ((rc = git_commit_create_with_signature(out, r, buf.ptr, sig, "gpgsig")) < 0)
+		err = err_git(rc, "writing the signed commit");
+done:
+	free(sig);
+	git_buf_dispose(&buf);
+	return err;
+}
+
+int repo_commit(git_repository *r, const keys_signer *signer, const git_oid *parent, const repo_update *updates,
+                size_t n, const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
 {
 	if (n <= REPO_BULK)
-		return commit_in(r, parent, updates, n, author, committer, message, out);
+		return commit_in(r, signer, parent, updates, n, author, committer, message, out);
 	/* A large commit rewrites many trees: build them in memory, on a second
 	 * handle of the repository, and store them as one pack rather than as
 	 * hundreds of loose objects, each compressed and fsynced on its own. */
@@ -601,7 +633,7 @@ int repo_commit(git_repository *r, const git_oid *parent, const repo_update *upd
 	 * (strict object creation reads every object's header) would map the
 	 * whole new pack into memory for nothing. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	err = commit_in(mem, parent, updates, n, author, committer, message, out);
+	err = commit_in(mem, signer, parent, updates, n, author, committer, message, out);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 	if (err < 0)
 		goto done;
@@ -612,8 +644,9 @@ done:
 	return err;
 }
 
-static int commit_in(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
-                     const repo_person *author, const repo_person *committer, const char *message, git_oid *out)
+static int commit_in(git_repository *r, const keys_signer *signer, const git_oid *parent, const repo_update *updates,
+                     size_t n, const repo_person *author, const repo_person *committer, const char *message,
+                     git_oid *out)
 {
 	git_commit *pc = NULL;
 	git_tree *base = NULL, *tree = NULL;
@@ -653,8 +686,7 @@ static int commit_in(git_repository *r, const git_oid *parent, const repo_update
 		goto done;
 	}
 	const git_commit *parents[1] = {pc};
-	if ((rc = git_commit_create(out, r, NULL, a, c, NULL, message, tree, pc ? 1 : 0, parents)) < 0)
-		err = err_git(rc, "writing the commit");
+	err = repo_commit_write(r, signer, a, c, message, tree, pc ? 1 : 0, parents, out);
 done:
 	free(u);
 	git_signature_free(a);

@@ -7,6 +7,8 @@
 #ifndef C2C_KEYS_H
 #define C2C_KEYS_H
 
+#include <stddef.h>
+
 /* Create DIR/keys/ and a new key pair in it. C2C_EINVALID if one exists. */
 int keys_create(const char *dir);
 
@@ -16,5 +18,29 @@ int keys_public(const char *dir, char **out);
 /* "SHA256:<base64>" fingerprint of the node's public key, as ssh-keygen -l
  * prints it. *out malloc'd. */
 int keys_fingerprint(const char *dir, char **out);
+
+/* Commit signing in git's SSH signature format (OpenSSH's SSHSIG,
+ * namespace "git", sha512), which `git verify-commit` with
+ * gpg.format=ssh and an allowed-signers file checks. */
+typedef struct keys_signer keys_signer;
+
+/* Load the node's private key from DIR/keys/id_ed25519 (once per process). */
+int keys_signer_load(keys_signer **out, const char *dir);
+void keys_signer_free(keys_signer *s);
+/* "ssh-ed25519 BASE64" of the signer's key. */
+const char *keys_signer_public(const keys_signer *s);
+
+/* Sign LEN bytes at BUF; *armored is "-----BEGIN SSH SIGNATURE-----\n...
+ * -----END SSH SIGNATURE-----\n", malloc'd. */
+int keys_sign_git(const keys_signer *s, const char *buf, size_t len, char **armored);
+
+/* Check the armoured signature SIG (SIGLEN bytes) over BUF. On success
+ * *signer is the signing key as "ssh-ed25519 BASE64" (malloc'd); a
+ * signature that does not match is C2C_EAUTH, a malformed one
+ * C2C_ECORRUPT or C2C_EINVALID. */
+int keys_verify_git(const char *buf, size_t len, const char *sig, size_t siglen, char **signer);
+
+/* "SHA256:..." fingerprint of a public key line "ssh-ed25519 BASE64 [...]". */
+int keys_line_fingerprint(const char *line, char **out);
 
 #endif

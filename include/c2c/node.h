@@ -36,7 +36,11 @@ typedef struct {
 	git_oid head;
 	int head_moved; /* refs/heads/main is not the head the database records */
 	int lockfd;
+	keys_signer *signer; /* loaded at the first commit (node_signer) */
 } c2c_node;
+
+/* The node's commit signer, loaded from keys/ on first use. */
+int node_signer(c2c_node *n, const keys_signer **out);
 
 /* Find the node directory: OPT (-C) if given, else $C2C_DIR, else the current
  * directory and its parents (the first that holds c2c.db). *out malloc'd. */

@@ -12,6 +12,8 @@
 #include <git2.h>
 #include <stddef.h>
 
+#include "c2c/keys.h"
+
 #define REPO_MAIN "refs/heads/main"
 
 /* Set the library options (fsync, strict objects) once per process. */
@@ -65,8 +67,14 @@ typedef struct {
  * NULL: an empty tree). Does not move any ref. With more than REPO_BULK
  * updates the new trees and the commit are written as one pack. */
 #define REPO_BULK 64
-int repo_commit(git_repository *r, const git_oid *parent, const repo_update *updates, size_t n,
-                const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
+int repo_commit(git_repository *r, const keys_signer *signer, const git_oid *parent, const repo_update *updates,
+                size_t n, const repo_person *author, const repo_person *committer, const char *message, git_oid *out);
+
+/* Write a commit object. With SIGNER (NULL: unsigned, as genesis) it carries
+ * a "gpgsig" header in git's SSH signature format over the rest of it. */
+int repo_commit_write(git_repository *r, const keys_signer *signer, const git_signature *author,
+                      const git_signature *committer, const char *message, const git_tree *tree, size_t nparents,
+                      const git_commit **parents, git_oid *out);
 
 /* The tree id of COMMIT. */
 int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);

@@ -141,7 +141,7 @@ static void t_commit_read_move(void **state)
 	u[1].path = p1;
 	OK(repo_write_blob(r, t1, strlen(t1), &u[1].oid));
 	git_oid c1, c2, c3, head;
-	OK(repo_commit(r, NULL, u, 2, &author, &committer, "first\n", &c1));
+	OK(repo_commit(r, NULL, NULL, u, 2, &author, &committer, "first\n", &c1));
 
 	/* The commit as given: no parent, author and committer, message. */
 	git_commit *c = NULL;
@@ -194,7 +194,7 @@ static void t_commit_read_move(void **state)
 	v[1].remove = 1;
 	v[2].path = p3;
 	OK(repo_write_blob(r, "x\n", 2, &v[2].oid));
-	OK(repo_commit(r, &c1, v, 3, &author, &committer, "second\n", &c2));
+	OK(repo_commit(r, NULL, &c1, v, 3, &author, &committer, "second\n", &c2));
 	assert_int_equal(git_commit_lookup(&c, r, &c2), 0);
 	assert_int_equal(git_commit_parentcount(c), 1);
 	assert_true(git_oid_equal(git_commit_parent_id(c, 0), &c1));
@@ -209,7 +209,7 @@ static void t_commit_read_move(void **state)
 	/* From unborn again, while main exists: refused. */
 	assert_int_equal(repo_move_head(r, NULL, &c2, "c2c: wrong"), C2C_ECONFLICT);
 	/* Wrong old value: refused, head unchanged. */
-	OK(repo_commit(r, &c2, NULL, 0, &author, &committer, "third\n", &c3));
+	OK(repo_commit(r, NULL, &c2, NULL, 0, &author, &committer, "third\n", &c3));
 	assert_int_equal(repo_move_head(r, &c2, &c3, "c2c: wrong"), C2C_ECONFLICT);
 	OK(repo_head(r, &head));
 	assert_true(git_oid_equal(&head, &c1));
@@ -290,7 +290,7 @@ static void t_pack(void **state)
 		u[i].oid = oids[i];
 	}
 	git_oid c;
-	OK(repo_commit(r, NULL, u, N, &author, &committer, "pack\n", &c));
+	OK(repo_commit(r, NULL, NULL, u, N, &author, &committer, "pack\n", &c));
 	OK(repo_move_head(r, NULL, &c, "c2c: pack"));
 	read_is(r, &c, names[7], data[7], &oids[7]);
 	char *buf = NULL;
@@ -336,9 +336,9 @@ static void t_clear_stale_locks(void **state)
 	char path[256], lock[512], keep[512];
 	git_repository *r = new_repo("locks", path, sizeof(path));
 	git_oid c1, c2, head;
-	OK(repo_commit(r, NULL, NULL, 0, &author, &committer, "one\n", &c1));
+	OK(repo_commit(r, NULL, NULL, NULL, 0, &author, &committer, "one\n", &c1));
 	OK(repo_move_head(r, NULL, &c1, "c2c: one"));
-	OK(repo_commit(r, &c1, NULL, 0, &author, &committer, "two\n", &c2));
+	OK(repo_commit(r, NULL, &c1, NULL, 0, &author, &committer, "two\n", &c2));
 
 	/* A killed process left refs/heads/main.lock and HEAD.lock. */
 	snprintf(lock, sizeof(lock), "%s/refs/heads/main.lock", path);
