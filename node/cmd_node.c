@@ -5,49 +5,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2c/autosync.h"
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
+#include "c2c/registry.h"
 #include "c2c/sync.h"
 
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 {
-	const char *city = NULL, *user = NULL, *schema = NULL;
+	const char *city = NULL, *user = NULL, *schema = NULL, *office_key = NULL;
+	char *root = NULL, *root_fp = NULL;
 	c2c_node *n = NULL;
 	int office, err;
 	(void)unused;
 	if ((err = cli_take_opt(ctx, "--city", &city)) < 0 || (err = cli_take_opt(ctx, "--user", &user)) < 0 ||
-	    (err = cli_take_opt(ctx, "--schema-version", &schema)) < 0)
+	    (err = cli_take_opt(ctx, "--schema-version", &schema)) < 0 ||
+	    (err = cli_take_opt(ctx, "--office-key", &office_key)) < 0)
 		return err;
 	office = cli_take_flag(ctx, "--office");
 	if ((err = cli_positionals(ctx, 0, 1)) < 0)
 		return err;
-	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
-	if ((err = node_create(&n, dir, city, office, user, schema ? atoi(schema) : 0)) < 0)
+	if (office && office_key)
+		return err_set(C2C_EUSAGE, "the office's own key is the root: --office-key is for city nodes");
+	if (office_key && (err = registry_read_key_file(office_key, &root)) < 0)
 		return err;
+	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
+	if ((err = node_create(&n, dir, city, office, user, schema ? atoi(schema) : 0)) < 0) {
+		free(root);
+		return err;
+	}
+	/* The root of trust: the office's own key, registered in its first
+	 * commit after genesis; on a city node, the key it was given. */
+	if (office) {
+		char *pub = NULL;
+		if ((err = keys_public(n->dir, &pub)) == 0) {
+			char *sp = strchr(pub, ' ');
+			if (sp && (sp = strchr(sp + 1, ' ')))
+				*sp = '\0';
+			root = pub;
+			err = registry_add(n, n->node_id, NULL, "office", root);
+		}
+	}
+	if (err == 0 && root && (err = registry_set_office_key(n, root)) == 0)
+		err = keys_line_fingerprint(root, &root_fp);
+	free(root);
+	if (err < 0) {
+		node_close(n);
+		return err;
+	}
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &n->head);
 	if (ctx->json) {
-		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s}", "node_id", n->node_id, "role", n->role, "city",
-		                               n->city, "head", hex, "dir", n->dir));
+		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s?}", "node_id", n->node_id, "role", n->role, "city",
+		                               n->city, "head", hex, "dir", n->dir, "office_key", root_fp));
 	} else {
 		printf("Created %s node %s in %s\n", n->role, n->node_id, n->dir);
-		printf("  database   %s\n  history    %s (genesis %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
+		printf("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
 		       n->gitdir, hex, n->dir);
+		if (root_fp)
+			printf("  office key %s\n", root_fp);
+		else
+			printf("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n");
 	}
+	free(root_fp);
 	node_close(n);
 	return err;
 }
 
 const cli_command cmd_init = {
     "init", cmd_init_fn, CLI_NONE, "create a node",
-    "c2c init DIR (--city SLUG | --office) [--user \"Name <mail>\"]",
+    "c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]",
     "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
     "city's records; the office writes the network's. --user names the person\n"
-    "recorded as author of this node's commits.\n\n"
+    "recorded as author of this node's commits. The office's key is the root\n"
+    "of trust: the office registers itself in its first commit; a city node is\n"
+    "given the office's public key with --office-key (its fingerprint is\n"
+    "printed), or learns it from the first hub it trusts.\n\n"
     "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
 
 static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
@@ -91,10 +128,16 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	size_t nr = 0;
 	sync_remote_list(n, &rv, &nr);
 	json_t *remotes = json_array();
-	for (size_t i = 0; i < nr; i++)
-		json_array_append_new(remotes, json_pack("{s:s,s:s,s:I,s:I,s:s?}", "name", rv[i].name, "url", rv[i].url,
-		                                         "last_attempt", (json_int_t)rv[i].last_attempt, "last_ok",
-		                                         (json_int_t)rv[i].last_ok, "last_result", rv[i].last_result));
+	for (size_t i = 0; i < nr; i++) {
+		autosync_state as;
+		autosync_state_get(n, rv[i].name, &as);
+		json_array_append_new(remotes, json_pack("{s:s,s:s,s:I,s:I,s:s?,s:b,s:I,s:I}", "name", rv[i].name, "url",
+		                                         rv[i].url, "last_attempt", (json_int_t)rv[i].last_attempt, "last_ok",
+		                                         (json_int_t)rv[i].last_ok, "last_result", rv[i].last_result, "ok",
+		                                         rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt,
+		                                         "failures", (json_int_t)as.failures, "next_try",
+		                                         (json_int_t)as.next_try));
+	}
 	if (ctx->json) {
 		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i}", "node_id", n->node_id, "role",
 		                      n->role, "city", n->city, "head", hex, "dir", n->dir, "head_moved", n->head_moved,
@@ -123,6 +166,24 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		}
 		printf("%-9s %s %s\n          last sync %s: %s\n", i ? "" : "remotes", rv[i].name, rv[i].url, when,
 		       rv[i].last_result ? rv[i].last_result : "-");
+		autosync_state as;
+		if (autosync_state_get(n, rv[i].name, &as) == 0 && (as.failures || as.next_try)) {
+			char next[32] = "";
+			long long in = as.next_try - (long long)time(NULL);
+			if (as.next_try) {
+				time_t tt = (time_t)as.next_try;
+				struct tm tm;
+				gmtime_r(&tt, &tm);
+				strftime(next, sizeof(next), "%H:%M:%S UTC", &tm);
+			}
+			char fails[48] = "";
+			if (as.failures)
+				snprintf(fails, sizeof(fails), "%lld failed in a row, ", as.failures);
+			if (as.next_try)
+				printf("          autosync: %snext try %s (in %lld s)\n", fails, next, in > 0 ? in : 0);
+			else
+				printf("          %lld failed in a row; autosync is not running\n", as.failures);
+		}
 	}
 	if (conflicts)
 		printf("conflicts %lld record%s ('c2c conflicts')\n", conflicts, conflicts == 1 ? "" : "s");

@@ -1,0 +1,261 @@
+#include "c2c/autosync.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "c2c/err.h"
+#include "c2c/repo.h"
+#include "c2c/sync.h"
+
+void autosync_options_init(autosync_options *o)
+{
+	o->interval = 300;
+	o->after_write = 5;
+	o->retry = 30;
+	o->max_backoff = 3600;
+	o->log = NULL;
+}
+
+typedef struct {
+	char *name;
+	long long failures, next_try;
+	int seen; /* still a remote at the last look */
+} slot;
+
+typedef struct {
+	slot *v;
+	size_t n;
+} slots;
+
+static void slots_free(slots *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Make S follow the node's remotes: new ones are due at once, removed ones
+ * are dropped. */
+static int slots_reconcile(slots *s, c2c_node *n, long long now)
+{
+	sync_remote *rv = NULL;
+	size_t nr = 0;
+	int err = sync_remote_list(n, &rv, &nr);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].seen = 0;
+	for (size_t j = 0; j < nr; j++) {
+		size_t i = 0;
+		while (i < s->n && strcmp(s->v[i].name, rv[j].name))
+			i++;
+		if (i == s->n) {
+			slot *x = realloc(s->v, (s->n + 1) * sizeof(*x));
+			if (!x || !(x[s->n].name = strdup(rv[j].name))) {
+				if (x)
+					s->v = x;
+				sync_remote_list_free(rv, nr);
+				return err_set(C2C_ENOMEM, "out of memory");
+			}
+			s->v = x;
+			x[s->n].failures = 0;
+			x[s->n].next_try = now;
+			s->n++;
+		}
+		s->v[i].seen = 1;
+	}
+	sync_remote_list_free(rv, nr);
+	for (size_t i = 0; i < s->n;) {
+		if (s->v[i].seen) {
+			i++;
+			continue;
+		}
+		free(s->v[i].name);
+		s->v[i] = s->v[--s->n];
+	}
+	return 0;
+}
+
+static void set_next_try(c2c_node *n, const char *name, long long when)
+{
+	sqlite3 *db = store_db(n->st);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(db, "UPDATE c2c_remotes SET next_try = ?2 WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (when)
+		sqlite3_bind_int64(q, 2, when);
+	else
+		sqlite3_bind_null(q, 2);
+	sqlite3_step(q);
+	sqlite3_finalize(q);
+}
+
+int autosync_state_get(c2c_node *n, const char *name, autosync_state *out)
+{
+	sqlite3 *db = store_db(n->st);
+	sqlite3_stmt *q = NULL;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if ((rc = sqlite3_prepare_v2(db, "SELECT failures, next_try FROM c2c_remotes WHERE name = ?", -1, &q, NULL)) !=
+	    SQLITE_OK)
+		return err_sqlite(db, rc, "reading remotes");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		out->failures = sqlite3_column_int64(q, 0);
+		out->next_try = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+static void say(const autosync_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const autosync_options *o, const char *fmt, ...)
+{
+	if (!o->log)
+		return;
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(o->log, "%s ", stamp);
+	vfprintf(o->log, fmt, ap);
+	fputc('\n', o->log);
+	fflush(o->log);
+	va_end(ap);
+}
+
+static long long backoff(const autosync_options *o, long long failures)
+{
+	long long w = o->retry > 0 ? o->retry : 1;
+	for (long long i = 1; i < failures && w < o->max_backoff; i++)
+		w *= 2;
+	return w < o->max_backoff ? w : o->max_backoff;
+}
+
+/* Sleep up to MS milliseconds, less if *STOP is set meanwhile. */
+static void nap(long long ms, volatile sig_atomic_t *stop)
+{
+	while (ms > 0 && !*stop) {
+		long long step = ms > 100 ? 100 : ms;
+		struct timespec ts = {0, step * 1000000L};
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* One round: open the node, sync every remote that is due (all that are
+ * not backing off, when WROTE), note the next tries, close it. */
+static int round_once(const char *dir, const autosync_options *o, slots *s, int wrote, git_oid *head_after,
+                      volatile sig_atomic_t *stop)
+{
+	c2c_node *n = NULL;
+	long long now = (long long)time(NULL);
+	int err = node_open(&n, dir, NODE_WRITE);
+	if (err < 0)
+		return err;
+	if ((err = slots_reconcile(s, n, now)) < 0)
+		goto done;
+	for (size_t i = 0; i < s->n && !*stop; i++) {
+		slot *x = &s->v[i];
+		if (!(x->next_try <= now || (wrote && x->failures == 0)))
+			continue;
+		sync_result r;
+		sync_remote info;
+		int rc = sync_with(n, x->name, &r);
+		now = (long long)time(NULL);
+		if (rc == 0) {
+			x->failures = 0;
+			x->next_try = now + o->interval;
+		} else {
+			x->failures++;
+			x->next_try = now + backoff(o, x->failures);
+		}
+		memset(&info, 0, sizeof(info));
+		sync_remote_get(n, x->name, &info);
+		if (rc == 0)
+			say(o, "%s: ok: %s; next sync in %lld s", x->name, info.last_result ? info.last_result : "synced",
+			    o->interval);
+		else
+			say(o, "%s: failed (%lld in a row): %s; retry in %lld s", x->name, x->failures,
+			    info.last_result ? info.last_result : err_msg(), x->next_try - now);
+		sync_remote_dispose(&info);
+		set_next_try(n, x->name, x->next_try);
+	}
+	*head_after = n->head;
+done:
+	node_close(n);
+	return err;
+}
+
+static void clear_next_tries(const char *dir, const slots *s)
+{
+	c2c_node *n = NULL;
+	if (node_open(&n, dir, NODE_WRITE) < 0)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		set_next_try(n, s->v[i].name, 0);
+	node_close(n);
+}
+
+int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic_t *stop)
+{
+	slots s = {0};
+	git_repository *watch = NULL;
+	git_oid base, cur;
+	long long write_due = 0, idle_check = 0;
+	char gitdir[4096];
+	int err, rc;
+	/* The first round syncs every remote, and says if the node is unusable. */
+	if ((err = round_once(dir, o, &s, 0, &base, stop)) < 0)
+		return err;
+	if (s.n == 0)
+		say(o, "no remotes yet ('c2c remote add NAME URL'); looking again every %lld s", o->interval);
+	snprintf(gitdir, sizeof(gitdir), "%s/repo.git", dir);
+	if ((err = repo_open(&watch, gitdir)) < 0)
+		goto done;
+	idle_check = (long long)time(NULL) + o->interval;
+	while (!*stop) {
+		long long now = (long long)time(NULL);
+		int due = 0, wrote = 0;
+		/* A local write moves main: send it soon. */
+		if ((rc = git_reference_name_to_id(&cur, watch, "refs/heads/main")) == 0 && !git_oid_equal(&cur, &base) &&
+		    !write_due)
+			write_due = now + o->after_write;
+		if (write_due && now >= write_due)
+			due = wrote = 1;
+		for (size_t i = 0; i < s.n; i++)
+			if (s.v[i].next_try <= now)
+				due = 1;
+		if (s.n == 0 && now >= idle_check) {
+			due = 1;
+			idle_check = now + o->interval;
+		}
+		if (due) {
+			if ((err = round_once(dir, o, &s, wrote, &base, stop)) < 0) {
+				/* The node is busy or broken for a moment: say so, go on. */
+				say(o, "cannot open the node: %s; trying again in %lld s", err_msg(), o->retry);
+				for (size_t i = 0; i < s.n; i++)
+					if (s.v[i].next_try < now + o->retry)
+						s.v[i].next_try = now + o->retry;
+				err = 0;
+			}
+			write_due = 0;
+			continue;
+		}
+		nap(1000, stop);
+	}
+	say(o, "stopping");
+	clear_next_tries(dir, &s);
+done:
+	git_repository_free(watch);
+	slots_free(&s);
+	return err;
+}
