@@ -10,45 +10,81 @@
 #include "c2c/err.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
+#include "c2c/registry.h"
 #include "c2c/sync.h"
 
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 {
-	const char *city = NULL, *user = NULL, *schema = NULL;
+	const char *city = NULL, *user = NULL, *schema = NULL, *office_key = NULL;
+	char *root = NULL, *root_fp = NULL;
 	c2c_node *n = NULL;
 	int office, err;
 	(void)unused;
 	if ((err = cli_take_opt(ctx, "--city", &city)) < 0 || (err = cli_take_opt(ctx, "--user", &user)) < 0 ||
-	    (err = cli_take_opt(ctx, "--schema-version", &schema)) < 0)
+	    (err = cli_take_opt(ctx, "--schema-version", &schema)) < 0 ||
+	    (err = cli_take_opt(ctx, "--office-key", &office_key)) < 0)
 		return err;
 	office = cli_take_flag(ctx, "--office");
 	if ((err = cli_positionals(ctx, 0, 1)) < 0)
 		return err;
-	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
-	if ((err = node_create(&n, dir, city, office, user, schema ? atoi(schema) : 0)) < 0)
+	if (office && office_key)
+		return err_set(C2C_EUSAGE, "the office's own key is the root: --office-key is for city nodes");
+	if (office_key && (err = registry_read_key_file(office_key, &root)) < 0)
 		return err;
+	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
+	if ((err = node_create(&n, dir, city, office, user, schema ? atoi(schema) : 0)) < 0) {
+		free(root);
+		return err;
+	}
+	/* The root of trust: the office's own key, registered in its first
+	 * commit after genesis; on a city node, the key it was given. */
+	if (office) {
+		char *pub = NULL;
+		if ((err = keys_public(n->dir, &pub)) == 0) {
+			char *sp = strchr(pub, ' ');
+			if (sp && (sp = strchr(sp + 1, ' ')))
+				*sp = '\0';
+			root = pub;
+			err = registry_add(n, n->node_id, NULL, "office", root);
+		}
+	}
+	if (err == 0 && root && (err = registry_set_office_key(n, root)) == 0)
+		err = keys_line_fingerprint(root, &root_fp);
+	free(root);
+	if (err < 0) {
+		node_close(n);
+		return err;
+	}
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &n->head);
 	if (ctx->json) {
-		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s}", "node_id", n->node_id, "role", n->role, "city",
-		                               n->city, "head", hex, "dir", n->dir));
+		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s?}", "node_id", n->node_id, "role", n->role, "city",
+		                               n->city, "head", hex, "dir", n->dir, "office_key", root_fp));
 	} else {
 		printf("Created %s node %s in %s\n", n->role, n->node_id, n->dir);
-		printf("  database   %s\n  history    %s (genesis %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
+		printf("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
 		       n->gitdir, hex, n->dir);
+		if (root_fp)
+			printf("  office key %s\n", root_fp);
+		else
+			printf("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n");
 	}
+	free(root_fp);
 	node_close(n);
 	return err;
 }
 
 const cli_command cmd_init = {
     "init", cmd_init_fn, CLI_NONE, "create a node",
-    "c2c init DIR (--city SLUG | --office) [--user \"Name <mail>\"]",
+    "c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]",
     "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
     "city's records; the office writes the network's. --user names the person\n"
-    "recorded as author of this node's commits.\n\n"
+    "recorded as author of this node's commits. The office's key is the root\n"
+    "of trust: the office registers itself in its first commit; a city node is\n"
+    "given the office's public key with --office-key (its fingerprint is\n"
+    "printed), or learns it from the first hub it trusts.\n\n"
     "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
 
 static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)

@@ -13,7 +13,10 @@ same "genesis id is pinned" "$(git -C "$N/repo.git" rev-list --max-parents=0 mai
 
 # A second node, made elsewhere, starts from the same commit.
 run 0 "init office" c2c init "$T/office" --office
-same "genesis is shared" "$(git -C "$T/office/repo.git" rev-parse main)" "$GENESIS"
+same "genesis is shared" "$(git -C "$T/office/repo.git" rev-list --max-parents=0 main)" "$GENESIS"
+# The office's first commit registers its own key: the root of trust.
+same "office registers itself" "$(git -C "$T/office/repo.git" rev-list --count main)" 2
+has "$T/out" "office key SHA256:" "init --office prints the root key's fingerprint"
 
 cd "$N"
 run 0 "add action" c2c add actions title="ACMALS - coordination of local actors" status=ongoing \
