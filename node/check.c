@@ -9,6 +9,7 @@
 #include "c2c/err.h"
 #include "c2c/node.h"
 #include "c2c/record.h"
+#include "c2c/registry.h"
 
 typedef struct {
 	c2c_node *n;
@@ -107,6 +108,37 @@ static int check_row_exists(const char *id, json_t *rec, void *payload)
 	return 0;
 }
 
+/* Every commit of the history but genesis must carry a signature that
+ * checks. One by a key this node's registry lacks is no finding: the node
+ * that made it may be registered in an office commit not yet received. */
+static int check_signatures(check_state *s)
+{
+	git_revwalk *w = NULL;
+	git_oid oid;
+	int rc, err = 0;
+	if ((rc = git_revwalk_new(&w, s->n->repo)) < 0 || (rc = git_revwalk_push(w, &s->n->head)) < 0) {
+		git_revwalk_free(w);
+		return err_git(rc, "walking the history");
+	}
+	while (err == 0 && (rc = git_revwalk_next(&oid, w)) == 0) {
+		char hex[GIT_OID_HEXSZ + 1], *signer = NULL, *why = NULL;
+		int status;
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		if ((err = registry_commit_signer(s->n, &oid, &status, &signer, &why)) < 0)
+			break;
+		if (status == SIG_BAD)
+			say(s, hex, "commit: its signature does not check (%s)", why ? why : "?");
+		else if (status == SIG_NONE && git_oid_streq(&oid, C2C_GENESIS) != 0)
+			say(s, hex, "commit: not signed");
+		free(signer);
+		free(why);
+	}
+	git_revwalk_free(w);
+	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
+		err = err_git(rc, "walking the history");
+	return err;
+}
+
 int node_verify(c2c_node *n, node_report_cb report, void *payload)
 {
 	check_state s = {n, NULL, {{0}}, report, payload, 0, NULL, NULL};
@@ -159,6 +191,8 @@ int node_verify(c2c_node *n, node_report_cb report, void *payload)
 			    tombs - s.tombs_seen[i], tombs - s.tombs_seen[i] == 1 ? "" : "s");
 		}
 	}
+	if ((err = check_signatures(&s)) < 0)
+		goto done;
 	err = s.found;
 done:
 	free(s.rows_seen);

@@ -121,8 +121,6 @@ static const char guide[] =
     "proves it. A node may write only its own city's records (the office:\n"
     "`network/`); `git log --stat` shows which paths each commit touched.\n";
 
-#define GENESIS "2e8e231569a755f4e01942e477a9f3b55f75581e"
-
 static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 {
 	char *text = NULL, path[4096], *g = NULL;
@@ -143,12 +141,12 @@ static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 			err = err_errno(C2C_EIO, arg);
 			goto done;
 		}
-		size_t gl = sizeof(guide) + 2 * sizeof(GENESIS);
+		size_t gl = sizeof(guide) + 2 * sizeof(C2C_GENESIS);
 		if (!(g = malloc(gl))) {
 			err = err_set(C2C_ENOMEM, "out of memory");
 			goto done;
 		}
-		snprintf(g, gl, guide, GENESIS, GENESIS);
+		snprintf(g, gl, guide, C2C_GENESIS, C2C_GENESIS);
 		snprintf(path, sizeof(path), "%s/allowed_signers", arg);
 		if ((err = write_file(path, text)) < 0)
 			goto done;

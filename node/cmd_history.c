@@ -11,6 +11,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/record.h"
+#include "c2c/registry.h"
 
 /* ------------------------------------------------------------------ shared */
 
@@ -136,18 +137,29 @@ static int commit_touches(const git_commit *c, const char *path)
 	return 0;
 }
 
-static int print_commit(const git_commit *c, json_t *arr)
+static const char *sig_word(int status)
+{
+	return status == SIG_GOOD ? "good" : status == SIG_UNKNOWN ? "unknown-key" : status == SIG_BAD ? "bad" : "none";
+}
+
+static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 {
 	char node[256], tbuf[32], hex[GIT_OID_HEXSZ + 1];
 	const git_signature *a = git_commit_author(c);
 	const char *subject = git_commit_summary((git_commit *)c);
+	char *signer = NULL, *why = NULL;
+	int status, err;
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	commit_node(c, node, sizeof(node));
 	if (!subject)
 		subject = "";
+	if ((err = registry_commit_signer(n, git_commit_id(c), &status, &signer, &why)) < 0)
+		return err;
 	if (!arr) {
-		printf("%.12s %s %s %s  %s\n", hex, fmt_time(git_commit_time(c), 0, tbuf), node, a && a->name ? a->name : "?",
-		       subject);
+		printf("%.12s %c %s %s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), node,
+		       a && a->name ? a->name : "?", subject);
+		free(signer);
+		free(why);
 		return 0;
 	}
 	json_t *parents = json_array();
@@ -156,9 +168,12 @@ static int print_commit(const git_commit *c, json_t *arr)
 		git_oid_tostr(ph, sizeof(ph), git_commit_parent_id(c, i));
 		json_array_append_new(parents, json_string(ph));
 	}
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s,s:o}", "commit", hex, "time",
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s,s:o,s:s,s:s?,s:s?}", "commit", hex, "time",
 	                      fmt_time(git_commit_time(c), 1, tbuf), "node", node, "author", a ? a->name : NULL, "email",
-	                      a ? a->email : NULL, "subject", subject, "parents", parents);
+	                      a ? a->email : NULL, "subject", subject, "parents", parents, "signature", sig_word(status),
+	                      "signer", signer, "signature_error", why);
+	free(signer);
+	free(why);
 	if (!o || json_array_append_new(arr, o))
 		return err_set(C2C_ENOMEM, "out of memory");
 	return 0;
@@ -213,7 +228,7 @@ static int cmd_log_fn(cli_ctx *ctx, c2c_node *n)
 		}
 		int touch = path ? commit_touches(c, path) : 1;
 		if (touch > 0) {
-			err = print_commit(c, arr);
+			err = print_commit(n, c, arr);
 			shown++;
 		} else
 			err = touch;
@@ -242,9 +257,12 @@ const cli_command cmd_log = {
     "c2c log [TABLE/ID] [-n N]",
     "Lists the commits of this node's history, newest first (genesis last),\n"
     "one a line:\n\n"
-    "  COMMIT(12) DATE TIME NODE AUTHOR  SUBJECT\n\n"
-    "where DATE TIME is the commit time in UTC, NODE the node that made the\n"
-    "commit (its C2C-Node trailer) and AUTHOR the person configured on it.\n"
+    "  COMMIT(12) SIG DATE TIME NODE AUTHOR  SUBJECT\n\n"
+    "where SIG is the signature as git's %G? has it (G good, by a registered\n"
+    "node; U good, by a key the registry lacks; B bad; N none, as genesis),\n"
+    "DATE TIME the commit time in UTC, NODE the node that made the commit\n"
+    "(its C2C-Node trailer) and AUTHOR the person configured on it. --json\n"
+    "gives \"signature\" (good, unknown-key, bad, none) and \"signer\".\n"
     "With TABLE/ID, only the commits that changed that record's file: those\n"
     "that made it, edited it, deleted it, or merged a version of it. A deleted\n"
     "record's history is still shown. -n N shows at most N commits. --json\n"

@@ -141,3 +141,35 @@ int registry_list(c2c_node *n, json_t **out)
 	*out = a;
 	return 0;
 }
+
+int registry_commit_signer(c2c_node *n, const git_oid *commit, int *status, char **signer, char **why)
+{
+	git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
+	char *key = NULL, *city = NULL;
+	*status = SIG_NONE;
+	*signer = *why = NULL;
+	int rc = git_commit_extract_signature(&sig, &data, n->repo, (git_oid *)commit, "gpgsig");
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return err_git(rc, "reading a commit's signature");
+	int err = keys_verify_git(data.ptr, data.size, sig.ptr, sig.size, &key);
+	if (err < 0) {
+		*status = SIG_BAD;
+		*why = strdup(err_msg());
+		err_clear();
+		err = 0;
+	} else if ((err = registry_find(n, key, signer, &city)) == 0) {
+		*status = SIG_GOOD;
+	} else if (err == C2C_ENOTFOUND) {
+		*status = SIG_UNKNOWN;
+		err = keys_line_fingerprint(key, signer);
+	}
+	free(key);
+	free(city);
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return err;
+}

@@ -34,4 +34,19 @@ int registry_find(c2c_node *n, const char *line, char **node_id, char **city);
 /* Every registered node, by id: [{"node_id", "city", "role", "pubkey"}]. */
 int registry_list(c2c_node *n, json_t **out);
 
+/* The genesis commit: the same on every node (t010 pins it), and unsigned. */
+#define C2C_GENESIS "2e8e231569a755f4e01942e477a9f3b55f75581e"
+
+/* The signature of COMMIT, as git's %G? letters: */
+enum {
+	SIG_NONE = 'N',    /* unsigned (genesis is) */
+	SIG_GOOD = 'G',    /* a valid signature by a registered node */
+	SIG_UNKNOWN = 'U', /* a valid signature by a key the registry lacks */
+	SIG_BAD = 'B'      /* a signature that does not check */
+};
+/* *status is one of SIG_*; *signer the registered node id (SIG_GOOD) or the
+ * key's fingerprint (SIG_UNKNOWN), else NULL; malloc'd. *why, for SIG_BAD,
+ * says what is wrong (malloc'd). Errors only for a commit that cannot be read. */
+int registry_commit_signer(c2c_node *n, const git_oid *commit, int *status, char **signer, char **why);
+
 #endif

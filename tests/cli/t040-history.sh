@@ -29,9 +29,9 @@ same "log lists every commit (genesis included)" "$(wc -l <"$T/out")" "$(git -C 
 same "log count" "$(wc -l <"$T/out")" 6
 same "log is newest first" "$(cut -c1-12 "$T/out" | tr '\n' ' ')" \
 	"$(git -C repo.git log --format=%h --abbrev=12 main | tr '\n' ' ')"
-has "$T/out" "^${C_ADD2:0:12} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} $NODE Amina Ben Ali  add actions/$ID2\$" \
+has "$T/out" "^${C_ADD2:0:12} U [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} $NODE Amina Ben Ali  add actions/$ID2\$" \
 	"log line: commit, date, node, author, subject"
-has "$T/out" "^${GENESIS:0:12} 2015-07-01 00:00 genesis " "genesis is last, by the genesis node"
+has "$T/out" "^${GENESIS:0:12} N 2015-07-01 00:00 genesis " "genesis is last, by the genesis node"
 same "genesis is the last line" "$(tail -1 "$T/out" | cut -c1-12)" "${GENESIS:0:12}"
 
 run 0 "log -n 1" c2c log -n 1
