@@ -288,7 +288,8 @@ static void remove_tree(const char *dir)
 		while ((e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			if (snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p))
+				continue;
 			if (unlink(p) < 0)
 				remove_tree(p);
 		}
@@ -467,14 +468,17 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	 * already holds). */
 	git_indexer_options io;
 	git_indexer_options_init(&io, GIT_INDEXER_OPTIONS_VERSION);
-	snprintf(qdir, sizeof(qdir), "%s/objects/incoming-bundle-XXXXXX", n->gitdir);
+	if (snprintf(qdir, sizeof(qdir), "%s/objects/incoming-bundle-XXXXXX", n->gitdir) >= (int)sizeof(qdir) - 64) {
+		qdir[0] = 0;
+		err = err_set(C2C_EINVALID, "%s: the path is too long", n->gitdir);
+		goto done;
+	}
 	if (!mkdtemp(qdir)) {
 		err = err_errno(C2C_EIO, "making a quarantine directory");
 		qdir[0] = 0;
 		goto done;
 	}
-	snprintf(qpack, sizeof(qpack), "%s/pack", qdir);
-	if (mkdir(qpack, 0755) < 0) {
+	if (snprintf(qpack, sizeof(qpack), "%s/pack", qdir) >= (int)sizeof(qpack) || mkdir(qpack, 0755) < 0) {
 		err = err_errno(C2C_EIO, "making a quarantine directory");
 		goto done;
 	}
@@ -518,9 +522,9 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		char src[PATH_MAX], dst[PATH_MAX];
 		const char *ext[] = {".pack", ".idx"};
 		for (int i = 0; i < 2; i++) {
-			snprintf(src, sizeof(src), "%s/pack/%s%s", qdir, qpack, ext[i]);
-			snprintf(dst, sizeof(dst), "%s/objects/pack/%s%s", n->gitdir, qpack, ext[i]);
-			if (rename(src, dst) < 0) {
+			if (snprintf(src, sizeof(src), "%s/pack/%s%s", qdir, qpack, ext[i]) >= (int)sizeof(src) ||
+			    snprintf(dst, sizeof(dst), "%s/objects/pack/%s%s", n->gitdir, qpack, ext[i]) >= (int)sizeof(dst) ||
+			    rename(src, dst) < 0) {
 				err = err_errno(C2C_EIO, "moving the bundle's pack into repo.git");
 				goto done;
 			}
