@@ -179,7 +179,10 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 			char fails[48] = "";
 			if (as.failures)
 				snprintf(fails, sizeof(fails), "%lld failed in a row, ", as.failures);
-			if (as.next_try)
+			if (as.next_try && in < -60)
+				printf("          autosync: %snext try was due at %s, %lld s ago: is it still running?\n", fails,
+				       next, -in);
+			else if (as.next_try)
 				printf("          autosync: %snext try %s (in %lld s)\n", fails, next, in > 0 ? in : 0);
 			else
 				printf("          %lld failed in a row; autosync is not running\n", as.failures);
