@@ -4,9 +4,19 @@
 # and bundles built on commits a node lacks are refused and change nothing.
 . "$(dirname "$0")/lib.sh"
 
-A=$T/tunis B=$T/tunis2
-c2c init "$A" --city tunis >/dev/null || exit 1
-c2c init "$B" --city tunis >/dev/null || exit 1
+A=$T/tunis B=$T/tunis2 O=$T/office
+node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
+# The office registers both nodes of tunis and sends them its registry by
+# bundle too: commits are accepted only from registered nodes.
+c2c init "$O" --office >/dev/null || exit 1
+for d in "$A" "$B"; do
+	c2c init "$d" --city tunis --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
+	c2c -C "$O" node add "$(node_id "$d")" --city tunis "$d/keys/id_ed25519.pub" >/dev/null || exit 1
+done
+c2c -C "$O" bundle create "$T/office.bundle" >/dev/null || exit 1
+for d in "$A" "$B"; do
+	run 0 "$(basename "$d") applies the office's bundle" c2c -C "$d" bundle apply "$T/office.bundle" --from office
+done
 head_of() { git -C "$1/repo.git" rev-parse "main${2:-}"; }
 first_id() { c2c -C "$1" ls actions --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1; }
 c2c -C "$A" add actions title="Welcome desk" status=proposed budget_eur=1000 >/dev/null || exit 1
@@ -87,7 +97,7 @@ echo "just text" >"$T/text.bundle"
 run 1 "not a bundle" c2c -C "$B" bundle apply "$T/text.bundle"
 has "$T/err" "text.bundle is not a git bundle" "said so"
 unchanged "not a bundle"
-c2c init "$T/amman" --city amman >/dev/null
+c2c init "$T/amman" --city amman --office-key "$O/keys/id_ed25519.pub" >/dev/null
 H2=$(head_of "$T/amman")
 run 1 "missing prerequisites refused" c2c -C "$T/amman" bundle apply "$T/a3.bundle"
 prq=$(sed -n 's/^-\([0-9a-f]\{40\}\).*/\1/p' "$T/a3.bundle" | head -1)

@@ -43,13 +43,22 @@ wait_for() {
 }
 node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 
-HUB=$T/hub.git A=$T/tunis S=$T/sfax
+# The office registers both nodes and syncs first: commits are accepted
+# only from registered nodes.
+HUB=$T/hub.git A=$T/tunis S=$T/sfax O=$T/office
 c2c hub init "$HUB" >/dev/null || exit 1
-c2c init "$A" --city tunis >/dev/null && c2c init "$S" --city sfax >/dev/null || exit 1
-for d in "$A" "$S"; do
+c2c init "$O" --office >/dev/null || exit 1
+c2c init "$A" --city tunis --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
+c2c init "$S" --city sfax --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
+for d in "$O" "$A" "$S"; do
 	c2c hub allow "$HUB" "$(node_id "$d")" "$d/keys/id_ed25519.pub" --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null
 done
-c2c -C "$S" remote add hub "$(sshd_url "$HUB")" >/dev/null && c2c -C "$S" remote trust hub "$FP" >/dev/null
+c2c -C "$O" node add "$(node_id "$A")" --city tunis "$A/keys/id_ed25519.pub" >/dev/null || exit 1
+c2c -C "$O" node add "$(node_id "$S")" --city sfax "$S/keys/id_ed25519.pub" >/dev/null || exit 1
+for d in "$O" "$S"; do
+	c2c -C "$d" remote add hub "$(sshd_url "$HUB")" >/dev/null && c2c -C "$d" remote trust hub "$FP" >/dev/null
+done
+c2c -C "$O" sync >/dev/null || exit 1
 proxy_start
 c2c -C "$A" remote add hub "ssh://$SSHD_USER@127.0.0.1:$PPORT/${HUB#/}" >/dev/null
 c2c -C "$A" remote trust hub "$FP" >/dev/null
