@@ -5,6 +5,7 @@
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
+#include "c2c/incoming.h"
 #include "c2c/record.h"
 #include "c2c/write.h"
 
@@ -223,17 +224,39 @@ const cli_command cmd_ls = {
 
 static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 {
-	const table_def *t;
-	char *id = NULL;
+	const table_def *t = NULL;
+	char *id = NULL, msg[256];
 	node_txn *tx = NULL;
-	int err;
-	if ((err = cli_positionals(ctx, 1, 1)) < 0 || (err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+	git_oid head, tree;
+	size_t total = 0;
+	int mass = 0, err;
+	int confirmed = cli_take_flag(ctx, "--confirm-mass-delete");
+	if ((err = cli_positionals(ctx, 1, -1)) < 0)
 		return err;
-	if ((err = node_txn_begin(&tx, n)) < 0 || (err = write_rm(tx, n, t, id)) < 0)
-		goto done;
-	char msg[256];
-	git_oid head;
-	snprintf(msg, sizeof(msg), "rm %s/%s", t->name, id);
+	/* Deleting most of the city's records at once needs the user's word,
+	 * which goes into the signed commit (SPEC 7): other nodes refuse such a
+	 * commit without it. */
+	if ((err = repo_commit_tree(n->repo, &n->head, &tree)) < 0 ||
+	    (err = incoming_mass_deletion(n->repo, &tree, n->city, (size_t)ctx->argc, &total, &mass)) < 0)
+		return err;
+	if (mass && !confirmed) {
+		err_set(C2C_EINVALID, "this deletes %d of %s's %zu records", ctx->argc, n->city, total);
+		return err_hint("if that is meant, run it again with --confirm-mass-delete");
+	}
+	if ((err = node_txn_begin(&tx, n)) < 0)
+		return err;
+	for (int i = 0; i < ctx->argc; i++) {
+		free(id);
+		id = NULL;
+		if ((err = cli_table_id(n, ctx->argv[i], &t, &id)) < 0 || (err = write_rm(tx, n, t, id)) < 0)
+			goto done;
+	}
+	if (ctx->argc == 1)
+		snprintf(msg, sizeof(msg), "rm %s/%s", t->name, id);
+	else
+		snprintf(msg, sizeof(msg), "rm %d records", ctx->argc);
+	if (mass)
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "\n\nC2C-Confirm-Delete: %d", ctx->argc);
 	err = node_txn_commit(tx, msg, &head);
 	tx = NULL;
 done:
@@ -243,7 +266,9 @@ done:
 }
 
 const cli_command cmd_rm = {
-    "rm", cmd_rm_fn, CLI_WRITE, "delete a record", "c2c rm TABLE/ID",
-    "Deletes the record in one commit. Its file stays in the repository as a\n"
+    "rm", cmd_rm_fn, CLI_WRITE, "delete records", "c2c rm TABLE/ID... [--confirm-mass-delete]",
+    "Deletes the records in one commit. Each file stays in the repository as a\n"
     "tombstone (its last values and who deleted it), so that history and\n"
-    "merges keep it.\n"};
+    "merges keep it. Deleting most of the city's records at once (10 or more,\n"
+    "over half of them) needs --confirm-mass-delete; the confirmation goes into\n"
+    "the signed commit, and other nodes refuse such a commit without it.\n"};

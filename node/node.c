@@ -862,7 +862,10 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 		err = err_set(C2C_ENOMEM, "out of memory");
 		goto fail;
 	}
-	snprintf(msg, mlen, "%s\n\nC2C-Node: %s\n", message, n->node_id);
+	/* Trailers the message ends with (C2C-Confirm-Delete) and C2C-Node
+	 * form one block, as git interpret-trailers reads them. */
+	snprintf(msg, mlen, strstr(message, "\n\nC2C-") ? "%s\nC2C-Node: %s\n" : "%s\n\nC2C-Node: %s\n", message,
+	         n->node_id);
 	char cname[128], cmail[160];
 	snprintf(cname, sizeof(cname), "%s", n->node_id);
 	snprintf(cmail, sizeof(cmail), "%s@c2c.invalid", n->node_id);

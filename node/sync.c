@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/incoming.h"
 #include "c2c/fault.h"
 #include "c2c/record.h"
 #include "c2c/repo.h"
@@ -468,11 +469,40 @@ static void record_result(c2c_node *n, const char *name, int ok, const char *wha
 	sqlite3_finalize(s);
 }
 
-int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
+/* Check the tips fetched from NAME and merge those that pass; *REFUSED
+ * counts those that did not (the first one's error kept in WHY/HINT). */
+static int merge_round(c2c_node *n, const char *name, sync_result *res, int *refused, char *why, size_t wl,
+                       char *hint, size_t hl, int *moved)
 {
 	oid_vec tips = {0};
 	int err;
+	*moved = 0;
+	res->tips = 0;
 	if ((err = candidates(n, name, res, &tips)) < 0)
+		goto done;
+	/* Every incoming commit is checked before anything is merged (SPEC 7).
+	 * A tip that fails is replaced by its last good ancestor, if any. */
+	for (size_t i = 0; i < tips.n; i++) {
+		git_oid good;
+		int e = incoming_check(n, name, &tips.v[i], &good);
+		if (e == 0)
+			continue;
+		if (e != C2C_EINVALID) {
+			err = e;
+			goto done;
+		}
+		if (!(*refused)++) {
+			snprintf(why, wl, "%s", err_msg());
+			snprintf(hint, hl, "%s", err_hint_msg() ? err_hint_msg() : "");
+		}
+		if (git_oid_is_zero(&good) || git_oid_equal(&good, &n->head) ||
+		    git_graph_descendant_of(n->repo, &n->head, &good) == 1)
+			tips.v[i--] = tips.v[--tips.n];
+		else
+			tips.v[i] = good;
+	}
+	/* What passed enters repo.git before anything refers to it. */
+	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, !*refused)) < 0)
 		goto done;
 	if (tips.n) {
 		git_oid joined, head_tree, target;
@@ -496,21 +526,46 @@ int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
 			res->merged = 1;
 		}
 		fault_point("sync: merged, before the head moves");
-		if (!git_oid_equal(&target, &n->head) &&
-		    (err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
-		                        &res->applied)) < 0)
-			goto done;
+		if (!git_oid_equal(&target, &n->head)) {
+			if ((err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
+			                        &res->applied)) < 0)
+				goto done;
+			*moved = 1;
+		}
 	}
 done:
 	free(tips.v);
 	return err;
 }
 
+int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
+{
+	char why[1024] = "", hint[512] = "";
+	int refused = 0, moved = 0, err;
+	/* A second round when something was refused and something merged: a
+	 * node registered by an office commit merged in the first round is
+	 * known in the second. */
+	for (int round = 0; round < 2; round++) {
+		refused = 0;
+		if ((err = merge_round(n, name, res, &refused, why, sizeof(why), hint, sizeof(hint), &moved)) < 0)
+			return err;
+		if (!refused || !moved)
+			break;
+	}
+	if (refused) {
+		err_set(C2C_EINVALID, "%s", why);
+		if (hint[0])
+			err_hint("%s", hint);
+		return C2C_EINVALID;
+	}
+	return 0;
+}
+
 static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 {
 	git_remote *rm = NULL;
 	char *gitdir = NULL;
-	int rc, err;
+	int rc, err, e2, quarantined = 0;
 	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
 		goto done;
 	/* An anonymous remote, without url.*.insteadOf rewriting: a node's URLs
@@ -525,6 +580,10 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		goto done;
 	}
 	transport_step("fetch");
+	/* What comes in waits in quarantine until checked (incoming.h). */
+	if ((err = incoming_quarantine_open(n)) < 0)
+		goto done;
+	quarantined = 1;
 	/* The network may be slow or down: other commands may use the node
 	 * meanwhile (fetch only adds objects and refs under refs/c2c/). */
 	node_unlock(n);
@@ -556,7 +615,11 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		}
 	}
 	fault_point("sync: fetched");
-	if ((err = sync_merge_fetched(n, r->name, res)) < 0)
+	err = sync_merge_fetched(n, r->name, res);
+	quarantined = 0;
+	if ((e2 = incoming_quarantine_close(n, r->name)) < 0 && err == 0)
+		err = e2;
+	if (err < 0)
 		goto done;
 	res->after = n->head;
 	res->pushed = -1;
@@ -568,6 +631,17 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		err = relock_after(n, push(n, rm, r->name, res));
 	}
 done:
+	if (quarantined && n->lockfd > 0) {
+		/* The fetch failed, or the head moved behind the node's back:
+		 * nothing of it was checked, so nothing of it stays. */
+		char msg[1024], hint[512];
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		snprintf(hint, sizeof(hint), "%s", err_hint_msg() ? err_hint_msg() : "");
+		incoming_quarantine_close(n, r->name);
+		err_set(err, "%s", msg);
+		if (hint[0])
+			err_hint("%s", hint);
+	}
 	git_remote_free(rm);
 	free(gitdir);
 	return err;

@@ -64,6 +64,9 @@ run 1 "verify finds the foreign commit" c2c verify
 run 0 "repair" c2c repair
 run 0 "show the foreign edit" c2c show "actions/$A"
 has "$T/out" "(edited)" "repair loaded the foreign commit"
-run 0 "verify at the end" c2c verify
+# ... but it is not signed: verify checks the history, and says so.
+run 1 "verify at the end finds the unsigned commit" c2c verify
+has "$T/out" "$(git -C repo.git rev-parse main): commit: not signed" "verify names the unsigned commit"
+check "... and nothing else" test "$(wc -l <"$T/out")" -eq 1
 check "fsck" git -C repo.git fsck --strict --no-progress
 finish

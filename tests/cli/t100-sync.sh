@@ -565,7 +565,9 @@ run 0 "10: badhub" c2c hub init "$T/badhub.git"
 git clone -q "$T/b/repo.git" "$T/craft2"
 PB=$(recpath b actions "$X")
 printf '{"broken": \n' >"$T/craft2/$PB"
-git -C craft2 -c user.name=x -c user.email=x@x commit -qam "set actions/$X: broken"
+# (signed with b's own key, so that the record itself is what is refused)
+git -C craft2 -c user.name=x -c user.email=x@x -c gpg.format=ssh -c user.signingkey="$T/b/keys/id_ed25519" \
+	commit -S -qam "set actions/$X: broken" -m "C2C-Node: tunis-0badbad0"
 run 0 "10: push a bad branch" git -C craft2 push -q "$T/badhub.git" HEAD:refs/heads/nodes/tunis-0badbad0
 run 0 "10: b remote add badhub" c2c -C b remote add badhub "$T/badhub.git"
 ST=$(state b)

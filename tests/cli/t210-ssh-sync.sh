@@ -22,10 +22,14 @@ join() { # DIR: a node allowed on the hub, its remote trusted
 # 1. The office and three cities through the hub.
 c2c init "$T/office" --office --user "Coordination Office <office@mc2cm.example>" >/dev/null || exit 1
 for c in tunis sfax amman; do
-	c2c init "$T/$c" --city "$c" --user "$c focal point <fp@$c.example>" >/dev/null || exit 1
+	c2c init "$T/$c" --city "$c" --office-key "$T/office/keys/id_ed25519.pub" \
+		--user "$c focal point <fp@$c.example>" >/dev/null || exit 1
 	check "$c joins the hub" join "$T/$c"
+	check "the office registers $c's node" \
+		c2c -C "$T/office" node add "$(node_id "$T/$c")" --city "$c" "$T/$c/keys/id_ed25519.pub"
 done
 check "office joins the hub" join "$T/office"
+run 0 "the office pushes its registrations" c2c -C "$T/office" sync
 c2c -C "$T/tunis" add actions title="Tunis: communication on migration" budget_eur=40000 sdg_targets=10.7 >/dev/null
 c2c -C "$T/sfax" add actions title="ACMALS" budget_eur=50000 sdg_targets=5.1,10.7,16.6,17.9 status=ongoing >/dev/null
 c2c -C "$T/amman" add profile_sections section=overview lang=ar body="عمّان" >/dev/null
