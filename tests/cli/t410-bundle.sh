@@ -106,6 +106,17 @@ same "amman unchanged" "$(head_of "$T/amman")" "$H2"
 check "stock git also refuses it there" sh -c "! git -C '$T/amman/repo.git' bundle verify -q '$T/a3.bundle' 2>/dev/null" 2>/dev/null
 run 0 "the intact bundle then applies" c2c -C "$B" bundle apply "$T/a3.bundle" --from tunis
 same "both hold the same tree again" "$(head_of "$A" "^{tree}")" "$(head_of "$B" "^{tree}")"
+# A bundle is checked like a sync (SPEC 7): commits of a node the office
+# never registered are refused, and nothing of them is merged.
+c2c init "$T/rogue" --city tunis --office-key "$O/keys/id_ed25519.pub" >/dev/null
+c2c -C "$T/rogue" bundle apply "$T/office.bundle" --from office >/dev/null || exit 1
+c2c -C "$T/rogue" add actions title="Not registered" >/dev/null
+c2c -C "$T/rogue" bundle create "$T/rogue.bundle" --for office >/dev/null || exit 1
+H=$(head_of "$B")
+run 1 "a bundle from an unregistered node is refused" c2c -C "$B" bundle apply "$T/rogue.bundle"
+has "$T/err" "refused: signed by key .* not registered" "the commit and the rule are named"
+same "rogue: head unchanged" "$(head_of "$B")" "$H"
+run 0 "rogue: verify" c2c -C "$B" verify
 run 1 "--for an unknown name" c2c -C "$B" bundle create "$T/x.bundle" --for nobody
 has "$T/err" "nothing is known of what 'nobody' holds" "named"
 run 0 "--since a commit" c2c -C "$A" bundle create "$T/s.bundle" --since "$(git -C "$A/repo.git" rev-parse main~1)"
