@@ -593,9 +593,25 @@ static void print_pad(const char *s, size_t width)
 		putchar(' ');
 }
 
-static json_t *target_json(const blame_target *x)
+/* The signature of the commit that made X, as log shows it: its letter
+ * (git's %G?) and *signer (malloc'd, or NULL). */
+static int target_sig(c2c_node *n, const blame_target *x, char **signer)
 {
-	char hex[GIT_OID_HEXSZ + 1], tbuf[32];
+	char *why = NULL;
+	int status = SIG_NONE;
+	*signer = NULL;
+	if (x->found && registry_commit_signer(n, &x->commit, &status, signer, &why) < 0) {
+		err_clear();
+		status = SIG_BAD;
+	}
+	free(why);
+	return status;
+}
+
+static json_t *target_json(c2c_node *n, const blame_target *x)
+{
+	char hex[GIT_OID_HEXSZ + 1], tbuf[32], *signer = NULL;
+	int status = target_sig(n, x, &signer);
 	json_t *o = json_pack("{s:s?,s:o,s:o,s:s?,s:s?}", "node", x->has_dot ? x->node : NULL, "counter",
 	                      x->has_dot ? json_integer(x->counter) : json_null(), "lamport",
 	                      x->has_dot ? json_integer(x->lamport) : json_null(), "commit",
@@ -603,16 +619,22 @@ static json_t *target_json(const blame_target *x)
 	                      x->found ? fmt_time(x->when, 1, tbuf) : NULL);
 	if (o && x->kind != BT_DELETE)
 		json_object_set_new(o, "value", x->val ? json_deep_copy(x->val) : json_null());
+	if (o && x->found) {
+		json_object_set_new(o, "signature", json_string(sig_word(status)));
+		json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
+	}
+	free(signer);
 	return o;
 }
 
-static json_t *blame_json(const table_def *t, const char *id, const char *path, int live, const blame_list *l)
+static json_t *blame_json(c2c_node *n, const table_def *t, const char *id, const char *path, int live,
+                          const blame_list *l)
 {
 	json_t *fields = json_array(), *deleted = json_array(), *last = NULL;
 	char rid[256];
 	for (size_t i = 0; i < l->n; i++) {
 		const blame_target *x = &l->v[i];
-		json_t *o = target_json(x);
+		json_t *o = target_json(n, x);
 		if (!o)
 			continue;
 		if (x->kind == BT_DELETE) {
@@ -633,7 +655,7 @@ static json_t *blame_json(const table_def *t, const char *id, const char *path, 
 	                 "deleted", deleted);
 }
 
-static int blame_text(const blame_list *l, int live)
+static int blame_text(c2c_node *n, const blame_list *l, int live)
 {
 	enum { VALUE_MAX = 48 };
 	const char *conflict = "  (conflict)";
@@ -671,7 +693,10 @@ static int blame_text(const blame_list *l, int live)
 		print_pad(x->kind == BT_CONFLICT ? conflict : x->name, wf + 2);
 		print_pad(vals[i], wv + 2);
 		print_pad(x->has_dot ? x->node : "-", wn + 2);
-		printf("%-12.12s  %s\n", commit, when);
+		char *signer = NULL;
+		int status = target_sig(n, x, &signer);
+		free(signer);
+		printf("%-12.12s %c  %s\n", commit, status, when);
 	}
 	for (size_t i = 0; i < l->n; i++)
 		free(vals[i]);
@@ -706,9 +731,9 @@ static int cmd_blame_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = blame_targets(t, rec, &l)) < 0 || (err = blame_walk(n, path, l.v, l.n)) < 0)
 		goto done;
 	if (ctx->json)
-		err = cli_print_json(blame_json(t, id, path, live, &l));
+		err = cli_print_json(blame_json(n, t, id, path, live, &l));
 	else
-		err = blame_text(&l, live);
+		err = blame_text(n, &l, live);
 done:
 	free(l.v);
 	json_decref(rec);
@@ -723,15 +748,18 @@ const cli_command cmd_blame = {
     "c2c blame TABLE/ID",
     "For each field of the record (in schema order, then fields this node does\n"
     "not know), prints one aligned line:\n\n"
-    "  FIELD  VALUE  NODE  COMMIT(12)  DATE TIME\n\n"
+    "  FIELD  VALUE  NODE  COMMIT(12) SIG  DATE TIME\n\n"
     "VALUE is the field's value at the head ((cleared) if it was emptied),\n"
     "NODE the node whose edit wrote it (the field's dot in _c2c.dots), and\n"
-    "COMMIT the commit that brought that edit into history, with its time in\n"
+    "COMMIT the commit that brought that edit into history, SIG its signature\n"
+    "as 'c2c log' marks it (G good, by a registered node; U good, by a key\n"
+    "the registry lacks; B bad; N none), with its time in\n"
     "UTC. A field's open conflicts follow it, one '(conflict)' line each. On a\n"
     "deleted record, the last values are shown and a line 'deleted by NODE in\n"
     "COMMIT' is added. --json prints {record, path, live, fields: [{field,\n"
-    "value, node, counter, lamport, commit, time, conflicts}], deleted: [{node,\n"
-    "counter, lamport, commit, time}]}.\n\n"
+    "value, node, counter, lamport, commit, time, signature, signer,\n"
+    "conflicts}], deleted: [{node, counter, lamport, commit, time, signature,\n"
+    "signer}]}.\n\n"
     "Auditors get the same from stock git: the record's file is\n"
     "cities/<city>/<table>/<a>/<b>/<id>.json (network/<table>/... for network\n"
     "tables), where <a><b> are the first two hex digits of the id's SHA-256\n"

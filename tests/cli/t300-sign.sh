@@ -91,6 +91,10 @@ run 0 "log --json" c2c -C t1 --json log -n 1
 has "$T/out" "\"signature\": \"good\"" "log --json: signature"
 has "$T/out" "\"signer\": \"($T1|$T2)\"" "log --json: signer"
 run 0 "verify" c2c -C t1 verify
+run 0 "blame" c2c -C t1 blame "actions/$R"
+has "$T/out" "^title +Desk-[12] +($T1|$T2) +[0-9a-f]{12} G  " "blame marks the signature of the commit that wrote a value"
+run 0 "blame --json" c2c -C t1 --json blame "actions/$R"
+has "$T/out" "\"signer\": \"($T1|$T2)\"" "blame --json names the signer"
 
 # A commit not signed (made with stock git on top of the head, then taken
 # in by repair) and a tampered one: verify finds both, log marks them.
