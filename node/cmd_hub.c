@@ -62,6 +62,14 @@ static int hub_hook_update_cmd(cli_ctx *ctx)
 	return hub_check_update(ctx->argv[0], getenv("C2C_HUB_NODE"), ctx->argv[1], ctx->argv[2], ctx->argv[3]);
 }
 
+static int hub_hook_pre_receive_cmd(cli_ctx *ctx)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 1, 1)) < 0)
+		return err;
+	return hub_check_pre_receive(ctx->argv[0], stdin);
+}
+
 static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 {
 	static const struct {
@@ -72,6 +80,7 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 	    {"allow", hub_allow_cmd},
 	    {"serve", hub_serve_cmd},
 	    {"hook-update", hub_hook_update_cmd},
+	    {"hook-pre-receive", hub_hook_pre_receive_cmd},
 	};
 	(void)unused;
 	if (ctx->argc < 1 || ctx->argv[0][0] == '-') {
@@ -100,7 +109,11 @@ const cli_command cmd_hub = {
     "(receive.fsckObjects) and refuses deletes and non-fast-forwards; the\n"
     "update hook, which runs this c2c by its absolute path (if c2c moves, make\n"
     "the hub again), lets a node write only its own branch. --office-key\n"
-    "stores the office's public key as PATH/c2c-office.pub.\n\n"
+    "stores the office's public key as PATH/c2c-office.pub, and adds a\n"
+    "pre-receive hook that checks every pushed commit as every node does\n"
+    "(signature by a registered node, its namespace, records, merges): a push\n"
+    "with a commit that fails is refused whole, and its objects never enter\n"
+    "the hub.\n\n"
     "allow appends to FILE (default: ~/.ssh/authorized_keys of the running\n"
     "user) the node's ssh-ed25519 key, restricted to git-upload-pack and\n"
     "git-receive-pack on PATH alone, whatever path the node asks for:\n"
@@ -113,6 +126,8 @@ const cli_command cmd_hub = {
     "  c2c hub hook-update GITDIR REF OLD NEW\n"
     "      the update hook: REF must be refs/heads/nodes/$C2C_HUB_NODE (any\n"
     "      refs/heads/nodes/<id> when unset: a push by path on the server),\n"
-    "      NEW a commit and a fast-forward of OLD\n\n"
+    "      NEW a commit and a fast-forward of OLD\n"
+    "  c2c hub hook-pre-receive GITDIR\n"
+    "      the pre-receive hook of a hub with an office key\n\n"
     "  c2c hub init /srv/c2c/hub.git --office-key office.pub\n"
     "  c2c hub allow /srv/c2c/hub.git tunis-3f9a1c tunis.pub\n"};

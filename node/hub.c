@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/incoming.h"
+#include "c2c/registry.h"
 #include "c2c/repo.h"
 
 #define NODES_PREFIX "refs/heads/nodes/"
@@ -324,6 +326,22 @@ int hub_init(const char *path, const char *office_key_file)
 		}
 		if ((err = write_new_file(file, script, 0644)) < 0)
 			goto done;
+		/* With the office's key, the hub checks every pushed commit as a
+		 * node would, before git lets its objects in. */
+		free(file);
+		free(script);
+		script = NULL;
+		if (!(script = xprintf("#!/bin/sh\n"
+		                       "# c2c hub: every pushed commit passes the checks every node makes\n"
+		                       "# (signature, namespace, records, merges). Written by 'c2c hub init'.\n"
+		                       "exec '%s' hub hook-pre-receive \"${GIT_DIR:-.}\"\n",
+		                       exe)) ||
+		    !(file = xprintf("%shooks/pre-receive", gd))) {
+			err = C2C_ENOMEM;
+			goto done;
+		}
+		if ((err = write_new_file(file, script, 0755)) < 0)
+			goto done;
 	}
 done:
 	if (err < 0 && r)
@@ -578,5 +596,59 @@ int hub_check_update(const char *gitdir, const char *node_id, const char *refnam
 done:
 	git_commit_free(c);
 	git_repository_free(r);
+	return err;
+}
+
+/* ------------------------------------------------------------ pre-receive */
+
+int hub_check_pre_receive(const char *gitdir, FILE *in)
+{
+	static const git_oid zero;
+	c2c_node n;
+	char line[512], *key = NULL, *keyfile = NULL;
+	int rc, err = 0;
+	memset(&n, 0, sizeof(n));
+	n.lockfd = -1;
+	if ((err = repo_global_init()) < 0)
+		return err;
+	/* git's environment names the quarantine of the pushed objects. */
+	if ((rc = git_repository_open_ext(&n.repo, gitdir, GIT_REPOSITORY_OPEN_FROM_ENV, NULL)) < 0)
+		return err_git(rc, gitdir);
+	n.gitdir = (char *)git_repository_path(n.repo);
+	if (!(keyfile = xprintf("%sc2c-office.pub", n.gitdir))) {
+		err = C2C_ENOMEM;
+		goto done;
+	}
+	if ((err = registry_read_key_file(keyfile, &key)) < 0)
+		goto done;
+	/* The schema (record types) and the root key, in memory: a hub has
+	 * no database of its own. */
+	if ((err = store_open(&n.st, ":memory:", 1, 0)) < 0 || (err = store_state_set(n.st, "office_key", key)) < 0)
+		goto done;
+	while (err == 0 && fgets(line, sizeof(line), in)) {
+		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[400], from[512];
+		git_oid old_id, new_id, good;
+		if (sscanf(line, "%40s %40s %399s", old_hex, new_hex, ref) != 3 || parse_oid(&old_id, old_hex) < 0 ||
+		    parse_oid(&new_id, new_hex) < 0) {
+			err = err_set(C2C_EINVALID, "pre-receive: cannot read '%s'", line);
+			break;
+		}
+		if (!git_oid_cmp(&new_id, &zero))
+			continue; /* a delete: the update hook refuses it */
+		/* Check what this push adds beyond the branch (or, for a new
+		 * branch, beyond genesis). */
+		if (git_oid_cmp(&old_id, &zero))
+			n.head = old_id;
+		else if ((rc = git_oid_fromstr(&n.head, C2C_GENESIS)) < 0)
+			err = err_git(rc, "genesis");
+		snprintf(from, sizeof(from), "push to %s", ref);
+		if (err == 0)
+			err = incoming_check(&n, from, &new_id, &good);
+	}
+done:
+	free(key);
+	free(keyfile);
+	store_close(n.st);
+	git_repository_free(n.repo);
 	return err;
 }

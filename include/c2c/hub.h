@@ -16,6 +16,8 @@
 #ifndef C2C_HUB_H
 #define C2C_HUB_H
 
+#include <stdio.h>
+
 /* Make a hub repository at PATH: bare, HEAD at refs/heads/nodes (a ref that
  * never exists, so no node's branch looks like the hub's own), c2c.hub=true,
  * receive.fsckObjects, no deletes, no non-fast-forwards, core.fsync=all, and
@@ -55,5 +57,11 @@ int hub_serve(const char *path, const char *node_id, const char *original_comman
  * OLD_HEX is all zeros. 0 allowed, C2C_EAUTH refused (message set). */
 int hub_check_update(const char *gitdir, const char *node_id, const char *refname, const char *old_hex,
                      const char *new_hex);
+
+/* The pre-receive hook of a hub made with --office-key: every commit of
+ * every pushed ref (the lines "OLD NEW REF" on IN) passes incoming_check
+ * against the office key in GITDIR/c2c-office.pub, or the whole push is
+ * refused, naming the commit and the rule. */
+int hub_check_pre_receive(const char *gitdir, FILE *in);
 
 #endif

@@ -58,7 +58,19 @@ expect_refused() {
 	same "$name: head and database unchanged" "$(state tunis)" "$before"
 	run 0 "$name: verify after the refusal" c2c -C tunis verify
 	c2c -C tunis remote rm "$name" >/dev/null
+	run 1 "$name: the hub with the office key refuses the push" \
+		git -C "$F" push -q "$T/hubk.git" "main:refs/heads/nodes/$SID"
+	# (stock git's own fsck refuses "..", ".git" and the like first)
+	case $rule in "it holds an entry"*) ;; *) has "$T/err" "commit $bad refused: $rule" "$name: the hub names the rule" ;; esac
+	same "$name: the hub's branch unchanged" "$(git -C hubk.git rev-parse "refs/heads/nodes/$SID")" "$HUBK"
+	check "$name: the refused commit is not in the hub" not_in_hub "$bad"
 }
+not_in_hub() { ! git -C "$T/hubk.git" cat-file -e "$1" 2>/dev/null; }
+# A hub given the office key checks every push the same way (pre-receive).
+run 0 "a hub with the office key" c2c hub init hubk.git --office-key office/keys/id_ed25519.pub
+check "... has a pre-receive hook" test -x hubk.git/hooks/pre-receive
+run 0 "sfax's own history is accepted by it" git -C sfax/repo.git push -q "$T/hubk.git" "main:refs/heads/nodes/$SID"
+HUBK=$(git -C hubk.git rev-parse "refs/heads/nodes/$SID")
 SREC=$(git -C sfax/repo.git ls-tree -r --name-only main | grep "^cities/sfax/stakeholders/" | head -1)
 TREC=$(git -C sfax/repo.git ls-tree -r --name-only main | grep "^cities/tunis/stakeholders/" | head -1)
 git -C sfax/repo.git show "main:$SREC" >srec.json
