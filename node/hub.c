@@ -326,6 +326,16 @@ int hub_init(const char *path, const char *office_key_file)
 		}
 		if ((err = write_new_file(file, script, 0644)) < 0)
 			goto done;
+		/* ... published for nodes that do not have it yet. */
+		git_oid kid;
+		git_reference *kref = NULL;
+		if ((rc = git_blob_create_from_buffer(&kid, r, script, strlen(script))) < 0 ||
+		    (rc = git_reference_create(&kref, r, "refs/c2c/office-key", &kid, 0, "c2c hub init: the office key")) <
+		        0) {
+			err = err_git(rc, path);
+			goto done;
+		}
+		git_reference_free(kref);
 		/* With the office's key, the hub checks every pushed commit as a
 		 * node would, before git lets its objects in. */
 		free(file);

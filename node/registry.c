@@ -173,3 +173,43 @@ int registry_commit_signer(c2c_node *n, const git_oid *commit, int *status, char
 	git_buf_dispose(&data);
 	return err;
 }
+
+int registry_learn_office_key(c2c_node *n, const char *remote)
+{
+	char refname[256], *fp = NULL, line[KEY_FILE_MAX + 1];
+	git_oid id;
+	git_blob *b = NULL;
+	git_reference *ref = NULL;
+	int err = 0;
+	snprintf(refname, sizeof(refname), "refs/c2c/remotes/%s/office-key", remote);
+	if (git_reference_name_to_id(&id, n->repo, refname) < 0) {
+		git_error_clear();
+		return 0; /* this hub publishes none */
+	}
+	if (git_blob_lookup(&b, n->repo, &id) < 0 || git_blob_rawsize(b) > KEY_FILE_MAX) {
+		git_error_clear();
+		err = err_set(C2C_EINVALID, "%s: the office key it publishes is not a key", remote);
+		goto done;
+	}
+	size_t len = (size_t)git_blob_rawsize(b);
+	memcpy(line, git_blob_rawcontent(b), len);
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	char *sp = strchr(line, ' ');
+	if (sp && (sp = strchr(sp + 1, ' ')))
+		*sp = '\0';
+	if (keys_line_fingerprint(line, &fp) < 0) {
+		err = err_set(C2C_EINVALID, "%s: the office key it publishes is not an ssh-ed25519 key", remote);
+		goto done;
+	}
+	if ((err = registry_set_office_key(n, line)) == 0)
+		fprintf(stderr, "c2c: learnt the office's key %s from %s, and kept it\n", fp, remote);
+done:
+	if (git_reference_lookup(&ref, n->repo, refname) == 0)
+		git_reference_delete(ref);
+	git_error_clear();
+	git_reference_free(ref);
+	git_blob_free(b);
+	free(fp);
+	return err;
+}

@@ -13,6 +13,7 @@
 #include "c2c/incoming.h"
 #include "c2c/fault.h"
 #include "c2c/record.h"
+#include "c2c/registry.h"
 #include "c2c/repo.h"
 #include "c2c/transport.h"
 
@@ -301,11 +302,11 @@ static int push_ref_cb(const char *refname, const char *status, void *payload)
 
 /* Fetch from a hub (IS_HUB 1), a peer (0), or either (-1: both refspecs;
  * what matched tells which, without a connection of its own). */
-static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
+static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub, int want_key)
 {
-	char spec[512], spec2[512];
-	char *specs[] = {spec, spec2};
-	git_strarray refspecs = {specs, is_hub < 0 ? 2 : 1};
+	char spec[512], spec2[512], spec3[512];
+	char *specs[3];
+	size_t ns = 0;
 	git_fetch_options fo;
 	int rc;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -313,8 +314,16 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub)
 	fo.update_fetchhead = 0;
 	snprintf(spec, sizeof(spec), "+refs/heads/nodes/*:refs/c2c/remotes/%s/nodes/*", name);
 	snprintf(spec2, sizeof(spec2), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
-	if (is_hub == 0)
-		specs[0] = spec2;
+	/* A hub given the office's key publishes it (a blob); a node that has
+	 * none yet learns it from the first hub it trusts. */
+	snprintf(spec3, sizeof(spec3), "+refs/c2c/office-key:refs/c2c/remotes/%s/office-key", name);
+	if (is_hub != 0)
+		specs[ns++] = spec;
+	if (is_hub <= 0)
+		specs[ns++] = spec2;
+	if (is_hub != 0 && want_key)
+		specs[ns++] = spec3;
+	git_strarray refspecs = {specs, ns};
 	(void)n;
 	err_clear();
 	if ((rc = git_remote_fetch(rm, &refspecs, &fo, "c2c sync: fetch")) < 0)
@@ -586,8 +595,14 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 	quarantined = 1;
 	/* The network may be slow or down: other commands may use the node
 	 * meanwhile (fetch only adds objects and refs under refs/c2c/). */
+	char *root = NULL;
+	int want_key = registry_office_key(n, &root) == C2C_ENOTFOUND;
+	free(root);
+	err_clear();
 	node_unlock(n);
-	if ((err = relock_after(n, fetch(n, rm, r->name, res->is_hub))) < 0)
+	if ((err = relock_after(n, fetch(n, rm, r->name, res->is_hub, want_key))) < 0)
+		goto done;
+	if (want_key && (err = registry_learn_office_key(n, r->name)) < 0)
 		goto done;
 	if (n->head_moved) {
 		err = err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to merge", n->gitdir);

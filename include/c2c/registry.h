@@ -27,6 +27,11 @@ int registry_set_office_key(c2c_node *n, const char *line);
  * commit. Office only; an id already registered is C2C_EINVALID. */
 int registry_add(c2c_node *n, const char *node_id, const char *city, const char *role, const char *line);
 
+/* A node without a root key learns the one the hub REMOTE publishes
+ * (refs/c2c/office-key, fetched as refs/c2c/remotes/REMOTE/office-key):
+ * keeps it and prints its fingerprint. Nothing if the hub has none. */
+int registry_learn_office_key(c2c_node *n, const char *remote);
+
 /* The registered node whose key is LINE: *node_id and *city (NULL for the
  * office) malloc'd. C2C_ENOTFOUND if the key is not registered. */
 int registry_find(c2c_node *n, const char *line, char **node_id, char **city);

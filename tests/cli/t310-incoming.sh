@@ -71,6 +71,16 @@ run 0 "a hub with the office key" c2c hub init hubk.git --office-key office/keys
 check "... has a pre-receive hook" test -x hubk.git/hooks/pre-receive
 run 0 "sfax's own history is accepted by it" git -C sfax/repo.git push -q "$T/hubk.git" "main:refs/heads/nodes/$SID"
 HUBK=$(git -C hubk.git rev-parse "refs/heads/nodes/$SID")
+# A node made without the office key learns it from the first hub it syncs
+# with, prints its fingerprint and keeps it.
+c2c init learner --city tunis >/dev/null
+c2c -C learner remote add hubk "$T/hubk.git" >/dev/null
+run 0 "a node without the office key syncs with the hub" c2c -C learner sync
+check "it learns the office key from the hub" \
+	grep -qF "learnt the office's key $(ssh-keygen -lf office/keys/id_ed25519.pub | cut -d' ' -f2) from hubk" "$T/err"
+run 0 "a second sync" c2c -C learner sync
+if grep -q learnt "$T/err"; then not_ok "the key is learnt once"; else ok; fi
+check "no ref is left pointing at the key" test -z "$(git -C learner/repo.git for-each-ref refs/c2c/remotes/hubk/office-key)"
 SREC=$(git -C sfax/repo.git ls-tree -r --name-only main | grep "^cities/sfax/stakeholders/" | head -1)
 TREC=$(git -C sfax/repo.git ls-tree -r --name-only main | grep "^cities/tunis/stakeholders/" | head -1)
 git -C sfax/repo.git show "main:$SREC" >srec.json
