@@ -82,10 +82,17 @@ H0=$(head_of "")
 # 1. The whole transfer, clean, to know its size and the result.
 run 0 "a clean sync through the proxy" c2c -C "$T/a" sync
 proxy_stop # writes the final stats
-UP=$(pstat up) DOWN=$(pstat down)
-FULL=$((UP + DOWN))
 WANT=$(head_of "^{tree}")
 check "the clean sync took one connection" [ "$(pstat connections)" -eq 1 ]
+UP=$(pstat up) DOWN=$(pstat down)
+# The same again from the same state: the smaller count is the transfer
+# (the first connection of a run can carry more).
+restore
+proxy_start
+run 0 "the clean sync again" c2c -C "$T/a" sync
+proxy_stop
+if [ $(($(pstat up) + $(pstat down))) -lt $((UP + DOWN)) ]; then UP=$(pstat up) DOWN=$(pstat down); fi
+FULL=$((UP + DOWN))
 echo "full transfer: $FULL bytes ($DOWN down, $UP up), $NREC + $((NREC / 2)) records"
 
 # after_fault NAME: the node is whole, the hub clean, and a sync with a
