@@ -271,6 +271,109 @@ static void test_corrupt_pub(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ signatures */
+
+static const char commit_text[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+                                  "author a <a@x> 1700000000 +0000\n"
+                                  "committer n <n@x> 1700000000 +0000\n\nadd x\n";
+
+/* "ssh-ed25519 BASE64" of the .pub file in D. */
+static char *pub_words(const char *d)
+{
+	char *pub = read_text(path_of(d, "keys/id_ed25519.pub"));
+	char *sp = strchr(pub, ' ');
+	assert_non_null(sp);
+	sp = strchr(sp + 1, ' ');
+	if (sp)
+		*sp = '\0';
+	return pub;
+}
+
+static void test_sign_round_trip(void **state)
+{
+	(void)state;
+	char *d = tmp_dir(), *sig = NULL, *who = NULL, *pub;
+	keys_signer *s = NULL;
+	assert_int_equal(keys_create(d), 0);
+	if (keys_signer_load(&s, d) != 0)
+		fail_msg("keys_signer_load: %s", err_msg());
+	pub = pub_words(d);
+	assert_string_equal(keys_signer_public(s), pub);
+	assert_int_equal(keys_sign_git(s, commit_text, strlen(commit_text), &sig), 0);
+	assert_true(!strncmp(sig, "-----BEGIN SSH SIGNATURE-----\n", 30));
+	if (keys_verify_git(commit_text, strlen(commit_text), sig, strlen(sig), &who) != 0)
+		fail_msg("keys_verify_git: %s", err_msg());
+	assert_string_equal(who, pub);
+	free(who);
+	who = NULL;
+
+	/* One byte of the commit changed: the signature no longer holds. */
+	char *other = strdup(commit_text);
+	other[strlen(other) - 2] = 'y';
+	assert_int_equal(keys_verify_git(other, strlen(other), sig, strlen(sig), &who), C2C_EAUTH);
+	assert_null(who);
+	/* A damaged signature: refused, not crashed on. */
+	char *bad = strdup(sig);
+	bad[40] = bad[40] == 'A' ? 'B' : 'A';
+	assert_true(keys_verify_git(commit_text, strlen(commit_text), bad, strlen(bad), &who) < 0);
+	assert_true(keys_verify_git(commit_text, strlen(commit_text), sig, 45, &who) < 0);
+	assert_true(keys_verify_git(commit_text, strlen(commit_text), "", 0, &who) < 0);
+	free(bad);
+	free(other);
+	free(sig);
+	free(pub);
+	keys_signer_free(s);
+	rm_dir(d);
+}
+
+/* ssh-keygen -Y verify accepts what we sign; we accept what ssh-keygen
+ * -Y sign makes. */
+static void test_sign_interop_with_ssh_keygen(void **state)
+{
+	(void)state;
+	char *d = tmp_dir(), *sig = NULL, *who = NULL, *pub, cmd[2048], *out;
+	keys_signer *s = NULL;
+	int status;
+	assert_int_equal(keys_create(d), 0);
+	assert_int_equal(keys_signer_load(&s, d), 0);
+	pub = pub_words(d);
+	assert_int_equal(keys_sign_git(s, commit_text, strlen(commit_text), &sig), 0);
+	write_text(path_of(d, "msg"), commit_text);
+	write_text(path_of(d, "msg.c2c.sig"), sig);
+	snprintf(cmd, sizeof(cmd), "printf 'n1 namespaces=\"git\" %%s\\n' '%s' >'%s/allowed' && "
+	         SSH_KEYGEN " -Y verify -f '%s/allowed' -I n1 -n git -s '%s/msg.c2c.sig' <'%s/msg' 2>&1",
+	         pub, d, d, d, d);
+	out = run(cmd, &status);
+	if (status != 0)
+		fail_msg("ssh-keygen -Y verify refused our signature: %s", out);
+	free(out);
+
+	snprintf(cmd, sizeof(cmd), SSH_KEYGEN " -q -Y sign -n git -f '%s/keys/id_ed25519' '%s/msg' 2>&1", d, d);
+	out = run(cmd, &status);
+	if (status != 0)
+		fail_msg("ssh-keygen -Y sign: %s", out);
+	free(out);
+	char *theirs = read_text(path_of(d, "msg.sig"));
+	if (keys_verify_git(commit_text, strlen(commit_text), theirs, strlen(theirs), &who) != 0)
+		fail_msg("our check refused ssh-keygen's signature: %s", err_msg());
+	assert_string_equal(who, pub);
+	/* ... but not one made in another namespace. */
+	free(who);
+	who = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -f '%s/msg.sig' && " SSH_KEYGEN " -q -Y sign -n file -f '%s/keys/id_ed25519' '%s/msg' 2>&1",
+	         d, d, d);
+	out = run(cmd, &status);
+	free(out);
+	free(theirs);
+	theirs = read_text(path_of(d, "msg.sig"));
+	assert_int_equal(keys_verify_git(commit_text, strlen(commit_text), theirs, strlen(theirs), &who), C2C_EINVALID);
+	free(theirs);
+	free(sig);
+	free(pub);
+	keys_signer_free(s);
+	rm_dir(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +383,8 @@ int main(void)
 	    cmocka_unit_test(test_missing_keys),
 	    cmocka_unit_test(test_fingerprint_of_given_key),
 	    cmocka_unit_test(test_corrupt_pub),
+	    cmocka_unit_test(test_sign_round_trip),
+	    cmocka_unit_test(test_sign_interop_with_ssh_keygen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
