@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/incoming.h"
 
 #define BUNDLE_SIGNATURE "# v2 git bundle\n"
 
@@ -381,7 +382,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	git_indexer *idx = NULL;
 	git_odb *odb = NULL;
 	git_indexer_progress st = {0};
-	int rc, err, have_tip = 0, had_ref = 0;
+	int rc, err, have_tip = 0, had_ref = 0, quarantined = 0;
 	memset(res, 0, sizeof(*res));
 	memset(info, 0, sizeof(*info));
 	res->before = res->after = n->head;
@@ -517,15 +518,20 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		                            "history)", path);
 		goto done;
 	}
-	/* Accepted: the pack joins the repository (the index last, as git does). */
+	/* A sound pack: it waits in the node's quarantine for the checks on
+	 * its commits, as a fetched pack does (incoming.h), the index last. */
+	if ((err = incoming_quarantine_open(n)) < 0)
+		goto done;
+	quarantined = 1;
 	{
 		char src[PATH_MAX], dst[PATH_MAX];
 		const char *ext[] = {".pack", ".idx"};
 		for (int i = 0; i < 2; i++) {
 			if (snprintf(src, sizeof(src), "%s/pack/%s%s", qdir, qpack, ext[i]) >= (int)sizeof(src) ||
-			    snprintf(dst, sizeof(dst), "%s/objects/pack/%s%s", n->gitdir, qpack, ext[i]) >= (int)sizeof(dst) ||
+			    snprintf(dst, sizeof(dst), "%s/objects/c2c-incoming/pack/%s%s", n->gitdir, qpack, ext[i]) >=
+			        (int)sizeof(dst) ||
 			    rename(src, dst) < 0) {
-				err = err_errno(C2C_EIO, "moving the bundle's pack into repo.git");
+				err = err_errno(C2C_EIO, "moving the bundle's pack into the quarantine");
 				goto done;
 			}
 		}
@@ -555,6 +561,12 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	}
 	res->after = n->head;
 done:
+	if (quarantined) {
+		/* What passed is in repo.git now; the rest goes. */
+		int e2 = incoming_quarantine_close(n, from ? from : "bundle");
+		if (err == 0)
+			err = e2;
+	}
 	git_indexer_free(idx);
 	git_odb_free(odb);
 	if (qdir[0])

@@ -117,6 +117,10 @@ run 1 "a bundle from an unregistered node is refused" c2c -C "$B" bundle apply "
 has "$T/err" "refused: signed by key .* not registered" "the commit and the rule are named"
 same "rogue: head unchanged" "$(head_of "$B")" "$H"
 run 0 "rogue: verify" c2c -C "$B" verify
+if git -C "$B/repo.git" cat-file -e "$(head_of "$T/rogue")" 2>/dev/null; then
+	not_ok "rogue: the refused commit left no object behind"
+else ok; fi
+check "rogue: fsck --strict" git -C "$B/repo.git" fsck --strict --no-progress
 run 1 "--for an unknown name" c2c -C "$B" bundle create "$T/x.bundle" --for nobody
 has "$T/err" "nothing is known of what 'nobody' holds" "named"
 run 0 "--since a commit" c2c -C "$A" bundle create "$T/s.bundle" --since "$(git -C "$A/repo.git" rev-parse main~1)"
