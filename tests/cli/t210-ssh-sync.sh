@@ -122,4 +122,34 @@ has "$T/err" "retrying in" "it retried with back-off"
 run 0 "remote ls shows the failure" c2c -C "$T/y" remote ls
 has "$T/out" "no answer from the server" "last result recorded"
 check "hub fsck at the end" git -C "$HUB" fsck --strict --no-progress
+
+# 6. A hub with the office key, over ssh: its pre-receive hook checks every
+# pushed commit as a node does. A new node of sfax (registered by the office,
+# whose history it reads as a peer) pushes its own history; a commit forged
+# with stock git (its key signing a change to tunis's records) is refused.
+HUBK=$T/hubk.git
+run 0 "a hub with the office key" c2c hub init "$HUBK" --office-key "$T/office/keys/id_ed25519.pub"
+c2c init "$T/s2" --city sfax --office-key "$T/office/keys/id_ed25519.pub" >/dev/null
+SF=$(node_id "$T/s2")
+c2c -C "$T/office" node add "$SF" --city sfax "$T/s2/keys/id_ed25519.pub" >/dev/null
+c2c -C "$T/s2" remote add office "$T/office" >/dev/null && c2c -C "$T/s2" sync office >/dev/null
+c2c -C "$T/s2" add stakeholders name="Sfax desk" kind=municipal >/dev/null
+run 0 "hub allow" c2c hub allow "$HUBK" "$SF" "$T/s2/keys/id_ed25519.pub" --authorized-keys "$SSHD_AUTHORIZED_KEYS"
+c2c -C "$T/s2" remote add hubk "$(sshd_url "$HUBK")" >/dev/null && c2c -C "$T/s2" remote trust hubk "$FP" >/dev/null
+run 0 "its history passes the hook, over ssh" c2c -C "$T/s2" sync hubk
+has "$T/out" "pushed main" "the push went through"
+git clone -q --bare "$T/s2/repo.git" "$T/forge.git"
+P=$(git -C "$T/forge.git" ls-tree -r --name-only main | grep '^cities/tunis/' | head -1)
+git -C "$T/forge.git" show "main:$P" | sed 's/"title": "/"title": "forged /' >"$T/forged.json"
+FT=$(python3 "$(dirname "$0")/graft.py" "$T/forge.git" "$(git -C "$T/forge.git" rev-parse 'main^{tree}')" "$P" 100644 \
+	"$(git -C "$T/forge.git" hash-object -w "$T/forged.json")")
+FC=$(git -C "$T/forge.git" -c gpg.format=ssh -c user.signingkey="$T/s2/keys/id_ed25519" -c user.name=x -c user.email=x@x \
+	commit-tree "$FT" -p main -S -m "forged" -m "C2C-Node: $SF")
+BEFORE=$(git -C "$HUBK" rev-parse "refs/heads/nodes/$SF")
+run 1 "a forged commit pushed over ssh is refused by the hub's pre-receive hook" \
+	sshd_git "$T/s2/keys/id_ed25519" -C "$T/forge.git" push -q "$(sshd_url "$HUBK")" "$FC:refs/heads/nodes/$SF"
+has "$T/err" "commit $FC refused: node $SF writes $P, outside cities/sfax/" "the hub names the commit and the rule"
+same "the hub's branch is unchanged" "$(git -C "$HUBK" rev-parse "refs/heads/nodes/$SF")" "$BEFORE"
+if git -C "$HUBK" cat-file -e "$FC" 2>/dev/null; then not_ok "the refused commit is not in the hub"; else ok; fi
+check "hub with the office key: fsck --strict" git -C "$HUBK" fsck --strict --no-progress
 finish
