@@ -101,24 +101,6 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-/* Did reading column I of S (giving GOT) run out of memory? (NULL for a
- * value that is not NULL.) */
-static int col_oom(sqlite3_stmt *s, int i, const void *got)
-{
-	return !got && sqlite3_column_type(s, i) != SQLITE_NULL;
-}
-
-/* Did split_csv_list(S) giving V, N run out of memory? */
-static int list_oom(const char *s, char **v, size_t n)
-{
-	if (s && *s && !v)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (!v[i])
-			return 1;
-	return 0;
-}
-
 static int field_type_of(const char *s, field_type *out)
 {
 	static const char *names[] = {"text", "int", "enum", "date", "month", "ref", "set"};
@@ -200,20 +182,9 @@ static int load_meta(store *st)
 		table_def *t = &st->tables[st->ntables++];
 		memset(t, 0, sizeof(*t));
 		t->name = col_dup(s, 0);
-		const char *scope = (const char *)sqlite3_column_text(s, 1);
-		t->city_scope = scope && !strcmp(scope, "city");
-		const char *nk = (const char *)sqlite3_column_text(s, 2);
-		t->natkey = split_csv_list(nk, &t->nnatkey);
+		t->city_scope = !strcmp((const char *)sqlite3_column_text(s, 1), "city");
+		t->natkey = split_csv_list((const char *)sqlite3_column_text(s, 2), &t->nnatkey);
 		t->summary = col_dup(s, 3);
-		if (!t->name || col_oom(s, 1, scope) || col_oom(s, 2, nk) || list_oom(nk, t->natkey, t->nnatkey) ||
-		    col_oom(s, 3, t->summary)) {
-			err = err_set(C2C_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		err = err_sqlite(st->db, rc, "reading c2c_tables");
-		goto done;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
@@ -234,30 +205,18 @@ static int load_meta(store *st)
 			field_def *f = &t->fields[t->nfields++];
 			memset(f, 0, sizeof(*f));
 			f->name = col_dup(s, 0);
-			const char *type = (const char *)sqlite3_column_text(s, 1);
-			if (!f->name || !type) {
-				err = err_set(C2C_ENOMEM, "out of memory");
-				goto done;
-			}
-			if (field_type_of(type, &f->type) < 0) {
+			if (field_type_of((const char *)sqlite3_column_text(s, 1), &f->type) < 0) {
 				err = err_set(C2C_ECORRUPT, "c2c_fields: %s.%s has an unknown type", t->name, f->name);
 				goto done;
 			}
-			const char *elem = (const char *)sqlite3_column_text(s, 2);
-			f->elem = elem_type_of(elem);
+			f->elem = elem_type_of((const char *)sqlite3_column_text(s, 2));
 			f->required = sqlite3_column_int(s, 3);
 			f->immutable = sqlite3_column_int(s, 4);
 			f->has_min = sqlite3_column_type(s, 5) != SQLITE_NULL;
 			f->min = sqlite3_column_int64(s, 5);
-			const char *allowed = (const char *)sqlite3_column_text(s, 6);
-			f->allowed = split_csv_list(allowed, &f->nallowed);
+			f->allowed = split_csv_list((const char *)sqlite3_column_text(s, 6), &f->nallowed);
 			f->ref = col_dup(s, 7);
 			f->summary = col_dup(s, 8);
-			if (col_oom(s, 2, elem) || col_oom(s, 6, allowed) || list_oom(allowed, f->allowed, f->nallowed) ||
-			    col_oom(s, 7, f->ref) || col_oom(s, 8, f->summary)) {
-				err = err_set(C2C_ENOMEM, "out of memory");
-				goto done;
-			}
 		}
 		if (rc != SQLITE_DONE) {
 			err = err_sqlite(st->db, rc, "reading c2c_fields");
