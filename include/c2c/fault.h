@@ -4,17 +4,10 @@
  * git objects and the ref). When the environment has C2C_TEST_KILL_AT=N, the
  * Nth point reached in this process sends SIGKILL to the process itself, so
  * that a test can stop a write at every one of its points in turn.
- * C2C_TEST_KILL_AT=list prints each point's number and name to stderr.
- *
- * fault_alloc_arm() is called once the libraries are initialized: when the
- * test allocator of tests/allocfail is preloaded (LD_PRELOAD), it finishes
- * the libraries' lazy set-up and then starts that allocator's count, so
- * that C2C_TEST_FAIL_ALLOC=N fails the Nth allocation of c2c's own work.
- * Without that library it does nothing. */
+ * C2C_TEST_KILL_AT=list prints each point's number and name to stderr. */
 #ifndef C2C_FAULT_H
 #define C2C_FAULT_H
 
 void fault_point(const char *name);
-void fault_alloc_arm(void);
 
 #endif
