@@ -279,19 +279,8 @@ int store_open(store **out, const char *path, int create, int upto)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
-	/* Why these settings are safe (a write: objects, then this commit,
-	 * then the ref; node.c):
-	 * - WAL with synchronous=FULL: the WAL is fdatasync'ed before COMMIT
-	 *   returns, so the head and the intent recorded with it are on disk
-	 *   before the ref moves. With NORMAL a power cut could drop the last
-	 *   commits after the ref moved: the database would then lag the ref
-	 *   with no intent to say why, and the node would refuse to write.
-	 * - A checkpoint syncs the WAL before copying it into c2c.db and syncs
-	 *   c2c.db before the WAL is reset; a torn WAL tail is ignored by its
-	 *   checksums on recovery. kill -9 never loses a commit (t900, t910).
-	 * - The git objects a commit names are fsynced before it
-	 *   (GIT_OPT_ENABLE_FSYNC_GITDIR, repo.c), so a recorded head never
-	 *   points at objects lost in a power cut. */
+	/* WAL with synchronous=FULL: a COMMIT that returned is on disk, so the
+	 * head recorded with it never points past what survives a power cut. */
 	if ((err = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 	                path)) < 0)
 		goto done;
