@@ -454,7 +454,6 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 	 * fetches the branch back and would show a push that did not land. */
 	if (!ps.confirmed)
 		return err_set(C2C_EFAIL, "the hub did not confirm refs/heads/nodes/%s after the push", n->node_id);
-	fault_point("sync: pushed, before the pushed ref is recorded");
 	git_reference *ref = NULL;
 	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");
 	git_reference_free(ref);
@@ -514,7 +513,6 @@ static int merge_round(c2c_node *n, const char *name, sync_result *res, int *ref
 	/* What passed enters repo.git before anything refers to it. */
 	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, !*refused)) < 0)
 		goto done;
-	fault_point("sync: checked, accepted from quarantine");
 	if (tips.n) {
 		git_oid joined, head_tree, target;
 		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
