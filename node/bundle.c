@@ -549,7 +549,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		}
 		git_reference_free(r);
 	}
-	if ((err = sync_merge_fetched(n, name, res)) < 0) {
+	if ((err = sync_merge_fetched(n, name, &tip, 1, res)) < 0) {
 		/* Leave the record of what NAME holds as it was. */
 		git_reference *r = NULL;
 		if (had_ref)

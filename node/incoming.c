@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -538,6 +540,46 @@ done:
 #define QDIR "objects/c2c-incoming"
 
 static git_repository *attached; /* the repository whose odb has the backend */
+static int qlockfd = -1;          /* the flock on repo.git/c2c-incoming.lock, while we use the quarantine */
+
+/* One process at a time fetches into the quarantine: two syncs (autosync
+ * and a user's) would otherwise drop each other's packs. WAIT: 0 tries once
+ * (1: taken, 0: busy), else a busy quarantine is an error naming the pid. */
+static int qlock(c2c_node *n, int wait)
+{
+	char p[PATH_MAX], pid[32];
+	int fd, len;
+	if (qlockfd >= 0)
+		return 1;
+	if (snprintf(p, sizeof(p), "%s/c2c-incoming.lock", n->gitdir) >= (int)sizeof(p))
+		return err_set(C2C_EINVALID, "%s: path too long", n->gitdir);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return err_errno(C2C_EIO, p);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t k = pread(fd, pid, sizeof(pid) - 1, 0);
+		close(fd);
+		if (!wait)
+			return 0;
+		pid[k > 0 ? k : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		err_set(C2C_ELOCKED, "%s: another sync or bundle apply (pid %s) is bringing objects into this node", p,
+		        pid[0] ? pid : "?");
+		return err_hint("wait for it to finish and try again");
+	}
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) < 0) {
+		/* the pid is only a courtesy for messages */
+	}
+	qlockfd = fd;
+	return 1;
+}
+
+static void qunlock(void)
+{
+	if (qlockfd >= 0)
+		close(qlockfd); /* releases the flock */
+	qlockfd = -1;
+}
 
 static int qpath(c2c_node *n, const char *rest, char *out, size_t size)
 {
@@ -593,7 +635,8 @@ int incoming_quarantine_open(c2c_node *n)
 	git_odb *odb = NULL;
 	git_odb_backend *b = NULL;
 	int rc, err;
-	if ((err = qpath(n, "", dir, sizeof(dir))) < 0 || (err = qpath(n, "/pack", pack, sizeof(pack))) < 0)
+	if ((err = qpath(n, "", dir, sizeof(dir))) < 0 || (err = qpath(n, "/pack", pack, sizeof(pack))) < 0 ||
+	    (err = qlock(n, 1)) < 0)
 		return err;
 	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(pack, 0755) < 0 && errno != EEXIST))
 		return err_errno(C2C_EIO, pack);
@@ -667,6 +710,14 @@ int incoming_quarantine_promote(c2c_node *n, const git_oid *tips, size_t ntips, 
 			if (d)
 				closedir(d);
 		}
+		/* The new names must survive a power cut before the head that
+		 * needs them is recorded. */
+		snprintf(dst, sizeof(dst), "%s/objects/pack", n->gitdir);
+		int dfd = err == 0 ? open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (err == 0 && (dfd < 0 || fsync(dfd) < 0))
+			err = err_errno(C2C_EIO, dst);
+		if (dfd >= 0)
+			close(dfd);
 	} else if (ntips) {
 		/* Some passed, some were refused: what the good tips reach goes in,
 		 * as a pack of its own; the rest stays in quarantine. */
@@ -699,5 +750,30 @@ int incoming_quarantine_close(c2c_node *n, const char *from)
 	if ((err = qpath(n, "/pack", pack, sizeof(pack))) < 0)
 		return err;
 	empty_dir(pack);
-	return drop_unmerged_refs(n, from);
+	err = drop_unmerged_refs(n, from);
+	qunlock();
+	return err;
+}
+
+int incoming_quarantine_repair(c2c_node *n)
+{
+	char pack[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int left = 0, err;
+	if ((err = qpath(n, "/pack", pack, sizeof(pack))) < 0)
+		return err;
+	if (!(d = opendir(pack)))
+		return 0;
+	while (!left && (e = readdir(d)))
+		left = e->d_name[0] != '.';
+	closedir(d);
+	if (!left || qlockfd >= 0 || (err = qlock(n, 0)) <= 0)
+		return err; /* nothing left, or a sync is using it */
+	if (empty_dir(pack) > 0) {
+		drop_dangling_refs(n);
+		fprintf(stderr, "c2c: dropped what an interrupted sync had fetched but not checked\n");
+	}
+	qunlock();
+	return 0;
 }

@@ -1,5 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "c2c/node.h"
+#include "c2c/incoming.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -499,7 +500,7 @@ int node_open(c2c_node **out, const char *dir, int mode)
 	*out = NULL;
 	if ((err = node_alloc(&n, dir)) < 0 || (err = take_lock(n)) < 0 || (err = repo_global_init()) < 0 ||
 	    (err = store_open(&n->st, n->dbpath, 0, 0)) < 0 || (err = repo_open(&n->repo, n->gitdir)) < 0 ||
-	    (err = read_state(n)) < 0 || (err = recover(n)) < 0)
+	    (err = read_state(n)) < 0 || (err = recover(n)) < 0 || (err = incoming_quarantine_repair(n)) < 0)
 		goto fail;
 	if (n->head_moved && mode == NODE_WRITE) {
 		git_oid ref;

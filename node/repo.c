@@ -33,6 +33,7 @@ int repo_global_init(void)
 	 * import's memory flat (the default allows 256 MB). */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 * 1024 * 1024));
 	done = 1;
+	fault_alloc_arm(); /* tests: allocation failures start here (fault.h) */
 	return 0;
 }
 

@@ -101,6 +101,24 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
+/* Did reading column I of S (giving GOT) run out of memory? (NULL for a
+ * value that is not NULL.) */
+static int col_oom(sqlite3_stmt *s, int i, const void *got)
+{
+	return !got && sqlite3_column_type(s, i) != SQLITE_NULL;
+}
+
+/* Did split_csv_list(S) giving V, N run out of memory? */
+static int list_oom(const char *s, char **v, size_t n)
+{
+	if (s && *s && !v)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!v[i])
+			return 1;
+	return 0;
+}
+
 static int field_type_of(const char *s, field_type *out)
 {
 	static const char *names[] = {"text", "int", "enum", "date", "month", "ref", "set"};
@@ -182,9 +200,20 @@ static int load_meta(store *st)
 		table_def *t = &st->tables[st->ntables++];
 		memset(t, 0, sizeof(*t));
 		t->name = col_dup(s, 0);
-		t->city_scope = !strcmp((const char *)sqlite3_column_text(s, 1), "city");
-		t->natkey = split_csv_list((const char *)sqlite3_column_text(s, 2), &t->nnatkey);
+		const char *scope = (const char *)sqlite3_column_text(s, 1);
+		t->city_scope = scope && !strcmp(scope, "city");
+		const char *nk = (const char *)sqlite3_column_text(s, 2);
+		t->natkey = split_csv_list(nk, &t->nnatkey);
 		t->summary = col_dup(s, 3);
+		if (!t->name || col_oom(s, 1, scope) || col_oom(s, 2, nk) || list_oom(nk, t->natkey, t->nnatkey) ||
+		    col_oom(s, 3, t->summary)) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		err = err_sqlite(st->db, rc, "reading c2c_tables");
+		goto done;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
@@ -205,18 +234,30 @@ static int load_meta(store *st)
 			field_def *f = &t->fields[t->nfields++];
 			memset(f, 0, sizeof(*f));
 			f->name = col_dup(s, 0);
-			if (field_type_of((const char *)sqlite3_column_text(s, 1), &f->type) < 0) {
+			const char *type = (const char *)sqlite3_column_text(s, 1);
+			if (!f->name || !type) {
+				err = err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
+			if (field_type_of(type, &f->type) < 0) {
 				err = err_set(C2C_ECORRUPT, "c2c_fields: %s.%s has an unknown type", t->name, f->name);
 				goto done;
 			}
-			f->elem = elem_type_of((const char *)sqlite3_column_text(s, 2));
+			const char *elem = (const char *)sqlite3_column_text(s, 2);
+			f->elem = elem_type_of(elem);
 			f->required = sqlite3_column_int(s, 3);
 			f->immutable = sqlite3_column_int(s, 4);
 			f->has_min = sqlite3_column_type(s, 5) != SQLITE_NULL;
 			f->min = sqlite3_column_int64(s, 5);
-			f->allowed = split_csv_list((const char *)sqlite3_column_text(s, 6), &f->nallowed);
+			const char *allowed = (const char *)sqlite3_column_text(s, 6);
+			f->allowed = split_csv_list(allowed, &f->nallowed);
 			f->ref = col_dup(s, 7);
 			f->summary = col_dup(s, 8);
+			if (col_oom(s, 2, elem) || col_oom(s, 6, allowed) || list_oom(allowed, f->allowed, f->nallowed) ||
+			    col_oom(s, 7, f->ref) || col_oom(s, 8, f->summary)) {
+				err = err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
 		}
 		if (rc != SQLITE_DONE) {
 			err = err_sqlite(st->db, rc, "reading c2c_fields");
@@ -279,8 +320,19 @@ int store_open(store **out, const char *path, int create, int upto)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
-	/* WAL with synchronous=FULL: a COMMIT that returned is on disk, so the
-	 * head recorded with it never points past what survives a power cut. */
+	/* Why these settings are safe (a write: objects, then this commit,
+	 * then the ref; node.c):
+	 * - WAL with synchronous=FULL: the WAL is fdatasync'ed before COMMIT
+	 *   returns, so the head and the intent recorded with it are on disk
+	 *   before the ref moves. With NORMAL a power cut could drop the last
+	 *   commits after the ref moved: the database would then lag the ref
+	 *   with no intent to say why, and the node would refuse to write.
+	 * - A checkpoint syncs the WAL before copying it into c2c.db and syncs
+	 *   c2c.db before the WAL is reset; a torn WAL tail is ignored by its
+	 *   checksums on recovery. kill -9 never loses a commit (t900, t910).
+	 * - The git objects a commit names are fsynced before it
+	 *   (GIT_OPT_ENABLE_FSYNC_GITDIR, repo.c), so a recorded head never
+	 *   points at objects lost in a power cut. */
 	if ((err = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 	                path)) < 0)
 		goto done;

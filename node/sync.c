@@ -349,7 +349,8 @@ static int relock_after(c2c_node *n, int err)
 
 /* The tips fetched from NAME that hold commits the head lacks, reduced to
  * those no other candidate holds. */
-static int candidates(c2c_node *n, const char *name, sync_result *res, oid_vec *out)
+static int candidates(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
+                      oid_vec *out)
 {
 	git_strarray refs = {0};
 	oid_vec all = {0};
@@ -358,16 +359,25 @@ static int candidates(c2c_node *n, const char *name, sync_result *res, oid_vec *
 	snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", name);
 	if ((rc = git_reference_list(&refs, n->repo)) < 0)
 		return err_git(rc, "listing fetched refs");
-	for (size_t i = 0; i < refs.count && err == 0; i++) {
+	for (size_t i = 0; i < refs.count + narrived && err == 0; i++) {
 		git_oid tip;
-		if (strncmp(refs.strings[i], prefix, strlen(prefix)) ||
-		    git_reference_name_to_id(&tip, n->repo, refs.strings[i]) < 0)
+		if (i >= refs.count)
+			tip = arrived[i - refs.count];
+		else if (strncmp(refs.strings[i], prefix, strlen(prefix)))
 			continue;
-		res->tips++;
+		else if ((rc = git_reference_name_to_id(&tip, n->repo, refs.strings[i])) == GIT_ENOTFOUND)
+			continue;
+		else if (rc < 0) {
+			err = err_git(rc, refs.strings[i]);
+			break;
+		} else
+			res->tips++;
 		if (git_oid_equal(&tip, &n->head) || git_graph_descendant_of(n->repo, &n->head, &tip) == 1)
 			continue;
 		err = vec_push(&all, &tip);
 	}
+	if (res->tips < narrived)
+		res->tips = narrived;
 	git_strarray_dispose(&refs);
 	for (size_t i = 0; i < all.n && err == 0; i++) {
 		int held = 0;
@@ -454,6 +464,7 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 	 * fetches the branch back and would show a push that did not land. */
 	if (!ps.confirmed)
 		return err_set(C2C_EFAIL, "the hub did not confirm refs/heads/nodes/%s after the push", n->node_id);
+	fault_point("sync: pushed, before the pushed ref is recorded");
 	git_reference *ref = NULL;
 	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");
 	git_reference_free(ref);
@@ -480,14 +491,14 @@ static void record_result(c2c_node *n, const char *name, int ok, const char *wha
 
 /* Check the tips fetched from NAME and merge those that pass; *REFUSED
  * counts those that did not (the first one's error kept in WHY/HINT). */
-static int merge_round(c2c_node *n, const char *name, sync_result *res, int *refused, char *why, size_t wl,
-                       char *hint, size_t hl, int *moved)
+static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
+                       int *refused, char *why, size_t wl, char *hint, size_t hl, int *moved)
 {
 	oid_vec tips = {0};
 	int err;
 	*moved = 0;
 	res->tips = 0;
-	if ((err = candidates(n, name, res, &tips)) < 0)
+	if ((err = candidates(n, name, arrived, narrived, res, &tips)) < 0)
 		goto done;
 	/* Every incoming commit is checked before anything is merged (SPEC 7).
 	 * A tip that fails is replaced by its last good ancestor, if any. */
@@ -513,6 +524,7 @@ static int merge_round(c2c_node *n, const char *name, sync_result *res, int *ref
 	/* What passed enters repo.git before anything refers to it. */
 	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, !*refused)) < 0)
 		goto done;
+	fault_point("sync: checked, accepted from quarantine");
 	if (tips.n) {
 		git_oid joined, head_tree, target;
 		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
@@ -547,7 +559,7 @@ done:
 	return err;
 }
 
-int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
 {
 	char why[1024] = "", hint[512] = "";
 	int refused = 0, moved = 0, err;
@@ -556,7 +568,8 @@ int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res)
 	 * known in the second. */
 	for (int round = 0; round < 2; round++) {
 		refused = 0;
-		if ((err = merge_round(n, name, res, &refused, why, sizeof(why), hint, sizeof(hint), &moved)) < 0)
+		if ((err = merge_round(n, name, arrived, narrived, res, &refused, why, sizeof(why), hint, sizeof(hint),
+		                       &moved)) < 0)
 			return err;
 		if (!refused || !moved)
 			break;
@@ -600,7 +613,9 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 	free(root);
 	err_clear();
 	node_unlock(n);
-	if ((err = relock_after(n, fetch(n, rm, r->name, res->is_hub, want_key))) < 0)
+	err = fetch(n, rm, r->name, res->is_hub, want_key);
+	fault_point("sync: fetched into quarantine, node unlocked");
+	if ((err = relock_after(n, err)) < 0)
 		goto done;
 	if (want_key && (err = registry_learn_office_key(n, r->name)) < 0)
 		goto done;
@@ -630,7 +645,21 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		}
 	}
 	fault_point("sync: fetched");
-	err = sync_merge_fetched(n, r->name, res);
+	{
+		/* The heads the remote advertised, which the fetch brought. */
+		const git_remote_head **heads = NULL;
+		size_t nh = 0;
+		oid_vec arrived = {0};
+		if ((rc = git_remote_ls(&heads, &nh, rm)) < 0)
+			err = err_git(rc, "listing the remote's heads");
+		for (size_t i = 0; i < nh && err == 0; i++)
+			if (res->is_hub ? !strncmp(heads[i]->name, "refs/heads/nodes/", 17)
+			                : !strcmp(heads[i]->name, "refs/heads/main"))
+				err = vec_push(&arrived, &heads[i]->oid);
+		if (err == 0)
+			err = sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
+		free(arrived.v);
+	}
 	quarantined = 0;
 	if ((e2 = incoming_quarantine_close(n, r->name)) < 0 && err == 0)
 		err = e2;

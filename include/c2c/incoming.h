@@ -65,5 +65,12 @@ int incoming_mass_deletion(git_repository *r, const git_oid *tree, const char *c
 int incoming_quarantine_open(c2c_node *n);
 int incoming_quarantine_promote(c2c_node *n, const git_oid *tips, size_t ntips, int all);
 int incoming_quarantine_close(c2c_node *n, const char *from);
+/* Only one process at a time holds the quarantine (open takes
+ * repo.git/c2c-incoming.lock; close lets it go): a second sync or bundle
+ * apply meanwhile fails with C2C_ELOCKED. At every node_open,
+ * incoming_quarantine_repair drops what a killed sync fetched but never
+ * checked, with the fetched refs that point into it, unless another
+ * process holds the quarantine. */
+int incoming_quarantine_repair(c2c_node *n);
 
 #endif

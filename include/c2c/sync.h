@@ -53,8 +53,12 @@ typedef struct {
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it
  * lacks, as a sync does once it has fetched (fast-forward, or one merge
  * commit), and make the rows follow (node_advance). Used by sync_with and
- * by bundle apply. Fills res's tips, fast_forward, merged, merge, applied. */
-int sync_merge_fetched(c2c_node *n, const char *name, sync_result *res);
+ * by bundle apply. Fills res's tips, fast_forward, merged, merge, applied.
+ * ARRIVED (NARRIVED of them) are the tips the caller knows it brought (the
+ * remote's advertised heads, the bundle's tip): they count even when the
+ * listing of refs comes back short, as libgit2 1.5's does, silently, when
+ * an allocation fails while it reads a directory of loose refs. */
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res);
 
 /* Sync with the remote NAME. On failure the node is as it was (the head
  * and rows are untouched); the remote's last_result records the error. */
