@@ -220,7 +220,9 @@ static int pack_put(repo_pack *p, const void *data, size_t n)
 	return 0;
 }
 
-int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects)
+int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects) { return repo_pack_new_in(out, r, NULL, nobjects); }
+
+int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t nobjects)
 {
 	repo_pack *p = calloc(1, sizeof(*p));
 	int err;
@@ -231,7 +233,7 @@ int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects)
 	p->repo = r;
 	p->cap = 1 << 16;
 	p->expected = nobjects;
-	size_t dl = strlen(git_repository_path(r)) + 32;
+	size_t dl = (dir ? strlen(dir) : strlen(git_repository_path(r))) + 32;
 	p->dir = malloc(dl);
 	p->tmp_pack = malloc(dl + 32);
 	p->buf = malloc(p->cap);
@@ -240,7 +242,10 @@ int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects)
 		repo_pack_free(p);
 		return err_set(C2C_ENOMEM, "out of memory");
 	}
-	snprintf(p->dir, dl, "%sobjects/pack", git_repository_path(r));
+	if (dir)
+		snprintf(p->dir, dl, "%s", dir);
+	else
+		snprintf(p->dir, dl, "%sobjects/pack", git_repository_path(r));
 	snprintf(p->tmp_pack, dl + 32, "%s/tmp_pack_XXXXXX", p->dir);
 	mkdir(p->dir, 0755);
 	if ((p->fd = mkstemp(p->tmp_pack)) < 0) {
@@ -490,6 +495,11 @@ int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
 	return pack_add(p, GIT_OBJECT_BLOB, data, len, out);
 }
 
+int repo_pack_add_object(repo_pack *p, git_object_t type, const void *data, size_t len, git_oid *out)
+{
+	return pack_add(p, type, data, len, out);
+}
+
 /* ---------------------------------------------------------------- commits */
 
 static int cmp_update(const void *a, const void *b)
@@ -735,4 +745,97 @@ int repo_clear_stale_locks(const char *gitdir)
 	}
 	snprintf(p, sizeof(p), "%s/refs", gitdir);
 	return n + clear_locks_in(p, 0);
+}
+
+/* ----------------------------------------------------------- sparse packs */
+
+/* Insert into PB what the tree NEW_ holds and the tree OLD (NULL: none)
+ * does not, opening only the subtrees whose ids differ. */
+typedef struct {
+	int (*add)(const git_oid *, void *);
+	void *payload;
+} sparse_out;
+
+static int pack_tree_diff(const sparse_out *o_, git_repository *src, const git_oid *old, const git_oid *new_)
+{
+	git_tree *a = NULL, *b = NULL;
+	int rc;
+	if (old && git_oid_equal(old, new_))
+		return 0;
+	if ((old && (rc = git_tree_lookup(&a, src, old)) < 0) || (rc = git_tree_lookup(&b, src, new_)) < 0 ||
+	    (rc = o_->add(new_, o_->payload)) < 0)
+		goto done;
+	for (size_t i = 0, cnt = git_tree_entrycount(b); i < cnt && rc == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(b, i);
+		const git_tree_entry *o = a ? git_tree_entry_byname(a, git_tree_entry_name(e)) : NULL;
+		git_object_t t = git_tree_entry_type(e);
+		int o_tree = o && git_tree_entry_type(o) == GIT_OBJECT_TREE;
+		if (o && git_tree_entry_type(o) == t && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)))
+			continue;
+		if (t == GIT_OBJECT_TREE)
+			rc = pack_tree_diff(o_, src, o_tree ? git_tree_entry_id(o) : NULL, git_tree_entry_id(e));
+		else if (t == GIT_OBJECT_BLOB)
+			rc = o_->add(git_tree_entry_id(e), o_->payload);
+	}
+done:
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+typedef struct {
+	int (*have)(const git_oid *, void *);
+	void *payload;
+} have_cb;
+
+static int hide_held(const git_oid *commit, void *payload)
+{
+	have_cb *h = payload;
+	return h->have(commit, h->payload) ? 1 : 0;
+}
+
+int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
+                     int (*have)(const git_oid *commit, void *payload), int (*add)(const git_oid *id, void *payload),
+                     void *payload, size_t *commits)
+{
+	git_revwalk *w = NULL;
+	have_cb h = {have, payload};
+	sparse_out o = {add, payload};
+	git_oid id;
+	size_t pushed = 0;
+	int rc;
+	*commits = 0;
+	if ((rc = git_revwalk_new(&w, src)) < 0 || (rc = git_revwalk_add_hide_cb(w, hide_held, &h)) < 0)
+		goto done;
+	for (size_t i = 0; i < ntips; i++) {
+		if (have(&tips[i], payload))
+			continue;
+		if ((rc = git_revwalk_push(w, &tips[i])) < 0)
+			goto done;
+		pushed++;
+	}
+	while (pushed && (rc = git_revwalk_next(&id, w)) == 0) {
+		git_commit *c = NULL;
+		const git_oid *ptree = NULL;
+		git_commit *p = NULL;
+		if ((rc = git_commit_lookup(&c, src, &id)) < 0)
+			break;
+		if (git_commit_parentcount(c) > 0 && (rc = git_commit_parent(&p, c, 0)) < 0) {
+			git_commit_free(c);
+			break;
+		}
+		ptree = p ? git_commit_tree_id(p) : NULL;
+		if ((rc = add(&id, payload)) == 0)
+			rc = pack_tree_diff(&o, src, ptree, git_commit_tree_id(c));
+		git_commit_free(p);
+		git_commit_free(c);
+		if (rc < 0)
+			break;
+		(*commits)++;
+	}
+	if (rc == GIT_ITEROVER || !pushed)
+		rc = 0;
+done:
+	git_revwalk_free(w);
+	return rc < 0 ? err_git(rc, "listing the objects to send") : 0;
 }

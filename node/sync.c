@@ -331,6 +331,136 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub, int 
 	return 0;
 }
 
+/* What fetch_local gathers: the node's object database (what it holds)
+ * and the ids of the objects to copy. */
+typedef struct {
+	git_odb *odb;
+	git_oid *v;
+	size_t n, cap;
+} local_objs;
+
+static int local_have(const git_oid *id, void *payload) { return git_odb_exists(((local_objs *)payload)->odb, id); }
+
+static int local_add(const git_oid *id, void *payload)
+{
+	local_objs *o = payload;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		git_oid *x = realloc(o->v, cap * sizeof(*x));
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		o->v = x;
+		o->cap = cap;
+	}
+	git_oid_cpy(&o->v[o->n++], id);
+	return 0;
+}
+
+/* Fetch from GITDIR, a hub or a node's repo.git on this machine, as
+ * fetch() does over a transport, but without libgit2's local transport,
+ * whose pack walk reads every tree of the commits the node already holds
+ * and then searches deltas the disk does not need: the new objects are
+ * found by repo_pack_sparse, at a cost that grows with the change, and
+ * written whole into a pack in the quarantine. The refs under
+ * refs/c2c/remotes/NAME/ are set as the refspecs of fetch() would set them.
+ * ARRIVED gets the heads the remote has (its nodes' branches, or main). */
+static int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_vec *arrived)
+{
+	git_repository *src = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *sodb = NULL;
+	repo_pack *pk = NULL;
+	local_objs objs = {0};
+	char **names = NULL, dst[PATH_MAX], pack[PATH_MAX];
+	git_oid *ids = NULL, key;
+	size_t nn = 0, commits = 0, uniq = 0;
+	int rc, err = 0, has_key = 0;
+	if ((rc = git_repository_open_bare(&src, gitdir)) < 0)
+		return err_git(rc, gitdir);
+	if ((rc = git_repository_odb(&objs.odb, n->repo)) < 0 || (rc = git_repository_odb(&sodb, src)) < 0 ||
+	    (rc = git_reference_iterator_glob_new(&it, src, is_hub ? "refs/heads/nodes/*" : "refs/heads/main")) < 0)
+		goto fail;
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		char **x = realloc(names, (nn + 1) * sizeof(*names));
+		git_oid *y = x ? realloc(ids, (nn + 1) * sizeof(*ids)) : NULL;
+		names = x ? x : names;
+		ids = y ? y : ids;
+		if (!y || !(names[nn] = strdup(git_reference_name(ref)))) {
+			git_reference_free(ref);
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		rc = git_reference_name_to_id(&ids[nn], src, names[nn]);
+		nn++;
+		git_reference_free(ref);
+		if (rc < 0)
+			goto fail;
+		if ((err = vec_push(arrived, &ids[nn - 1])) < 0)
+			goto done;
+	}
+	if (rc != GIT_ITEROVER)
+		goto fail;
+	if ((err = repo_pack_sparse(src, ids, nn, local_have, local_add, &objs, &commits)) < 0)
+		goto done;
+	has_key = is_hub && want_key && git_reference_name_to_id(&key, src, "refs/c2c/office-key") == 0;
+	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, &objs)) < 0)
+		goto done;
+	git_error_clear();
+	/* Each object once, read from the remote and stored whole. */
+	if (objs.n) {
+		qsort(objs.v, objs.n, sizeof(*objs.v), cmp_oid);
+		for (size_t i = 0; i < objs.n; i++)
+			if (i == 0 || !git_oid_equal(&objs.v[i], &objs.v[uniq - 1]))
+				objs.v[uniq++] = objs.v[i];
+		snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
+		if ((err = repo_pack_new_in(&pk, n->repo, pack, uniq)) < 0)
+			goto done;
+		for (size_t i = 0; i < uniq && err == 0; i++) {
+			git_odb_object *o = NULL;
+			git_oid got;
+			if ((rc = git_odb_read(&o, sodb, &objs.v[i])) < 0)
+				goto fail;
+			err = repo_pack_add_object(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o),
+			                           &got);
+			git_odb_object_free(o);
+			if (err == 0 && !git_oid_equal(&got, &objs.v[i]))
+				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id", gitdir,
+				              git_oid_tostr_s(&objs.v[i]));
+		}
+		if (err < 0 || (err = repo_pack_finish(pk)) < 0)
+			goto done;
+	}
+	for (size_t i = 0; i <= nn; i++) {
+		git_reference *r = NULL;
+		if (i == nn && !has_key)
+			break;
+		if (i == nn)
+			snprintf(dst, sizeof(dst), "refs/c2c/remotes/%s/office-key", name);
+		else
+			snprintf(dst, sizeof(dst), "refs/c2c/remotes/%s/%s", name, names[i] + strlen("refs/heads/"));
+		rc = git_reference_create(&r, n->repo, dst, i == nn ? &key : &ids[i], 1, "c2c sync: fetch");
+		git_reference_free(r);
+		if (rc < 0)
+			goto fail;
+	}
+	goto done;
+fail:
+	err = err_git(rc, gitdir);
+done:
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	free(ids);
+	free(objs.v);
+	repo_pack_free(pk);
+	git_reference_iterator_free(it);
+	git_odb_free(sodb);
+	git_odb_free(objs.odb);
+	git_repository_free(src);
+	return err;
+}
+
 /* Take the node back after network work that ended with ERR, keeping
  * ERR's message (relocking must not overwrite what went wrong). */
 static int relock_after(c2c_node *n, int err)
@@ -527,16 +657,20 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 	fault_point("sync: checked, accepted from quarantine");
 	if (tips.n) {
 		git_oid joined, head_tree, target;
+		/* A tip that holds the head holds the join of both: no trees to
+		 * open (the join of a record with a later version of itself is
+		 * that version). */
+		int ff = tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1;
 		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
 			goto done;
 		joined = head_tree;
-		for (size_t i = 0; i < tips.n; i++) {
+		for (size_t i = 0; i < tips.n && !ff; i++) {
 			git_oid t;
 			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0 ||
 			    (err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) < 0)
 				goto done;
 		}
-		if (tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1) {
+		if (ff) {
 			target = tips.v[0];
 			res->fast_forward = 1;
 		} else if (git_oid_equal(&joined, &head_tree)) {
@@ -587,7 +721,8 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 {
 	git_remote *rm = NULL;
 	char *gitdir = NULL;
-	int rc, err, e2, quarantined = 0;
+	oid_vec arrived = {0}; /* the heads the remote has */
+	int rc, err, e2, quarantined = 0, local = 0;
 	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
 		goto done;
 	/* An anonymous remote, without url.*.insteadOf rewriting: a node's URLs
@@ -613,7 +748,9 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 	free(root);
 	err_clear();
 	node_unlock(n);
-	err = fetch(n, rm, r->name, res->is_hub, want_key);
+	local = res->is_hub >= 0; /* by path: a hub or a node's repository here */
+	err = local ? fetch_local(n, gitdir, r->name, res->is_hub, want_key, &arrived)
+	            : fetch(n, rm, r->name, res->is_hub, want_key);
 	fault_point("sync: fetched into quarantine, node unlocked");
 	if ((err = relock_after(n, err)) < 0)
 		goto done;
@@ -649,8 +786,7 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		/* The heads the remote advertised, which the fetch brought. */
 		const git_remote_head **heads = NULL;
 		size_t nh = 0;
-		oid_vec arrived = {0};
-		if ((rc = git_remote_ls(&heads, &nh, rm)) < 0)
+		if (!local && (rc = git_remote_ls(&heads, &nh, rm)) < 0)
 			err = err_git(rc, "listing the remote's heads");
 		for (size_t i = 0; i < nh && err == 0; i++)
 			if (res->is_hub ? !strncmp(heads[i]->name, "refs/heads/nodes/", 17)
@@ -658,7 +794,6 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 				err = vec_push(&arrived, &heads[i]->oid);
 		if (err == 0)
 			err = sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
-		free(arrived.v);
 	}
 	quarantined = 0;
 	if ((e2 = incoming_quarantine_close(n, r->name)) < 0 && err == 0)
@@ -688,6 +823,7 @@ done:
 	}
 	git_remote_free(rm);
 	free(gitdir);
+	free(arrived.v);
 	return err;
 }
 

@@ -46,7 +46,13 @@ int repo_write_blob(git_repository *r, const char *data, size_t len, git_oid *ou
  * so that memory stays small whatever the count. */
 typedef struct repo_pack repo_pack;
 int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects);
+/* Same, written into DIR (a pack directory, as the quarantine's) instead
+ * of repo.git/objects/pack; the repository's object database is refreshed
+ * at the end either way. */
+int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t nobjects);
 int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out);
+/* Any object, stored whole (no delta). */
+int repo_pack_add_object(repo_pack *p, git_object_t type, const void *data, size_t len, git_oid *out);
 int repo_pack_finish(repo_pack *p);
 void repo_pack_free(repo_pack *p);
 
@@ -78,6 +84,21 @@ int repo_commit_write(git_repository *r, const keys_signer *signer, const git_si
 
 /* The tree id of COMMIT. */
 int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
+
+/* The objects of the commits that TIPS reach in SRC and HAVE (called with
+ * each commit met) does not hold: ADD is called with each (an object may
+ * come twice), and the walk stops at the commits HAVE holds, with their
+ * ancestors. A new commit brings only what its tree does not share with
+ * its first parent's: subtrees are compared by id and only those that
+ * differ are opened (git's "sparse" walk), so the cost grows with the
+ * change, not with the tree, where libgit2's git_packbuilder_insert_walk
+ * reads every tree of the commits it hides. Correct when whoever holds a
+ * commit holds all it reaches (a repository, not a shallow clone).
+ * *COMMITS counts the new commits. A negative return of ADD stops the walk
+ * and is returned. */
+int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
+                     int (*have)(const git_oid *commit, void *payload), int (*add)(const git_oid *id, void *payload),
+                     void *payload, size_t *commits);
 
 /* Remove stale lock files (*.lock under refs/ and HEAD.lock) that a killed
  * process left; call only while holding the node lock. Returns how many. */
