@@ -295,6 +295,9 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 	int err;
 	if ((err = cli_positionals(ctx, 0, 0)) < 0)
 		return err;
+	/* Every object verify reads is hashed again and compared with its id
+	 * (other commands trust the packs, as git does: repo_global_init). */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	json_t *arr = ctx->json ? json_array() : NULL;
 	int found = node_verify(n, print_finding, arr);
 	if (found < 0) {
