@@ -115,6 +115,12 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		                   "records_changed", (json_int_t)r->applied.records, "conflicts",
 		                   (json_int_t)r->applied.conflicts, "records_joined", (json_int_t)r->merge.joined, "pushed",
 		                   r->pushed == 1 ? "yes" : r->pushed == 0 ? "up to date" : "no (peer)"));
+		/* The pack of a push over ssh (c2c's own, push.h); null otherwise. */
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "push_pack",
+		                    r->pushed == 1 && r->thin_push
+		                        ? json_pack("{s:I,s:I}", "objects", (json_int_t)r->pushed_objects, "deltas",
+		                                    (json_int_t)r->pushed_deltas)
+		                        : json_null());
 		return;
 	}
 	printf("%s (%s): %zu branch%s fetched, %zu with new commits\n", name, r->is_hub ? "hub" : "peer", r->tips,
@@ -179,7 +185,11 @@ const cli_command cmd_sync = {
     "updates the database, and pushes main to a hub. Concurrent edits of one\n"
     "field keep both values: one stands (the later by Lamport time, then by\n"
     "node id: no wall clock), the other is an open conflict listed by\n"
-    "'c2c conflicts'. A failed sync leaves the node as it was.\n"};
+    "'c2c conflicts'. A failed sync leaves the node as it was. Over ssh the\n"
+    "push sends a thin pack (deltas against what the hub holds); with --json,\n"
+    "push_pack counts its objects and deltas (null for a hub by path).\n"
+    "Only one sync or bundle apply at a time brings objects into a node;\n"
+    "another meanwhile is refused, naming the first one's pid.\n"};
 
 /* ------------------------------------------------------------- conflicts */
 

@@ -764,7 +764,7 @@ int repo_clear_stale_locks(const char *gitdir)
 /* Insert into PB what the tree NEW_ holds and the tree OLD (NULL: none)
  * does not, opening only the subtrees whose ids differ. */
 typedef struct {
-	int (*add)(const git_oid *, void *);
+	int (*add)(const git_oid *, const git_oid *, void *);
 	void *payload;
 } sparse_out;
 
@@ -775,7 +775,7 @@ static int pack_tree_diff(const sparse_out *o_, git_repository *src, const git_o
 	if (old && git_oid_equal(old, new_))
 		return 0;
 	if ((old && (rc = git_tree_lookup(&a, src, old)) < 0) || (rc = git_tree_lookup(&b, src, new_)) < 0 ||
-	    (rc = o_->add(new_, o_->payload)) < 0)
+	    (rc = o_->add(new_, old, o_->payload)) < 0)
 		goto done;
 	for (size_t i = 0, cnt = git_tree_entrycount(b); i < cnt && rc == 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(b, i);
@@ -787,7 +787,8 @@ static int pack_tree_diff(const sparse_out *o_, git_repository *src, const git_o
 		if (t == GIT_OBJECT_TREE)
 			rc = pack_tree_diff(o_, src, o_tree ? git_tree_entry_id(o) : NULL, git_tree_entry_id(e));
 		else if (t == GIT_OBJECT_BLOB)
-			rc = o_->add(git_tree_entry_id(e), o_->payload);
+			rc = o_->add(git_tree_entry_id(e),
+			             o && git_tree_entry_type(o) == GIT_OBJECT_BLOB ? git_tree_entry_id(o) : NULL, o_->payload);
 	}
 done:
 	git_tree_free(a);
@@ -803,12 +804,12 @@ typedef struct {
 static int hide_held(const git_oid *commit, void *payload)
 {
 	have_cb *h = payload;
-	return h->have(commit, h->payload) ? 1 : 0;
+	return h->have && h->have(commit, h->payload) ? 1 : 0;
 }
 
-int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
-                     int (*have)(const git_oid *commit, void *payload), int (*add)(const git_oid *id, void *payload),
-                     void *payload, size_t *commits)
+int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips, const git_oid *hide, size_t nhide,
+                     int (*have)(const git_oid *commit, void *payload),
+                     int (*add)(const git_oid *id, const git_oid *base, void *payload), void *payload, size_t *commits)
 {
 	git_revwalk *w = NULL;
 	have_cb h = {have, payload};
@@ -819,8 +820,16 @@ int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
 	*commits = 0;
 	if ((rc = git_revwalk_new(&w, src)) < 0 || (rc = git_revwalk_add_hide_cb(w, hide_held, &h)) < 0)
 		goto done;
+	for (size_t i = 0; i < nhide; i++) {
+		git_object *obj = NULL;
+		int is_commit = git_object_lookup(&obj, src, &hide[i], GIT_OBJECT_COMMIT) == 0;
+		git_object_free(obj);
+		git_error_clear();
+		if (is_commit && (rc = git_revwalk_hide(w, &hide[i])) < 0)
+			goto done;
+	}
 	for (size_t i = 0; i < ntips; i++) {
-		if (have(&tips[i], payload))
+		if (have && have(&tips[i], payload))
 			continue;
 		if ((rc = git_revwalk_push(w, &tips[i])) < 0)
 			goto done;
@@ -837,7 +846,7 @@ int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
 			break;
 		}
 		ptree = p ? git_commit_tree_id(p) : NULL;
-		if ((rc = add(&id, payload)) == 0)
+		if ((rc = add(&id, NULL, payload)) == 0)
 			rc = pack_tree_diff(&o, src, ptree, git_commit_tree_id(c));
 		git_commit_free(p);
 		git_commit_free(c);

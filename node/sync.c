@@ -11,6 +11,7 @@
 
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/push.h"
 #include "c2c/fault.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
@@ -341,9 +342,10 @@ typedef struct {
 
 static int local_have(const git_oid *id, void *payload) { return git_odb_exists(((local_objs *)payload)->odb, id); }
 
-static int local_add(const git_oid *id, void *payload)
+static int local_add(const git_oid *id, const git_oid *base, void *payload)
 {
 	local_objs *o = payload;
+	(void)base; /* stored whole: no deltas on a local disk */
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 64;
 		git_oid *x = realloc(o->v, cap * sizeof(*x));
@@ -401,10 +403,10 @@ static int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is
 	}
 	if (rc != GIT_ITEROVER)
 		goto fail;
-	if ((err = repo_pack_sparse(src, ids, nn, local_have, local_add, &objs, &commits)) < 0)
+	if ((err = repo_pack_sparse(src, ids, nn, NULL, 0, local_have, local_add, &objs, &commits)) < 0)
 		goto done;
 	has_key = is_hub && want_key && git_reference_name_to_id(&key, src, "refs/c2c/office-key") == 0;
-	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, &objs)) < 0)
+	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, NULL, &objs)) < 0)
 		goto done;
 	git_error_clear();
 	/* Each object once, read from the remote and stored whole. */
@@ -576,6 +578,23 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 		res->pushed = 0;
 		return 0;
 	}
+	if (!strncmp(git_remote_url(rm), "ssh://", 6)) {
+		/* Over ssh, c2c's own send-pack: thin, and as costly as the
+		 * change (push.h). */
+		push_stats st;
+		fault_point("sync: before push");
+		if ((rc = push_thin(n, git_remote_url(rm), want, &n->head, &st)) < 0) {
+			/* The transport's messages name the remote and step already. */
+			if (strncmp(err_msg(), name, strlen(name)) || err_msg()[strlen(name)] != ':')
+				err_prefix("%s: push: ", name);
+			return rc;
+		}
+		res->thin_push = 1;
+		res->pushed_objects = st.objects;
+		res->pushed_deltas = st.deltas;
+		ps.confirmed = 1;
+		goto pushed;
+	}
 	snprintf(spec, sizeof(spec), "refs/heads/main:refs/heads/nodes/%s", n->node_id);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks.push_update_reference = push_ref_cb;
@@ -594,6 +613,7 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 	 * fetches the branch back and would show a push that did not land. */
 	if (!ps.confirmed)
 		return err_set(C2C_EFAIL, "the hub did not confirm refs/heads/nodes/%s after the push", n->node_id);
+pushed:
 	fault_point("sync: pushed, before the pushed ref is recorded");
 	git_reference *ref = NULL;
 	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");

@@ -438,22 +438,22 @@ typedef struct {
 	ssh_stream *current;
 } ssh_sub;
 
-static int stream_read(git_smart_subtransport_stream *s_, char *buf, size_t cap, size_t *n)
+static int chan_read(ssh_stream *s, char *buf, size_t cap, size_t *n)
 {
-	ssh_stream *s = (ssh_stream *)s_;
 	long long last = now_ms();
 	ssize_t rc;
 	int err;
+	*n = 0;
 	if ((err = stream_flush(s)) < 0)
-		return to_git(err);
+		return err;
 	if (ctx.last_was_write)
 		ctx.stats.round_trips++;
 	ctx.last_was_write = 0;
 	while ((rc = libssh2_channel_read(s->ch, buf, cap)) == LIBSSH2_ERROR_EAGAIN)
 		if ((err = wait_io(s->x, &last, "reading")) < 0)
-			return to_git(err);
+			return err;
 	if (rc < 0)
-		return to_git(ssh_error(s->x, "reading"));
+		return ssh_error(s->x, "reading");
 	if (rc == 0 && libssh2_channel_eof(s->ch)) {
 		/* The server ended: say why if it wrote anything on stderr. */
 		char e[512];
@@ -461,12 +461,18 @@ static int stream_read(git_smart_subtransport_stream *s_, char *buf, size_t cap,
 		if (k > 0) {
 			e[k] = '\0';
 			e[strcspn(e, "\n")] = '\0';
-			return to_git(fail(C2C_EFAIL, "the server ended the connection: %s", e));
+			return fail(C2C_EFAIL, "the server ended the connection: %s", e);
 		}
 	}
 	ctx.stats.bytes_in += (unsigned long long)rc;
 	*n = (size_t)rc;
 	return 0;
+}
+
+static int stream_read(git_smart_subtransport_stream *s_, char *buf, size_t cap, size_t *n)
+{
+	int err = chan_read((ssh_stream *)s_, buf, cap, n);
+	return err < 0 ? to_git(err) : 0;
 }
 
 static int stream_write(git_smart_subtransport_stream *s_, const char *buf, size_t len)
@@ -519,33 +525,25 @@ static int quote_command(char *out, size_t cap, const char *cmd, const char *pat
 	return 0;
 }
 
-static int sub_action(git_smart_subtransport_stream **out, git_smart_subtransport *t_, const char *url,
-                      git_smart_service_t action)
+/* A channel on URL's (cached) session running GIT_CMD on its path. */
+static int channel_open(ssh_stream **out, const char *url, const char *git_cmd, git_smart_subtransport *owner)
 {
-	ssh_sub *t = (ssh_sub *)t_;
 	transport_url u;
 	session *x = NULL;
 	ssh_stream *s = NULL;
 	char cmd[2200];
 	int err, rc;
 	*out = NULL;
-	if ((action == GIT_SERVICE_UPLOADPACK || action == GIT_SERVICE_RECEIVEPACK) && t->current) {
-		*out = &t->current->parent;
-		return 0;
-	}
-	const char *git_cmd = action == GIT_SERVICE_UPLOADPACK_LS || action == GIT_SERVICE_UPLOADPACK
-	                          ? "git-upload-pack"
-	                          : "git-receive-pack";
 	if ((err = transport_parse_url(url, &u)) < 0)
-		return to_git(err);
+		return err;
 	if (quote_command(cmd, sizeof(cmd), git_cmd, u.path) < 0)
-		return to_git(fail(C2C_EINVALID, "path too long"));
+		return fail(C2C_EINVALID, "path too long");
 	if ((err = session_get(&u, &x)) < 0)
-		return to_git(err);
+		return err;
 	if (!(s = calloc(1, sizeof(*s))))
-		return to_git(fail(C2C_ENOMEM, "out of memory"));
+		return fail(C2C_ENOMEM, "out of memory");
 	s->x = x;
-	s->parent.subtransport = t_;
+	s->parent.subtransport = owner;
 	s->parent.read = stream_read;
 	s->parent.write = stream_write;
 	s->parent.free = stream_free;
@@ -565,12 +563,72 @@ static int sub_action(git_smart_subtransport_stream **out, git_smart_subtranspor
 		err = ssh_error(x, "starting git on the server");
 		goto fail_;
 	}
-	t->current = s;
-	*out = &s->parent;
+	*out = s;
 	return 0;
 fail_:
 	stream_free(&s->parent);
-	return to_git(err);
+	return err;
+}
+
+static int sub_action(git_smart_subtransport_stream **out, git_smart_subtransport *t_, const char *url,
+                      git_smart_service_t action)
+{
+	ssh_sub *t = (ssh_sub *)t_;
+	ssh_stream *s = NULL;
+	int err;
+	*out = NULL;
+	if ((action == GIT_SERVICE_UPLOADPACK || action == GIT_SERVICE_RECEIVEPACK) && t->current) {
+		*out = &t->current->parent;
+		return 0;
+	}
+	const char *git_cmd = action == GIT_SERVICE_UPLOADPACK_LS || action == GIT_SERVICE_UPLOADPACK
+	                          ? "git-upload-pack"
+	                          : "git-receive-pack";
+	if ((err = channel_open(&s, url, git_cmd, t_)) < 0)
+		return to_git(err);
+	t->current = s;
+	*out = &s->parent;
+	return 0;
+}
+
+/* The channel API for c2c's own protocol work (push.c): the same session,
+ * timeouts, counters and messages as libgit2's streams. */
+int transport_channel_open(transport_channel **out, const char *url, const char *git_cmd)
+{
+	ssh_stream *s = NULL;
+	int err = channel_open(&s, url, git_cmd, NULL);
+	*out = (transport_channel *)s;
+	return err;
+}
+
+int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n)
+{
+	return chan_read((ssh_stream *)c, buf, cap, n);
+}
+
+int transport_channel_write(transport_channel *c, const void *buf, size_t len)
+{
+	ssh_stream *s = (ssh_stream *)c;
+	ctx.last_was_write = 1;
+	return channel_write_all(s, buf, len);
+}
+
+size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap)
+{
+	ssh_stream *s = (ssh_stream *)c;
+	size_t n = 0;
+	ssize_t k;
+	while (cap > 1 && n < cap - 1 && (k = libssh2_channel_read_stderr(s->ch, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	if (cap)
+		buf[n] = '\0';
+	return n;
+}
+
+void transport_channel_close(transport_channel *c)
+{
+	if (c)
+		stream_free(&((ssh_stream *)c)->parent);
 }
 
 static int sub_close(git_smart_subtransport *t_)

@@ -85,20 +85,23 @@ int repo_commit_write(git_repository *r, const keys_signer *signer, const git_si
 /* The tree id of COMMIT. */
 int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
 
-/* The objects of the commits that TIPS reach in SRC and HAVE (called with
- * each commit met) does not hold: ADD is called with each (an object may
- * come twice), and the walk stops at the commits HAVE holds, with their
- * ancestors. A new commit brings only what its tree does not share with
- * its first parent's: subtrees are compared by id and only those that
- * differ are opened (git's "sparse" walk), so the cost grows with the
- * change, not with the tree, where libgit2's git_packbuilder_insert_walk
- * reads every tree of the commits it hides. Correct when whoever holds a
- * commit holds all it reaches (a repository, not a shallow clone).
- * *COMMITS counts the new commits. A negative return of ADD stops the walk
- * and is returned. */
-int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips,
-                     int (*have)(const git_oid *commit, void *payload), int (*add)(const git_oid *id, void *payload),
-                     void *payload, size_t *commits);
+/* The objects of the commits that TIPS reach in SRC, but not HIDE (commits
+ * the receiver holds; those SRC lacks or that are not commits are
+ * skipped) nor those HAVE (called with each commit met; may be NULL) says
+ * the receiver holds, nor their ancestors. ADD is called with each object
+ * (one may come twice) and, for a tree or blob, BASE: the object at the
+ * same path in the first parent's tree, which the receiver holds or gets
+ * too (a delta base), or NULL. A new commit brings only what its tree does
+ * not share with its first parent's: subtrees are compared by id and only
+ * those that differ are opened (git's "sparse" walk), so the cost grows
+ * with the change, not with the tree, where libgit2's
+ * git_packbuilder_insert_walk reads every tree of the commits it hides.
+ * Correct when whoever holds a commit holds all it reaches (a repository,
+ * not a shallow clone). *COMMITS counts the new commits. A negative return
+ * of ADD stops the walk and is returned. */
+int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips, const git_oid *hide, size_t nhide,
+                     int (*have)(const git_oid *commit, void *payload),
+                     int (*add)(const git_oid *id, const git_oid *base, void *payload), void *payload, size_t *commits);
 
 /* Remove stale lock files (*.lock under refs/ and HEAD.lock) that a killed
  * process left; call only while holding the node lock. Returns how many. */

@@ -48,6 +48,8 @@ typedef struct {
 	mergetree_stats merge;
 	node_advance_stats applied;
 	int pushed; /* 1 pushed, 0 nothing to push, -1 not a hub */
+	int thin_push;                        /* pushed by push.c (over ssh) */
+	size_t pushed_objects, pushed_deltas; /* what its thin pack held */
 } sync_result;
 
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it

@@ -50,6 +50,18 @@ typedef struct {
 } transport_stats;
 void transport_get_stats(transport_stats *out);
 
+/* A channel on the sync's session running GIT_CMD ("git-receive-pack") on
+ * URL's path, for c2c's own protocol work (push.h). Read returns 0 with
+ * *n == 0 at the end of the server's output; errors name the remote and
+ * the step, as for libgit2's streams. transport_channel_stderr drains what
+ * the server wrote on stderr (hooks' messages) into BUF. */
+typedef struct transport_channel transport_channel;
+int transport_channel_open(transport_channel **out, const char *url, const char *git_cmd);
+int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n);
+int transport_channel_write(transport_channel *c, const void *buf, size_t len);
+size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);
+void transport_channel_close(transport_channel *c);
+
 /* Split ssh://[user@]host[:port]/path. Returns 0 or C2C_EINVALID. */
 typedef struct {
 	char user[128], host[256], path[1024];

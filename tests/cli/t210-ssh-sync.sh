@@ -47,6 +47,39 @@ check "hub fsck --strict" git -C "$HUB" fsck --strict --no-progress
 check "stock git clones the hub over ssh" sshd_git "$T/tunis/keys/id_ed25519" clone -q --bare "$(sshd_url "$HUB")" "$T/clone.git"
 for d in office tunis sfax amman; do check "verify $d" c2c -C "$T/$d" verify; done
 
+# 1b. c2c's own push over ssh sends a thin pack of what the change made:
+# one field of one record among 300 is 1 commit, the 6 trees on its path
+# and the record, the record sent as a delta against the version the hub
+# holds; stock git reads the result.
+awk 'BEGIN {print "title,budget_eur"; for (i = 1; i <= 300; i++) printf "Action %d,%d\n", i, i * 10}' >"$T/300.csv"
+c2c -C "$T/sfax" import actions "$T/300.csv" >/dev/null && c2c -C "$T/sfax" sync >/dev/null || not_ok "sfax imports 300 actions and syncs"
+X=$(c2c -C "$T/sfax" ls actions --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | tail -1)
+c2c -C "$T/sfax" set "actions/$X" budget_eur=777 >/dev/null
+run 0 "a one-field change syncs over ssh" c2c -C "$T/sfax" sync --json
+has "$T/out" '"objects": 8' "the push sends the commit, the 6 trees on the path and the record"
+if grep -q '"deltas": [1-9]' "$T/out"; then ok; else not_ok "the push sends deltas against what the hub holds"; fi
+check "hub fsck --strict after a thin push" git -C "$HUB" fsck --strict --no-progress
+c2c -C "$T/tunis" sync >/dev/null
+has_val=$(c2c -C "$T/tunis" show "actions/$X" --json | grep -c '"budget_eur": 777')
+same "tunis reads the change sent as a delta" "$has_val" 1
+
+# 1c. A push the hub refuses (here a hook that closes it) fails with the
+# hub's reason and its hook's message; the node keeps its change and pushes
+# it once the hub takes pushes again.
+[ -e "$HUB/hooks/pre-receive" ] && mv "$HUB/hooks/pre-receive" "$T/pre-receive.saved"
+printf '#!/bin/sh\necho "hub closed for maintenance until Monday" >&2\nexit 1\n' >"$HUB/hooks/pre-receive"
+chmod +x "$HUB/hooks/pre-receive"
+c2c -C "$T/sfax" set "actions/$X" budget_eur=778 >/dev/null
+run 1 "a push the hub refuses fails" c2c -C "$T/sfax" sync
+has "$T/err" "the hub refused refs/heads/nodes/$(node_id "$T/sfax")" "the refusal names the ref"
+has "$T/err" "hub closed for maintenance until Monday" "the refusal carries the hook's message"
+check "verify after a refused push" c2c -C "$T/sfax" verify
+rm "$HUB/hooks/pre-receive"
+[ -e "$T/pre-receive.saved" ] && mv "$T/pre-receive.saved" "$HUB/hooks/pre-receive"
+run 0 "the next sync pushes it" c2c -C "$T/sfax" sync
+same "the hub holds the change" "$(git -C "$HUB" rev-parse "refs/heads/nodes/$(node_id "$T/sfax")")" \
+	"$(git -C "$T/sfax/repo.git" rev-parse main)"
+
 # 2. Peer to peer over ssh: a second node of sfax reads tunis's repo.git,
 # with a plain key line (no hub's forced command), as on a city's own server.
 c2c init "$T/p" --city sfax >/dev/null

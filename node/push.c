@@ -1,0 +1,547 @@
+/* push: c2c's own send-pack, for a hub over ssh (include/c2c/push.h). */
+#include "c2c/push.h"
+
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "c2c/err.h"
+#include "c2c/repo.h"
+#include "c2c/transport.h"
+
+#define OBJ_REF_DELTA 7
+
+/* ------------------------------------------------------------- pkt-lines */
+
+typedef struct {
+	transport_channel *ch;
+	char in[65536];
+	size_t off, len;
+	/* output: buffered, with the pack's running SHA-1 while it is sent */
+	unsigned char out[65536];
+	size_t olen;
+	EVP_MD_CTX *sha;
+} conn;
+
+static int fill(conn *c, size_t want)
+{
+	if (c->off && c->len - c->off < want) {
+		memmove(c->in, c->in + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	while (c->len - c->off < want) {
+		size_t n = 0;
+		int err = transport_channel_read(c->ch, c->in + c->len, sizeof(c->in) - c->len, &n);
+		if (err < 0)
+			return err;
+		if (n == 0) /* a cut link looks the same: retried like one */
+			return err_set(C2C_EIO, "the connection ended before the hub's receive-pack had answered");
+		c->len += n;
+	}
+	return 0;
+}
+
+/* One pkt-line into LINE (NUL-terminated, the final LF dropped); *FLUSH
+ * set for "0000". */
+static int read_pkt(conn *c, char *line, size_t cap, size_t *len, int *flush)
+{
+	char hex[5];
+	unsigned long n;
+	int err;
+	if ((err = fill(c, 4)) < 0)
+		return err;
+	memcpy(hex, c->in + c->off, 4);
+	hex[4] = '\0';
+	char *end;
+	n = strtoul(hex, &end, 16);
+	if (*end || (n != 0 && (n < 4 || n - 4 >= cap)))
+		return err_set(C2C_EFAIL, "the hub sent a malformed pkt-line ('%.4s')", hex);
+	c->off += 4;
+	*flush = n == 0;
+	*len = 0;
+	if (n == 0) {
+		line[0] = '\0';
+		return 0;
+	}
+	n -= 4;
+	if ((err = fill(c, n)) < 0)
+		return err;
+	memcpy(line, c->in + c->off, n);
+	c->off += n;
+	if (n && line[n - 1] == '\n')
+		n--;
+	line[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static int flush_out(conn *c)
+{
+	int err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
+	c->olen = 0;
+	return err;
+}
+
+static int put(conn *c, const void *d, size_t n)
+{
+	const unsigned char *p = d;
+	int err;
+	if (c->sha)
+		EVP_DigestUpdate(c->sha, p, n);
+	while (n) {
+		size_t k = sizeof(c->out) - c->olen < n ? sizeof(c->out) - c->olen : n;
+		memcpy(c->out + c->olen, p, k);
+		c->olen += k;
+		p += k;
+		n -= k;
+		if (c->olen == sizeof(c->out) && (err = flush_out(c)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int put_pkt(conn *c, const char *s, size_t n)
+{
+	char hdr[5];
+	snprintf(hdr, sizeof(hdr), "%04zx", n + 4);
+	int err = put(c, hdr, 4);
+	return err < 0 ? err : put(c, s, n);
+}
+
+/* ---------------------------------------------------------------- deltas */
+
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+} buf;
+
+static int buf_put(buf *b, const void *d, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		unsigned char *x = realloc(b->p, cap);
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		b->p = x;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return 0;
+}
+
+static void buf_swap(buf *a, buf *b)
+{
+	buf t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static int put_size(buf *b, size_t v)
+{
+	unsigned char x[10];
+	size_t n = 0;
+	do {
+		x[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			x[n] |= 0x80;
+		n++;
+	} while (v);
+	return buf_put(b, x, n);
+}
+
+static int put_copy(buf *b, size_t off, size_t len)
+{
+	while (len) {
+		size_t k = len > 0xffff ? 0xffff : len;
+		unsigned char x[8];
+		size_t n = 1;
+		x[0] = 0x80;
+		for (int i = 0; i < 4; i++)
+			if ((off >> (8 * i)) & 0xff) {
+				x[0] |= (unsigned char)(1 << i);
+				x[n++] = (unsigned char)((off >> (8 * i)) & 0xff);
+			}
+		for (int i = 0; i < 2; i++)
+			if ((k >> (8 * i)) & 0xff) {
+				x[0] |= (unsigned char)(0x10 << i);
+				x[n++] = (unsigned char)((k >> (8 * i)) & 0xff);
+			}
+		int err = buf_put(b, x, n);
+		if (err < 0)
+			return err;
+		off += k;
+		len -= k;
+	}
+	return 0;
+}
+
+static int put_insert(buf *b, const unsigned char *d, size_t len)
+{
+	while (len) {
+		unsigned char k = (unsigned char)(len > 0x7f ? 0x7f : len);
+		int err;
+		if ((err = buf_put(b, &k, 1)) < 0 || (err = buf_put(b, d, k)) < 0)
+			return err;
+		d += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/* A git delta (gitformat-pack(5)) turning BASE into T. BASE is indexed by
+ * its 16-byte blocks; T is scanned for them, each match extended both ways
+ * and copied, the rest inserted: a record or bucket against its parent's
+ * version, or a new record against a sibling, share most of their lines. */
+#define DBLOCK 16
+
+static uint32_t block_hash(const unsigned char *p)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < DBLOCK; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static int make_delta(buf *out, const unsigned char *base, size_t bl, const unsigned char *t, size_t tl)
+{
+	size_t nb = bl / DBLOCK, cap = 64, ins = 0, j = 0;
+	uint32_t *slot = NULL;
+	int err;
+	while (cap < nb * 2)
+		cap *= 2;
+	if (!(slot = malloc(cap * sizeof(*slot))))
+		return err_set(C2C_ENOMEM, "out of memory");
+	memset(slot, 0xff, cap * sizeof(*slot));
+	for (size_t b = 0; b < nb; b++) {
+		size_t k = block_hash(base + b * DBLOCK) & (cap - 1);
+		while (slot[k] != UINT32_MAX)
+			k = (k + 1) & (cap - 1);
+		slot[k] = (uint32_t)(b * DBLOCK);
+	}
+	out->len = 0;
+	if ((err = put_size(out, bl)) < 0 || (err = put_size(out, tl)) < 0)
+		goto done;
+	while (j + DBLOCK <= tl) {
+		size_t k = block_hash(t + j) & (cap - 1), best = 0, boff = 0, bback = 0;
+		for (int probes = 0; slot[k] != UINT32_MAX && probes < 8; k = (k + 1) & (cap - 1), probes++) {
+			size_t o = slot[k], len = 0, back = 0;
+			while (o + len < bl && j + len < tl && base[o + len] == t[j + len])
+				len++;
+			if (len < DBLOCK)
+				continue;
+			while (back < o && back < j - ins && base[o - back - 1] == t[j - back - 1])
+				back++;
+			if (len + back > best) {
+				best = len + back;
+				boff = o - back;
+				bback = back;
+			}
+		}
+		if (best < DBLOCK) {
+			j++;
+			continue;
+		}
+		if ((err = put_insert(out, t + ins, j - bback - ins)) < 0 || (err = put_copy(out, boff, best)) < 0)
+			goto done;
+		j = j - bback + best;
+		ins = j;
+	}
+	err = put_insert(out, t + ins, tl - ins);
+done:
+	free(slot);
+	return err;
+}
+
+/* --------------------------------------------------------------- the pack */
+
+typedef struct {
+	git_oid id, base; /* base zero: none */
+	size_t order;     /* in the walk: siblings next to each other */
+} obj;
+
+typedef struct {
+	obj *v;
+	size_t n, cap;
+} objs;
+
+static int add_obj(const git_oid *id, const git_oid *base, void *payload)
+{
+	objs *o = payload;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		obj *x = realloc(o->v, cap * sizeof(*x));
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		o->v = x;
+		o->cap = cap;
+	}
+	memset(&o->v[o->n], 0, sizeof(obj));
+	o->v[o->n].order = o->n;
+	git_oid_cpy(&o->v[o->n].id, id);
+	if (base)
+		git_oid_cpy(&o->v[o->n].base, base);
+	o->n++;
+	return 0;
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+	const obj *x = a, *y = b;
+	int c = git_oid_cmp(&x->id, &y->id);
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	const obj *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_t len, const git_oid *base)
+{
+	unsigned char hdr[16];
+	size_t h = 0, sz = len;
+	z_stream zs;
+	int err;
+	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
+	sz >>= 4;
+	while (sz) {
+		hdr[h++] |= 0x80;
+		hdr[h] = (unsigned char)(sz & 0x7f);
+		sz >>= 7;
+	}
+	h++;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit(&zs, Z_BEST_SPEED) != Z_OK)
+		return err_set(C2C_ENOMEM, "starting zlib");
+	uLong bound = deflateBound(&zs, (uLong)len);
+	z->len = 0;
+	if (bound > z->cap) {
+		unsigned char *x = realloc(z->p, bound);
+		if (!x) {
+			deflateEnd(&zs);
+			return err_set(C2C_ENOMEM, "out of memory");
+		}
+		z->p = x;
+		z->cap = bound;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = z->p;
+	zs.avail_out = (uInt)z->cap;
+	int zrc = deflate(&zs, Z_FINISH);
+	size_t zlen = zs.total_out;
+	deflateEnd(&zs);
+	if (zrc != Z_STREAM_END)
+		return err_set(C2C_EFAIL, "compressing an object failed");
+	if ((err = put(c, hdr, h)) < 0 || (base && (err = put(c, base->id, GIT_OID_RAWSZ)) < 0) ||
+	    (err = put(c, z->p, zlen)) < 0)
+		return err;
+	return 0;
+}
+
+/* Send the pack of O's objects (sorted, unique), deltas against their
+ * bases where THIN allows and it pays. */
+static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, push_stats *st)
+{
+	unsigned char hdr[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2}, sum[EVP_MAX_MD_SIZE];
+	unsigned int sumlen = 0;
+	buf z = {0}, d = {0}, d2 = {0};
+	int err = 0, rc;
+	hdr[8] = (unsigned char)(o->n >> 24);
+	hdr[9] = (unsigned char)(o->n >> 16);
+	hdr[10] = (unsigned char)(o->n >> 8);
+	hdr[11] = (unsigned char)o->n;
+	if (!(c->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL))
+		return err_set(C2C_ENOMEM, "starting a pack checksum");
+	if ((err = put(c, hdr, sizeof(hdr))) < 0)
+		goto done;
+	/* The last object of each kind sent, a delta base for the next one
+	 * (siblings in a bucket look alike), and how deep its own chain is. */
+	git_odb_object *prev[2] = {NULL, NULL};
+	git_oid prev_id[2];
+	int prev_depth[2] = {0, 0};
+	for (size_t i = 0; i < o->n && err == 0; i++) {
+		git_odb_object *obj_ = NULL, *base = NULL;
+		if ((rc = git_odb_read(&obj_, odb, &o->v[i].id)) < 0) {
+			err = err_git(rc, "reading an object to push");
+			break;
+		}
+		const unsigned char *data = git_odb_object_data(obj_);
+		size_t len = git_odb_object_size(obj_), best = len / 2;
+		git_object_t type = git_odb_object_type(obj_);
+		int k = type == GIT_OBJECT_BLOB ? 0 : type == GIT_OBJECT_TREE ? 1 : -1, depth = 0;
+		const git_oid *use = NULL;
+		/* Against the version the parent holds at the same path (the
+		 * hub has it: thin), then against the previous sibling sent. */
+		if (k >= 0 && thin && !git_oid_is_zero(&o->v[i].base) && git_odb_read(&base, odb, &o->v[i].base) == 0 &&
+		    git_odb_object_type(base) == type &&
+		    (err = make_delta(&d, git_odb_object_data(base), git_odb_object_size(base), data, len)) == 0 &&
+		    d.len + GIT_OID_RAWSZ < best) {
+			best = d.len + GIT_OID_RAWSZ;
+			use = &o->v[i].base;
+			buf_swap(&d, &d2);
+		}
+		if (err == 0 && k >= 0 && prev[k] && prev_depth[k] < 16 &&
+		    (err = make_delta(&d, git_odb_object_data(prev[k]), git_odb_object_size(prev[k]), data, len)) == 0 &&
+		    d.len + GIT_OID_RAWSZ < best) {
+			best = d.len + GIT_OID_RAWSZ;
+			use = &prev_id[k];
+			depth = prev_depth[k] + 1;
+			buf_swap(&d, &d2);
+		}
+		git_error_clear();
+		if (err == 0 && use) {
+			err = put_entry(c, &z, OBJ_REF_DELTA, d2.p, d2.len, use);
+			st->deltas++;
+		} else if (err == 0) {
+			err = put_entry(c, &z, (int)type, data, len, NULL);
+		}
+		git_odb_object_free(base);
+		if (k >= 0) {
+			git_odb_object_free(prev[k]);
+			prev[k] = obj_;
+			git_oid_cpy(&prev_id[k], &o->v[i].id);
+			prev_depth[k] = depth;
+		} else {
+			git_odb_object_free(obj_);
+		}
+	}
+	git_odb_object_free(prev[0]);
+	git_odb_object_free(prev[1]);
+	if (err == 0) {
+		EVP_DigestFinal_ex(c->sha, sum, &sumlen);
+		EVP_MD_CTX_free(c->sha);
+		c->sha = NULL;
+		err = put(c, sum, sumlen);
+	}
+done:
+	EVP_MD_CTX_free(c->sha);
+	c->sha = NULL;
+	free(z.p);
+	free(d.p);
+	free(d2.p);
+	return err;
+}
+
+/* -------------------------------------------------------------- the push */
+
+int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, push_stats *stats)
+{
+	conn *c = calloc(1, sizeof(*c));
+	char line[4096], caps[1024] = "", old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
+	git_oid old, *tips = NULL;
+	size_t ntips = 0, len = 0, commits = 0;
+	objs o = {0};
+	git_odb *odb = NULL;
+	push_stats st = {0};
+	int err, flush = 0, first = 1, unpack_ok = 0, ref_ok = 0;
+	char ng[512] = "";
+	if (!c)
+		return err_set(C2C_ENOMEM, "out of memory");
+	git_oid_fromstr(&old, "0000000000000000000000000000000000000000");
+	if ((err = transport_channel_open(&c->ch, url, "git-receive-pack")) < 0)
+		goto done;
+	/* The hub's refs: "<oid> <name>", capabilities after a NUL on the first. */
+	for (;;) {
+		git_oid id;
+		if ((err = read_pkt(c, line, sizeof(line), &len, &flush)) < 0)
+			goto done;
+		if (flush)
+			break;
+		if (first && strlen(line) < len)
+			snprintf(caps, sizeof(caps), "%s", line + strlen(line) + 1);
+		first = 0;
+		if (len < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' ' || git_oid_fromstrn(&id, line, GIT_OID_HEXSZ) < 0) {
+			err = err_set(C2C_EFAIL, "the hub advertised a malformed ref line");
+			goto done;
+		}
+		if (!strcmp(line + GIT_OID_HEXSZ + 1, ref))
+			old = id;
+		if (git_oid_is_zero(&id))
+			continue;
+		git_oid *x = realloc(tips, (ntips + 1) * sizeof(*tips));
+		if (!x) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		tips = x;
+		tips[ntips++] = id;
+	}
+	if (!strstr(caps, "report-status")) {
+		err = err_set(C2C_EFAIL, "the hub's receive-pack does not report the status of a push");
+		goto done;
+	}
+	/* What the hub lacks, each object once (a delta base kept). */
+	if ((err = git_repository_odb(&odb, n->repo)) < 0) {
+		err = err_git(err, "opening the object database");
+		goto done;
+	}
+	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, add_obj, &o, &commits)) < 0)
+		goto done;
+	if (o.n) {
+		size_t u = 0;
+		qsort(o.v, o.n, sizeof(*o.v), cmp_obj);
+		for (size_t i = 0; i < o.n; i++)
+			if (u == 0 || !git_oid_equal(&o.v[i].id, &o.v[u - 1].id))
+				o.v[u++] = o.v[i];
+		o.n = u;
+		qsort(o.v, o.n, sizeof(*o.v), cmp_order); /* back in walk order */
+	}
+	/* The command, then the pack (empty when the hub has every object). */
+	git_oid_tostr(old_hex, sizeof(old_hex), &old);
+	git_oid_tostr(new_hex, sizeof(new_hex), new_);
+	len = (size_t)snprintf(line, sizeof(line), "%s %s %s%c report-status agent=c2c\n", old_hex, new_hex, ref, '\0');
+	if ((err = put_pkt(c, line, len)) < 0 || (err = put(c, "0000", 4)) < 0)
+		goto done;
+	if ((err = send_pack(c, odb, &o, !strstr(caps, "no-thin"), &st)) < 0 || (err = flush_out(c)) < 0)
+		goto done;
+	/* receive-pack's report: "unpack ok", then "ok REF" or "ng REF why". */
+	for (;;) {
+		if ((err = read_pkt(c, line, sizeof(line), &len, &flush)) < 0)
+			goto done;
+		if (flush)
+			break;
+		if (!strcmp(line, "unpack ok"))
+			unpack_ok = 1;
+		else if (!strncmp(line, "unpack ", 7))
+			snprintf(ng, sizeof(ng), "the hub could not unpack what was sent: %.400s", line + 7);
+		else if (!strncmp(line, "ok ", 3) && !strcmp(line + 3, ref))
+			ref_ok = 1;
+		else if (!strncmp(line, "ng ", 3) && !ng[0])
+			snprintf(ng, sizeof(ng), "%.500s", line + 3);
+	}
+	if (!unpack_ok || !ref_ok) {
+		/* The hooks' messages (stderr) say why. */
+		char msg[2048];
+		size_t k = transport_channel_stderr(c->ch, msg, sizeof(msg));
+		while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
+			msg[--k] = '\0';
+		for (char *p = msg; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		err = err_set(C2C_ECONFLICT, "the hub refused %s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report",
+		              msg[0] ? "; it said: " : "", msg);
+		goto done;
+	}
+	st.commits = commits;
+	st.objects = o.n;
+done:
+	if (stats)
+		*stats = st;
+	if (c)
+		transport_channel_close(c->ch);
+	git_odb_free(odb);
+	free(o.v);
+	free(tips);
+	free(c);
+	return err;
+}
