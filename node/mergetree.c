@@ -168,8 +168,10 @@ int mergetree_join(git_repository *r, const git_oid *a, const git_oid *b, git_oi
 		goto done;
 	}
 	qsort(s.u, s.n, sizeof(*s.u), cmp_update);
-	if ((rc = git_tree_lookup(&base, r, a)) < 0 || (rc = git_tree_create_updated(out, r, base, s.n, s.u)) < 0)
+	if ((rc = git_tree_lookup(&base, r, a)) < 0)
 		err = err_git(rc, "writing the merged tree");
+	else
+		err = repo_tree_create_updated(out, r, base, s.n, s.u);
 done:
 	git_tree_free(base);
 	for (size_t i = 0; i < s.n; i++)

@@ -545,3 +545,101 @@ done:
 	free(c);
 	return err;
 }
+
+/* ------------------------------------------------------ a hub by path */
+
+int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, push_stats *stats)
+{
+	git_repository *hub = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *r = NULL;
+	git_odb *odb = NULL;
+	repo_pack *pk = NULL;
+	git_oid old, *tips = NULL;
+	size_t ntips = 0, commits = 0;
+	objs o = {0};
+	push_stats st = {0};
+	int err = 0, rc, has_old = 0;
+	if ((rc = git_repository_open_bare(&hub, gitdir)) < 0)
+		return err_git(rc, gitdir);
+	if ((rc = git_repository_odb(&odb, n->repo)) < 0 || (rc = git_reference_iterator_new(&it, hub)) < 0)
+		goto fail;
+	while ((rc = git_reference_next(&r, it)) == 0) {
+		git_oid id;
+		int ok = git_reference_name_to_id(&id, hub, git_reference_name(r)) == 0;
+		if (ok && !strcmp(git_reference_name(r), ref)) {
+			old = id;
+			has_old = 1;
+		}
+		git_reference_free(r);
+		git_error_clear();
+		if (!ok)
+			continue;
+		git_oid *x = realloc(tips, (ntips + 1) * sizeof(*tips));
+		if (!x) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		tips = x;
+		tips[ntips++] = id;
+	}
+	if (rc != GIT_ITEROVER)
+		goto fail;
+	/* Fast-forward only, as the hub's update hook has it over ssh. */
+	if (has_old && !git_oid_equal(&old, new_) && git_graph_descendant_of(n->repo, new_, &old) != 1) {
+		err = err_set(C2C_ECONFLICT, "the hub refused %s: not a fast-forward of %.12s", ref, git_oid_tostr_s(&old));
+		goto done;
+	}
+	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, add_obj, &o, &commits)) < 0)
+		goto done;
+	if (o.n) {
+		size_t u = 0;
+		qsort(o.v, o.n, sizeof(*o.v), cmp_obj);
+		for (size_t i = 0; i < o.n; i++)
+			if (u == 0 || !git_oid_equal(&o.v[i].id, &o.v[u - 1].id))
+				o.v[u++] = o.v[i];
+		o.n = u;
+		/* Whole objects, one pack, fsynced before the ref moves. */
+		if ((err = repo_pack_new_in(&pk, hub, NULL, o.n)) < 0)
+			goto done;
+		for (size_t i = 0; i < o.n && err == 0; i++) {
+			git_odb_object *obj_ = NULL;
+			git_oid got;
+			if ((rc = git_odb_read(&obj_, odb, &o.v[i].id)) < 0)
+				goto fail;
+			err = repo_pack_add_object(pk, git_odb_object_type(obj_), git_odb_object_data(obj_),
+			                           git_odb_object_size(obj_), &got);
+			git_odb_object_free(obj_);
+			if (err == 0 && !git_oid_equal(&got, &o.v[i].id))
+				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck'",
+				              n->gitdir, git_oid_tostr_s(&o.v[i].id));
+		}
+		if (err < 0 || (err = repo_pack_finish(pk)) < 0)
+			goto done;
+	}
+	/* The ref moves only from the value read above. */
+	rc = has_old ? git_reference_create_matching(&r, hub, ref, new_, 1, &old, "c2c sync: push")
+	             : git_reference_create(&r, hub, ref, new_, 0, "c2c sync: push");
+	git_reference_free(r);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
+		err = err_set(C2C_ECONFLICT, "the hub refused %s: it moved meanwhile; sync again", ref);
+		goto done;
+	}
+	if (rc < 0)
+		goto fail;
+	st.commits = commits;
+	st.objects = o.n;
+	goto done;
+fail:
+	err = err_git(rc, gitdir);
+done:
+	if (stats)
+		*stats = st;
+	repo_pack_free(pk);
+	git_reference_iterator_free(it);
+	git_odb_free(odb);
+	git_repository_free(hub);
+	free(o.v);
+	free(tips);
+	return err;
+}

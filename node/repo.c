@@ -519,6 +519,214 @@ static int cmp_update(const void *a, const void *b)
 	return strcmp(((const git_tree_update *)a)->path, ((const git_tree_update *)b)->path);
 }
 
+/* ------------------------------------------------------- tree updates */
+
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+} tbuf;
+
+static int tbuf_put(tbuf *b, const void *d, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		while (cap < b->len + n)
+			cap *= 2;
+		unsigned char *x = realloc(b->p, cap);
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		b->p = x;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return 0;
+}
+
+static int tbuf_entry(tbuf *b, const char *mode, const char *name, size_t nl, const git_oid *id)
+{
+	int err;
+	if ((err = tbuf_put(b, mode, strlen(mode))) < 0 || (err = tbuf_put(b, " ", 1)) < 0 ||
+	    (err = tbuf_put(b, name, nl)) < 0 || (err = tbuf_put(b, "", 1)) < 0 ||
+	    (err = tbuf_put(b, id->id, GIT_OID_RAWSZ)) < 0)
+		return err;
+	return 0;
+}
+
+/* git's order of tree entries: names as bytes, a tree's as if it ended
+ * in '/' (so "a.json" < "a/" and a blob "a" < a tree "a"). */
+static int entry_cmp(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree)
+{
+	size_t m = al < bl ? al : bl;
+	int c = memcmp(a, b, m);
+	if (c)
+		return c;
+	unsigned char ca = al > m ? (unsigned char)a[m] : a_tree ? '/' : '\0';
+	unsigned char cb = bl > m ? (unsigned char)b[m] : b_tree ? '/' : '\0';
+	return ca < cb ? -1 : ca > cb;
+}
+
+#define TREE_FALLBACK 1 /* a case left to git_tree_create_updated */
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* 0 if the names of the serialized tree B are unique, else TREE_FALLBACK. */
+static int tree_names_unique(const tbuf *b)
+{
+	size_t n = 0, cap = 0;
+	const char **v = NULL;
+	int err = 0;
+	for (const unsigned char *p = b->p; p < b->p + b->len;) {
+		const unsigned char *sp = memchr(p, ' ', (size_t)(b->p + b->len - p));
+		if (n == cap) {
+			const char **x = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+			if (!x) {
+				free(v);
+				return err_set(C2C_ENOMEM, "out of memory");
+			}
+			v = x;
+		}
+		v[n++] = (const char *)sp + 1;
+		p = sp + 1 + strlen((const char *)sp + 1) + 1 + GIT_OID_RAWSZ;
+	}
+	qsort(v, n, sizeof(*v), cmp_cstr);
+	for (size_t i = 1; i < n && !err; i++)
+		if (!strcmp(v[i - 1], v[i]))
+			err = TREE_FALLBACK;
+	free(v);
+	return err;
+}
+
+/* Write BASE (NULL: empty) with U[0..n) applied; each path from OFF on is
+ * relative to it, U sorted by path. *OUT zero when the result is empty. */
+static int tree_update_at(git_odb *odb, const git_oid *base, const git_tree_update *u, size_t n, size_t off,
+                          git_oid *out)
+{
+	git_odb_object *obj = NULL;
+	const unsigned char *p = NULL, *end = NULL;
+	tbuf b = {0};
+	size_t i = 0;
+	int err = 0, rc, inserted = 0;
+	if (base) {
+		if ((rc = git_odb_read(&obj, odb, base)) < 0)
+			return err_git(rc, "reading a tree");
+		if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
+			git_odb_object_free(obj);
+			return TREE_FALLBACK;
+		}
+		p = git_odb_object_data(obj);
+		end = p + git_odb_object_size(obj);
+	}
+	while (err == 0 && (p < end || i < n)) {
+		/* The next base entry: "MODE NAME\0OID". */
+		const unsigned char *e = p, *name = NULL, *nul = NULL;
+		size_t nl = 0;
+		int e_tree = 0;
+		if (p < end) {
+			const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
+			nul = sp ? memchr(sp, '\0', (size_t)(end - sp)) : NULL;
+			if (!sp || !nul || end - nul < 1 + GIT_OID_RAWSZ) {
+				err = TREE_FALLBACK;
+				break;
+			}
+			name = sp + 1;
+			nl = (size_t)(nul - name);
+			e_tree = sp - p == 5 && !memcmp(p, "40000", 5);
+		}
+		/* The next update's first component. */
+		const char *un = NULL;
+		size_t ul = 0;
+		int u_tree = 0;
+		if (i < n) {
+			un = u[i].path + off;
+			const char *slash = strchr(un, '/');
+			ul = slash ? (size_t)(slash - un) : strlen(un);
+			u_tree = slash != NULL;
+		}
+		if (name && un && nl == ul && !memcmp(name, un, ul) && e_tree != u_tree) {
+			err = TREE_FALLBACK; /* a file where a directory goes, or back */
+			break;
+		}
+		int c = !name ? 1 : !un ? -1 : entry_cmp((const char *)name, nl, e_tree, un, ul, u_tree);
+		if (c < 0) { /* a base entry no update touches: as it is */
+			err = tbuf_put(&b, e, (size_t)(nul + 1 + GIT_OID_RAWSZ - e));
+			p = nul + 1 + GIT_OID_RAWSZ;
+			continue;
+		}
+		const git_oid *old = c == 0 ? (const git_oid *)(nul + 1) : NULL;
+		if (c == 0)
+			p = nul + 1 + GIT_OID_RAWSZ;
+		else
+			inserted = 1;
+		if (u_tree) {
+			size_t j = i;
+			while (j < n && !strncmp(u[j].path + off, un, ul) && u[j].path[off + ul] == '/')
+				j++;
+			git_oid sub;
+			if ((err = tree_update_at(odb, old, u + i, j - i, off + ul + 1, &sub)) == 0 && !git_oid_is_zero(&sub))
+				err = tbuf_entry(&b, "40000", un, ul, &sub);
+			i = j;
+		} else {
+			if (i + 1 < n && !strcmp(u[i + 1].path, u[i].path)) {
+				err = TREE_FALLBACK; /* the same path twice */
+				break;
+			}
+			if (u[i].action == GIT_TREE_UPDATE_UPSERT) {
+				char mode[8];
+				snprintf(mode, sizeof(mode), "%o", (unsigned)u[i].filemode);
+				err = tbuf_entry(&b, mode, un, ul, &u[i].id);
+			}
+			i++;
+		}
+	}
+	/* A new entry may share its name with one of the other kind far from
+	 * it in git's order (a file "a", a tree "a.json", then a tree "a"). */
+	if (err == 0 && inserted)
+		err = tree_names_unique(&b);
+	if (err == 0) {
+		if (b.len == 0)
+			memset(out, 0, sizeof(*out));
+		else if ((rc = git_odb_write(out, odb, b.p, b.len, GIT_OBJECT_TREE)) < 0)
+			err = err_git(rc, "writing a tree");
+	}
+	free(b.p);
+	git_odb_object_free(obj);
+	return err;
+}
+
+/* BASE (NULL: empty) with the upserts and removals of U (sorted by path)
+ * applied, written: the same tree as git_tree_create_updated, but made
+ * from the raw bytes of the trees on the changed paths, each entry copied
+ * as it is unless an update touches it. libgit2 loads every entry of each
+ * of those trees into a tree builder (a hash map) and sorts them again, a
+ * cost that grows with the bucket trees, so with the repository. */
+static int tree_update(git_repository *r, git_tree *base, const git_tree_update *u, size_t n, git_oid *out)
+{
+	git_odb *odb = NULL;
+	int err, rc;
+	for (size_t i = 0; i < n; i++)
+		if ((u[i].action != GIT_TREE_UPDATE_UPSERT && u[i].action != GIT_TREE_UPDATE_REMOVE) ||
+		    (u[i].action == GIT_TREE_UPDATE_UPSERT && u[i].filemode != GIT_FILEMODE_BLOB) || !u[i].path[0] ||
+		    u[i].path[0] == '/' || u[i].path[strlen(u[i].path) - 1] == '/' || strstr(u[i].path, "//"))
+			goto fallback;
+	if ((rc = git_repository_odb(&odb, r)) < 0)
+		return err_git(rc, "opening the object database");
+	err = tree_update_at(odb, base ? git_tree_id(base) : NULL, u, n, 0, out);
+	if (err == 0 && git_oid_is_zero(out) && (rc = git_odb_write(out, odb, "", 0, GIT_OBJECT_TREE)) < 0)
+		err = err_git(rc, "writing the empty tree");
+	git_odb_free(odb);
+	if (err != TREE_FALLBACK)
+		return err;
+fallback:
+	err_clear();
+	return (rc = git_tree_create_updated(out, r, base, n, u)) < 0 ? err_git(rc, "building the tree") : 0;
+}
+
+int repo_tree_create_updated(git_oid *out, git_repository *r, git_tree *base, size_t n, const git_tree_update *u)
+{
+	return tree_update(r, base, u, n, out);
+}
+
 static int commit_in(git_repository *r, const keys_signer *signer, const git_oid *parent, const repo_update *updates,
                      size_t n, const repo_person *author, const repo_person *committer, const char *message,
                      git_oid *out);
@@ -695,11 +903,8 @@ static int commit_in(git_repository *r, const keys_signer *signer, const git_oid
 		git_oid_cpy(&u[i].id, &updates[i].oid);
 	}
 	qsort(u, n, sizeof(*u), cmp_update);
-	rc = git_tree_create_updated(&tree_id, r, base, n, u);
-	if (rc < 0) {
-		err = err_git(rc, "building the tree");
+	if ((err = tree_update(r, base, u, n, &tree_id)) < 0)
 		goto done;
-	}
 	fault_point("write: trees written");
 	if ((rc = git_tree_lookup(&tree, r, &tree_id)) < 0 ||
 	    (rc = git_signature_new(&a, author->name, author->email, author->when, author->offset)) < 0 ||

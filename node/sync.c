@@ -282,25 +282,6 @@ static int vec_push(oid_vec *v, const git_oid *id)
 
 static int cmp_oid(const void *a, const void *b) { return git_oid_cmp(a, b); }
 
-typedef struct {
-	const char *push_ref;
-	char *rejected;
-	int confirmed; /* the hub's receive-pack reported our ref updated */
-} push_state;
-
-static int push_ref_cb(const char *refname, const char *status, void *payload)
-{
-	push_state *p = payload;
-	if (!status && !strcmp(refname, p->push_ref))
-		p->confirmed = 1;
-	if (status && !p->rejected) {
-		size_t l = strlen(refname) + strlen(status) + 8;
-		if ((p->rejected = malloc(l)))
-			snprintf(p->rejected, l, "%s: %s", refname, status);
-	}
-	return 0;
-}
-
 /* Fetch from a hub (IS_HUB 1), a peer (0), or either (-1: both refspecs;
  * what matched tells which, without a connection of its own). */
 static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub, int want_key)
@@ -562,58 +543,34 @@ done:
 	return err;
 }
 
+/* Push main to the hub's refs/heads/nodes/<node-id>: c2c's own send-pack
+ * over ssh (thin, with deltas), or straight into a hub by path; both find
+ * what the hub lacks at the cost of the change (push.h). 0 once the hub
+ * holds it; the hub's refusal names the ref and says why. */
 static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 {
-	char spec[256], theirs_ref[256];
-	char *specs[] = {spec};
-	git_strarray refspecs = {specs, 1};
-	git_push_options po;
-	char want[256];
-	snprintf(want, sizeof(want), "refs/heads/nodes/%s", n->node_id);
-	push_state ps = {want, NULL, 0};
+	char theirs_ref[256], want[256];
+	const char *url = git_remote_url(rm);
+	push_stats st;
 	git_oid theirs;
-	int rc;
+	int rc, ssh = !strncmp(url, "ssh://", 6);
+	snprintf(want, sizeof(want), "refs/heads/nodes/%s", n->node_id);
 	snprintf(theirs_ref, sizeof(theirs_ref), "refs/c2c/remotes/%s/nodes/%s", name, n->node_id);
 	if (git_reference_name_to_id(&theirs, n->repo, theirs_ref) == 0 && git_oid_equal(&theirs, &n->head)) {
 		res->pushed = 0;
 		return 0;
 	}
-	if (!strncmp(git_remote_url(rm), "ssh://", 6)) {
-		/* Over ssh, c2c's own send-pack: thin, and as costly as the
-		 * change (push.h). */
-		push_stats st;
-		fault_point("sync: before push");
-		if ((rc = push_thin(n, git_remote_url(rm), want, &n->head, &st)) < 0) {
-			/* The transport's messages name the remote and step already. */
-			if (strncmp(err_msg(), name, strlen(name)) || err_msg()[strlen(name)] != ':')
-				err_prefix("%s: push: ", name);
-			return rc;
-		}
-		res->thin_push = 1;
-		res->pushed_objects = st.objects;
-		res->pushed_deltas = st.deltas;
-		ps.confirmed = 1;
-		goto pushed;
-	}
-	snprintf(spec, sizeof(spec), "refs/heads/main:refs/heads/nodes/%s", n->node_id);
-	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-	po.callbacks.push_update_reference = push_ref_cb;
-	po.callbacks.payload = &ps;
 	fault_point("sync: before push");
-	err_clear();
-	if ((rc = git_remote_push(rm, &refspecs, &po)) < 0)
-		return err_code() < 0 ? err_code() : err_git(rc, "pushing");
-	if (ps.rejected) {
-		err_set(C2C_ECONFLICT, "the hub refused %s", ps.rejected);
-		free(ps.rejected);
-		return C2C_ECONFLICT;
+	rc = ssh ? push_thin(n, url, want, &n->head, &st) : push_local(n, url, want, &n->head, &st);
+	if (rc < 0) {
+		/* The transport's messages name the remote and step already. */
+		if (strncmp(err_msg(), name, strlen(name)) || err_msg()[strlen(name)] != ':')
+			err_prefix("%s: push: ", name);
+		return rc;
 	}
-	/* Believe the hub's own report of the ref it updated (receive-pack's
-	 * report-status), not merely the absence of an error; the next sync
-	 * fetches the branch back and would show a push that did not land. */
-	if (!ps.confirmed)
-		return err_set(C2C_EFAIL, "the hub did not confirm refs/heads/nodes/%s after the push", n->node_id);
-pushed:
+	res->thin_push = ssh;
+	res->pushed_objects = st.objects;
+	res->pushed_deltas = st.deltas;
 	fault_point("sync: pushed, before the pushed ref is recorded");
 	git_reference *ref = NULL;
 	git_reference_create(&ref, n->repo, theirs_ref, &n->head, 1, "c2c sync: pushed");

@@ -26,4 +26,12 @@ typedef struct {
  * other failures name the step. STATS may be NULL. */
 int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, push_stats *stats);
 
+/* The same for a hub by path on this machine (a bare repository made by
+ * 'c2c hub init'): the objects the hub lacks, found the same way, go whole
+ * into one pack in the hub, fsynced, then REF moves from the value it had,
+ * fast-forward only, where libgit2's local push walks every tree the hub
+ * holds. As with libgit2's, the hub's hooks do not run (they serve pushes
+ * over ssh). */
+int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, push_stats *stats);
+
 #endif

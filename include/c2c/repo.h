@@ -82,6 +82,14 @@ int repo_commit_write(git_repository *r, const keys_signer *signer, const git_si
                       const git_signature *committer, const char *message, const git_tree *tree, size_t nparents,
                       const git_commit **parents, git_oid *out);
 
+/* git_tree_create_updated's result (U sorted by path; upserts of blobs and
+ * removals), built from the raw bytes of the trees on the changed paths:
+ * entries no update touches are copied as they are, where libgit2 loads
+ * every entry of those trees into a tree builder and sorts them again (a
+ * cost that grows with the bucket trees). Odd cases (a file where a
+ * directory was, a path twice) go to libgit2. */
+int repo_tree_create_updated(git_oid *out, git_repository *r, git_tree *base, size_t n, const git_tree_update *u);
+
 /* The tree id of COMMIT. */
 int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
 
