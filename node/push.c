@@ -12,7 +12,9 @@
 #include "c2c/repo.h"
 #include "c2c/transport.h"
 
+#define OBJ_OFS_DELTA 6
 #define OBJ_REF_DELTA 7
+#define WINDOW 10 /* earlier objects of a kind tried as delta bases */
 
 /* ------------------------------------------------------------- pkt-lines */
 
@@ -24,6 +26,7 @@ typedef struct {
 	unsigned char out[65536];
 	size_t olen;
 	EVP_MD_CTX *sha;
+	uint64_t packpos; /* bytes of the pack sent so far */
 } conn;
 
 static int fill(conn *c, size_t want)
@@ -90,8 +93,10 @@ static int put(conn *c, const void *d, size_t n)
 {
 	const unsigned char *p = d;
 	int err;
-	if (c->sha)
+	if (c->sha) {
 		EVP_DigestUpdate(c->sha, p, n);
+		c->packpos += n;
+	}
 	while (n) {
 		size_t k = sizeof(c->out) - c->olen < n ? sizeof(c->out) - c->olen : n;
 		memcpy(c->out + c->olen, p, k);
@@ -305,10 +310,13 @@ static int cmp_order(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_t len, const git_oid *base)
+/* One pack entry: TYPE (an object's, or a delta's with BASE, an object
+ * the hub holds, or with OFS, how far back in this pack its base starts). */
+static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_t len, const git_oid *base,
+                     uint64_t ofs)
 {
-	unsigned char hdr[16];
-	size_t h = 0, sz = len;
+	unsigned char hdr[16], oh[16];
+	size_t h = 0, sz = len, ol = sizeof(oh);
 	z_stream zs;
 	int err;
 	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
@@ -319,8 +327,13 @@ static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_
 		sz >>= 7;
 	}
 	h++;
+	if (type == OBJ_OFS_DELTA) { /* gitformat-pack(5): big-endian, +1 per continued byte */
+		oh[--ol] = (unsigned char)(ofs & 127);
+		while (ofs >>= 7)
+			oh[--ol] = (unsigned char)(128 | (--ofs & 127));
+	}
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit(&zs, Z_BEST_SPEED) != Z_OK)
+	if (deflateInit(&zs, Z_DEFAULT_COMPRESSION) != Z_OK)
 		return err_set(C2C_ENOMEM, "starting zlib");
 	uLong bound = deflateBound(&zs, (uLong)len);
 	z->len = 0;
@@ -342,33 +355,45 @@ static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_
 	deflateEnd(&zs);
 	if (zrc != Z_STREAM_END)
 		return err_set(C2C_EFAIL, "compressing an object failed");
-	if ((err = put(c, hdr, h)) < 0 || (base && (err = put(c, base->id, GIT_OID_RAWSZ)) < 0) ||
-	    (err = put(c, z->p, zlen)) < 0)
+	if ((err = put(c, hdr, h)) < 0 || (type == OBJ_REF_DELTA && (err = put(c, base->id, GIT_OID_RAWSZ)) < 0) ||
+	    (type == OBJ_OFS_DELTA && (err = put(c, oh + ol, sizeof(oh) - ol)) < 0) || (err = put(c, z->p, zlen)) < 0)
 		return err;
 	return 0;
 }
 
-/* Send the pack of O's objects (sorted, unique), deltas against their
- * bases where THIN allows and it pays. */
-static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, push_stats *st)
+/* An earlier object of the pack, kept as a delta base for the next ones. */
+typedef struct {
+	git_odb_object *o;
+	uint64_t pos; /* where its entry starts in the pack */
+	int depth;    /* deltas between it and a whole object */
+} recent;
+
+/* Send the pack of O's objects (unique, in the walk's order: siblings
+ * together). A tree or record goes as the smallest delta found against
+ * its version in the parent (which the hub holds: REF_DELTA, where THIN)
+ * or one of the last WINDOW objects of its kind in the pack (OFS_DELTA
+ * where the hub reads them, else REF_DELTA), if that is under half its
+ * size; else whole. */
+static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, int ofs_ok, push_stats *st)
 {
 	unsigned char hdr[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2}, sum[EVP_MAX_MD_SIZE];
 	unsigned int sumlen = 0;
-	buf z = {0}, d = {0}, d2 = {0};
+	buf z = {0}, d = {0}, best = {0};
+	recent win[2][WINDOW];
+	size_t nwin[2] = {0, 0};
 	int err = 0, rc;
+	memset(win, 0, sizeof(win));
 	hdr[8] = (unsigned char)(o->n >> 24);
 	hdr[9] = (unsigned char)(o->n >> 16);
 	hdr[10] = (unsigned char)(o->n >> 8);
 	hdr[11] = (unsigned char)o->n;
-	if (!(c->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL))
-		return err_set(C2C_ENOMEM, "starting a pack checksum");
+	c->packpos = 0;
+	if (!(c->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL)) {
+		err = err_set(C2C_ENOMEM, "starting a pack checksum");
+		goto done;
+	}
 	if ((err = put(c, hdr, sizeof(hdr))) < 0)
 		goto done;
-	/* The last object of each kind sent, a delta base for the next one
-	 * (siblings in a bucket look alike), and how deep its own chain is. */
-	git_odb_object *prev[2] = {NULL, NULL};
-	git_oid prev_id[2];
-	int prev_depth[2] = {0, 0};
 	for (size_t i = 0; i < o->n && err == 0; i++) {
 		git_odb_object *obj_ = NULL, *base = NULL;
 		if ((rc = git_odb_read(&obj_, odb, &o->v[i].id)) < 0) {
@@ -376,47 +401,58 @@ static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, push_stats 
 			break;
 		}
 		const unsigned char *data = git_odb_object_data(obj_);
-		size_t len = git_odb_object_size(obj_), best = len / 2;
+		size_t len = git_odb_object_size(obj_), limit = len / 2;
 		git_object_t type = git_odb_object_type(obj_);
-		int k = type == GIT_OBJECT_BLOB ? 0 : type == GIT_OBJECT_TREE ? 1 : -1, depth = 0;
-		const git_oid *use = NULL;
-		/* Against the version the parent holds at the same path (the
-		 * hub has it: thin), then against the previous sibling sent. */
+		int k = type == GIT_OBJECT_BLOB ? 0 : type == GIT_OBJECT_TREE ? 1 : -1, depth = 0, from = -1;
+		uint64_t pos = c->packpos;
+		const git_oid *ref_base = NULL;
 		if (k >= 0 && thin && !git_oid_is_zero(&o->v[i].base) && git_odb_read(&base, odb, &o->v[i].base) == 0 &&
 		    git_odb_object_type(base) == type &&
 		    (err = make_delta(&d, git_odb_object_data(base), git_odb_object_size(base), data, len)) == 0 &&
-		    d.len + GIT_OID_RAWSZ < best) {
-			best = d.len + GIT_OID_RAWSZ;
-			use = &o->v[i].base;
-			buf_swap(&d, &d2);
+		    d.len + GIT_OID_RAWSZ < limit) {
+			limit = d.len + GIT_OID_RAWSZ;
+			ref_base = &o->v[i].base;
+			buf_swap(&d, &best);
 		}
-		if (err == 0 && k >= 0 && prev[k] && prev_depth[k] < 16 &&
-		    (err = make_delta(&d, git_odb_object_data(prev[k]), git_odb_object_size(prev[k]), data, len)) == 0 &&
-		    d.len + GIT_OID_RAWSZ < best) {
-			best = d.len + GIT_OID_RAWSZ;
-			use = &prev_id[k];
-			depth = prev_depth[k] + 1;
-			buf_swap(&d, &d2);
+		/* Big objects (a bucket tree of a large node) try one sibling. */
+		for (size_t w = 0; err == 0 && k >= 0 && w < nwin[k] && w < WINDOW && (w == 0 || len < 16384); w++) {
+			recent *r = &win[k][(nwin[k] - 1 - w) % WINDOW];
+			if (r->depth >= 32)
+				continue;
+			if ((err = make_delta(&d, git_odb_object_data(r->o), git_odb_object_size(r->o), data, len)) == 0 &&
+			    d.len + 4 < limit) {
+				limit = d.len + 4;
+				from = (int)((nwin[k] - 1 - w) % WINDOW);
+				ref_base = NULL;
+				depth = r->depth + 1;
+				buf_swap(&d, &best);
+			}
 		}
 		git_error_clear();
-		if (err == 0 && use) {
-			err = put_entry(c, &z, OBJ_REF_DELTA, d2.p, d2.len, use);
+		if (err == 0 && from >= 0 && ofs_ok) {
+			err = put_entry(c, &z, OBJ_OFS_DELTA, best.p, best.len, NULL, pos - win[k][from].pos);
+			st->deltas++;
+		} else if (err == 0 && from >= 0) {
+			err = put_entry(c, &z, OBJ_REF_DELTA, best.p, best.len, git_odb_object_id(win[k][from].o), 0);
+			st->deltas++;
+		} else if (err == 0 && ref_base) {
+			err = put_entry(c, &z, OBJ_REF_DELTA, best.p, best.len, ref_base, 0);
 			st->deltas++;
 		} else if (err == 0) {
-			err = put_entry(c, &z, (int)type, data, len, NULL);
+			err = put_entry(c, &z, (int)type, data, len, NULL, 0);
 		}
 		git_odb_object_free(base);
 		if (k >= 0) {
-			git_odb_object_free(prev[k]);
-			prev[k] = obj_;
-			git_oid_cpy(&prev_id[k], &o->v[i].id);
-			prev_depth[k] = depth;
+			recent *r = &win[k][nwin[k] % WINDOW];
+			git_odb_object_free(r->o);
+			r->o = obj_;
+			r->pos = pos;
+			r->depth = depth;
+			nwin[k]++;
 		} else {
 			git_odb_object_free(obj_);
 		}
 	}
-	git_odb_object_free(prev[0]);
-	git_odb_object_free(prev[1]);
 	if (err == 0) {
 		EVP_DigestFinal_ex(c->sha, sum, &sumlen);
 		EVP_MD_CTX_free(c->sha);
@@ -424,11 +460,14 @@ static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, push_stats 
 		err = put(c, sum, sumlen);
 	}
 done:
+	for (int k = 0; k < 2; k++)
+		for (size_t w = 0; w < WINDOW; w++)
+			git_odb_object_free(win[k][w].o);
 	EVP_MD_CTX_free(c->sha);
 	c->sha = NULL;
 	free(z.p);
 	free(d.p);
-	free(d2.p);
+	free(best.p);
 	return err;
 }
 
@@ -499,10 +538,12 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 	/* The command, then the pack (empty when the hub has every object). */
 	git_oid_tostr(old_hex, sizeof(old_hex), &old);
 	git_oid_tostr(new_hex, sizeof(new_hex), new_);
-	len = (size_t)snprintf(line, sizeof(line), "%s %s %s%c report-status agent=c2c\n", old_hex, new_hex, ref, '\0');
+	int ofs = strstr(caps, "ofs-delta") != NULL;
+	len = (size_t)snprintf(line, sizeof(line), "%s %s %s%c report-status%s agent=c2c\n", old_hex, new_hex, ref, '\0',
+	                       ofs ? " ofs-delta" : "");
 	if ((err = put_pkt(c, line, len)) < 0 || (err = put(c, "0000", 4)) < 0)
 		goto done;
-	if ((err = send_pack(c, odb, &o, !strstr(caps, "no-thin"), &st)) < 0 || (err = flush_out(c)) < 0)
+	if ((err = send_pack(c, odb, &o, !strstr(caps, "no-thin"), ofs, &st)) < 0 || (err = flush_out(c)) < 0)
 		goto done;
 	/* receive-pack's report: "unpack ok", then "ok REF" or "ng REF why". */
 	for (;;) {

@@ -966,37 +966,63 @@ int repo_clear_stale_locks(const char *gitdir)
 
 /* ----------------------------------------------------------- sparse packs */
 
-/* Insert into PB what the tree NEW_ holds and the tree OLD (NULL: none)
- * does not, opening only the subtrees whose ids differ. */
 typedef struct {
 	int (*add)(const git_oid *, const git_oid *, void *);
 	void *payload;
 } sparse_out;
 
-static int pack_tree_diff(const sparse_out *o_, git_repository *src, const git_oid *old, const git_oid *new_)
+/* Give O_->add what the tree NEW_ holds and none of the trees OLDS (the
+ * same path in each parent: NULL where a parent has none) holds at the same
+ * path, opening only subtrees whose ids differ from every parent's. The
+ * delta base of an object is its version in the first parent that has
+ * one. */
+static int pack_tree_diff(const sparse_out *o_, git_repository *src, const git_oid *const *olds, size_t nold,
+                          const git_oid *new_)
 {
-	git_tree *a = NULL, *b = NULL;
-	int rc;
-	if (old && git_oid_equal(old, new_))
-		return 0;
-	if ((old && (rc = git_tree_lookup(&a, src, old)) < 0) || (rc = git_tree_lookup(&b, src, new_)) < 0 ||
-	    (rc = o_->add(new_, old, o_->payload)) < 0)
+	git_tree *b = NULL, **a = calloc(nold ? nold : 1, sizeof(*a));
+	const git_oid **sub = calloc(nold ? nold : 1, sizeof(*sub));
+	const git_oid *base = NULL;
+	int rc = 0;
+	if (!a || !sub) {
+		rc = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < nold; k++) {
+		if (olds[k] && git_oid_equal(olds[k], new_))
+			goto done; /* a parent has this very tree */
+		if (olds[k] && !base)
+			base = olds[k];
+	}
+	for (size_t k = 0; k < nold; k++)
+		if (olds[k] && (rc = git_tree_lookup(&a[k], src, olds[k])) < 0)
+			goto done;
+	if ((rc = git_tree_lookup(&b, src, new_)) < 0 || (rc = o_->add(new_, base, o_->payload)) < 0)
 		goto done;
 	for (size_t i = 0, cnt = git_tree_entrycount(b); i < cnt && rc == 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(b, i);
-		const git_tree_entry *o = a ? git_tree_entry_byname(a, git_tree_entry_name(e)) : NULL;
 		git_object_t t = git_tree_entry_type(e);
-		int o_tree = o && git_tree_entry_type(o) == GIT_OBJECT_TREE;
-		if (o && git_tree_entry_type(o) == t && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)))
+		const git_oid *blob_base = NULL;
+		int same = 0;
+		for (size_t k = 0; k < nold; k++) {
+			const git_tree_entry *o = a[k] ? git_tree_entry_byname(a[k], git_tree_entry_name(e)) : NULL;
+			sub[k] = o && git_tree_entry_type(o) == t ? git_tree_entry_id(o) : NULL;
+			if (sub[k] && git_oid_equal(sub[k], git_tree_entry_id(e)))
+				same = 1;
+			if (sub[k] && !blob_base)
+				blob_base = sub[k];
+		}
+		if (same)
 			continue;
 		if (t == GIT_OBJECT_TREE)
-			rc = pack_tree_diff(o_, src, o_tree ? git_tree_entry_id(o) : NULL, git_tree_entry_id(e));
+			rc = pack_tree_diff(o_, src, sub, nold, git_tree_entry_id(e));
 		else if (t == GIT_OBJECT_BLOB)
-			rc = o_->add(git_tree_entry_id(e),
-			             o && git_tree_entry_type(o) == GIT_OBJECT_BLOB ? git_tree_entry_id(o) : NULL, o_->payload);
+			rc = o_->add(git_tree_entry_id(e), blob_base, o_->payload);
 	}
 done:
-	git_tree_free(a);
+	for (size_t k = 0; a && k < nold; k++)
+		git_tree_free(a[k]);
+	free(a);
+	free(sub);
 	git_tree_free(b);
 	return rc;
 }
@@ -1023,7 +1049,11 @@ int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips, con
 	size_t pushed = 0;
 	int rc;
 	*commits = 0;
-	if ((rc = git_revwalk_new(&w, src)) < 0 || (rc = git_revwalk_add_hide_cb(w, hide_held, &h)) < 0)
+	/* Oldest first: an object comes the first time a commit brings it,
+	 * after the version it replaces (a delta base that is then never a
+	 * later entry: no cycles of deltas). */
+	if ((rc = git_revwalk_new(&w, src)) < 0 || (rc = git_revwalk_add_hide_cb(w, hide_held, &h)) < 0 ||
+	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE)) < 0)
 		goto done;
 	for (size_t i = 0; i < nhide; i++) {
 		git_object *obj = NULL;
@@ -1042,18 +1072,27 @@ int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips, con
 	}
 	while (pushed && (rc = git_revwalk_next(&id, w)) == 0) {
 		git_commit *c = NULL;
-		const git_oid *ptree = NULL;
-		git_commit *p = NULL;
 		if ((rc = git_commit_lookup(&c, src, &id)) < 0)
 			break;
-		if (git_commit_parentcount(c) > 0 && (rc = git_commit_parent(&p, c, 0)) < 0) {
-			git_commit_free(c);
-			break;
+		/* Against every parent's tree: what a merge takes from the other
+		 * side, the receiver holds already (or was given). */
+		size_t np = git_commit_parentcount(c);
+		const git_oid **ptrees = calloc(np ? np : 1, sizeof(*ptrees));
+		git_oid *pt = calloc(np ? np : 1, sizeof(*pt));
+		if (!ptrees || !pt)
+			rc = err_set(C2C_ENOMEM, "out of memory");
+		for (size_t k = 0; rc == 0 && k < np; k++) {
+			git_commit *p = NULL;
+			if ((rc = git_commit_parent(&p, c, (unsigned)k)) == 0) {
+				git_oid_cpy(&pt[k], git_commit_tree_id(p));
+				ptrees[k] = &pt[k];
+			}
+			git_commit_free(p);
 		}
-		ptree = p ? git_commit_tree_id(p) : NULL;
-		if ((rc = add(&id, NULL, payload)) == 0)
-			rc = pack_tree_diff(&o, src, ptree, git_commit_tree_id(c));
-		git_commit_free(p);
+		if (rc == 0 && (rc = add(&id, NULL, payload)) == 0)
+			rc = pack_tree_diff(&o, src, ptrees, np, git_commit_tree_id(c));
+		free(ptrees);
+		free(pt);
 		git_commit_free(c);
 		if (rc < 0)
 			break;

@@ -97,9 +97,9 @@ int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
  * the receiver holds; those SRC lacks or that are not commits are
  * skipped) nor those HAVE (called with each commit met; may be NULL) says
  * the receiver holds, nor their ancestors. ADD is called with each object
- * (one may come twice) and, for a tree or blob, BASE: the object at the
- * same path in the first parent's tree, which the receiver holds or gets
- * too (a delta base), or NULL. A new commit brings only what its tree does
+ * (one may come twice), oldest commit first, and, for a tree or blob, BASE: the object at the
+ * same path in the first parent's tree, which the receiver holds or was
+ * given by an earlier call (a delta base), or NULL. A new commit brings only what its tree does
  * not share with its first parent's: subtrees are compared by id and only
  * those that differ are opened (git's "sparse" walk), so the cost grows
  * with the change, not with the tree, where libgit2's
