@@ -115,9 +115,34 @@ done:
 	return err;
 }
 
+/* git's order of entries (a tree's name as if it ended in '/'): both
+ * trees' entries are in it, so the two sides are walked side by side. */
+static int entry_order(const git_tree_entry *x, const git_tree_entry *y)
+{
+	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
+	size_t al = strlen(a), bl = strlen(b), m = al < bl ? al : bl;
+	int c = memcmp(a, b, m);
+	if (c)
+		return c;
+	unsigned char ca = al > m ? (unsigned char)a[m] : git_tree_entry_type(x) == GIT_OBJECT_TREE ? '/' : '\0';
+	unsigned char cb = bl > m ? (unsigned char)b[m] : git_tree_entry_type(y) == GIT_OBJECT_TREE ? '/' : '\0';
+	return ca < cb ? -1 : ca > cb;
+}
+
+/* The entry of T at the position *J (moved forward) that sorts with E. */
+static const git_tree_entry *match(const git_tree *t, size_t *j, const git_tree_entry *e)
+{
+	size_t n = t ? git_tree_entrycount(t) : 0;
+	while (*j < n && entry_order(git_tree_entry_byindex(t, *j), e) < 0)
+		(*j)++;
+	const git_tree_entry *x = *j < n ? git_tree_entry_byindex(t, *j) : NULL;
+	return x && entry_order(x, e) == 0 ? x : NULL;
+}
+
 static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, const char *prefix)
 {
 	git_tree *a = NULL, *b = NULL;
+	size_t j = 0;
 	int rc, err = 0;
 	if ((rc = git_tree_lookup(&a, s->r, a_id)) < 0 || (rc = git_tree_lookup(&b, s->r, b_id)) < 0) {
 		err = err_git(rc, *prefix ? prefix : "reading a tree");
@@ -125,20 +150,21 @@ static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, c
 	}
 	for (size_t i = 0; i < git_tree_entrycount(b) && err == 0; i++) {
 		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
-		const git_tree_entry *ea = git_tree_entry_byname(a, git_tree_entry_name(eb));
+		const git_tree_entry *ea = match(a, &j, eb);
+		if (ea && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb))) {
+			s->st->skipped++;
+			continue;
+		}
 		char path[1024];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", git_tree_entry_name(eb));
-		if (!ea) {
-			err = take_all(s, eb, path);
-		} else if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb))) {
-			s->st->skipped++;
-		} else if (git_tree_entry_type(ea) != git_tree_entry_type(eb)) {
+		if (!ea && git_tree_entry_byname(a, git_tree_entry_name(eb)))
 			err = err_set(C2C_ECORRUPT, "%s is a file on one side and a directory on the other", path);
-		} else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE) {
+		else if (!ea)
+			err = take_all(s, eb, path);
+		else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE)
 			err = join_trees(s, git_tree_entry_id(ea), git_tree_entry_id(eb), path);
-		} else {
+		else
 			err = join_blobs(s, git_tree_entry_id(ea), git_tree_entry_id(eb), path);
-		}
 	}
 done:
 	git_tree_free(a);
@@ -212,17 +238,20 @@ static int diff_side(diff_state *d, const git_tree_entry *e, const char *path, i
 static int diff_trees(diff_state *d, git_tree *a, git_tree *b, const char *prefix)
 {
 	int err = 0, rc;
+	size_t j = 0;
 	/* Entries of B against A, then entries only A has. */
 	for (size_t i = 0; b && i < git_tree_entrycount(b) && err == 0; i++) {
 		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
-		const git_tree_entry *ea = a ? git_tree_entry_byname(a, git_tree_entry_name(eb)) : NULL;
+		const git_tree_entry *ea = match(a, &j, eb);
+		if (ea && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
+			continue;
 		char path[1024];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", git_tree_entry_name(eb));
-		if (!ea) {
+		if (!ea && a && git_tree_entry_byname(a, git_tree_entry_name(eb))) {
+			err = err_set(C2C_ECORRUPT, "%s changes between a file and a directory", path);
+		} else if (!ea) {
 			err = diff_side(d, eb, path, 1);
-		} else if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb))) {
-			continue;
-		} else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE && git_tree_entry_type(eb) == GIT_OBJECT_TREE) {
+		} else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE) {
 			git_tree *ta = NULL, *tb = NULL;
 			if ((rc = git_tree_lookup(&ta, d->r, git_tree_entry_id(ea))) < 0 ||
 			    (rc = git_tree_lookup(&tb, d->r, git_tree_entry_id(eb))) < 0)
@@ -231,15 +260,14 @@ static int diff_trees(diff_state *d, git_tree *a, git_tree *b, const char *prefi
 				err = diff_trees(d, ta, tb, path);
 			git_tree_free(ta);
 			git_tree_free(tb);
-		} else if (git_tree_entry_type(ea) == GIT_OBJECT_BLOB && git_tree_entry_type(eb) == GIT_OBJECT_BLOB) {
-			err = d->cb(path, git_tree_entry_id(ea), git_tree_entry_id(eb), d->payload);
 		} else {
-			err = err_set(C2C_ECORRUPT, "%s changes between a file and a directory", path);
+			err = d->cb(path, git_tree_entry_id(ea), git_tree_entry_id(eb), d->payload);
 		}
 	}
+	j = 0;
 	for (size_t i = 0; a && i < git_tree_entrycount(a) && err == 0; i++) {
 		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
-		if (b && git_tree_entry_byname(b, git_tree_entry_name(ea)))
+		if (match(b, &j, ea) || (b && git_tree_entry_byname(b, git_tree_entry_name(ea))))
 			continue;
 		char path[1024];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", git_tree_entry_name(ea));

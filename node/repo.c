@@ -597,42 +597,35 @@ static int tree_names_unique(const tbuf *b)
 	return err;
 }
 
-/* Write BASE (NULL: empty) with U[0..n) applied; each path from OFF on is
- * relative to it, U sorted by path. *OUT zero when the result is empty. */
-static int tree_update_at(git_odb *odb, const git_oid *base, const git_tree_update *u, size_t n, size_t off,
-                          git_oid *out)
+static int tbuf_tree_entry(tbuf *b, const git_tree_entry *e)
 {
-	git_odb_object *obj = NULL;
-	const unsigned char *p = NULL, *end = NULL;
+	char mode[8];
+	const char *name = git_tree_entry_name(e);
+	snprintf(mode, sizeof(mode), "%o", (unsigned)git_tree_entry_filemode(e));
+	return tbuf_entry(b, mode, name, strlen(name), git_tree_entry_id(e));
+}
+
+/* Write BASE (NULL: empty) with U[0..n) applied; each path from OFF on is
+ * relative to it, U sorted by path. *OUT zero when the result is empty.
+ * BASE is read through the object cache, where a join or a diff of the
+ * same trees left it parsed. */
+static int tree_update_at(git_repository *r, git_odb *odb, const git_oid *base, const git_tree_update *u, size_t n,
+                          size_t off, git_oid *out)
+{
+	git_tree *bt = NULL;
 	tbuf b = {0};
-	size_t i = 0;
+	size_t i = 0, idx = 0, cnt = 0;
 	int err = 0, rc, inserted = 0;
 	if (base) {
-		if ((rc = git_odb_read(&obj, odb, base)) < 0)
+		if ((rc = git_tree_lookup(&bt, r, base)) < 0)
 			return err_git(rc, "reading a tree");
-		if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
-			git_odb_object_free(obj);
-			return TREE_FALLBACK;
-		}
-		p = git_odb_object_data(obj);
-		end = p + git_odb_object_size(obj);
+		cnt = git_tree_entrycount(bt);
 	}
-	while (err == 0 && (p < end || i < n)) {
-		/* The next base entry: "MODE NAME\0OID". */
-		const unsigned char *e = p, *name = NULL, *nul = NULL;
-		size_t nl = 0;
-		int e_tree = 0;
-		if (p < end) {
-			const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
-			nul = sp ? memchr(sp, '\0', (size_t)(end - sp)) : NULL;
-			if (!sp || !nul || end - nul < 1 + GIT_OID_RAWSZ) {
-				err = TREE_FALLBACK;
-				break;
-			}
-			name = sp + 1;
-			nl = (size_t)(nul - name);
-			e_tree = sp - p == 5 && !memcmp(p, "40000", 5);
-		}
+	while (err == 0 && (idx < cnt || i < n)) {
+		const git_tree_entry *e = idx < cnt ? git_tree_entry_byindex(bt, idx) : NULL;
+		const char *name = e ? git_tree_entry_name(e) : NULL;
+		size_t nl = name ? strlen(name) : 0;
+		int e_tree = e && git_tree_entry_type(e) == GIT_OBJECT_TREE;
 		/* The next update's first component. */
 		const char *un = NULL;
 		size_t ul = 0;
@@ -647,15 +640,15 @@ static int tree_update_at(git_odb *odb, const git_oid *base, const git_tree_upda
 			err = TREE_FALLBACK; /* a file where a directory goes, or back */
 			break;
 		}
-		int c = !name ? 1 : !un ? -1 : entry_cmp((const char *)name, nl, e_tree, un, ul, u_tree);
+		int c = !name ? 1 : !un ? -1 : entry_cmp(name, nl, e_tree, un, ul, u_tree);
 		if (c < 0) { /* a base entry no update touches: as it is */
-			err = tbuf_put(&b, e, (size_t)(nul + 1 + GIT_OID_RAWSZ - e));
-			p = nul + 1 + GIT_OID_RAWSZ;
+			err = tbuf_tree_entry(&b, e);
+			idx++;
 			continue;
 		}
-		const git_oid *old = c == 0 ? (const git_oid *)(nul + 1) : NULL;
+		const git_oid *old = c == 0 ? git_tree_entry_id(e) : NULL;
 		if (c == 0)
-			p = nul + 1 + GIT_OID_RAWSZ;
+			idx++;
 		else
 			inserted = 1;
 		if (u_tree) {
@@ -663,7 +656,8 @@ static int tree_update_at(git_odb *odb, const git_oid *base, const git_tree_upda
 			while (j < n && !strncmp(u[j].path + off, un, ul) && u[j].path[off + ul] == '/')
 				j++;
 			git_oid sub;
-			if ((err = tree_update_at(odb, old, u + i, j - i, off + ul + 1, &sub)) == 0 && !git_oid_is_zero(&sub))
+			if ((err = tree_update_at(r, odb, old, u + i, j - i, off + ul + 1, &sub)) == 0 &&
+			    !git_oid_is_zero(&sub))
 				err = tbuf_entry(&b, "40000", un, ul, &sub);
 			i = j;
 		} else {
@@ -690,14 +684,14 @@ static int tree_update_at(git_odb *odb, const git_oid *base, const git_tree_upda
 			err = err_git(rc, "writing a tree");
 	}
 	free(b.p);
-	git_odb_object_free(obj);
+	git_tree_free(bt);
 	return err;
 }
 
 /* BASE (NULL: empty) with the upserts and removals of U (sorted by path)
  * applied, written: the same tree as git_tree_create_updated, but made
- * from the raw bytes of the trees on the changed paths, each entry copied
- * as it is unless an update touches it. libgit2 loads every entry of each
+ * from the trees on the changed paths, each entry written out as it is
+ * unless an update touches it. libgit2 loads every entry of each
  * of those trees into a tree builder (a hash map) and sorts them again, a
  * cost that grows with the bucket trees, so with the repository. */
 static int tree_update(git_repository *r, git_tree *base, const git_tree_update *u, size_t n, git_oid *out)
@@ -711,7 +705,7 @@ static int tree_update(git_repository *r, git_tree *base, const git_tree_update 
 			goto fallback;
 	if ((rc = git_repository_odb(&odb, r)) < 0)
 		return err_git(rc, "opening the object database");
-	err = tree_update_at(odb, base ? git_tree_id(base) : NULL, u, n, 0, out);
+	err = tree_update_at(r, odb, base ? git_tree_id(base) : NULL, u, n, 0, out);
 	if (err == 0 && git_oid_is_zero(out) && (rc = git_odb_write(out, odb, "", 0, GIT_OBJECT_TREE)) < 0)
 		err = err_git(rc, "writing the empty tree");
 	git_odb_free(odb);
