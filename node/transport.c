@@ -140,7 +140,11 @@ static void session_free(session *x)
 		return;
 	if (x->s) {
 		libssh2_session_disconnect(x->s, "c2c: done");
-		libssh2_session_free(x->s);
+		/* On a dead link the frees of the session and its channels
+		 * would block (EAGAIN) and leave everything allocated: shut the
+		 * socket so that every send fails at once and libssh2 lets go. */
+		for (int tries = 0; libssh2_session_free(x->s) == LIBSSH2_ERROR_EAGAIN && tries < 4; tries++)
+			shutdown(x->sock, SHUT_RDWR);
 	}
 	if (x->sock >= 0)
 		close(x->sock);
