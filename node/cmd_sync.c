@@ -140,6 +140,7 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 
 static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 {
+	sync_set_progress(cli_progress);
 	int err, failed = 0;
 	sync_remote *v = NULL;
 	size_t k = 0;

@@ -10,6 +10,7 @@
 
 #include "c2c/err.h"
 #include "c2c/repo.h"
+#include "c2c/sync.h"
 #include "c2c/transport.h"
 
 #define OBJ_OFS_DELTA 6
@@ -442,6 +443,7 @@ static int send_pack(conn *c, git_odb *odb, const objs *o, int thin, int ofs_ok,
 			err = put_entry(c, &z, (int)type, data, len, NULL, 0);
 		}
 		git_odb_object_free(base);
+		sync_progress("sending objects", i + 1, o->n);
 		if (k >= 0) {
 			recent *r = &win[k][nwin[k] % WINDOW];
 			git_odb_object_free(r->o);
@@ -651,6 +653,7 @@ int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *
 			err = repo_pack_add_object(pk, git_odb_object_type(obj_), git_odb_object_data(obj_),
 			                           git_odb_object_size(obj_), &got);
 			git_odb_object_free(obj_);
+			sync_progress("writing objects", i + 1, o.n);
 			if (err == 0 && !git_oid_equal(&got, &o.v[i].id))
 				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck'",
 				              n->gitdir, git_oid_tostr_s(&o.v[i].id));

@@ -258,6 +258,23 @@ void sync_remote_list_free(sync_remote *list, size_t count)
 
 /* ------------------------------------------------------------------- sync */
 
+static sync_progress_fn progress_fn;
+
+void sync_set_progress(sync_progress_fn fn) { progress_fn = fn; }
+
+void sync_progress(const char *label, size_t done, size_t total)
+{
+	if (progress_fn)
+		progress_fn(label, done, total);
+}
+
+static int fetch_progress(const git_indexer_progress *st, void *payload)
+{
+	(void)payload;
+	sync_progress("receiving objects", st->received_objects, st->total_objects);
+	return 0;
+}
+
 typedef struct {
 	git_oid *v;
 	size_t n, cap;
@@ -294,6 +311,7 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub, int 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
+	fo.callbacks.transfer_progress = fetch_progress;
 	snprintf(spec, sizeof(spec), "+refs/heads/nodes/*:refs/c2c/remotes/%s/nodes/*", name);
 	snprintf(spec2, sizeof(spec2), "+refs/heads/main:refs/c2c/remotes/%s/main", name);
 	/* A hub given the office's key publishes it (a blob); a node that has
@@ -406,6 +424,7 @@ static int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is
 				goto fail;
 			err = repo_pack_add_object(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o),
 			                           &got);
+			sync_progress("copying objects", i + 1, uniq);
 			git_odb_object_free(o);
 			if (err == 0 && !git_oid_equal(&got, &objs.v[i]))
 				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id", gitdir,

@@ -52,6 +52,14 @@ typedef struct {
 	size_t pushed_objects, pushed_deltas; /* what its thin pack held */
 } sync_result;
 
+/* Progress of the transfers of a sync (objects received, copied, sent or
+ * written: LABEL, DONE of TOTAL, TOTAL 0 if not known yet), given to FN
+ * (the command line's progress line); NULL: none (the default, as for
+ * autosync). sync_progress is how sync.c and push.c report. */
+typedef void (*sync_progress_fn)(const char *label, size_t done, size_t total);
+void sync_set_progress(sync_progress_fn fn);
+void sync_progress(const char *label, size_t done, size_t total);
+
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it
  * lacks, as a sync does once it has fetched (fast-forward, or one merge
  * commit), and make the rows follow (node_advance). Used by sync_with and

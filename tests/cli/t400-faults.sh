@@ -189,6 +189,17 @@ has "$T/err" "hub: .*(no answer|timed out|timeout)" "the silent link is named"
 same "nothing changed" "$(head_of "")" "$H0"
 sync_again "stall"
 
+# 4b. A slow link (8 KB/s each way): the transfer takes seconds, and the
+# sync shows its progress (C2C_PROGRESS=1 stands for a terminal).
+restore
+proxy_start --rate 8000 --faulty 1
+C2C_PROGRESS=1 run 0 "a sync over a slow link" c2c -C "$T/a" sync
+proxy_stop
+if grep -Eq '(receiving|sending) objects: [0-9]+/[0-9]+ \(100%\)' "$T/err"; then ok; else
+	not_ok "the slow sync shows the progress of its transfers"
+	sed 's/^/  | /' "$T/err" >&2
+fi
+
 # 5. Longer runs: cuts at random places, seeded (C2C_FAULT_RANDOM=N).
 for s in $(seq "${C2C_FAULT_RANDOM:-0}"); do
 	restore
