@@ -120,27 +120,7 @@ static int put_pkt(conn *c, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- deltas */
 
-typedef struct {
-	unsigned char *p;
-	size_t len, cap;
-} buf;
-
-static int buf_put(buf *b, const void *d, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n)
-			cap *= 2;
-		unsigned char *x = realloc(b->p, cap);
-		if (!x)
-			return err_set(C2C_ENOMEM, "out of memory");
-		b->p = x;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-	return 0;
-}
+typedef repo_buf buf;
 
 static void buf_swap(buf *a, buf *b)
 {
@@ -160,7 +140,7 @@ static int put_size(buf *b, size_t v)
 			x[n] |= 0x80;
 		n++;
 	} while (v);
-	return buf_put(b, x, n);
+	return repo_buf_put(b, x, n);
 }
 
 static int put_copy(buf *b, size_t off, size_t len)
@@ -180,7 +160,7 @@ static int put_copy(buf *b, size_t off, size_t len)
 				x[0] |= (unsigned char)(0x10 << i);
 				x[n++] = (unsigned char)((k >> (8 * i)) & 0xff);
 			}
-		int err = buf_put(b, x, n);
+		int err = repo_buf_put(b, x, n);
 		if (err < 0)
 			return err;
 		off += k;
@@ -194,7 +174,7 @@ static int put_insert(buf *b, const unsigned char *d, size_t len)
 	while (len) {
 		unsigned char k = (unsigned char)(len > 0x7f ? 0x7f : len);
 		int err;
-		if ((err = buf_put(b, &k, 1)) < 0 || (err = buf_put(b, d, k)) < 0)
+		if ((err = repo_buf_put(b, &k, 1)) < 0 || (err = repo_buf_put(b, d, k)) < 0)
 			return err;
 		d += k;
 		len -= k;
@@ -311,6 +291,21 @@ static int cmp_order(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Each object once (where it first came: its delta base kept), in the
+ * walk's order. */
+static void objs_unique(objs *o)
+{
+	size_t u = 0;
+	if (!o->n)
+		return;
+	qsort(o->v, o->n, sizeof(*o->v), cmp_obj);
+	for (size_t i = 0; i < o->n; i++)
+		if (u == 0 || !git_oid_equal(&o->v[i].id, &o->v[u - 1].id))
+			o->v[u++] = o->v[i];
+	o->n = u;
+	qsort(o->v, o->n, sizeof(*o->v), cmp_order);
+}
+
 /* One pack entry: TYPE (an object's, or a delta's with BASE, an object
  * the hub holds, or with OFS, how far back in this pack its base starts). */
 static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_t len, const git_oid *base,
@@ -320,14 +315,7 @@ static int put_entry(conn *c, buf *z, int type, const unsigned char *data, size_
 	size_t h = 0, sz = len, ol = sizeof(oh);
 	z_stream zs;
 	int err;
-	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
-	sz >>= 4;
-	while (sz) {
-		hdr[h++] |= 0x80;
-		hdr[h] = (unsigned char)(sz & 0x7f);
-		sz >>= 7;
-	}
-	h++;
+	h = repo_pack_header(hdr, type, sz);
 	if (type == OBJ_OFS_DELTA) { /* gitformat-pack(5): big-endian, +1 per continued byte */
 		oh[--ol] = (unsigned char)(ofs & 127);
 		while (ofs >>= 7)
@@ -528,15 +516,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 	}
 	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, add_obj, &o, &commits)) < 0)
 		goto done;
-	if (o.n) {
-		size_t u = 0;
-		qsort(o.v, o.n, sizeof(*o.v), cmp_obj);
-		for (size_t i = 0; i < o.n; i++)
-			if (u == 0 || !git_oid_equal(&o.v[i].id, &o.v[u - 1].id))
-				o.v[u++] = o.v[i];
-		o.n = u;
-		qsort(o.v, o.n, sizeof(*o.v), cmp_order); /* back in walk order */
-	}
+	objs_unique(&o);
 	/* The command, then the pack (empty when the hub has every object). */
 	git_oid_tostr(old_hex, sizeof(old_hex), &old);
 	git_oid_tostr(new_hex, sizeof(new_hex), new_);
@@ -635,13 +615,8 @@ int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *
 	}
 	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, add_obj, &o, &commits)) < 0)
 		goto done;
+	objs_unique(&o);
 	if (o.n) {
-		size_t u = 0;
-		qsort(o.v, o.n, sizeof(*o.v), cmp_obj);
-		for (size_t i = 0; i < o.n; i++)
-			if (u == 0 || !git_oid_equal(&o.v[i].id, &o.v[u - 1].id))
-				o.v[u++] = o.v[i];
-		o.n = u;
 		/* Whole objects, one pack, fsynced before the ref moves. */
 		if ((err = repo_pack_new_in(&pk, hub, NULL, o.n)) < 0)
 			goto done;

@@ -283,6 +283,19 @@ int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t
 	return 0;
 }
 
+size_t repo_pack_header(unsigned char hdr[16], int type, size_t size)
+{
+	size_t h = 0;
+	hdr[h] = (unsigned char)((type << 4) | (size & 15));
+	size >>= 4;
+	while (size) {
+		hdr[h++] |= 0x80;
+		hdr[h] = (unsigned char)(size & 0x7f);
+		size >>= 7;
+	}
+	return h + 1;
+}
+
 static int pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out)
 {
 	unsigned char hdr[16];
@@ -292,14 +305,7 @@ static int pack_add(repo_pack *p, git_object_t type, const char *data, size_t le
 		return err_set(C2C_EFAIL, "pack holds more objects than announced");
 	if ((rc = git_odb_hash(out, data, len, type)) < 0)
 		return err_git(rc, "hashing an object");
-	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
-	sz >>= 4;
-	while (sz) {
-		hdr[h++] |= 0x80;
-		hdr[h] = (unsigned char)(sz & 0x7f);
-		sz >>= 7;
-	}
-	h++;
+	h = repo_pack_header(hdr, (int)type, sz);
 	if (!p->zinit) {
 		if (deflateInit(&p->zs, Z_BEST_SPEED) != Z_OK)
 			return err_set(C2C_ENOMEM, "starting zlib");
@@ -521,15 +527,10 @@ static int cmp_update(const void *a, const void *b)
 
 /* ------------------------------------------------------- tree updates */
 
-typedef struct {
-	unsigned char *p;
-	size_t len, cap;
-} tbuf;
-
-static int tbuf_put(tbuf *b, const void *d, size_t n)
+int repo_buf_put(repo_buf *b, const void *d, size_t n)
 {
 	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
+		size_t cap = b->cap ? b->cap * 2 : 256;
 		while (cap < b->len + n)
 			cap *= 2;
 		unsigned char *x = realloc(b->p, cap);
@@ -543,12 +544,12 @@ static int tbuf_put(tbuf *b, const void *d, size_t n)
 	return 0;
 }
 
-static int tbuf_entry(tbuf *b, const char *mode, const char *name, size_t nl, const git_oid *id)
+static int tbuf_entry(repo_buf *b, const char *mode, const char *name, size_t nl, const git_oid *id)
 {
 	int err;
-	if ((err = tbuf_put(b, mode, strlen(mode))) < 0 || (err = tbuf_put(b, " ", 1)) < 0 ||
-	    (err = tbuf_put(b, name, nl)) < 0 || (err = tbuf_put(b, "", 1)) < 0 ||
-	    (err = tbuf_put(b, id->id, GIT_OID_RAWSZ)) < 0)
+	if ((err = repo_buf_put(b, mode, strlen(mode))) < 0 || (err = repo_buf_put(b, " ", 1)) < 0 ||
+	    (err = repo_buf_put(b, name, nl)) < 0 || (err = repo_buf_put(b, "", 1)) < 0 ||
+	    (err = repo_buf_put(b, id->id, GIT_OID_RAWSZ)) < 0)
 		return err;
 	return 0;
 }
@@ -571,7 +572,7 @@ static int entry_cmp(const char *a, size_t al, int a_tree, const char *b, size_t
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* 0 if the names of the serialized tree B are unique, else TREE_FALLBACK. */
-static int tree_names_unique(const tbuf *b)
+static int tree_names_unique(const repo_buf *b)
 {
 	size_t n = 0, cap = 0;
 	const char **v = NULL;
@@ -597,7 +598,7 @@ static int tree_names_unique(const tbuf *b)
 	return err;
 }
 
-static int tbuf_tree_entry(tbuf *b, const git_tree_entry *e)
+static int tbuf_tree_entry(repo_buf *b, const git_tree_entry *e)
 {
 	char mode[8];
 	const char *name = git_tree_entry_name(e);
@@ -613,7 +614,7 @@ static int tree_update_at(git_repository *r, git_odb *odb, const git_oid *base, 
                           size_t off, git_oid *out)
 {
 	git_tree *bt = NULL;
-	tbuf b = {0};
+	repo_buf b = {0};
 	size_t i = 0, idx = 0, cnt = 0;
 	int err = 0, rc, inserted = 0;
 	if (base) {

@@ -42,6 +42,17 @@ int repo_read_tree_path(git_repository *r, const git_oid *tree, const char *path
 /* Write a blob as a loose object. */
 int repo_write_blob(git_repository *r, const char *data, size_t len, git_oid *out);
 
+/* A growing byte buffer (free p when done). */
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+} repo_buf;
+int repo_buf_put(repo_buf *b, const void *d, size_t n);
+
+/* The header of a pack entry of TYPE (an object's, or 6/7 for deltas) and
+ * SIZE (uncompressed) into HDR; its length. */
+size_t repo_pack_header(unsigned char hdr[16], int type, size_t size);
+
 /* A pack being written: NOBJECTS blobs, streamed through libgit2's indexer
  * so that memory stays small whatever the count. */
 typedef struct repo_pack repo_pack;
