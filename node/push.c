@@ -463,6 +463,17 @@ done:
 
 /* -------------------------------------------------------------- the push */
 
+/* Append ID to the hub's tips. */
+static int tips_add(git_oid **v, size_t *n, const git_oid *id)
+{
+	git_oid *x = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!x)
+		return err_set(C2C_ENOMEM, "out of memory");
+	*v = x;
+	x[(*n)++] = *id;
+	return 0;
+}
+
 int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, push_stats *stats)
 {
 	conn *c = calloc(1, sizeof(*c));
@@ -497,13 +508,8 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 			old = id;
 		if (git_oid_is_zero(&id))
 			continue;
-		git_oid *x = realloc(tips, (ntips + 1) * sizeof(*tips));
-		if (!x) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+		if ((err = tips_add(&tips, &ntips, &id)) < 0)
 			goto done;
-		}
-		tips = x;
-		tips[ntips++] = id;
 	}
 	if (!strstr(caps, "report-status")) {
 		err = err_set(C2C_EFAIL, "the hub's receive-pack does not report the status of a push");
@@ -598,13 +604,8 @@ int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *
 		git_error_clear();
 		if (!ok)
 			continue;
-		git_oid *x = realloc(tips, (ntips + 1) * sizeof(*tips));
-		if (!x) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+		if ((err = tips_add(&tips, &ntips, &id)) < 0)
 			goto done;
-		}
-		tips = x;
-		tips[ntips++] = id;
 	}
 	if (rc != GIT_ITEROVER)
 		goto fail;
