@@ -140,7 +140,11 @@ void cli_progress(const char *label, size_t done, size_t total)
 	double since_start = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	double since_last = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
 	int end = total && done >= total;
-	if (since_start < 1.0 || (since_last < 0.25 && !end)) {
+	/* C2C_PROGRESS_AFTER_MS: how long work runs before progress shows
+	 * (1000; tests set 0 to see every report). */
+	const char *after = getenv("C2C_PROGRESS_AFTER_MS");
+	double wait = after ? atof(after) / 1000.0 : 1.0;
+	if (since_start < wait || (since_last < 0.25 && !end)) {
 		if (!end || !shown)
 			return;
 	}

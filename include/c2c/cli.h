@@ -56,7 +56,8 @@ json_t *cli_record_flat(const char *id, const json_t *rec);
 
 /* Progress on stderr for work over a second: cli_progress(label, done,
  * total) prints at most a few times a second when stderr is a terminal or
- * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line. */
+ * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line.
+ * C2C_PROGRESS_AFTER_MS changes the second (tests: 0). */
 void cli_progress(const char *label, size_t done, size_t total);
 
 #endif
