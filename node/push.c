@@ -583,10 +583,9 @@ int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *
 	git_reference_iterator *it = NULL;
 	git_reference *r = NULL;
 	git_odb *odb = NULL;
-	repo_pack *pk = NULL;
 	git_oid old, *tips = NULL;
 	size_t ntips = 0, commits = 0;
-	objs o = {0};
+	repo_oids o = {0};
 	push_stats st = {0};
 	int err = 0, rc, has_old = 0;
 	if ((rc = git_repository_open_bare(&hub, gitdir)) < 0)
@@ -614,29 +613,10 @@ int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *
 		err = err_set(C2C_ECONFLICT, "the hub refused %s: not a fast-forward of %.12s", ref, git_oid_tostr_s(&old));
 		goto done;
 	}
-	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, add_obj, &o, &commits)) < 0)
+	/* Whole objects, one pack, fsynced before the ref moves. */
+	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, repo_oids_add, &o, &commits)) < 0 ||
+	    (err = repo_pack_copy(hub, NULL, odb, n->gitdir, &o, sync_progress, "writing objects")) < 0)
 		goto done;
-	objs_unique(&o);
-	if (o.n) {
-		/* Whole objects, one pack, fsynced before the ref moves. */
-		if ((err = repo_pack_new_in(&pk, hub, NULL, o.n)) < 0)
-			goto done;
-		for (size_t i = 0; i < o.n && err == 0; i++) {
-			git_odb_object *obj_ = NULL;
-			git_oid got;
-			if ((rc = git_odb_read(&obj_, odb, &o.v[i].id)) < 0)
-				goto fail;
-			err = repo_pack_add_object(pk, git_odb_object_type(obj_), git_odb_object_data(obj_),
-			                           git_odb_object_size(obj_), &got);
-			git_odb_object_free(obj_);
-			sync_progress("writing objects", i + 1, o.n);
-			if (err == 0 && !git_oid_equal(&got, &o.v[i].id))
-				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck'",
-				              n->gitdir, git_oid_tostr_s(&o.v[i].id));
-		}
-		if (err < 0 || (err = repo_pack_finish(pk)) < 0)
-			goto done;
-	}
 	/* The ref moves only from the value read above. */
 	rc = has_old ? git_reference_create_matching(&r, hub, ref, new_, 1, &old, "c2c sync: push")
 	             : git_reference_create(&r, hub, ref, new_, 0, "c2c sync: push");
@@ -655,7 +635,6 @@ fail:
 done:
 	if (stats)
 		*stats = st;
-	repo_pack_free(pk);
 	git_reference_iterator_free(it);
 	git_odb_free(odb);
 	git_repository_free(hub);

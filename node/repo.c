@@ -518,6 +518,60 @@ int repo_pack_add_object(repo_pack *p, git_object_t type, const void *data, size
 	return pack_add(p, type, data, len, out);
 }
 
+int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
+{
+	repo_oids *o = oids;
+	(void)base;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		git_oid *x = realloc(o->v, cap * sizeof(*x));
+		if (!x)
+			return err_set(C2C_ENOMEM, "out of memory");
+		o->v = x;
+		o->cap = cap;
+	}
+	git_oid_cpy(&o->v[o->n++], id);
+	return 0;
+}
+
+static int cmp_oid(const void *a, const void *b) { return git_oid_cmp(a, b); }
+
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
+                   void (*progress)(const char *label, size_t done, size_t total), const char *label)
+{
+	repo_pack *pk = NULL;
+	size_t u = 0;
+	int err, rc;
+	if (!oids->n)
+		return 0;
+	qsort(oids->v, oids->n, sizeof(*oids->v), cmp_oid);
+	for (size_t i = 0; i < oids->n; i++)
+		if (u == 0 || !git_oid_equal(&oids->v[i], &oids->v[u - 1]))
+			oids->v[u++] = oids->v[i];
+	oids->n = u;
+	if ((err = repo_pack_new_in(&pk, r, dir, u)) < 0)
+		return err;
+	for (size_t i = 0; i < u && err == 0; i++) {
+		git_odb_object *o = NULL;
+		git_oid got;
+		if ((rc = git_odb_read(&o, src, &oids->v[i])) < 0) {
+			err = err_git(rc, from);
+			break;
+		}
+		err = pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
+		git_odb_object_free(o);
+		if (progress)
+			progress(label, i + 1, u);
+		if (err == 0 && !git_oid_equal(&got, &oids->v[i]))
+			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
+			              git_oid_tostr_s(&oids->v[i]));
+	}
+	if (err == 0)
+		err = repo_pack_finish(pk);
+	repo_pack_free(pk);
+	return err;
+}
+
 /* ---------------------------------------------------------------- commits */
 
 static int cmp_update(const void *a, const void *b)

@@ -335,26 +335,15 @@ static int fetch(c2c_node *n, git_remote *rm, const char *name, int is_hub, int 
  * and the ids of the objects to copy. */
 typedef struct {
 	git_odb *odb;
-	git_oid *v;
-	size_t n, cap;
+	repo_oids ids;
 } local_objs;
 
 static int local_have(const git_oid *id, void *payload) { return git_odb_exists(((local_objs *)payload)->odb, id); }
 
+/* Stored whole (repo_pack_copy): no deltas on a local disk. */
 static int local_add(const git_oid *id, const git_oid *base, void *payload)
 {
-	local_objs *o = payload;
-	(void)base; /* stored whole: no deltas on a local disk */
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		git_oid *x = realloc(o->v, cap * sizeof(*x));
-		if (!x)
-			return err_set(C2C_ENOMEM, "out of memory");
-		o->v = x;
-		o->cap = cap;
-	}
-	git_oid_cpy(&o->v[o->n++], id);
-	return 0;
+	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
 }
 
 /* Fetch from GITDIR, a hub or a node's repo.git on this machine, as
@@ -371,11 +360,10 @@ static int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
 	git_odb *sodb = NULL;
-	repo_pack *pk = NULL;
 	local_objs objs = {0};
 	char **names = NULL, dst[PATH_MAX], pack[PATH_MAX];
 	git_oid *ids = NULL, key;
-	size_t nn = 0, commits = 0, uniq = 0;
+	size_t nn = 0, commits = 0;
 	int rc, err = 0, has_key = 0;
 	if ((rc = git_repository_open_bare(&src, gitdir)) < 0)
 		return err_git(rc, gitdir);
@@ -409,30 +397,9 @@ static int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is
 		goto done;
 	git_error_clear();
 	/* Each object once, read from the remote and stored whole. */
-	if (objs.n) {
-		qsort(objs.v, objs.n, sizeof(*objs.v), cmp_oid);
-		for (size_t i = 0; i < objs.n; i++)
-			if (i == 0 || !git_oid_equal(&objs.v[i], &objs.v[uniq - 1]))
-				objs.v[uniq++] = objs.v[i];
-		snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
-		if ((err = repo_pack_new_in(&pk, n->repo, pack, uniq)) < 0)
-			goto done;
-		for (size_t i = 0; i < uniq && err == 0; i++) {
-			git_odb_object *o = NULL;
-			git_oid got;
-			if ((rc = git_odb_read(&o, sodb, &objs.v[i])) < 0)
-				goto fail;
-			err = repo_pack_add_object(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o),
-			                           &got);
-			sync_progress("copying objects", i + 1, uniq);
-			git_odb_object_free(o);
-			if (err == 0 && !git_oid_equal(&got, &objs.v[i]))
-				err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id", gitdir,
-				              git_oid_tostr_s(&objs.v[i]));
-		}
-		if (err < 0 || (err = repo_pack_finish(pk)) < 0)
-			goto done;
-	}
+	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
+	if ((err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, sync_progress, "copying objects")) < 0)
+		goto done;
 	for (size_t i = 0; i <= nn; i++) {
 		git_reference *r = NULL;
 		if (i == nn && !has_key)
@@ -454,8 +421,7 @@ done:
 		free(names[i]);
 	free(names);
 	free(ids);
-	free(objs.v);
-	repo_pack_free(pk);
+	free(objs.ids.v);
 	git_reference_iterator_free(it);
 	git_odb_free(sodb);
 	git_odb_free(objs.odb);

@@ -53,6 +53,21 @@ int repo_buf_put(repo_buf *b, const void *d, size_t n);
  * SIZE (uncompressed) into HDR; its length. */
 size_t repo_pack_header(unsigned char hdr[16], int type, size_t size);
 
+/* A growing list of object ids; repo_oids_add fits repo_pack_sparse's ADD
+ * (the base is not kept). */
+typedef struct {
+	git_oid *v;
+	size_t n, cap;
+} repo_oids;
+int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
+
+/* Copy the objects OIDS (sorted and made unique here) from SRC into one
+ * pack of whole objects in DIR (NULL: R's objects/pack), fsynced; each is
+ * hashed again and checked against its id (a mismatch is C2C_ECORRUPT
+ * naming FROM). PROGRESS(LABEL, done, total) after each, if given. */
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
+                   void (*progress)(const char *label, size_t done, size_t total), const char *label);
+
 /* A pack being written: NOBJECTS blobs, streamed through libgit2's indexer
  * so that memory stays small whatever the count. */
 typedef struct repo_pack repo_pack;
