@@ -1,0 +1,56 @@
+/* i18n: the words a person reads, in English, French, Spanish and Arabic.
+ *
+ * The catalogs are gettext .po files, node/po/DOMAIN.LANG.po, embedded at
+ * build time (cmake/embed_po.cmake): translators edit them with the tools they
+ * know, and the node needs no locale installed to speak a language. Every
+ * catalog of a language is read into one table at first use (thread-safe);
+ * a domain is only a file, so that the CLI, the web interface and the report
+ * each keep their own file and msgids never collide across contexts that use
+ * msgctxt.
+ *
+ * Contexts in use: "table" (a table's name), "field" ("FIELD", or
+ * "TABLE.FIELD" for one table), "value" ("FIELD.VALUE", or
+ * "TABLE.FIELD.VALUE"); plain messages have no context (ctx NULL).
+ *
+ * Strings returned are borrowed and live as long as the process. */
+#ifndef C2C_I18N_H
+#define C2C_I18N_H
+
+typedef struct {
+	const char *lang; /* "ar", "en", "es", "fr" */
+	const char *name; /* file name, for messages */
+	const char *text; /* the .po file */
+} i18n_catalog;
+
+extern const i18n_catalog i18n_catalogs[];
+extern const unsigned i18n_ncatalogs;
+
+/* The languages, in the order a switch shows them. */
+extern const char *const i18n_langs[]; /* NULL-terminated */
+
+/* A language tag ("fr", "fr_FR.UTF-8", "ar-TN") as one of ours, or NULL. */
+const char *i18n_lang(const char *tag);
+/* The best of an Accept-Language header ("es-ES,es;q=0.9,en;q=0.5"); "en"
+ * when nothing matches. */
+const char *i18n_accept(const char *accept_language);
+/* From LC_ALL, LC_MESSAGES, LANG (first set, as gettext reads them); "en". */
+const char *i18n_env(void);
+/* 1 for a language written right to left. */
+int i18n_rtl(const char *lang);
+
+/* MSGID in LANG, in context CTX (NULL for none): the translation, or MSGID
+ * itself when the catalog has none (or an empty msgstr). */
+const char *i18n_tr(const char *lang, const char *ctx, const char *msgid);
+/* Names for a person: a table, a field of a table, an allowed value of a
+ * field (the more specific msgid first, then the general, then the code). */
+const char *i18n_table(const char *lang, const char *table);
+const char *i18n_field(const char *lang, const char *table, const char *field);
+const char *i18n_value(const char *lang, const char *table, const char *field, const char *value);
+
+/* Number of entries LANG has (tests: every language has every msgid). */
+unsigned i18n_count(const char *lang);
+/* Parse a catalog; returns 0, or -1 with *line set to the line at fault.
+ * Used at build-test time to reject a broken .po (tests/unit). */
+int i18n_check(const char *text, unsigned *line);
+
+#endif
