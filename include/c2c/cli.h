@@ -54,6 +54,15 @@ int cli_table(c2c_node *n, const char *name, const table_def **t);
  * no bookkeeping. New reference. */
 json_t *cli_record_flat(const char *id, const json_t *rec);
 
+/* Write S to F with control characters (C0, DEL) shown as \xNN: text from
+ * another node must not drive the reader's terminal. */
+void cli_put_safe(FILE *f, const char *s);
+
+/* The branches the last sync (or bundle apply) from NAME held back: on
+ * stderr, each with its node, city, commit, rule and what would release it
+ * (O NULL), or as O's "held" list. */
+int cli_print_held(c2c_node *n, const char *name, json_t *o);
+
 /* Progress on stderr for work over a second: cli_progress(label, done,
  * total) prints at most a few times a second when stderr is a terminal or
  * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line.
