@@ -162,6 +162,13 @@ static int valid_date(const char *s, int with_day)
 static const unsigned char sdg_numbered[18] = {0, 5, 5, 9, 7, 6, 6, 3, 10, 5, 7, 7, 8, 3, 7, 9, 10, 19};
 static const unsigned char sdg_lettered[18] = {0, 2, 3, 4, 3, 3, 2, 2, 2, 3, 3, 3, 3, 2, 3, 3, 2, 0};
 
+void record_sdg_goal(int goal, int *numbered, int *lettered)
+{
+	int ok = goal >= 1 && goal <= 17;
+	*numbered = ok ? sdg_numbered[goal] : 0;
+	*lettered = ok ? sdg_lettered[goal] : 0;
+}
+
 static int valid_sdg_target(const char *s)
 {
 	int g = 0, k = 0;
