@@ -195,7 +195,7 @@ void ui_page_begin(ui_req *r, const char *title)
 	          r->lang, r->rtl ? "rtl" : "ltr", title);
 	if (n) {
 		const char *who = n->city ? n->city : "office";
-		ui_printf(r, "<span class=\"node\">%h · %h</span>\n", who, n->user_name ? n->user_name : "");
+		ui_printf(r, "<span class=\"node\"><bdi>%h</bdi> · <bdi>%h</bdi></span>\n", who, n->user_name ? n->user_name : "");
 	}
 	ui_printf(r,
 	          "<nav class=\"main\" aria-label=\"%t\">\n<a href=\"/\">%t</a>\n<a href=\"/records/actions\">%t</a>\n"

@@ -179,7 +179,7 @@ int ui_page_home(ui_req *r)
 		ui_printf(r, "<h1 id=\"city\">%h</h1>\n", cityname[0] ? cityname : n->city);
 	else
 		ui_printf(r, "<h1 id=\"city\">%t</h1>\n", "Coordination office");
-	ui_printf(r, "<dl class=\"facts\"><dt>%t</dt><dd id=\"user\">%h &lt;%h&gt;</dd><dt>%t</dt><dd><code>%h</code></dd>",
+	ui_printf(r, "<dl class=\"facts\"><dt>%t</dt><dd id=\"user\"><bdi>%h &lt;%h&gt;</bdi></dd><dt>%t</dt><dd><code>%h</code></dd>",
 	          "You are", n->user_name ? n->user_name : "", n->user_email ? n->user_email : "", "This node", n->node_id);
 	/* sync */
 	sync_remote *rv = NULL;
@@ -198,7 +198,7 @@ int ui_page_home(ui_req *r)
 	else if (!last)
 		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "Never.", "Sync now");
 	else
-		ui_printf(r, "%h (%h): %h <a href=\"/sync\">%t</a>", when_text(last, buf, sizeof(buf)), rv[which].name,
+		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <bdi>%h</bdi> <a href=\"/sync\">%t</a>", when_text(last, buf, sizeof(buf)), rv[which].name,
 		          rv[which].last_result ? rv[which].last_result : "", "Sync now");
 	ui_lit(r, "</dd>");
 	int known;
@@ -425,7 +425,7 @@ static void commit_row(ui_req *r, const git_commit *c, const char *fields_change
 	size_t k = strcspn(msg, "\n");
 	char *first = strndup(msg, k);
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-	ui_printf(r, "<tr><td>%h</td><td>%h</td><td><code>%h</code></td><td>%h</td>",
+	ui_printf(r, "<tr><td><bdi>%h</bdi></td><td><bdi>%h</bdi></td><td><code>%h</code></td><td><bdi>%h</bdi></td>",
 	          when_text((long long)a->when.time, when, sizeof(when)), a->name,
 	          trailer_node(msg, node, sizeof(node)) ? node : "", first ? first : "");
 	if (fields_changed)
@@ -653,7 +653,7 @@ static void conflict_block(ui_req *r, const table_def *t, const char *id, const 
 		title = json_object_get(rec, "name");
 	ui_printf(r, "<section class=\"conflict\" id=\"%a-%a\" data-record=\"%a/%a\" data-field=\"%a\">", t->name, id, t->name,
 	          id, field ? field : "");
-	ui_printf(r, "<h2><a href=\"/records/%u/%u\">%h</a> · %h</h2>", t->name, id,
+	ui_printf(r, "<h2><a href=\"/records/%u/%u\"><bdi>%h</bdi></a> · %h</h2>", t->name, id,
 	          json_is_string(title) ? json_string_value(title) : id,
 	          field ? i18n_field(r->lang, t->name, field) : ui_t(r, "deleted on one node, changed on another"));
 	ui_lit(r, "<ol class=\"values\">");
@@ -947,10 +947,14 @@ int ui_page_import(ui_req *r)
 			for (size_t i = 0; i < np; i++) {
 				json_t *p = json_array_get(problems, i);
 				const char *hint = json_string_value(json_object_get(p, "hint"));
+				const char *msg = json_string_value(json_object_get(p, "message"));
+				const char *cut = msg ? strstr(msg, ": line ") : NULL;
+				if (cut && (cut = strstr(cut + 7, ": ")))
+					msg = cut + 2; /* the row number has its own column */
 				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>%h%h%h</td></tr>\n",
 				          (long long)json_integer_value(json_object_get(p, "line")),
 				          (long long)json_integer_value(json_object_get(p, "line")),
-				          json_string_value(json_object_get(p, "message")), hint ? " — " : "", hint ? hint : "");
+				          msg ? msg : "", hint ? " — " : "", hint ? hint : "");
 			}
 			ui_lit(r, "</tbody></table>\n");
 		} else {

@@ -170,7 +170,7 @@ static void sdg_targets(ui_req *r, const field_def *f, const char *cur)
 				snprintf(code, sizeof(code), "%d.%d", goal, k);
 			else
 				snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
-			ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> %h</label>",
+			ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> <bdi>%h</bdi></label>",
 			          f->name, code, in_list(cur, code) ? " checked" : "", code);
 		}
 		ui_lit(r, "</div></details>");
@@ -410,13 +410,21 @@ static void list_link(ui_req *r, const table_def *t, const char *q, const json_t
 	ui_printf(r, "page=%L", (long long)page);
 }
 
-/* Columns a list shows: up to five short fields. */
+/* The field that names a record in a list (its link), or NULL. */
+static const field_def *list_label(const table_def *t)
+{
+	const field_def *f = store_field(t, "title");
+	return f ? f : store_field(t, "name");
+}
+
+/* Columns a list shows: up to five short fields besides the label. */
 static size_t list_columns(const table_def *t, const field_def **cols)
 {
 	size_t n = 0;
+	const field_def *label = list_label(t);
 	for (size_t i = 0; i < t->nfields && n < 5; i++) {
 		const field_def *f = &t->fields[i];
-		if ((t->city_scope && !strcmp(f->name, "city")) || ui_field_long(f) ||
+		if (f == label || (t->city_scope && !strcmp(f->name, "city")) || ui_field_long(f) ||
 		    (f->type == FT_SET && f->elem == EL_SDG_TARGET) || !strcmp(f->name, "pubkey"))
 			continue;
 		cols[n++] = f;
@@ -513,7 +521,10 @@ static int page_list(ui_req *r, const table_def *t)
 			q = NULL;
 			/* the page itself */
 			sql.len = 0;
-			ui_buf_add(&sql, "SELECT id", 9);
+			const field_def *lf = list_label(t);
+			char lc[80];
+			snprintf(lc, sizeof(lc), "SELECT id, %s%s%s", lf ? "\"" : "", lf ? lf->name : "NULL", lf ? "\"" : "");
+			ui_buf_add(&sql, lc, strlen(lc));
 			for (size_t i = 0; i < ncols; i++) {
 				char c[80];
 				snprintf(c, sizeof(c), ", \"%s\"", cols[i]->name);
@@ -581,24 +592,26 @@ static int page_list(ui_req *r, const table_def *t)
 	ui_lit(r, "</tr></thead>\n<tbody>\n");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *meta = (const char *)sqlite3_column_text(q, (int)ncols + 1);
+		const char *label = (const char *)sqlite3_column_text(q, 1);
+		const char *meta = (const char *)sqlite3_column_text(q, (int)ncols + 2);
 		int conflict = meta && (strstr(meta, "\"conflicts\"") || strstr(meta, "\"deleted\""));
-		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\">%h</a>%h</td>", t->name, id, id,
-		          conflict ? " <span class=\"flag\">⚠</span>" : "");
+		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>%h</td>", t->name, id,
+		          label && *label ? label : id, conflict ? " <span class=\"flag\">⚠</span>" : "");
 		for (size_t i = 0; i < ncols; i++) {
 			const field_def *f = cols[i];
 			ui_lit(r, "<td>");
-			int ct = sqlite3_column_type(q, (int)i + 1);
+			int col = (int)i + 2;
+			int ct = sqlite3_column_type(q, col);
 			if (ct == SQLITE_NULL) {
 			} else if (f->type == FT_SET) {
-				const char *txt = (const char *)sqlite3_column_text(q, (int)i + 1);
+				const char *txt = (const char *)sqlite3_column_text(q, col);
 				json_t *arr = txt ? json_loads(txt, 0, NULL) : NULL;
 				ui_value_words(r, t, f, arr);
 				json_decref(arr);
 			} else if (f->type == FT_INT) {
-				ui_printf(r, "%L", (long long)sqlite3_column_int64(q, (int)i + 1));
+				ui_printf(r, "%L", (long long)sqlite3_column_int64(q, col));
 			} else {
-				const char *txt = (const char *)sqlite3_column_text(q, (int)i + 1);
+				const char *txt = (const char *)sqlite3_column_text(q, col);
 				if (f->type == FT_ENUM)
 					ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, txt));
 				else {
@@ -611,9 +624,9 @@ static int page_list(ui_req *r, const table_def *t)
 							n--;
 						memcpy(cut, txt, n);
 						strcpy(cut + n, "…");
-						ui_printf(r, "%h", cut);
+						ui_printf(r, "<bdi>%h</bdi>", cut);
 					} else
-						ui_printf(r, "%h", txt);
+						ui_printf(r, "<bdi>%h</bdi>", txt);
 				}
 			}
 			ui_lit(r, "</td>");
@@ -734,7 +747,7 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	json_t *label = json_object_get(rec, "title");
 	if (!label)
 		label = json_object_get(rec, "name");
-	ui_printf(r, "<h1>%h</h1>\n", json_is_string(label) ? json_string_value(label) : id);
+	ui_printf(r, "<h1><bdi>%h</bdi></h1>\n", json_is_string(label) ? json_string_value(label) : id);
 	ui_printf(r, "<p class=\"meta\">%h · <a href=\"/records/%u/%u/history\">%t</a></p>\n", id, t->name, id,
 	          "History of this record");
 	const char *saved = ui_get(r, "saved");
