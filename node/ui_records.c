@@ -15,6 +15,9 @@
 #include "c2c/write.h"
 
 #define PAGE_SIZE 50
+/* A list counts its records up to this many past its page, so that its
+ * cost grows with the page, not with the table ("more than N" beyond). */
+#define COUNT_AHEAD 5000
 
 /* -------------------------------------------------------------- helpers */
 static void ui_lit_buf(ui_buf *b, const char *s)
@@ -480,9 +483,12 @@ static int page_list(ui_req *r, const table_def *t)
 	}
 	/* count */
 	char head[128];
-	snprintf(head, sizeof(head), "SELECT count(*) FROM \"%s\"", t->name);
+	long long cap = (long long)(page - 1) * PAGE_SIZE + COUNT_AHEAD;
+	snprintf(head, sizeof(head), "SELECT count(*) FROM (SELECT 1 FROM \"%s\"", t->name);
 	ui_buf_add(&sql, head, strlen(head));
 	ui_buf_add(&sql, where.p, where.len);
+	snprintf(head, sizeof(head), " LIMIT %lld)", cap);
+	ui_buf_add(&sql, head, strlen(head));
 	for (int pass = 0; pass < 2; pass++) {
 		if ((rc = sqlite3_prepare_v2(db, sql.p, -1, &q, NULL)) != SQLITE_OK) {
 			err = err_sqlite(db, rc, "listing records");
@@ -575,7 +581,12 @@ static int page_list(ui_req *r, const table_def *t)
 		ui_printf(r, "<input type=\"hidden\" name=\"sort\" value=\"%a\">", sort);
 	ui_printf(r, "<button type=\"submit\">%t</button></form>\n", "Show");
 
-	ui_printf(r, "<p class=\"count\" id=\"count\" data-value=\"%L\">%L %t</p>\n", total, total, "records");
+	int capped = total >= cap;
+	if (capped)
+		ui_printf(r, "<p class=\"count\" id=\"count\" data-more=\"%L\">%t %L %t</p>\n", total, "more than", total,
+		          "records");
+	else
+		ui_printf(r, "<p class=\"count\" id=\"count\" data-value=\"%L\">%L %t</p>\n", total, total, "records");
 	ui_lit(r, "<table class=\"list\"><thead><tr><th>");
 	ui_printf(r, "%t</th>", "Record");
 	for (size_t i = 0; i < ncols; i++) {
@@ -646,7 +657,10 @@ static int page_list(ui_req *r, const table_def *t)
 			list_link(r, t, qs, filters, sort, desc, page - 1);
 			ui_printf(r, "\">%t</a> ", "Previous");
 		}
-		ui_printf(r, "<span>%t %L / %L</span>", "Page", (long long)page, pages);
+		if (capped)
+			ui_printf(r, "<span>%t %L</span>", "Page", (long long)page);
+		else
+			ui_printf(r, "<span>%t %L / %L</span>", "Page", (long long)page, pages);
 		if (page < pages) {
 			ui_printf(r, " <a rel=\"next\" href=\"");
 			list_link(r, t, qs, filters, sort, desc, page + 1);
