@@ -29,6 +29,8 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
     # Debian's python3-selenium is for Debian's python3.
     if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
@@ -100,6 +102,14 @@ try:
     def css(sel):
         return d.find_element(By.CSS_SELECTOR, sel)
 
+    def submit(el):
+        """Click a submit button and wait for the next page (a click does not
+        wait for the POST it starts)."""
+        html = d.find_element(By.TAG_NAME, "html")
+        el.click()
+        WebDriverWait(d, 60).until(EC.staleness_of(html))
+        WebDriverWait(d, 60).until(lambda x: x.execute_script("return document.readyState") == "complete")
+
     def csss(sel):
         return d.find_elements(By.CSS_SELECTOR, sel)
 
@@ -123,7 +133,7 @@ try:
 
     # --- add an action, with a validation error first ----------------------------
     d.get(base + "/records/actions")
-    css("a.button.primary").click()
+    submit(css("a.button.primary"))
     check("/new/actions" in d.current_url, "New opens the form")
     css("#f-title").send_keys("TangerAccueil <pilot>")
     css("#f-budget_eur").send_keys("-5")
@@ -132,7 +142,7 @@ try:
     d.find_element(By.XPATH, "//details/summary[starts-with(normalize-space(.), '10.')]").click()
     css("input[name=sdg_targets][value='10.7']").click()
     css("input[name=themes][value=housing]").click()
-    css("form.record button[type=submit]").click()
+    submit(css("form.record button[type=submit]"))
     check(css("#msg-budget_eur").is_displayed(), "the message is beside the budget")
     check(css("#f-title").get_attribute("value") == "TangerAccueil <pilot>", "what was typed is kept")
     check(css("input[name=sdg_targets][value='10.7']").is_selected(), "the SDG target stays checked")
@@ -141,7 +151,7 @@ try:
     b = css("#f-budget_eur")
     b.clear()
     b.send_keys("50000")
-    css("form.record button[type=submit]").click()
+    submit(css("form.record button[type=submit]"))
     check("/records/actions/" in d.current_url and "saved=1" in d.current_url, "the action is saved")
     action_id = d.current_url.split("/records/actions/")[1].split("?")[0]
     check(css("h1").text == "TangerAccueil <pilot>", "the record page shows the title as text")
@@ -155,7 +165,7 @@ try:
     b.clear()
     b.send_keys("60000")
     css("#f-outcomes").send_keys("Welcome desk opened.\nTwo mediators hired.")
-    css("form.record button[type=submit]").click()
+    submit(css("form.record button[type=submit]"))
     check(css("p.ok").is_displayed(), "the edit is saved")
     shown = json.loads(c2c("-C", "a", "show", "actions/" + action_id, "--json"))
     check(shown.get("budget_eur") == 60000, "the edit is stored")
@@ -172,7 +182,7 @@ try:
     ar.send_keys("تونس مدينة مفتوحة على المتوسط.")
     css("#body-en").send_keys("Tunis is a city open to the Mediterranean.")
     css("#status-ar option[value=draft]").click()
-    css("form.profile button[type=submit]").click()
+    submit(css("form.profile button[type=submit]"))
     check(css("p.ok").is_displayed(), "the section is saved")
     check(css("#body-ar").get_attribute("value") == "تونس مدينة مفتوحة على المتوسط.", "the Arabic text is kept")
     shot("04-profile-overview")
@@ -184,7 +194,7 @@ try:
 
     # --- sync through the hub ------------------------------------------------------
     d.get(base + "/sync")
-    css("tr[data-remote=hub] button").click()
+    submit(css("tr[data-remote=hub] button"))
     check(len(csss("#sync-result")) == 1, "the sync reports its result")
     shot("05-sync")
     d.get(base + "/")
@@ -196,9 +206,9 @@ try:
     c2c("-C", "b", "sync")
     d.get(base + "/records/actions/" + action_id)
     css("#f-status option[value=approved]").click()
-    css("form.record button[type=submit]").click()
+    submit(css("form.record button[type=submit]"))
     d.get(base + "/sync")
-    css("tr[data-remote=hub] button").click()
+    submit(css("tr[data-remote=hub] button"))
     check("conflict" in css("#sync-result").text, "the sync says that a conflict is open")
     d.get(base + "/")
     check(css("dd#conflicts").get_attribute("data-value") == "1", "the home page counts one open conflict")
@@ -209,14 +219,14 @@ try:
     # keep the other node's value ("completed"), whichever number it has
     for li in csss("section.conflict[data-field=status] ol.values li"):
         if "Completed" in li.find_element(By.CSS_SELECTOR, ".val").text:
-            li.find_element(By.CSS_SELECTOR, "button.keep").click()
+            submit(li.find_element(By.CSS_SELECTOR, "button.keep"))
             break
     check(len(csss("#no-conflicts")) == 1, "no conflict is left")
     shot("07-resolved")
     check(json.loads(c2c("-C", "a", "show", "actions/" + action_id, "--json")).get("status") == "completed",
           "the kept value stands")
     d.get(base + "/sync")
-    css("tr[data-remote=hub] button").click()
+    submit(css("tr[data-remote=hub] button"))
     c2c("-C", "b", "sync")
     check(json.loads(c2c("-C", "b", "conflicts", "--json")) == [], "the resolution reached the other node")
     check(json.loads(c2c("-C", "b", "show", "actions/" + action_id, "--json")).get("status") == "completed",
@@ -228,7 +238,7 @@ try:
         f.write("title,status,budget_eur\nSfax desk,ongoing,1000\nBroken row,frozen,20\nArabic ok,approved,30\n")
     d.get(base + "/import/actions")
     css("input[type=file]").send_keys(csv_path)
-    css("form.upload button[type=submit]").click()
+    submit(css("form.upload button[type=submit]"))
     rows = csss("#problems tr[data-line]")
     check([r.get_attribute("data-line") for r in rows] == ["3"], "the bad row (line 3) is listed, and only it")
     shot("08-import-refused")
@@ -237,16 +247,16 @@ try:
     with open(csv_path, "w", encoding="utf-8") as f:
         f.write("title,status,budget_eur\nSfax desk,ongoing,1000\nمكتب الاستقبال,approved,30\n")
     css("input[type=file]").send_keys(csv_path)
-    css("form.upload button[type=submit]").click()
+    submit(css("form.upload button[type=submit]"))
     check(css("#preview").get_attribute("data-added") == "2", "the preview counts two records to add")
     shot("09-import-preview")
-    css("form button.primary").click()
+    submit(css("form button.primary"))
     check(len(json.loads(c2c("-C", "a", "ls", "actions", "--json"))) == 3, "the import wrote them")
     shot("10-actions-list")
 
     # --- French, then Arabic ---------------------------------------------------------
     d.get(base + "/")
-    d.find_element(By.CSS_SELECTOR, "nav.langs a[lang=fr]").click()
+    submit(d.find_element(By.CSS_SELECTOR, "nav.langs a[lang=fr]"))
     check(status_of_page() == "fr ltr", "French: lang=fr dir=ltr")
     check(d.find_element(By.CSS_SELECTOR, "nav.main a[href='/']").text == "Accueil", "the interface is in French")
     shot("11-home-fr")
@@ -255,7 +265,7 @@ try:
     check("Terminée" in css("#f-status option[selected]").text or css("#f-status").get_attribute("value") == "completed",
           "allowed values are words")
     shot("12-action-fr")
-    d.find_element(By.CSS_SELECTOR, "nav.langs a[lang=ar]").click()
+    submit(d.find_element(By.CSS_SELECTOR, "nav.langs a[lang=ar]"))
     check(status_of_page() == "ar rtl", "Arabic: lang=ar dir=rtl")
     check(d.execute_script("return getComputedStyle(document.body).direction") == "rtl", "the page is right to left")
     shot("13-action-ar")
