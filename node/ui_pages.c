@@ -147,8 +147,9 @@ static void profile_grid(ui_req *r)
 			cell *x = &grid[s][c];
 			int stale = x->has_body && x->lamport < newest;
 			const char *st = !x->exists || !x->has_body ? "missing" : x->status[0] ? x->status : "draft";
-			ui_printf(r, "<td class=\"st-%a%h\" data-section=\"%a\" data-lang=\"%a\" data-status=\"%a\"%h>", st,
-			          stale ? " stale" : "", sec, i18n_langs[c], st, stale ? " data-stale=\"1\"" : "");
+			ui_printf(r, "<td class=\"st-%a%h\" data-section=\"%a\" data-lang=\"%a\" data-status=\"%a\"", st,
+			          stale ? " stale" : "", sec, i18n_langs[c], st);
+			ui_lit(r, stale ? " data-stale=\"1\">" : ">");
 			if (!strcmp(st, "missing"))
 				ui_printf(r, "<a href=\"/profile/%u\">%t</a>", sec, "to write");
 			else

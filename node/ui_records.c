@@ -204,12 +204,11 @@ static void form_field(ui_req *r, const table_def *t, const field_def *f, const 
 		ui_lit(r, set && f->elem != EL_TEXT ? "</fieldset></div>" : "</div>");
 		return;
 	}
-	const char *described = msg ? " aria-invalid=\"true\"" : "";
 	switch (f->type) {
 	case FT_TEXT:
 		if (ui_field_long(f))
-			ui_printf(r, "<textarea id=\"f-%a\" name=\"%a\" rows=\"6\" dir=\"auto\"%h>%h</textarea>", f->name, f->name,
-			          "", cur ? cur : "");
+			ui_printf(r, "<textarea id=\"f-%a\" name=\"%a\" rows=\"6\" dir=\"auto\">%h</textarea>", f->name, f->name,
+			          cur ? cur : "");
 		else
 			ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"text\" dir=\"auto\" value=\"%a\">", f->name, f->name,
 			          cur ? cur : "");
@@ -265,7 +264,6 @@ static void form_field(ui_req *r, const table_def *t, const field_def *f, const 
 		}
 		break;
 	}
-	(void)described;
 	ui_lit(r, set && f->elem != EL_TEXT ? "</fieldset></div>\n" : "</div>\n");
 }
 
@@ -409,7 +407,9 @@ static void list_link(ui_req *r, const table_def *t, const char *q, const json_t
 	json_t *v;
 	json_object_foreach((json_t *)filters, k, v) ui_printf(r, "%u=%u&amp;", k, json_string_value(v));
 	if (sort && *sort)
-		ui_printf(r, "sort=%u&amp;%h", sort, desc ? "desc=1&amp;" : "");
+		ui_printf(r, "sort=%u&amp;", sort);
+	if (sort && *sort && desc)
+		ui_lit(r, "desc=1&amp;");
 	ui_printf(r, "page=%L", (long long)page);
 }
 
@@ -499,8 +499,7 @@ static int page_list(ui_req *r, const table_def *t)
 		json_t *val;
 		json_object_foreach(filters, key, val) sqlite3_bind_text(q, k++, json_string_value(val), -1, SQLITE_TRANSIENT);
 		if (qs && *qs) {
-			size_t ql = strlen(qs);
-			char *like = malloc(ql * 2 + 3), *w = like;
+			char *like = malloc(strlen(qs) * 2 + 3), *w = like;
 			if (!like) {
 				err = err_set(C2C_ENOMEM, "out of memory");
 				goto done;
@@ -513,7 +512,6 @@ static int page_list(ui_req *r, const table_def *t)
 			}
 			*w++ = '%';
 			*w = '\0';
-			(void)ql;
 			sqlite3_bind_text(q, k++, like, -1, SQLITE_TRANSIENT);
 			for (size_t i = 0; i < t->nfields; i++)
 				if (t->fields[i].type == FT_TEXT)
@@ -591,7 +589,9 @@ static int page_list(ui_req *r, const table_def *t)
 	ui_printf(r, "%t</th>", "Record");
 	for (size_t i = 0; i < ncols; i++) {
 		int this = sort && !strcmp(sort, cols[i]->name);
-		ui_printf(r, "<th><a href=\"/records/%u?sort=%u%h", t->name, cols[i]->name, this && !desc ? "&amp;desc=1" : "");
+		ui_printf(r, "<th><a href=\"/records/%u?sort=%u", t->name, cols[i]->name);
+		if (this && !desc)
+			ui_lit(r, "&amp;desc=1");
 		if (qs && *qs)
 			ui_printf(r, "&amp;q=%u", qs);
 		const char *key;
@@ -606,8 +606,8 @@ static int page_list(ui_req *r, const table_def *t)
 		const char *label = (const char *)sqlite3_column_text(q, 1);
 		const char *meta = (const char *)sqlite3_column_text(q, (int)ncols + 2);
 		int conflict = meta && (strstr(meta, "\"conflicts\"") || strstr(meta, "\"deleted\""));
-		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>%h</td>", t->name, id,
-		          label && *label ? label : id, conflict ? " <span class=\"flag\">⚠</span>" : "");
+		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>", t->name, id, label && *label ? label : id);
+		ui_lit(r, conflict ? " <span class=\"flag\">⚠</span></td>" : "</td>");
 		for (size_t i = 0; i < ncols; i++) {
 			const field_def *f = cols[i];
 			ui_lit(r, "<td>");

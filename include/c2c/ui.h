@@ -8,6 +8,13 @@
  * node/ui/ holds the CSS, one small script and an icon, embedded at build
  * time.
  *
+ * Adding a page: write `int ui_page_NAME(ui_req *r)` (declared below), which
+ * reads r->node (open, locked, for writing on POST), r->lang and the
+ * parameters (ui_get, ui_post), and writes between ui_page_begin and
+ * ui_page_end with ui_printf; then add one line {"/PATH", ui_page_NAME} to
+ * the table `routes` in node/ui.c. A POST has passed the CSRF check before it
+ * reaches the page; a page that changes something answers with ui_redirect.
+ *
  * Output goes through ui_printf and the escaping functions below, one per
  * context: no directive writes a value unescaped, so that a value cannot
  * reach a page by accident. Markup written by the code itself goes through

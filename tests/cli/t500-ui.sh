@@ -99,6 +99,9 @@ has "$T/body" 'value="16.b" checked' "the SDG targets are checked"
 same "the list" "$(code -b "$T/jar" "$B/records/actions?q=%3Cscript")" 200
 check "no raw markup in the list" sh -c "! grep -q '<script>alert' '$T/body'"
 has "$T/body" 'data-value="1"' "the search finds the record"
+same "sorted by budget" "$(code -b "$T/jar" "$B/records/actions?sort=budget_eur")" 200
+has "$T/body" 'href="/records/actions\?sort=budget_eur&amp;desc=1"' "the column's link sorts the other way"
+check "markup of the code is not escaped twice" sh -c "! grep -Eq '&amp;amp;|&lt;span|&quot;1&quot;' '$T/body'"
 same "the search box keeps the query, escaped" "$(code -b "$T/jar" "$B/records/actions?q=%22%3E%3Cb%3E")" 200
 has "$T/body" 'name="q" value="&quot;&gt;&lt;b&gt;"' "the query is escaped in its attribute"
 same "the history page" "$(code -b "$T/jar" "$B/history")" 200
@@ -132,6 +135,16 @@ has "$T/body" '<html lang="ar" dir="rtl">' "the language is kept for the session
 same "Accept-Language of a new session" "$(code -c "$T/jar2" -b "$T/jar2" -L -H "Accept-Language: fr-FR,fr;q=0.9" "$URL")" 200
 has "$T/body" '<html lang="fr" dir="ltr">' "Accept-Language chooses French"
 has "$T/body" "Accueil" "in French"
+
+# --- the profile grid: statuses, and stale translations ----------------------------
+run 0 "an English section" c2c -C n add profile_sections section=overview lang=en status=validated body="Tunis"
+run 0 "then the Arabic one, later" c2c -C n add profile_sections section=overview lang=ar body="تونس"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
+has "$T/body" 'data-section="overview" data-lang="en" data-status="validated" data-stale="1"' "English is marked stale: Arabic changed after it"
+has "$T/body" 'data-section="overview" data-lang="ar" data-status="draft">' "Arabic is a draft, not stale"
+has "$T/body" 'data-section="governance" data-lang="fr" data-status="missing"' "a missing section is marked"
+same "the profile editor" "$(code -b "$T/jar" "$B/profile/overview")" 200
+has "$T/body" 'id="body-ar" name="body_ar" rows="14" lang="ar" dir="rtl">تونس</textarea>' "the Arabic text area is rtl"
 
 # --- export and import -------------------------------------------------------------
 same "export" "$(code -b "$T/jar" -D "$T/hdr" "$B/export/actions.csv")" 200
