@@ -482,50 +482,6 @@ const cli_command cmd_import = {
     "  c2c export actions actions.csv    # edit it in a spreadsheet, then\n"
     "  c2c import actions actions.csv\n"};
 
-int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
-                      cli_import_result *res)
-{
-	importer im = {0};
-	git_oid head;
-	int err;
-	memset(res, 0, sizeof(*res));
-	im.n = n;
-	im.t = t;
-	im.file = name;
-	im.problems = problems;
-	if ((err = node_txn_begin(&im.tx, n)) < 0)
-		goto done;
-	err = import_run(&im, fp);
-	if (err == C2C_EINVALID && problems) {
-		/* The file as a whole is bad (its header, its quoting): one problem. */
-		json_array_append_new(problems, json_pack("{s:I,s:s,s:s?}", "line", (json_int_t)(im.rec_line ? im.rec_line : im.line),
-		                                          "message", err_msg(), "hint", err_hint_msg()));
-		err_clear();
-		err = 0;
-	}
-	if (err < 0)
-		goto done;
-	res->added = im.added;
-	res->changed = im.changed;
-	res->unchanged = im.unchanged;
-	if (!write || (problems && json_array_size(problems)) || im.added + im.changed == 0)
-		goto done;
-	char msg[600];
-	snprintf(msg, sizeof(msg), "import %s from %s: %zu added, %zu changed", t->name, name, im.added, im.changed);
-	err = node_txn_commit(im.tx, msg, &head);
-	im.tx = NULL;
-	if (err < 0)
-		goto done;
-	git_oid_tostr(res->commit, sizeof(res->commit), &head);
-	res->committed = 1;
-done:
-	node_txn_abort(im.tx);
-	free(im.cols);
-	free(im.buf);
-	free(im.off);
-	return err;
-}
-
 /* ----------------------------------------------------------------- export */
 static int put_cell(FILE *fp, const char *s)
 {
@@ -643,6 +599,62 @@ done:
 	return err;
 }
 
+const cli_command cmd_export = {
+    "export", cmd_export_fn, CLI_READ, "export records to a CSV file", "c2c export TABLE [FILE.csv]",
+    "Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
+    "half-written), or to standard output: a header line, id then the fields\n"
+    "in the order 'c2c tables TABLE' gives, then one line per record in id\n"
+    "order. Sets are one cell of comma-separated values; cells with commas,\n"
+    "quotes or line breaks are quoted (RFC 4180); lines end in \\n; the text is\n"
+    "UTF-8. The file can be edited in a spreadsheet and given back to\n"
+    "'c2c import'. --json writes an array of flat records instead.\n\n"
+    "  c2c export actions actions.csv\n  c2c export stakeholders > stakeholders.csv\n"};
+
+/* ------------------------------------------- for the web interface (cli.h) */
+int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
+                      cli_import_result *res)
+{
+	importer im = {0};
+	git_oid head;
+	int err;
+	memset(res, 0, sizeof(*res));
+	im.n = n;
+	im.t = t;
+	im.file = name;
+	im.problems = problems;
+	if ((err = node_txn_begin(&im.tx, n)) < 0)
+		goto done;
+	err = import_run(&im, fp);
+	if (err == C2C_EINVALID && problems) {
+		/* The file as a whole is bad (its header, its quoting): one problem. */
+		json_array_append_new(problems, json_pack("{s:I,s:s,s:s?}", "line", (json_int_t)(im.rec_line ? im.rec_line : im.line),
+		                                          "message", err_msg(), "hint", err_hint_msg()));
+		err_clear();
+		err = 0;
+	}
+	if (err < 0)
+		goto done;
+	res->added = im.added;
+	res->changed = im.changed;
+	res->unchanged = im.unchanged;
+	if (!write || (problems && json_array_size(problems)) || im.added + im.changed == 0)
+		goto done;
+	char msg[600];
+	snprintf(msg, sizeof(msg), "import %s from %s: %zu added, %zu changed", t->name, name, im.added, im.changed);
+	err = node_txn_commit(im.tx, msg, &head);
+	im.tx = NULL;
+	if (err < 0)
+		goto done;
+	git_oid_tostr(res->commit, sizeof(res->commit), &head);
+	res->committed = 1;
+done:
+	node_txn_abort(im.tx);
+	free(im.cols);
+	free(im.buf);
+	free(im.off);
+	return err;
+}
+
 int cli_export_stream(c2c_node *n, const table_def *t, FILE *fp)
 {
 	exporter ex = {0};
@@ -660,14 +672,3 @@ int cli_export_stream(c2c_node *n, const table_def *t, FILE *fp)
 		return err_errno(C2C_EIO, "writing CSV");
 	return 0;
 }
-
-const cli_command cmd_export = {
-    "export", cmd_export_fn, CLI_READ, "export records to a CSV file", "c2c export TABLE [FILE.csv]",
-    "Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
-    "half-written), or to standard output: a header line, id then the fields\n"
-    "in the order 'c2c tables TABLE' gives, then one line per record in id\n"
-    "order. Sets are one cell of comma-separated values; cells with commas,\n"
-    "quotes or line breaks are quoted (RFC 4180); lines end in \\n; the text is\n"
-    "UTF-8. The file can be edited in a spreadsheet and given back to\n"
-    "'c2c import'. --json writes an array of flat records instead.\n\n"
-    "  c2c export actions actions.csv\n  c2c export stakeholders > stakeholders.csv\n"};

@@ -264,7 +264,7 @@ static void add_times(c2c_node *n, const table_def *t, const char *id, const jso
 }
 
 /* The numbered values of each open conflict of REC: 1 is the standing value. */
-json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
+static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
 {
 	json_t *meta = json_object_get(rec, "_c2c"), *out = json_array();
 	json_t *conf = json_object_get(meta, "conflicts"), *dots = json_object_get(meta, "dots"), *list;
@@ -302,7 +302,7 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 	conflicts_state *s = payload;
 	if (!merge_has_conflicts(rec))
 		return 0;
-	json_t *c = cli_record_conflicts(s->n, s->t, id, rec);
+	json_t *c = record_conflicts(s->n, s->t, id, rec);
 	for (size_t i = 0; i < json_array_size(c); i++) {
 		json_t *one = json_array_get(c, i), *values = json_object_get(one, "values");
 		const char *field = json_string_value(json_object_get(one, "field"));
@@ -373,15 +373,27 @@ const cli_command cmd_conflicts = {
 
 /* --------------------------------------------------------------- resolve */
 
-int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *field, const char *value,
-                const char *keep)
+static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 {
-	json_t *rec = NULL, *fields = NULL, *chosen = NULL;
+	const char *value = NULL, *keep = NULL;
+	const table_def *t;
+	char *id = NULL;
+	json_t *rec = NULL, *fields = NULL;
 	node_txn *tx = NULL;
 	int err;
+	if ((err = cli_take_opt(ctx, "--value", &value)) < 0 || (err = cli_take_opt(ctx, "--keep", &keep)) < 0 ||
+	    (err = cli_positionals(ctx, 1, 2)) < 0)
+		return err;
+	if (!!value == !!keep) {
+		err_set(C2C_EUSAGE, "give either --value V or --keep N");
+		return err_hint("usage: %s", ctx->cmd->usage);
+	}
+	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
+		return err;
+	const char *field = ctx->argc > 1 ? ctx->argv[1] : NULL;
 	if ((err = store_row_get(n->st, t, id, &rec)) < 0)
 		goto done;
-	json_t *conf = cli_record_conflicts(n, t, id, rec), *target = NULL;
+	json_t *conf = record_conflicts(n, t, id, rec), *target = NULL;
 	for (size_t i = 0; i < json_array_size(conf); i++) {
 		json_t *f = json_object_get(json_array_get(conf, i), "field");
 		if (field ? json_is_string(f) && !strcmp(json_string_value(f), field) : json_is_null(f))
@@ -394,6 +406,7 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
 		err_hint("'c2c conflicts' lists them");
 		goto done;
 	}
+	json_t *chosen = NULL;
 	if (keep) {
 		char *end;
 		long k = strtol(keep, &end, 10);
@@ -407,13 +420,13 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
 	}
 	json_decref(conf);
 	if ((err = node_txn_begin(&tx, n)) < 0)
-		goto done;
+		goto done_chosen;
 	char msg[256];
 	if (!field) {
 		/* Deletion against edit: 1 keeps the record, 2 deletes it. */
 		if (value) {
 			err = err_set(C2C_EUSAGE, "a deletion against an edit is resolved with --keep 1 or --keep 2");
-			goto done;
+			goto done_chosen;
 		}
 		if (!strcmp(keep, "2")) {
 			err = write_rm(tx, n, t, id);
@@ -440,10 +453,10 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
 		if (value) {
 			if (!f) {
 				err = err_set(C2C_EINVALID, "table %s has no field '%s'", t->name, field);
-				goto done;
+				goto done_chosen;
 			}
 			if ((err = record_parse_value(n->st, t, f, value, &v)) < 0)
-				goto done;
+				goto done_chosen;
 		} else {
 			v = chosen ? json_incref(chosen) : json_null();
 		}
@@ -454,37 +467,18 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
 		snprintf(msg, sizeof(msg), "resolve %s/%s: %s", t->name, id, field);
 	}
 	if (err < 0)
-		goto done;
+		goto done_chosen;
 	git_oid head;
 	err = node_txn_commit(tx, msg, &head);
 	tx = NULL;
-done:
-	node_txn_abort(tx);
-	json_decref(chosen);
-	json_decref(fields);
-	json_decref(rec);
-	return err;
-}
-
-static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
-{
-	const char *value = NULL, *keep = NULL;
-	const table_def *t;
-	char *id = NULL;
-	int err;
-	if ((err = cli_take_opt(ctx, "--value", &value)) < 0 || (err = cli_take_opt(ctx, "--keep", &keep)) < 0 ||
-	    (err = cli_positionals(ctx, 1, 2)) < 0)
-		return err;
-	if (!!value == !!keep) {
-		err_set(C2C_EUSAGE, "give either --value V or --keep N");
-		return err_hint("usage: %s", ctx->cmd->usage);
-	}
-	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
-		return err;
-	const char *field = ctx->argc > 1 ? ctx->argv[1] : NULL;
-	err = cli_resolve(n, t, id, field, value, keep);
 	if (err == 0 && !ctx->json)
 		printf("resolved %s/%s%s%s\n", t->name, id, field ? " " : "", field ? field : "");
+done_chosen:
+	json_decref(chosen);
+done:
+	node_txn_abort(tx);
+	json_decref(fields);
+	json_decref(rec);
 	free(id);
 	return err;
 }
@@ -536,3 +530,32 @@ const cli_command cmd_merge_tree = {
     "its id; moves no ref and changes no row. Any node computes the same tree\n"
     "from the same two commits, so an auditor can check a merge commit: its\n"
     "tree must equal 'c2c merge-tree' of its parents.\n"};
+
+/* ------------------------------------------- for the web interface (cli.h) */
+json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
+{
+	return record_conflicts(n, t, id, rec);
+}
+
+/* Exactly 'c2c resolve TABLE/ID [FIELD] (--value V | --keep N)', quietly. */
+int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *field, const char *value,
+                const char *keep)
+{
+	char target[160];
+	char *argv[6];
+	int argc = 0;
+	if ((size_t)snprintf(target, sizeof(target), "%s/%s", t->name, id) >= sizeof(target))
+		return err_set(C2C_EINVALID, "record id too long");
+	argv[argc++] = target;
+	if (field)
+		argv[argc++] = (char *)field;
+	argv[argc++] = keep ? (char *)"--keep" : (char *)"--value";
+	argv[argc++] = (char *)(keep ? keep : value ? value : "");
+	argv[argc] = NULL;
+	cli_ctx ctx = {0};
+	ctx.json = 1; /* resolve prints nothing then */
+	ctx.argc = argc;
+	ctx.argv = argv;
+	ctx.cmd = &cmd_resolve;
+	return cmd_resolve_fn(&ctx, n);
+}
