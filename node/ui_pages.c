@@ -433,7 +433,7 @@ static void commit_row(ui_req *r, const git_commit *c, const char *fields_change
 	size_t k = strcspn(msg, "\n");
 	char *first = strndup(msg, k);
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-	ui_printf(r, "<tr><td><bdi>%h</bdi></td><td><bdi>%h</bdi></td><td><code>%h</code></td><td><bdi>%h</bdi></td>",
+	ui_printf(r, "<tr><td><bdi>%h</bdi></td><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td>",
 	          when_text((long long)a->when.time, when, sizeof(when)), a->name,
 	          trailer_node(msg, node, sizeof(node)) ? node : "", first ? first : "");
 	if (fields_changed)

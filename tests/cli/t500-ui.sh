@@ -136,6 +136,35 @@ same "Accept-Language of a new session" "$(code -c "$T/jar2" -b "$T/jar2" -L -H 
 has "$T/body" '<html lang="fr" dir="ltr">' "Accept-Language chooses French"
 has "$T/body" "Accueil" "in French"
 
+# --- a conflict with a peer, resolved by a typed value ---------------------------------
+run 0 "a second node" c2c init m --city tunis --user "Bilel <bilel@tunis.example>"
+run 0 "m reads n" c2c -C m remote add n "$T/n"
+run 0 "m syncs from n" c2c -C m sync
+run 0 "m changes the title" c2c -C m set "actions/$ID" title="From m"
+same "n adds m as a remote in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "add_name=m" \
+	--data-urlencode "add_url=$T/m" "$B/sync")" 303
+same "n changes the title in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "title=From n" \
+	--data-urlencode "status=completed" --data-urlencode "budget_eur=60000" "$B$LOC")" 303
+same "a sync without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "remote=m" "$B/sync")" 403
+same "n syncs with m in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=m" "$B/sync?lang=en")" 200
+has "$T/body" 'id="sync-result"' "the sync's result is shown"
+has "$T/body" 'open conflict' "and says a conflict is open"
+same "the conflicts page" "$(code -b "$T/jar" "$B/conflicts")" 200
+has "$T/body" 'data-record="actions/'"$ID"'" data-field="title"' "the conflict on title is listed"
+has "$T/body" 'From m' "with m's value"
+before=$(ncommits)
+same "resolve without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "record=actions/$ID" --data-urlencode "field=title" \
+	--data-urlencode "value=x" "$B/conflicts")" 403
+same "a refused resolve commits nothing" "$(ncommits)" "$before"
+same "resolve by a typed value" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "record=actions/$ID" \
+	--data-urlencode "field=title" --data-urlencode "value=Typed <title>" "$B/conflicts")" 303
+same "one commit" "$(ncommits)" "$((before + 1))"
+run 0 "conflicts after" c2c -C n conflicts --json
+same "no conflict is left" "$(tr -d ' \n' <"$T/out")" "[]"
+run 0 "show after" c2c -C n show "actions/$ID" --json
+has "$T/out" '"title": "Typed <title>"' "the typed value stands"
+run 0 "verify after the browser's sync and resolve" c2c -C n verify
+
 # --- the profile grid: statuses, and stale translations ----------------------------
 run 0 "an English section" c2c -C n add profile_sections section=overview lang=en status=validated body="Tunis"
 run 0 "then the Arabic one, later" c2c -C n add profile_sections section=overview lang=ar body="تونس"
