@@ -282,6 +282,14 @@ void ui_form(ui_req *r, const table_def *t, const char *action, const json_t *ty
 		ui_lit(r, "<div class=\"record\">");
 	if (editable)
 		ui_csrf_field(r);
+	if (is_new && !t->city_scope && !t->nnatkey) {
+		const char *msg = json_string_value(json_object_get(msgs, "id"));
+		ui_printf(r, "<div class=\"field%h\" id=\"field-id\"><label for=\"f-id\">%t</label>", msg ? " invalid" : "", "Id (a short name, e.g. a city's slug)");
+		if (msg)
+			ui_printf(r, "<p class=\"msg\" id=\"msg-id\" role=\"alert\">%h</p>", msg);
+		ui_printf(r, "<input id=\"f-id\" name=\"id\" type=\"text\" dir=\"ltr\" value=\"%a\"></div>\n",
+		          json_string_value(json_object_get(typed, "id")) ? json_string_value(json_object_get(typed, "id")) : "");
+	}
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_def *f = &t->fields[i];
 		if (!form_shows(t, f))
@@ -579,6 +587,10 @@ static int page_list(ui_req *r, const table_def *t)
 		ui_printf(r, "<input type=\"hidden\" name=\"sort\" value=\"%a\">", sort);
 	ui_printf(r, "<button type=\"submit\">%t</button></form>\n", "Show");
 
+	if (ui_get(r, "deleted"))
+		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "The record was deleted; its history is kept.");
+	if (ui_get(r, "imported"))
+		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "The spreadsheet was imported in one commit.");
 	int capped = total >= cap;
 	if (capped)
 		ui_printf(r, "<p class=\"count\" id=\"count\" data-more=\"%L\">%t %L %t</p>\n", total, "more than", total,
@@ -716,6 +728,19 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 			err = err_set(C2C_EAUTH, "%s", ui_t(r, "This node may not change this record."));
 			goto done;
 		}
+		if (ui_post(r, "delete")) {
+			/* as 'c2c rm TABLE/ID': one record, one commit, a tombstone */
+			char msg[256];
+			git_oid head;
+			snprintf(msg, sizeof(msg), "rm %s/%s", t->name, id);
+			if ((err = node_txn_begin(&tx, r->node)) < 0 || (err = write_rm(tx, r->node, t, id)) < 0)
+				goto done;
+			err = node_txn_commit(tx, msg, &head);
+			tx = NULL;
+			if (err == 0)
+				err = ui_redirect(r, "/records/%s?deleted=1", t->name);
+			goto done;
+		}
 		int bad = ui_form_read(r, t, rec, 0, &typed, &fields, &msgs);
 		if (bad < 0) {
 			err = bad;
@@ -775,6 +800,13 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	if (!editable)
 		ui_printf(r, "<p class=\"hint\">%t</p>\n", "This node may read this record but not change it.");
 	ui_form(r, t, action, typed, msgs, 0, editable);
+	if (editable) {
+		ui_printf(r, "<form method=\"post\" action=\"%a\" class=\"delete\" data-confirm=\"%a\">", action,
+		          ui_t(r, "Delete this record? Its history is kept."));
+		ui_csrf_field(r);
+		ui_printf(r, "<input type=\"hidden\" name=\"delete\" value=\"1\"><button type=\"submit\" class=\"danger\">%t</button></form>\n",
+		          "Delete this record");
+	}
 	ui_page_end(r);
 done:
 	node_txn_abort(tx);
@@ -831,16 +863,26 @@ int ui_page_new(ui_req *r)
 		return err;
 	char action[96];
 	snprintf(action, sizeof(action), "/new/%s", t->name);
-	const char *problem = NULL;
+	const char *problem = NULL, *given_id = NULL;
 	if (!strcmp(r->method, "POST")) {
 		int bad = ui_form_read(r, t, NULL, 1, &typed, &fields, &msgs);
+		if (bad >= 0 && !t->city_scope && !t->nnatkey) {
+			/* a network record's id is its slug ('c2c add --id') */
+			const char *g = ui_post(r, "id");
+			json_object_set_new(typed, "id", json_string(g ? g : ""));
+			if (g && *g && !record_id_valid(g)) {
+				json_object_set_new(msgs, "id", json_string(ui_t(r, "Lower-case letters, digits, '.', '_' and '-' only.")));
+				bad++;
+			} else if (g && *g)
+				given_id = g;
+		}
 		if (bad < 0) {
 			err = bad;
 			goto done;
 		}
 		if (bad == 0) {
 			if ((err = node_txn_begin(&tx, r->node)) == 0 &&
-			    (err = write_add(tx, r->node, t, NULL, fields, &id)) == 0) {
+			    (err = write_add(tx, r->node, t, given_id, fields, &id)) == 0) {
 				char msg[256];
 				git_oid head;
 				snprintf(msg, sizeof(msg), "add %s/%s", t->name, id);

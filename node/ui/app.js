@@ -5,6 +5,11 @@
 document.addEventListener("DOMContentLoaded", function () {
   var bad = document.querySelector(".field.invalid input, .field.invalid textarea, .field.invalid select");
   if (bad) bad.focus();
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
   document.querySelectorAll("form.sync, form.upload").forEach(function (f) {
     f.addEventListener("submit", function () {
       var b = f.querySelector("button[type=submit]");

@@ -126,6 +126,13 @@ SID=$(cat "$T/out")
 same "the server sees it" "$(code -b "$T/jar" "$B/records/stakeholders/$SID")" 200
 has "$T/body" "Croissant &lt;Rouge&gt;" "and escapes it"
 run 0 "verify" c2c -C n verify
+before=$(ncommits)
+same "delete without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "delete=1" "$B/records/stakeholders/$SID")" 403
+same "delete in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "delete=1" "$B/records/stakeholders/$SID")" 303
+same "a delete is one commit" "$(ncommits)" "$((before + 1))"
+same "the deleted record is gone" "$(code -b "$T/jar" "$B/records/stakeholders/$SID")" 404
+same "its history stays" "$(code -b "$T/jar" "$B/records/stakeholders/$SID/history")" 200
+has "$T/body" "rm stakeholders/$SID" "with the deletion"
 
 # --- languages -------------------------------------------------------------------
 same "?lang=ar" "$(code -b "$T/jar" "$B/?lang=ar")" 200
