@@ -200,7 +200,9 @@ int ui_page_home(ui_req *r)
 	else if (!last)
 		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "Never.", "Sync now");
 	else
-		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <bdi>%h</bdi> <a href=\"/sync\">%t</a>", when_text(last, buf, sizeof(buf)), rv[which].name,
+		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small> <a href=\"/sync\">%t</a>",
+		          when_text(last, buf, sizeof(buf)), rv[which].name,
+		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work",
 		          rv[which].last_result ? rv[which].last_result : "", "Sync now");
 	ui_lit(r, "</dd>");
 	int known;
@@ -875,9 +877,11 @@ int ui_page_sync(ui_req *r)
 			char a[64];
 			const char *w = when_text(rv[i].last_attempt, a, sizeof(a));
 			int ok = rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt;
-			ui_printf(r, "<tr data-remote=\"%a\"><td>%h</td><td><code>%h</code></td><td>%h</td><td class=\"%a\">%h</td><td>",
-			          rv[i].name, rv[i].name, rv[i].url, w ? w : ui_t(r, "never"), ok ? "good" : "bad",
-			          rv[i].last_result ? rv[i].last_result : "");
+			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",
+			          rv[i].name, rv[i].name, rv[i].url, w ? w : ui_t(r, "never"), ok ? "good" : "bad");
+			if (rv[i].last_attempt)
+				ui_printf(r, "<strong>%t</strong> ", ok ? "it worked" : "it did not work");
+			ui_printf(r, "<small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small></td><td>", rv[i].last_result ? rv[i].last_result : "");
 			ui_printf(r, "<form method=\"post\" action=\"/sync\" class=\"inline sync\">");
 			ui_csrf_field(r);
 			ui_printf(r, "<input type=\"hidden\" name=\"remote\" value=\"%a\"><button type=\"submit\" class=\"primary\">%t</button></form></td></tr>\n",
