@@ -215,8 +215,8 @@ void ui_page_begin(ui_req *r, const char *title)
 
 void ui_page_end(ui_req *r)
 {
-	ui_printf(r, "</main>\n<footer class=\"foot\">%t</footer>\n</body>\n</html>\n",
-	          "c2c keeps this city's data on this computer; it works without the network.");
+	ui_printf(r, "</main>\n<footer class=\"foot\">%t · <a href=\"/verify\">%t</a></footer>\n</body>\n</html>\n",
+	          "c2c keeps this city's data on this computer; it works without the network.", "Check this node");
 }
 
 int ui_error_page(ui_req *r, int status, const char *message, const char *hint)

@@ -147,6 +147,7 @@ int ui_page_sync(ui_req *r);
 int ui_page_import(ui_req *r);
 int ui_page_export(ui_req *r);
 int ui_page_report(ui_req *r);
+int ui_page_verify(ui_req *r);
 
 /* Session storage for a two-step import (preview, then write): the upload
  * kept between the two requests. */

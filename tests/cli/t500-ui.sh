@@ -195,6 +195,14 @@ has "$T/body" 'data-line="4"' "and row 4"
 same "nothing is written" "$(ncommits)" "$before"
 same "an import without CSRF: 403" "$(code -b "$T/jar" -F "file=@$T/in.csv" "$B/import/actions")" 403
 
+# --- verify, as 'c2c verify' -------------------------------------------------------
+same "verify in the browser" "$(code -b "$T/jar" "$B/verify?run=1&lang=en")" 200
+has "$T/body" 'id="verify-ok"' "the node is in order"
+sqlite3 n/c2c.db "UPDATE actions SET title = 'behind its back' WHERE id = '$ID'"
+same "verify after a row changed behind the node's back" "$(code -b "$T/jar" "$B/verify?run=1")" 200
+has "$T/body" 'id="verify-bad"' "the difference is reported"
+has "$T/body" "$ID" "naming the record"
+
 # --- stop --------------------------------------------------------------------------
 kill -TERM "$UI"
 wait "$UI"
