@@ -375,6 +375,15 @@ int ui_page_profile(ui_req *r)
 		ui_printf(r, "<p class=\"error\" role=\"alert\">%t</p>\n", "Not saved: correct the fields marked below.");
 	ui_printf(r, "<form method=\"post\" action=\"/profile/%a\" class=\"profile\" novalidate>", sec);
 	ui_csrf_field(r);
+	/* a language whose text was last edited before another's: to update */
+	long long lam[4] = {0}, newest = 0;
+	for (int c = 0; c < 4; c++) {
+		json_t *d = json_object_get(json_object_get(json_object_get(recs[c], "_c2c"), "dots"), "body");
+		const char *b = json_string_value(json_object_get(recs[c], "body"));
+		lam[c] = b && *b ? (long long)json_integer_value(json_array_get(d, 2)) : 0;
+		if (lam[c] > newest)
+			newest = lam[c];
+	}
 	ui_lit(r, "<div class=\"langs4\">");
 	for (int c = 0; c < 4; c++) {
 		const char *l = i18n_langs[c];
@@ -384,6 +393,9 @@ int ui_page_profile(ui_req *r)
 		snprintf(ks, sizeof(ks), "status_%s", l);
 		ui_printf(r, "<section class=\"lang\" lang=\"%a\" dir=\"%a\"><h2>%h</h2>", l, i18n_rtl(l) ? "rtl" : "ltr",
 		          i18n_value(r->lang, t->name, "lang", l));
+		if (lam[c] && lam[c] < newest)
+			ui_printf(r, "<p class=\"flag stale-note\" dir=\"%a\">⚠ %t</p>", r->rtl ? "rtl" : "ltr",
+			          "Another language's version changed after this one was last edited.");
 		ui_printf(r, "<label for=\"body-%a\" class=\"sr\">%h</label>", l, i18n_field(r->lang, t->name, "body"));
 		ui_printf(r, "<textarea id=\"body-%a\" name=\"body_%a\" rows=\"14\" lang=\"%a\" dir=\"%a\">%h</textarea>", l, l,
 		          l, i18n_rtl(l) ? "rtl" : "ltr", body ? body : "");

@@ -181,6 +181,7 @@ has "$T/body" 'data-section="overview" data-lang="ar" data-status="draft">' "Ara
 has "$T/body" 'data-section="governance" data-lang="fr" data-status="missing"' "a missing section is marked"
 same "the profile editor" "$(code -b "$T/jar" "$B/profile/overview")" 200
 has "$T/body" 'id="body-ar" name="body_ar" rows="14" lang="ar" dir="rtl">تونس</textarea>' "the Arabic text area is rtl"
+has "$T/body" 'class="flag stale-note"' "the editor marks the English text to update"
 
 # --- export and import -------------------------------------------------------------
 same "export" "$(code -b "$T/jar" -D "$T/hdr" "$B/export/actions.csv")" 200
