@@ -20,6 +20,7 @@ ncommits() { git -C n/repo.git rev-list --count main; }
 
 "$C2C" -C n ui --no-browser --port 0 >"$T/ui.out" 2>"$T/ui.err" &
 UI=$!
+trap 'kill "$UI" 2>/dev/null; rm -rf "$T"' EXIT # a failed test leaves no server behind
 for _ in $(seq 50); do [ -s "$T/ui.out" ] && break; sleep 0.1; done
 URL=$(head -1 "$T/ui.out")
 check "the first line is the login URL" grep -Eq '^http://127\.0\.0\.1:[0-9]+/login\?token=[0-9a-f]{32,}$' "$T/ui.out"
