@@ -48,7 +48,9 @@ static const ui_route routes[] = {
 
 #define MAX_SESSIONS 32
 #define MAX_BODY (32u * 1024 * 1024)
-#define COOKIE "c2c_session"
+/* Cookies belong to a host, not to a port: each server names its own
+ * (c2c_session_PORT), so that two nodes served side by side keep theirs. */
+#define COOKIE "c2c_session_%d"
 
 struct ui_session {
 	char id[65];
@@ -493,8 +495,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 			cs->deny = 405;
 		else if (!host_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
 			cs->deny = 1;
-		else
-			cs->session = session_find(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE));
+		else {
+			char name[40];
+			snprintf(name, sizeof(name), COOKIE, s->port);
+			cs->session = session_find(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name));
+		}
 		if (post && !cs->deny && cs->session) {
 			cs->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, cs);
 			/* A POST that is not a form is refused below (no CSRF field). */
@@ -546,7 +551,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		if (!x)
 			return MHD_NO;
 		char cookie[160];
-		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", x->id);
+		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->port, x->id);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;

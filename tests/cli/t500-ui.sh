@@ -34,7 +34,7 @@ check "no cookie: no data" sh -c "! grep -q Amina '$T/body'"
 same "no cookie, a record list: 403" "$(code "$B/records/actions")" 403
 same "a wrong token: 403" "$(code "$B/login?token=0000")" 403
 same "login by the printed URL: 303" "$(code -c "$T/jar" -D "$T/hdr" "$URL")" 303
-has "$T/hdr" "Set-Cookie: c2c_session=[0-9a-f]+; Path=/; HttpOnly; SameSite=Strict" "the cookie is HttpOnly and SameSite=Strict"
+has "$T/hdr" "Set-Cookie: c2c_session_$PORT=[0-9a-f]+; Path=/; HttpOnly; SameSite=Strict" "the cookie is HttpOnly and SameSite=Strict"
 has "$T/hdr" "Location: /" "login redirects to /"
 same "with the cookie: 200" "$(code -b "$T/jar" -D "$T/hdr" "$B/")" 200
 has "$T/body" "Amina" "the home page shows the person"
@@ -43,9 +43,9 @@ check "no inline script in the page" sh -c "! grep -Eq '<script>|<script [^>]*>[
 has "$T/body" '<html lang="en" dir="ltr">' "html lang and dir"
 same "a foreign Host with the cookie: 403" "$(code -b "$T/jar" -H "Host: evil.example:$PORT" "$B/")" 403
 same "Host with another port: 403" "$(code -b "$T/jar" -H "Host: 127.0.0.1:1" "$B/")" 403
-SESSION=$(awk '$6 == "c2c_session" {print $7}' "$T/jar")
-same "Host localhost:PORT: 200" "$(code -H "Cookie: c2c_session=$SESSION" -H "Host: localhost:$PORT" "$B/")" 200
-same "a foreign Host with the cookie sent as such: 403" "$(code -H "Cookie: c2c_session=$SESSION" -H "Host: evil.example:$PORT" "$B/")" 403
+SESSION=$(awk -v c="c2c_session_$PORT" '$6 == c {print $7}' "$T/jar")
+same "Host localhost:PORT: 200" "$(code -H "Cookie: c2c_session_$PORT=$SESSION" -H "Host: localhost:$PORT" "$B/")" 200
+same "a foreign Host with the cookie sent as such: 403" "$(code -H "Cookie: c2c_session_$PORT=$SESSION" -H "Host: evil.example:$PORT" "$B/")" 403
 same "an asset: 200" "$(code "$B/static/style.css")" 200
 same "no path outside the assets: 404" "$(code --path-as-is "$B/static/../../etc/passwd")" 404
 same "no path outside the assets, encoded" "$(code --path-as-is "$B/static/%2e%2e/%2e%2e/etc/passwd")" 404
@@ -196,6 +196,19 @@ has "$T/body" 'data-line="3"' "row 3 is listed"
 has "$T/body" 'data-line="4"' "and row 4"
 same "nothing is written" "$(ncommits)" "$before"
 same "an import without CSRF: 403" "$(code -b "$T/jar" -F "file=@$T/in.csv" "$B/import/actions")" 403
+
+# --- two nodes served side by side keep their own sessions -------------------------
+"$C2C" -C m ui --no-browser >"$T/ui2.out" 2>/dev/null &
+UI2=$!
+for _ in $(seq 50); do [ -s "$T/ui2.out" ] && break; sleep 0.1; done
+URL2=$(head -1 "$T/ui2.out")
+same "a second server, the same browser" "$(code -b "$T/jar" -c "$T/jar" "$URL2")" 303
+same "the second server's session" "$(code -b "$T/jar" "${URL2%%/login*}/")" 200
+has "$T/body" "Bilel" "shows the second node"
+same "the first session still holds" "$(code -b "$T/jar" "$B/?lang=en")" 200
+has "$T/body" "Amina" "on the first node"
+kill "$UI2"
+wait "$UI2"
 
 # --- verify, as 'c2c verify' -------------------------------------------------------
 same "verify in the browser" "$(code -b "$T/jar" "$B/verify?run=1&lang=en")" 200
