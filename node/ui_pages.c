@@ -461,6 +461,8 @@ int ui_page_history(ui_req *r)
 	c2c_node *n = r->node;
 	git_revwalk *w = NULL;
 	long page = ui_get(r, "page") ? atol(ui_get(r, "page")) : 1;
+	if (page > 1000000) /* no arithmetic on a page number out of reach */
+		page = 1000000;
 	long i = 0, shown = 0;
 	git_oid oid;
 	if (page < 1)

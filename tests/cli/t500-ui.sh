@@ -105,6 +105,8 @@ has "$T/body" 'href="/records/actions\?sort=budget_eur&amp;desc=1"' "the column'
 check "markup of the code is not escaped twice" sh -c "! grep -Eq '&amp;amp;|&lt;span|&quot;1&quot;' '$T/body'"
 same "the search box keeps the query, escaped" "$(code -b "$T/jar" "$B/records/actions?q=%22%3E%3Cb%3E")" 200
 has "$T/body" 'name="q" value="&quot;&gt;&lt;b&gt;"' "the query is escaped in its attribute"
+same "a page number out of reach" "$(code -b "$T/jar" "$B/records/actions?page=99999999999999999999")" 200
+same "a history page out of reach" "$(code -b "$T/jar" "$B/history?page=-99999999999999999999")" 200
 same "the history page" "$(code -b "$T/jar" "$B/history")" 200
 check "no raw markup in the history" sh -c "! grep -q '<script>alert' '$T/body'"
 same "the record's history" "$(code -b "$T/jar" "$B/records/actions/$ID/history")" 200
