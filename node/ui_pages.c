@@ -207,12 +207,7 @@ int ui_page_home(ui_req *r)
 	ui_lit(r, "</dd>");
 	int known;
 	long long unsent = unsent_commits(n, &known);
-	ui_printf(r, "<dt>%t</dt><dd id=\"unsent\" data-value=\"%L\">", "Changes not yet sent", unsent);
-	if (!nr)
-		ui_printf(r, "%L", unsent);
-	else
-		ui_printf(r, "%L", unsent);
-	ui_lit(r, "</dd>");
+	ui_printf(r, "<dt>%t</dt><dd id=\"unsent\" data-value=\"%L\">%L</dd>", "Changes not yet sent", unsent, unsent);
 	long long conf = open_conflicts(n);
 	ui_printf(r, "<dt>%t</dt><dd id=\"conflicts\" data-value=\"%L\">", "Open conflicts", conf);
 	if (conf)
@@ -497,7 +492,7 @@ int ui_page_history(ui_req *r)
 	return 0;
 }
 
-static int blob_of(git_repository *repo, const git_commit *c, const char *path, git_oid *out)
+static int blob_of(const git_commit *c, const char *path, git_oid *out)
 {
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
@@ -506,7 +501,6 @@ static int blob_of(git_repository *repo, const git_commit *c, const char *path, 
 		git_oid_cpy(out, git_tree_entry_id(e));
 		found = 1;
 	}
-	(void)repo;
 	git_tree_entry_free(e);
 	git_tree_free(tree);
 	git_error_clear();
@@ -561,8 +555,8 @@ int ui_record_history(ui_req *r, const table_def *t, const char *id)
 		git_oid mine, theirs;
 		if (git_commit_lookup(&c, n->repo, &oid) < 0)
 			continue;
-		int has = blob_of(n->repo, c, path, &mine);
-		int phas = git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0 && blob_of(n->repo, p, path, &theirs);
+		int has = blob_of(c, path, &mine);
+		int phas = git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0 && blob_of(p, path, &theirs);
 		if (has && (!phas || !git_oid_equal(&mine, &theirs))) {
 			/* which fields differ from the first parent's version */
 			json_t *a = blob_json(n->repo, &mine), *b = phas ? blob_json(n->repo, &theirs) : NULL;
@@ -660,12 +654,6 @@ static void line_diff(ui_req *r, const char *a, const char *b)
 	}
 	ui_lit(r, "</pre>");
 }
-
-typedef struct {
-	ui_req *r;
-	const table_def *t;
-	long long count;
-} conf_state;
 
 static void conflict_block(ui_req *r, const table_def *t, const char *id, const json_t *rec, const json_t *one)
 {
@@ -873,7 +861,6 @@ int ui_page_sync(ui_req *r)
 	if (ran && !failed)
 		sync_result_words(r, name, &res);
 	if (failed) {
-		r->status = 200;
 		ui_printf(r, "<div class=\"error\" role=\"alert\" id=\"sync-error\"><p>%t %h</p>", "It did not work:",
 		          failmsg ? failmsg : "");
 		if (failhint)
