@@ -42,6 +42,7 @@ typedef struct {
 	size_t rec_line; /* line the current record starts on; 0 between records */
 	size_t rows, added, changed, unchanged;
 	int err;
+	json_t *problems; /* with it, a bad row is listed here and reading goes on */
 } importer;
 
 /* Set an error "FILE: line N: ..." (C2C_EINVALID) and remember it. */
@@ -309,6 +310,11 @@ static void imp_end_row(int c, void *data)
 	else if (imp_row(im, line) == 0 && im->ncells) {
 		im->rows++;
 		cli_progress("importing", im->rows, 0);
+	} else if (im->problems && im->err == C2C_EINVALID) {
+		json_array_append_new(im->problems, json_pack("{s:I,s:s,s:s?}", "line", (json_int_t)line, "message",
+		                                              err_msg(), "hint", err_hint_msg()));
+		im->err = 0;
+		err_clear();
 	}
 	im->ncells = 0;
 	im->blen = 0;
@@ -603,3 +609,66 @@ const cli_command cmd_export = {
     "UTF-8. The file can be edited in a spreadsheet and given back to\n"
     "'c2c import'. --json writes an array of flat records instead.\n\n"
     "  c2c export actions actions.csv\n  c2c export stakeholders > stakeholders.csv\n"};
+
+/* ------------------------------------------- for the web interface (cli.h) */
+int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
+                      cli_import_result *res)
+{
+	importer im = {0};
+	git_oid head;
+	int err;
+	memset(res, 0, sizeof(*res));
+	im.n = n;
+	im.t = t;
+	im.file = name;
+	im.problems = problems;
+	if ((err = node_txn_begin(&im.tx, n)) < 0)
+		goto done;
+	err = import_run(&im, fp);
+	if (err == C2C_EINVALID && problems) {
+		/* The file as a whole is bad (its header, its quoting): one problem. */
+		json_array_append_new(problems, json_pack("{s:I,s:s,s:s?}", "line", (json_int_t)(im.rec_line ? im.rec_line : im.line),
+		                                          "message", err_msg(), "hint", err_hint_msg()));
+		err_clear();
+		err = 0;
+	}
+	if (err < 0)
+		goto done;
+	res->added = im.added;
+	res->changed = im.changed;
+	res->unchanged = im.unchanged;
+	if (!write || (problems && json_array_size(problems)) || im.added + im.changed == 0)
+		goto done;
+	char msg[600];
+	snprintf(msg, sizeof(msg), "import %s from %s: %zu added, %zu changed", t->name, name, im.added, im.changed);
+	err = node_txn_commit(im.tx, msg, &head);
+	im.tx = NULL;
+	if (err < 0)
+		goto done;
+	git_oid_tostr(res->commit, sizeof(res->commit), &head);
+	res->committed = 1;
+done:
+	node_txn_abort(im.tx);
+	free(im.cols);
+	free(im.buf);
+	free(im.off);
+	return err;
+}
+
+int cli_export_stream(c2c_node *n, const table_def *t, FILE *fp)
+{
+	exporter ex = {0};
+	int err;
+	ex.t = t;
+	ex.fp = fp;
+	int bad = put_cell(fp, "id") < 0;
+	for (size_t i = 0; i < t->nfields && !bad; i++)
+		bad = fputc(',', fp) == EOF || put_cell(fp, t->fields[i].name) < 0;
+	if (bad || fputc('\n', fp) == EOF)
+		return err_errno(C2C_EIO, "writing CSV");
+	if ((err = store_rows_each(n->st, t, NULL, export_row, &ex)) < 0 && !ex.ioerr)
+		return err;
+	if (ex.ioerr)
+		return err_errno(C2C_EIO, "writing CSV");
+	return 0;
+}

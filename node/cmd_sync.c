@@ -550,3 +550,32 @@ const cli_command cmd_merge_tree = {
     "its id; moves no ref and changes no row. Any node computes the same tree\n"
     "from the same two commits, so an auditor can check a merge commit: its\n"
     "tree must equal 'c2c merge-tree' of its parents.\n"};
+
+/* ------------------------------------------- for the web interface (cli.h) */
+json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
+{
+	return record_conflicts(n, t, id, rec);
+}
+
+/* Exactly 'c2c resolve TABLE/ID [FIELD] (--value V | --keep N)', quietly. */
+int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *field, const char *value,
+                const char *keep)
+{
+	char target[160];
+	char *argv[6];
+	int argc = 0;
+	if ((size_t)snprintf(target, sizeof(target), "%s/%s", t->name, id) >= sizeof(target))
+		return err_set(C2C_EINVALID, "record id too long");
+	argv[argc++] = target;
+	if (field)
+		argv[argc++] = (char *)field;
+	argv[argc++] = keep ? (char *)"--keep" : (char *)"--value";
+	argv[argc++] = (char *)(keep ? keep : value ? value : "");
+	argv[argc] = NULL;
+	cli_ctx ctx = {0};
+	ctx.json = 1; /* resolve prints nothing then */
+	ctx.argc = argc;
+	ctx.argv = argv;
+	ctx.cmd = &cmd_resolve;
+	return cmd_resolve_fn(&ctx, n);
+}

@@ -162,6 +162,13 @@ static int valid_date(const char *s, int with_day)
 static const unsigned char sdg_numbered[18] = {0, 5, 5, 9, 7, 6, 6, 3, 10, 5, 7, 7, 8, 3, 7, 9, 10, 19};
 static const unsigned char sdg_lettered[18] = {0, 2, 3, 4, 3, 3, 2, 2, 2, 3, 3, 3, 3, 2, 3, 3, 2, 0};
 
+void record_sdg_goal(int goal, int *numbered, int *lettered)
+{
+	int ok = goal >= 1 && goal <= 17;
+	*numbered = ok ? sdg_numbered[goal] : 0;
+	*lettered = ok ? sdg_lettered[goal] : 0;
+}
+
 static int valid_sdg_target(const char *s)
 {
 	int g = 0, k = 0;
@@ -186,8 +193,13 @@ static int check_one(store *st, const table_def *t, const field_def *f, field_ty
 	switch (type) {
 	case FT_ENUM:
 		if (!in_list(f->allowed, f->nallowed, s)) {
+			char list[512];
+			size_t m = 0;
+			list[0] = '\0';
+			for (size_t i = 0; i < f->nallowed && m < sizeof(list); i++)
+				m += (size_t)snprintf(list + m, sizeof(list) - m, "%s%s", i ? ", " : "", f->allowed[i]);
 			err_set(C2C_EINVALID, "%s.%s: '%s' is not an allowed value", t->name, f->name, s);
-			return err_hint("allowed: %s (see 'c2c tables %s')", f->nallowed ? f->allowed[0] : "", t->name);
+			return err_hint("allowed: %s (see 'c2c tables %s')", list, t->name);
 		}
 		return 0;
 	case FT_DATE:

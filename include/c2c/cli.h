@@ -69,4 +69,30 @@ int cli_print_held(c2c_node *n, const char *name, json_t *o);
  * C2C_PROGRESS_AFTER_MS changes the second (tests: 0). */
 void cli_progress(const char *label, size_t done, size_t total);
 
+/* Conflicts and their resolution, shared by 'c2c conflicts', 'c2c resolve'
+ * and the web interface (node/cmd_sync.c). cli_record_conflicts: the open
+ * conflicts of REC as 'conflicts --json' lists them, [{field (null for a
+ * deletion against an edit), values: [{number, value, node, lamport, time?,
+ * commit?}]}] (new reference). cli_resolve: close one as 'c2c resolve' does,
+ * with VALUE (text, checked as the CLI checks it) or KEEP ("N"), in one
+ * commit. */
+json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec);
+int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *field, const char *value,
+                const char *keep);
+
+/* Spreadsheets, shared by 'c2c import'/'c2c export' and the web interface
+ * (node/cmd_csv.c). cli_import_stream reads a CSV from FP (NAME for
+ * messages) into T. With PROBLEMS (a JSON array), every bad row is appended
+ * to it as {line, message} and reading goes on; the import is then written
+ * only if WRITE and no row was bad. Without WRITE nothing is written (a
+ * preview). cli_export_stream writes T as 'c2c export' does. */
+typedef struct {
+	size_t added, changed, unchanged;
+	int committed;
+	char commit[41];
+} cli_import_result;
+int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
+                      cli_import_result *res);
+int cli_export_stream(c2c_node *n, const table_def *t, FILE *fp);
+
 #endif

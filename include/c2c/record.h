@@ -60,6 +60,10 @@ int record_parse_path(const char *path, char table[64], char id[RECORD_ID_MAX + 
  * C2C_EINVALID with a message naming TABLE.FIELD and the value. */
 int record_parse_value(store *st, const table_def *t, const field_def *f, const char *text, json_t **out);
 
+/* How many targets SDG GOAL (1-17) has: NUMBERED ("10.1".."10.7") and
+ * LETTERED ("10.a".."10.c"). */
+void record_sdg_goal(int goal, int *numbered, int *lettered);
+
 /* Text of a field value for display and CSV (sets comma-joined). malloc'd. */
 char *record_value_text(const json_t *v);
 

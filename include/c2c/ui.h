@@ -1,0 +1,159 @@
+/* ui: the web interface of a node, `c2c ui` (SPEC 9).
+ *
+ * libmicrohttpd parses HTTP; node/ui.c checks every request (Host, session
+ * cookie, CSRF token on POST), opens the node for it as a CLI command would
+ * (the node lock is held for one request only, so the CLI and autosync work
+ * beside the server) and routes it by path prefix to a page handler from the
+ * table in node/ui.c (one line per page). Pages are made on the server;
+ * node/ui/ holds the CSS, one small script and an icon, embedded at build
+ * time.
+ *
+ * Adding a page: write `int ui_page_NAME(ui_req *r)` (declared below), which
+ * reads r->node (open, locked, for writing on POST), r->lang and the
+ * parameters (ui_get, ui_post), and writes between ui_page_begin and
+ * ui_page_end with ui_printf; then add one line {"/PATH", ui_page_NAME} to
+ * the table `routes` in node/ui.c. A POST has passed the CSRF check before it
+ * reaches the page; a page that changes something answers with ui_redirect.
+ *
+ * Output goes through ui_printf and the escaping functions below, one per
+ * context: no directive writes a value unescaped, so that a value cannot
+ * reach a page by accident. Markup written by the code itself goes through
+ * ui_lit. */
+#ifndef C2C_UI_H
+#define C2C_UI_H
+
+#include <stddef.h>
+
+#include "c2c/node.h"
+
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int oom;
+} ui_buf;
+
+typedef struct {
+	char *key;
+	char *val; /* NUL-terminated; len bytes (an upload may hold NULs) */
+	size_t len;
+	char *filename; /* a file field of a multipart form, else NULL */
+} ui_param;
+
+typedef struct ui_session ui_session;
+
+typedef struct ui_req {
+	const char *method; /* "GET", "HEAD" or "POST" */
+	const char *path;   /* decoded, as in the request line, without the query */
+	const char *lang;   /* "en", "fr", "es" or "ar" */
+	int rtl;
+	c2c_node *node;       /* opened for this request (written only by POSTs) */
+	const char *node_dir; /* to open it again, or to run c2c on it */
+	ui_param *get, *post;
+	size_t nget, npost;
+	const char *csrf; /* the session's token, for the hidden field of forms */
+	ui_session *session;
+
+	/* the answer: a page in out, status 200 unless set */
+	ui_buf out;
+	int status;
+	char *location;           /* redirect (303) target, malloc'd */
+	const char *content_type; /* default "text/html; charset=utf-8" */
+	char *disposition;        /* Content-Disposition, malloc'd, or NULL */
+	int loose_style;          /* the page holds inline style (the report): CSP allows it */
+} ui_req;
+
+/* A page: a path prefix and the function that answers it. Handlers return
+ * 0 (the page is in r->out) or a negative C2C_E* code (an error page is made
+ * from err_msg(): 404 for C2C_ENOTFOUND, 423 for C2C_ELOCKED, 500 else). */
+typedef int (*ui_handler)(ui_req *r);
+typedef struct {
+	const char *prefix; /* "/records/": matches it and anything after; "/" alone: only "/" */
+	ui_handler fn;
+} ui_route;
+
+/* ---------------------------------------------------------------- output */
+int ui_buf_add(ui_buf *b, const char *s, size_t n);
+/* Markup written by the code (never a value). */
+void ui_lit(ui_req *r, const char *markup);
+/* One escaping function per context. */
+void ui_esc_html(ui_buf *b, const char *s); /* text between tags */
+void ui_esc_attr(ui_buf *b, const char *s); /* a double-quoted attribute value */
+void ui_esc_url(ui_buf *b, const char *s);  /* a path segment or query component */
+/* printf for pages. Directives: %h text (HTML-escaped), %a attribute
+ * value, %u URL component, %t a UI message id, translated and HTML-escaped,
+ * %d int, %L long long, %Z size_t, %% a percent sign. Anything else in FMT
+ * is markup written as it is. */
+void ui_printf(ui_req *r, const char *fmt, ...);
+
+/* The page's words: MSGID (English) in the request's language, from
+ * node/po/ui.LANG.po (context "ui"). */
+const char *ui_t(const ui_req *r, const char *msgid);
+
+/* The page shell: <html lang dir>, head, the header with the node, the
+ * navigation and the language switch; then the footer. TITLE is text. */
+void ui_page_begin(ui_req *r, const char *title);
+void ui_page_end(ui_req *r);
+/* The hidden CSRF field of a form. */
+void ui_csrf_field(ui_req *r);
+/* An error page with STATUS and a message (text). */
+int ui_error_page(ui_req *r, int status, const char *message, const char *hint);
+/* Redirect (303 See Other) to PATH (a path of this server, built with
+ * escaped parts). */
+int ui_redirect(ui_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --------------------------------------------------- helpers for pages */
+/* The table NAME, or C2C_ENOTFOUND with the page's words. */
+int ui_table_arg(ui_req *r, const char *name, const table_def **out);
+/* 1 for a text field that gets a text area. */
+int ui_field_long(const field_def *f);
+/* A value as words: allowed values translated, sets joined (escaped). */
+void ui_value_words(ui_req *r, const table_def *t, const field_def *f, const json_t *v);
+/* The form of T made from the schema: TYPED holds each field's text,
+ * MSGS the message beside a field (both objects, may be NULL). */
+void ui_form(ui_req *r, const table_def *t, const char *action, const json_t *typed, const json_t *msgs, int is_new,
+             int editable);
+/* Read a posted form of T (OLD: the record, for an edit): *typed, *fields
+ * (for write_add/write_set), *msgs, all new objects. Returns how many
+ * fields were refused (their message in *msgs), or a negative error. */
+int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, json_t **typed, json_t **fields,
+                 json_t **msgs);
+/* The history page of one record (node/ui_pages.c). */
+int ui_record_history(ui_req *r, const table_def *t, const char *id);
+
+/* ------------------------------------------------------------ parameters */
+/* The first value of KEY in the query (GET) or the form (POST), or NULL. */
+const char *ui_get(const ui_req *r, const char *key);
+const char *ui_post(const ui_req *r, const char *key);
+const ui_param *ui_post_param(const ui_req *r, const char *key);
+/* Every value of KEY in the form, joined with commas (checkboxes of a set).
+ * malloc'd; "" when none. */
+char *ui_post_joined(const ui_req *r, const char *key);
+
+/* --------------------------------------------------------------- server */
+typedef struct ui_server ui_server;
+/* Serve the node at DIR on 127.0.0.1:PORT (0: a free one). *url (malloc'd)
+ * is the login URL with this run's secret. */
+int ui_start(ui_server **out, const char *dir, int port, char **url);
+void ui_stop(ui_server *s);
+
+/* The pages (node/ui_pages.c and others), for the route table. */
+int ui_page_home(ui_req *r);
+int ui_page_records(ui_req *r);
+int ui_page_new(ui_req *r);
+int ui_page_profile(ui_req *r);
+int ui_page_history(ui_req *r);
+int ui_page_conflicts(ui_req *r);
+int ui_page_sync(ui_req *r);
+int ui_page_import(ui_req *r);
+int ui_page_export(ui_req *r);
+int ui_page_report(ui_req *r);
+int ui_page_verify(ui_req *r);
+
+/* Session storage for a two-step import (preview, then write): the upload
+ * kept between the two requests. */
+int ui_session_keep_upload(ui_req *r, const char *table, const char *data, size_t len);
+/* The kept upload for TABLE, or NULL; borrowed until the next keep. */
+const char *ui_session_upload(ui_req *r, const char *table, size_t *len);
+void ui_session_drop_upload(ui_req *r);
+
+#endif

@@ -1,0 +1,650 @@
+/* ui: the HTTP side of `c2c ui`: libmicrohttpd, the checks every request
+ * passes, sessions, the route table and the embedded assets.
+ *
+ * The daemon runs one internal thread that polls and answers requests one
+ * after another: pages never run concurrently, so the node is opened by one
+ * request at a time, under the node lock, as a CLI command opens it. */
+#include "c2c/ui.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "c2c/err.h"
+#include "c2c/i18n.h"
+
+/* Assets from node/ui/, embedded by cmake/embed_assets.cmake. */
+typedef struct {
+	const char *name, *type;
+	const unsigned char *data;
+	size_t len;
+} ui_asset;
+extern const ui_asset ui_assets[];
+
+/* The pages, by path prefix: adding a page is one line here. */
+static const ui_route routes[] = {
+    {"/", ui_page_home},
+    {"/records/", ui_page_records},
+    {"/new/", ui_page_new},
+    {"/profile", ui_page_profile},
+    {"/history", ui_page_history},
+    {"/conflicts", ui_page_conflicts},
+    {"/sync", ui_page_sync},
+    {"/import/", ui_page_import},
+    {"/export/", ui_page_export},
+    {"/report", ui_page_report},
+    {"/verify", ui_page_verify},
+};
+
+#define MAX_SESSIONS 32
+#define MAX_BODY (32u * 1024 * 1024)
+/* Cookies belong to a host, not to a port: each server names its own
+ * (c2c_session_PORT), so that two nodes served side by side keep theirs. */
+#define COOKIE "c2c_session_%d"
+
+struct ui_session {
+	char id[65];
+	char csrf[65];
+	char lang[4];
+	char upload_table[64];
+	char *upload;
+	size_t upload_len;
+	int used;
+};
+
+struct ui_server {
+	struct MHD_Daemon *d;
+	int fd;
+	int port;
+	char *dir;
+	char token[65];
+	ui_session sessions[MAX_SESSIONS];
+	unsigned next; /* round robin when the table is full */
+};
+
+/* -------------------------------------------------------------- helpers */
+static char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (p) {
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	return p;
+}
+
+static int random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[32];
+	size_t got = 0;
+	if (nbytes > sizeof(b))
+		nbytes = sizeof(b);
+	while (got < nbytes) {
+		ssize_t k = getrandom(b + got, nbytes - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(C2C_EIO, "getrandom");
+		}
+		got += (size_t)k;
+	}
+	for (size_t i = 0; i < nbytes; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	return 0;
+}
+
+/* Compare secrets in time that does not depend on where they differ. */
+static int secret_eq(const char *a, const char *b)
+{
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+	unsigned char d = la != lb || !la;
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static ui_session *session_find(ui_server *s, const char *id)
+{
+	if (!id)
+		return NULL;
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		if (s->sessions[i].used && secret_eq(s->sessions[i].id, id))
+			return &s->sessions[i];
+	return NULL;
+}
+
+static ui_session *session_new(ui_server *s)
+{
+	ui_session *x = NULL;
+	for (int i = 0; i < MAX_SESSIONS && !x; i++)
+		if (!s->sessions[i].used)
+			x = &s->sessions[i];
+	if (!x)
+		x = &s->sessions[s->next++ % MAX_SESSIONS];
+	free(x->upload);
+	memset(x, 0, sizeof(*x));
+	if (random_hex(x->id, 32) < 0 || random_hex(x->csrf, 32) < 0)
+		return NULL;
+	x->used = 1;
+	return x;
+}
+
+int ui_session_keep_upload(ui_req *r, const char *table, const char *data, size_t len)
+{
+	ui_session *x = r->session;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return err_set(C2C_ENOMEM, "out of memory");
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	free(x->upload);
+	x->upload = copy;
+	x->upload_len = len;
+	snprintf(x->upload_table, sizeof(x->upload_table), "%s", table);
+	return 0;
+}
+
+const char *ui_session_upload(ui_req *r, const char *table, size_t *len)
+{
+	ui_session *x = r->session;
+	if (!x->upload || strcmp(x->upload_table, table))
+		return NULL;
+	*len = x->upload_len;
+	return x->upload;
+}
+
+void ui_session_drop_upload(ui_req *r)
+{
+	free(r->session->upload);
+	r->session->upload = NULL;
+	r->session->upload_len = 0;
+	r->session->upload_table[0] = '\0';
+}
+
+/* ----------------------------------------------------------- parameters */
+static int param_add(ui_param **v, size_t *n, const char *key, const char *val, size_t len, const char *filename)
+{
+	ui_param *nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -1;
+	*v = nv;
+	ui_param *p = &nv[*n];
+	memset(p, 0, sizeof(*p));
+	p->key = strdup(key);
+	p->val = malloc(len + 1);
+	p->filename = filename ? strdup(filename) : NULL;
+	if (!p->key || !p->val || (filename && !p->filename)) {
+		free(p->key);
+		free(p->val);
+		free(p->filename);
+		return -1;
+	}
+	memcpy(p->val, val, len);
+	p->val[len] = '\0';
+	p->len = len;
+	(*n)++;
+	return 0;
+}
+
+static void params_free(ui_param *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].val);
+		free(v[i].filename);
+	}
+	free(v);
+}
+
+static const char *param_find(const ui_param *v, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].key, key))
+			return v[i].val;
+	return NULL;
+}
+
+const char *ui_get(const ui_req *r, const char *key)
+{
+	return param_find(r->get, r->nget, key);
+}
+
+const char *ui_post(const ui_req *r, const char *key)
+{
+	return param_find(r->post, r->npost, key);
+}
+
+const ui_param *ui_post_param(const ui_req *r, const char *key)
+{
+	for (size_t i = 0; i < r->npost; i++)
+		if (!strcmp(r->post[i].key, key))
+			return &r->post[i];
+	return NULL;
+}
+
+char *ui_post_joined(const ui_req *r, const char *key)
+{
+	ui_buf b = {0};
+	int first = 1;
+	for (size_t i = 0; i < r->npost; i++) {
+		if (strcmp(r->post[i].key, key) || !r->post[i].val[0])
+			continue;
+		if (!first)
+			ui_buf_add(&b, ",", 1);
+		ui_buf_add(&b, r->post[i].val, strlen(r->post[i].val));
+		first = 0;
+	}
+	if (!b.p)
+		return strdup("");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* ------------------------------------------------------------ a request */
+typedef struct {
+	int deny;       /* 403 once the body is read */
+	int too_big;
+	size_t body;
+	ui_session *session;
+	struct MHD_PostProcessor *pp;
+	ui_param *post;
+	size_t npost;
+	ui_param *get;
+	size_t nget;
+} conn_state;
+
+static enum MHD_Result get_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	conn_state *cs = cls;
+	(void)kind;
+	if (key && param_add(&cs->get, &cs->nget, key, value ? value : "", value ? strlen(value) : 0, NULL) < 0)
+		return MHD_NO;
+	return MHD_YES;
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                 const char *content_type, const char *transfer_encoding, const char *data,
+                                 uint64_t off, size_t size)
+{
+	conn_state *cs = cls;
+	(void)kind, (void)content_type, (void)transfer_encoding;
+	if (!key)
+		return MHD_YES;
+	if (off > 0 && cs->npost && !strcmp(cs->post[cs->npost - 1].key, key)) {
+		ui_param *p = &cs->post[cs->npost - 1];
+		char *nv = realloc(p->val, p->len + size + 1);
+		if (!nv)
+			return MHD_NO;
+		memcpy(nv + p->len, data, size);
+		p->len += size;
+		nv[p->len] = '\0';
+		p->val = nv;
+		return MHD_YES;
+	}
+	return param_add(&cs->post, &cs->npost, key, data ? data : "", data ? size : 0, filename) < 0 ? MHD_NO : MHD_YES;
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	conn_state *cs = *con_cls;
+	(void)cls, (void)c, (void)toe;
+	if (!cs)
+		return;
+	if (cs->pp)
+		MHD_destroy_post_processor(cs->pp);
+	params_free(cs->post, cs->npost);
+	params_free(cs->get, cs->nget);
+	free(cs);
+	*con_cls = NULL;
+}
+
+static void security_headers(struct MHD_Response *resp, int loose_style)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	                        loose_style ? "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	                                    : "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, int status, const char *type, char *body, size_t len,
+                                const char *extra_name, const char *extra_value, int loose_style)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	if (type)
+		MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	security_headers(resp, loose_style);
+	if (extra_name)
+		MHD_add_response_header(resp, extra_name, extra_value);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The plain page of a refused request: no data, no session needed. */
+static enum MHD_Result send_forbidden(struct MHD_Connection *c, const char *why)
+{
+	char *body = strfmt("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>403 Forbidden</title>"
+	             "<link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main class=\"page\">"
+	             "<h1>403 Forbidden</h1><p>%s</p></main></body></html>\n",
+	                    why);
+	if (!body)
+		return MHD_NO;
+	return send_buf(c, 403, "text/html; charset=utf-8", body, strlen(body), NULL, NULL, 0);
+}
+
+/* Host must name this server: a page of another site that resolves its own
+ * name to 127.0.0.1 (DNS rebinding) sends its own name. */
+static int host_ok(ui_server *s, const char *host)
+{
+	char a[64], b[64];
+	if (!host)
+		return 0;
+	snprintf(a, sizeof(a), "127.0.0.1:%d", s->port);
+	snprintf(b, sizeof(b), "localhost:%d", s->port);
+	return !strcmp(host, a) || !strcmp(host, b);
+}
+
+static const ui_asset *asset_find(const char *name)
+{
+	for (const ui_asset *a = ui_assets; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+static const ui_route *route_find(const char *path)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const char *p = routes[i].prefix;
+		size_t n = strlen(p);
+		if (!strcmp(p, "/") ? !strcmp(path, "/") : (!strncmp(path, p, n) && (p[n - 1] == '/' || !path[n] || path[n] == '/')))
+			return &routes[i];
+	}
+	return NULL;
+}
+
+/* Run a page: open the node (for writing on POST), call the handler, make
+ * the response. */
+static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_state *cs, const char *url,
+                                const char *method)
+{
+	ui_req r = {0};
+	const ui_route *rt = route_find(url);
+	int post = !strcmp(method, "POST"), err = 0;
+	r.method = method;
+	r.path = url;
+	r.node_dir = s->dir;
+	r.session = cs->session;
+	r.csrf = cs->session->csrf;
+	r.get = cs->get;
+	r.nget = cs->nget;
+	r.post = cs->post;
+	r.npost = cs->npost;
+	r.status = 200;
+	const char *lang = ui_get(&r, "lang");
+	if (lang && i18n_lang(lang) && strlen(lang) == 2)
+		snprintf(cs->session->lang, sizeof(cs->session->lang), "%s", i18n_lang(lang));
+	r.lang = cs->session->lang[0]
+	             ? cs->session->lang
+	             : i18n_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+	r.rtl = i18n_rtl(r.lang);
+	err_clear();
+	if (!rt) {
+		ui_error_page(&r, 404, ui_t(&r, "There is no such page."), NULL);
+		goto respond;
+	}
+	if ((err = node_open(&r.node, s->dir, post ? NODE_WRITE : NODE_READ)) == 0)
+		err = rt->fn(&r);
+	node_close(r.node);
+	r.node = NULL;
+	if (err < 0) {
+		/* The handler may have begun a page: start again. */
+		r.out.len = 0;
+		free(r.location);
+		r.location = NULL;
+		free(r.disposition);
+		r.disposition = NULL;
+		r.content_type = NULL;
+		r.loose_style = 0;
+		int status = err == C2C_ENOTFOUND ? 404 : err == C2C_ELOCKED ? 423 : err == C2C_EINVALID ? 422 : 500;
+		char *msg = strdup(err_msg()), *hint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
+		ui_error_page(&r, status, msg ? msg : "error", hint);
+		free(msg);
+		free(hint);
+	}
+respond:;
+	enum MHD_Result ret;
+	if (r.out.oom) {
+		free(r.out.p);
+		r.out.p = NULL;
+		r.out.len = 0;
+		r.status = 500;
+	}
+	if (r.location) {
+		free(r.out.p);
+		ret = send_buf(c, 303, "text/plain; charset=utf-8", NULL, 0, "Location", r.location, 0);
+	} else {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+		    r.out.len, r.out.p ? r.out.p : (char *)"", r.out.p ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		if (!resp) {
+			free(r.out.p);
+			ret = MHD_NO;
+		} else {
+			MHD_add_response_header(resp, "Content-Type",
+			                        r.content_type ? r.content_type : "text/html; charset=utf-8");
+			MHD_add_response_header(resp, "Cache-Control", "no-store");
+			if (r.disposition)
+				MHD_add_response_header(resp, "Content-Disposition", r.disposition);
+			MHD_add_response_header(resp, "Content-Language", r.lang);
+			security_headers(resp, r.loose_style);
+			ret = MHD_queue_response(c, (unsigned)r.status, resp);
+			MHD_destroy_response(resp);
+		}
+	}
+	free(r.location);
+	free(r.disposition);
+	err_clear();
+	return ret;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	ui_server *s = cls;
+	conn_state *cs = *con_cls;
+	(void)version;
+	if (!cs) {
+		/* First call: the headers are in. Judge the request now; read
+		 * (and drop, if refused) its body in the calls that follow. */
+		if (!(cs = calloc(1, sizeof(*cs))))
+			return MHD_NO;
+		*con_cls = cs;
+		int post = !strcmp(method, "POST");
+		if (!post && strcmp(method, "GET") && strcmp(method, "HEAD"))
+			cs->deny = 405;
+		else if (!host_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+			cs->deny = 1;
+		else {
+			char name[40];
+			snprintf(name, sizeof(name), COOKIE, s->port);
+			cs->session = session_find(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name));
+		}
+		if (post && !cs->deny && cs->session) {
+			cs->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, cs);
+			/* A POST that is not a form is refused below (no CSRF field). */
+		}
+		if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, get_arg, cs) < 0)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		cs->body += *upload_data_size;
+		if (cs->body > MAX_BODY)
+			cs->too_big = 1;
+		else if (cs->pp && !cs->too_big && MHD_post_process(cs->pp, upload_data, *upload_data_size) != MHD_YES)
+			cs->too_big = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	/* The whole request is in. */
+	if (cs->deny == 405)
+		return send_buf(c, 405, "text/plain; charset=utf-8", strdup("method not allowed\n"), 19, "Allow",
+		                "GET, POST", 0);
+	if (cs->deny)
+		return send_forbidden(c, "This server answers only at the address that <code>c2c ui</code> printed "
+		                         "(127.0.0.1 or localhost, with its port).");
+	if (!strncmp(url, "/static/", 8)) {
+		/* Assets hold no data: served to anyone on this machine who
+		 * names the server rightly, so that the 403 page has its style. */
+		const ui_asset *a = asset_find(url + 8);
+		if (!a)
+			return send_buf(c, 404, "text/plain; charset=utf-8", strdup("no such asset\n"), 14, NULL, NULL, 0);
+		struct MHD_Response *resp =
+		    MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type", a->type);
+		MHD_add_response_header(resp, "Cache-Control", "max-age=3600");
+		security_headers(resp, 0);
+		enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (!strcmp(url, "/login")) {
+		const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+		if (!secret_eq(tok, s->token))
+			return send_forbidden(c, "This link is not valid any more. Open the address that "
+			                         "<code>c2c ui</code> printed when it started.");
+		ui_session *x = session_new(s);
+		if (!x)
+			return MHD_NO;
+		char cookie[160];
+		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->port, x->id);
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+		MHD_add_response_header(resp, "Location", "/");
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		security_headers(resp, 0);
+		enum MHD_Result ret = MHD_queue_response(c, 303, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (!cs->session)
+		return send_forbidden(c, "No session: open the address that <code>c2c ui</code> printed when it "
+		                         "started (it holds this run's secret).");
+	if (!strcmp(method, "POST")) {
+		if (cs->too_big)
+			return send_buf(c, 413, "text/plain; charset=utf-8", strdup("request too large\n"), 18, NULL, NULL, 0);
+		const char *tok = param_find(cs->post, cs->npost, "csrf");
+		if (!secret_eq(tok, cs->session->csrf))
+			return send_forbidden(c, "This form is out of date or did not come from this server (its CSRF "
+			                         "token is missing or wrong). Go back, reload the page and try again.");
+	}
+	return run_page(s, c, cs, url, method);
+}
+
+/* --------------------------------------------------------------- server */
+int ui_start(ui_server **out, const char *dir, int port, char **url)
+{
+	ui_server *s = calloc(1, sizeof(*s));
+	int err = 0;
+	*out = NULL;
+	*url = NULL;
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	s->fd = -1;
+	if ((err = random_hex(s->token, 24)) < 0)
+		goto fail;
+	if ((s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		err = err_errno(C2C_EIO, "socket");
+		goto fail;
+	}
+	int one = 1;
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in sa = {0};
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = err_errno(C2C_EIO, "binding 127.0.0.1");
+		err_hint("the port may be in use: give another with --port N, or --port 0 for a free one");
+		goto fail;
+	}
+	socklen_t sl = sizeof(sa);
+	if (getsockname(s->fd, (struct sockaddr *)&sa, &sl) < 0 || listen(s->fd, 32) < 0) {
+		err = err_errno(C2C_EIO, "listening on 127.0.0.1");
+		goto fail;
+	}
+	s->port = ntohs(sa.sin_port);
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
+	                        MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	                        MHD_OPTION_END);
+	if (!s->d) {
+		err = err_set(C2C_EIO, "could not start the web server on 127.0.0.1:%d", s->port);
+		goto fail;
+	}
+	s->fd = -1; /* the daemon closes it */
+	if (!(*url = strfmt("http://127.0.0.1:%d/login?token=%s", s->port, s->token))) {
+		ui_stop(s);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	*out = s;
+	return 0;
+fail:
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
+	free(s);
+	return err;
+}
+
+void ui_stop(ui_server *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	if (s->fd >= 0)
+		close(s->fd);
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		free(s->sessions[i].upload);
+	free(s->dir);
+	free(s);
+}

@@ -1,0 +1,1125 @@
+/* ui_pages: home, profile, history, conflicts, sync, spreadsheets, report. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c2c/cli.h"
+#include "c2c/err.h"
+#include "c2c/i18n.h"
+#include "c2c/merge.h"
+#include "c2c/record.h"
+#include "c2c/sync.h"
+#include "c2c/ui.h"
+#include "c2c/write.h"
+
+extern char **environ;
+
+static const char *when_text(long long t, char *buf, size_t cap)
+{
+	if (!t)
+		return NULL;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
+}
+
+/* ----------------------------------------------------------------- home */
+/* Commits of the head that no remote has yet (under refs/c2c/remotes/). */
+static long long unsent_commits(c2c_node *n, int *known)
+{
+	git_revwalk *w = NULL;
+	long long count = 0;
+	git_oid oid;
+	*known = 0;
+	if (git_revwalk_new(&w, n->repo) < 0)
+		return 0;
+	if (git_revwalk_push(w, &n->head) == 0 && git_revwalk_hide_glob(w, "refs/c2c/remotes/*") == 0) {
+		/* the genesis commit (no parent) is everyone's: not counted */
+		while (git_revwalk_next(&oid, w) == 0 && count < 10000) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, n->repo, &oid) == 0 && git_commit_parentcount(c) > 0)
+				count++;
+			git_commit_free(c);
+		}
+		*known = 1;
+	}
+	git_revwalk_free(w);
+	git_error_clear();
+	return count;
+}
+
+static long long open_conflicts(c2c_node *n)
+{
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	long long count = 0;
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *q = NULL;
+		snprintf(sql, sizeof(sql),
+		         /* instr first: a byte search, where json_extract parses every row */
+		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
+		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL)",
+		         t[i].name);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
+			continue;
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *rec = NULL;
+			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
+			    merge_has_conflicts(rec))
+				count++;
+			json_decref(rec);
+		}
+		sqlite3_finalize(q);
+	}
+	err_clear();
+	return count;
+}
+
+typedef struct {
+	char status[16];
+	long long lamport; /* of the body's last edit */
+	int exists, has_body;
+} cell;
+
+static int lang_col(const char *l)
+{
+	for (int i = 0; i18n_langs[i]; i++)
+		if (!strcmp(i18n_langs[i], l))
+			return i;
+	return -1;
+}
+
+/* The profile grid: each section in each language, its status, and a mark
+ * where another language's text changed after this one was last edited. */
+static void profile_grid(ui_req *r)
+{
+	c2c_node *n = r->node;
+	const table_def *t = store_table(n->st, "profile_sections");
+	const field_def *sf = t ? store_field(t, "section") : NULL;
+	if (!sf || !n->city)
+		return;
+	cell grid[32][4];
+	memset(grid, 0, sizeof(grid));
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(store_db(n->st),
+	                       "SELECT section, lang, status, body IS NOT NULL AND body != '', "
+	                       "json_extract(_c2c, '$.dots.body[2]') FROM profile_sections WHERE city = ?",
+	                       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, n->city, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *sec = (const char *)sqlite3_column_text(q, 0), *lang = (const char *)sqlite3_column_text(q, 1);
+			const char *st = (const char *)sqlite3_column_text(q, 2);
+			int c = lang ? lang_col(lang) : -1;
+			for (size_t s = 0; s < sf->nallowed && s < 32 && c >= 0; s++) {
+				if (!sec || strcmp(sec, sf->allowed[s]))
+					continue;
+				grid[s][c].exists = 1;
+				grid[s][c].has_body = sqlite3_column_int(q, 3);
+				grid[s][c].lamport = sqlite3_column_int64(q, 4);
+				snprintf(grid[s][c].status, sizeof(grid[s][c].status), "%s", st ? st : "");
+			}
+		}
+		sqlite3_finalize(q);
+	}
+	ui_printf(r, "<h2>%t</h2>\n<table class=\"grid\" id=\"profile-grid\"><thead><tr><th>%t</th>", "City Migration Profile",
+	          "Section");
+	for (int c = 0; i18n_langs[c]; c++)
+		ui_printf(r, "<th lang=\"%a\">%h</th>", i18n_langs[c], i18n_value(r->lang, t->name, "lang", i18n_langs[c]));
+	ui_lit(r, "</tr></thead><tbody>\n");
+	for (size_t s = 0; s < sf->nallowed && s < 32; s++) {
+		const char *sec = sf->allowed[s];
+		long long newest = 0;
+		for (int c = 0; c < 4; c++)
+			if (grid[s][c].has_body && grid[s][c].lamport > newest)
+				newest = grid[s][c].lamport;
+		ui_printf(r, "<tr><th scope=\"row\"><a href=\"/profile/%u\">%h</a></th>", sec,
+		          i18n_value(r->lang, t->name, "section", sec));
+		for (int c = 0; i18n_langs[c]; c++) {
+			cell *x = &grid[s][c];
+			int stale = x->has_body && x->lamport < newest;
+			const char *st = !x->exists || !x->has_body ? "missing" : x->status[0] ? x->status : "draft";
+			ui_printf(r, "<td class=\"st-%a%h\" data-section=\"%a\" data-lang=\"%a\" data-status=\"%a\"", st,
+			          stale ? " stale" : "", sec, i18n_langs[c], st);
+			ui_lit(r, stale ? " data-stale=\"1\">" : ">");
+			if (!strcmp(st, "missing"))
+				ui_printf(r, "<a href=\"/profile/%u\">%t</a>", sec, "to write");
+			else
+				ui_printf(r, "<a href=\"/profile/%u\">%h</a>", sec, i18n_value(r->lang, t->name, "status", st));
+			if (stale)
+				ui_printf(r, " <span class=\"flag\" title=\"%a\">⚠ %t</span>",
+				          ui_t(r, "Another language's version changed after this one was last edited."), "to update");
+			ui_lit(r, "</td>");
+		}
+		ui_lit(r, "</tr>\n");
+	}
+	ui_lit(r, "</tbody></table>\n");
+}
+
+int ui_page_home(ui_req *r)
+{
+	c2c_node *n = r->node;
+	char cityname[128] = "";
+	if (n->city) {
+		json_t *c = NULL;
+		const table_def *ct = store_table(n->st, "cities");
+		if (ct && store_row_get(n->st, ct, n->city, &c) == 0 && json_is_string(json_object_get(c, "name")))
+			snprintf(cityname, sizeof(cityname), "%s", json_string_value(json_object_get(c, "name")));
+		json_decref(c);
+		err_clear();
+	}
+	ui_page_begin(r, ui_t(r, "Home"));
+	if (n->city)
+		ui_printf(r, "<h1 id=\"city\">%h</h1>\n", cityname[0] ? cityname : n->city);
+	else
+		ui_printf(r, "<h1 id=\"city\">%t</h1>\n", "Coordination office");
+	ui_printf(r, "<dl class=\"facts\"><dt>%t</dt><dd id=\"user\"><bdi>%h &lt;%h&gt;</bdi></dd><dt>%t</dt><dd><code>%h</code></dd>",
+	          "You are", n->user_name ? n->user_name : "", n->user_email ? n->user_email : "", "This node", n->node_id);
+	/* sync */
+	sync_remote *rv = NULL;
+	size_t nr = 0;
+	sync_remote_list(n, &rv, &nr);
+	err_clear();
+	ui_printf(r, "<dt>%t</dt><dd id=\"last-sync\">", "Last sync");
+	long long last = 0;
+	size_t which = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (rv[i].last_attempt > last)
+			last = rv[i].last_attempt, which = i;
+	char buf[64];
+	if (!nr)
+		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "No remote yet.", "Add one");
+	else if (!last)
+		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "Never.", "Sync now");
+	else
+		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small> <a href=\"/sync\">%t</a>",
+		          when_text(last, buf, sizeof(buf)), rv[which].name,
+		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work",
+		          rv[which].last_result ? rv[which].last_result : "", "Sync now");
+	ui_lit(r, "</dd>");
+	int known;
+	long long unsent = unsent_commits(n, &known);
+	ui_printf(r, "<dt>%t</dt><dd id=\"unsent\" data-value=\"%L\">%L</dd>", "Changes not yet sent", unsent, unsent);
+	long long conf = open_conflicts(n);
+	ui_printf(r, "<dt>%t</dt><dd id=\"conflicts\" data-value=\"%L\">", "Open conflicts", conf);
+	if (conf)
+		ui_printf(r, "<a href=\"/conflicts\">%L</a>", conf);
+	else
+		ui_printf(r, "%t", "none");
+	ui_lit(r, "</dd></dl>\n");
+	sync_remote_list_free(rv, nr);
+
+	profile_grid(r);
+
+	/* the tables */
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	ui_printf(r, "<h2>%t</h2>\n<ul class=\"tables\">", "Records");
+	for (size_t i = 0; i < nt; i++) {
+		/* counted up to a bound: the page's cost does not grow with the node */
+		long long c = 0;
+		char sql[160];
+		sqlite3_stmt *q = NULL;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM \"%s\" LIMIT 10000)", t[i].name);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			c = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		ui_printf(r, "<li><a href=\"/records/%u\">%h</a> <span class=\"n\">%L%h</span></li>", t[i].name,
+		          i18n_table(r->lang, t[i].name), c, c >= 10000 ? "+" : "");
+	}
+	ui_lit(r, "</ul>\n");
+	err_clear();
+	ui_page_end(r);
+	return 0;
+}
+
+/* -------------------------------------------------------------- profile */
+int ui_page_profile(ui_req *r)
+{
+	c2c_node *n = r->node;
+	const table_def *t = store_table(n->st, "profile_sections");
+	const field_def *sf = t ? store_field(t, "section") : NULL;
+	const field_def *stf = t ? store_field(t, "status") : NULL;
+	const char *sec = r->path[8] == '/' ? r->path + 9 : "";
+	int err = 0;
+	node_txn *tx = NULL;
+	json_t *msgs = json_object();
+	if (!sf || !stf)
+		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such table."));
+	if (!n->city) {
+		return ui_redirect(r, "/records/profile_sections");
+	}
+	if (!*sec) {
+		ui_page_begin(r, i18n_table(r->lang, "profile_sections"));
+		ui_printf(r, "<h1>%h</h1>\n", i18n_table(r->lang, "profile_sections"));
+		profile_grid(r);
+		ui_page_end(r);
+		json_decref(msgs);
+		return 0;
+	}
+	int known = 0;
+	for (size_t i = 0; i < sf->nallowed; i++)
+		known |= !strcmp(sf->allowed[i], sec);
+	if (!known) {
+		json_decref(msgs);
+		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such section."));
+	}
+	json_t *recs[4] = {0};
+	char *ids[4] = {0};
+	for (int c = 0; c < 4; c++) {
+		json_t *key = json_pack("{s:s,s:s,s:s}", "city", n->city, "section", sec, "lang", i18n_langs[c]);
+		if (record_natural_id(t, key, &ids[c]) == 0 && store_row_get(n->st, t, ids[c], &recs[c]) < 0)
+			recs[c] = NULL;
+		json_decref(key);
+		err_clear();
+	}
+	const char *typed_body[4] = {0}, *typed_status[4] = {0};
+	char *clean[4] = {0};
+	if (!strcmp(r->method, "POST")) {
+		int changed_any = 0;
+		char msg[256];
+		size_t m = (size_t)snprintf(msg, sizeof(msg), "profile %s:", sec);
+		if ((err = node_txn_begin(&tx, n)) < 0)
+			goto done;
+		for (int c = 0; c < 4; c++) {
+			char kb[16], ks[16];
+			snprintf(kb, sizeof(kb), "body_%s", i18n_langs[c]);
+			snprintf(ks, sizeof(ks), "status_%s", i18n_langs[c]);
+			const char *body = ui_post(r, kb), *status = ui_post(r, ks);
+			if (!body)
+				continue;
+			/* Text areas send CRLF line ends: the record keeps LF. */
+			clean[c] = strdup(body);
+			if (!clean[c]) {
+				err = err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
+			char *w = clean[c];
+			for (const char *p = body; *p; p++)
+				if (!(p[0] == '\r' && p[1] == '\n'))
+					*w++ = *p;
+			*w = '\0';
+			typed_body[c] = clean[c];
+			typed_status[c] = status;
+			json_t *fields = json_object(), *sv = NULL;
+			if (status && *status) {
+				if (record_parse_value(n->st, t, stf, status, &sv) < 0) {
+					json_object_set_new(msgs, ks, json_string(ui_t(r, "Choose one of the list.")));
+					err_clear();
+					json_decref(fields);
+					continue;
+				}
+				json_object_set_new(fields, "status", sv);
+			}
+			if (recs[c]) {
+				json_object_set_new(fields, "body", *clean[c] ? json_string(clean[c]) : json_null());
+				if (!status || !*status)
+					json_object_set_new(fields, "status", json_null());
+				int changed = 0;
+				err = write_set(tx, n, t, ids[c], fields, &changed);
+				if (changed) {
+					changed_any = 1;
+					m += (size_t)snprintf(msg + m, m < sizeof(msg) ? sizeof(msg) - m : 0, " %s", i18n_langs[c]);
+				}
+			} else if (*clean[c]) {
+				char *nid = NULL;
+				json_object_set_new(fields, "section", json_string(sec));
+				json_object_set_new(fields, "lang", json_string(i18n_langs[c]));
+				json_object_set_new(fields, "body", json_string(clean[c]));
+				err = write_add(tx, n, t, NULL, fields, &nid);
+				free(nid);
+				changed_any = 1;
+				m += (size_t)snprintf(msg + m, m < sizeof(msg) ? sizeof(msg) - m : 0, " %s", i18n_langs[c]);
+			}
+			json_decref(fields);
+			if (err < 0)
+				goto done;
+		}
+		if (json_object_size(msgs)) {
+			r->status = 422;
+			node_txn_abort(tx);
+			tx = NULL;
+		} else {
+			git_oid head;
+			if (changed_any) {
+				err = node_txn_commit(tx, msg, &head);
+				tx = NULL;
+				if (err < 0)
+					goto done;
+			}
+			err = ui_redirect(r, "/profile/%s?saved=%d", sec, changed_any);
+			goto done;
+		}
+	}
+	const char *secname = i18n_value(r->lang, t->name, "section", sec);
+	ui_page_begin(r, secname);
+	ui_printf(r, "<p class=\"crumbs\"><a href=\"/profile\">%h</a></p>\n<h1>%h</h1>\n",
+	          i18n_table(r->lang, "profile_sections"), secname);
+	const char *saved = ui_get(r, "saved");
+	if (saved && r->status == 200)
+		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", !strcmp(saved, "0") ? "Nothing changed." : "Saved.");
+	if (r->status == 422)
+		ui_printf(r, "<p class=\"error\" role=\"alert\">%t</p>\n", "Not saved: correct the fields marked below.");
+	ui_printf(r, "<form method=\"post\" action=\"/profile/%a\" class=\"profile\" novalidate>", sec);
+	ui_csrf_field(r);
+	/* a language whose text was last edited before another's: to update */
+	long long lam[4] = {0}, newest = 0;
+	for (int c = 0; c < 4; c++) {
+		json_t *d = json_object_get(json_object_get(json_object_get(recs[c], "_c2c"), "dots"), "body");
+		const char *b = json_string_value(json_object_get(recs[c], "body"));
+		lam[c] = b && *b ? (long long)json_integer_value(json_array_get(d, 2)) : 0;
+		if (lam[c] > newest)
+			newest = lam[c];
+	}
+	ui_lit(r, "<div class=\"langs4\">");
+	for (int c = 0; c < 4; c++) {
+		const char *l = i18n_langs[c];
+		const char *body = typed_body[c] ? typed_body[c] : json_string_value(json_object_get(recs[c], "body"));
+		const char *st = typed_status[c] ? typed_status[c] : json_string_value(json_object_get(recs[c], "status"));
+		char ks[16];
+		snprintf(ks, sizeof(ks), "status_%s", l);
+		ui_printf(r, "<section class=\"lang\" lang=\"%a\" dir=\"%a\"><h2>%h</h2>", l, i18n_rtl(l) ? "rtl" : "ltr",
+		          i18n_value(r->lang, t->name, "lang", l));
+		if (lam[c] && lam[c] < newest)
+			ui_printf(r, "<p class=\"flag stale-note\" dir=\"%a\">⚠ %t</p>", r->rtl ? "rtl" : "ltr",
+			          "Another language's version changed after this one was last edited.");
+		ui_printf(r, "<label for=\"body-%a\" class=\"sr\">%h</label>", l, i18n_field(r->lang, t->name, "body"));
+		ui_printf(r, "<textarea id=\"body-%a\" name=\"body_%a\" rows=\"14\" lang=\"%a\" dir=\"%a\">%h</textarea>", l, l,
+		          l, i18n_rtl(l) ? "rtl" : "ltr", body ? body : "");
+		const char *m = json_string_value(json_object_get(msgs, ks));
+		if (m)
+			ui_printf(r, "<p class=\"msg\" role=\"alert\">%h</p>", m);
+		ui_printf(r, "<label dir=\"%a\">%h <select name=\"status_%a\" id=\"status-%a\"><option value=\"\">—</option>",
+		          r->rtl ? "rtl" : "ltr", i18n_field(r->lang, t->name, "status"), l, l);
+		for (size_t k = 0; k < stf->nallowed; k++)
+			ui_printf(r, "<option value=\"%a\"%h>%h</option>", stf->allowed[k],
+			          st && !strcmp(st, stf->allowed[k]) ? " selected" : "",
+			          i18n_value(r->lang, t->name, "status", stf->allowed[k]));
+		ui_lit(r, "</select></label></section>");
+	}
+	ui_printf(r, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">%t</button></div></form>\n",
+	          "Save");
+	ui_page_end(r);
+done:
+	node_txn_abort(tx);
+	for (int c = 0; c < 4; c++) {
+		json_decref(recs[c]);
+		free(ids[c]);
+		free(clean[c]);
+	}
+	json_decref(msgs);
+	return err;
+}
+
+/* -------------------------------------------------------------- history */
+static const char *trailer_node(const char *msg, char *buf, size_t cap)
+{
+	const char *p = strstr(msg, "C2C-Node: ");
+	if (!p)
+		return NULL;
+	p += 10;
+	size_t k = strcspn(p, "\n");
+	if (k >= cap)
+		k = cap - 1;
+	memcpy(buf, p, k);
+	buf[k] = '\0';
+	return buf;
+}
+
+static void commit_row(ui_req *r, const git_commit *c, const char *fields_changed)
+{
+	char when[64], node[128], hex[13];
+	const git_signature *a = git_commit_author(c);
+	const char *msg = git_commit_message(c);
+	size_t k = strcspn(msg, "\n");
+	char *first = strndup(msg, k);
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	ui_printf(r, "<tr><td><bdi>%h</bdi></td><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td>",
+	          when_text((long long)a->when.time, when, sizeof(when)), a->name,
+	          trailer_node(msg, node, sizeof(node)) ? node : "", first ? first : "");
+	if (fields_changed)
+		ui_printf(r, "<td>%h</td>", fields_changed);
+	ui_printf(r, "<td><code>%h</code></td></tr>\n", hex);
+	free(first);
+}
+
+int ui_page_history(ui_req *r)
+{
+	c2c_node *n = r->node;
+	git_revwalk *w = NULL;
+	long page = ui_get(r, "page") ? atol(ui_get(r, "page")) : 1;
+	if (page > 1000000) /* no arithmetic on a page number out of reach */
+		page = 1000000;
+	long i = 0, shown = 0;
+	git_oid oid;
+	if (page < 1)
+		page = 1;
+	if (git_revwalk_new(&w, n->repo) < 0 || git_revwalk_push(w, &n->head) < 0)
+		return err_git(-1, "reading the history");
+	git_revwalk_sorting(w, GIT_SORT_TIME);
+	ui_page_begin(r, ui_t(r, "History"));
+	ui_printf(r, "<h1>%t</h1>\n<table class=\"list\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+	          "History", "When", "Who", "Node", "What", "Commit");
+	while (git_revwalk_next(&oid, w) == 0) {
+		if (i++ < (page - 1) * 50)
+			continue;
+		if (shown >= 50)
+			break;
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, n->repo, &oid) == 0) {
+			commit_row(r, c, NULL);
+			shown++;
+		}
+		git_commit_free(c);
+	}
+	ui_lit(r, "</tbody></table>\n<nav class=\"pages\">");
+	if (page > 1)
+		ui_printf(r, "<a rel=\"prev\" href=\"/history?page=%L\">%t</a> ", (long long)page - 1, "Previous");
+	if (shown == 50)
+		ui_printf(r, "<a rel=\"next\" href=\"/history?page=%L\">%t</a>", (long long)page + 1, "Next");
+	ui_lit(r, "</nav>\n");
+	ui_page_end(r);
+	git_revwalk_free(w);
+	git_error_clear();
+	return 0;
+}
+
+static int blob_of(const git_commit *c, const char *path, git_oid *out)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int found = 0;
+	if (git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_error_clear();
+	return found;
+}
+
+static json_t *blob_json(git_repository *repo, const git_oid *id)
+{
+	git_blob *b = NULL;
+	json_t *v = NULL;
+	if (git_blob_lookup(&b, repo, id) == 0)
+		v = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, NULL);
+	git_blob_free(b);
+	return v;
+}
+
+int ui_record_history(ui_req *r, const table_def *t, const char *id)
+{
+	c2c_node *n = r->node;
+	json_t *rec = NULL;
+	char *path = NULL, *tomb = NULL;
+	git_revwalk *w = NULL;
+	int err;
+	if (!record_id_valid(id))
+		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record."));
+	if ((err = store_row_get(n->st, t, id, &rec)) == C2C_ENOTFOUND)
+		err = store_tomb_get(n->st, t->name, id, &tomb);
+	if (err < 0)
+		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record."));
+	const char *city = NULL;
+	json_t *tj = tomb ? json_loads(tomb, 0, NULL) : NULL;
+	if (t->city_scope)
+		city = json_string_value(json_object_get(rec ? rec : tj, "city"));
+	if ((err = record_path(t, city, id, &path)) < 0)
+		goto done;
+	char title[160];
+	snprintf(title, sizeof(title), "%s · %s", id, ui_t(r, "History"));
+	ui_page_begin(r, title);
+	ui_printf(r, "<p class=\"crumbs\"><a href=\"/records/%u\">%h</a> · <a href=\"/records/%u/%u\">%h</a></p>\n",
+	          t->name, i18n_table(r->lang, t->name), t->name, id, id);
+	ui_printf(r, "<h1>%t</h1>\n<table class=\"list\" id=\"record-history\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+	          "History of this record", "When", "Who", "Node", "What", "Fields", "Commit");
+	git_oid oid;
+	if (git_revwalk_new(&w, n->repo) < 0 || git_revwalk_push(w, &n->head) < 0) {
+		err = err_git(-1, "reading the history");
+		goto done;
+	}
+	git_revwalk_sorting(w, GIT_SORT_TIME);
+	long seen = 0, shown = 0;
+	while (git_revwalk_next(&oid, w) == 0 && seen++ < 20000 && shown < 200) {
+		git_commit *c = NULL, *p = NULL;
+		git_oid mine, theirs;
+		if (git_commit_lookup(&c, n->repo, &oid) < 0)
+			continue;
+		int has = blob_of(c, path, &mine);
+		int phas = git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0 && blob_of(p, path, &theirs);
+		if (has && (!phas || !git_oid_equal(&mine, &theirs))) {
+			/* which fields differ from the first parent's version */
+			json_t *a = blob_json(n->repo, &mine), *b = phas ? blob_json(n->repo, &theirs) : NULL;
+			ui_buf f = {0};
+			const char *k;
+			json_t *v;
+			json_object_foreach(a, k, v)
+			{
+				if (!strcmp(k, "_c2c"))
+					continue;
+				json_t *old = json_object_get(b, k);
+				if (!old || !json_equal(old, v)) {
+					const char *lbl = i18n_field(r->lang, t->name, k);
+					if (f.len)
+						ui_buf_add(&f, ", ", 2);
+					ui_buf_add(&f, lbl, strlen(lbl));
+				}
+			}
+			json_object_foreach(b, k, v) if (strcmp(k, "_c2c") && !json_object_get(a, k))
+			{
+				const char *lbl = i18n_field(r->lang, t->name, k);
+				if (f.len)
+					ui_buf_add(&f, ", ", 2);
+				ui_buf_add(&f, lbl, strlen(lbl));
+			}
+			commit_row(r, c, f.p ? f.p : "");
+			free(f.p);
+			json_decref(a);
+			json_decref(b);
+			shown++;
+		}
+		git_commit_free(p);
+		git_commit_free(c);
+	}
+	ui_lit(r, "</tbody></table>\n");
+	ui_page_end(r);
+	err = 0;
+done:
+	git_revwalk_free(w);
+	git_error_clear();
+	json_decref(rec);
+	json_decref(tj);
+	free(tomb);
+	free(path);
+	return err;
+}
+
+/* ------------------------------------------------------------ conflicts */
+/* A line diff of two texts: lines only in A marked -, only in B marked +
+ * (a longest common subsequence, for the short texts of a record). */
+static void line_diff(ui_req *r, const char *a, const char *b)
+{
+	const char *la[200], *lb[200];
+	size_t na = 0, nb = 0, ka[200], kb[200];
+	for (const char *p = a; p && *p && na < 200;) {
+		const char *e = strchr(p, '\n');
+		la[na] = p;
+		ka[na++] = e ? (size_t)(e - p) : strlen(p);
+		p = e ? e + 1 : NULL;
+	}
+	for (const char *p = b; p && *p && nb < 200;) {
+		const char *e = strchr(p, '\n');
+		lb[nb] = p;
+		kb[nb++] = e ? (size_t)(e - p) : strlen(p);
+		p = e ? e + 1 : NULL;
+	}
+	static unsigned short L[201][201];
+	for (size_t i = na + 1; i-- > 0;)
+		for (size_t j = nb + 1; j-- > 0;) {
+			if (i == na || j == nb)
+				L[i][j] = 0;
+			else if (ka[i] == kb[j] && !memcmp(la[i], lb[j], ka[i]))
+				L[i][j] = (unsigned short)(L[i + 1][j + 1] + 1);
+			else
+				L[i][j] = L[i + 1][j] > L[i][j + 1] ? L[i + 1][j] : L[i][j + 1];
+		}
+	ui_lit(r, "<pre class=\"diff\" dir=\"auto\">");
+	size_t i = 0, j = 0;
+	char line[4096];
+	while (i < na || j < nb) {
+		const char *cls, *s;
+		size_t k;
+		if (i < na && j < nb && ka[i] == kb[j] && !memcmp(la[i], lb[j], ka[i]))
+			cls = "same", s = la[i], k = ka[i], i++, j++;
+		else if (j < nb && (i == na || L[i][j + 1] >= L[i + 1][j]))
+			cls = "add", s = lb[j], k = kb[j], j++;
+		else
+			cls = "del", s = la[i], k = ka[i], i++;
+		if (k >= sizeof(line))
+			k = sizeof(line) - 1;
+		memcpy(line, s, k);
+		line[k] = '\0';
+		ui_printf(r, "<span class=\"%a\">%h%h</span>\n", cls, !strcmp(cls, "add") ? "+ " : !strcmp(cls, "del") ? "- " : "  ",
+		          line);
+	}
+	ui_lit(r, "</pre>");
+}
+
+static void conflict_block(ui_req *r, const table_def *t, const char *id, const json_t *rec, const json_t *one)
+{
+	json_t *fj = json_object_get(one, "field"), *values = json_object_get(one, "values");
+	const char *field = json_string_value(fj);
+	const field_def *f = field ? store_field(t, field) : NULL;
+	json_t *title = json_object_get(rec, "title");
+	if (!title)
+		title = json_object_get(rec, "name");
+	ui_printf(r, "<section class=\"conflict\" id=\"%a-%a\" data-record=\"%a/%a\" data-field=\"%a\">", t->name, id, t->name,
+	          id, field ? field : "");
+	ui_printf(r, "<h2><a href=\"/records/%u/%u\"><bdi>%h</bdi></a> · %h</h2>", t->name, id,
+	          json_is_string(title) ? json_string_value(title) : id,
+	          field ? i18n_field(r->lang, t->name, field) : ui_t(r, "deleted on one node, changed on another"));
+	ui_lit(r, "<ol class=\"values\">");
+	for (size_t i = 0; i < json_array_size(values); i++) {
+		json_t *v = json_array_get(values, i);
+		json_int_t num = json_integer_value(json_object_get(v, "number"));
+		json_t *val = json_object_get(v, "value");
+		const char *node = json_string_value(json_object_get(v, "node"));
+		const char *time = json_string_value(json_object_get(v, "time"));
+		ui_printf(r, "<li value=\"%L\"><div class=\"val\" dir=\"auto\">", (long long)num);
+		if (!field)
+			ui_printf(r, "%t", num == 1 ? "Keep the record" : "Delete it");
+		else if (!val || json_is_null(val))
+			ui_printf(r, "<em>%t</em>", "(empty)");
+		else if (f && ui_field_long(f))
+			ui_printf(r, "<pre>%h</pre>", json_string_value(val));
+		else
+			ui_value_words(r, t, f, val);
+		ui_lit(r, "</div><p class=\"who\">");
+		if (num == 1 && field)
+			ui_printf(r, "<strong>%t</strong> · ", "standing now");
+		if (json_object_get(v, "lamport"))
+			ui_printf(r, "%t <code>%h</code>%h%h", "written by node", node ? node : "", time ? ", " : "", time ? time : "");
+		else if (field)
+			ui_printf(r, "%t", "the line merge of 1 and 2");
+		ui_lit(r, "</p>");
+		ui_printf(r, "<form method=\"post\" action=\"/conflicts\">");
+		ui_csrf_field(r);
+		ui_printf(r,
+		          "<input type=\"hidden\" name=\"record\" value=\"%a/%a\"><input type=\"hidden\" name=\"field\" "
+		          "value=\"%a\"><input type=\"hidden\" name=\"keep\" value=\"%L\"><button type=\"submit\" "
+		          "class=\"keep\">%t</button></form></li>",
+		          t->name, id, field ? field : "", (long long)num, "Keep this one");
+	}
+	ui_lit(r, "</ol>");
+	if (f && f->type == FT_TEXT && json_array_size(values) >= 2) {
+		const char *a = json_string_value(json_object_get(json_array_get(values, 0), "value"));
+		const char *b = json_string_value(json_object_get(json_array_get(values, 1), "value"));
+		if (a && b && (strchr(a, '\n') || strchr(b, '\n'))) {
+			ui_printf(r, "<p>%t</p>", "What differs, line by line (1 against 2):");
+			line_diff(r, a, b);
+		}
+	}
+	if (field) {
+		char *cur = record_value_text(json_object_get(rec, field));
+		ui_printf(r, "<form method=\"post\" action=\"/conflicts\" class=\"typed\">");
+		ui_csrf_field(r);
+		ui_printf(r, "<input type=\"hidden\" name=\"record\" value=\"%a/%a\"><input type=\"hidden\" name=\"field\" value=\"%a\">",
+		          t->name, id, field);
+		ui_printf(r, "<label>%t ", "Or type a value:");
+		if (f && ui_field_long(f))
+			ui_printf(r, "<textarea name=\"value\" rows=\"4\" dir=\"auto\">%h</textarea>", cur ? cur : "");
+		else
+			ui_printf(r, "<input type=\"text\" name=\"value\" dir=\"auto\" value=\"%a\">", cur ? cur : "");
+		ui_printf(r, "</label> <button type=\"submit\">%t</button></form>", "Save this value");
+		free(cur);
+	}
+	ui_lit(r, "</section>\n");
+}
+
+int ui_page_conflicts(ui_req *r)
+{
+	c2c_node *n = r->node;
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	long long count = 0;
+	int err;
+	if (!strcmp(r->method, "POST")) {
+		const char *rec = ui_post(r, "record"), *field = ui_post(r, "field"), *keep = ui_post(r, "keep"),
+		           *value = ui_post(r, "value");
+		const table_def *tt = NULL;
+		char *id = NULL;
+		if (!rec || (err = cli_table_id(n, rec, &tt, &id)) < 0)
+			return err_set(C2C_EINVALID, "%s", ui_t(r, "This form is incomplete."));
+		if (field && !*field)
+			field = NULL;
+		char *val = NULL;
+		if (value && !keep) {
+			val = strdup(value);
+			if (val) {
+				char *w = val;
+				for (const char *p = value; *p; p++)
+					if (!(p[0] == '\r' && p[1] == '\n'))
+						*w++ = *p;
+				*w = '\0';
+			}
+		}
+		err = cli_resolve(n, tt, id, field, keep ? NULL : val ? val : "", keep);
+		free(val);
+		free(id);
+		if (err < 0)
+			return err;
+		return ui_redirect(r, "/conflicts?resolved=1");
+	}
+	ui_page_begin(r, ui_t(r, "Conflicts"));
+	ui_printf(r, "<h1>%t</h1>\n", "Conflicts");
+	if (ui_get(r, "resolved"))
+		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "Resolved. The next sync sends the resolution to the other nodes.");
+	ui_printf(r, "<p class=\"hint\">%t</p>\n",
+	          "When two people change the same field on two computers before they sync, both values are kept. "
+	          "Choose the one that stands, or type a new one.");
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *q = NULL;
+		snprintf(sql, sizeof(sql),
+		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
+		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL) "
+		         "ORDER BY id LIMIT 200",
+		         t[i].name);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
+			continue;
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *rec = NULL;
+			const char *id = (const char *)sqlite3_column_text(q, 0);
+			if (store_row_get(n->st, &t[i], id, &rec) == 0 && merge_has_conflicts(rec)) {
+				json_t *c = cli_record_conflicts(n, &t[i], id, rec);
+				for (size_t k = 0; k < json_array_size(c); k++, count++)
+					conflict_block(r, &t[i], id, rec, json_array_get(c, k));
+				json_decref(c);
+			}
+			json_decref(rec);
+		}
+		sqlite3_finalize(q);
+	}
+	err_clear();
+	if (!count)
+		ui_printf(r, "<p id=\"no-conflicts\">%t</p>\n", "There is no open conflict.");
+	ui_page_end(r);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- sync */
+static void sync_result_words(ui_req *r, const char *name, const sync_result *s)
+{
+	ui_printf(r, "<div class=\"ok\" role=\"status\" id=\"sync-result\"><p><strong>%h</strong>: ", name);
+	if (s->merged)
+		ui_printf(r, "%t %Z.", "merged the other nodes' changes; records changed:", s->applied.records);
+	else if (s->fast_forward)
+		ui_printf(r, "%t %Z.", "received the other nodes' changes; records changed:", s->applied.records);
+	else
+		ui_printf(r, "%t", "nothing new to receive.");
+	ui_lit(r, " ");
+	if (s->pushed == 1)
+		ui_printf(r, "%t", "Your changes were sent.");
+	else if (s->pushed == 0)
+		ui_printf(r, "%t", "The hub already had your changes.");
+	else
+		ui_printf(r, "%t", "Nothing is sent to a peer: it reads from you when it syncs.");
+	ui_lit(r, "</p>");
+	if (s->applied.conflicts)
+		ui_printf(r, "<p>%Z %t <a href=\"/conflicts\">%t</a></p>", s->applied.conflicts,
+		          "records now hold an open conflict.", "See the conflicts");
+	ui_lit(r, "</div>\n");
+}
+
+int ui_page_sync(ui_req *r)
+{
+	c2c_node *n = r->node;
+	sync_remote *rv = NULL;
+	size_t nr = 0;
+	int err, ran = 0, failed = 0;
+	sync_result res;
+	char *failmsg = NULL, *failhint = NULL;
+	const char *name = NULL;
+	if (!strcmp(r->method, "POST")) {
+		const char *add = ui_post(r, "add_name"), *url = ui_post(r, "add_url");
+		if (add && url) {
+			if ((err = sync_remote_add(n, add, url)) < 0) {
+				failed = 1;
+				failmsg = strdup(err_msg());
+				failhint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
+				err_clear();
+			} else {
+				return ui_redirect(r, "/sync?added=1");
+			}
+		} else if ((name = ui_post(r, "remote"))) {
+			ran = 1;
+			if (sync_with(n, name, &res) < 0) {
+				failed = 1;
+				failmsg = strdup(err_msg());
+				failhint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
+				err_clear();
+			}
+		}
+	}
+	if ((err = sync_remote_list(n, &rv, &nr)) < 0)
+		goto done;
+	ui_page_begin(r, ui_t(r, "Sync"));
+	ui_printf(r, "<h1>%t</h1>\n", "Sync");
+	ui_printf(r, "<p class=\"hint\">%t</p>\n",
+	          "A sync sends your changes and receives the other nodes' ones. It works whenever the network is "
+	          "there; nothing is lost when it is not.");
+	if (ran && !failed)
+		sync_result_words(r, name, &res);
+	if (failed) {
+		ui_printf(r, "<div class=\"error\" role=\"alert\" id=\"sync-error\"><p>%t %h</p>", "It did not work:",
+		          failmsg ? failmsg : "");
+		if (failhint)
+			ui_printf(r, "<p>%h</p>", failhint);
+		ui_lit(r, "</div>\n");
+	}
+	if (ui_get(r, "added"))
+		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "Remote added.");
+	if (!nr)
+		ui_printf(r, "<p>%t</p>\n", "This node has no remote yet.");
+	else {
+		ui_printf(r, "<table class=\"list\" id=\"remotes\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th></th></tr></thead><tbody>\n",
+		          "Remote", "Address", "Last sync", "Result");
+		for (size_t i = 0; i < nr; i++) {
+			char a[64];
+			const char *w = when_text(rv[i].last_attempt, a, sizeof(a));
+			int ok = rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt;
+			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",
+			          rv[i].name, rv[i].name, rv[i].url, w ? w : ui_t(r, "never"), ok ? "good" : "bad");
+			if (rv[i].last_attempt)
+				ui_printf(r, "<strong>%t</strong> ", ok ? "it worked" : "it did not work");
+			ui_printf(r, "<small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small></td><td>", rv[i].last_result ? rv[i].last_result : "");
+			ui_printf(r, "<form method=\"post\" action=\"/sync\" class=\"inline sync\">");
+			ui_csrf_field(r);
+			ui_printf(r, "<input type=\"hidden\" name=\"remote\" value=\"%a\"><button type=\"submit\" class=\"primary\">%t</button></form></td></tr>\n",
+			          rv[i].name, "Sync now");
+		}
+		ui_lit(r, "</tbody></table>\n");
+	}
+	ui_printf(r, "<details class=\"add\"><summary>%t</summary><form method=\"post\" action=\"/sync\">", "Add a remote");
+	ui_csrf_field(r);
+	ui_printf(r,
+	          "<label>%t <input name=\"add_name\" type=\"text\" pattern=\"[a-z0-9][a-z0-9._-]*\"></label> "
+	          "<label>%t <input name=\"add_url\" type=\"text\" dir=\"ltr\"></label> <button type=\"submit\">%t</button></form>"
+	          "<p class=\"help\">%t</p></details>\n",
+	          "Name", "Address (ssh://... or a folder)", "Add", "The hub's address is given by the network's office.");
+	ui_page_end(r);
+done:
+	sync_remote_list_free(rv, nr);
+	free(failmsg);
+	free(failhint);
+	return err;
+}
+
+/* --------------------------------------------------------- spreadsheets */
+int ui_page_import(ui_req *r)
+{
+	c2c_node *n = r->node;
+	const table_def *t;
+	json_t *problems = NULL;
+	FILE *fp = NULL;
+	int err;
+	if ((err = ui_table_arg(r, r->path + strlen("/import/"), &t)) < 0)
+		return err;
+	const char *tname = i18n_table(r->lang, t->name);
+	char title[160];
+	snprintf(title, sizeof(title), "%s · %s", tname, ui_t(r, "Import a spreadsheet"));
+	if (!strcmp(r->method, "POST")) {
+		const ui_param *file = ui_post_param(r, "file");
+		const char *data;
+		size_t len = 0;
+		int write = ui_post(r, "confirm") != NULL;
+		if (write) {
+			data = ui_session_upload(r, t->name, &len);
+			if (!data)
+				return err_set(C2C_EINVALID, "%s", ui_t(r, "Upload the file again: the preview has expired."));
+		} else {
+			if (!file || !file->len)
+				return err_set(C2C_EINVALID, "%s", ui_t(r, "Choose a CSV file first."));
+			if ((err = ui_session_keep_upload(r, t->name, file->val, file->len)) < 0)
+				return err;
+			data = ui_session_upload(r, t->name, &len);
+		}
+		if (!(fp = fmemopen((void *)data, len, "rb")))
+			return err_errno(C2C_EIO, "reading the upload");
+		problems = json_array();
+		cli_import_result res;
+		const char *fname = file && file->filename ? file->filename : "upload.csv";
+		err = cli_import_stream(n, t, fp, write ? "spreadsheet" : fname, write, problems, &res);
+		fclose(fp);
+		if (err < 0)
+			goto done;
+		if (write && res.committed) {
+			ui_session_drop_upload(r);
+			err = ui_redirect(r, "/records/%s?imported=%zu", t->name, res.added + res.changed);
+			goto done;
+		}
+		ui_page_begin(r, title);
+		ui_printf(r, "<p class=\"crumbs\"><a href=\"/records/%u\">%h</a></p>\n<h1>%t</h1>\n", t->name, tname,
+		          "Preview of the import");
+		size_t np = json_array_size(problems);
+		if (np) {
+			r->status = 422;
+			ui_printf(r, "<p class=\"error\" role=\"alert\">%t %Z</p>\n",
+			          "Nothing was written. Correct these rows in the spreadsheet and upload it again. Rows with a problem:", np);
+			ui_printf(r, "<table class=\"list\" id=\"problems\"><thead><tr><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+			          "Row", "Problem");
+			for (size_t i = 0; i < np; i++) {
+				json_t *p = json_array_get(problems, i);
+				const char *hint = json_string_value(json_object_get(p, "hint"));
+				const char *msg = json_string_value(json_object_get(p, "message"));
+				const char *cut = msg ? strstr(msg, ": line ") : NULL;
+				if (cut && (cut = strstr(cut + 7, ": ")))
+					msg = cut + 2; /* the row number has its own column */
+				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>%h%h%h</td></tr>\n",
+				          (long long)json_integer_value(json_object_get(p, "line")),
+				          (long long)json_integer_value(json_object_get(p, "line")),
+				          msg ? msg : "", hint ? " — " : "", hint ? hint : "");
+			}
+			ui_lit(r, "</tbody></table>\n");
+		} else {
+			ui_printf(r, "<p id=\"preview\" data-added=\"%Z\" data-changed=\"%Z\">%t %Z · %t %Z · %t %Z</p>\n", res.added,
+			          res.changed, "To add:", res.added, "To change:", res.changed, "Unchanged:", res.unchanged);
+			if (res.added + res.changed) {
+				ui_printf(r, "<form method=\"post\" action=\"/import/%a\">", t->name);
+				ui_csrf_field(r);
+				ui_printf(r, "<input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\" class=\"primary\">%t</button></form>\n",
+				          "Write these records");
+			} else
+				ui_printf(r, "<p>%t</p>\n", "This file changes nothing.");
+		}
+	} else {
+		ui_page_begin(r, title);
+		ui_printf(r, "<p class=\"crumbs\"><a href=\"/records/%u\">%h</a></p>\n<h1>%t</h1>\n", t->name, tname,
+		          "Import a spreadsheet");
+	}
+	ui_printf(r, "<form method=\"post\" action=\"/import/%a\" enctype=\"multipart/form-data\" class=\"upload\">", t->name);
+	ui_csrf_field(r);
+	ui_printf(r, "<label>%t <input type=\"file\" name=\"file\" accept=\".csv,text/csv\"></label> "
+	             "<button type=\"submit\">%t</button></form>\n",
+	          "CSV file (UTF-8, a header line naming the columns)", "Check the file");
+	ui_printf(r, "<p class=\"help\">%t <a href=\"/export/%u.csv\">%t</a></p>\n",
+	          "Nothing is written before you see every problem. To start from the current records:", t->name,
+	          "Download as CSV");
+	ui_page_end(r);
+done:
+	json_decref(problems);
+	return err;
+}
+
+int ui_page_export(ui_req *r)
+{
+	const char *rest = r->path + strlen("/export/");
+	const char *dot = strrchr(rest, '.');
+	char name[64];
+	const table_def *t;
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+	if (!dot || strcmp(dot, ".csv") || (size_t)(dot - rest) >= sizeof(name))
+		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such page."));
+	memcpy(name, rest, (size_t)(dot - rest));
+	name[dot - rest] = '\0';
+	if ((err = ui_table_arg(r, name, &t)) < 0)
+		return err;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		return err_errno(C2C_ENOMEM, "export");
+	/* A byte order mark, so that Excel reads the file as UTF-8 (Arabic intact). */
+	fputs("\xEF\xBB\xBF", fp);
+	err = cli_export_stream(r->node, t, fp);
+	if (fclose(fp) != 0 && err == 0)
+		err = err_errno(C2C_EIO, "export");
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	r->out.len = 0;
+	ui_buf_add(&r->out, buf, len);
+	free(buf);
+	r->content_type = "text/csv; charset=utf-8";
+	size_t dl = strlen(name) + 48;
+	if ((r->disposition = malloc(dl)))
+		snprintf(r->disposition, dl, "attachment; filename=\"%s.csv\"", name);
+	return 0;
+}
+
+/* The report is `c2c report --format html` of this node, run as a child
+ * once this request has let the node go (the child takes its lock). */
+int ui_page_report(ui_req *r)
+{
+	char exe[4096];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int pfd[2] = {-1, -1}, err = 0, status = 0;
+	pid_t pid = 0;
+	posix_spawn_file_actions_t fa;
+	if (k <= 0)
+		return err_errno(C2C_EIO, "finding the c2c program");
+	exe[k] = '\0';
+	node_close(r->node);
+	r->node = NULL;
+	if (pipe(pfd) < 0)
+		return err_errno(C2C_EIO, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	char *argv[] = {exe, (char *)"-C", (char *)r->node_dir, (char *)"report", (char *)"--format", (char *)"html", NULL};
+	if (posix_spawn(&pid, exe, &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(pfd[0]);
+		close(pfd[1]);
+		return err_errno(C2C_EIO, "running c2c report");
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	ui_buf out = {0};
+	char chunk[65536];
+	ssize_t got;
+	while ((got = read(pfd[0], chunk, sizeof(chunk))) > 0)
+		ui_buf_add(&out, chunk, (size_t)got);
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.oom || !out.p) {
+		free(out.p);
+		return err_set(C2C_EFAIL, "%s", ui_t(r, "The report could not be made."));
+	}
+	free(r->out.p);
+	r->out = out;
+	r->loose_style = 1; /* the report carries its own <style>; still no script */
+	return err;
+}
+
+/* --------------------------------------------------------------- verify */
+static void verify_finding(const char *what, const char *detail, void *payload)
+{
+	ui_req *r = payload;
+	ui_printf(r, "<tr><td><bdi><code>%h</code></bdi></td><td lang=\"en\"><bdi>%h</bdi></td></tr>\n", what,
+	          detail ? detail : "");
+}
+
+/* As 'c2c verify': every row against its record file at the head. It reads
+ * the whole node, so it runs when asked (?run=1), not on every visit. */
+int ui_page_verify(ui_req *r)
+{
+	ui_page_begin(r, ui_t(r, "Check this node"));
+	ui_printf(r, "<h1>%t</h1>\n<p class=\"hint\">%t</p>\n", "Check this node",
+	          "Compares every record in the database with its signed history, as 'c2c verify' does. It reads the "
+	          "whole node: on a large node it takes a while.");
+	if (ui_get(r, "run")) {
+		ui_printf(r, "<table class=\"list\" id=\"verify\"><thead><tr><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+		          "Where", "Problem");
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+		int found = node_verify(r->node, verify_finding, r);
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		ui_lit(r, "</tbody></table>\n");
+		if (found < 0)
+			return found;
+		if (found == 0)
+			ui_printf(r, "<p class=\"ok\" role=\"status\" id=\"verify-ok\">%t</p>\n",
+			          "All is in order: the database equals the history.");
+		else
+			ui_printf(r, "<p class=\"error\" role=\"alert\" id=\"verify-bad\">%t</p>\n",
+			          "The database and the history disagree. Ask the person who looks after this computer to run "
+			          "'c2c verify', then 'c2c repair'.");
+	}
+	ui_printf(r, "<form method=\"get\" action=\"/verify\"><input type=\"hidden\" name=\"run\" value=\"1\">"
+	             "<button type=\"submit\" class=\"primary\">%t</button></form>\n",
+	          "Check now");
+	ui_page_end(r);
+	return 0;
+}
