@@ -261,6 +261,12 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? ", required" : "",
 			       f->immutable ? ", fixed once made" : "", "", f->summary);
 		}
+		if (!arr && t[i].nmatchkey) {
+			printf("  import finds a record without an id by:");
+			for (size_t j = 0; j < t[i].nmatchkey; j++)
+				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
+			printf("\n");
+		}
 		if (arr) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",
 			                      t[i].city_scope ? "city" : "network", "summary", t[i].summary, "fields", fields);
@@ -269,6 +275,12 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 				for (size_t j = 0; j < t[i].nnatkey; j++)
 					json_array_append_new(k, json_string(t[i].natkey[j]));
 				json_object_set_new(o, "natural_key", k);
+			}
+			if (t[i].nmatchkey) {
+				json_t *k = json_array();
+				for (size_t j = 0; j < t[i].nmatchkey; j++)
+					json_array_append_new(k, json_string(t[i].matchkey[j]));
+				json_object_set_new(o, "import_key", k);
 			}
 			json_array_append_new(arr, o);
 		}

@@ -46,6 +46,58 @@ static void command_help(const cli_command *c)
 	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --help.\n");
 }
 
+/* The stable name of an error code, for the JSON error object. */
+static const char *code_name(int code)
+{
+	switch (code) {
+	case C2C_ENOTFOUND: return "not_found";
+	case C2C_EINVALID: return "invalid";
+	case C2C_ECONFLICT: return "conflict";
+	case C2C_EAUTH: return "auth";
+	case C2C_ETIMEOUT: return "timeout";
+	case C2C_ECORRUPT: return "corrupt";
+	case C2C_EIO: return "io";
+	case C2C_ELOCKED: return "locked";
+	case C2C_ENOMEM: return "no_memory";
+	case C2C_EUSAGE: return "usage";
+	case C2C_EVERSION: return "version";
+	default: return "failed";
+	}
+}
+
+/* An error: on stderr as text (the details first, each hint once), and
+ * under --json also as one object on stdout:
+ * {"error": {"code", "message", "hint", "command", "exit", "details"}}. */
+static void print_error(const char *name, int code, int json)
+{
+	json_t *details = cli_error_details_get();
+	const char *last_hint = NULL;
+	size_t i;
+	json_t *d;
+	json_array_foreach(details, i, d)
+	{
+		const char *m = json_string_value(json_object_get(d, "message"));
+		const char *h = json_string_value(json_object_get(d, "hint"));
+		fprintf(stderr, "c2c %s: %s\n", name, m ? m : "");
+		if (h && (!last_hint || strcmp(h, last_hint)))
+			fprintf(stderr, "  hint: %s\n", h);
+		if (h)
+			last_hint = h;
+	}
+	fprintf(stderr, "c2c %s: error: %s\n", name, err_msg());
+	if (err_hint_msg())
+		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	if (json) {
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:i}", "code", code_name(code), "message", err_msg(), "hint",
+		                      err_hint_msg(), "command", name, "exit", code == C2C_EUSAGE ? 2 : 1);
+		if (o && details)
+			json_object_set(o, "details", details);
+		if (o)
+			cli_print_json(json_pack("{s:o}", "error", o));
+	}
+	cli_error_details(NULL);
+}
+
 static int finish(int rc)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -128,9 +180,7 @@ int main(int argc, char **argv)
 	node_close(node);
 	free(dir);
 	if (rc < 0) {
-		fprintf(stderr, "c2c %s: error: %s\n", name, err_msg());
-		if (err_hint_msg())
-			fprintf(stderr, "hint: %s\n", err_hint_msg());
+		print_error(name, rc, ctx.json);
 		rc = rc == C2C_EUSAGE ? 2 : 1;
 	}
 	git_libgit2_shutdown();
