@@ -497,8 +497,9 @@ static int imp_row(importer *im, size_t row)
 		if (t->city_scope && !json_is_string(json_object_get(k, "city")) && n->city)
 			json_object_set_new(k, "city", json_string(n->city));
 		err = store_find_by(n->st, t, t->matchkey, t->nmatchkey, k, &id, &count);
-		if (err >= 0 && !id) {
-			/* a new record: its key, to find it twice in this file */
+		if (err >= 0) {
+			/* its key, to find the same record twice in this file (the
+			 * first may have just been added) */
 			size_t cap = 8;
 			char *parts[16] = {0};
 			for (size_t j = 0; j < t->nmatchkey && j < 16; j++) {
