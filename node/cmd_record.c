@@ -6,6 +6,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/merge.h"
 #include "c2c/record.h"
 #include "c2c/write.h"
 
@@ -104,9 +105,11 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 		json_t *v = json_object_get(rec, t->fields[i].name);
 		if (!v)
 			continue;
-		char *s = record_value_text(v);
-		printf("%-22s %s\n", t->fields[i].name, s ? s : "");
+		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL;
+		printf("%-22s %s%s\n", t->fields[i].name, safe ? safe : "",
+		       merge_field_open(rec, t->fields[i].name) ? "  (open conflict: 'c2c conflicts')" : "");
 		free(s);
+		free(safe);
 	}
 	const char *k;
 	json_t *v;
@@ -114,9 +117,11 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 	{
 		if (!strcmp(k, "_c2c") || store_field(t, k))
 			continue;
-		char *s = record_value_text(v);
-		printf("%-22s %s  (field unknown to this node)\n", k, s ? s : "");
+		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL, *sk = cli_safe(k, 0);
+		printf("%-22s %s  (field unknown to this node)\n", sk ? sk : "", safe ? safe : "");
 		free(s);
+		free(safe);
+		free(sk);
 	}
 	return 0;
 }

@@ -257,6 +257,10 @@ static void add_times(c2c_node *n, const table_def *t, const char *id, const jso
 		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_set_new(v, "time", json_string(buf));
 		json_object_set_new(v, "commit", json_string(git_oid_tostr_s(&c)));
+		/* the person: the author of the commit that brought the edit */
+		const git_signature *a = git_commit_author(commit);
+		if (a && a->name)
+			json_object_set_new(v, "author", json_string(a->name));
 		git_commit_free(commit);
 	}
 	err_clear();
@@ -297,6 +301,91 @@ static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id,
 	return out;
 }
 
+/* Print TEXT escaped (cli_safe), its lines wrapped at WIDTH code points
+ * and indented by INDENT; a wrap falls after a space when there is one,
+ * never inside a UTF-8 character. */
+static void print_wrapped(const char *text, int indent, size_t width)
+{
+	char *safe = cli_safe(text, 1);
+	if (!safe)
+		return;
+	size_t room = width > (size_t)indent + 20 ? width - (size_t)indent : 20;
+	for (char *line = safe, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		do {
+			/* the longest piece of at most ROOM code points, cut after a space if possible */
+			size_t cps = 0, i = 0, cut = 0;
+			for (; line[i]; i++) {
+				if (((unsigned char)line[i] & 0xC0) == 0x80)
+					continue;
+				if (cps == room)
+					break;
+				cps++;
+				if (i && line[i - 1] == ' ')
+					cut = i;
+			}
+			if (!line[i] || !cut)
+				cut = i;
+			printf("%*s%.*s\n", indent, "", (int)cut, line);
+			line += cut;
+		} while (*line);
+	}
+	free(safe);
+}
+
+/* A line diff of A and B (their longest common subsequence of lines):
+ * "- " for lines of A only, "+ " for lines of B only. Long texts are
+ * left to --json. */
+static void print_line_diff(const char *a, const char *b, int indent)
+{
+	enum { MAXL = 400 };
+	const char *la[MAXL], *lb[MAXL];
+	size_t na = 0, nb = 0, *len = NULL;
+	char *ca = strdup(a), *cb = strdup(b);
+	if (!ca || !cb)
+		goto done;
+	for (char *p = ca; p && na < MAXL; na++) {
+		la[na] = p;
+		if ((p = strchr(p, '\n')))
+			*p++ = '\0';
+	}
+	for (char *p = cb; p && nb < MAXL; nb++) {
+		lb[nb] = p;
+		if ((p = strchr(p, '\n')))
+			*p++ = '\0';
+	}
+	if (na == MAXL || nb == MAXL || !(len = calloc((na + 1) * (nb + 1), sizeof(*len)))) {
+		printf("%*s(too long to compare here; --json has both texts)\n", indent, "");
+		goto done;
+	}
+#define L(i, j) len[(i) * (nb + 1) + (j)]
+	for (size_t i = na; i-- > 0;)
+		for (size_t j = nb; j-- > 0;)
+			L(i, j) = !strcmp(la[i], lb[j]) ? L(i + 1, j + 1) + 1 : L(i + 1, j) > L(i, j + 1) ? L(i + 1, j) : L(i, j + 1);
+	size_t i = 0, j = 0;
+	while (i < na || j < nb) {
+		const char *mark, *line;
+		if (i < na && j < nb && !strcmp(la[i], lb[j])) {
+			i++, j++;
+			continue;
+		}
+		if (j >= nb || (i < na && L(i + 1, j) >= L(i, j + 1)))
+			mark = "-", line = la[i++];
+		else
+			mark = "+", line = lb[j++];
+		char *safe = cli_safe(line, 0);
+		printf("%*s%s %s\n", indent, "", mark, safe ? safe : "");
+		free(safe);
+	}
+#undef L
+done:
+	free(len);
+	free(ca);
+	free(cb);
+}
+
 static int conflict_row(const char *id, json_t *rec, void *payload)
 {
 	conflicts_state *s = payload;
@@ -312,24 +401,40 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			continue;
 		}
 		printf("%s/%s %s\n", s->t->name, id, field ? field : "(deleted on one node, edited on another)");
+		const field_def *fd = field ? store_field(s->t, field) : NULL;
+		char *first = NULL;
 		for (size_t j = 0; j < json_array_size(values); j++) {
 			json_t *v = json_array_get(values, j);
 			char *txt = record_value_text(json_object_get(v, "value"));
 			json_t *lam = json_object_get(v, "lamport");
-			for (char *ch = txt; ch && *ch; ch++)
-				if (*ch == '\n' || *ch == '\r' || *ch == '\t')
-					*ch = ' '; /* one line each; --json has the text */
-			if (txt && strlen(txt) > 60)
-				strcpy(txt + 56, " ...");
-			printf("  %lld) %-40s %s %s", (long long)json_integer_value(json_object_get(v, "number")),
-			       txt && *txt ? txt : "(empty)", lam ? "by" : "-", json_string_value(json_object_get(v, "node")));
-			if (lam)
-				printf(" at logical time %lld", (long long)json_integer_value(lam));
+			const char *author = json_string_value(json_object_get(v, "author"));
+			const char *node = json_string_value(json_object_get(v, "node"));
+			char *sa = cli_safe(author ? author : "", 0), *sn = cli_safe(node ? node : "", 0);
+			printf("  %lld) ", (long long)json_integer_value(json_object_get(v, "number")));
+			if (lam && author)
+				printf("by %s (node %s)", sa ? sa : "", sn ? sn : "");
+			else if (lam)
+				printf("by node %s", sn ? sn : "");
+			else
+				printf("%s", sn ? sn : "");
 			if (json_object_get(v, "time"))
 				printf(", %s", json_string_value(json_object_get(v, "time")));
+			if (lam)
+				printf(", logical time %lld", (long long)json_integer_value(lam));
 			printf("\n");
+			/* the whole value, wrapped; --json has it as it is */
+			print_wrapped(txt && *txt ? txt : "(empty)", 7, 78);
+			if (fd && fd->type == FT_TEXT && j > 0 && first && txt && (strchr(first, '\n') || strchr(txt, '\n'))) {
+				printf("     lines changed from 1:\n");
+				print_line_diff(first, txt, 7);
+			}
+			if (j == 0)
+				first = txt, txt = NULL;
 			free(txt);
+			free(sa);
+			free(sn);
 		}
+		free(first);
 	}
 	if (s->arr)
 		json_array_extend(s->arr, c);
@@ -471,8 +576,31 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	git_oid head;
 	err = node_txn_commit(tx, msg, &head);
 	tx = NULL;
-	if (err == 0 && !ctx->json)
-		printf("resolved %s/%s%s%s\n", t->name, id, field ? " " : "", field ? field : "");
+	if (err == 0) {
+		/* say what was kept */
+		char *txt = NULL;
+		if (field) {
+			json_t *now = json_object_get(fields, field);
+			txt = record_value_text(now);
+		}
+		if (ctx->json) {
+			err = cli_print_json(json_pack("{s:s,s:s?,s:o,s:s?,s:s?}", "record", ctx->argv[0], "field", field,
+			                               "kept", keep ? json_integer(strtol(keep, NULL, 10)) : json_null(),
+			                               "value", field ? txt : NULL,
+			                               "action", field ? NULL : !strcmp(keep, "2") ? "delete" : "keep"));
+		} else if (!field) {
+			printf("resolved %s/%s: %s\n", t->name, id,
+			       !strcmp(keep, "2") ? "kept value 2: the record is deleted" : "kept value 1: the record stays");
+		} else {
+			char *safe = cli_safe(txt && *txt ? txt : "(empty)", 1);
+			if (keep)
+				printf("resolved %s/%s %s: kept value %s: %s\n", t->name, id, field, keep, safe ? safe : "");
+			else
+				printf("resolved %s/%s %s: wrote the new value: %s\n", t->name, id, field, safe ? safe : "");
+			free(safe);
+		}
+		free(txt);
+	}
 done_chosen:
 	json_decref(chosen);
 done:
