@@ -11,12 +11,12 @@
 
 extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd_show, cmd_ls, cmd_rm,
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
-    cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit;
+    cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit, cmd_config;
 
 static const cli_command *const commands[] = {
     &cmd_init, &cmd_status, &cmd_tables, &cmd_add,    &cmd_set,    &cmd_show,   &cmd_ls,     &cmd_rm,
     &cmd_log,  &cmd_blame,  &cmd_verify, &cmd_repair, &cmd_import, &cmd_export, &cmd_report,
-    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit,
+    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit, &cmd_config,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -30,7 +30,7 @@ static const cli_command *find(const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: c2c [-C DIR] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]\n\n"
 	           "A city's migration data in SQLite, its history in git.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
@@ -43,7 +43,8 @@ static void command_help(const cli_command *c)
 	printf("usage: %s\n\n%s\n", c->usage, c->summary);
 	if (c->help && *c->help)
 		printf("\n%s", c->help);
-	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --help.\n");
+	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"
+	       "(the author of the commits this command makes; also $C2C_USER), --help.\n");
 }
 
 /* The stable name of an error code, for the JSON error object. */
@@ -110,7 +111,7 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
-	const char *name = NULL;
+	const char *name = NULL, *user = NULL;
 	int i = 1, rc;
 
 	/* Global options come before the command; --json may also come after. */
@@ -121,6 +122,10 @@ int main(int argc, char **argv)
 			ctx.dir_opt = argv[i] + 2;
 		else if (!strcmp(argv[i], "--json"))
 			ctx.json = 1;
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			user = argv[++i];
+		else if (!strncmp(argv[i], "--user=", 7))
+			user = argv[i] + 7;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return finish(0);
@@ -163,6 +168,14 @@ int main(int argc, char **argv)
 	}
 	if (cli_take_flag(&ctx, "--json"))
 		ctx.json = 1;
+	/* The author of this command's commits: --user, else $C2C_USER, else
+	 * the node's ('c2c config user'). init takes its own --user. */
+	if (ctx.cmd->mode != CLI_NONE && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
+		print_error(name, rc, ctx.json);
+		return finish(2);
+	}
+	if (!user && ctx.cmd->mode != CLI_NONE)
+		user = getenv("C2C_USER");
 
 	c2c_node *node = NULL;
 	char *dir = NULL;
@@ -170,6 +183,8 @@ int main(int argc, char **argv)
 	if (ctx.cmd->mode != CLI_NONE) {
 		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
 			rc = node_open(&node, dir, ctx.cmd->mode == CLI_WRITE ? NODE_WRITE : NODE_READ);
+		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
+			err_prefix("%s: ", getenv("C2C_USER") == user ? "C2C_USER" : "--user");
 		if (rc == 0 && node->head_moved && ctx.cmd->mode == CLI_READ && strcmp(name, "verify") &&
 		    strcmp(name, "repair") && strcmp(name, "status"))
 			fprintf(stderr, "c2c: warning: refs/heads/main moved behind the node's back; "

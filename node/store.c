@@ -192,8 +192,8 @@ static int load_meta(store *st)
 	/* match_key came with schema 7 */
 	if ((err = prepare(st, &s,
 	                   st->version >= 7
-	                       ? "SELECT name, scope, natural_key, summary, match_key FROM c2c_tables ORDER BY pos"
-	                       : "SELECT name, scope, natural_key, summary, NULL FROM c2c_tables ORDER BY pos")) < 0)
+	                       ? "SELECT name, scope, natural_key, summary, match_key, key_unique FROM c2c_tables ORDER BY pos"
+	                       : "SELECT name, scope, natural_key, summary, NULL, 0 FROM c2c_tables ORDER BY pos")) < 0)
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		table_def *nt = realloc(st->tables, (st->ntables + 1) * sizeof(*nt));
@@ -212,6 +212,7 @@ static int load_meta(store *st)
 		t->summary = col_dup(s, 3);
 		const char *mk = (const char *)sqlite3_column_text(s, 4);
 		t->matchkey = split_csv_list(mk, &t->nmatchkey);
+		t->key_unique = sqlite3_column_int(s, 5);
 		if (!t->name || col_oom(s, 1, scope) || col_oom(s, 2, nk) || list_oom(nk, t->natkey, t->nnatkey) ||
 		    col_oom(s, 3, t->summary) || col_oom(s, 4, mk) || list_oom(mk, t->matchkey, t->nmatchkey)) {
 			err = err_set(C2C_ENOMEM, "out of memory");

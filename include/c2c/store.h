@@ -40,6 +40,7 @@ typedef struct {
 	size_t nnatkey;
 	char **matchkey; /* fields that find a record on import when a row has no id, or NULL */
 	size_t nmatchkey;
+	int key_unique; /* local writes keep matchkey unique among live records */
 	char *summary;
 	field_def *fields;
 	size_t nfields;

@@ -142,7 +142,7 @@ has "$T/flat" '"details": \[.*"column": "budget_eur".*"row": 3' "json error deta
 # ------------------------------------------------ export for Excel
 # Formula-looking text, an apostrophe, Arabic: the round trip is exact.
 c2c add actions title='=HYPERLINK("http://x","y")' outcomes="+33 1 23" >/dev/null
-c2c add actions title="-minus" outcomes="@SUM(A1)" >/dev/null
+c2c add actions title="-minus" outcomes="@@SUM(A1)" >/dev/null
 c2c add actions title="'quoted" outcomes="'=still text" >/dev/null
 run 0 "export --excel --locale fr" c2c export actions "$T/xl.csv" --excel --locale fr
 check "the file starts with a BOM" sh -c "head -c3 '$T/xl.csv' | od -An -tx1 | grep -q 'ef bb bf'"
