@@ -687,8 +687,8 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 		const blame_target *x = &l->v[i];
 		const char *commit = x->found ? git_oid_tostr(hex, sizeof(hex), &x->commit) : "?";
 		const char *when = x->found ? fmt_time(x->when, 0, tbuf) : "?";
-		char *sn = cli_safe(x->has_dot || x->kind == BT_DELETE ? x->node : "-", 0);
-		char *sf = cli_safe(x->kind == BT_CONFLICT ? conflict : x->name, 0);
+		char *sn = cli_safe((x->has_dot || x->kind == BT_DELETE) && x->node ? x->node : "-", 0);
+		char *sf = cli_safe(x->kind == BT_CONFLICT ? conflict : x->name ? x->name : "", 0);
 		if (!sn || !sf) {
 			free(sn), free(sf);
 			continue;
