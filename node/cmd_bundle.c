@@ -51,8 +51,9 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 		                                hex, "records_changed", (json_int_t)r.applied.records, "conflicts",
 		                                (json_int_t)r.merge.conflicts, "objects", (json_int_t)bi.objects,
 		                                "prerequisites", (json_int_t)bi.prerequisites));
-	printf("applied %s: %s, %zu records changed, %zu conflict%s (head %.12s)\n", ctx->argv[1], how, r.applied.records,
-	       (size_t)r.merge.conflicts, r.merge.conflicts == 1 ? "" : "s", hex);
+	printf("applied %s: %s, %zu record%s changed, %zu conflict%s (head %.12s)\n", ctx->argv[1], how,
+	       r.applied.records, r.applied.records == 1 ? "" : "s", (size_t)r.merge.conflicts,
+	       r.merge.conflicts == 1 ? "" : "s", hex);
 	return 0;
 }
 

@@ -147,7 +147,7 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 		if (store_tomb_get(n->st, t->name, id, &tomb) == 0)
 			err_set(C2C_ENOTFOUND, "%s/%s was deleted", t->name, id), err_hint("'c2c log %s/%s' shows its history", t->name, id);
 		else
-			err_hint("run 'c2c ls %s' to see the ids", t->name);
+			err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id), err_hint("run 'c2c ls %s' to see the ids", t->name);
 		free(tomb);
 	}
 	if (err == 0) {

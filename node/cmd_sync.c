@@ -126,10 +126,11 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 	printf("%s (%s): %zu branch%s fetched, %zu with new commits\n", name, r->is_hub ? "hub" : "peer", r->tips,
 	       r->tips == 1 ? "" : "es", r->new_tips);
 	if (r->merged)
-		printf("  in:  merged %s -> %s: %zu records changed, %zu joined field by field\n", a, b,
-		       r->applied.records, r->merge.joined);
+		printf("  in:  merged %s -> %s: %zu record%s changed, %zu joined field by field\n", a, b,
+		       r->applied.records, r->applied.records == 1 ? "" : "s", r->merge.joined);
 	else if (r->fast_forward)
-		printf("  in:  fast-forward %s -> %s: %zu records changed\n", a, b, r->applied.records);
+		printf("  in:  fast-forward %s -> %s: %zu record%s changed\n", a, b, r->applied.records,
+		       r->applied.records == 1 ? "" : "s");
 	else
 		printf("  in:  nothing new\n");
 	if (r->applied.conflicts)

@@ -842,9 +842,9 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 		record_result(n, name, 0, err_msg());
 	} else {
 		char what[256];
-		snprintf(what, sizeof(what), "%s%s, %zu records changed, %s",
+		snprintf(what, sizeof(what), "%s%s, %zu record%s changed, %s",
 		         res->merged ? "merged" : res->fast_forward ? "fast-forward" : "up to date",
-		         res->merge.conflicts ? " with conflicts" : "", res->applied.records,
+		         res->merge.conflicts ? " with conflicts" : "", res->applied.records, res->applied.records == 1 ? "" : "s",
 		         res->pushed == 1 ? "pushed" : res->pushed == 0 ? "nothing to push" : "peer (no push)");
 		record_result(n, name, 1, what);
 	}

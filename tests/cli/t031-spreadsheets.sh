@@ -175,5 +175,13 @@ has "$T/out" "--ignore-unknown" "help: --ignore-unknown"
 has "$T/out" "--locale" "help: --locale"
 run 0 "export help" c2c export --help
 has "$T/out" "--excel" "help: --excel"
+# The README's example file: it imports, and again changes nothing.
+EX=$(cd "$(dirname "$0")/../../scripts/examples" && pwd)/stats.csv
+run 0 "the README's stats.csv" c2c import migration_stats "$EX"
+has "$T/out" "5 added" "stats.csv: five figures"
+run 0 "the README's stats.csv again" c2c import migration_stats "$EX"
+has "$T/out" "0 added, 0 changed, 5 unchanged" "stats.csv twice changes nothing"
+run 0 "population" c2c ls migration_stats indicator=population --json
+has "$T/out" '"value": 1275428' "1 275 428"
 run 0 "verify" c2c verify
 finish

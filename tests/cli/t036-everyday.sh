@@ -107,7 +107,7 @@ has "$T/out" "open conflict" "show marks the conflict"
 # ------------------------------------------------ errors as JSON
 run 1 "an error under --json" c2c show actions/nope --json
 has "$T/out" '"code": "not_found"' "the error object has a stable code"
-has "$T/out" '"message": ' "and the message"
+has "$T/out" '"message": "no record actions/nope"' "and the message, which names the record"
 has "$T/err" "error:" "the text is still on stderr"
 run 2 "a usage error under --json" c2c add --json
 has "$T/out" '"code": "usage"' "usage errors too"
