@@ -157,8 +157,12 @@ int main(int argc, char **argv)
 	}
 	ctx.cmd = find(name);
 	if (!ctx.cmd) {
-		fprintf(stderr, "c2c: error: '%s' is not a c2c command\nhint: run 'c2c help' for the list\n", name);
-		return 2;
+		err_set(C2C_EUSAGE, "'%s' is not a c2c command", name);
+		err_hint("run 'c2c help' for the list");
+		for (int k = i; k < argc && !ctx.json; k++)
+			ctx.json = !strcmp(argv[k], "--json");
+		print_error(name, C2C_EUSAGE, ctx.json);
+		return finish(2);
 	}
 	ctx.argc = argc - i;
 	ctx.argv = argv + i;

@@ -112,4 +112,6 @@ has "$T/err" "error:" "the text is still on stderr"
 run 2 "a usage error under --json" c2c add --json
 has "$T/out" '"code": "usage"' "usage errors too"
 has "$T/out" '"exit": 2' "with the exit status"
+run 2 "an unknown command under --json" c2c --json frob
+has "$T/out" '"message": "'"'"'frob'"'"' is not a c2c command"' "an unknown command as a JSON error"
 finish
