@@ -469,8 +469,10 @@ static int imp_row(importer *im, size_t row)
 			json_object_set_new(k, "city", json_string(n->city));
 		err = record_natural_id(t, k, &id);
 		json_decref(k);
-		if (err < 0)
+		if (err < 0) {
+			bad_col = -1; /* a key field is missing: the row's fault, not the id's */
 			goto fail;
+		}
 		if (*given && strcmp(given, id)) {
 			err_set(C2C_EINVALID, "id '%s' does not match the record's key, which makes '%s'", given, id);
 			err_hint("%s records get their id from their key; leave the id cell empty", t->name);

@@ -240,7 +240,10 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, "identity, head, records, remotes, conflicts",
                                 "c2c status",
                                 "Shows who this node is, its head commit, how many records it holds,\n"
-                                "and whether the repository still agrees with the database.\n"};
+                                "and whether the repository still agrees with the database; per remote,\n"
+                                "the last sync and the commits it does not have yet as this node last\n"
+                                "saw it (--json: unsent_commits), which 'c2c sync' sends; open\n"
+                                "conflicts.\n"};
 
 static const char *type_name(const field_def *f)
 {

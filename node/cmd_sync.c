@@ -401,7 +401,9 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			json_object_set_new(one, "record", json_sprintf("%s/%s", s->t->name, id));
 			continue;
 		}
-		printf("%s/%s %s\n", s->t->name, id, field ? field : "(deleted on one node, edited on another)");
+		char *sfield = cli_safe(field ? field : "(deleted on one node, edited on another)", 0);
+		printf("%s/%s %s\n", s->t->name, id, sfield ? sfield : "?");
+		free(sfield);
 		const field_def *fd = field ? store_field(s->t, field) : NULL;
 		char *first = NULL;
 		for (size_t j = 0; j < json_array_size(values); j++) {
@@ -472,10 +474,15 @@ static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 const cli_command cmd_conflicts = {
     "conflicts", cmd_conflicts_fn, CLI_READ, "list open conflicts, each value numbered", "c2c conflicts",
     "Lists every field that two nodes changed concurrently: value 1 is the one\n"
-    "that stands, the others are kept beside it, each with the node that wrote\n"
-    "it and its logical time. A record deleted on one node and edited on\n"
-    "another is listed without a field. Conflicts are data: committed, synced\n"
-    "to every node, closed by 'c2c resolve'.\n"};
+    "that stands, the others are kept beside it, each with who wrote it (the\n"
+    "author of the commit that brought it, and the node), when, and its\n"
+    "logical time. Each value is shown whole, wrapped at the width of a\n"
+    "terminal, its control characters escaped; for a text over several lines,\n"
+    "the lines that differ from value 1 follow (- only in 1, + only in this\n"
+    "one). A record deleted on one node and edited on another is listed\n"
+    "without a field. 'c2c show' marks a field with an open conflict.\n"
+    "Conflicts are data: committed, synced to every node, closed by\n"
+    "'c2c resolve'. --json has the values as they are.\n"};
 
 /* --------------------------------------------------------------- resolve */
 
@@ -618,8 +625,9 @@ const cli_command cmd_resolve = {
     "Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
     "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
     "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
-    "--keep 2 deletes it. The resolution is a commit like any other and\n"
-    "reaches every node with the next syncs.\n"};
+    "--keep 2 deletes it. It says which value it kept (--json: an object\n"
+    "with record, field, kept and value). The resolution is a commit like any\n"
+    "other and reaches every node with the next syncs.\n"};
 
 /* ------------------------------------------------------------ merge-tree */
 
