@@ -815,9 +815,12 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		cli_progress("importing", im.rows, im.rows);
 	if (im.nbad) {
 		cli_error_details(json_incref(im.bad));
-		err = err_set(C2C_EINVALID, "%s: %zu bad row%s%s; nothing was imported", im.file, im.nbad,
-		              im.nbad == 1 ? "" : "s",
-		              im.nbad > MAX_LISTED ? " (the first listed above)" : "");
+		if (im.nbad > MAX_LISTED)
+			err = err_set(C2C_EINVALID, "%s: %zu bad rows (the first %d listed above); nothing was imported",
+			              im.file, im.nbad, MAX_LISTED);
+		else
+			err = err_set(C2C_EINVALID, "%s: %zu bad row%s; nothing was imported", im.file, im.nbad,
+			              im.nbad == 1 ? "" : "s");
 		err_hint("correct %s and import it again; --dry-run checks a file without writing", im.nbad == 1 ? "it" : "them");
 		goto done;
 	}

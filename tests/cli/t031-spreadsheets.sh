@@ -134,6 +134,12 @@ has "$T/err" "many.csv: row 7, column C \(status\): 'stopped'" "bad row 7, secon
 has "$T/err" "5 bad rows; nothing was imported" "count of bad rows"
 snapshot >"$T/after"
 check "several bad rows: nothing written" cmp -s "$T/before" "$T/after"
+# Past 50 bad rows, the first 50 are listed and all are counted.
+awk 'BEGIN { print "title,budget_eur"; for (i = 1; i <= 60; i++) print "t" i ",x" i }' >"$T/sixty.csv"
+run 1 "sixty bad rows" c2c import actions "$T/sixty.csv"
+has "$T/err" "60 bad rows \(the first 50 listed above\)" "sixty bad rows: counted"
+same "fifty listed" "$(grep -c 'is not a number' "$T/err")" 50
+has "$T/err" "row 51, column B" "the 50th bad row is row 51"
 run 1 "bad rows under --json" c2c import actions "$T/many.csv" --json
 tr -d '\n' <"$T/out" >"$T/flat"
 has "$T/flat" '"error": \{.*"code": "invalid"' "json error object with a code"
