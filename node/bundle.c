@@ -549,7 +549,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		}
 		git_reference_free(r);
 	}
-	if ((err = sync_merge_fetched(n, name, &tip, 1, res)) < 0) {
+	if ((err = sync_merge_fetched(n, name, &tip, 1, res)) < 0 || res->held) {
 		/* Leave the record of what NAME holds as it was. */
 		git_reference *r = NULL;
 		if (had_ref)
@@ -557,7 +557,8 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		else if (git_reference_lookup(&r, n->repo, ref) == 0)
 			git_reference_delete(r);
 		git_reference_free(r);
-		goto done;
+		if (err < 0)
+			goto done;
 	}
 	res->after = n->head;
 done:

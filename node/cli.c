@@ -209,9 +209,9 @@ char *cli_safe(const char *s, int keep_nl)
 	return o;
 }
 
-void cli_put_safe(FILE *f, const char *s, int keep_nl)
+void cli_put_safe(FILE *f, const char *s)
 {
-	char *t = cli_safe(s, keep_nl);
+	char *t = cli_safe(s ? s : "", 0);
 	fputs(t ? t : "?", f);
 	free(t);
 }
@@ -228,3 +228,38 @@ json_t *cli_error_details_get(void)
 {
 	return error_details;
 }
+
+/* The branches of NAME the sync held: on stderr (they are a problem to
+ * act on), or into the JSON result O. */
+int cli_print_held(c2c_node *n, const char *name, json_t *o)
+{
+	json_t *held = NULL, *h;
+	size_t i;
+	int err = store_held_list(n->st, name, &held);
+	if (err < 0)
+		return err;
+	if (o) {
+		json_object_set_new(o, "held", held);
+		return 0;
+	}
+	json_array_foreach(held, i, h)
+	{
+		const char *node = json_string_value(json_object_get(h, "node")),
+		           *city = json_string_value(json_object_get(h, "city"));
+		fprintf(stderr, "c2c: %s: commit %s refused: ", name, json_string_value(json_object_get(h, "commit")));
+		cli_put_safe(stderr, json_string_value(json_object_get(h, "rule")));
+		fprintf(stderr, "\nheld: %s's branch ", name);
+		cli_put_safe(stderr, json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch"))
+		                                                                : "(unnamed)");
+		fprintf(stderr, " (node ");
+		cli_put_safe(stderr, node ? node : "unknown");
+		fprintf(stderr, ", %s", city ? "city " : "not registered");
+		cli_put_safe(stderr, city ? city : "");
+		fprintf(stderr, "): nothing of it was merged; ");
+		cli_put_safe(stderr, json_string_value(json_object_get(h, "release")));
+		fputc('\n', stderr);
+	}
+	json_decref(held);
+	return 0;
+}
+

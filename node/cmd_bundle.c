@@ -46,15 +46,22 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 		return err;
 	git_oid_tostr(hex, sizeof(hex), &n->head);
 	const char *how = r.merged ? "merged" : r.fast_forward ? "fast-forward" : "up to date";
-	if (ctx->json)
-		return cli_print_json(json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "file", ctx->argv[1], "result", how, "head",
-		                                hex, "records_changed", (json_int_t)r.applied.records, "conflicts",
-		                                (json_int_t)r.merge.conflicts, "objects", (json_int_t)bi.objects,
-		                                "prerequisites", (json_int_t)bi.prerequisites));
-	printf("applied %s: %s, %zu record%s changed, %zu conflict%s (head %.12s)\n", ctx->argv[1], how,
+	if (ctx->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "file", ctx->argv[1], "result", how, "head", hex,
+		                      "records_changed", (json_int_t)r.applied.records, "conflicts",
+		                      (json_int_t)r.merge.conflicts, "objects", (json_int_t)bi.objects, "prerequisites",
+		                      (json_int_t)bi.prerequisites);
+		if (o && r.held)
+			cli_print_held(n, from ? from : "bundle", o);
+		return cli_print_json(o) < 0 ? -1 : r.held ? 1 : 0;
+	}
+	if (r.held && cli_print_held(n, from ? from : "bundle", NULL) < 0)
+		return -1;
+	printf("applied %s: %s, %zu record%s changed, %zu conflict%s (head %.12s)%s\n", ctx->argv[1], how,
 	       r.applied.records, r.applied.records == 1 ? "" : "s", (size_t)r.merge.conflicts,
-	       r.merge.conflicts == 1 ? "" : "s", hex);
-	return 0;
+	       r.merge.conflicts == 1 ? "" : "s", hex,
+	       r.held ? "; its history is held (see above)" : "");
+	return r.held ? 1 : 0;
 }
 
 static int cmd_bundle_fn(cli_ctx *ctx, c2c_node *n)

@@ -171,11 +171,18 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		json_object_set_new(json_array_get(remotes, i), "unsent_commits",
 		                    json_integer(unsent_commits(n, rv[i].name)));
 	}
+	/* Branches the last syncs held back (SPEC 7): named until merged. */
+	json_t *held = NULL;
+	if (store_held_list(n->st, NULL, &held) < 0) {
+		err_clear();
+		held = json_array();
+	}
 	if (ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i}", "node_id", n->node_id, "role",
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i,s:o}", "node_id", n->node_id, "role",
 		                      n->role, "city", n->city, "head", hex, "dir", n->dir, "head_moved", n->head_moved,
 		                      "records", (json_int_t)records, "deleted", (json_int_t)tombs, "schema_version",
-		                      store_version(n->st), "key_fingerprint", fp, "remotes", remotes, "conflicts", (int)conflicts);
+		                      store_version(n->st), "key_fingerprint", fp, "remotes", remotes, "conflicts", (int)conflicts,
+		                      "held", held);
 		free(fp);
 		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
@@ -231,6 +238,27 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		printf("conflicts %lld record%s ('c2c conflicts')\n", conflicts, conflicts == 1 ? "" : "s");
 	else
 		printf("conflicts none\n");
+	size_t hi;
+	json_t *h;
+	json_array_foreach(held, hi, h)
+	{
+		const char *node = json_string_value(json_object_get(h, "node")),
+		           *city = json_string_value(json_object_get(h, "city"));
+		char since[32];
+		time_t tt = (time_t)json_integer_value(json_object_get(h, "since"));
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M UTC", &tm);
+		printf("%-9s %s %s (node %s, %s%s) since %s\n", hi ? "" : "held", json_string_value(json_object_get(h, "remote")),
+		       json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch")) : "-",
+		       node ? node : "unknown", city ? "city " : "not registered", city ? city : "", since);
+		printf("          commit %.12s refused: ", json_string_value(json_object_get(h, "commit")));
+		cli_put_safe(stdout, json_string_value(json_object_get(h, "rule")));
+		printf("\n          ");
+		cli_put_safe(stdout, json_string_value(json_object_get(h, "release")));
+		printf("\n");
+	}
+	json_decref(held);
 	json_decref(remotes);
 	sync_remote_list_free(rv, nr);
 	free(fp);

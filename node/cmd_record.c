@@ -321,12 +321,19 @@ static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	/* Deleting most of the city's records at once needs the user's word,
 	 * which goes into the signed commit (SPEC 7): other nodes refuse such a
-	 * commit without it. */
-	if ((err = repo_commit_tree(n->repo, &n->head, &tree)) < 0 ||
-	    (err = incoming_mass_deletion(n->repo, &tree, n->city, (size_t)ctx->argc, &total, &mass)) < 0)
+	 * commit without it. They count every deletion a hub has not taken yet
+	 * together, so this does too. */
+	long long earlier = 0;
+	if ((err = repo_commit_tree(n->repo, &n->head, &tree)) < 0 || (err = node_unpushed_deletions(n, &earlier)) < 0 ||
+	    (err = incoming_mass_deletion(n->repo, &tree, n->city, (size_t)ctx->argc + (size_t)earlier, &total,
+	                                  &mass)) < 0)
 		return err;
 	if (mass && !confirmed) {
-		err_set(C2C_EINVALID, "this deletes %d of %s's %zu records", ctx->argc, n->city, total);
+		if (earlier)
+			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records, %lld more since the last sync", ctx->argc,
+			        n->city, total, earlier);
+		else
+			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records", ctx->argc, n->city, total);
 		return err_hint("if that is meant, run it again with --confirm-mass-delete");
 	}
 	if ((err = node_txn_begin(&tx, n)) < 0)
@@ -342,7 +349,8 @@ static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 	else
 		snprintf(msg, sizeof(msg), "rm %d records", ctx->argc);
 	if (mass)
-		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "\n\nC2C-Confirm-Delete: %d", ctx->argc);
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "\n\nC2C-Confirm-Delete: %s %d", n->city,
+		         ctx->argc);
 	err = node_txn_commit(tx, msg, &head);
 	tx = NULL;
 done:

@@ -136,6 +136,9 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 	if (r->applied.conflicts)
 		printf("  conflicts: %zu record%s now hold an open conflict ('c2c conflicts')\n", r->applied.conflicts,
 		       r->applied.conflicts == 1 ? "" : "s");
+	if (r->held)
+		printf("  held: %zu branch%s, nothing of %s merged (see above; 'c2c status' lists them)\n", r->held,
+		       r->held == 1 ? "" : "es", r->held == 1 ? "it" : "them");
 	printf("  out: %s\n", r->pushed == 1 ? "pushed main" : r->pushed == 0 ? "the hub already has main" : "nothing (a peer is only read)");
 }
 
@@ -170,7 +173,14 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 			failed++;
 			continue;
 		}
+		if (r.held) {
+			failed++;
+			if (!arr && cli_print_held(n, name, NULL) < 0)
+				fprintf(stderr, "c2c sync: error: %s\n", err_msg());
+		}
 		print_result(name, &r, ctx->json, arr);
+		if (arr)
+			cli_print_held(n, name, json_array_get(arr, json_array_size(arr) - 1));
 	}
 	sync_remote_list_free(v, k);
 	if (arr)
@@ -191,7 +201,14 @@ const cli_command cmd_sync = {
     "push sends a thin pack (deltas against what the hub holds); with --json,\n"
     "push_pack counts its objects and deltas (null for a hub by path).\n"
     "Only one sync or bundle apply at a time brings objects into a node;\n"
-    "another meanwhile is refused, naming the first one's pid.\n"};
+    "another meanwhile is refused, naming the first one's pid.\n\n"
+    "Each branch of a remote is judged on its own: one whose new commits fail\n"
+    "a check (a forged or broken commit, a key the office has not registered\n"
+    "yet) is held: nothing of it is merged, the others are. The sync names\n"
+    "each held branch, its node and city, the commit and the rule, and what\n"
+    "would release it; 'c2c status' lists them until a sync merges them, and\n"
+    "every sync tries them again. The exit status is 1 when a branch is held\n"
+    "(--json: each remote's \"held\" list).\n"};
 
 /* ------------------------------------------------------------- conflicts */
 
@@ -551,8 +568,10 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 			if (err == 0 && !changed) {
 				/* An edit with no new value still closes the deletions. */
 				json_t *r2 = NULL;
-				if ((err = node_txn_get(tx, t, id, &r2)) == 0) {
-					record_begin_edit(r2, n->node_id);
+				long long c = 0;
+				if ((err = node_txn_get(tx, t, id, &r2)) == 0 && (c = record_begin_edit(r2, n->node_id)) < 0)
+					err = (int)c;
+				if (err == 0) {
 					json_object_del(record_meta(r2), "deleted");
 					err = node_txn_put(tx, t, id, r2);
 				}

@@ -637,7 +637,7 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 		goto done;
 	while (err == 0 && fgets(line, sizeof(line), in)) {
 		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[400], from[512];
-		git_oid old_id, new_id, good;
+		git_oid old_id, new_id;
 		if (sscanf(line, "%40s %40s %399s", old_hex, new_hex, ref) != 3 || parse_oid(&old_id, old_hex) < 0 ||
 		    parse_oid(&new_id, new_hex) < 0) {
 			err = err_set(C2C_EINVALID, "pre-receive: cannot read '%s'", line);
@@ -653,7 +653,7 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 			err = err_git(rc, "genesis");
 		snprintf(from, sizeof(from), "push to %s", ref);
 		if (err == 0)
-			err = incoming_check(&n, from, &new_id, &good);
+			err = incoming_check(&n, NULL, from, &new_id);
 	}
 done:
 	free(key);

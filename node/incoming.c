@@ -22,9 +22,36 @@
 #include "c2c/mergetree.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
+#include "c2c/repo.h"
+#include "c2c/store.h"
+
+/* Commits that passed, with the bound of the Lamport times their trees
+ * hold (an open-addressing table keyed by the id's first bytes). */
+typedef struct {
+	git_oid id;
+	long long bound;
+	int used;
+	int tip_only; /* passed only by the registry of the tip it came with */
+} passed;
+
+struct incoming_batch {
+	c2c_node *n;
+	passed *v;
+	size_t n_used, cap;
+	long long base;      /* the node's Lamport time: bounds what its head's history holds */
+	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
+};
+
+/* What one node brings in at once, per city: deletions not confirmed. */
+typedef struct {
+	char city[RECORD_ID_MAX + 1];
+	size_t unconfirmed, total;
+	int counted;
+} tally;
 
 typedef struct {
 	c2c_node *n;
+	incoming_batch *b;
 	const char *from;
 	git_commit *c;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -34,6 +61,10 @@ typedef struct {
 	git_tree *tip_tree;  /* the tree of the tip being checked */
 	int tip_registry;    /* a signer was found only in the tip's registry */
 	size_t deleted;      /* records this commit deletes */
+	long long bound;     /* the Lamport times the commit's parent holds are at most this */
+	long long lamport;   /* the Lamport time of the commit's edit; -1 while none is seen */
+	tally *tallies;      /* per city, over the commits of this check */
+	size_t ntallies;
 	char path[1024];
 } ck;
 
@@ -231,6 +262,195 @@ static int type_ok(const field_def *f, const json_t *v)
 	}
 }
 
+/* A dot of a version: (node, counter, Lamport time). */
+typedef struct {
+	const char *node;
+	long long k, l;
+	const json_t *clock; /* a deletion's clock, else NULL */
+} dot;
+
+typedef struct {
+	dot *v;
+	size_t n, cap;
+} dots;
+
+static int dots_add(dots *d, const json_t *a, size_t off, const json_t *clock)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		dot *v = realloc(d->v, cap * sizeof(*v));
+		if (!v)
+			return err_set(C2C_ENOMEM, "out of memory");
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n].node = json_string_value(json_array_get(a, off));
+	d->v[d->n].k = json_integer_value(json_array_get(a, off + 1));
+	d->v[d->n].l = json_integer_value(json_array_get(a, off + 2));
+	d->v[d->n].clock = clock;
+	if (!d->v[d->n].node)
+		d->v[d->n].node = "";
+	d->n++;
+	return 0;
+}
+
+/* Every dot REC holds: standing values, conflicts, set elements, deletions
+ * (the bookkeeping is well-formed: merge_records has read it). */
+static int dots_of(const json_t *rec, dots *d)
+{
+	const json_t *meta = json_object_get(rec, "_c2c"), *x, *y, *del;
+	const char *f, *e;
+	int err = 0;
+	json_object_foreach((json_t *)json_object_get(meta, "dots"), f, x) if (err == 0) err = dots_add(d, x, 0, NULL);
+	json_object_foreach((json_t *)json_object_get(meta, "conflicts"), f, x)
+	{
+		for (size_t i = 0; i < json_array_size(x) && err == 0; i++)
+			err = dots_add(d, json_array_get(x, i), 1, NULL);
+	}
+	json_object_foreach((json_t *)json_object_get(meta, "elems"), f, x)
+	{
+		json_object_foreach((json_t *)x, e, y)
+		{
+			for (size_t i = 0; i < json_array_size(y) && err == 0; i++)
+				err = dots_add(d, json_array_get(y, i), 0, NULL);
+		}
+	}
+	del = json_object_get(meta, "deleted");
+	if (json_is_string(json_array_get(del, 0))) /* the older form: one deletion */
+		err = err ? err : dots_add(d, del, 0, json_object_get(meta, "clock"));
+	else
+		for (size_t i = 0; i < json_array_size(del) && err == 0; i++)
+			err = dots_add(d, json_array_get(del, i), 0, json_array_get(json_array_get(del, i), 3));
+	return err;
+}
+
+static int dots_has(const dots *d, const char *node, long long k)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].k == k && !strcmp(d->v[i].node, node))
+			return 1;
+	return 0;
+}
+
+static long long clock_of(const json_t *rec, const char *node)
+{
+	return json_integer_value(json_object_get(json_object_get(json_object_get(rec, "_c2c"), "clock"), node));
+}
+
+/* The invariants of one edit (incoming.h): REC, the new version of the
+ * record at K->path in a commit signed by K->signer, against OLD, its
+ * version in the commit's parent (NULL: none). */
+static int check_edit(ck *k, const json_t *old, const json_t *rec)
+{
+	json_t *joined = NULL;
+	dots od = {0}, nd = {0};
+	const char *node;
+	json_t *v;
+	char why[512];
+	int err = 0;
+	/* A version only moves forward: it has seen all its parent held, and a
+	 * dot both hold carries the same data in both. */
+	if (old && merge_records(old, rec, &joined) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg());
+		err = refuse(k, "%s: %s", k->path, why);
+		goto done;
+	}
+	if (old && !json_equal(joined, rec)) {
+		err = refuse(k, "%s: its new version drops what its parent's version held (versions only move forward)",
+		             k->path);
+		goto done;
+	}
+	/* Only the signer's own entry advances, and by one: one edit. */
+	json_object_foreach(json_object_get(json_object_get(rec, "_c2c"), "clock"), node, v)
+	{
+		if (strcmp(node, k->signer) && json_integer_value(v) != clock_of(old, node)) {
+			err = refuse(k, "%s: it advances the clock of node %s, which did not sign it", k->path, node);
+			goto done;
+		}
+	}
+	long long was = clock_of(old, k->signer), now = clock_of(rec, k->signer);
+	if (now != was + 1) {
+		err = refuse(k, "%s: it moves the clock of its signer %s from %lld to %lld (an edit advances it by one)",
+		             k->path, k->signer, was, now);
+		goto done;
+	}
+	/* Every dot the parent did not hold is this edit's: the signer's, at
+	 * the new counter, at one Lamport time for the whole commit, after
+	 * everything the record held and at most one past what the parent's
+	 * history holds. */
+	if ((old && (err = dots_of(old, &od)) < 0) || (err = dots_of(rec, &nd)) < 0)
+		goto done;
+	long long after = old ? record_max_lamport(old) : 0;
+	for (size_t i = 0; i < nd.n; i++) {
+		const dot *d = &nd.v[i];
+		if (dots_has(&od, d->node, d->k))
+			continue;
+		if (strcmp(d->node, k->signer) || d->k != now) {
+			err = refuse(k, "%s: it holds a new edit [%s, %lld] that is not its signer's edit [%s, %lld]", k->path,
+			             d->node, d->k, k->signer, now);
+			goto done;
+		}
+		if (k->lamport < 0) {
+			if (d->l <= after) {
+				err = refuse(k, "%s: its edit's Lamport time %lld is not after the %lld the record held", k->path,
+				             d->l, after);
+				goto done;
+			}
+			if (d->l > k->bound + 1) {
+				err = refuse(k,
+				             "%s: its edit's Lamport time %lld is more than one past the %lld its history holds "
+				             "(a Lamport time rises by one an edit)",
+				             k->path, d->l, k->bound);
+				goto done;
+			}
+			k->lamport = d->l;
+		} else if (d->l != k->lamport || d->l <= after) {
+			err = refuse(k, "%s: its edit's Lamport time %lld is not the commit's (%lld), or not after the record's",
+			             k->path, d->l, k->lamport);
+			goto done;
+		}
+		/* A deletion has seen exactly what the version it deletes had. */
+		if (d->clock && !json_equal(d->clock, json_object_get(json_object_get(rec, "_c2c"), "clock"))) {
+			err = refuse(k, "%s: its deletion [%s, %lld] carries a clock other than the record's", k->path, d->node,
+			             d->k);
+			goto done;
+		}
+	}
+done:
+	free(od.v);
+	free(nd.v);
+	json_decref(joined);
+	return err;
+}
+
+/* A dot is one edit and carries one value forever: REC may not give a dot
+ * that the version this node holds at its head has a different value. */
+static int check_known(ck *k, const git_oid *old, const git_oid *new_, const json_t *rec)
+{
+	git_tree_entry *e = NULL;
+	json_t *mine = NULL, *joined = NULL;
+	char why[512];
+	int err = 0;
+	if (!k->b->head_tree || git_tree_entry_bypath(&e, k->b->head_tree, k->path) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_oid_equal(git_tree_entry_id(e), new_) ||
+	    (old && git_oid_equal(git_tree_entry_id(e), old)))
+		goto done;
+	if ((err = load_json(k->n->repo, git_tree_entry_id(e), &mine)) < 0)
+		goto done;
+	if (mine && merge_records(mine, rec, &joined) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg());
+		err = refuse(k, "%s: against the version this node holds: %s", k->path, why);
+	}
+done:
+	git_tree_entry_free(e);
+	json_decref(mine);
+	json_decref(joined);
+	return err;
+}
+
 /* A new or changed file at K->path: OLD (NULL: new) and NEW blob ids. */
 static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 {
@@ -289,19 +509,14 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 			goto done;
 		}
 	}
-	/* Only the signer's own clock entry may advance. */
 	if (old && (err = load_json(k->n->repo, old, &prev)) < 0)
 		goto done;
-	const char *node;
-	json_t *v;
-	const json_t *oc = json_object_get(json_object_get(prev, "_c2c"), "clock");
-	json_object_foreach(json_object_get(json_object_get(rec, "_c2c"), "clock"), node, v)
-	{
-		if (strcmp(node, k->signer) && json_integer_value(v) > json_integer_value(json_object_get(oc, node))) {
-			err = refuse(k, "%s: it advances the clock of node %s, which did not sign it", k->path, node);
-			goto done;
-		}
+	if (old && !prev) {
+		err = refuse(k, "%s: its version in the parent is not a record", k->path);
+		goto done;
 	}
+	if ((err = check_edit(k, prev, rec)) < 0 || (err = check_known(k, old, new_, rec)) < 0)
+		goto done;
 	if (merge_is_deleted(rec) && !(prev && merge_is_deleted(prev)))
 		k->deleted++;
 done:
@@ -310,6 +525,95 @@ done:
 	json_decref(prev);
 	json_decref(copy);
 	git_blob_free(b);
+	return err;
+}
+
+/* Trees are canonical as git writes them, read from the raw object (libgit2
+ * normalises modes as it parses a tree, and keeps duplicate names): modes
+ * exactly 100644 (a record) and 40000 (a tree), names safe, sorted in git's
+ * order (a tree's name as if it ended in '/'), each name once. */
+typedef struct {
+	const char *name;
+	size_t len;
+	int tree;
+} raw_entry;
+
+static int raw_cmp_git(const raw_entry *a, const raw_entry *b)
+{
+	size_t l = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, l);
+	if (c)
+		return c;
+	unsigned char ca = a->len > l ? (unsigned char)a->name[l] : a->tree ? '/' : 0;
+	unsigned char cb = b->len > l ? (unsigned char)b->name[l] : b->tree ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+static int raw_cmp_name(const void *x, const void *y)
+{
+	const raw_entry *a = x, *b = y;
+	size_t l = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, l);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int check_raw_tree(ck *k, const git_oid *id, const char *where)
+{
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	raw_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc, err = 0;
+	if ((rc = git_repository_odb(&odb, k->n->repo)) < 0 || (rc = git_odb_read(&o, odb, id)) < 0) {
+		err = err_git(rc, where[0] ? where : "the root tree");
+		goto done;
+	}
+	const char *p = git_odb_object_data(o), *end = p + git_odb_object_size(o);
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *nul = sp ? memchr(sp + 1, '\0', (size_t)(end - sp - 1)) : NULL;
+		if (!nul || end - nul - 1 < GIT_OID_RAWSZ) {
+			err = refuse(k, "the tree at %s is malformed", where[0] ? where : "the root");
+			goto done;
+		}
+		size_t ml = (size_t)(sp - p);
+		int tree = ml == 5 && !memcmp(p, "40000", 5);
+		if (!tree && !(ml == 6 && !memcmp(p, "100644", 6))) {
+			err = refuse(k, "the tree at %s gives '%.*s' the mode %.*s (only 100644 and 40000 are written)",
+			             where[0] ? where : "the root", (int)(nul - sp - 1), sp + 1, (int)(ml < 16 ? ml : 16), p);
+			goto done;
+		}
+		if (n == cap) {
+			raw_entry *x = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*x));
+			if (!x) {
+				err = err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
+			v = x;
+		}
+		v[n].name = sp + 1;
+		v[n].len = (size_t)(nul - sp - 1);
+		v[n].tree = tree;
+		if (n && raw_cmp_git(&v[n - 1], &v[n]) >= 0) {
+			err = refuse(k, "the tree at %s lists '%.*s' out of git's order or twice", where[0] ? where : "the root",
+			             (int)v[n].len, v[n].name);
+			goto done;
+		}
+		n++;
+		p = nul + 1 + GIT_OID_RAWSZ;
+	}
+	/* "a" and "a/" sort apart; the same name twice is still refused. */
+	qsort(v, n, sizeof(*v), raw_cmp_name);
+	for (size_t i = 1; i < n; i++)
+		if (!raw_cmp_name(&v[i - 1], &v[i])) {
+			err = refuse(k, "the tree at %s lists '%.*s' twice", where[0] ? where : "the root", (int)v[i].len,
+			             v[i].name);
+			goto done;
+		}
+done:
+	free(v);
+	git_odb_object_free(o);
+	git_odb_free(odb);
 	return err;
 }
 
@@ -331,6 +635,8 @@ static int walk(ck *k, const git_tree *old, const git_tree *new_, size_t plen)
 		git_filemode_t mode = git_tree_entry_filemode(e);
 		if (mode == GIT_FILEMODE_TREE) {
 			git_tree *sub = NULL, *osub = NULL;
+			if ((err = check_raw_tree(k, git_tree_entry_id(e), k->path)) < 0)
+				return err;
 			int rc = git_tree_lookup(&sub, k->n->repo, git_tree_entry_id(e));
 			if (rc == 0 && oe && git_tree_entry_filemode(oe) == GIT_FILEMODE_TREE)
 				rc = git_tree_lookup(&osub, k->n->repo, git_tree_entry_id(oe));
@@ -412,18 +718,100 @@ int incoming_mass_deletion(git_repository *r, const git_oid *tree, const char *c
 	return err;
 }
 
-/* Most of the city's records deleted at once, without the author's word? */
-static int check_mass_deletion(ck *k, const git_tree *parent_tree)
+/* The author, the committer and the C2C-Node trailer name the node that
+ * signed: a commit cannot pass for another node's. The author may be a
+ * person (the configured user); it may not be another node. */
+static int check_identity(ck *k)
 {
-	size_t total;
-	int mass, err;
-	if (k->open || strstr(git_commit_message(k->c), "\nC2C-Confirm-Delete: "))
+	const git_signature *c = git_commit_committer(k->c), *a = git_commit_author(k->c);
+	git_message_trailer_array tr = {0};
+	char mail[256];
+	int named = 0, err = 0;
+	snprintf(mail, sizeof(mail), "%s@c2c.invalid", k->signer);
+	if (!c || !a || strcmp(c->name, k->signer) || strcmp(c->email, mail))
+		return refuse(k, "its committer is '%s <%s>', not the node that signed it (%s)", c ? c->name : "",
+		              c ? c->email : "", k->signer);
+	/* A node signs as "NODE <NODE@c2c.invalid>" (a merge's author): that
+	 * form, with another NODE, is another node's name. */
+	size_t al = strlen(a->email), nl = strlen(a->name), sl = strlen("@c2c.invalid");
+	int node_form = al == nl + sl && !strncmp(a->email, a->name, nl) && !strcasecmp(a->email + nl, "@c2c.invalid");
+	if ((node_form && strcmp(a->name, k->signer)) || (strcmp(a->name, k->signer) && !strcmp(a->email, mail)))
+		return refuse(k, "its author '%s <%s>' names a node other than the one that signed it (%s)", a->name,
+		              a->email, k->signer);
+	if (git_message_trailers(&tr, git_commit_message(k->c)) < 0) {
+		git_error_clear();
+		return refuse(k, "its message cannot be read for its trailers");
+	}
+	for (size_t i = 0; i < tr.count && err == 0; i++)
+		if (!strcmp(tr.trailers[i].key, "C2C-Node")) {
+			if (named++ || strcmp(tr.trailers[i].value, k->signer))
+				err = refuse(k, "its C2C-Node trailer names %s, not only the node that signed it (%s)",
+				             tr.trailers[i].value, k->signer);
+		}
+	git_message_trailer_array_free(&tr);
+	if (err == 0 && !named)
+		err = refuse(k, "it does not name the node that made it (C2C-Node)");
+	return err;
+}
+
+/* Does the commit confirm its own deletions? Only with the trailer
+ * "C2C-Confirm-Delete: CITY COUNT" naming the signer's city and exactly the
+ * number of records it deletes. */
+static int confirms(ck *k)
+{
+	git_message_trailer_array tr = {0};
+	char want[RECORD_ID_MAX + 32];
+	int yes = 0;
+	if (!k->city || git_message_trailers(&tr, git_commit_message(k->c)) < 0) {
+		git_error_clear();
 		return 0;
-	if ((err = incoming_mass_deletion(k->n->repo, git_tree_id(parent_tree), k->city, k->deleted, &total, &mass)) < 0)
-		return err;
-	if (mass)
-		return refuse(k, "it deletes %zu of %s's %zu records without the author's confirmation", k->deleted,
-		              k->city, total);
+	}
+	snprintf(want, sizeof(want), "%s %zu", k->city, k->deleted);
+	for (size_t i = 0; i < tr.count; i++)
+		if (!strcmp(tr.trailers[i].key, "C2C-Confirm-Delete"))
+			yes = yes ? -1 : !strcmp(tr.trailers[i].value, want) ? 1 : -1;
+	git_message_trailer_array_free(&tr);
+	return yes == 1;
+}
+
+/* Most of a city's records deleted by what one node brings in at once,
+ * without the author's word? Counted over all the commits of this check,
+ * against the city's record files at the receiver's head. */
+static int check_mass_deletion(ck *k)
+{
+	tally *t = NULL;
+	int err;
+	if (k->open || !k->city || !k->deleted || confirms(k))
+		return 0;
+	for (size_t i = 0; i < k->ntallies && !t; i++)
+		if (!strcmp(k->tallies[i].city, k->city))
+			t = &k->tallies[i];
+	if (!t) {
+		tally *v = realloc(k->tallies, (k->ntallies + 1) * sizeof(*v));
+		if (!v)
+			return err_set(C2C_ENOMEM, "out of memory");
+		k->tallies = v;
+		t = &v[k->ntallies++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->city, sizeof(t->city), "%s", k->city);
+	}
+	t->unconfirmed += k->deleted;
+	if (t->unconfirmed < INCOMING_MASS_MIN)
+		return 0;
+	if (!t->counted) {
+		int mass;
+		git_oid head_tree;
+		if ((err = repo_commit_tree(k->n->repo, &k->n->head, &head_tree)) < 0 ||
+		    (err = incoming_mass_deletion(k->n->repo, &head_tree, k->city, INCOMING_MASS_MIN, &t->total, &mass)) <
+		        0)
+			return err;
+		t->counted = 1;
+	}
+	if (t->unconfirmed * 2 > t->total)
+		return refuse(k,
+		              "it deletes %zu of %s's %zu records (%zu with the commits before it from the same node) "
+		              "without the author's confirmation",
+		              k->deleted, k->city, t->total, t->unconfirmed);
 	return 0;
 }
 
@@ -443,15 +831,110 @@ static int check_merge(ck *k)
 	return 0;
 }
 
+/* ------------------------------------------------------- passed commits */
+
+static size_t slot(const incoming_batch *b, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));
+	size_t i = h & (b->cap - 1);
+	while (b->v[i].used && !git_oid_equal(&b->v[i].id, id))
+		i = (i + 1) & (b->cap - 1);
+	return i;
+}
+
+/* The bound of the Lamport times commit ID's tree holds: its own if it
+ * passed here, else (in the head's history) the node's Lamport time. */
+static long long bound_of(const incoming_batch *b, const git_oid *id)
+{
+	if (b->cap) {
+		size_t i = slot(b, id);
+		if (b->v[i].used)
+			return b->v[i].bound;
+	}
+	return b->base;
+}
+
+static int remember(incoming_batch *b, const git_oid *id, long long bound, int tip_only)
+{
+	if ((b->n_used + 1) * 2 > b->cap) {
+		incoming_batch nb = *b;
+		nb.cap = b->cap ? b->cap * 2 : 256;
+		nb.n_used = 0;
+		if (!(nb.v = calloc(nb.cap, sizeof(*nb.v))))
+			return err_set(C2C_ENOMEM, "out of memory");
+		for (size_t i = 0; i < b->cap; i++)
+			if (b->v[i].used) {
+				nb.v[slot(&nb, &b->v[i].id)] = b->v[i];
+				nb.n_used++;
+			}
+		free(b->v);
+		*b = nb;
+	}
+	size_t i = slot(b, id);
+	if (!b->v[i].used)
+		b->n_used++;
+	b->v[i].id = *id;
+	b->v[i].bound = bound;
+	b->v[i].used = 1;
+	b->v[i].tip_only = tip_only;
+	return 0;
+}
+
+int incoming_batch_new(incoming_batch **out, c2c_node *n)
+{
+	incoming_batch *b = calloc(1, sizeof(*b));
+	char *lam = NULL;
+	git_commit *head = NULL;
+	int err = 0;
+	*out = NULL;
+	if (!b)
+		return err_set(C2C_ENOMEM, "out of memory");
+	b->n = n;
+	/* A hub has no database: what its branches hold is not bounded here
+	 * (the nodes bound it, each against its own history). */
+	b->base = RECORD_CLOCK_MAX;
+	if (n->st && store_state_get(n->st, "lamport", &lam) == 0 && lam)
+		b->base = strtoll(lam, NULL, 10);
+	free(lam);
+	err_clear();
+	if (!git_oid_is_zero(&n->head) &&
+	    (git_commit_lookup(&head, n->repo, &n->head) < 0 || git_commit_tree(&b->head_tree, head) < 0))
+		err = err_git(-1, "reading the head's tree");
+	git_commit_free(head);
+	if (err < 0) {
+		incoming_batch_free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+void incoming_batch_free(incoming_batch *b)
+{
+	if (!b)
+		return;
+	free(b->v);
+	git_tree_free(b->head_tree);
+	free(b);
+}
+
 static int check_one(ck *k)
 {
 	git_commit *p = NULL;
 	git_tree *pt = NULL, *ct = NULL;
 	int rc, err;
 	unsigned np = git_commit_parentcount(k->c);
+	k->lamport = -1;
+	k->bound = 0;
+	for (unsigned i = 0; i < np; i++) {
+		long long b = bound_of(k->b, git_commit_parent_id(k->c, i));
+		if (b > k->bound)
+			k->bound = b;
+	}
 	if (np == 0)
 		return refuse(k, "it has no parent, and is not the genesis commit");
-	if ((err = check_signature(k)) < 0)
+	if ((err = check_signature(k)) < 0 || (err = check_identity(k)) < 0)
 		return err;
 	if (np > 1)
 		return check_merge(k);
@@ -462,8 +945,10 @@ static int check_one(ck *k)
 	}
 	k->path[0] = '\0';
 	k->deleted = 0;
+	if (!git_oid_equal(git_tree_id(pt), git_tree_id(ct)) && (err = check_raw_tree(k, git_tree_id(ct), "")) < 0)
+		goto done;
 	if ((err = walk(k, pt, ct, 0)) == 0)
-		err = check_mass_deletion(k, pt);
+		err = check_mass_deletion(k);
 done:
 	git_tree_free(pt);
 	git_tree_free(ct);
@@ -471,16 +956,24 @@ done:
 	return err;
 }
 
-int incoming_check(c2c_node *n, const char *from, const git_oid *tip, git_oid *good)
+int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const git_oid *tip)
 {
 	git_revwalk *w = NULL;
-	git_oid id, *seen = NULL;
-	size_t nseen = 0, cap = 0;
-	ck k = {n, from, NULL, "", NULL, NULL, NULL, 0, NULL, 0, 0, ""};
+	git_oid id;
+	incoming_batch *own = NULL;
+	ck k;
 	int rc, err = 0;
-	memset(good, 0, sizeof(*good));
+	memset(&k, 0, sizeof(k));
+	k.n = n;
+	k.from = from;
+	if (!batch) {
+		if ((err = incoming_batch_new(&own, n)) < 0)
+			return err;
+		batch = own;
+	}
+	k.b = batch;
 	if ((err = registry_office_key(n, &k.root)) < 0 && err != C2C_ENOTFOUND)
-		return err;
+		goto done;
 	err = 0;
 	git_commit *tc = NULL;
 	if (git_commit_lookup(&tc, n->repo, tip) == 0)
@@ -492,46 +985,37 @@ int incoming_check(c2c_node *n, const char *from, const git_oid *tip, git_oid *g
 		err = err_git(rc, "walking the incoming commits");
 		goto done;
 	}
+	/* What passed for another branch of this batch is not checked again. */
+	for (size_t i = 0; i < batch->cap && rc == 0; i++)
+		if (batch->v[i].used && !batch->v[i].tip_only && (rc = git_revwalk_hide(w, &batch->v[i].id)) < 0)
+			err = err_git(rc, "walking the incoming commits");
 	while (err == 0 && (rc = git_revwalk_next(&id, w)) == 0) {
 		git_oid_tostr(k.hex, sizeof(k.hex), &id);
 		if ((rc = git_commit_lookup(&k.c, n->repo, &id)) < 0) {
 			err = err_git(rc, k.hex);
 			break;
 		}
+		k.tip_registry = 0;
 		err = check_one(&k);
-		/* The good commits before a bad one count, unless the bad one may
-		 * have been what registered a signer of theirs. */
-		if (err < 0 && git_commit_parentcount(k.c) > 0 && !k.tip_registry) {
-			const git_oid *p = git_commit_parent_id(k.c, 0);
-			for (size_t i = 0; i < nseen; i++)
-				if (git_oid_equal(&seen[i], p))
-					*good = *p;
-		}
+		/* A commit that passed only by the tip's registry is judged again
+		 * with each tip. */
+		if (err == 0)
+			err = remember(batch, &id, k.lamport > k.bound ? k.lamport : k.bound, k.tip_registry);
 		git_commit_free(k.c);
 		k.c = NULL;
 		free(k.signer);
 		free(k.city);
 		k.signer = k.city = NULL;
 		k.open = 0;
-		if (err == 0) {
-			if (nseen == cap) {
-				git_oid *s = realloc(seen, (cap = cap ? cap * 2 : 64) * sizeof(*s));
-				if (!s) {
-					err = err_set(C2C_ENOMEM, "out of memory");
-					break;
-				}
-				seen = s;
-			}
-			seen[nseen++] = id;
-		}
 	}
 	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
 		err = err_git(rc, "walking the incoming commits");
 done:
-	free(seen);
 	free(k.root);
+	free(k.tallies);
 	git_tree_free(k.tip_tree);
 	git_revwalk_free(w);
+	incoming_batch_free(own);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/record.h"
 
 /* The join of merge.h. Choices the header leaves open:
  *
@@ -153,7 +154,8 @@ static int dot_get(const json_t *a, size_t off, entry *e)
 {
 	const json_t *n = json_array_get(a, off), *k = json_array_get(a, off + 1), *l = json_array_get(a, off + 2);
 	if (!json_is_string(n) || !json_is_integer(k) || !json_is_integer(l) || json_integer_value(k) < 0 ||
-	    json_integer_value(l) < 0)
+	    json_integer_value(l) < 0 || json_integer_value(k) > RECORD_CLOCK_MAX ||
+	    json_integer_value(l) > RECORD_CLOCK_MAX)
 		return 0;
 	e->node = json_string_value(n);
 	e->k = json_integer_value(k);
@@ -169,8 +171,8 @@ static int dot_check(const version *v, const json_t *a, size_t off, size_t size,
 {
 	char buf[256];
 	if (!json_is_array(a) || json_array_size(a) != size || !dot_get(a, off, e))
-		return corrupt(v, "%s of %s is not [node, counter, lamport]%s", kind, subject_text(s, buf, sizeof(buf)),
-		               size > 3 ? " with its data" : "");
+		return corrupt(v, "%s of %s is not [node, counter, lamport]%s, each number from 0 to %lld", kind,
+		               subject_text(s, buf, sizeof(buf)), size > 3 ? " with its data" : "", RECORD_CLOCK_MAX);
 	if (!seen(v, e))
 		return corrupt(v, "%s of %s, [%s, %lld], is newer than the record's clock", kind,
 		               subject_text(s, buf, sizeof(buf)), e->node, (long long)e->k);
@@ -204,8 +206,8 @@ static int version_read(version *v, const json_t *rec, const char *name)
 		return corrupt(v, "\"clock\" is not an object");
 	json_object_foreach((json_t *)v->clock, k, x)
 	{
-		if (!json_is_integer(x) || json_integer_value(x) < 0)
-			return corrupt(v, "clock entry '%s' is not a counter", k);
+		if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > RECORD_CLOCK_MAX)
+			return corrupt(v, "clock entry '%s' is not a counter from 0 to %lld", k, RECORD_CLOCK_MAX);
 	}
 	if (v->dots && !json_is_object(v->dots))
 		return corrupt(v, "\"dots\" is not an object");
@@ -252,6 +254,12 @@ static int version_read(version *v, const json_t *rec, const char *name)
 			return err;
 		if (!json_is_object(json_array_get(x, 3)))
 			return corrupt(v, "deletion [%s, %lld] has no clock", e.node, (long long)e.k);
+		json_object_foreach(json_array_get(x, 3), k, y)
+		{
+			if (!json_is_integer(y) || json_integer_value(y) < 0 || json_integer_value(y) > RECORD_CLOCK_MAX)
+				return corrupt(v, "deletion [%s, %lld]: clock entry '%s' is not a counter from 0 to %lld", e.node,
+				               (long long)e.k, k, RECORD_CLOCK_MAX);
+		}
 	}
 	return 0;
 }

@@ -662,6 +662,7 @@ struct node_txn {
 	arena_block *paths;
 	FILE *spill;      /* record texts, read back when the blobs are written */
 	hash_set touched; /* records written in this transaction */
+	size_t deleted;   /* records this transaction deletes */
 };
 
 int node_txn_begin(node_txn **out, c2c_node *n)
@@ -682,8 +683,17 @@ int node_txn_begin(node_txn **out, c2c_node *n)
 		goto fail;
 	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
 		goto fail;
-	tx->lamport = strtoll(lam, NULL, 10) + 1;
+	tx->lamport = strtoll(lam, NULL, 10);
 	free(lam);
+	/* Never reached in use (record.h): say so rather than wrap. */
+	if (tx->lamport < 0 || tx->lamport >= RECORD_CLOCK_MAX) {
+		store_rollback(n->st);
+		err = err_set(C2C_EINVALID, "this node's Lamport time is at its bound (%lld): it can write no more",
+		              RECORD_CLOCK_MAX);
+		err_hint("make a new node for this city ('c2c init'), and have the office register it");
+		goto fail;
+	}
+	tx->lamport++;
 	*out = tx;
 	return 0;
 fail:
@@ -798,7 +808,23 @@ int node_txn_put_new(node_txn *tx, const table_def *t, const char *id, json_t *r
 
 int node_txn_delete(node_txn *tx, const table_def *t, const char *id, json_t *rec)
 {
-	return txn_write(tx, t, id, rec, TXN_DELETE);
+	int err = txn_write(tx, t, id, rec, TXN_DELETE);
+	if (err == 0)
+		tx->deleted++;
+	return err;
+}
+
+int node_unpushed_deletions(c2c_node *n, long long *out)
+{
+	char *v = NULL;
+	int err = store_state_get(n->st, "unpushed_deletions", &v);
+	*out = err == 0 && v ? strtoll(v, NULL, 10) : 0;
+	free(v);
+	if (err == C2C_ENOTFOUND) {
+		err_clear();
+		err = 0;
+	}
+	return err;
 }
 
 static int cmp_txn_update(const void *a, const void *b)
@@ -910,6 +936,17 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 	    (err = store_state_set(n->st, "pending", pending)) < 0 ||
 	    (err = store_state_set(n->st, "lamport", lam)) < 0)
 		goto fail;
+	/* Deletions not confirmed in their commit add up until a hub has them
+	 * all: other nodes count them together (incoming.h, I8). */
+	if (tx->deleted && !strstr(message, "\nC2C-Confirm-Delete: ")) {
+		long long had = 0;
+		char num[32];
+		if ((err = node_unpushed_deletions(n, &had)) < 0)
+			goto fail;
+		snprintf(num, sizeof(num), "%lld", had + (long long)tx->deleted);
+		if ((err = store_state_set(n->st, "unpushed_deletions", num)) < 0)
+			goto fail;
+	}
 	fault_point("write: head recorded, before database commit");
 	if ((err = store_commit(n->st)) < 0)
 		goto fail;

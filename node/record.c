@@ -372,8 +372,11 @@ long long record_begin_edit(json_t *rec, const char *node)
 		clock = json_object();
 		json_object_set_new(m, "clock", clock);
 	}
-	long long c = json_integer_value(json_object_get(clock, node)) + 1;
-	json_object_set_new(clock, node, json_integer(c));
+	long long c = json_integer_value(json_object_get(clock, node));
+	if (c < 0 || c >= RECORD_CLOCK_MAX)
+		return err_set(C2C_EINVALID, "the record's counter for node %s is at its bound (%lld)", node,
+		               RECORD_CLOCK_MAX);
+	json_object_set_new(clock, node, json_integer(++c));
 	return c;
 }
 

@@ -189,9 +189,9 @@ static int load_meta(store *st)
 	sqlite3_stmt *s = NULL;
 	int err = 0, rc;
 	free_meta(st);
-	/* match_key came with schema 7 */
+	/* match_key and key_unique came with schema 9 */
 	if ((err = prepare(st, &s,
-	                   st->version >= 7
+	                   st->version >= 9
 	                       ? "SELECT name, scope, natural_key, summary, match_key, key_unique FROM c2c_tables ORDER BY pos"
 	                       : "SELECT name, scope, natural_key, summary, NULL, 0 FROM c2c_tables ORDER BY pos")) < 0)
 		return err;
@@ -817,4 +817,98 @@ int store_count(store *st, const char *table, int tombs, long long *out)
 	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/* ---------------------------------------------------------- held branches */
+
+int store_held_replace(store *st, const char *remote, const json_t *held, long long now)
+{
+	sqlite3_stmt *since = NULL, *del = NULL, *ins = NULL;
+	int rc = SQLITE_OK, err = 0;
+	size_t i;
+	json_t *h;
+	long long *was = calloc(json_array_size(held) + 1, sizeof(*was));
+	if (!was)
+		return err_set(C2C_ENOMEM, "out of memory");
+	/* A branch held at the same tip as before keeps its first time. */
+	if ((err = prepare(st, &since, "SELECT since FROM c2c_held WHERE remote = ?1 AND branch = ?2 AND tip = ?3")) <
+	        0 ||
+	    (err = prepare(st, &del, "DELETE FROM c2c_held WHERE remote = ?1")) < 0 ||
+	    (err = prepare(st, &ins, "INSERT OR REPLACE INTO c2c_held (remote, branch, node, city, tip, commit_id, rule, "
+	                             "release, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) < 0)
+		goto done;
+	json_array_foreach(held, i, h)
+	{
+		sqlite3_reset(since);
+		sqlite3_bind_text(since, 1, remote, -1, SQLITE_STATIC);
+		sqlite3_bind_text(since, 2, json_string_value(json_object_get(h, "branch")), -1, SQLITE_STATIC);
+		sqlite3_bind_text(since, 3, json_string_value(json_object_get(h, "tip")), -1, SQLITE_STATIC);
+		was[i] = sqlite3_step(since) == SQLITE_ROW ? sqlite3_column_int64(since, 0) : now;
+	}
+	sqlite3_bind_text(del, 1, remote, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(del)) != SQLITE_DONE)
+		goto fail;
+	json_array_foreach(held, i, h)
+	{
+		static const char *const keys[] = {"branch", "node", "city", "tip", "commit", "rule", "release"};
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, remote, -1, SQLITE_STATIC);
+		for (int k = 0; k < 7; k++) {
+			const char *v = json_string_value(json_object_get(h, keys[k]));
+			if (v)
+				sqlite3_bind_text(ins, k + 2, v, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(ins, k + 2);
+		}
+		sqlite3_bind_int64(ins, 9, was[i]);
+		if ((rc = sqlite3_step(ins)) != SQLITE_DONE)
+			goto fail;
+	}
+	goto done;
+fail:
+	err = err_sqlite(st->db, rc, "recording held branches");
+done:
+	free(was);
+	sqlite3_finalize(since);
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	return err;
+}
+
+int store_held_list(store *st, const char *remote, json_t **out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, err;
+	json_t *a = json_array();
+	*out = NULL;
+	if (!a)
+		return err_set(C2C_ENOMEM, "out of memory");
+	if ((err = prepare(st, &s, "SELECT remote, branch, node, city, tip, commit_id, rule, release, since FROM c2c_held "
+	                           "WHERE ?1 IS NULL OR remote = ?1 ORDER BY remote, branch")) < 0) {
+		json_decref(a);
+		return err;
+	}
+	if (remote)
+		sqlite3_bind_text(s, 1, remote, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		static const char *const keys[] = {"remote", "branch", "node", "city", "tip", "commit", "rule", "release"};
+		json_t *o = json_object();
+		for (int k = 0; o && k < 8; k++) {
+			const char *v = (const char *)sqlite3_column_text(s, k);
+			json_object_set_new(o, keys[k], v ? json_string(v) : json_null());
+		}
+		if (!o || json_object_set_new(o, "since", json_integer(sqlite3_column_int64(s, 8))) < 0 ||
+		    json_array_append_new(a, o) < 0) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = err_sqlite(st->db, rc, "reading held branches");
+	sqlite3_finalize(s);
+	if (err < 0)
+		json_decref(a);
+	else
+		*out = a;
+	return err;
 }

@@ -112,7 +112,8 @@ int sync_remote_rm(c2c_node *n, const char *name)
 	if (err < 0)
 		return err;
 	sync_remote_dispose(&r);
-	if ((err = exec_bound(n, "DELETE FROM c2c_remotes WHERE name = ?", name, NULL, 0)) < 0)
+	if ((err = exec_bound(n, "DELETE FROM c2c_remotes WHERE name = ?", name, NULL, 0)) < 0 ||
+	    (err = exec_bound(n, "DELETE FROM c2c_held WHERE remote = ?", name, NULL, 0)) < 0)
 		return err;
 	/* Forget what was fetched from it. */
 	git_strarray refs = {0};
@@ -445,49 +446,161 @@ static int relock_after(c2c_node *n, int err)
 	return err;
 }
 
-/* The tips fetched from NAME that hold commits the head lacks, reduced to
- * those no other candidate holds. */
-static int candidates(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
-                      oid_vec *out)
+/* A remote branch fetched into refs/c2c/remotes/NAME/: BRANCH is the part
+ * after that ("nodes/<id>", "main"), or NULL for a head the remote
+ * advertised that no listed ref holds. */
+typedef struct {
+	char *branch;
+	git_oid tip;
+	int held;
+} branch;
+
+typedef struct {
+	branch *v;
+	size_t n, cap;
+} branches;
+
+static void branches_free(branches *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].branch);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+static int branches_add(branches *b, const char *name, const git_oid *tip)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (git_oid_equal(&b->v[i].tip, tip) && (!name || (b->v[i].branch && !strcmp(b->v[i].branch, name))))
+			return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 8;
+		branch *v = realloc(b->v, cap * sizeof(*v));
+		if (!v)
+			return err_set(C2C_ENOMEM, "out of memory");
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n].branch = name ? strdup(name) : NULL;
+	if (name && !b->v[b->n].branch)
+		return err_set(C2C_ENOMEM, "out of memory");
+	b->v[b->n].tip = *tip;
+	b->v[b->n].held = 0;
+	b->n++;
+	return 0;
+}
+
+/* The branches fetched from NAME whose tips hold commits the head lacks. */
+static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
+                            branches *out)
 {
 	git_strarray refs = {0};
-	oid_vec all = {0};
 	char prefix[256];
 	int rc, err = 0;
-	snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", name);
+	size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", name);
 	if ((rc = git_reference_list(&refs, n->repo)) < 0)
 		return err_git(rc, "listing fetched refs");
 	for (size_t i = 0; i < refs.count + narrived && err == 0; i++) {
 		git_oid tip;
+		const char *bname = NULL;
 		if (i >= refs.count)
 			tip = arrived[i - refs.count];
-		else if (strncmp(refs.strings[i], prefix, strlen(prefix)))
+		else if (strncmp(refs.strings[i], prefix, pl))
 			continue;
 		else if ((rc = git_reference_name_to_id(&tip, n->repo, refs.strings[i])) == GIT_ENOTFOUND)
 			continue;
 		else if (rc < 0) {
 			err = err_git(rc, refs.strings[i]);
 			break;
-		} else
+		} else {
 			res->tips++;
+			bname = refs.strings[i] + pl;
+		}
 		if (git_oid_equal(&tip, &n->head) || git_graph_descendant_of(n->repo, &n->head, &tip) == 1)
 			continue;
-		err = vec_push(&all, &tip);
+		if (!bname) { /* an advertised head: named if a listed branch has it */
+			int known = 0;
+			for (size_t j = 0; j < out->n && !known; j++)
+				known = git_oid_equal(&out->v[j].tip, &tip);
+			if (known)
+				continue;
+		}
+		err = branches_add(out, bname, &tip);
 	}
 	if (res->tips < narrived)
 		res->tips = narrived;
 	git_strarray_dispose(&refs);
-	for (size_t i = 0; i < all.n && err == 0; i++) {
-		int held = 0;
-		for (size_t j = 0; j < all.n && !held; j++)
-			held = i != j && git_graph_descendant_of(n->repo, &all.v[j], &all.v[i]) == 1;
-		if (!held)
-			err = vec_push(out, &all.v[i]);
+	return err;
+}
+
+/* The tips of the branches not held, reduced to those no other holds, by
+ * id. */
+static int candidates(c2c_node *n, const branches *b, oid_vec *out)
+{
+	int err = 0;
+	out->n = 0;
+	for (size_t i = 0; i < b->n && err == 0; i++) {
+		int inside = b->v[i].held;
+		for (size_t j = 0; j < b->n && !inside; j++)
+			inside = !b->v[j].held && !git_oid_equal(&b->v[j].tip, &b->v[i].tip) &&
+			         git_graph_descendant_of(n->repo, &b->v[j].tip, &b->v[i].tip) == 1;
+		if (!inside)
+			err = vec_push(out, &b->v[i].tip);
 	}
-	free(all.v);
-	res->new_tips = out->n;
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_oid);
+	return err;
+}
+
+/* Hold branch B: nothing of it is merged; HELD gets what to show. The
+ * error message (incoming.c's "FROM: commit ID refused: RULE", or a merge's)
+ * says why. */
+static int hold(c2c_node *n, branch *b, json_t *held)
+{
+	char tip[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1], node[128] = "", release[512];
+	const char *msg = err_msg(), *rule = msg, *p;
+	char *city = NULL;
+	json_t *o = NULL;
+	int err = 0;
+	b->held = 1;
+	git_oid_tostr(tip, sizeof(tip), &b->tip);
+	snprintf(commit, sizeof(commit), "%s", tip);
+	if ((p = strstr(msg, ": commit ")) && strlen(p) > 9 + GIT_OID_HEXSZ && !strncmp(p + 9 + GIT_OID_HEXSZ, " refused: ", 10)) {
+		snprintf(commit, sizeof(commit), "%.40s", p + 9);
+		rule = p + 9 + GIT_OID_HEXSZ + 10;
+	}
+	if (b->branch && !strncmp(b->branch, "nodes/", 6))
+		snprintf(node, sizeof(node), "%s", b->branch + 6);
+	else {
+		/* A peer's main: the node that made the refused commit, as it says. */
+		git_commit *c = NULL;
+		git_oid id;
+		if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, n->repo, &id) == 0)
+			snprintf(node, sizeof(node), "%s", git_commit_committer(c)->name);
+		git_commit_free(c);
+		git_error_clear();
+	}
+	const table_def *t = store_table(n->st, "nodes");
+	json_t *rec = NULL;
+	if (node[0] && t && store_row_get(n->st, t, node, &rec) == 0)
+		city = json_string_value(json_object_get(rec, "city")) ? strdup(json_string_value(json_object_get(rec, "city")))
+		                                                        : NULL;
+	json_decref(rec);
+	err_clear();
+	if (strstr(rule, "which the office has not registered"))
+		snprintf(release, sizeof(release),
+		         "it waits for the office to register %s ('c2c node add' on the office's node); every sync tries it "
+		         "again",
+		         node[0] ? node : "its node");
+	else
+		snprintf(release, sizeof(release),
+		         "%s must mend its history (or the office revoke its key); every sync tries it again",
+		         node[0] ? node : "the node that made it");
+	o = json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s}", "branch", b->branch, "node", node[0] ? node : NULL, "city",
+	              city, "tip", tip, "commit", commit, "rule", rule, "release", release);
+	if (!o || json_array_append_new(held, o) < 0)
+		err = err_set(C2C_ENOMEM, "out of memory");
+	free(city);
 	return err;
 }
 
@@ -581,57 +694,79 @@ static void record_result(c2c_node *n, const char *name, int ok, const char *wha
 	sqlite3_finalize(s);
 }
 
-/* Check the tips fetched from NAME and merge those that pass; *REFUSED
- * counts those that did not (the first one's error kept in WHY/HINT). */
+/* Judge each branch fetched from NAME on its own and merge those that pass
+ * (SPEC 7: no node can stop another). A branch whose new commits fail a
+ * check, or whose tip cannot join the others (two versions of one edit),
+ * is held: added to HELD, nothing of it merged. *MOVED: the head moved. */
 static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
-                       int *refused, char *why, size_t wl, char *hint, size_t hl, int *moved)
+                       json_t *held, int *moved)
 {
+	branches br = {0};
 	oid_vec tips = {0};
-	int err;
+	incoming_batch *batch = NULL;
+	git_oid joined, head_tree, target;
+	int err, ff = 0;
+	size_t nheld = 0;
 	*moved = 0;
 	res->tips = 0;
-	if ((err = candidates(n, name, arrived, narrived, res, &tips)) < 0)
+	if ((err = fetched_branches(n, name, arrived, narrived, res, &br)) < 0 ||
+	    (err = incoming_batch_new(&batch, n)) < 0)
 		goto done;
-	/* Every incoming commit is checked before anything is merged (SPEC 7).
-	 * A tip that fails is replaced by its last good ancestor, if any. */
-	for (size_t i = 0; i < tips.n; i++) {
-		git_oid good;
-		int e = incoming_check(n, name, &tips.v[i], &good);
-		if (e == 0)
-			continue;
-		if (e != C2C_EINVALID) {
+	/* Every incoming commit is checked before anything is merged. */
+	for (size_t i = 0; i < br.n; i++) {
+		int e = incoming_check(n, batch, name, &br.v[i].tip);
+		if (e == C2C_EINVALID || e == C2C_EAUTH) {
+			if ((err = hold(n, &br.v[i], held)) < 0)
+				goto done;
+			nheld++;
+		} else if (e < 0) {
 			err = e;
 			goto done;
 		}
-		if (!(*refused)++) {
-			snprintf(why, wl, "%s", err_msg());
-			snprintf(hint, hl, "%s", err_hint_msg() ? err_hint_msg() : "");
-		}
-		if (git_oid_is_zero(&good) || git_oid_equal(&good, &n->head) ||
-		    git_graph_descendant_of(n->repo, &n->head, &good) == 1)
-			tips.v[i--] = tips.v[--tips.n];
-		else
-			tips.v[i] = good;
 	}
-	/* What passed enters repo.git before anything refers to it. */
-	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, !*refused)) < 0)
+	/* The tips that passed, joined; one that cannot join (a dot with two
+	 * values, from two branches each fine alone) is held in turn. */
+	if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
 		goto done;
-	fault_point("sync: checked, accepted from quarantine");
-	if (tips.n) {
-		git_oid joined, head_tree, target;
+	for (;;) {
+		if ((err = candidates(n, &br, &tips)) < 0)
+			goto done;
 		/* A tip that holds the head holds the join of both: no trees to
 		 * open (the join of a record with a later version of itself is
 		 * that version). */
-		int ff = tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1;
-		if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
-			goto done;
+		ff = tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1;
 		joined = head_tree;
-		for (size_t i = 0; i < tips.n && !ff; i++) {
+		memset(&res->merge, 0, sizeof(res->merge));
+		size_t bad = tips.n;
+		for (size_t i = 0; i < tips.n && !ff && bad == tips.n; i++) {
 			git_oid t;
-			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0 ||
-			    (err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) < 0)
+			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0)
+				goto done;
+			if ((err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) == C2C_ECORRUPT)
+				bad = i;
+			else if (err < 0)
 				goto done;
 		}
+		if (bad == tips.n)
+			break;
+		char why[768];
+		snprintf(why, sizeof(why), "%s", err_msg());
+		for (size_t j = 0; j < br.n; j++)
+			if (!br.v[j].held && git_oid_equal(&br.v[j].tip, &tips.v[bad])) {
+				char hex[GIT_OID_HEXSZ + 1];
+				err_set(C2C_EINVALID, "%s: commit %s refused: it cannot join this node's history: %s", name,
+				        git_oid_tostr(hex, sizeof(hex), &tips.v[bad]), why);
+				if ((err = hold(n, &br.v[j], held)) < 0)
+					goto done;
+				nheld++;
+			}
+	}
+	res->new_tips = tips.n;
+	/* What passed enters repo.git before anything refers to it. */
+	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, nheld == 0)) < 0)
+		goto done;
+	fault_point("sync: checked, accepted from quarantine");
+	if (tips.n) {
 		if (ff) {
 			target = tips.v[0];
 			res->fast_forward = 1;
@@ -651,32 +786,33 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 		}
 	}
 done:
+	incoming_batch_free(batch);
+	branches_free(&br);
 	free(tips.v);
 	return err;
 }
 
 int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
 {
-	char why[1024] = "", hint[512] = "";
-	int refused = 0, moved = 0, err;
-	/* A second round when something was refused and something merged: a
-	 * node registered by an office commit merged in the first round is
-	 * known in the second. */
+	json_t *held = NULL;
+	int moved = 0, err = 0;
+	/* A second round when something was held and something merged: a node
+	 * registered by an office commit merged in the first round is known in
+	 * the second. */
 	for (int round = 0; round < 2; round++) {
-		refused = 0;
-		if ((err = merge_round(n, name, arrived, narrived, res, &refused, why, sizeof(why), hint, sizeof(hint),
-		                       &moved)) < 0)
-			return err;
-		if (!refused || !moved)
+		json_decref(held);
+		if (!(held = json_array()))
+			return err_set(C2C_ENOMEM, "out of memory");
+		if ((err = merge_round(n, name, arrived, narrived, res, held, &moved)) < 0)
+			goto done;
+		if (!json_array_size(held) || !moved)
 			break;
 	}
-	if (refused) {
-		err_set(C2C_EINVALID, "%s", why);
-		if (hint[0])
-			err_hint("%s", hint);
-		return C2C_EINVALID;
-	}
-	return 0;
+	res->held = json_array_size(held);
+	err = store_held_replace(n->st, name, held, (long long)time(NULL));
+done:
+	json_decref(held);
+	return err;
 }
 
 static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
@@ -770,6 +906,10 @@ static int sync_inner(c2c_node *n, const sync_remote *r, sync_result *res)
 		 * pushed by the next sync. */
 		node_unlock(n);
 		err = relock_after(n, push(n, rm, r->name, res));
+		/* The hub holds every deletion made so far: other nodes count
+		 * the next ones afresh (node_unpushed_deletions). */
+		if (err == 0 && git_oid_equal(&n->head, &res->after))
+			err = store_state_set(n->st, "unpushed_deletions", NULL);
 	}
 done:
 	if (quarantined && n->lockfd > 0) {
@@ -833,6 +973,7 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 			res->merged = earlier.merged;
 			res->merge = earlier.merge;
 			res->applied = earlier.applied;
+			res->held = earlier.held;
 		}
 	}
 	if (err < 0) {
@@ -842,10 +983,13 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 		record_result(n, name, 0, err_msg());
 	} else {
 		char what[256];
-		snprintf(what, sizeof(what), "%s%s, %zu record%s changed, %s",
+		char heldtxt[64] = "";
+		if (res->held)
+			snprintf(heldtxt, sizeof(heldtxt), ", %zu branch%s held", res->held, res->held == 1 ? "" : "es");
+		snprintf(what, sizeof(what), "%s%s, %zu record%s changed, %s%s",
 		         res->merged ? "merged" : res->fast_forward ? "fast-forward" : "up to date",
 		         res->merge.conflicts ? " with conflicts" : "", res->applied.records, res->applied.records == 1 ? "" : "s",
-		         res->pushed == 1 ? "pushed" : res->pushed == 0 ? "nothing to push" : "peer (no push)");
+		         res->pushed == 1 ? "pushed" : res->pushed == 0 ? "nothing to push" : "peer (no push)", heldtxt);
 		record_result(n, name, 1, what);
 	}
 	sync_remote_dispose(&r);

@@ -274,6 +274,10 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 	if ((err = record_check_required(t, fields, id)) < 0)
 		goto done;
 	long long c = record_begin_edit(rec, n->node_id);
+	if (c < 0) {
+		err = (int)c;
+		goto done;
+	}
 	const char *k;
 	json_t *v;
 	/* A record added again over its tombstone: the old fields not given now
@@ -336,6 +340,10 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 	if (!differs)
 		goto done;
 	long long c = record_begin_edit(rec, n->node_id);
+	if (c < 0) {
+		err = (int)c;
+		goto done;
+	}
 	forget_deletions(rec);
 	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
 	*changed = 1;
@@ -357,6 +365,10 @@ int write_rm(node_txn *tx, c2c_node *n, const table_def *t, const char *id)
 	if ((err = write_check_scope(n, t, city)) == 0) {
 		long long c = record_begin_edit(rec, n->node_id);
 		json_t *meta = record_meta(rec);
+		if (c < 0) {
+			json_decref(rec);
+			return (int)c;
+		}
 		json_object_set_new(meta, "deleted",
 		                    json_pack("[[sIIo]]", n->node_id, (json_int_t)c, (json_int_t)node_txn_lamport(tx),
 		                              json_deep_copy(json_object_get(meta, "clock"))));

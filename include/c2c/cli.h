@@ -54,6 +54,15 @@ int cli_table(c2c_node *n, const char *name, const table_def **t);
  * no bookkeeping. New reference. */
 json_t *cli_record_flat(const char *id, const json_t *rec);
 
+/* Write S to F as cli_safe (below) shows it, newlines escaped too: text
+ * from another node must not drive the reader's terminal. */
+void cli_put_safe(FILE *f, const char *s);
+
+/* The branches the last sync (or bundle apply) from NAME held back: on
+ * stderr, each with its node, city, commit, rule and what would release it
+ * (O NULL), or as O's "held" list. */
+int cli_print_held(c2c_node *n, const char *name, json_t *o);
+
 /* Progress on stderr for work over a second: cli_progress(label, done,
  * total) prints at most a few times a second when stderr is a terminal or
  * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line.
@@ -69,7 +78,6 @@ void cli_progress(const char *label, size_t done, size_t total);
  * \n. Every text print of such data goes through it; --json and CSV carry
  * values as they are. cli_safe: malloc'd (NULL when out of memory). */
 char *cli_safe(const char *s, int keep_nl);
-void cli_put_safe(FILE *f, const char *s, int keep_nl);
 
 /* Details of the error about to be returned (an array of objects with at
  * least "message", consumed): main prints each message before the error,

@@ -1,33 +1,53 @@
 /* incoming: the checks every commit from another node passes before it is
- * merged (SPEC 7).
+ * merged (SPEC 7), at every node and in a hub's pre-receive hook.
  *
- * For each commit reachable from a fetched tip and not from the node's
- * head, parents first:
- *  - signature: git's SSH signature by a registered node. The registry is
- *    the node's own (SQLite, at its head) or, for a node registered in an
- *    office commit that arrives in the same history, the "nodes" records of
- *    the commit's own tree; a registry entry for the office must carry the
- *    node's root key when it has one. A node that has no office key yet
- *    (made without --office-key, and no hub has told it) cannot tell who
- *    may write what: it checks that the signature holds and takes the
- *    signer from the commit's C2C-Node trailer, and skips the namespace
- *    and mass-deletion rules. Genesis is the only unsigned commit,
- *    and the only one without parents.
- *  - a commit with one parent: every changed path inside the signer's
- *    namespace (the office: network/; a city's node: cities/<slug>/); every
- *    new entry named safely (no ".", "..", ".git" in any case), a tree or a
- *    plain file (no symlinks, gitlinks or executables), at most
- *    INCOMING_MAX_BLOB bytes, a record at a record path whose text is a
- *    canonical JSON object with values of its fields' types (a value
- *    outside this node's allowed set is kept, for newer nodes' sake); only
- *    the signer's own clock entry advances in the records it changed; and,
- *    unless the message confirms it ("C2C-Confirm-Delete: N"), it does not
- *    delete most of a city's records (INCOMING_MASS_MIN or more, over half
- *    of the city's record files).
- *  - a merge commit: its tree is the join of its parents' trees, computed
- *    here.
+ * The invariants of an accepted history. Whatever passes keeps them, and a
+ * history that keeps them leaves a node able to write, merge, push and pass
+ * `verify` (tests/fuzz/fuzz_history.c mutates signed histories to hold the
+ * checks to that):
+ *  I1 Who: every commit after genesis (the only one without parents, and
+ *     the only unsigned one) carries git's SSH signature by a node of the
+ *     registry: the node's own (SQLite, at its head) or, for a node
+ *     registered in an office commit that arrives in the same history, the
+ *     "nodes" records of the commit's tree or of the tip's. An office entry
+ *     must carry the node's root key when it has one. Its committer is
+ *     "NODE <NODE@c2c.invalid>", its one C2C-Node trailer names NODE, and its
+ *     author is a person or NODE, never another node. (A node without an
+ *     office key yet cannot tell who may write: the signature must hold,
+ *     the signer is the trailer's, and the namespace and deletion rules
+ *     wait for the key.)
+ *  I2 Where: a commit with one parent changes only paths in its signer's
+ *     namespace (the office: network/; a city's node: cities/<slug>/),
+ *     each a record at a record path whose text is a canonical record with
+ *     values of its fields' types (a value outside this node's allowed set
+ *     is kept, for newer nodes' sake), at most INCOMING_MAX_BLOB bytes; it
+ *     removes no file (deletion is a tombstone).
+ *  I3 Trees are canonical as git writes them, read from the raw objects:
+ *     modes exactly 100644 and 40000, names safe (no "", ".", "..", ".git"
+ *     in any case, "/" or "\"), in git's order, each name once.
+ *  I4 Versions move forward: a record's new version holds all its parent's
+ *     version held (their join is the new version), so a clock entry or a
+ *     dot never goes back and a dot both hold carries the same data.
+ *  I5 One edit a commit: the signer's clock entry rises by exactly one in
+ *     each record it changes and no other entry moves; every dot the parent
+ *     lacked is the signer's [signer, new counter], all at one Lamport time
+ *     for the commit, after every Lamport time the record held and at most
+ *     one past the highest its parent's history holds (the node's own
+ *     Lamport time for what it already holds). A deletion's clock is the
+ *     record's clock. So counters and Lamport times rise by one an edit and
+ *     stay far under RECORD_CLOCK_MAX (record.h), above which any version is
+ *     corrupt.
+ *  I6 A dot carries one value forever: a new version may not give a dot the
+ *     version at this node's head holds any other data.
+ *  I7 A merge commit's tree is the join of its parents' trees, computed here.
+ *  I8 Mass deletion: what one node brings in at once (all the commits of one
+ *     check) may not delete most of a city's records (INCOMING_MASS_MIN or
+ *     more, over half of the city's record files at the receiver's head)
+ *     unless each deleting commit confirms its own count with the trailer
+ *     "C2C-Confirm-Delete: CITY COUNT"; anything else does not confirm.
  * A commit that fails is refused with its id and the rule it broke. Cost
- * grows with the change: only subtrees whose ids differ are opened. */
+ * grows with the change: only subtrees whose ids differ are opened, and
+ * the versions at the head are read by path. */
 #ifndef C2C_INCOMING_H
 #define C2C_INCOMING_H
 
@@ -38,12 +58,19 @@
 #define INCOMING_MAX_BLOB (1024 * 1024) /* a record is a few KB; 1 MiB leaves room */
 #define INCOMING_MASS_MIN 10            /* fewer deletions than this are never "mass" */
 
-/* Check the commits from TIP back to what the node's head holds. 0: all
- * pass. Else a negative code (C2C_EINVALID or C2C_EAUTH), the error naming
- * FROM, the commit and the rule, and *GOOD set to the newest ancestor of
- * the failing commit on its first-parent line that passed (zero if none):
- * the remote's good commits before the bad one still count. */
-int incoming_check(c2c_node *n, const char *from, const git_oid *tip, git_oid *good);
+/* The commits that passed in one sync (or one push to a hub), so that the
+ * branches that share them check them once, with the bound of the Lamport
+ * times of each (I5). Made at the node's current head; free with
+ * incoming_batch_free (NULL is fine). */
+typedef struct incoming_batch incoming_batch;
+int incoming_batch_new(incoming_batch **out, c2c_node *n);
+void incoming_batch_free(incoming_batch *b);
+
+/* Check the commits from TIP back to what the node's head holds (and what
+ * passed earlier in BATCH, which may be NULL). 0: all pass. Else a
+ * negative code (C2C_EINVALID for a commit refused, with the error naming
+ * FROM, the commit and the rule; others for what went wrong here). */
+int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const git_oid *tip);
 
 /* Would deleting DELETED records of CITY in a commit on top of the tree
  * TREE be a mass deletion (then its message must confirm it)? */

@@ -79,6 +79,10 @@ typedef struct node_txn node_txn;
 
 int node_txn_begin(node_txn **out, c2c_node *n);
 /* The Lamport time of this write (stamped on every field it changes). */
+/* Records this node deleted, in commits that did not confirm it, since a
+ * hub last took its main (sync resets it): what other nodes will count
+ * together against the mass-deletion rule (incoming.h, I8). */
+int node_unpushed_deletions(c2c_node *n, long long *out);
 long long node_txn_lamport(const node_txn *tx);
 
 /* Read record T/ID for change: the row, checked against its record file at

@@ -20,6 +20,17 @@
 
 #define RECORD_ID_MAX 80
 
+/* The bound of every counter and Lamport time in a record's bookkeeping:
+ * 2^53 - 1, the largest integer every JSON reader holds exactly, so that an
+ * auditor's script reads what the node reads. A version holding a larger
+ * one is corrupt (merge_records refuses it, and so every incoming check);
+ * an edit that would pass it is refused (node_txn_begin, record_begin_edit).
+ * It is never reached in use: an incoming commit can raise a Lamport time
+ * only by one over what its parent's history holds (incoming.h), and a
+ * counter by one per edit, so the bound is 2^53 edits away, and nothing
+ * wraps: the sums that use these values (+1) stay far below INT64_MAX. */
+#define RECORD_CLOCK_MAX 9007199254740991LL
+
 /* 1 if ID is a well-formed id: [a-z0-9][a-z0-9._-]*, at most RECORD_ID_MAX
  * bytes, with no "..". */
 int record_id_valid(const char *id);
@@ -56,7 +67,9 @@ char *record_value_text(const json_t *v);
 int record_check_required(const table_def *t, const json_t *rec, const char *id);
 
 /* Stamp an edit by NODE at LAMPORT: advance the record's clock for NODE once
- * (call record_begin_edit first), and set the dot of each changed field. */
+ * (call record_begin_edit first), and set the dot of each changed field.
+ * record_begin_edit returns the new counter, or C2C_EINVALID (message set)
+ * if it would pass RECORD_CLOCK_MAX. */
 long long record_begin_edit(json_t *rec, const char *node);
 void record_stamp(json_t *rec, const char *field, const char *node, long long counter, long long lamport);
 

@@ -97,4 +97,13 @@ int store_tomb_delete(store *st, const char *table, const char *id);
 /* Number of rows of T; of tombstones of T when TOMBS. */
 int store_count(store *st, const char *table, int tombs, long long *out);
 
+/* Branches a sync holds back (schema/008-held.sql). HELD is an array of
+ * objects with the string keys branch, node, city, tip, commit, rule,
+ * release (node and city may be missing); they replace REMOTE's rows, each
+ * keeping its first time if it was held at the same tip before (else NOW).
+ * store_held_list gives REMOTE's rows (NULL: every remote's), each with
+ * remote and since too; a new array. */
+int store_held_replace(store *st, const char *remote, const json_t *held, long long now);
+int store_held_list(store *st, const char *remote, json_t **out);
+
 #endif

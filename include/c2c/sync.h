@@ -47,7 +47,8 @@ typedef struct {
 	git_oid before, after;
 	mergetree_stats merge;
 	node_advance_stats applied;
-	int pushed; /* 1 pushed, 0 nothing to push, -1 not a hub */
+	size_t held; /* branches held back (store_held_list names them) */
+	int pushed;  /* 1 pushed, 0 nothing to push, -1 not a hub */
 	int thin_push;                        /* pushed by push.c (over ssh) */
 	size_t pushed_objects, pushed_deltas; /* what its thin pack held */
 } sync_result;
@@ -63,7 +64,12 @@ void sync_progress(const char *label, size_t done, size_t total);
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it
  * lacks, as a sync does once it has fetched (fast-forward, or one merge
  * commit), and make the rows follow (node_advance). Used by sync_with and
- * by bundle apply. Fills res's tips, fast_forward, merged, merge, applied.
+ * by bundle apply. Fills res's tips, fast_forward, merged, merge, applied,
+ * held. Each branch is judged on its own: one whose new commits fail a
+ * check (incoming.h), or that cannot join the others, is held (nothing of
+ * it merged; its row in c2c_held says which commit, which rule and what
+ * would release it) and the others are merged; a held branch is tried
+ * again at every sync. Held branches are no error: res->held counts them.
  * ARRIVED (NARRIVED of them) are the tips the caller knows it brought (the
  * remote's advertised heads, the bundle's tip): they count even when the
  * listing of refs comes back short, as libgit2 1.5's does, silently, when

@@ -199,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const keys_signer *signer = NULL;
 	fentry *e = NULL;
 	size_t ne = 0;
-	git_oid root, commit, good;
+	git_oid root, commit;
 	char msg[256];
 	if (git_repository_odb(&odb, n->repo) < 0)
 		abort();
@@ -245,7 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (node_signer(n, &signer) < 0 || git_signature_new(&sig, "fuzz", "fuzz@c2c.invalid", 1700000000, 0) < 0 ||
 	    repo_commit_write(n->repo, signer, sig, sig, msg, tree, 1, (const git_commit **)&head, &commit) < 0)
 		goto done;
-	int rc = incoming_check(n, "fuzz", &commit, &good);
+	int rc = incoming_check(n, NULL, "fuzz", &commit);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "incoming_check: %d %s\n", rc, rc ? err_msg() : "");
 done:

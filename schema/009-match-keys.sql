@@ -1,4 +1,4 @@
--- c2c schema, version 7: the key that finds a record on import when a row
+-- c2c schema, version 9: the key that finds a record on import when a row
 -- has no id (SPEC 10), so that importing the same file twice changes nothing.
 -- natural_key makes the id itself; match_key only finds an existing record
 -- and never changes an id. Tables with a natural key match on it; the
