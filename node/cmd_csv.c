@@ -14,6 +14,7 @@
 #include "c2c/canon.h"
 #include "c2c/cli.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/record.h"
 #include "c2c/sheet.h"
 #include "c2c/write.h"
@@ -267,6 +268,48 @@ static char *known_columns(const table_def *t)
 	return s;
 }
 
+/* S folded for comparing column names: trimmed, ASCII and Latin-1 capitals
+ * (É, À, Ç...) in lower case. Into OUT (CAP bytes). */
+static void fold(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (const unsigned char *u = (const unsigned char *)s; *u && n + 3 < cap; u++) {
+		if (*u >= 'A' && *u <= 'Z')
+			out[n++] = (char)(*u - 'A' + 'a');
+		else if (u[0] == 0xC3 && u[1] >= 0x80 && u[1] <= 0x9E && u[1] != 0x97)
+			out[n++] = (char)0xC3, out[n++] = (char)(u[1] + 0x20), u++;
+		else
+			out[n++] = (char)*u;
+	}
+	while (n && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+}
+
+/* The column NAME (folded) as a field's label in one of the languages of
+ * the catalogs ("Titre", "Budget (EUR)", "العنوان"): 1 with *out set, 2 for
+ * the id's label, 0 for none. */
+static int label_column(const table_def *t, const char *name, const field_def **out)
+{
+	char a[256];
+	*out = NULL;
+	for (size_t l = 0; i18n_langs[l]; l++) {
+		fold(i18n_field(i18n_langs[l], t->name, "id"), a, sizeof(a));
+		if (!strcmp(a, name))
+			return 2;
+		for (size_t k = 0; k < t->nfields; k++) {
+			fold(i18n_field(i18n_langs[l], t->name, t->fields[k].name), a, sizeof(a));
+			if (!strcmp(a, name)) {
+				*out = &t->fields[k];
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int imp_header(importer *im, size_t row)
 {
 	const table_def *t = im->t;
@@ -284,12 +327,12 @@ static int imp_header(importer *im, size_t row)
 			err_prefix("%s: row %zu, column %s: ", im->file, row, letter);
 			return im->err = C2C_EINVALID;
 		}
-		/* names are matched without regard to case and surrounding spaces */
-		char *name = trim((char *)cell(im, i, NULL));
-		for (char *c = name; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
+		/* names are matched without regard to case and surrounding spaces,
+		 * and by the field's label in any of the catalogs' languages */
+		char name[256];
+		fold(cell(im, i, NULL), name, sizeof(name));
 		const field_def *f = NULL;
+		int label = 0;
 		if (!*name) {
 			im->kind[i] = COL_NONAME; /* an empty column, as spreadsheets leave after the last */
 			continue;
@@ -298,6 +341,8 @@ static int imp_header(importer *im, size_t row)
 			im->kind[i] = COL_ID;
 		} else if ((f = store_field(t, name))) {
 			im->kind[i] = COL_FIELD;
+		} else if ((label = label_column(t, name, &f)) != 0) {
+			im->kind[i] = label == 2 ? COL_ID : COL_FIELD;
 		} else {
 			im->kind[i] = COL_SKIP;
 			if (!im->ignore_unknown) {
@@ -899,7 +944,8 @@ const cli_command cmd_import = {
     "or line breaks in double quotes, a quote inside doubled.\n\n"
     "The first line names the columns: fields of TABLE ('c2c tables TABLE'),\n"
     "in any order, and optionally id, matched without regard to case and\n"
-    "surrounding spaces. Columns without a name (the empty ones spreadsheets\n"
+    "surrounding spaces, by name or by the field's label in English, French,\n"
+    "Spanish or Arabic (\"Titre\", \"Presupuesto (EUR)\"). Columns without a name (the empty ones spreadsheets\n"
     "leave at the end) are skipped. A column TABLE does not have is refused,\n"
     "with the list of those it has; --ignore-unknown skips it instead. Every\n"
     "required field needs a column (city may be left out on a city node: it\n"

@@ -107,6 +107,16 @@ has "$T/flat" '"sdg_targets":\["10.7","16.6"\]' "Arabic comma between SDG target
 has "$T/flat" '"partners":\["أ","ب"\]' "Arabic comma between text elements"
 
 # ------------------------------------------------ columns
+# Headers by the field's label, in any of the four languages.
+printf 'T\303\215TULO;Presupuesto (EUR);Estado\r\nCasa abierta;1.500;ongoing\r\n' >"$T/labels-es.csv"
+run 0 "Spanish labels as headers" c2c import actions "$T/labels-es.csv" --locale es
+run 0 "show Casa abierta" c2c ls actions "title=Casa abierta" --json
+has "$T/out" '"budget_eur": 1500' "Presupuesto (EUR) is budget_eur"
+has "$T/out" '"status": "ongoing"' "Estado is status"
+printf '\330\247\331\204\330\271\331\206\331\210\330\247\331\206,Budget (EUR)\nبيت,7\n' >"$T/labels-ar.csv"
+run 0 "Arabic and English labels as headers" c2c import actions "$T/labels-ar.csv"
+run 0 "show بيت" c2c ls actions title=بيت --json
+has "$T/out" '"budget_eur": 7' "an Arabic title column and an English label"
 printf 'title,Remarques,budget_eur,Notes\nA column too many,voir,5,x\n' >"$T/unknown.csv"
 run 1 "unknown columns" c2c import actions "$T/unknown.csv"
 has "$T/err" "unknown.csv: row 1: table actions has no columns 'remarques', 'notes'" "unknown columns named"
