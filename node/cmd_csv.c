@@ -116,6 +116,16 @@ typedef struct {
 	json_t *bad;  /* [{row, column, message, hint}] */
 	json_t *plan; /* [{row, action, id, fields}] */
 	int err;      /* fatal: stops the import */
+
+	/* Without --locale, a first pass (scan) reads what the file's cells
+	 * prove about its locale (sheet_evidence): the row that shows it, and
+	 * whether another row says the opposite. */
+	int scan;
+	int day_first;
+	char decimal;
+	size_t day_row, dec_row;
+	int day_conflict, dec_conflict;
+	char day_text[48], dec_text[48];
 } importer;
 
 /* "A".."Z", "AA".. : the column letter a spreadsheet shows for column I (0-based). */
@@ -660,6 +670,34 @@ done:
 	return err;
 }
 
+/* The scan's look at one row: what its dates and numbers prove. */
+static void imp_scan_row(importer *im, size_t row)
+{
+	for (size_t i = 0; i < im->ncells && i < im->ncols; i++) {
+		int d;
+		char dec;
+		if (im->kind[i] != COL_FIELD)
+			continue;
+		const char *c = sheet_uninert(cell(im, i, NULL));
+		if (sheet_evidence(im->cols[i], c, &d, &dec) < 0) {
+			im->err = err_code();
+			return;
+		}
+		if (d >= 0) {
+			if (!im->day_row)
+				im->day_first = d, im->day_row = row, snprintf(im->day_text, sizeof(im->day_text), "%s", c);
+			else if (d != im->day_first)
+				im->day_conflict = 1;
+		}
+		if (dec) {
+			if (!im->dec_row)
+				im->decimal = dec, im->dec_row = row, snprintf(im->dec_text, sizeof(im->dec_text), "%s", c);
+			else if (dec != im->decimal)
+				im->dec_conflict = 1;
+		}
+	}
+}
+
 static size_t count_nl(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -678,6 +716,8 @@ static void imp_end_row(int c, void *data)
 	size_t row = line - im->quoted_nl;
 	if (!im->have_header)
 		imp_header(im, row);
+	else if (im->scan)
+		imp_scan_row(im, row);
 	else if (imp_row(im, row) == 0 && im->ncells) {
 		im->rows++;
 		cli_progress("importing", im->rows, 0);
@@ -852,6 +892,33 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		err_hint("give the path of a CSV file (UTF-8, a header line first)");
 		goto done;
 	}
+	if (!im.loc.name) {
+		/* No --locale: read the file once for what its cells prove. */
+		im.scan = 1;
+		if ((err = import_run(&im, fp)) < 0)
+			goto done;
+		im.scan = 0;
+		free(im.cols), free(im.kind);
+		im.cols = NULL, im.kind = NULL;
+		im.have_header = 0;
+		im.ncells = im.blen = im.rec_line = im.quoted_nl = 0;
+		if (fseek(fp, 0, SEEK_SET) != 0) {
+			err = err_errno(C2C_EIO, im.file);
+			goto done;
+		}
+		if (im.day_row && !im.day_conflict) {
+			im.loc.day_first = im.day_first;
+			if (!ctx->json)
+				fprintf(stderr, "c2c import: %s: dates read as %s (row %zu has %s)\n", im.file,
+				        im.day_first ? "day/month/year" : "month/day/year", im.day_row, im.day_text);
+		}
+		if (im.dec_row && !im.dec_conflict) {
+			im.loc.decimal = im.decimal;
+			if (!ctx->json)
+				fprintf(stderr, "c2c import: %s: numbers read with a decimal %s (row %zu has %s)\n", im.file,
+				        im.decimal == ',' ? "comma" : "point", im.dec_row, im.dec_text);
+		}
+	}
 	if ((err = node_txn_begin(&im.tx, n)) < 0)
 		goto done;
 	if ((err = import_run(&im, fp)) < 0)
@@ -957,7 +1024,10 @@ const cli_command cmd_import = {
     "(2026-12-06 00:00:00), YYYY/MM/DD, or the locale's day/month/year.\n"
     "Arabic-Indic digits are read as digits. What depends on the locale\n"
     "(06/12/2026: 6 December or June 12? 50.000: fifty thousand or fifty?)\n"
-    "needs --locale en (US), en-GB, fr, es or ar, and is refused without it.\n"
+    "is read as the file's other cells show (a date 31/12/2026 shows that\n"
+    "dates put the day first; a number 1 234,50 that the comma is the decimal\n"
+    "one: import says which row it went by), or as --locale en (US), en-GB,\n"
+    "fr, es or ar says, and is refused when neither tells.\n"
     "An empty cell means the field is empty: not set on a new record, cleared\n"
     "on an existing one. Spaces around a value are dropped, but in text\n"
     "fields, which keep their text exactly. A cell that 'c2c export' made\n"

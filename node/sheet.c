@@ -109,8 +109,9 @@ static int number(const char *s, const sheet_locale *loc, const char *orig, char
 	if (ndots && ncommas) {
 		dec = lastdot > lastcomma ? '.' : ',';
 		if (loc->decimal && dec != loc->decimal) {
-			err_set(C2C_EINVALID, "'%s' is not a number in the %s locale (decimal separator '%c')", orig,
-			        loc->name, loc->decimal);
+			err_set(C2C_EINVALID, "'%s' is not a number %s%s%s (decimal separator '%c')", orig,
+			        loc->name ? "in the " : "as this file writes them", loc->name ? loc->name : "",
+			        loc->name ? " locale" : "", loc->decimal);
 			return err_hint("%s", locale_hint);
 		}
 	} else if (ndots + ncommas == 1) {
@@ -315,6 +316,47 @@ done:
 	else
 		*out = o;
 	return err;
+}
+
+int sheet_evidence(const field_def *f, const char *text, int *day_first, char *decimal)
+{
+	*day_first = -1;
+	*decimal = 0;
+	if (f->type != FT_INT && f->type != FT_DATE)
+		return 0;
+	char *a = ascii_digits(text);
+	if (!a)
+		return err_set(C2C_ENOMEM, "out of memory");
+	const char *p = a;
+	while (*p == ' ')
+		p++;
+	if (f->type == FT_DATE) {
+		/* D/M/YYYY or M/D/YYYY with a part over 12 */
+		int x, y, z;
+		char s1, s2, tail = 0;
+		if (sscanf(p, "%2d%c%2d%c%4d%c", &x, &s1, &y, &s2, &z, &tail) >= 5 && s1 == s2 && s1 == '/' &&
+		    z >= 1000 && x >= 1 && y >= 1 && x <= 31 && y <= 31) {
+			if (x > 12 && y <= 12)
+				*day_first = 1;
+			else if (y > 12 && x <= 12)
+				*day_first = 0;
+		}
+	} else {
+		const char *dot = strrchr(p, '.'), *comma = strrchr(p, ',');
+		size_t nd = 0, nc = 0;
+		for (const char *q = p; *q; q++)
+			nd += *q == '.', nc += *q == ',';
+		if (nd && nc)
+			*decimal = dot > comma ? '.' : ',';
+		else if (nd + nc == 1) {
+			const char *at = nd ? dot : comma;
+			size_t after = strspn(at + 1, "0123456789");
+			if (after && after != 3 && !at[1 + after])
+				*decimal = *at;
+		}
+	}
+	free(a);
+	return 0;
 }
 
 int sheet_inert(const char *s)

@@ -31,6 +31,13 @@ int sheet_locale_get(const char *name, sheet_locale *out);
  * message naming the value (not the field: the caller prefixes it). */
 int sheet_value(const table_def *t, const field_def *f, const sheet_locale *loc, const char *text, char **out);
 
+/* What cell TEXT of field F proves about its file's locale: *day_first 1
+ * for a date like 31/12/2026, 0 for 12/31/2026, -1 when it does not tell;
+ * *decimal '.' or ',' for a number like 50.000,00 or 1234,5, 0 when it does
+ * not tell. Import reads a file's ambiguous values by what its other cells
+ * prove, never by a guess. */
+int sheet_evidence(const field_def *f, const char *text, int *day_first, char *decimal);
+
 /* A cell that a spreadsheet would run as a formula (it starts with = + - @,
  * a tab or a carriage return) is written with a leading apostrophe, and so
  * is a cell that starts with an apostrophe, so that sheet_uninert gives the

@@ -23,15 +23,27 @@ snapshot() { printf '%s\n' "$(git -C repo.git rev-parse main)"; sqlite3 c2c.db .
 	printf 'Formation;approved;50.000,00;01/02/2027;;;;\r\n'
 	printf 'Guichet;proposed;1 234;31/12/2026;;;;\r\n'
 } >"$T/fr.csv"
-run 1 "a day/month date without a locale is refused" c2c import actions "$T/fr.csv"
-has "$T/err" "fr.csv: row 2, column D \(start_date\): '06/12/2026' is ambiguous" "ambiguous date: row and column"
-has "$T/err" "--locale" "ambiguous date: the message asks for a locale"
-has "$T/err" "fr.csv: row 3, column D \(start_date\): '01/02/2027' is ambiguous" "every bad row is listed"
-has "$T/err" "2 bad rows; nothing was imported" "summary of the bad rows"
-same "nothing imported" "$(count actions)" 0
+# Without --locale, the file's own cells tell: row 4's 31/12/2026 puts the
+# day first, row 3's 50.000,00 makes the comma the decimal one.
 C0=$(commits)
-run 0 "import the French file with --locale fr" c2c import actions "$T/fr.csv" --locale fr
+run 0 "import the French file, its locale read from its cells" c2c import actions "$T/fr.csv"
 has "$T/out" "3 added, 0 changed, 0 unchanged" "three added"
+has "$T/err" "fr.csv: dates read as day/month/year \(row 4 has 31/12/2026\)" "says which row showed the date order"
+has "$T/err" "fr.csv: numbers read with a decimal comma \(row 3 has 50.000,00\)" "says which row showed the decimal comma"
+# Where no cell tells, what is ambiguous is refused, and the message asks for a locale.
+printf 'title;start_date\r\nA;06/12/2026\r\nB;01/02/2027\r\n' >"$T/amb.csv"
+run 1 "a day/month date without a locale is refused" c2c import actions "$T/amb.csv"
+has "$T/err" "amb.csv: row 2, column B \(start_date\): '06/12/2026' is ambiguous" "ambiguous date: row and column"
+has "$T/err" "--locale" "ambiguous date: the message asks for a locale"
+has "$T/err" "amb.csv: row 3, column B \(start_date\): '01/02/2027' is ambiguous" "every bad row is listed"
+has "$T/err" "2 bad rows; nothing was imported" "summary of the bad rows"
+run 0 "the same with --locale fr" c2c import actions "$T/amb.csv" --locale fr --dry-run
+has "$T/out" "2 would be added" "--locale fr reads them"
+# Cells that disagree prove nothing.
+printf 'title,start_date\nA,31/12/2026\nB,12/31/2026\nC,06/12/2026\n' >"$T/mixed.csv"
+run 1 "dates in both orders" c2c import actions "$T/mixed.csv"
+has "$T/err" "mixed.csv: row 4, column B \(start_date\): '06/12/2026' is ambiguous" "mixed orders: the ambiguous row refused"
+check "mixed orders: no detection claimed" sh -c "! grep -q 'dates read as' '$T/err'"
 run 0 "ls" c2c ls actions --json
 tr -d '\n' <"$T/out" | sed 's/}/}\n/g' >"$T/flat"
 has "$T/flat" '"budget_eur": 50000,.*"end_date": "2026-12-06".*"start_date": "2026-12-06".*"title": "Accueil"' "50 000 with a no-break space; 06/12/2026 is 6 December in fr; a zero time dropped"

@@ -120,6 +120,32 @@ static void t_locales(void **state)
 	assert_int_equal(sheet_locale_get("x", &l), C2C_EINVALID);
 }
 
+static void ev(const field_def *f, const char *in, int want_day, char want_dec)
+{
+	int d;
+	char dec;
+	OK(sheet_evidence(f, in, &d, &dec));
+	if (d != want_day || dec != want_dec)
+		fail_msg("'%s': day_first %d decimal '%c', wanted %d '%c'", in, d, dec ? dec : '0', want_day,
+		         want_dec ? want_dec : '0');
+}
+
+static void t_evidence(void **state)
+{
+	(void)state;
+	ev(&f_date, "31/12/2026", 1, 0);
+	ev(&f_date, "12/31/2026", 0, 0);
+	ev(&f_date, "06/12/2026", -1, 0);
+	ev(&f_date, "2026-12-31", -1, 0);
+	ev(&f_int, "50.000,00", -1, ',');
+	ev(&f_int, "50,000.00", -1, '.');
+	ev(&f_int, "1 234,5", -1, ',');
+	ev(&f_int, "50.000", -1, 0);
+	ev(&f_int, "1.000.000", -1, 0);
+	ev(&f_int, "50000", -1, 0);
+	ev(&f_text, "31/12/2026", -1, 0);
+}
+
 static void t_inert(void **state)
 {
 	(void)state;
@@ -139,7 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_numbers), cmocka_unit_test(t_dates),   cmocka_unit_test(t_sets_and_text),
-	    cmocka_unit_test(t_locales), cmocka_unit_test(t_inert),
+	    cmocka_unit_test(t_locales), cmocka_unit_test(t_evidence), cmocka_unit_test(t_inert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
