@@ -473,7 +473,7 @@ static int imp_row(importer *im, size_t row)
 		}
 	}
 	for (size_t i = 0; i < im->ncells && i < im->ncols; i++) {
-		if (cell_utf8(im, i) < 0) {
+		if ((im->kind[i] == COL_FIELD || im->kind[i] == COL_ID) && cell_utf8(im, i) < 0) {
 			bad_col = (long)i;
 			goto fail;
 		}
