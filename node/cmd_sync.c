@@ -611,10 +611,13 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 			txt = record_value_text(now);
 		}
 		if (ctx->json) {
-			err = cli_print_json(json_pack("{s:s,s:s?,s:o,s:s?,s:s?}", "record", ctx->argv[0], "field", field,
-			                               "kept", keep ? json_integer(strtol(keep, NULL, 10)) : json_null(),
-			                               "value", field ? txt : NULL,
-			                               "action", field ? NULL : !strcmp(keep, "2") ? "delete" : "keep"));
+			json_t *o = json_pack("{s:s,s:s?,s:o,s:s?}", "record", ctx->argv[0], "field", field, "kept",
+			                      keep ? json_integer(strtol(keep, NULL, 10)) : json_null(), "action",
+			                      field ? NULL : !strcmp(keep, "2") ? "delete" : "keep");
+			json_t *now = field ? json_object_get(fields, field) : NULL;
+			if (o)
+				json_object_set(o, "value", now ? now : json_null());
+			err = cli_print_json(o);
 		} else if (!field) {
 			printf("resolved %s/%s: %s\n", t->name, id,
 			       !strcmp(keep, "2") ? "kept value 2: the record is deleted" : "kept value 1: the record stays");

@@ -103,6 +103,11 @@ has "$T/out" "^       [-+] four from A$" "the diff shows A's line"
 has "$T/out" "^       four from A$" "whole values, line by line"
 run 0 "show marks the field" c2c show profile_sections/tunis.overview.fr
 has "$T/out" "open conflict" "show marks the conflict"
+run 0 "resolve --json" c2c resolve profile_sections/tunis.overview.fr body --keep 2 --json
+has "$T/out" '"kept": 2' "resolve --json: which value"
+has "$T/out" '"value": "one\\n' "resolve --json: the value kept"
+run 0 "show after resolve" c2c show profile_sections/tunis.overview.fr
+check "no conflict marked after resolve" sh -c "! grep -q 'open conflict' '$T/out'"
 
 # ------------------------------------------------ errors as JSON
 run 1 "an error under --json" c2c show actions/nope --json
