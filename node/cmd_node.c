@@ -335,7 +335,7 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			printf("  import finds a record without an id by:");
 			for (size_t j = 0; j < t[i].nmatchkey; j++)
 				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
-			printf("\n");
+			printf("%s\n", t[i].key_unique ? "; each used once (a second record with the same is refused)" : "");
 		}
 		if (arr) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",
@@ -351,6 +351,7 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 				for (size_t j = 0; j < t[i].nmatchkey; j++)
 					json_array_append_new(k, json_string(t[i].matchkey[j]));
 				json_object_set_new(o, "import_key", k);
+				json_object_set_new(o, "import_key_unique", json_boolean(t[i].key_unique));
 			}
 			json_array_append_new(arr, o);
 		}
