@@ -115,6 +115,7 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		                   "records_changed", (json_int_t)r->applied.records, "conflicts",
 		                   (json_int_t)r->applied.conflicts, "records_joined", (json_int_t)r->merge.joined, "pushed",
 		                   r->pushed == 1 ? "yes" : r->pushed == 0 ? "up to date" : "no (peer)"));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "checks_ms", json_real(r->check_ms));
 		/* The pack of a push over ssh (c2c's own, push.h); null otherwise. */
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "push_pack",
 		                    r->pushed == 1 && r->thin_push

@@ -31,13 +31,14 @@ typedef struct {
 	git_oid id;
 	long long bound;
 	int used;
-	int tip_only; /* passed only by the registry of the tip it came with */
 } passed;
 
 struct incoming_batch {
 	c2c_node *n;
 	passed *v;
 	size_t n_used, cap;
+	git_oid *tips;       /* tips that passed whole: their histories are not walked again */
+	size_t ntips;
 	long long base;      /* the node's Lamport time: bounds what its head's history holds */
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
 };
@@ -855,7 +856,7 @@ static long long bound_of(const incoming_batch *b, const git_oid *id)
 	return b->base;
 }
 
-static int remember(incoming_batch *b, const git_oid *id, long long bound, int tip_only)
+static int remember(incoming_batch *b, const git_oid *id, long long bound)
 {
 	if ((b->n_used + 1) * 2 > b->cap) {
 		incoming_batch nb = *b;
@@ -877,7 +878,6 @@ static int remember(incoming_batch *b, const git_oid *id, long long bound, int t
 	b->v[i].id = *id;
 	b->v[i].bound = bound;
 	b->v[i].used = 1;
-	b->v[i].tip_only = tip_only;
 	return 0;
 }
 
@@ -915,6 +915,7 @@ void incoming_batch_free(incoming_batch *b)
 	if (!b)
 		return;
 	free(b->v);
+	free(b->tips);
 	git_tree_free(b->head_tree);
 	free(b);
 }
@@ -986,9 +987,10 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 		goto done;
 	}
 	/* What passed for another branch of this batch is not checked again. */
-	for (size_t i = 0; i < batch->cap && rc == 0; i++)
-		if (batch->v[i].used && !batch->v[i].tip_only && (rc = git_revwalk_hide(w, &batch->v[i].id)) < 0)
+	for (size_t i = 0; i < batch->ntips && rc == 0; i++)
+		if ((rc = git_revwalk_hide(w, &batch->tips[i])) < 0)
 			err = err_git(rc, "walking the incoming commits");
+	int tip_only = 0;
 	while (err == 0 && (rc = git_revwalk_next(&id, w)) == 0) {
 		git_oid_tostr(k.hex, sizeof(k.hex), &id);
 		if ((rc = git_commit_lookup(&k.c, n->repo, &id)) < 0) {
@@ -997,10 +999,9 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 		}
 		k.tip_registry = 0;
 		err = check_one(&k);
-		/* A commit that passed only by the tip's registry is judged again
-		 * with each tip. */
+		tip_only |= k.tip_registry;
 		if (err == 0)
-			err = remember(batch, &id, k.lamport > k.bound ? k.lamport : k.bound, k.tip_registry);
+			err = remember(batch, &id, k.lamport > k.bound ? k.lamport : k.bound);
 		git_commit_free(k.c);
 		k.c = NULL;
 		free(k.signer);
@@ -1010,6 +1011,17 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 	}
 	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
 		err = err_git(rc, "walking the incoming commits");
+	/* A commit that passed only by this tip's registry is judged again
+	 * with each tip: only a tip without one is hidden from the next walks. */
+	if (err == 0 && !tip_only) {
+		git_oid *v = realloc(batch->tips, (batch->ntips + 1) * sizeof(*v));
+		if (!v)
+			err = err_set(C2C_ENOMEM, "out of memory");
+		else {
+			batch->tips = v;
+			batch->tips[batch->ntips++] = *tip;
+		}
+	}
 done:
 	free(k.root);
 	free(k.tallies);

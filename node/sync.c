@@ -713,6 +713,8 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 	    (err = incoming_batch_new(&batch, n)) < 0)
 		goto done;
 	/* Every incoming commit is checked before anything is merged. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < br.n; i++) {
 		int e = incoming_check(n, batch, name, &br.v[i].tip);
 		if (e == C2C_EINVALID || e == C2C_EAUTH) {
@@ -724,6 +726,8 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 			goto done;
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->check_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	/* The tips that passed, joined; one that cannot join (a dot with two
 	 * values, from two branches each fine alone) is held in turn. */
 	if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)

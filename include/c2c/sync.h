@@ -47,7 +47,8 @@ typedef struct {
 	git_oid before, after;
 	mergetree_stats merge;
 	node_advance_stats applied;
-	size_t held; /* branches held back (store_held_list names them) */
+	size_t held;      /* branches held back (store_held_list names them) */
+	double check_ms; /* time spent in the incoming checks (incoming.h) */
 	int pushed;  /* 1 pushed, 0 nothing to push, -1 not a hub */
 	int thin_push;                        /* pushed by push.c (over ssh) */
 	size_t pushed_objects, pushed_deltas; /* what its thin pack held */

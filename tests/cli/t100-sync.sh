@@ -40,7 +40,7 @@ fsck_ok() {
 	}
 }
 # state NODE: head and database, but for the remotes' bookkeeping.
-state() { head_of "$1" && sqlite3 "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_remotes'; }
+state() { head_of "$1" && sqlite3 "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_remotes\|^INSERT INTO c2c_held'; }
 # sync_ok DESCRIPTION NODE [REMOTE...]: a JSON sync that must succeed.
 sync_ok() {
 	d=$1
@@ -93,7 +93,7 @@ S=$(cat "$T/out")
 AH=$(head_of a)
 sync_ok "a sync" a
 same "sync --json fields" "$(js '" ".join(sorted(d[0]))')" \
-	"after before branches conflicts fast_forward kind merged new_branches push_pack pushed records_changed records_joined remote"
+	"after before branches checks_ms conflicts fast_forward held kind merged new_branches push_pack pushed records_changed records_joined remote"
 same "a sync kind" "$(js 'd[0]["kind"]')" hub
 same "a sync remote" "$(js 'd[0]["remote"]')" hub
 same "a sync pushed" "$(js 'd[0]["pushed"]')" yes
@@ -564,14 +564,14 @@ same "10: every remote tried" "$(js '" ".join(r["remote"] for r in d)')" "gone h
 same "10: the hub synced" "$(js '[r for r in d if r["remote"] == "hub"][0].get("error")')" None
 has "$T/err" "gone" "10: the failed remote named"
 same "10: the good remote's changes arrived" "$(val a "stakeholders/$IOM" kind)" international
-# A branch on a hub with a record that is not a record: refused, nothing
-# of it merged, the node as it was.
+# A branch on a hub with a record that is not a record: held, nothing of it
+# merged, the node as it was; its own branch is pushed all the same.
 run 0 "10: badhub" c2c hub init "$T/badhub.git"
 git clone -q "$T/b/repo.git" "$T/craft2"
 PB=$(recpath b actions "$X")
 printf '{"broken": \n' >"$T/craft2/$PB"
 # (signed with b's own key, so that the record itself is what is refused)
-git -C craft2 -c user.name=x -c user.email=x@x -c gpg.format=ssh -c user.signingkey="$T/b/keys/id_ed25519" \
+git -C craft2 -c user.name=tunis-0badbad0 -c user.email=tunis-0badbad0@c2c.invalid -c gpg.format=ssh -c user.signingkey="$T/b/keys/id_ed25519" \
 	commit -S -qam "set actions/$X: broken" -m "C2C-Node: tunis-0badbad0"
 run 0 "10: push a bad branch" git -C craft2 push -q "$T/badhub.git" HEAD:refs/heads/nodes/tunis-0badbad0
 run 0 "10: b remote add badhub" c2c -C b remote add badhub "$T/badhub.git"
@@ -579,9 +579,11 @@ ST=$(state b)
 run 1 "10: sync a bad branch" c2c -C b sync badhub
 has "$T/err" "badhub" "10: names the remote"
 has "$T/err" "$PB" "10: names the bad file"
+has "$T/err" "held: badhub's branch nodes/tunis-0badbad0 \(node tunis-0badbad0, not registered\)" "10: names the held branch"
 same "10: nothing merged (head and database)" "$(state b)" "$ST"
 run 0 "10: b verify after the refusal" c2c -C b verify
-same "10: nothing pushed to the bad hub" "$(git -C badhub.git for-each-ref --format='%(refname)')" refs/heads/nodes/tunis-0badbad0
+same "10: the bad branch as it was, b's own pushed" "$(git -C badhub.git for-each-ref --format='%(refname)' | tr '\n' ' ')" \
+	"refs/heads/nodes/tunis-0badbad0 refs/heads/nodes/$B "
 run 1 "10: sync all with a bad one" c2c -C b sync
 same "10: still nothing of it" "$(state b)" "$ST"
 run 0 "10: remote rm badhub" c2c -C b remote rm badhub

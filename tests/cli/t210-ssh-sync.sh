@@ -176,7 +176,7 @@ P=$(git -C "$T/forge.git" ls-tree -r --name-only main | grep '^cities/tunis/' | 
 git -C "$T/forge.git" show "main:$P" | sed 's/"title": "/"title": "forged /' >"$T/forged.json"
 FT=$(python3 "$(dirname "$0")/graft.py" "$T/forge.git" "$(git -C "$T/forge.git" rev-parse 'main^{tree}')" "$P" 100644 \
 	"$(git -C "$T/forge.git" hash-object -w "$T/forged.json")")
-FC=$(git -C "$T/forge.git" -c gpg.format=ssh -c user.signingkey="$T/s2/keys/id_ed25519" -c user.name=x -c user.email=x@x \
+FC=$(git -C "$T/forge.git" -c gpg.format=ssh -c user.signingkey="$T/s2/keys/id_ed25519" -c user.name="$SF" -c user.email="$SF@c2c.invalid" \
 	commit-tree "$FT" -p main -S -m "forged" -m "C2C-Node: $SF")
 BEFORE=$(git -C "$HUBK" rev-parse "refs/heads/nodes/$SF")
 run 1 "a forged commit pushed over ssh is refused by the hub's pre-receive hook" \
