@@ -1,5 +1,6 @@
 #include "c2c/cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -158,13 +159,74 @@ void cli_progress(const char *label, size_t done, size_t total)
 		start.tv_sec = 0, shown = 0;
 }
 
+/* Length of the valid UTF-8 sequence at S (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned int c;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, c = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, c = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+char *cli_safe(const char *s, int keep_nl)
+{
+	size_t l = strlen(s);
+	char *o = malloc(l * 4 + 1), *p = o;
+	if (!o)
+		return NULL;
+	for (const unsigned char *u = (const unsigned char *)s; *u;) {
+		size_t n = utf8_len(u);
+		if (*u == '\n' && keep_nl) {
+			*p++ = '\n', u++;
+		} else if (*u == '\n' || *u == '\r' || *u == '\t') {
+			*p++ = '\\', *p++ = *u == '\n' ? 'n' : *u == '\r' ? 'r' : 't', u++;
+		} else if (n == 0 || *u < 0x20 || *u == 0x7F) {
+			p += sprintf(p, "\\x%02x", *u), u++;
+		} else if (n == 2 && u[0] == 0xC2 && u[1] < 0xA0) {
+			/* C1 controls (U+0080..U+009F): CSI is one of them */
+			p += sprintf(p, "\\x%02x", u[1]), u += 2;
+		} else {
+			memcpy(p, u, n), p += n, u += n;
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
 void cli_put_safe(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
+	char *t = cli_safe(s ? s : "", 0);
+	fputs(t ? t : "?", f);
+	free(t);
+}
+
+static json_t *error_details;
+
+void cli_error_details(json_t *details)
+{
+	json_decref(error_details);
+	error_details = details;
+}
+
+json_t *cli_error_details_get(void)
+{
+	return error_details;
 }
 
 /* The branches of NAME the sync held: on stderr (they are a problem to

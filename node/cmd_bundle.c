@@ -57,8 +57,9 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 	}
 	if (r.held && cli_print_held(n, from ? from : "bundle", NULL) < 0)
 		return -1;
-	printf("applied %s: %s, %zu records changed, %zu conflict%s (head %.12s)%s\n", ctx->argv[1], how,
-	       r.applied.records, (size_t)r.merge.conflicts, r.merge.conflicts == 1 ? "" : "s", hex,
+	printf("applied %s: %s, %zu record%s changed, %zu conflict%s (head %.12s)%s\n", ctx->argv[1], how,
+	       r.applied.records, r.applied.records == 1 ? "" : "s", (size_t)r.merge.conflicts,
+	       r.merge.conflicts == 1 ? "" : "s", hex,
 	       r.held ? "; its history is held (see above)" : "");
 	return r.held ? 1 : 0;
 }

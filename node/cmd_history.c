@@ -156,11 +156,14 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 	if ((err = registry_commit_signer(n, git_commit_id(c), &status, &signer, &why)) < 0)
 		return err;
 	if (!arr) {
-		printf("%.12s %c %s %s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), node,
-		       a && a->name ? a->name : "?", subject);
+		/* node, author and subject come from other nodes: escaped */
+		char *sn = cli_safe(node, 0), *sa = cli_safe(a && a->name ? a->name : "?", 0), *ss = cli_safe(subject, 0);
+		if (sn && sa && ss)
+			printf("%.12s %c %s %s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), sn, sa, ss);
+		free(sn), free(sa), free(ss);
 		free(signer);
 		free(why);
-		return 0;
+		return sn && sa && ss ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
 	json_t *parents = json_array();
 	for (unsigned i = 0; i < git_commit_parentcount(c); i++) {
@@ -565,16 +568,15 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-/* A value for one line of text: control characters as spaces, at most MAX
- * code points (else cut, ending in "..."). malloc'd. */
+/* A value for one line of text: control characters escaped (cli_safe), at
+ * most MAX code points (else cut, ending in "..."). malloc'd. */
 static char *one_line(const json_t *v, size_t max)
 {
-	char *s = v ? record_value_text(v) : strdup("(cleared)");
+	char *raw = v ? record_value_text(v) : strdup("(cleared)");
+	char *s = raw ? cli_safe(raw, 0) : NULL;
+	free(raw);
 	if (!s)
 		return NULL;
-	for (size_t i = 0; s[i]; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = ' ';
 	if (text_width(s) > max) {
 		size_t w = 0, i = 0;
 		for (; s[i]; i++)
@@ -685,14 +687,22 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 		const blame_target *x = &l->v[i];
 		const char *commit = x->found ? git_oid_tostr(hex, sizeof(hex), &x->commit) : "?";
 		const char *when = x->found ? fmt_time(x->when, 0, tbuf) : "?";
-		if (x->kind == BT_DELETE) {
-			printf("%s by %s in %.12s %s%s\n", live ? "deletion" : "deleted", x->node, commit, when,
-			       live ? " (open conflict: a concurrent edit kept the record)" : "");
+		char *sn = cli_safe((x->has_dot || x->kind == BT_DELETE) && x->node ? x->node : "-", 0);
+		char *sf = cli_safe(x->kind == BT_CONFLICT ? conflict : x->name ? x->name : "", 0);
+		if (!sn || !sf) {
+			free(sn), free(sf);
 			continue;
 		}
-		print_pad(x->kind == BT_CONFLICT ? conflict : x->name, wf + 2);
+		if (x->kind == BT_DELETE) {
+			printf("%s by %s in %.12s %s%s\n", live ? "deletion" : "deleted", sn, commit, when,
+			       live ? " (open conflict: a concurrent edit kept the record)" : "");
+			free(sn), free(sf);
+			continue;
+		}
+		print_pad(sf, wf + 2);
 		print_pad(vals[i], wv + 2);
-		print_pad(x->has_dot ? x->node : "-", wn + 2);
+		print_pad(sn, wn + 2);
+		free(sn), free(sf);
 		char *signer = NULL;
 		int status = target_sig(n, x, &signer);
 		free(signer);

@@ -87,6 +87,37 @@ const cli_command cmd_init = {
     "printed), or learns it from the first hub it trusts.\n\n"
     "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
 
+/* Commits of the head that remote NAME does not have, as this node last
+ * saw it: a hub's copy of this node's branch, else the remote's main as
+ * last fetched; before any sync, every commit after the genesis. -1 when
+ * the history cannot be walked. */
+static long long unsent_commits(c2c_node *n, const char *name)
+{
+	char ref[512];
+	git_revwalk *w = NULL;
+	git_oid oid;
+	long long count = 0;
+	if (git_revwalk_new(&w, n->repo) < 0)
+		return -1;
+	if (git_revwalk_push(w, &n->head) < 0) {
+		git_revwalk_free(w);
+		return -1;
+	}
+	snprintf(ref, sizeof(ref), "refs/c2c/remotes/%s/nodes/%s", name, n->node_id);
+	int seen = git_reference_name_to_id(&oid, n->repo, ref) == 0;
+	if (!seen) {
+		snprintf(ref, sizeof(ref), "refs/c2c/remotes/%s/main", name);
+		seen = git_reference_name_to_id(&oid, n->repo, ref) == 0;
+	}
+	if (seen)
+		git_revwalk_hide(w, &oid);
+	while (git_revwalk_next(&oid, w) == 0)
+		count++;
+	git_revwalk_free(w);
+	/* the genesis is every node's: never to send */
+	return !seen && count ? count - 1 : count;
+}
+
 static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -137,6 +168,8 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		                                         rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt,
 		                                         "failures", (json_int_t)as.failures, "next_try",
 		                                         (json_int_t)as.next_try));
+		json_object_set_new(json_array_get(remotes, i), "unsent_commits",
+		                    json_integer(unsent_commits(n, rv[i].name)));
 	}
 	/* Branches the last syncs held back (SPEC 7): named until merged. */
 	json_t *held = NULL;
@@ -173,6 +206,12 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		}
 		printf("%-9s %s %s\n          last sync %s: %s\n", i ? "" : "remotes", rv[i].name, rv[i].url, when,
 		       rv[i].last_result ? rv[i].last_result : "-");
+		long long unsent = unsent_commits(n, rv[i].name);
+		if (unsent > 0)
+			printf("          not yet sent: %lld commit%s ('c2c sync %s' sends them)\n", unsent,
+			       unsent == 1 ? "" : "s", rv[i].name);
+		else if (unsent == 0)
+			printf("          nothing left to send\n");
 		autosync_state as;
 		if (autosync_state_get(n, rv[i].name, &as) == 0 && (as.failures || as.next_try)) {
 			char next[32] = "";
@@ -229,7 +268,10 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, "identity, head, records, remotes, conflicts",
                                 "c2c status",
                                 "Shows who this node is, its head commit, how many records it holds,\n"
-                                "and whether the repository still agrees with the database.\n"};
+                                "and whether the repository still agrees with the database; per remote,\n"
+                                "the last sync and the commits it does not have yet as this node last\n"
+                                "saw it (--json: unsent_commits), which 'c2c sync' sends; open\n"
+                                "conflicts.\n"};
 
 static const char *type_name(const field_def *f)
 {
@@ -289,6 +331,12 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? ", required" : "",
 			       f->immutable ? ", fixed once made" : "", "", f->summary);
 		}
+		if (!arr && t[i].nmatchkey) {
+			printf("  import finds a record without an id by:");
+			for (size_t j = 0; j < t[i].nmatchkey; j++)
+				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
+			printf("%s\n", t[i].key_unique ? "; each used once (a second record with the same is refused)" : "");
+		}
 		if (arr) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",
 			                      t[i].city_scope ? "city" : "network", "summary", t[i].summary, "fields", fields);
@@ -297,6 +345,13 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 				for (size_t j = 0; j < t[i].nnatkey; j++)
 					json_array_append_new(k, json_string(t[i].natkey[j]));
 				json_object_set_new(o, "natural_key", k);
+			}
+			if (t[i].nmatchkey) {
+				json_t *k = json_array();
+				for (size_t j = 0; j < t[i].nmatchkey; j++)
+					json_array_append_new(k, json_string(t[i].matchkey[j]));
+				json_object_set_new(o, "import_key", k);
+				json_object_set_new(o, "import_key_unique", json_boolean(t[i].key_unique));
 			}
 			json_array_append_new(arr, o);
 		}
@@ -379,3 +434,34 @@ const cli_command cmd_repair = {
     "behind the node's back are replaced by their committed values; a head\n"
     "moved by another program is accepted. Run 'c2c verify' first to see what\n"
     "will change.\n"};
+
+/* ---------------------------------------------------------------- config */
+static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
+{
+	int err;
+	if ((err = cli_positionals(ctx, 1, 2)) < 0)
+		return err;
+	if (strcmp(ctx->argv[0], "user")) {
+		err_set(C2C_EUSAGE, "config: no setting '%s'", ctx->argv[0]);
+		return err_hint("the settings: user");
+	}
+	if (ctx->argc == 2 && (err = node_set_user(n, ctx->argv[1], 1)) < 0)
+		return err;
+	if (ctx->json)
+		return cli_print_json(json_pack("{s:s,s:s}", "name", n->user_name, "email", n->user_email));
+	char *name = cli_safe(n->user_name, 0), *email = cli_safe(n->user_email, 0);
+	printf("%s%s <%s>\n", ctx->argc == 2 ? "user set to " : "", name ? name : "", email ? email : "");
+	free(name);
+	free(email);
+	return 0;
+}
+
+const cli_command cmd_config = {
+    "config", cmd_config_fn, CLI_WRITE, "show or set the node's user", "c2c config user [\"Name <mail>\"]",
+    "Shows the user recorded as the author of this node's commits, or sets it\n"
+    "for the commands that follow. One command can name another author with\n"
+    "--user \"Name <mail>\", and a session with C2C_USER=\"Name <mail>\": two\n"
+    "officers sharing one machine are told apart in 'c2c log' and 'c2c blame'.\n"
+    "The committer stays the node (SPEC 3).\n\n"
+    "  c2c config user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"
+    "  C2C_USER=\"Karim Haddad <karim@commune-tunis.tn>\" c2c set actions/ID status=ongoing\n"};

@@ -1,4 +1,5 @@
 /* add, set, show, ls, rm: one record at a time. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/merge.h"
 #include "c2c/record.h"
 #include "c2c/write.h"
 
@@ -51,6 +53,9 @@ const cli_command cmd_add = {
     "(profile_sections: city, section, lang) get the id the key makes, so two\n"
     "nodes that add the same section make one record. --id gives the id of a\n"
     "record of the network tables (a city's or theme's slug).\n\n"
+    "FIELD=@FILE reads the value from FILE (FIELD=@- from standard input),\n"
+    "without its final line break: long texts need no shell quoting.\n"
+    "FIELD=@@text gives a value that starts with @.\n\n"
     "  c2c add actions title=\"TangerAccueil\" status=ongoing budget_eur=50000 sdg_targets=10.7,16.6\n"
     "  c2c add profile_sections section=overview lang=ar body=\"...\"\n"};
 
@@ -94,8 +99,11 @@ const cli_command cmd_set = {
     "set", cmd_set_fn, CLI_WRITE, "change fields of a record", "c2c set TABLE/ID FIELD=VALUE...",
     "Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
     "Fields that make a record's identity (city, and a natural key) cannot be\n"
-    "changed. Giving the values a record already has commits nothing.\n\n"
-    "  c2c set actions/0193f0a1b2c3d4e5f6a7b8c9 status=completed people_reached_female=180\n"};
+    "changed. Giving the values a record already has commits nothing.\n"
+    "FIELD=@FILE reads the value from FILE, FIELD=@- from standard input\n"
+    "(see 'c2c add --help'). A priority's rank is used once in a city.\n\n"
+    "  c2c set actions/0193f0a1b2c3d4e5f6a7b8c9 status=completed people_reached_female=180\n"
+    "  c2c set profile_sections/tunis.overview.fr body=@overview-fr.txt\n"};
 
 static int print_record_text(const table_def *t, const char *id, const json_t *rec)
 {
@@ -104,9 +112,11 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 		json_t *v = json_object_get(rec, t->fields[i].name);
 		if (!v)
 			continue;
-		char *s = record_value_text(v);
-		printf("%-22s %s\n", t->fields[i].name, s ? s : "");
+		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL;
+		printf("%-22s %s%s\n", t->fields[i].name, safe ? safe : "",
+		       merge_field_open(rec, t->fields[i].name) ? "  (open conflict: 'c2c conflicts')" : "");
 		free(s);
+		free(safe);
 	}
 	const char *k;
 	json_t *v;
@@ -114,9 +124,11 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 	{
 		if (!strcmp(k, "_c2c") || store_field(t, k))
 			continue;
-		char *s = record_value_text(v);
-		printf("%-22s %s  (field unknown to this node)\n", k, s ? s : "");
+		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL, *sk = cli_safe(k, 0);
+		printf("%-22s %s  (field unknown to this node)\n", sk ? sk : "", safe ? safe : "");
 		free(s);
+		free(safe);
+		free(sk);
 	}
 	return 0;
 }
@@ -135,7 +147,7 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 		if (store_tomb_get(n->st, t->name, id, &tomb) == 0)
 			err_set(C2C_ENOTFOUND, "%s/%s was deleted", t->name, id), err_hint("'c2c log %s/%s' shows its history", t->name, id);
 		else
-			err_hint("run 'c2c ls %s' to see the ids", t->name);
+			err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id), err_hint("run 'c2c ls %s' to see the ids", t->name);
 		free(tomb);
 	}
 	if (err == 0) {
@@ -156,7 +168,52 @@ typedef struct {
 	const table_def *t;
 	json_t *arr;
 	size_t count;
+	const field_def *cols[4]; /* the columns shown, the same on every row */
+	size_t ncols;
+	json_t *rows; /* when sorted by rank: [[id, rec], ...] gathered first */
 } ls_state;
+
+/* The columns ls shows for T: the city first on the office (its records
+ * mix cities), then up to three fields in the schema's order (required
+ * ones and short values, not long texts). */
+static void ls_columns(ls_state *s, const c2c_node *n)
+{
+	const table_def *t = s->t;
+	const field_def *city = t->city_scope ? store_field(t, "city") : NULL;
+	if (city && !n->city)
+		s->cols[s->ncols++] = city;
+	for (size_t i = 0; i < t->nfields && s->ncols < 4; i++) {
+		const field_def *f = &t->fields[i];
+		if (f == city || (f->type == FT_TEXT && !f->required && strcmp(f->name, "name")))
+			continue;
+		if (s->ncols - (city && !n->city) >= 3)
+			break;
+		s->cols[s->ncols++] = f;
+	}
+}
+
+static int ls_gather(const char *id, json_t *rec, void *payload)
+{
+	ls_state *s = payload;
+	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, "out of memory") : 0;
+}
+
+/* Records with a rank (priorities) list by city, then rank, then id. */
+static int by_rank(const void *a, const void *b)
+{
+	const json_t *ra = json_array_get(*(json_t *const *)a, 1), *rb = json_array_get(*(json_t *const *)b, 1);
+	const char *ca = json_string_value(json_object_get(ra, "city")), *cb = json_string_value(json_object_get(rb, "city"));
+	int c = strcmp(ca ? ca : "", cb ? cb : "");
+	if (c)
+		return c;
+	json_t *ka = json_object_get(ra, "rank"), *kb = json_object_get(rb, "rank");
+	json_int_t x = json_is_integer(ka) ? json_integer_value(ka) : INT64_MAX;
+	json_int_t y = json_is_integer(kb) ? json_integer_value(kb) : INT64_MAX;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return strcmp(json_string_value(json_array_get(*(json_t *const *)a, 0)),
+	              json_string_value(json_array_get(*(json_t *const *)b, 0)));
+}
 
 static int ls_row(const char *id, json_t *rec, void *payload)
 {
@@ -165,18 +222,20 @@ static int ls_row(const char *id, json_t *rec, void *payload)
 	if (s->arr)
 		return json_array_append_new(s->arr, cli_record_flat(id, rec)) ? C2C_ENOMEM : 0;
 	printf("%s", id);
-	int shown = 0;
-	for (size_t i = 0; i < s->t->nfields && shown < 3; i++) {
-		const field_def *f = &s->t->fields[i];
-		json_t *v = json_object_get(rec, f->name);
-		if (!v || !strcmp(f->name, "city") || (f->type == FT_TEXT && !f->required && strcmp(f->name, "name")))
-			continue;
-		char *txt = record_value_text(v);
-		if (txt && strlen(txt) > 60)
-			strcpy(txt + 57, "...");
-		printf("\t%s=%s", f->name, txt ? txt : "");
+	for (size_t i = 0; i < s->ncols; i++) {
+		json_t *v = json_object_get(rec, s->cols[i]->name);
+		char *txt = v ? record_value_text(v) : strdup("");
+		char *safe = txt ? cli_safe(txt, 0) : NULL;
+		if (safe && strlen(safe) > 60) {
+			/* cut at a character's start */
+			size_t k = 57;
+			while (k && ((unsigned char)safe[k] & 0xC0) == 0x80)
+				k--;
+			strcpy(safe + k, "...");
+		}
+		printf("\t%s=%s", s->cols[i]->name, safe ? safe : "");
 		free(txt);
-		shown++;
+		free(safe);
 	}
 	printf("\n");
 	return 0;
@@ -201,9 +260,32 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 		*eq = '=';
 	}
 	s.t = t;
+	ls_columns(&s, n);
 	if (ctx->json)
 		s.arr = json_array();
-	if ((err = store_rows_each(n->st, t, filter, ls_row, &s)) < 0)
+	const field_def *rank = store_field(t, "rank");
+	if (rank && rank->type == FT_INT) {
+		if (!(s.rows = json_array())) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((err = store_rows_each(n->st, t, filter, ls_gather, &s)) < 0)
+			goto done;
+		size_t nr = json_array_size(s.rows);
+		json_t **v = malloc((nr ? nr : 1) * sizeof(*v));
+		if (!v) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < nr; i++)
+			v[i] = json_array_get(s.rows, i);
+		qsort(v, nr, sizeof(*v), by_rank);
+		for (size_t i = 0; i < nr && err == 0; i++)
+			err = ls_row(json_string_value(json_array_get(v[i], 0)), json_array_get(v[i], 1), &s);
+		free(v);
+		if (err < 0)
+			goto done;
+	} else if ((err = store_rows_each(n->st, t, filter, ls_row, &s)) < 0)
 		goto done;
 	if (ctx->json) {
 		err = cli_print_json(s.arr);
@@ -211,15 +293,19 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	}
 done:
 	json_decref(s.arr);
+	json_decref(s.rows);
 	json_decref(filter);
 	return err;
 }
 
 const cli_command cmd_ls = {
     "ls", cmd_ls_fn, CLI_READ, "list records", "c2c ls TABLE [FIELD=VALUE...]",
-    "Lists the records of TABLE in id order, one a line: the id and a few\n"
-    "fields. FIELD=VALUE keeps the records whose field has that value (a set\n"
-    "field: holds it). --json prints an array of flat objects.\n\n"
+    "Lists the records of TABLE in id order (records with a rank, such as\n"
+    "priorities, by city and rank), one a line: the id and the same few\n"
+    "fields on every line, in the schema's order; on the office, the city\n"
+    "first. Values are shown with control characters escaped. FIELD=VALUE\n"
+    "keeps the records whose field has that value (a set field: holds it).\n"
+    "--json prints an array of flat objects, values as they are.\n\n"
     "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n"};
 
 static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)

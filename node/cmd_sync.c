@@ -127,10 +127,11 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 	printf("%s (%s): %zu branch%s fetched, %zu with new commits\n", name, r->is_hub ? "hub" : "peer", r->tips,
 	       r->tips == 1 ? "" : "es", r->new_tips);
 	if (r->merged)
-		printf("  in:  merged %s -> %s: %zu records changed, %zu joined field by field\n", a, b,
-		       r->applied.records, r->merge.joined);
+		printf("  in:  merged %s -> %s: %zu record%s changed, %zu joined field by field\n", a, b,
+		       r->applied.records, r->applied.records == 1 ? "" : "s", r->merge.joined);
 	else if (r->fast_forward)
-		printf("  in:  fast-forward %s -> %s: %zu records changed\n", a, b, r->applied.records);
+		printf("  in:  fast-forward %s -> %s: %zu record%s changed\n", a, b, r->applied.records,
+		       r->applied.records == 1 ? "" : "s");
 	else
 		printf("  in:  nothing new\n");
 	if (r->applied.conflicts)
@@ -275,6 +276,10 @@ static void add_times(c2c_node *n, const table_def *t, const char *id, const jso
 		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_set_new(v, "time", json_string(buf));
 		json_object_set_new(v, "commit", json_string(git_oid_tostr_s(&c)));
+		/* the person: the author of the commit that brought the edit */
+		const git_signature *a = git_commit_author(commit);
+		if (a && a->name)
+			json_object_set_new(v, "author", json_string(a->name));
 		git_commit_free(commit);
 	}
 	err_clear();
@@ -315,6 +320,91 @@ static json_t *record_conflicts(c2c_node *n, const table_def *t, const char *id,
 	return out;
 }
 
+/* Print TEXT escaped (cli_safe), its lines wrapped at WIDTH code points
+ * and indented by INDENT; a wrap falls after a space when there is one,
+ * never inside a UTF-8 character. */
+static void print_wrapped(const char *text, int indent, size_t width)
+{
+	char *safe = cli_safe(text, 1);
+	if (!safe)
+		return;
+	size_t room = width > (size_t)indent + 20 ? width - (size_t)indent : 20;
+	for (char *line = safe, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		do {
+			/* the longest piece of at most ROOM code points, cut after a space if possible */
+			size_t cps = 0, i = 0, cut = 0;
+			for (; line[i]; i++) {
+				if (((unsigned char)line[i] & 0xC0) == 0x80)
+					continue;
+				if (cps == room)
+					break;
+				cps++;
+				if (i && line[i - 1] == ' ')
+					cut = i;
+			}
+			if (!line[i] || !cut)
+				cut = i;
+			printf("%*s%.*s\n", indent, "", (int)cut, line);
+			line += cut;
+		} while (*line);
+	}
+	free(safe);
+}
+
+/* A line diff of A and B (their longest common subsequence of lines):
+ * "- " for lines of A only, "+ " for lines of B only. Long texts are
+ * left to --json. */
+static void print_line_diff(const char *a, const char *b, int indent)
+{
+	enum { MAXL = 400 };
+	const char *la[MAXL], *lb[MAXL];
+	size_t na = 0, nb = 0, *len = NULL;
+	char *ca = strdup(a), *cb = strdup(b);
+	if (!ca || !cb)
+		goto done;
+	for (char *p = ca; p && na < MAXL; na++) {
+		la[na] = p;
+		if ((p = strchr(p, '\n')))
+			*p++ = '\0';
+	}
+	for (char *p = cb; p && nb < MAXL; nb++) {
+		lb[nb] = p;
+		if ((p = strchr(p, '\n')))
+			*p++ = '\0';
+	}
+	if (na == MAXL || nb == MAXL || !(len = calloc((na + 1) * (nb + 1), sizeof(*len)))) {
+		printf("%*s(too long to compare here; --json has both texts)\n", indent, "");
+		goto done;
+	}
+#define L(i, j) len[(i) * (nb + 1) + (j)]
+	for (size_t i = na; i-- > 0;)
+		for (size_t j = nb; j-- > 0;)
+			L(i, j) = !strcmp(la[i], lb[j]) ? L(i + 1, j + 1) + 1 : L(i + 1, j) > L(i, j + 1) ? L(i + 1, j) : L(i, j + 1);
+	size_t i = 0, j = 0;
+	while (i < na || j < nb) {
+		const char *mark, *line;
+		if (i < na && j < nb && !strcmp(la[i], lb[j])) {
+			i++, j++;
+			continue;
+		}
+		if (j >= nb || (i < na && L(i + 1, j) >= L(i, j + 1)))
+			mark = "-", line = la[i++];
+		else
+			mark = "+", line = lb[j++];
+		char *safe = cli_safe(line, 0);
+		printf("%*s%s %s\n", indent, "", mark, safe ? safe : "");
+		free(safe);
+	}
+#undef L
+done:
+	free(len);
+	free(ca);
+	free(cb);
+}
+
 static int conflict_row(const char *id, json_t *rec, void *payload)
 {
 	conflicts_state *s = payload;
@@ -329,25 +419,43 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			json_object_set_new(one, "record", json_sprintf("%s/%s", s->t->name, id));
 			continue;
 		}
-		printf("%s/%s %s\n", s->t->name, id, field ? field : "(deleted on one node, edited on another)");
+		char *sfield = cli_safe(field ? field : "(deleted on one node, edited on another)", 0);
+		printf("%s/%s %s\n", s->t->name, id, sfield ? sfield : "?");
+		free(sfield);
+		const field_def *fd = field ? store_field(s->t, field) : NULL;
+		char *first = NULL;
 		for (size_t j = 0; j < json_array_size(values); j++) {
 			json_t *v = json_array_get(values, j);
 			char *txt = record_value_text(json_object_get(v, "value"));
 			json_t *lam = json_object_get(v, "lamport");
-			for (char *ch = txt; ch && *ch; ch++)
-				if (*ch == '\n' || *ch == '\r' || *ch == '\t')
-					*ch = ' '; /* one line each; --json has the text */
-			if (txt && strlen(txt) > 60)
-				strcpy(txt + 56, " ...");
-			printf("  %lld) %-40s %s %s", (long long)json_integer_value(json_object_get(v, "number")),
-			       txt && *txt ? txt : "(empty)", lam ? "by" : "-", json_string_value(json_object_get(v, "node")));
-			if (lam)
-				printf(" at logical time %lld", (long long)json_integer_value(lam));
+			const char *author = json_string_value(json_object_get(v, "author"));
+			const char *node = json_string_value(json_object_get(v, "node"));
+			char *sa = cli_safe(author ? author : "", 0), *sn = cli_safe(node ? node : "", 0);
+			printf("  %lld) ", (long long)json_integer_value(json_object_get(v, "number")));
+			if (lam && author)
+				printf("by %s (node %s)", sa ? sa : "", sn ? sn : "");
+			else if (lam)
+				printf("by node %s", sn ? sn : "");
+			else
+				printf("%s", sn ? sn : "");
 			if (json_object_get(v, "time"))
 				printf(", %s", json_string_value(json_object_get(v, "time")));
+			if (lam)
+				printf(", logical time %lld", (long long)json_integer_value(lam));
 			printf("\n");
+			/* the whole value, wrapped; --json has it as it is */
+			print_wrapped(txt && *txt ? txt : "(empty)", 7, 78);
+			if (fd && fd->type == FT_TEXT && j > 0 && first && txt && (strchr(first, '\n') || strchr(txt, '\n'))) {
+				printf("     lines changed from 1:\n");
+				print_line_diff(first, txt, 7);
+			}
+			if (j == 0)
+				first = txt, txt = NULL;
 			free(txt);
+			free(sa);
+			free(sn);
 		}
+		free(first);
 	}
 	if (s->arr)
 		json_array_extend(s->arr, c);
@@ -384,10 +492,15 @@ static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 const cli_command cmd_conflicts = {
     "conflicts", cmd_conflicts_fn, CLI_READ, "list open conflicts, each value numbered", "c2c conflicts",
     "Lists every field that two nodes changed concurrently: value 1 is the one\n"
-    "that stands, the others are kept beside it, each with the node that wrote\n"
-    "it and its logical time. A record deleted on one node and edited on\n"
-    "another is listed without a field. Conflicts are data: committed, synced\n"
-    "to every node, closed by 'c2c resolve'.\n"};
+    "that stands, the others are kept beside it, each with who wrote it (the\n"
+    "author of the commit that brought it, and the node), when, and its\n"
+    "logical time. Each value is shown whole, wrapped at the width of a\n"
+    "terminal, its control characters escaped; for a text over several lines,\n"
+    "the lines that differ from value 1 follow (- only in 1, + only in this\n"
+    "one). A record deleted on one node and edited on another is listed\n"
+    "without a field. 'c2c show' marks a field with an open conflict.\n"
+    "Conflicts are data: committed, synced to every node, closed by\n"
+    "'c2c resolve'. --json has the values as they are.\n"};
 
 /* --------------------------------------------------------------- resolve */
 
@@ -491,8 +604,34 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	git_oid head;
 	err = node_txn_commit(tx, msg, &head);
 	tx = NULL;
-	if (err == 0 && !ctx->json)
-		printf("resolved %s/%s%s%s\n", t->name, id, field ? " " : "", field ? field : "");
+	if (err == 0) {
+		/* say what was kept */
+		char *txt = NULL;
+		if (field) {
+			json_t *now = json_object_get(fields, field);
+			txt = record_value_text(now);
+		}
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s,s:s?,s:o,s:s?}", "record", ctx->argv[0], "field", field, "kept",
+			                      keep ? json_integer(strtol(keep, NULL, 10)) : json_null(), "action",
+			                      field ? NULL : !strcmp(keep, "2") ? "delete" : "keep");
+			json_t *now = field ? json_object_get(fields, field) : NULL;
+			if (o)
+				json_object_set(o, "value", now ? now : json_null());
+			err = cli_print_json(o);
+		} else if (!field) {
+			printf("resolved %s/%s: %s\n", t->name, id,
+			       !strcmp(keep, "2") ? "kept value 2: the record is deleted" : "kept value 1: the record stays");
+		} else {
+			char *safe = cli_safe(txt && *txt ? txt : "(empty)", 1);
+			if (keep)
+				printf("resolved %s/%s %s: kept value %s: %s\n", t->name, id, field, keep, safe ? safe : "");
+			else
+				printf("resolved %s/%s %s: wrote the new value: %s\n", t->name, id, field, safe ? safe : "");
+			free(safe);
+		}
+		free(txt);
+	}
 done_chosen:
 	json_decref(chosen);
 done:
@@ -509,8 +648,9 @@ const cli_command cmd_resolve = {
     "Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
     "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
     "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
-    "--keep 2 deletes it. The resolution is a commit like any other and\n"
-    "reaches every node with the next syncs.\n"};
+    "--keep 2 deletes it. It says which value it kept (--json: an object\n"
+    "with record, field, kept and value). The resolution is a commit like any\n"
+    "other and reaches every node with the next syncs.\n"};
 
 /* ------------------------------------------------------------ merge-tree */
 

@@ -11,12 +11,12 @@
 
 extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd_show, cmd_ls, cmd_rm,
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
-    cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit, cmd_ui;
+    cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit, cmd_ui, cmd_config;
 
 static const cli_command *const commands[] = {
     &cmd_init, &cmd_status, &cmd_tables, &cmd_add,    &cmd_set,    &cmd_show,   &cmd_ls,     &cmd_rm,
     &cmd_log,  &cmd_blame,  &cmd_verify, &cmd_repair, &cmd_import, &cmd_export, &cmd_report,
-    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit, &cmd_ui,
+    &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit, &cmd_ui, &cmd_config,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -30,7 +30,7 @@ static const cli_command *find(const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: c2c [-C DIR] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]\n\n"
 	           "A city's migration data in SQLite, its history in git.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
@@ -43,7 +43,60 @@ static void command_help(const cli_command *c)
 	printf("usage: %s\n\n%s\n", c->usage, c->summary);
 	if (c->help && *c->help)
 		printf("\n%s", c->help);
-	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --help.\n");
+	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"
+	       "(the author of the commits this command makes; also $C2C_USER), --help.\n");
+}
+
+/* The stable name of an error code, for the JSON error object. */
+static const char *code_name(int code)
+{
+	switch (code) {
+	case C2C_ENOTFOUND: return "not_found";
+	case C2C_EINVALID: return "invalid";
+	case C2C_ECONFLICT: return "conflict";
+	case C2C_EAUTH: return "auth";
+	case C2C_ETIMEOUT: return "timeout";
+	case C2C_ECORRUPT: return "corrupt";
+	case C2C_EIO: return "io";
+	case C2C_ELOCKED: return "locked";
+	case C2C_ENOMEM: return "no_memory";
+	case C2C_EUSAGE: return "usage";
+	case C2C_EVERSION: return "version";
+	default: return "failed";
+	}
+}
+
+/* An error: on stderr as text (the details first, each hint once), and
+ * under --json also as one object on stdout:
+ * {"error": {"code", "message", "hint", "command", "exit", "details"}}. */
+static void print_error(const char *name, int code, int json)
+{
+	json_t *details = cli_error_details_get();
+	const char *last_hint = NULL;
+	size_t i;
+	json_t *d;
+	json_array_foreach(details, i, d)
+	{
+		const char *m = json_string_value(json_object_get(d, "message"));
+		const char *h = json_string_value(json_object_get(d, "hint"));
+		fprintf(stderr, "c2c %s: %s\n", name, m ? m : "");
+		if (h && (!last_hint || strcmp(h, last_hint)))
+			fprintf(stderr, "  hint: %s\n", h);
+		if (h)
+			last_hint = h;
+	}
+	fprintf(stderr, "c2c %s: error: %s\n", name, err_msg());
+	if (err_hint_msg())
+		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	if (json) {
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:i}", "code", code_name(code), "message", err_msg(), "hint",
+		                      err_hint_msg(), "command", name, "exit", code == C2C_EUSAGE ? 2 : 1);
+		if (o && details)
+			json_object_set(o, "details", details);
+		if (o)
+			cli_print_json(json_pack("{s:o}", "error", o));
+	}
+	cli_error_details(NULL);
 }
 
 static int finish(int rc)
@@ -58,7 +111,7 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
-	const char *name = NULL;
+	const char *name = NULL, *user = NULL;
 	int i = 1, rc;
 
 	/* Global options come before the command; --json may also come after. */
@@ -69,6 +122,10 @@ int main(int argc, char **argv)
 			ctx.dir_opt = argv[i] + 2;
 		else if (!strcmp(argv[i], "--json"))
 			ctx.json = 1;
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			user = argv[++i];
+		else if (!strncmp(argv[i], "--user=", 7))
+			user = argv[i] + 7;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return finish(0);
@@ -100,8 +157,12 @@ int main(int argc, char **argv)
 	}
 	ctx.cmd = find(name);
 	if (!ctx.cmd) {
-		fprintf(stderr, "c2c: error: '%s' is not a c2c command\nhint: run 'c2c help' for the list\n", name);
-		return 2;
+		err_set(C2C_EUSAGE, "'%s' is not a c2c command", name);
+		err_hint("run 'c2c help' for the list");
+		for (int k = i; k < argc && !ctx.json; k++)
+			ctx.json = !strcmp(argv[k], "--json");
+		print_error(name, C2C_EUSAGE, ctx.json);
+		return finish(2);
 	}
 	ctx.argc = argc - i;
 	ctx.argv = argv + i;
@@ -111,6 +172,14 @@ int main(int argc, char **argv)
 	}
 	if (cli_take_flag(&ctx, "--json"))
 		ctx.json = 1;
+	/* The author of this command's commits: --user, else $C2C_USER, else
+	 * the node's ('c2c config user'). init takes its own --user. */
+	if (ctx.cmd->mode != CLI_NONE && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
+		print_error(name, rc, ctx.json);
+		return finish(2);
+	}
+	if (!user && ctx.cmd->mode != CLI_NONE)
+		user = getenv("C2C_USER");
 
 	c2c_node *node = NULL;
 	char *dir = NULL;
@@ -118,6 +187,8 @@ int main(int argc, char **argv)
 	if (ctx.cmd->mode != CLI_NONE) {
 		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
 			rc = node_open(&node, dir, ctx.cmd->mode == CLI_WRITE ? NODE_WRITE : NODE_READ);
+		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
+			err_prefix("%s: ", getenv("C2C_USER") == user ? "C2C_USER" : "--user");
 		if (rc == 0 && node->head_moved && ctx.cmd->mode == CLI_READ && strcmp(name, "verify") &&
 		    strcmp(name, "repair") && strcmp(name, "status"))
 			fprintf(stderr, "c2c: warning: refs/heads/main moved behind the node's back; "
@@ -128,9 +199,7 @@ int main(int argc, char **argv)
 	node_close(node);
 	free(dir);
 	if (rc < 0) {
-		fprintf(stderr, "c2c %s: error: %s\n", name, err_msg());
-		if (err_hint_msg())
-			fprintf(stderr, "hint: %s\n", err_hint_msg());
+		print_error(name, rc, ctx.json);
 		rc = rc == C2C_EUSAGE ? 2 : 1;
 	}
 	git_libgit2_shutdown();

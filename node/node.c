@@ -250,6 +250,30 @@ static int parse_user(const char *user, char **name, char **email)
 	return 0;
 }
 
+int node_set_user(c2c_node *n, const char *user, int save)
+{
+	char *name = NULL, *email = NULL;
+	int err;
+	if (!user || !*user)
+		return err_set(C2C_EUSAGE, "the user is empty; give \"Name <mail>\"");
+	if ((err = parse_user(user, &name, &email)) < 0)
+		return err;
+	if (!name || !email) {
+		free(name), free(email);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	if (save && ((err = store_state_set(n->st, "user_name", name)) < 0 ||
+	             (err = store_state_set(n->st, "user_email", email)) < 0)) {
+		free(name), free(email);
+		return err;
+	}
+	free(n->user_name);
+	free(n->user_email);
+	n->user_name = name;
+	n->user_email = email;
+	return 0;
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;

@@ -193,13 +193,13 @@ static int check_one(store *st, const table_def *t, const field_def *f, field_ty
 	switch (type) {
 	case FT_ENUM:
 		if (!in_list(f->allowed, f->nallowed, s)) {
-			char list[512];
+			char allowed[1024];
 			size_t m = 0;
-			list[0] = '\0';
-			for (size_t i = 0; i < f->nallowed && m < sizeof(list); i++)
-				m += (size_t)snprintf(list + m, sizeof(list) - m, "%s%s", i ? ", " : "", f->allowed[i]);
+			allowed[0] = '\0';
+			for (size_t k = 0; k < f->nallowed && m < sizeof(allowed); k++)
+				m += (size_t)snprintf(allowed + m, sizeof(allowed) - m, "%s%s", k ? ", " : "", f->allowed[k]);
 			err_set(C2C_EINVALID, "%s.%s: '%s' is not an allowed value", t->name, f->name, s);
-			return err_hint("allowed: %s (see 'c2c tables %s')", list, t->name);
+			return err_hint("allowed: %s (see 'c2c tables %s')", allowed, t->name);
 		}
 		return 0;
 	case FT_DATE:

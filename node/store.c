@@ -81,6 +81,7 @@ static void free_meta(store *st)
 		free(t->fields);
 		free(t->name);
 		free_list(t->natkey, t->nnatkey);
+		free_list(t->matchkey, t->nmatchkey);
 		free(t->summary);
 		if (st->stmts) {
 			sqlite3_finalize(st->stmts[i].get);
@@ -188,7 +189,11 @@ static int load_meta(store *st)
 	sqlite3_stmt *s = NULL;
 	int err = 0, rc;
 	free_meta(st);
-	if ((err = prepare(st, &s, "SELECT name, scope, natural_key, summary FROM c2c_tables ORDER BY pos")) < 0)
+	/* match_key and key_unique came with schema 9 */
+	if ((err = prepare(st, &s,
+	                   st->version >= 9
+	                       ? "SELECT name, scope, natural_key, summary, match_key, key_unique FROM c2c_tables ORDER BY pos"
+	                       : "SELECT name, scope, natural_key, summary, NULL, 0 FROM c2c_tables ORDER BY pos")) < 0)
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		table_def *nt = realloc(st->tables, (st->ntables + 1) * sizeof(*nt));
@@ -205,8 +210,11 @@ static int load_meta(store *st)
 		const char *nk = (const char *)sqlite3_column_text(s, 2);
 		t->natkey = split_csv_list(nk, &t->nnatkey);
 		t->summary = col_dup(s, 3);
+		const char *mk = (const char *)sqlite3_column_text(s, 4);
+		t->matchkey = split_csv_list(mk, &t->nmatchkey);
+		t->key_unique = sqlite3_column_int(s, 5);
 		if (!t->name || col_oom(s, 1, scope) || col_oom(s, 2, nk) || list_oom(nk, t->natkey, t->nnatkey) ||
-		    col_oom(s, 3, t->summary)) {
+		    col_oom(s, 3, t->summary) || col_oom(s, 4, mk) || list_oom(mk, t->matchkey, t->nmatchkey)) {
 			err = err_set(C2C_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -684,6 +692,68 @@ int store_rows_each(store *st, const table_def *t, const json_t *filter, store_r
 	if (rc != SQLITE_DONE)
 		err = err_sqlite(st->db, rc, "listing rows");
 done:
+	sqlite3_finalize(s);
+	free(sql);
+	return err;
+}
+
+int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, const json_t *values, char **first,
+                  size_t *count)
+{
+	sqlite3_stmt *s = NULL;
+	int err = 0, rc;
+	size_t cap = 128 + strlen(t->name);
+	*first = NULL;
+	*count = 0;
+	for (size_t j = 0; j < n; j++)
+		cap += strlen(fields[j]) + 32;
+	char *sql = malloc(cap);
+	if (!sql)
+		return err_set(C2C_ENOMEM, "out of memory");
+	size_t k = (size_t)snprintf(sql, cap, "SELECT id FROM \"%s\" WHERE 1", t->name);
+	for (size_t j = 0; j < n; j++) {
+		if (!store_field(t, fields[j])) {
+			err = err_set(C2C_ECORRUPT, "c2c_tables: the key of %s names no field '%s'", t->name, fields[j]);
+			goto done;
+		}
+		k += (size_t)snprintf(sql + k, cap - k, " AND \"%s\" IS ?", fields[j]);
+	}
+	snprintf(sql + k, cap - k, " ORDER BY id");
+	if ((err = prepare(st, &s, sql)) < 0)
+		goto done;
+	for (size_t j = 0; j < n; j++) {
+		json_t *v = json_object_get(values, fields[j]);
+		int i = (int)j + 1;
+		if (json_is_integer(v))
+			sqlite3_bind_int64(s, i, json_integer_value(v));
+		else if (json_is_string(v))
+			sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+		else if (!v || json_is_null(v))
+			sqlite3_bind_null(s, i);
+		else {
+			char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (!txt) {
+				err = err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
+			sqlite3_bind_text(s, i, txt, -1, SQLITE_TRANSIENT);
+			free(txt);
+		}
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!*first && !(*first = strdup((const char *)sqlite3_column_text(s, 0)))) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			goto done;
+		}
+		(*count)++;
+	}
+	if (rc != SQLITE_DONE)
+		err = err_sqlite(st->db, rc, "finding a record by its key");
+done:
+	if (err < 0) {
+		free(*first);
+		*first = NULL;
+	}
 	sqlite3_finalize(s);
 	free(sql);
 	return err;

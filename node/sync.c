@@ -990,9 +990,9 @@ int sync_with(c2c_node *n, const char *name, sync_result *res)
 		char heldtxt[64] = "";
 		if (res->held)
 			snprintf(heldtxt, sizeof(heldtxt), ", %zu branch%s held", res->held, res->held == 1 ? "" : "es");
-		snprintf(what, sizeof(what), "%s%s, %zu records changed, %s%s",
+		snprintf(what, sizeof(what), "%s%s, %zu record%s changed, %s%s",
 		         res->merged ? "merged" : res->fast_forward ? "fast-forward" : "up to date",
-		         res->merge.conflicts ? " with conflicts" : "", res->applied.records,
+		         res->merge.conflicts ? " with conflicts" : "", res->applied.records, res->applied.records == 1 ? "" : "s",
 		         res->pushed == 1 ? "pushed" : res->pushed == 0 ? "nothing to push" : "peer (no push)", heldtxt);
 		record_result(n, name, 1, what);
 	}

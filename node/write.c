@@ -8,9 +8,71 @@
 #include "c2c/err.h"
 #include "c2c/record.h"
 
+/* The text of FIELD=@PATH: the file's bytes, or standard input's for "-"
+ * (once per command), without one final line break. *out malloc'd. */
+static int read_value_file(const char *path, int *stdin_used, char **out)
+{
+	int is_stdin = !strcmp(path, "-");
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int err = 0;
+	*out = NULL;
+	if (is_stdin && (*stdin_used)++) {
+		err_set(C2C_EUSAGE, "@- (standard input) can be given once");
+		return err_hint("read the other values from files: FIELD=@FILE");
+	}
+	if (!(f = is_stdin ? stdin : fopen(path, "rb"))) {
+		err = err_errno(C2C_ENOTFOUND, path);
+		err_hint("FIELD=@FILE reads the value from FILE; write FIELD=@@text for a text that starts with @");
+		return err;
+	}
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			size_t nc = cap ? cap * 2 : 8192;
+			char *nb = nc > (64u << 20) ? NULL : realloc(buf, nc);
+			if (!nb) {
+				err = nc > (64u << 20) ? err_set(C2C_EINVALID, "%s: a value is at most 64 MiB", path)
+				                        : err_set(C2C_ENOMEM, "out of memory");
+				goto done;
+			}
+			buf = nb, cap = nc;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err = err_errno(C2C_EIO, is_stdin ? "standard input" : path);
+		goto done;
+	}
+	if (!buf && !(buf = malloc(1))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		err = err_set(C2C_EINVALID, "%s holds a NUL byte: it is not a text file", is_stdin ? "standard input" : path);
+		goto done;
+	}
+	*out = buf;
+	buf = NULL;
+done:
+	if (f && !is_stdin)
+		fclose(f);
+	free(buf);
+	return err;
+}
+
 int write_parse_assignments(c2c_node *n, const table_def *t, int argc, char **argv, json_t **out)
 {
 	json_t *o = json_object();
+	int stdin_used = 0;
 	int err = 0;
 	*out = NULL;
 	if (!o)
@@ -35,7 +97,20 @@ int write_parse_assignments(c2c_node *n, const table_def *t, int argc, char **ar
 			goto done;
 		}
 		json_t *v = NULL;
-		if ((err = record_parse_value(n->st, t, f, eq + 1, &v)) < 0)
+		char *text = NULL;
+		const char *given = eq + 1;
+		if (given[0] == '@' && given[1] == '@') {
+			given++; /* "@@x": the text "@x" */
+		} else if (given[0] == '@' && given[1]) {
+			if ((err = read_value_file(given + 1, &stdin_used, &text)) < 0) {
+				err_prefix("%s: ", f->name);
+				goto done;
+			}
+			given = text;
+		}
+		err = record_parse_value(n->st, t, f, given, &v);
+		free(text);
+		if (err < 0)
 			goto done;
 		json_object_set_new(o, f->name, v);
 	}
@@ -115,6 +190,34 @@ static void forget_deletions(json_t *rec)
 	json_object_del(record_meta(rec), "deleted");
 }
 
+/* A table whose key is unique (priorities: a rank once per city): refuse
+ * REC, about to be written as T/ID, when another live record has its key. */
+static int check_unique(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
+{
+	char *other = NULL;
+	size_t count = 0;
+	int err;
+	if (!t->key_unique || !t->nmatchkey)
+		return 0;
+	if ((err = store_find_by(n->st, t, t->matchkey, t->nmatchkey, rec, &other, &count)) < 0)
+		return err;
+	if (count > 1 || (other && strcmp(other, id))) {
+		char key[512];
+		size_t l = 0;
+		key[0] = '\0';
+		for (size_t i = 0; i < t->nmatchkey && l < sizeof(key); i++) {
+			char *v = record_value_text(json_object_get(rec, t->matchkey[i]));
+			l += (size_t)snprintf(key + l, sizeof(key) - l, "%s%s %s", i ? ", " : "", t->matchkey[i], v ? v : "?");
+			free(v);
+		}
+		err = err_set(C2C_EINVALID, "%s/%s already has %s", t->name, other && strcmp(other, id) ? other : id, key);
+		err_hint("each %s record has its own %s: change the other one first ('c2c ls %s')", t->name,
+		         t->matchkey[t->nmatchkey - 1], t->name);
+	}
+	free(other);
+	return err;
+}
+
 int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt, json_t *fields, char **id_out)
 {
 	json_t *rec = NULL;
@@ -191,7 +294,7 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 			json_object_clear(fe);
 	}
 	json_object_foreach(fields, k, v) assign(rec, k, v, n->node_id, c, node_txn_lamport(tx));
-	if ((err = (fresh ? node_txn_put_new : node_txn_put)(tx, t, id, rec)) < 0)
+	if ((err = check_unique(n, t, id, rec)) < 0 || (err = (fresh ? node_txn_put_new : node_txn_put)(tx, t, id, rec)) < 0)
 		goto done;
 	*id_out = id;
 	id = NULL;
@@ -229,7 +332,7 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 	json_t *probe = json_deep_copy(rec);
 	json_object_foreach(fields, k, v) assign(probe, k, v, n->node_id, 0, 0);
 	int differs = !json_equal(probe, rec);
-	if (differs && (err = record_check_required(t, probe, id)) < 0) {
+	if (differs && ((err = record_check_required(t, probe, id)) < 0 || (err = check_unique(n, t, id, probe)) < 0)) {
 		json_decref(probe);
 		goto done;
 	}

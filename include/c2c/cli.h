@@ -54,8 +54,8 @@ int cli_table(c2c_node *n, const char *name, const table_def **t);
  * no bookkeeping. New reference. */
 json_t *cli_record_flat(const char *id, const json_t *rec);
 
-/* Write S to F with control characters (C0, DEL) shown as \xNN: text from
- * another node must not drive the reader's terminal. */
+/* Write S to F as cli_safe (below) shows it, newlines escaped too: text
+ * from another node must not drive the reader's terminal. */
 void cli_put_safe(FILE *f, const char *s);
 
 /* The branches the last sync (or bundle apply) from NAME held back: on
@@ -94,5 +94,21 @@ typedef struct {
 int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
                       cli_import_result *res);
 int cli_export_stream(c2c_node *n, const table_def *t, FILE *fp);
+
+/* Text safe for a terminal: a value that came from a record or another
+ * node (a field, an author, a commit subject) with its control characters
+ * escaped (ESC as \x1b, CR as \r, tab as \t, C1 controls and bytes that
+ * are not UTF-8 as \xNN; a backslash stays as it is), so that it cannot
+ * move the cursor, clear the screen or set the window title. Newlines stay
+ * when KEEP_NL (the layout expects multi-line values), else they show as
+ * \n. Every text print of such data goes through it; --json and CSV carry
+ * values as they are. cli_safe: malloc'd (NULL when out of memory). */
+char *cli_safe(const char *s, int keep_nl);
+
+/* Details of the error about to be returned (an array of objects with at
+ * least "message", consumed): main prints each message before the error,
+ * and puts the array into the JSON error object under --json. */
+void cli_error_details(json_t *details);
+json_t *cli_error_details_get(void); /* borrowed; NULL when none */
 
 #endif

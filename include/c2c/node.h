@@ -53,6 +53,11 @@ int node_locate(char **out, const char *opt);
 int node_create(c2c_node **out, const char *dir, const char *city, int office, const char *user,
                 int schema_upto);
 
+/* Make USER ("Name <mail>") the author of this node's next commits: for
+ * this process, or, with SAVE, for good (the node's state). C2C_EUSAGE if
+ * USER is not of that form. */
+int node_set_user(c2c_node *n, const char *user, int save);
+
 enum { NODE_READ = 0, NODE_WRITE = 1 };
 /* Open the node at DIR. With NODE_WRITE, refuse (C2C_ECONFLICT) when the
  * repository head or a row disagrees with the database for any reason other

@@ -38,6 +38,9 @@ typedef struct {
 	int city_scope; /* 1: cities/<slug>/<name>/..., 0: network/<name>/... */
 	char **natkey;  /* fields whose values make the id, or NULL */
 	size_t nnatkey;
+	char **matchkey; /* fields that find a record on import when a row has no id, or NULL */
+	size_t nmatchkey;
+	int key_unique; /* local writes keep matchkey unique among live records */
 	char *summary;
 	field_def *fields;
 	size_t nfields;
@@ -78,6 +81,13 @@ int store_row_exists(store *st, const char *table, const char *id);
 typedef int (*store_row_cb)(const char *id, json_t *rec, void *payload);
 int store_rows_each(store *st, const table_def *t, const json_t *filter, store_row_cb cb,
                     void *payload);
+
+/* The ids of T's rows whose fields FIELDS[0..N) equal those of VALUES (an
+ * object of JSON values; an absent or null one matches an empty field), in
+ * id order: *first gets the first (malloc'd, NULL if none), *count their
+ * number. */
+int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, const json_t *values, char **first,
+                  size_t *count);
 
 /* Tombstones of deleted records: the last record text, at its path. */
 int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text);

@@ -178,8 +178,12 @@ same "3: b's title is value 1" "$(val b "actions/$X" title)" "$STAND"
 check "3: the conflict is in the record file" sh -c "git -C '$T/a/repo.git' show 'main:$(recpath a actions "$X")' | grep -q '\"conflicts\"'"
 run 0 "3: conflicts text" c2c -C b conflicts
 has "$T/out" "^actions/$X title" "3: text names record and field"
-has "$T/out" "1\) $STAND" "3: text numbers the standing value 1"
+has "$T/out" "^  1\) by .* \(node [^)]*\), [0-9TZ:-]+, logical time [0-9]+$" "3: text numbers the standing value 1, with its author and node"
+has "$T/out" "^       $STAND$" "3: the whole value below it"
+has "$T/out" "^       $OTHER$" "3: and the other value"
 has "$T/out" "1 open conflict" "3: text counts"
+run 0 "3: conflicts --json has the authors" c2c -C a conflicts --json
+same "3: the authors" "$(js '" ".join(sorted(v.get("author", "?") for v in d[0]["values"]))')" "Amina A Bilel B"
 run 0 "3: status counts conflicts" c2c -C a status --json
 same "3: status --json conflicts" "$(js 'd["conflicts"]')" 1
 run 2 "3: resolve needs --keep or --value" c2c -C b resolve "actions/$X" title
@@ -194,6 +198,7 @@ has "$T/err" "no open conflict" "3: says there is none"
 run 1 "3: resolve an unknown record" c2c -C b resolve "actions/000000000000000000000000" title --keep 1
 same "3: refused resolves change nothing" "$(head_of b)" "$HB"
 run 0 "3: b resolves keeping value 2" c2c -C b resolve "actions/$X" title --keep 2
+has "$T/out" "^resolved actions/$X title: kept value 2: $OTHER$" "3: resolve says what it kept"
 same "3: b's conflict closed" "$(nconf b)" 0
 same "3: b's title is the kept one" "$(val b "actions/$X" title)" "$OTHER"
 sync_ok "3: b sync after resolve" b

@@ -33,7 +33,7 @@ check "the clone is whole" git -C "$T/clone.git" fsck --strict --no-progress
 
 # 2. B applies it.
 run 0 "B applies A's bundle" c2c -C "$B" bundle apply "$T/a1.bundle" --from tunis
-has "$T/out" "^applied .*a1.bundle: (merged|fast-forward), 1 records changed" "apply summary"
+has "$T/out" "^applied .*a1.bundle: (merged|fast-forward), 1 record changed" "apply summary"
 run 0 "the action arrived" c2c -C "$B" ls actions --json
 has "$T/out" '"title": "Welcome desk"' "A's record on B"
 run 0 "verify B" c2c -C "$B" verify

@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		im.n = n;
 		im.t = &tables[i];
 		im.file = "fuzz.csv";
+		im.bad = json_array();
+		sheet_locale_get(i % 2 ? "fr" : NULL, &im.loc); /* half the tables read French numbers and dates */
 		if (node_txn_begin(&im.tx, n) == 0) {
 			import_run(&im, fp);
 			node_txn_abort(im.tx);
@@ -36,8 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err_clear();
 		fclose(fp);
 		free(im.cols);
+		free(im.kind);
 		free(im.buf);
 		free(im.off);
+		seen_free(&im.seen);
+		json_decref(im.bad);
 	}
 	return 0;
 }

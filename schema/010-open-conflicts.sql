@@ -1,4 +1,4 @@
--- c2c schema, version 9: records that hold an open conflict (or a deletion they
+-- c2c schema, version 10: records that hold an open conflict (or a deletion they
 -- outlived), found without reading every row: the web interface's home and
 -- conflicts pages, and status, cost what the conflicts cost, not the node's size.
 -- A partial index: a query uses it when its WHERE holds this same term.
