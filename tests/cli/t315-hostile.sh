@@ -18,18 +18,15 @@
 
 cd "$T" || exit 1
 GRAFT=$(dirname "$0")/graft.py
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
+# (python3 starts slowly on a loaded machine: the helpers use git, sqlite3,
+# sed and perl)
+node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 # state NODE: its head and its database's records and state (not the
 # remotes' bookkeeping, which a sync updates).
 state() {
-	echo "$(git -C "$1/repo.git" rev-parse main) $(python3 -c '
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = ? AND name NOT IN (?, ?) ORDER BY name", ("table", "c2c_remotes", "c2c_held")):
-    for row in db.execute("SELECT * FROM \"%s\" ORDER BY 1" % t):
-        print(t, row)' "$1/c2c.db" | md5sum)"
+	echo "$(git -C "$1/repo.git" rev-parse main) $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
 }
-first_id() { c2c -C "$1" ls stakeholders --json | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin) if r["name"] == sys.argv[1]][0])' "$2"; }
+first_id() { sqlite3 -readonly "$1/c2c.db" "SELECT id FROM stakeholders WHERE name = '$2'"; }
 
 # The office, three nodes of two cities (sfax has two), a hub by path
 # without the office key (every node syncs there) and a hub with it.
@@ -159,17 +156,25 @@ commit() {
 }
 tip() { git -C "$F" update-ref refs/heads/main "$1"; }
 # put PATH FILE [MODE [TREE]]: TREE (F's main's) with PATH set to FILE's blob.
-put() { python3 "$GRAFT" "$F" "${4:-$(git -C "$F" rev-parse 'main^{tree}')}" "$1" "${3:-100644}" "$(git -C "$F" hash-object -w "$T/$2")"; }
-# rewrite IN OUT PY: OUT is the text of IN (a record file) changed by the
-# Python statements PY on t (its text); SID, S2ID and TID are set.
+put() {
+	local blob
+	blob=$(git -C "$F" hash-object -w "$T/$2")
+	case ${3:-100644} in
+	100644 | 100755)
+		GIT_INDEX_FILE=$T/idx git -C "$F" read-tree "${4:-main^{tree\}}" &&
+			GIT_INDEX_FILE=$T/idx git -C "$F" -c core.bare=false --work-tree="$T/nowt" \
+				update-index --add --cacheinfo "${3:-100644},$blob,$1" &&
+			GIT_INDEX_FILE=$T/idx git -C "$F" write-tree
+		rm -f "$T/idx"
+		;;
+	*) python3 "$GRAFT" "$F" "${4:-$(git -C "$F" rev-parse 'main^{tree}')}" "$1" "$3" "$blob" ;;
+	esac
+}
+mkdir -p "$T/nowt"
+# rewrite IN OUT PERL: OUT is the text of IN (a record file) changed by
+# perl -0pe PERL ($S, $S2 and $TU: the node ids of sfax, sfax2, tunis).
 rewrite() {
-	python3 - "$T/$1" "$T/$2" "$SID" "$S2ID" "$TID" "$3" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-SID, S2ID, TID = sys.argv[3:6]
-exec(sys.argv[6])
-open(sys.argv[2], "w").write(t)
-PY
+	perl -0pe "BEGIN { \$S = '$SID'; \$S2 = '$S2ID'; \$TU = '$TID' } $3" "$T/$1" >"$T/$2"
 }
 # An edit c2c makes: sfax sets the record's name on a copy of sfax.
 good_edit() { # DIR VALUE: the record text in $T/DIR.json, DIR's main
@@ -180,7 +185,7 @@ good_edit() { # DIR VALUE: the record text in $T/DIR.json, DIR's main
 good_edit sc forged
 SC=$(git -C sc/repo.git rev-parse main)
 git -C sfax/repo.git show "main:$SREC" >cur.json
-lamport_of() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT value FROM c2c_state WHERE key = ?", ("lamport",)).fetchone()[0])' "$T/$1/c2c.db"; }
+lamport_of() { sqlite3 -readonly "$T/$1/c2c.db" "SELECT value FROM c2c_state WHERE key = 'lamport'"; }
 
 # after_refusal WHAT BEFORE: tunis is as it was, and sound.
 after_refusal() {
@@ -268,7 +273,7 @@ SSH=1
 for c in lam-max:9223372036854775807 lam-2p53:9007199254740992 lam-jump:$(($(lamport_of tunis) + 5)); do
 	IFS=: read -r name l <<<"$c"
 	forge "$name"
-	rewrite sc.json x.json "t = re.sub(r'(\"name\": \[\"%s\", [0-9]+, )[0-9]+\]' % SID, r'\g<1>$l]', t)"
+	rewrite sc.json x.json 's/("name": \["$S", \d+, )\d+\]/${1}'"$l"']/' 
 	tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 	case $name in
 	lam-jump) deliver "$name" "$SREC: its edit's Lamport time $l is more than one past the [0-9]+ its history holds" ;;
@@ -279,27 +284,25 @@ done
 
 # (3) A dot reused with a new value, the clock not advanced.
 forge reuse
-rewrite cur.json x.json "t = t.replace('\"name\": \"ngo (2)\"', '\"name\": \"ngo (reused)\"')"
+rewrite cur.json x.json 's/"name": "ngo \(2\)"/"name": "ngo (reused)"/' 
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 SSH=1 deliver reuse "$SREC: .*"
 
 # I4: another node's clock entry lowered (dropped), in an edit otherwise good.
 forge clock-lowered
-rewrite sc.json x.json "t = re.sub(r',\n *\"%s\": [0-9]+' % S2ID, '', t); t = re.sub(r'\n *\"%s\": [0-9]+,' % S2ID, '', t)"
+rewrite sc.json x.json 's/,\n *"$S2": \d+//; s/\n *"$S2": \d+,//' 
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 LIGHT=1 deliver clock-lowered "$SREC: its new version drops what its parent's version held"
 
 # I5: the signer's own counter advanced by two.
 forge counter-2
-rewrite sc.json x.json "
-t = re.sub(r'(\"%s\": )([0-9]+)' % SID, lambda m: m.group(1) + str(int(m.group(2)) + 1), t)
-t = re.sub(r'(\"name\": \[\"%s\", )([0-9]+)' % SID, lambda m: m.group(1) + str(int(m.group(2)) + 1), t)"
+rewrite sc.json x.json 's/("$S": )(\d+)/$1.($2 + 1)/e; s/("name": \["$S", )(\d+)/$1.($2 + 1)/e'
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 LIGHT=1 deliver counter-2 "$SREC: it moves the clock of its signer $SID from [0-9]+ to [0-9]+ \(an edit advances it by one\)"
 
 # I5: a new dot that is not the signer's (sfax2's, at the new counter).
 forge foreign-dot
-rewrite sc.json x.json "t = t.replace('\"name\": [\"%s\"' % SID, '\"name\": [\"%s\"' % S2ID)"
+rewrite sc.json x.json 's/"name": \["$S"/"name": ["$S2"/' 
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 LIGHT=1 deliver foreign-dot "$SREC: .*"
 
@@ -309,13 +312,12 @@ rm -rf sd && cp -a sfax sd && c2c -C sd rm "stakeholders/$S1" >/dev/null || not_
 S1REC=$(git -C sd/repo.git ls-tree -r --name-only main | grep "/$S1.json\$")
 git -C sd/repo.git show "main:$S1REC" >tomb.json
 forge del-clock
-rewrite tomb.json x.json "t = re.sub(r'(\{\"%s\": )([0-9]+)\}' % SID, lambda m: m.group(1) + str(int(m.group(2)) - 1) + '}', t)"
+rewrite tomb.json x.json 's/(\{"$S": )(\d+)\}/$1.($2 - 1)."}"/e' 
 tip "$(commit "$(put "$S1REC" x.json)" main -m "rm stakeholders/$S1" -m "C2C-Node: $SID")"
 LIGHT=1 deliver del-clock "$S1REC: its deletion \[$SID, [0-9]+\] carries a clock other than the record's"
 
 # I2: a record removed instead of tombstoned.
 forge removed
-mkdir -p nowt
 GIT_INDEX_FILE=$T/idx git -C "$F" read-tree main &&
 	GIT_INDEX_FILE=$T/idx git -C "$F" -c core.bare=false --work-tree="$T/nowt" update-index --force-remove "$S1REC"
 tip "$(commit "$(GIT_INDEX_FILE=$T/idx git -C "$F" write-tree)" main -m "rm stakeholders/$S1" -m "C2C-Node: $SID")"
@@ -383,7 +385,7 @@ GOOD=$(git -C sfax/repo.git rev-parse main)
 git -C sfax/repo.git push -q "$T/hubk.git" "main:refs/heads/nodes/$SID" || not_ok "fork: sfax's main to the hub with the office key"
 forge fork
 git -C "$F" show "$C1:$SREC" >c1.json
-rewrite c1.json x.json "t = t.replace('\"ngo (C1)\"', '\"ngo (C1 prime)\"')"
+rewrite c1.json x.json 's/"ngo \(C1\)"/"ngo (C1 prime)"/' 
 tip "$(commit "$(put "$SREC" x.json 100644 "$(git -C "$F" rev-parse "$C1~1^{tree}")")" "$C1~1" \
 	-m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 deliver fork "$SREC: against the version this node holds: .*"
@@ -412,7 +414,8 @@ MC=$(git -C sc4/repo.git rev-parse main)
 forge fifteen sc4
 p=$GOOD
 for path in $(git -C "$F" diff-tree --no-commit-id --name-only -r "$GOOD" "$MC"); do
-	p=$(commit "$(python3 "$GRAFT" "$F" "$(git -C "$F" rev-parse "$p^{tree}")" "$path" 100644 "$(git -C "$F" rev-parse "$MC:$path")")" "$p" \
+	git -C "$F" show "$MC:$path" >tomb.json
+	p=$(commit "$(put "$path" tomb.json 100644 "$p^{tree}")" "$p" \
 		-m "rm stakeholders/$(basename "$path" .json)" -m "C2C-Node: $SID")
 done
 tip "$p"
