@@ -256,7 +256,8 @@ deliver() {
 	c2c -C tunis add stakeholders name="tunis-$name" kind=municipal >/dev/null || not_ok "$name: tunis writes after the refusals"
 	run 1 "$name (hub by path): the sync holds sfax's branch" c2c -C tunis sync hub
 	has "$T/err" "^c2c: hub: commit $bad refused: $rule" "$name (hub by path): names the commit and the rule"
-	has "$T/err" "^held: hub's branch nodes/$SID \(node $SID, city sfax\): nothing of it was merged" "$name (hub by path): names the branch, node and city"
+	has "$T/err" "^held: hub's branch nodes/$SID \(node $SID, city sfax\): nothing of it was merged; $SID must mend its history .*every sync tries it again" \
+		"$name (hub by path): names the branch, node and city, and what releases it"
 	run 0 "$name (hub by path): ls" c2c -C tunis ls stakeholders --json
 	has "$T/out" "\"rabat-$name\"" "$name (hub by path): rabat's branch merged"
 	same "$name (hub by path): tunis's write pushed" "$(git -C hub.git rev-parse "refs/heads/nodes/$TID")" "$(git -C tunis/repo.git rev-parse main)"
@@ -286,7 +287,7 @@ done
 forge reuse
 rewrite cur.json x.json 's/"name": "ngo \(2\)"/"name": "ngo (reused)"/' 
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
-SSH=1 deliver reuse "$SREC: .*"
+SSH=1 deliver reuse "$SREC: merge: field 'name': edit \[$S2ID, 1\] carries different data in the two versions"
 
 # I4: another node's clock entry lowered (dropped), in an edit otherwise good.
 forge clock-lowered
@@ -300,11 +301,12 @@ rewrite sc.json x.json 's/("$S": )(\d+)/$1.($2 + 1)/e; s/("name": \["$S", )(\d+)
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
 LIGHT=1 deliver counter-2 "$SREC: it moves the clock of its signer $SID from [0-9]+ to [0-9]+ \(an edit advances it by one\)"
 
-# I5: a new dot that is not the signer's (sfax2's, at the new counter).
+# I5: a new dot that is not the signer's (sfax2's, at the new counter):
+# sfax2's clock does not hold it, so the version is not even a record.
 forge foreign-dot
 rewrite sc.json x.json 's/"name": \["$S"/"name": ["$S2"/' 
 tip "$(commit "$(put "$SREC" x.json)" main -m "set stakeholders/$NGO: name" -m "C2C-Node: $SID")"
-LIGHT=1 deliver foreign-dot "$SREC: .*"
+LIGHT=1 deliver foreign-dot "$SREC: .*the dot of field 'name', \[$S2ID, [0-9]+\], is newer than the record's clock"
 
 # I5: a deletion whose clock is not the record's (c2c's tombstone, changed).
 S1=$(first_id sfax s1)
