@@ -91,7 +91,7 @@ if git -C tunis/repo.git merge-base --is-ancestor "$OBAD" main 2>/dev/null; then
 check "1: tunis's head moved" test "$(git -C tunis/repo.git rev-parse main)" != "$before"
 same "1: tunis's head was pushed" "$(git -C hub.git rev-parse "refs/heads/nodes/$TID")" "$(git -C tunis/repo.git rev-parse main)"
 run 0 "1: verify" c2c -C tunis verify
-check "1: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress
+check "1: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress --no-dangling
 run 1 "1: sync --json exits 1" c2c -C tunis sync --json
 check "1: sync --json: the remote's held list" python3 - "$T/out" "$OID" "$OBAD" "$OTIP" <<'PY'
 import json, sys
@@ -191,7 +191,7 @@ lamport_of() { sqlite3 -readonly "$T/$1/c2c.db" "SELECT value FROM c2c_state WHE
 after_refusal() {
 	same "$1: head and database unchanged" "$(state tunis)" "$2"
 	run 0 "$1: verify" c2c -C tunis verify
-	check "$1: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress
+	check "$1: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress --no-dangling
 }
 # hubk_refuses NAME RULE BAD TIP: a stock push of F's main to the hub with
 # the office key (over ssh too when SSH=1) is refused by its pre-receive
@@ -263,7 +263,7 @@ deliver() {
 	same "$name (hub by path): tunis's write pushed" "$(git -C hub.git rev-parse "refs/heads/nodes/$TID")" "$(git -C tunis/repo.git rev-parse main)"
 	if git -C tunis/repo.git cat-file -e "$ftip" 2>/dev/null; then not_ok "$name (hub by path): nothing of it in tunis's repository"; else ok; fi
 	run 0 "$name (hub by path): verify" c2c -C tunis verify
-	check "$name (hub by path): fsck --strict" git -C tunis/repo.git fsck --strict --no-progress
+	check "$name (hub by path): fsck --strict" git -C tunis/repo.git fsck --strict --no-progress --no-dangling
 	git -C hub.git update-ref "refs/heads/nodes/$SID" "$GOOD"
 }
 
@@ -441,5 +441,5 @@ c2c -C tunis remote add confirmed "$T/sc4" >/dev/null
 run 0 "7: tunis takes the confirmed deletion" c2c -C tunis sync confirmed
 same "7: the fifteen records are deleted at tunis" "$(c2c -C tunis ls stakeholders --json | grep -c '"name": "s[0-9]')" 1
 run 0 "7: verify" c2c -C tunis verify
-check "7: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress
+check "7: fsck --strict" git -C tunis/repo.git fsck --strict --no-progress --no-dangling
 finish
