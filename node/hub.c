@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/record.h"
 #include "c2c/registry.h"
 #include "c2c/repo.h"
 
@@ -611,12 +613,90 @@ done:
 
 /* ------------------------------------------------------------ pre-receive */
 
+/* The highest Lamport time in the records under TREE (a hub's first push
+ * after an upgrade reads its branches once this way; then c2c-lamport
+ * keeps it). */
+static int tree_max_lamport(git_repository *r, const git_oid *tree, long long *max)
+{
+	git_tree *t = NULL;
+	int rc = git_tree_lookup(&t, r, tree), err = 0;
+	if (rc < 0)
+		return err_git(rc, "reading a tree");
+	for (size_t i = 0; i < git_tree_entrycount(t) && err == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			err = tree_max_lamport(r, git_tree_entry_id(e), max);
+		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+			git_blob *b = NULL;
+			if (git_blob_lookup(&b, r, git_tree_entry_id(e)) < 0) {
+				err = err_git(-1, "reading a record");
+				break;
+			}
+			json_t *rec = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, NULL);
+			long long l = rec ? record_max_lamport(rec) : 0;
+			if (l > *max)
+				*max = l;
+			json_decref(rec);
+			git_blob_free(b);
+		}
+	}
+	git_tree_free(t);
+	return err;
+}
+
+/* The bound of the Lamport times the hub's branches hold (incoming.h, I5):
+ * GITDIR/c2c-lamport, read under its lock (held until *FD is closed), or
+ * found from the branches' trees when the file is new. */
+static int hub_lamport_read(git_repository *r, const char *gitdir, int *fd, long long *out)
+{
+	char path[PATH_MAX], buf[32];
+	*out = 1; /* genesis: every node starts at Lamport time 1 */
+	if (snprintf(path, sizeof(path), "%sc2c-lamport", gitdir) >= (int)sizeof(path))
+		return err_set(C2C_EINVALID, "%s: path too long", gitdir);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return err_errno(C2C_EIO, path);
+	if (flock(*fd, LOCK_EX) < 0)
+		return err_errno(C2C_EIO, path);
+	ssize_t k = pread(*fd, buf, sizeof(buf) - 1, 0);
+	if (k > 0) {
+		buf[k] = '\0';
+		if (strtoll(buf, NULL, 10) > *out)
+			*out = strtoll(buf, NULL, 10);
+		return 0;
+	}
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int rc, err = 0;
+	if ((rc = git_reference_iterator_glob_new(&it, r, NODES_PREFIX "*")) < 0)
+		return err_git(rc, "listing the hub's branches");
+	while (err == 0 && git_reference_next(&ref, it) == 0) {
+		git_commit *c = NULL;
+		if (git_reference_target(ref) && git_commit_lookup(&c, r, git_reference_target(ref)) == 0)
+			err = tree_max_lamport(r, git_commit_tree_id(c), out);
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	return err;
+}
+
+static int hub_lamport_write(int fd, long long v)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%lld\n", v);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len || fsync(fd) < 0)
+		return err_errno(C2C_EIO, "c2c-lamport");
+	return 0;
+}
+
 int hub_check_pre_receive(const char *gitdir, FILE *in)
 {
 	static const git_oid zero;
 	c2c_node n;
 	char line[512], *key = NULL, *keyfile = NULL;
-	int rc, err = 0;
+	int rc, err = 0, lfd = -1;
+	long long base = 0, highest = 0;
 	memset(&n, 0, sizeof(n));
 	n.lockfd = -1;
 	if ((err = repo_global_init()) < 0)
@@ -635,6 +715,12 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 	 * no database of its own. */
 	if ((err = store_open(&n.st, ":memory:", 1, 0)) < 0 || (err = store_state_set(n.st, "office_key", key)) < 0)
 		goto done;
+	/* The Lamport times its branches hold bound what a push may add (I5),
+	 * as a node's own Lamport time does: read once, under a lock held
+	 * through the checks, so that two pushes never lower it. */
+	if ((err = hub_lamport_read(n.repo, n.gitdir, &lfd, &base)) < 0)
+		goto done;
+	highest = base;
 	while (err == 0 && fgets(line, sizeof(line), in)) {
 		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[400], from[512];
 		git_oid old_id, new_id;
@@ -652,10 +738,20 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 		else if ((rc = git_oid_fromstr(&n.head, C2C_GENESIS)) < 0)
 			err = err_git(rc, "genesis");
 		snprintf(from, sizeof(from), "push to %s", ref);
-		if (err == 0)
-			err = incoming_check(&n, NULL, from, &new_id);
+		incoming_batch *b = NULL;
+		if (err == 0 && (err = incoming_batch_new(&b, &n)) == 0) {
+			incoming_batch_set_base(b, base);
+			if ((err = incoming_check(&n, b, from, &new_id)) == 0 && incoming_batch_highest(b) > highest)
+				highest = incoming_batch_highest(b);
+		}
+		incoming_batch_free(b);
 	}
+	/* What passed raises the bound for the next push. */
+	if (err == 0 && highest > base)
+		err = hub_lamport_write(lfd, highest);
 done:
+	if (lfd >= 0)
+		close(lfd);
 	free(key);
 	free(keyfile);
 	store_close(n.st);

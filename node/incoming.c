@@ -40,6 +40,7 @@ struct incoming_batch {
 	git_oid *tips;       /* tips that passed whole: their histories are not walked again */
 	size_t ntips;
 	long long base;      /* the node's Lamport time: bounds what its head's history holds */
+	long long highest;   /* the highest Lamport time of the commits that passed */
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
 };
 
@@ -877,6 +878,8 @@ static int remember(incoming_batch *b, const git_oid *id, long long bound)
 		b->n_used++;
 	b->v[i].id = *id;
 	b->v[i].bound = bound;
+	if (bound > b->highest)
+		b->highest = bound;
 	b->v[i].used = 1;
 	return 0;
 }
@@ -908,6 +911,16 @@ int incoming_batch_new(incoming_batch **out, c2c_node *n)
 	}
 	*out = b;
 	return 0;
+}
+
+void incoming_batch_set_base(incoming_batch *b, long long base)
+{
+	b->base = base;
+}
+
+long long incoming_batch_highest(const incoming_batch *b)
+{
+	return b->highest > b->base ? b->highest : b->base;
 }
 
 void incoming_batch_free(incoming_batch *b)

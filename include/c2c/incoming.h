@@ -65,6 +65,11 @@
 typedef struct incoming_batch incoming_batch;
 int incoming_batch_new(incoming_batch **out, c2c_node *n);
 void incoming_batch_free(incoming_batch *b);
+/* A hub has no database: it gives the bound of the Lamport times its
+ * branches hold (hub.c keeps it), and learns the new one, the highest of
+ * what passed, for the next push. */
+void incoming_batch_set_base(incoming_batch *b, long long base);
+long long incoming_batch_highest(const incoming_batch *b);
 
 /* Check the commits from TIP back to what the node's head holds (and what
  * passed earlier in BATCH, which may be NULL). 0: all pass. Else a
