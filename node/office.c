@@ -179,6 +179,44 @@ static int q_objects(rep *r, json_t *arr, const char *const *names, int ncols, c
 	return err;
 }
 
+/* SDG targets in numeric order: goal, then numbered targets by number
+ * before lettered ones ("5.1" < "10.2" < "10.10" < "10.a"). */
+static int cmp_target(const void *pa, const void *pb)
+{
+	const char *a = json_string_value(*(json_t *const *)pa), *b = json_string_value(*(json_t *const *)pb);
+	if (!a || !b)
+		return !a - !b;
+	long ga = strtol(a, NULL, 10), gb = strtol(b, NULL, 10);
+	if (ga != gb)
+		return ga < gb ? -1 : 1;
+	const char *da = strchr(a, '.'), *db = strchr(b, '.');
+	da = da ? da + 1 : "", db = db ? db + 1 : "";
+	int na = *da >= '0' && *da <= '9', nb = *db >= '0' && *db <= '9';
+	if (na != nb)
+		return na ? -1 : 1;
+	if (na) {
+		long ta = strtol(da, NULL, 10), tb = strtol(db, NULL, 10);
+		if (ta != tb)
+			return ta < tb ? -1 : 1;
+	}
+	return strcmp(a, b);
+}
+
+static void sort_targets(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_target);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
 /* Budget by SDG goal and target over the cities in SET. */
 static int budget_by_sdg(rep *r, const char *set, json_t *o)
 {
@@ -376,7 +414,7 @@ static int stats(rep *r, const char *set, int per_city, json_t *o)
 	                                    "budget_eur", "cofunding_eur", "partners[]",
 	                                    "people_reached_female", "people_reached_male", "sdg_targets[]",
 	                                    "start_date", "end_date"};
-	static const char *const ecols[] = {"event", "number", "host", "month", "theme", "role", "participants"};
+	static const char *const ecols[] = {"event", "number", "host", "host_name", "month", "theme", "role", "participants"};
 	json_t *pl = json_array(), *al = json_array(), *el = json_array();
 	json_object_set_new(o, "priority_list", pl);
 	json_object_set_new(o, "action_list", al);
@@ -391,12 +429,16 @@ static int stats(rep *r, const char *set, int per_city, json_t *o)
 	                     "people_reached_male, sdg_targets, start_date, end_date FROM actions WHERE " IN_SET
 	                     " ORDER BY title, id",
 	                     set)) < 0 ||
-	    (err = q_objects(r, el, ecols, 7,
-	                     "SELECT p.event, e.number, e.host, e.month, e.theme, p.role, p.participants "
-	                     "FROM event_participation p LEFT JOIN events e ON e.id = p.event WHERE p." IN_SET
+	    (err = q_objects(r, el, ecols, 8,
+	                     "SELECT p.event, e.number, e.host, h.name, e.month, e.theme, p.role, p.participants "
+	                     "FROM event_participation p LEFT JOIN events e ON e.id = p.event "
+	                     "LEFT JOIN cities h ON h.id = e.host WHERE p." IN_SET
 	                     " ORDER BY e.number IS NULL, e.number, p.event",
 	                     set)) < 0)
 		return err;
+	size_t ai;
+	json_t *act;
+	json_array_foreach(al, ai, act) sort_targets(json_object_get(act, "sdg_targets"));
 	/* Open conflicts in the city's records. */
 	long long nconf = 0;
 	size_t nt;

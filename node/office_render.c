@@ -1199,7 +1199,7 @@ static void city_section(FILE *f, const json_t *c, const char *lang, const json_
 			fputs("<tr>", f);
 			td_num(f, lang, gi(a, "number"));
 			fputs("<td>", f);
-			put_h(f, i18n_tr(lang, "city", gs(a, "host")));
+			put_h(f, *gs(a, "host_name") ? i18n_tr(lang, "city", gs(a, "host_name")) : gs(a, "host"));
 			fputs("</td><td>", f);
 			put_h(f, gs(a, "month"));
 			fputs("</td><td dir=\"auto\">", f);
