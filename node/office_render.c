@@ -852,7 +852,7 @@ static const char CSS[] =
     "div.kvs{display:flex;gap:1.2em;align-items:flex-start;break-inside:avoid}\n"
     "table.kv{width:auto;flex:1}table.kv th{width:70%}\n"
     "table.grid{table-layout:fixed}table.grid th:first-child{width:28%}\n"
-    "#cities-table th:first-child{white-space:nowrap}#cities-table{font-size:9pt}\n"
+    "#cities-table th:first-child,#cities-table td:nth-child(2){white-space:nowrap}#cities-table{font-size:9pt}\n"
     "table.grid td{text-align:center;font-size:8.5pt}\n"
     "td.s-validated{background:#1f1f1f;color:#fff}td.s-submitted{background:#9a9a9a}\n"
     "td.s-draft{background:#dcdcdc}td.s-missing{color:#777}\n"
@@ -1034,6 +1034,39 @@ static void put_review(FILE *f, const char *lang, const json_t *r)
 		fputc(')', f);
 	}
 	fputs("</span>", f);
+}
+
+/* What a review is about, for people: an action's title, a profile
+ * section's name and language, else the record's id. */
+static void put_record_name(FILE *f, const char *lang, const json_t *c, const json_t *rv)
+{
+	const char *table = gs(rv, "record_table"), *id = gs(rv, "record_id");
+	size_t i;
+	json_t *a;
+	if (!strcmp(table, "actions"))
+		json_array_foreach(json_object_get(c, "action_list"), i, a) if (!strcmp(gs(a, "id"), id))
+		{
+			fputs("<span dir=\"auto\">", f);
+			put_h(f, gs(a, "title"));
+			fputs("</span>", f);
+			return;
+		}
+	if (!strcmp(table, "profile_sections")) {
+		/* CITY.SECTION.LANG */
+		const char *l = strrchr(id, '.'), *sdot = strchr(id, '.');
+		if (l && sdot && sdot < l) {
+			char sec[64];
+			snprintf(sec, sizeof(sec), "%.*s", (int)(l - sdot - 1), sdot + 1);
+			put_h(f, i18n_value(lang, "profile_sections", "section", sec));
+			fputs(" (", f);
+			put_h(f, i18n_value(lang, "profile_sections", "lang", l + 1));
+			fputc(')', f);
+			return;
+		}
+	}
+	fputs("<code>", f);
+	put_h(f, id);
+	fputs("</code>", f);
 }
 
 static void city_section(FILE *f, const json_t *c, const char *lang, const json_t *rp)
@@ -1246,9 +1279,9 @@ static void city_section(FILE *f, const json_t *c, const char *lang, const json_
 		{
 			fputs("<tr><td>", f);
 			put_h(f, i18n_table(lang, gs(a, "record_table")));
-			fputs(" <code>", f);
-			put_h(f, gs(a, "record_id"));
-			fputs("</code></td><td>", f);
+			fputs(": ", f);
+			put_record_name(f, lang, c, a);
+			fputs("</td><td>", f);
 			put_review(f, lang, a);
 			fputs("</td><td dir=\"auto\">", f);
 			put_h(f, gs(a, "comment"));

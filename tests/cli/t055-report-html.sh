@@ -322,6 +322,7 @@ s = open(sys.argv[1]).read()
 i, j = s.index("No data on internal migration"), s.index("Housing for newcomers")
 assert i < j, (i, j)' "$T/en.html"
 check "reviews shown in the city page" grep -q 'data-review="changes_requested" data-out-of-date="1"' "$T/en.html"
+has "$T/en.html" "Targeted City Actions: <span dir=\"auto\">Observatoire" "a review names the action by its title"
 check "a validated profile section shows it" grep -q 'data-review="validated" data-out-of-date="0"' "$T/en.html"
 
 # Text, CSV and JSON carry the same figures.
