@@ -63,6 +63,8 @@ static void put_css(FILE *f, const char *s)
 	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fprintf(f, "\\%c", *s);
+		else if (*s == '<' || *s == '>' || *s == '&') /* nothing that could close the <style> */
+			fprintf(f, "\\%x ", (unsigned)*s);
 		else if ((unsigned char)*s < 0x20)
 			fputc(' ', f);
 		else
@@ -557,7 +559,9 @@ static void chart_status(FILE *f, const json_t *rp, const char *lang, int rtl)
 			put_h(f, gs(c, "city"));
 			fprintf(f, "\" data-status=\"%s\" data-value=\"%lld\"><title>", STATUSES[k], v);
 			put_h(f, city_name(lang, c));
-			fprintf(f, ": %s ", words[k]);
+			fputs(": ", f);
+			put_h(f, words[k]);
+			fputc(' ', f);
 			put_num(f, lang, v);
 			fputs("</title></rect>\n", f);
 			x += w;
@@ -601,7 +605,8 @@ static void chart_budget_sdg(FILE *f, const json_t *rp, const char *lang, int rt
 		snprintf(key, sizeof(key), "%lld", gi(g, "goal"));
 		const char *name = json_string_value(json_object_get(names, key));
 		s_text(&s, LW + 250, y + 10, 1, "lb b");
-		fprintf(f, "%s ", T(lang, "SDG"));
+		put_h(f, T(lang, "SDG"));
+		fputc(' ', f);
 		put_num(f, lang, gi(g, "goal"));
 		if (name) {
 			fputs(" \xc2\xb7 ", f);
@@ -749,7 +754,7 @@ static void chart_profiles(FILE *f, const json_t *rp, const char *lang, int rtl)
 	/* Legend. */
 	double x = lw;
 	for (int q = 0; q < 4; q++) {
-		const char *word = q ? i18n_value(lang, "profile_sections", "status", states[q]) : T(lang, "missing");
+		const char *word = q ? i18n_value(lang, "profile_sections", "status", states[q]) : T(lang, "Missing");
 		s_rect(&s, x, h - 18, 10, 10, fills[q], "cg");
 		fputs("/>", f);
 		s_text(&s, x + 14, h - 9, 0, "lg");
