@@ -28,3 +28,7 @@ INSERT INTO c2c_fields (tbl, name, pos, type, elem, required, immutable, min, al
  ('reviews', 'record_version', 6, 'text', NULL, 1, 0, NULL, NULL, NULL, 'git blob id of the record file judged'),
  ('reviews', 'reviewer',       7, 'text', NULL, 0, 0, NULL, NULL, NULL, 'who reviewed'),
  ('reviews', 'reviewed_at',    8, 'text', NULL, 0, 0, NULL, NULL, NULL, 'when (UTC, YYYY-MM-DDTHH:MM:SSZ)');
+
+-- A node of an older c2c kept the office's reviews in its history without
+-- rows: node_open makes them from the head, once (node.c, backfill).
+INSERT OR REPLACE INTO c2c_state (key, value) VALUES ('backfill', 'reviews');

@@ -131,6 +131,16 @@ run 0 "sfax status: nothing asked of Sfax" c2c -C sfax sync
 run 0 "sfax status" c2c -C sfax status --json
 check "sfax sees no request" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["changes_requested"] == []' "$T/out"
 run 0 "tunis verify" c2c -C tunis verify
+# A node of an older c2c (schema 6) keeps the reviews it receives in git with
+# no rows; the migration to schema 7 makes their rows from the head.
+cp -a tunis old
+sqlite3 old/c2c.db "DROP TABLE reviews; DELETE FROM c2c_fields WHERE tbl = 'reviews';
+	DELETE FROM c2c_tables WHERE name = 'reviews'; PRAGMA user_version = 6;"
+run 0 "an older node's database migrates" c2c -C old verify
+same "the reviews got their rows" "$(sqlite3 old/c2c.db 'SELECT count(*) FROM reviews')" 3
+same "once" "$(sqlite3 old/c2c.db "SELECT count(*) FROM c2c_state WHERE key = 'backfill'")" 0
+run 0 "the migrated node shows the review" c2c -C old show "actions/$A1" --json
+has "$T/out" '"status": "changes_requested"' "the review is there after the migration"
 # The city edits the record: the review is out of date.
 run 0 "tunis edits the action" c2c -C tunis set "actions/$A1" cofunding_eur=7000
 run 0 "tunis show after the edit" c2c -C tunis show "actions/$A1" --json
