@@ -51,6 +51,7 @@ typedef struct {
 	const field_def *sections;
 	json_t *kinds;      /* allowed stakeholder kinds */
 	json_t *last;       /* {city: unix time of its last change} */
+	int no_lists;       /* leave out the per-city lists of records */
 } rep;
 
 /* ---------------------------------------------------------------- queries */
@@ -263,6 +264,43 @@ static int budget_by_sdg(rep *r, const char *set, json_t *o)
 	return 0;
 }
 
+/* One city's lists: priorities in rank order, actions, events attended. */
+static int city_lists(rep *r, const char *set, json_t *o)
+{
+	int err;
+	static const char *const pcols[] = {"id", "rank", "theme", "theme_name", "challenge", "proposed_action"};
+	static const char *const acols[] = {"id",         "title",         "status",
+	                                    "budget_eur", "cofunding_eur", "partners[]",
+	                                    "people_reached_female", "people_reached_male", "sdg_targets[]",
+	                                    "start_date", "end_date"};
+	static const char *const ecols[] = {"event", "number", "host", "host_name", "month", "theme", "role", "participants"};
+	json_t *pl = json_array(), *al = json_array(), *el = json_array();
+	json_object_set_new(o, "priority_list", pl);
+	json_object_set_new(o, "action_list", al);
+	json_object_set_new(o, "event_list", el);
+	if ((err = q_objects(r, pl, pcols, 6,
+	                     "SELECT p.id, p.rank, p.theme, t.name, p.challenge, p.proposed_action FROM priorities p "
+	                     "LEFT JOIN themes t ON t.id = p.theme WHERE p." IN_SET
+	                     " ORDER BY p.rank IS NULL, p.rank, p.id",
+	                     set)) < 0 ||
+	    (err = q_objects(r, al, acols, 11,
+	                     "SELECT id, title, status, budget_eur, cofunding_eur, partners, people_reached_female, "
+	                     "people_reached_male, sdg_targets, start_date, end_date FROM actions WHERE " IN_SET
+	                     " ORDER BY title, id",
+	                     set)) < 0 ||
+	    (err = q_objects(r, el, ecols, 8,
+	                     "SELECT p.event, e.number, e.host, h.name, e.month, e.theme, p.role, p.participants "
+	                     "FROM event_participation p LEFT JOIN events e ON e.id = p.event "
+	                     "LEFT JOIN cities h ON h.id = e.host WHERE p." IN_SET
+	                     " ORDER BY e.number IS NULL, e.number, p.event",
+	                     set)) < 0)
+		return err;
+	size_t ai;
+	json_t *act;
+	json_array_foreach(al, ai, act) sort_targets(json_object_get(act, "sdg_targets"));
+	return 0;
+}
+
 /* The figures of the cities in SET (a JSON array of slugs) into O. PER_CITY
  * adds what only makes sense for one city: the lists. */
 static int stats(rep *r, const char *set, int per_city, json_t *o)
@@ -409,36 +447,8 @@ static int stats(rep *r, const char *set, int per_city, json_t *o)
 		return err;
 	sqlite3_finalize(st);
 
-	static const char *const pcols[] = {"id", "rank", "theme", "theme_name", "challenge", "proposed_action"};
-	static const char *const acols[] = {"id",         "title",         "status",
-	                                    "budget_eur", "cofunding_eur", "partners[]",
-	                                    "people_reached_female", "people_reached_male", "sdg_targets[]",
-	                                    "start_date", "end_date"};
-	static const char *const ecols[] = {"event", "number", "host", "host_name", "month", "theme", "role", "participants"};
-	json_t *pl = json_array(), *al = json_array(), *el = json_array();
-	json_object_set_new(o, "priority_list", pl);
-	json_object_set_new(o, "action_list", al);
-	json_object_set_new(o, "event_list", el);
-	if ((err = q_objects(r, pl, pcols, 6,
-	                     "SELECT p.id, p.rank, p.theme, t.name, p.challenge, p.proposed_action FROM priorities p "
-	                     "LEFT JOIN themes t ON t.id = p.theme WHERE p." IN_SET
-	                     " ORDER BY p.rank IS NULL, p.rank, p.id",
-	                     set)) < 0 ||
-	    (err = q_objects(r, al, acols, 11,
-	                     "SELECT id, title, status, budget_eur, cofunding_eur, partners, people_reached_female, "
-	                     "people_reached_male, sdg_targets, start_date, end_date FROM actions WHERE " IN_SET
-	                     " ORDER BY title, id",
-	                     set)) < 0 ||
-	    (err = q_objects(r, el, ecols, 8,
-	                     "SELECT p.event, e.number, e.host, h.name, e.month, e.theme, p.role, p.participants "
-	                     "FROM event_participation p LEFT JOIN events e ON e.id = p.event "
-	                     "LEFT JOIN cities h ON h.id = e.host WHERE p." IN_SET
-	                     " ORDER BY e.number IS NULL, e.number, p.event",
-	                     set)) < 0)
+	if (!r->no_lists && (err = city_lists(r, set, o)) < 0)
 		return err;
-	size_t ai;
-	json_t *act;
-	json_array_foreach(al, ai, act) sort_targets(json_object_get(act, "sdg_targets"));
 	/* Open conflicts in the city's records. */
 	long long nconf = 0;
 	size_t nt;
@@ -846,6 +856,7 @@ int office_report(c2c_node *n, const office_opts *opts, json_t **out)
 	r.st = at_store ? at_store : n->st;
 	r.db = store_db(r.st);
 	r.last = json_object();
+	r.no_lists = opts->no_lists;
 	git_oid_tostr(hex, sizeof(hex), &commit);
 	if ((rc = git_commit_lookup(&c, n->repo, &commit)) < 0) {
 		err = err_git(rc, "reading the head commit");

@@ -1484,6 +1484,11 @@ static void dashboard(FILE *f, const json_t *rp, const char *lang)
 		put_h(f, gs(c, "city"));
 		fprintf(f, "\" data-silent=\"%d\"%s><th>", silent, silent ? " class=\"silent\"" : "");
 		put_h(f, city_name(lang, c));
+		if (silent) { /* in words too: a mark that needs no colour */
+			fputs(" <span class=\"silent-mark\">", f);
+			put_h(f, T(lang, "silent"));
+			fputs("</span>", f);
+		}
 		fputs("</th><td>", f);
 		if (json_is_string(json_object_get(c, "last_change")))
 			put_date(f, lang, gs(c, "last_change"), 1);
@@ -1521,7 +1526,7 @@ static void dashboard(FILE *f, const json_t *rp, const char *lang)
 int office_dashboard_html(c2c_node *n, const char *lang, int silent_days, long long now, char **out, size_t *len)
 {
 	json_t *rp = NULL;
-	office_opts o = {NULL, NULL, now};
+	office_opts o = {NULL, NULL, now, 1}; /* the dashboard shows no list of records */
 	int err;
 	*out = NULL;
 	if ((err = office_report(n, &o, &rp)) < 0)

@@ -38,6 +38,7 @@ typedef struct {
 	const char *city; /* only this city; NULL: the node's city, or on the office every city of the network */
 	const char *at;   /* "YYYY-MM-DD" (the end of that day, UTC) or a commit; NULL: the working store */
 	long long now;    /* unix time the report is made; 0: now */
+	int no_lists;     /* 1: the figures only, without each city's lists of actions, priorities and events */
 } office_opts;
 
 /* The report of node N as described above. *out is a new reference.

@@ -449,7 +449,9 @@ s = open(sys.argv[1]).read()
 rows = dict(re.findall(r"<tr data-city=\"([a-z]+)\" data-silent=\"([01])\"", s))
 assert len(rows) == 23, rows
 assert rows["tunis"] == "0" and rows["sfax"] == "1" and rows["tangier"] == "1", rows
-assert "<html" not in s and "chart-actions-status" in s' "$T/out"
+assert "<html" not in s and "chart-actions-status" in s
+assert re.search(r"data-city=\"sfax\" data-silent=\"1\" class=\"silent\"><th>Sfax <span class=\"silent-mark\">silent</span>", s)
+assert not re.search(r"data-city=\"tunis\"[^>]*><th>Tunis <span", s)' "$T/out"
 run 2 "dashboard is html only" c2c -C office report --dashboard
 
 # --- print: a headless Chromium ------------------------------------------------
