@@ -47,6 +47,7 @@ typedef struct {
 	sqlite3 *db;
 	store *st;
 	char *with_data;    /* SELECT city FROM t1 UNION SELECT city FROM t2 ...: cities with any record */
+	char *has_data;     /* the number of cities of the JSON array ?1 with any record */
 	char *section_rank; /* ",overview,migration_data,...,": the order of profile sections */
 	const field_def *sections;
 	json_t *kinds;      /* allowed stakeholder kinds */
@@ -456,10 +457,11 @@ static int stats(rep *r, const char *set, int per_city, json_t *o)
 	for (size_t ti = 0; ti < nt; ti++) {
 		if (!t[ti].city_scope)
 			continue;
-		char sql[256];
+		char sql[512];
 		long long cnt = 0;
 		snprintf(sql, sizeof(sql),
-		         "SELECT count(*) FROM \"%s\" WHERE " IN_SET " AND json_extract(_c2c, '$.conflicts') IS NOT NULL",
+		         "SELECT count(*) FROM \"%s\" WHERE " IN_SET " AND instr(_c2c, '\"conflicts\"') > 0 "
+		         "AND json_extract(_c2c, '$.conflicts') IS NOT NULL",
 		         t[ti].name);
 		if ((err = q_ints(r, &cnt, 1, sql, set, NULL)) < 0)
 			return err;
@@ -518,11 +520,7 @@ static int city_report(rep *r, const char *slug, json_t *cities)
 	}
 	sqlite3_finalize(st);
 	long long has = 0;
-	if (!(sql = cat3("SELECT count(*) FROM (", r->with_data, ") WHERE " IN_SET))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((err = q_ints(r, &has, 1, sql, set, NULL)) < 0)
+	if ((err = q_ints(r, &has, 1, r->has_data, set, NULL)) < 0)
 		goto out;
 	json_object_set_new(o, "has_data", json_boolean(has));
 	json_t *last = json_object_get(r->last, slug);
@@ -750,6 +748,17 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 	if (!k)
 		fputs("SELECT NULL AS city WHERE 0", m);
 	fclose(m);
+	/* How many of the cities in ?1 hold any record: one indexed look-up per
+	 * city and table, where the union above reads every row. */
+	if (!(m = open_memstream(&r->has_data, &len))) {
+		json_decref(slugs);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	fputs("SELECT count(*) FROM json_each(?1) c WHERE 0", m);
+	for (size_t i = 0; i < nt; i++)
+		if (t[i].city_scope && store_field(&t[i], "city"))
+			fprintf(m, " OR EXISTS (SELECT 1 FROM \"%s\" WHERE city = c.value)", t[i].name);
+	fclose(m);
 
 	/* The order of profile sections and the kinds of stakeholders, from the schema. */
 	const table_def *ps = store_table(r->st, "profile_sections"), *sh = store_table(r->st, "stakeholders");
@@ -805,12 +814,7 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 		err = err_set(C2C_ENOMEM, "out of memory");
 		goto out;
 	}
-	free(sql);
-	if (!(sql = cat3("SELECT count(*) FROM (", r->with_data, ") WHERE " IN_SET))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((err = q_int(r, sql, p, totals, "cities")) < 0 || (err = stats(r, p, 0, totals)) < 0)
+	if ((err = q_int(r, r->has_data, p, totals, "cities")) < 0 || (err = stats(r, p, 0, totals)) < 0)
 		goto out;
 	json_object_set_new(totals, "cities_listed", json_integer((json_int_t)json_array_size(slugs)));
 	long long nsdgs = 0;
@@ -881,6 +885,7 @@ done:
 	json_decref(r.kinds);
 	json_decref(r.last);
 	free(r.with_data);
+	free(r.has_data);
 	free(r.section_rank);
 	store_close(at_store);
 	return err;
