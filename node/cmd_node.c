@@ -9,6 +9,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/keys.h"
+#include "c2c/review.h"
 #include "c2c/merge.h"
 #include "c2c/registry.h"
 #include "c2c/sync.h"
@@ -177,12 +178,16 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		err_clear();
 		held = json_array();
 	}
+	/* The office's reviews asking this city (on the office: any city) for changes. */
+	json_t *asked = NULL;
+	if (review_list(n->st, n->city, "changes_requested", &asked) < 0)
+		asked = json_array();
 	if (ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i,s:o}", "node_id", n->node_id, "role",
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:I,s:I,s:i,s:s?,s:o,s:i,s:o,s:o}", "node_id", n->node_id, "role",
 		                      n->role, "city", n->city, "head", hex, "dir", n->dir, "head_moved", n->head_moved,
 		                      "records", (json_int_t)records, "deleted", (json_int_t)tombs, "schema_version",
 		                      store_version(n->st), "key_fingerprint", fp, "remotes", remotes, "conflicts", (int)conflicts,
-		                      "held", held);
+		                      "held", held, "changes_requested", asked);
 		free(fp);
 		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
@@ -259,6 +264,21 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		printf("\n");
 	}
 	json_decref(held);
+	size_t ai;
+	json_t *a;
+	json_array_foreach(asked, ai, a)
+	{
+		const char *comment = json_string_value(json_object_get(a, "comment"));
+		printf("%-9s %s/%s%s%s%s: changes requested%s%s%s\n", ai ? "" : "reviews",
+		       json_string_value(json_object_get(a, "record_table")), json_string_value(json_object_get(a, "record_id")),
+		       n->city ? "" : " (", n->city ? "" : json_string_value(json_object_get(a, "city")), n->city ? "" : ")",
+		       comment ? " (" : "", comment ? comment : "", comment ? ")" : "");
+		if (json_is_true(json_object_get(a, "out_of_date")))
+			printf("          %s\n", json_is_true(json_object_get(a, "record_deleted"))
+			                             ? "the record was deleted since"
+			                             : "edited since the review: waiting for the office's next review");
+	}
+	json_decref(asked);
 	json_decref(remotes);
 	sync_remote_list_free(rv, nr);
 	free(fp);

@@ -9,6 +9,7 @@
 #include "c2c/incoming.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/review.h"
 #include "c2c/write.h"
 
 static int cmd_add_fn(cli_ctx *ctx, c2c_node *n)
@@ -133,6 +134,25 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 	return 0;
 }
 
+/* The office's review of the record shown, under its fields. */
+static void print_review(const json_t *rev)
+{
+	const char *status = json_string_value(json_object_get(rev, "status"));
+	const char *who = json_string_value(json_object_get(rev, "reviewer"));
+	const char *when = json_string_value(json_object_get(rev, "reviewed_at"));
+	const char *comment = json_string_value(json_object_get(rev, "comment"));
+	printf("%-22s %s", "review", status && !strcmp(status, "changes_requested") ? "changes requested" : status ? status : "");
+	if (who)
+		printf(" by %s", who);
+	if (when)
+		printf(", %s", when);
+	printf("\n");
+	if (json_is_true(json_object_get(rev, "out_of_date")))
+		printf("%-22s %s\n", "", "out of date: the record changed after the review");
+	if (comment)
+		printf("%-22s %s\n", "review comment", comment);
+}
+
 static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 {
 	const table_def *t;
@@ -150,19 +170,34 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 			err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id), err_hint("run 'c2c ls %s' to see the ids", t->name);
 		free(tomb);
 	}
+	json_t *rev = NULL;
+	if (err == 0 && t->city_scope)
+		err = review_of(n->st, t->name, id, &rev);
 	if (err == 0) {
-		if (ctx->json)
-			err = cli_print_json(cli_record_flat(id, rec));
-		else
+		if (ctx->json) {
+			json_t *flat = cli_record_flat(id, rec);
+			if (flat && rev)
+				json_object_set(flat, "review", rev);
+			err = cli_print_json(flat);
+		} else {
 			err = print_record_text(t, id, rec);
+			if (err == 0 && rev)
+				print_review(rev);
+		}
 	}
+	json_decref(rev);
 	json_decref(rec);
 	free(id);
 	return err;
 }
 
 const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, "show one record", "c2c show TABLE/ID",
-                              "Prints each field of the record; --json prints it as a flat object.\n"};
+                              "Prints each field of the record; --json prints it as a flat object.\n"
+                              "A city record the coordination office has reviewed ('c2c review') shows\n"
+                              "the review: validated or changes requested, by whom, when, the comment,\n"
+                              "and whether the record changed since (out of date); --json carries it\n"
+                              "as \"review\": {status, comment, reviewer, reviewed_at, record_version,\n"
+                              "out_of_date, record_deleted}.\n"};
 
 typedef struct {
 	const table_def *t;

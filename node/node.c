@@ -517,6 +517,96 @@ static int check_format(c2c_node *n)
 	return err;
 }
 
+typedef struct {
+	c2c_node *n;
+	const table_def *t;
+	const char *prefix; /* "network/<table>/" */
+} backfill_state;
+
+static int backfill_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	backfill_state *b = payload;
+	char full[512], table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
+	git_blob *blob = NULL;
+	json_t *rec = NULL;
+	char *text = NULL;
+	int rc, err;
+	(void)old_id;
+	snprintf(full, sizeof(full), "%s%s", b->prefix, path);
+	if (record_parse_path(full, table, id, city) < 0 || strcmp(table, b->t->name))
+		return 0;
+	if ((rc = git_blob_lookup(&blob, b->n->repo, new_id)) < 0)
+		return err_git(rc, full);
+	const char *buf = git_blob_rawcontent(blob);
+	size_t len = (size_t)git_blob_rawsize(blob);
+	if ((err = canon_parse(buf, len, full, &rec)) < 0)
+		goto done;
+	if (merge_is_deleted(rec)) {
+		if (!(text = strndup(buf, len)))
+			err = err_set(C2C_ENOMEM, "out of memory");
+		else
+			err = store_tomb_put(b->n->st, table, id, full, text);
+	} else
+		err = store_row_put(b->n->st, b->t, id, rec);
+done:
+	free(text);
+	json_decref(rec);
+	git_blob_free(blob);
+	return err;
+}
+
+/* A migration that adds a network table (schema/007-reviews.sql) leaves its
+ * name in c2c_state 'backfill': a node of an older c2c kept such records in
+ * git without rows (advance skips tables it does not know), so their rows
+ * are made now from the head, in one transaction that clears the key. */
+static int backfill(c2c_node *n)
+{
+	char *list = NULL, *save = NULL;
+	int err = store_state_get(n->st, "backfill", &list);
+	if (err == C2C_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return err;
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+	if ((err = store_begin(n->st)) < 0)
+		goto out;
+	if ((rc = git_commit_lookup(&c, n->repo, &n->head)) < 0 || (rc = git_commit_tree(&root, c)) < 0) {
+		err = err_git(rc, "reading the head");
+		goto fail;
+	}
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		const table_def *t = store_table(n->st, name);
+		char prefix[128];
+		if (!t || t->city_scope)
+			continue;
+		snprintf(prefix, sizeof(prefix), "network/%s/", name);
+		prefix[strlen(prefix) - 1] = '\0';
+		if (git_tree_entry_bypath(&e, root, prefix) < 0)
+			continue;
+		strcat(prefix, "/");
+		backfill_state b = {n, t, prefix};
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    (err = mergetree_diff(n->repo, NULL, git_tree_entry_id(e), backfill_file, &b)) < 0)
+			goto fail;
+		git_tree_entry_free(e);
+		e = NULL;
+	}
+	if ((err = store_state_set(n->st, "backfill", NULL)) < 0 || (err = store_commit(n->st)) < 0)
+		goto fail;
+	goto out;
+fail:
+	store_rollback(n->st);
+out:
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	git_commit_free(c);
+	free(list);
+	return err;
+}
+
 int node_open(c2c_node **out, const char *dir, int mode)
 {
 	c2c_node *n = NULL;
@@ -539,7 +629,7 @@ int node_open(c2c_node **out, const char *dir, int mode)
 		err_hint("run 'c2c verify' to see what differs, then 'c2c repair'");
 		goto fail;
 	}
-	if (!n->head_moved && (err = check_format(n)) < 0)
+	if (!n->head_moved && ((err = check_format(n)) < 0 || (err = backfill(n)) < 0))
 		goto fail;
 	*out = n;
 	return 0;

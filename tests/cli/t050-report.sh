@@ -1,7 +1,10 @@
 #!/bin/bash
 # c2c report: a city's overview and the network totals, in text, csv, json
-# and html; written to a file whole; read-only; bad options refused.
+# and html; written to a file whole; read-only; bad options refused; SDG
+# targets in numeric order; the office lists every city of the network.
 . "$(dirname "$0")/lib.sh"
+# The time a report says it was made, so that two reports compare equal.
+export C2C_REPORT_NOW=1796558400
 
 N=$T/tangier
 run 0 "init" c2c init "$N" --city tangier
@@ -54,7 +57,18 @@ assert c["budget_eur"] == 80000 and c["cofunding_eur"] == 7000, c
 assert c["actions"] == 2, c
 assert c["actions_by_status"]["ongoing"] == 1 and c["actions_by_status"]["completed"] == 1, c
 assert c["actions_by_status"]["proposed"] == 0, c
-assert c["sdg_targets"] == ["10.7", "16.6", "5.1"], c["sdg_targets"]
+assert c["sdg_targets"] == ["5.1", "10.7", "16.6"], c["sdg_targets"]
+assert c["budget_by_sdg"] == [
+    {"goal": 5, "budget_eur": 30000, "actions": 1, "targets": [{"target": "5.1", "budget_eur": 30000, "actions": 1}]},
+    {"goal": 10, "budget_eur": 80000, "actions": 2, "targets": [{"target": "10.7", "budget_eur": 80000, "actions": 2}]},
+    {"goal": 16, "budget_eur": 50000, "actions": 1, "targets": [{"target": "16.6", "budget_eur": 50000, "actions": 1}]},
+], c["budget_by_sdg"]
+assert c["profile_grid"]["overview"] == {"ar": "validated", "en": "validated", "es": "missing", "fr": "draft"}, c
+assert c["profile_grid"]["governance"]["fr"] == "submitted" and len(c["profile_grid"]) == 11, c
+assert c["reviews"] == {"validated": 0, "changes_requested": 0, "out_of_date": 0}, c
+assert c["event_list"][0]["event"] == "event-03" and c["event_list"][0]["role"] == "host", c
+assert c["last_change"] and c["has_data"] is True, c
+assert d["made_at"] == "2026-12-06T12:00:00Z" and d["head_date"], d
 assert c["sdgs"] == [5, 10, 16], c["sdgs"]
 assert c["objectives"] == ["A", "B", "D"], c["objectives"]
 assert c["people_reached_female"] == 150 and c["people_reached_male"] == 150, c
@@ -69,7 +83,8 @@ assert p["es"]["sections"] == [] and p["es"]["count"] == 0, p
 t = d["totals"]
 assert t["cities"] == 1 and t["actions"] == 2 and t["budget_eur"] == 80000, t
 assert t["sdgs_covered"] == 3 and t["sdgs_total"] == 17 and t["sdgs"] == [5, 10, 16], t
-assert t["sdg_targets"] == ["10.7", "16.6", "5.1"], t
+assert t["sdg_targets"] == ["5.1", "10.7", "16.6"], t
+assert t["budget_by_sdg"] == c["budget_by_sdg"] and t["cities_listed"] == 1, t
 assert {k: v["count"] for k, v in t["profile_sections"].items()} == {"ar": 1, "en": 1, "es": 0, "fr": 2}, t
 for v in (c["budget_eur"], t["actions"], t["cities"]):
     assert isinstance(v, int)
@@ -87,17 +102,18 @@ check "csv reads with python's csv module" python3 - "$T/report.csv" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 assert [r["city"] for r in rows] == ["tangier", "TOTAL"], rows
-hdr = "city,country,sections_ar,sections_en,sections_es,sections_fr,actions,proposed,approved,ongoing,completed,cancelled,budget_eur,cofunding_eur,people_reached_female,people_reached_male,sdg_targets,stakeholders,events"
+hdr = "city,country,sections_ar,sections_en,sections_es,sections_fr,actions,proposed,approved,ongoing,completed,cancelled,budget_eur,cofunding_eur,people_reached_female,people_reached_male,sdg_targets,stakeholders,events,reviews_validated,reviews_changes_requested,reviews_out_of_date,has_data,last_change"
 assert list(rows[0].keys()) == hdr.split(","), list(rows[0].keys())
 c, t = rows
 assert c["country"] == "MA" and c["budget_eur"] == "80000" and c["cofunding_eur"] == "7000", c
-assert c["sdg_targets"] == "10.7,16.6,5.1", c["sdg_targets"]
+assert c["sdg_targets"] == "5.1,10.7,16.6", c["sdg_targets"]
+assert c["has_data"] == "1" and c["reviews_validated"] == "0", c
 assert c["sections_fr"] == "2" and c["sections_es"] == "0", c
 assert c["ongoing"] == "1" and c["completed"] == "1" and c["actions"] == "2", c
 assert c["stakeholders"] == "3" and c["events"] == "1", c
-assert t["budget_eur"] == "80000" and t["sdg_targets"] == "10.7,16.6,5.1", t
+assert t["budget_eur"] == "80000" and t["sdg_targets"] == "5.1,10.7,16.6", t
 EOF
-has "$T/report.csv" '"10\.7,16\.6,5\.1"' "csv set in one quoted cell"
+has "$T/report.csv" '"5\.1,10\.7,16\.6"' "csv set in one quoted cell"
 
 # html
 run 0 "report html" c2c report --format html -o "$T/report.html"
@@ -155,21 +171,26 @@ run 2 "unknown option" c2c report --frobnicate
 same "report makes no commit" "$(git -C repo.git rev-list --count main)" "$COMMITS"
 run 0 "verify after report" c2c verify
 
-# An office node with no city data: zero cities, no failure.
+# An office node with no city data: every city of the network listed, none
+# with data, no failure.
 cd "$T"
 run 0 "init office" c2c init "$T/office" --office
 run 0 "office report" c2c -C "$T/office" report
 has "$T/out" "No city has data yet" "office text says no data"
-has "$T/out" "cities with data +0$" "office text totals zero"
+has "$T/out" "cities with data +0 +of 23$" "office text totals zero of 23"
+has "$T/out" "^Amman, JO \(amman\): no data yet" "office text lists a city with no data"
 run 0 "office json" c2c -C "$T/office" report --json
 check "office json: zero cities" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["cities"] == [] and d["totals"]["cities"] == 0 and d["totals"]["budget_eur"] == 0, d
+assert len(d["cities"]) == 23 and not any(c["has_data"] for c in d["cities"]), d
+assert [c["name"] for c in d["cities"]] == sorted(c["name"] for c in d["cities"]), "by name"
+assert d["totals"]["cities"] == 0 and d["totals"]["cities_listed"] == 23 and d["totals"]["budget_eur"] == 0, d
 assert d["totals"]["sdgs_covered"] == 0 and d["totals"]["sdgs_total"] == 17, d
 ' "$T/out"
 run 0 "office csv" c2c -C "$T/office" report --format csv
-same "office csv: header and TOTAL" "$(cut -d, -f1 "$T/out" | tr -d '\r' | tr '\n' ' ')" "city TOTAL "
+same "office csv: header, 23 cities and TOTAL" "$(wc -l <"$T/out" | tr -d ' ')" 25
+has "$T/out" "^amman,JO,0,0,0,0,0,0,0,0,0,0,0,0,0,0,\"\",0,0,0,0,0,0," "office csv: a city with no data"
 run 0 "office html" c2c -C "$T/office" report --format html
 has "$T/out" "</html>" "office html complete"
 run 0 "office --city" c2c -C "$T/office" report --city tangier --json
