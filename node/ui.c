@@ -43,6 +43,7 @@ static const ui_route routes[] = {
     {"/import/", ui_page_import},
     {"/export/", ui_page_export},
     {"/report", ui_page_report},
+    {"/dashboard", ui_page_dashboard},
     {"/verify", ui_page_verify},
 };
 

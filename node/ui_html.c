@@ -202,6 +202,9 @@ void ui_page_begin(ui_req *r, const char *title)
 	          "<a href=\"/profile\">%t</a>\n<a href=\"/records/stakeholders\">%t</a>\n<a href=\"/history\">%t</a>\n"
 	          "<a href=\"/conflicts\">%t</a>\n<a href=\"/sync\">%t</a>\n<a href=\"/report\">%t</a>\n</nav>\n",
 	          "Main", "Home", "Actions", "Profile", "Stakeholders", "History", "Conflicts", "Sync", "Report");
+	if (n && !n->city)
+		ui_printf(r, "<nav class=\"office\" aria-label=\"%t\"><a href=\"/dashboard\">%t</a></nav>\n", "Office",
+		          "Dashboard");
 	ui_printf(r, "<nav class=\"langs\" aria-label=\"%t\">", "Language");
 	for (int i = 0; i18n_langs[i]; i++) {
 		const char *l = i18n_langs[i];

@@ -147,6 +147,7 @@ int ui_page_sync(ui_req *r);
 int ui_page_import(ui_req *r);
 int ui_page_export(ui_req *r);
 int ui_page_report(ui_req *r);
+int ui_page_dashboard(ui_req *r); /* node/ui_office.c: the office's dashboard */
 int ui_page_verify(ui_req *r);
 
 /* Session storage for a two-step import (preview, then write): the upload

@@ -212,6 +212,21 @@ has "$T/body" "Amina" "on the first node"
 kill "$UI2"
 wait "$UI2"
 
+# --- the office's dashboard -----------------------------------------------------------
+same "a city node has no dashboard" "$(code -b "$T/jar" "$B/dashboard?lang=en")" 404
+run 0 "an office" c2c init off --office
+"$C2C" -C off ui --no-browser >"$T/ui3.out" 2>/dev/null &
+UI3=$!
+for _ in $(seq 50); do [ -s "$T/ui3.out" ] && break; sleep 0.1; done
+URL3=$(head -1 "$T/ui3.out")
+same "the office's server" "$(code -b "$T/jar" -c "$T/jar" "$URL3")" 303
+same "the office's dashboard" "$(code -b "$T/jar" "${URL3%%/login*}/dashboard?lang=fr&days=7")" 200
+has "$T/body" '<a href="/dashboard">Tableau de bord</a>' "linked from every page of the office, in the page's language"
+has "$T/body" '<svg' "with its charts"
+check "every city of the network" sh -c "test \$(grep -o 'Tunis\|Sfax\|Amman\|Lisbonne\|Lisbon' '$T/body' | sort -u | wc -l) -ge 3"
+kill "$UI3"
+wait "$UI3"
+
 # --- verify, as 'c2c verify' -------------------------------------------------------
 same "verify in the browser" "$(code -b "$T/jar" "$B/verify?run=1&lang=en")" 200
 has "$T/body" 'id="verify-ok"' "the node is in order"
