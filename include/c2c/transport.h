@@ -16,6 +16,10 @@
  *   - quotes the remote path in the git-upload-pack/receive-pack command;
  *   - names the remote and the step in every error.
  *
+ * The channel API below (transport_channel_*) serves c2c's own push both
+ * over ssh and to a hub by path, where it runs stock git receive-pack as a
+ * child process: one code path, the hub's checks either way.
+ *
  * Settings (environment): C2C_SSH_CONNECT_TIMEOUT (s, default 15),
  * C2C_SSH_IDLE_TIMEOUT (s, 30), C2C_SSH_KEEPALIVE (s, 10), C2C_SSH_COMPRESS
  * (1 default, 0 off). */
