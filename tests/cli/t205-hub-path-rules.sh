@@ -72,7 +72,7 @@ cp -a tunis tunis2
 c2c -C tunis2 add actions title="Written on the copy" >/dev/null || exit 1
 (C2C_TEST_PAUSE_AT="sync: before push" C2C_TEST_PAUSE_FILE=$T/pause c2c -C tunis2 sync >"$T/out2" 2>"$T/err2"
 	echo $? >"$T/st2") &
-for _ in $(seq 1 200); do [ -e "$T/pause" ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ -e "$T/pause" ] && break; sleep 0.1; done
 check "the copy's sync is paused before its push" test -e "$T/pause"
 c2c -C tunis add actions title="Written on the original" >/dev/null || exit 1
 run 0 "the original pushes" c2c -C tunis sync
