@@ -749,6 +749,12 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 	/* What passed raises the bound for the next push. */
 	if (err == 0 && highest > base)
 		err = hub_lamport_write(lfd, highest);
+	/* What the pusher sees: a new node that pushes before the office has
+	 * registered it must be told what to do, whatever its client. */
+	if (err < 0 && strstr(err_msg(), "which the office has not registered"))
+		err_hint("the office has not registered the node that signed it: that node must send its node id and its "
+		         "public key (keys/id_ed25519.pub in its directory) to the office, which runs 'c2c node add' and "
+		         "syncs with this hub; the node's next sync then pushes");
 done:
 	if (lfd >= 0)
 		close(lfd);

@@ -1,4 +1,4 @@
-/* push: c2c's own send-pack, for a hub over ssh (include/c2c/push.h). */
+/* push: c2c's own send-pack, for a hub over ssh or by path (include/c2c/push.h). */
 #include "c2c/push.h"
 
 #include <openssl/evp.h>
@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "c2c/err.h"
+#include "c2c/keys.h"
 #include "c2c/repo.h"
 #include "c2c/sync.h"
 #include "c2c/transport.h"
@@ -474,6 +475,30 @@ static int tips_add(git_oid **v, size_t *n, const git_oid *id)
 	return 0;
 }
 
+/* The hub's checks refuse a commit whose signer the office has not
+ * registered (incoming.c says "which the office has not registered"): a
+ * new node's first push, before the office has added it. Only this node
+ * knows where its key is: say what to send, and to whom. */
+static void unregistered_hint(const c2c_node *n, const char *said)
+{
+	char *fp = NULL, *abs = NULL;
+	if (!strstr(said, "which the office has not registered"))
+		return;
+	if (keys_fingerprint(n->dir, &fp) == 0 && fp && strstr(said, fp)) {
+		abs = realpath(n->dir, NULL);
+		err_hint("the office has not registered this node yet: send its node id (%s) and its public key "
+		         "(%s/keys/id_ed25519.pub) to the office, which runs 'c2c node add %s --city %s KEY-FILE' "
+		         "and syncs with the hub; then sync again",
+		         n->node_id, abs ? abs : n->dir, n->node_id, n->city ? n->city : "SLUG");
+	} else {
+		err_hint("a commit to push is signed by a node the office has not registered: that node must send its "
+		         "node id and its public key (keys/id_ed25519.pub) to the office, which runs 'c2c node add'; "
+		         "sync again once the office has synced with the hub");
+	}
+	free(abs);
+	free(fp);
+}
+
 int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, push_stats *stats)
 {
 	conn *c = calloc(1, sizeof(*c));
@@ -488,7 +513,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 	if (!c)
 		return err_set(C2C_ENOMEM, "out of memory");
 	git_oid_fromstr(&old, "0000000000000000000000000000000000000000");
-	if ((err = transport_channel_open(&c->ch, url, "git-receive-pack")) < 0)
+	if ((err = transport_channel_open(&c->ch, url, "git-receive-pack", n->node_id)) < 0)
 		goto done;
 	/* The hub's refs: "<oid> <name>", capabilities after a NUL on the first. */
 	for (;;) {
@@ -542,7 +567,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 		if (!strcmp(line, "unpack ok"))
 			unpack_ok = 1;
 		else if (!strncmp(line, "unpack ", 7))
-			snprintf(ng, sizeof(ng), "the hub could not unpack what was sent: %.400s", line + 7);
+			snprintf(ng, sizeof(ng), "%s: it could not unpack what was sent (%.400s)", ref, line + 7);
 		else if (!strncmp(line, "ok ", 3) && !strcmp(line + 3, ref))
 			ref_ok = 1;
 		else if (!strncmp(line, "ng ", 3) && !ng[0])
@@ -559,6 +584,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 				*p = ' ';
 		err = err_set(C2C_ECONFLICT, "the hub refused %s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report",
 		              msg[0] ? "; it said: " : "", msg);
+		unregistered_hint(n, msg);
 		goto done;
 	}
 	st.commits = commits;
@@ -577,68 +603,9 @@ done:
 
 /* ------------------------------------------------------ a hub by path */
 
+/* The same code and the same checks as over ssh: only the channel differs
+ * (a git receive-pack child instead of an ssh channel, transport.h). */
 int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, push_stats *stats)
 {
-	git_repository *hub = NULL;
-	git_reference_iterator *it = NULL;
-	git_reference *r = NULL;
-	git_odb *odb = NULL;
-	git_oid old, *tips = NULL;
-	size_t ntips = 0, commits = 0;
-	repo_oids o = {0};
-	push_stats st = {0};
-	int err = 0, rc, has_old = 0;
-	if ((rc = git_repository_open_bare(&hub, gitdir)) < 0)
-		return err_git(rc, gitdir);
-	if ((rc = git_repository_odb(&odb, n->repo)) < 0 || (rc = git_reference_iterator_new(&it, hub)) < 0)
-		goto fail;
-	while ((rc = git_reference_next(&r, it)) == 0) {
-		git_oid id;
-		int ok = git_reference_name_to_id(&id, hub, git_reference_name(r)) == 0;
-		if (ok && !strcmp(git_reference_name(r), ref)) {
-			old = id;
-			has_old = 1;
-		}
-		git_reference_free(r);
-		git_error_clear();
-		if (!ok)
-			continue;
-		if ((err = tips_add(&tips, &ntips, &id)) < 0)
-			goto done;
-	}
-	if (rc != GIT_ITEROVER)
-		goto fail;
-	/* Fast-forward only, as the hub's update hook has it over ssh. */
-	if (has_old && !git_oid_equal(&old, new_) && git_graph_descendant_of(n->repo, new_, &old) != 1) {
-		err = err_set(C2C_ECONFLICT, "the hub refused %s: not a fast-forward of %.12s", ref, git_oid_tostr_s(&old));
-		goto done;
-	}
-	/* Whole objects, one pack, fsynced before the ref moves. */
-	if ((err = repo_pack_sparse(n->repo, new_, 1, tips, ntips, NULL, repo_oids_add, &o, &commits)) < 0 ||
-	    (err = repo_pack_copy(hub, NULL, odb, n->gitdir, &o, sync_progress, "writing objects")) < 0)
-		goto done;
-	/* The ref moves only from the value read above. */
-	rc = has_old ? git_reference_create_matching(&r, hub, ref, new_, 1, &old, "c2c sync: push")
-	             : git_reference_create(&r, hub, ref, new_, 0, "c2c sync: push");
-	git_reference_free(r);
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
-		err = err_set(C2C_ECONFLICT, "the hub refused %s: it moved meanwhile; sync again", ref);
-		goto done;
-	}
-	if (rc < 0)
-		goto fail;
-	st.commits = commits;
-	st.objects = o.n;
-	goto done;
-fail:
-	err = err_git(rc, gitdir);
-done:
-	if (stats)
-		*stats = st;
-	git_reference_iterator_free(it);
-	git_odb_free(odb);
-	git_repository_free(hub);
-	free(o.v);
-	free(tips);
-	return err;
+	return push_thin(n, gitdir, ref, new_, stats);
 }

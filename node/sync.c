@@ -666,7 +666,7 @@ static int push(c2c_node *n, git_remote *rm, const char *name, sync_result *res)
 			err_prefix("%s: push: ", name);
 		return rc;
 	}
-	res->thin_push = ssh;
+	res->thin_push = 1; /* by path too: the hub's own receive-pack (push.h) */
 	res->pushed_objects = st.objects;
 	res->pushed_deltas = st.deltas;
 	fault_point("sync: pushed, before the pushed ref is recorded");

@@ -16,6 +16,10 @@
  *   - quotes the remote path in the git-upload-pack/receive-pack command;
  *   - names the remote and the step in every error.
  *
+ * The channel API below (transport_channel_*) serves c2c's own push both
+ * over ssh and to a hub by path, where it runs stock git receive-pack as a
+ * child process: one code path, the hub's checks either way.
+ *
  * Settings (environment): C2C_SSH_CONNECT_TIMEOUT (s, default 15),
  * C2C_SSH_IDLE_TIMEOUT (s, 30), C2C_SSH_KEEPALIVE (s, 10), C2C_SSH_COMPRESS
  * (1 default, 0 off). */
@@ -50,13 +54,21 @@ typedef struct {
 } transport_stats;
 void transport_get_stats(transport_stats *out);
 
-/* A channel on the sync's session running GIT_CMD ("git-receive-pack") on
- * URL's path, for c2c's own protocol work (push.h). Read returns 0 with
- * *n == 0 at the end of the server's output; errors name the remote and
- * the step, as for libgit2's streams. transport_channel_stderr drains what
- * the server wrote on stderr (hooks' messages) into BUF. */
+/* A channel running GIT_CMD ("git-receive-pack") on URL's repository, for
+ * c2c's own protocol work (push.h). For an ssh:// URL, a channel on the
+ * sync's session; for a path on this machine, stock `git receive-pack
+ * PATH` run as a child process with C2C_HUB_NODE=NODE_ID in its
+ * environment (as 'c2c hub serve' sets it over ssh, so that a hub's update
+ * hook applies the same ref rule) and without the variables that would
+ * point it at another repository (GIT_DIR...): git's own quarantine,
+ * receive.fsckObjects and the hub's hooks run as over ssh. Read returns 0
+ * with *n == 0 at the end of the server's output; errors name the remote
+ * and the step, as for libgit2's streams. transport_channel_stderr gives
+ * what the server wrote on stderr (hooks' messages) in BUF. Close reaps the
+ * child. SIGPIPE is never raised (the child's stdin is a socket, written
+ * with MSG_NOSIGNAL): a child that is gone is an error. */
 typedef struct transport_channel transport_channel;
-int transport_channel_open(transport_channel **out, const char *url, const char *git_cmd);
+int transport_channel_open(transport_channel **out, const char *url, const char *git_cmd, const char *node_id);
 int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n);
 int transport_channel_write(transport_channel *c, const void *buf, size_t len);
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);

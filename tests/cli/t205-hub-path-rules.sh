@@ -1,0 +1,162 @@
+#!/bin/bash
+# A hub by path keeps the same rules as over ssh (SPEC 7: "a hub refuses what
+# fails its rules whatever the transport"): `c2c sync` with a hub that is a
+# path on this machine pushes through the hub's own git receive-pack, so
+# that its quarantine, receive.fsckObjects, the update hook (ref rule,
+# fast-forward only) and, with the office key, the pre-receive hook (every
+# node's incoming checks) all run. A node the office has not registered yet
+# is refused, by path and over ssh, and told what to do; the other nodes
+# sync as before; the hub stays clean for `git fsck --strict`.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sshd-lib.sh"
+
+cd "$T" || exit 1
+node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
+refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
+head_of() { git -C "$1/repo.git" rev-parse main; }
+not_in() { ! git -C "$1" cat-file -e "$2" 2>/dev/null; }
+says() { # DESCRIPTION TEXT: the last command's stderr holds TEXT, as is
+	if grep -qF -- "$2" "$T/err"; then ok; else
+		not_ok "$1: '$2' not in the error"
+		sed 's/^/  | /' "$T/err" >&2
+	fi
+}
+# git fsck --strict: clean but for the unborn HEAD every hub has (t200).
+fsck_clean() {
+	git -C "$1" fsck --strict --no-progress --no-dangling >"$T/fsck" 2>&1 &&
+		! grep -v '^notice: HEAD points to an unborn branch' "$T/fsck"
+}
+
+c2c init office --office >/dev/null || exit 1
+OKEY=$T/office/keys/id_ed25519.pub
+c2c hub init hubk.git --office-key "$OKEY" >/dev/null || exit 1
+HUBK=$(cd hubk.git && pwd -P)
+c2c -C office remote add hub "$HUBK" >/dev/null && c2c -C office sync >/dev/null || exit 1
+c2c init tunis --city tunis --office-key "$OKEY" >/dev/null || exit 1
+TID=$(node_id tunis)
+c2c -C office node add "$TID" --city tunis tunis/keys/id_ed25519.pub >/dev/null && c2c -C office sync >/dev/null ||
+	exit 1
+c2c -C tunis remote add hub "$HUBK" >/dev/null || exit 1
+c2c -C tunis add actions title="Municipal Social Cell" >/dev/null || exit 1
+run 0 "a registered node syncs with the hub by path" c2c -C tunis sync
+same "its branch is on the hub" "$(git -C hubk.git rev-parse "refs/heads/nodes/$TID")" "$(head_of tunis)"
+
+# --- (a) a node the office has not registered yet -------------------------------
+c2c init sfax --city sfax --office-key "$OKEY" >/dev/null || exit 1
+SID=$(node_id sfax)
+SDIR=$(cd sfax && pwd -P)
+c2c -C sfax remote add hub "$HUBK" >/dev/null || exit 1
+c2c -C sfax add actions title="Reception desk" >/dev/null || exit 1
+BEFORE=$(refs hubk.git)
+run 1 "a node not registered yet: its push by path is refused" c2c -C sfax sync
+says "the hub says why" "which the office has not registered"
+says "the node is told what to send" \
+	"hint: the office has not registered this node yet: send its node id ($SID) and its public key ($SDIR/keys/id_ed25519.pub) to the office"
+says "... and what the office runs" "c2c node add $SID --city sfax"
+same "the hub's refs are unchanged" "$(refs hubk.git)" "$BEFORE"
+check "none of its commits reached the hub" not_in hubk.git "$(head_of sfax)"
+run 0 "every other node still syncs" c2c -C tunis sync
+run 0 "... and the office too" c2c -C office sync
+run 0 "the office registers it" c2c -C office node add "$SID" --city sfax sfax/keys/id_ed25519.pub
+run 0 "... and syncs with the hub" c2c -C office sync
+run 0 "the node's next sync pushes" c2c -C sfax sync
+same "its branch is on the hub" "$(git -C hubk.git rev-parse "refs/heads/nodes/$SID")" "$(head_of sfax)"
+run 0 "the others merge it" c2c -C tunis sync
+check "tunis holds sfax's record" grep -q "Reception desk" <(c2c -C tunis ls actions --json)
+
+# --- (b) fast-forward only -------------------------------------------------------
+# A copy of tunis's node (restored from a backup, say) writes on; its sync
+# stops before the push while the original pushes: the copy's main no
+# longer contains the hub's branch.
+cp -a tunis tunis2
+c2c -C tunis2 add actions title="Written on the copy" >/dev/null || exit 1
+(C2C_TEST_PAUSE_AT="sync: before push" C2C_TEST_PAUSE_FILE=$T/pause c2c -C tunis2 sync >"$T/out2" 2>"$T/err2"
+	echo $? >"$T/st2") &
+for _ in $(seq 1 600); do [ -e "$T/pause" ] && break; sleep 0.1; done
+check "the copy's sync is paused before its push" test -e "$T/pause"
+c2c -C tunis add actions title="Written on the original" >/dev/null || exit 1
+run 0 "the original pushes" c2c -C tunis sync
+AFTER=$(refs hubk.git)
+rm -f "$T/pause"
+wait
+same "the copy's push is refused" "$(cat "$T/st2")" 1
+check "... as a non-fast-forward" grep -q "non-fast-forward" "$T/err2"
+same "the hub keeps the original's branch" "$(refs hubk.git)" "$AFTER"
+
+# --- (c) the ref rule --------------------------------------------------------------
+# By path, c2c tells the hub's update hook which node pushes, as the hub's
+# key line does over ssh (C2C_HUB_NODE). A wrapper of the hook records it.
+mv hubk.git/hooks/update hubk.git/hooks/update.c2c
+cat >hubk.git/hooks/update <<EOF
+#!/bin/sh
+echo "\$C2C_HUB_NODE \$1" >>'$T/update.log'
+exec "\$(dirname "\$0")/update.c2c" "\$@"
+EOF
+chmod +x hubk.git/hooks/update
+c2c -C tunis add actions title="Third" >/dev/null || exit 1
+# (a C2C_HUB_NODE in the pusher's own environment is not passed on)
+run 0 "tunis pushes by path" env C2C_HUB_NODE="$SID" "$C2C" -C tunis sync
+same "the update hook ran, for tunis's own branch, as tunis" "$(cat "$T/update.log" 2>/dev/null)" \
+	"$TID refs/heads/nodes/$TID"
+mv hubk.git/hooks/update.c2c hubk.git/hooks/update
+# What that rule refuses, with stock git by path as the hook sees it.
+BEFORE=$(refs hubk.git)
+run 1 "tunis may not push sfax's branch" env C2C_HUB_NODE="$TID" git -C tunis/repo.git push "$HUBK" \
+	"main:refs/heads/nodes/$SID"
+says "the rule is named" "node $TID may only push refs/heads/nodes/$TID, not refs/heads/nodes/$SID"
+same "the hub's refs are unchanged" "$(refs hubk.git)" "$BEFORE"
+
+# --- (d) git's object checks ---------------------------------------------------------
+# A tree that lists the same name twice (made with git hash-object
+# --literally), in a commit put on a node's main with stock git and
+# accepted by 'c2c repair': receive.fsckObjects refuses it.
+c2c hub init hubp.git >/dev/null || exit 1
+HUBP=$(cd hubp.git && pwd -P)
+c2c init forger --city sousse >/dev/null || exit 1
+c2c -C forger remote add hub "$HUBP" >/dev/null && c2c -C forger add actions title="Ordinary" >/dev/null &&
+	c2c -C forger sync >/dev/null || exit 1
+DUP=$(git -C forger/repo.git ls-tree main | python3 -c '
+import subprocess, sys
+ents = []
+for line in sys.stdin.read().splitlines():
+    meta, name = line.split("\t", 1)
+    mode, _, oid = meta.split(" ")
+    ents.append(mode.lstrip("0").encode() + b" " + name.encode() + b"\0" + bytes.fromhex(oid))
+data = ents[0] + b"".join(ents)  # the first entry twice
+print(subprocess.run(["git", "-C", sys.argv[1], "hash-object", "-t", "tree", "-w", "--literally", "--stdin"],
+                     input=data, capture_output=True, check=True).stdout.decode().strip())' forger/repo.git)
+FORGED=$(git -C forger/repo.git -c user.name=f -c user.email=f@example commit-tree -p main -m forged "$DUP")
+git -C forger/repo.git update-ref refs/heads/main "$FORGED"
+c2c -C forger repair >/dev/null 2>&1
+same "the forged commit is the node's head" "$(head_of forger)" "$FORGED"
+BEFORE=$(refs hubp.git)
+run 1 "a tree with a duplicate entry is refused by path" c2c -C forger sync
+says "git's check is named" "duplicateEntries"
+same "the hub's refs are unchanged" "$(refs hubp.git)" "$BEFORE"
+check "the bad tree is not in the hub" not_in hubp.git "$DUP"
+
+# --- (e) the hubs stay clean -----------------------------------------------------------
+check "git fsck --strict on the hub with the office key" fsck_clean hubk.git
+check "git fsck --strict on the plain hub" fsck_clean hubp.git
+
+# --- over ssh: the same refusal, the same hint -------------------------------------------
+if sshd_start "$T/sshd"; then
+	FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
+	c2c hub init hubs.git --office-key "$OKEY" >/dev/null || exit 1
+	HUBS=$(cd hubs.git && pwd -P)
+	c2c init sousse --city sousse --office-key "$OKEY" >/dev/null || exit 1
+	UID_=$(node_id sousse)
+	UDIR=$(cd sousse && pwd -P)
+	c2c -C sousse remote add hub "$(sshd_url "$HUBS")" >/dev/null &&
+		c2c hub allow "$HUBS" "$UID_" sousse/keys/id_ed25519.pub --authorized-keys "$SSHD_AUTHORIZED_KEYS" \
+			>/dev/null && c2c -C sousse remote trust hub "$FP" >/dev/null || exit 1
+	c2c -C sousse add actions title="Sousse's first" >/dev/null || exit 1
+	run 1 "over ssh, a node not registered yet is refused" c2c -C sousse sync
+	says "the hub says why" "which the office has not registered"
+	says "the node is told what to send" \
+		"send its node id ($UID_) and its public key ($UDIR/keys/id_ed25519.pub) to the office"
+	same "the hub holds nothing" "$(refs hubs.git)" "refs/c2c/office-key $(git -C hubs.git rev-parse refs/c2c/office-key)"
+else
+	echo "t205: no test sshd (as root, with openssh-server): the ssh part is skipped" >&2
+fi
+finish
