@@ -890,6 +890,30 @@ int ui_page_sync(ui_req *r)
 		}
 		ui_lit(r, "</tbody></table>\n");
 	}
+	/* Branches the syncs held back (SPEC 7): who, which commit, why, and
+	 * what would release them. */
+	json_t *held = NULL;
+	if (store_held_list(r->node->st, NULL, &held) == 0 && json_array_size(held)) {
+		size_t hi;
+		json_t *h;
+		ui_printf(r, "<h2>%t</h2>\n<p class=\"hint\">%t</p>\n", "Held back",
+		          "Nothing of these branches was merged; every sync tries them again.");
+		ui_printf(r, "<table class=\"list\" id=\"held\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+		          "Remote", "Node", "Commit", "Why");
+		json_array_foreach(held, hi, h)
+		{
+			const char *city = json_string_value(json_object_get(h, "city"));
+			ui_printf(r, "<tr data-branch=\"%a\"><td><bdi>%h</bdi></td><td><bdi>%h</bdi> (<bdi>%h</bdi>)</td>"
+			             "<td><code>%h</code></td><td lang=\"en\"><bdi>%h</bdi><br><small>%h</small></td></tr>\n",
+			          json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch")) : "",
+			          json_string_value(json_object_get(h, "remote")),
+			          json_string_value(json_object_get(h, "node")) ? json_string_value(json_object_get(h, "node")) : "?",
+			          city ? city : ui_t(r, "not registered"), json_string_value(json_object_get(h, "commit")),
+			          json_string_value(json_object_get(h, "rule")), json_string_value(json_object_get(h, "release")));
+		}
+		ui_lit(r, "</tbody></table>\n");
+	}
+	json_decref(held);
 	ui_printf(r, "<details class=\"add\"><summary>%t</summary><form method=\"post\" action=\"/sync\">", "Add a remote");
 	ui_csrf_field(r);
 	ui_printf(r,

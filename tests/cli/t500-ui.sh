@@ -212,6 +212,20 @@ has "$T/body" "Amina" "on the first node"
 kill "$UI2"
 wait "$UI2"
 
+# --- a held branch is named on the sync page ----------------------------------------
+mkdir forged && touch forged/c2c.db && git clone -q --bare n/repo.git forged/repo.git
+git clone -q forged/repo.git forged-wt && echo x >forged-wt/stray.txt
+git -C forged-wt add stray.txt
+git -C forged-wt -c user.name=someone -c user.email=s@x -c gpg.format=ssh -c user.signingkey="$T/n/keys/id_ed25519" \
+	commit -qS -m "stray" -m "C2C-Node: $(c2c -C n status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')"
+git -C forged-wt push -q origin HEAD:main
+c2c -C n remote add forged "$T/forged" >/dev/null
+run 1 "a sync that holds a branch" c2c -C n sync forged
+same "the sync page" "$(code -b "$T/jar" "$B/sync?lang=en")" 200
+has "$T/body" 'id="held"' "lists the held branches"
+has "$T/body" "its committer is &#39;someone|its committer is &apos;someone|its committer is 'someone" "with the rule, escaped"
+c2c -C n remote rm forged >/dev/null
+
 # --- the office's dashboard -----------------------------------------------------------
 same "a city node has no dashboard" "$(code -b "$T/jar" "$B/dashboard?lang=en")" 404
 run 0 "an office" c2c init off --office
