@@ -822,10 +822,20 @@ static int check_merge(ck *k)
 	int err;
 	if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, 0), &joined)) < 0)
 		return err;
-	for (unsigned i = 1; i < git_commit_parentcount(k->c); i++)
-		if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, i), &t)) < 0 ||
-		    (err = mergetree_join(k->n->repo, &joined, &t, &joined, &st)) < 0)
+	for (unsigned i = 1; i < git_commit_parentcount(k->c); i++) {
+		if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, i), &t)) < 0)
 			return err;
+		/* Parents that cannot be joined (one dot with two values) are the
+		 * sender's fault: the commit is refused and its branch held, never
+		 * an error that would stop the sync of every branch (SPEC 7). */
+		if ((err = mergetree_join(k->n->repo, &joined, &t, &joined, &st)) == C2C_ECORRUPT) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return refuse(k, "its parents cannot be joined: %s", why);
+		}
+		if (err < 0)
+			return err;
+	}
 	if (!git_oid_equal(&joined, git_commit_tree_id(k->c)))
 		return refuse(k, "its tree is not the merge of its parents (a change smuggled into a merge)");
 	return 0;
