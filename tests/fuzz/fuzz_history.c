@@ -12,7 +12,9 @@
  * three new commits by W on top of that head (the reader below takes 0 for
  * bytes past the end, so any input means something):
  *   kind     %8 == 7: delete every live record of sfax but a5 (mass
- *            deletion); else one record, the target (a1..a4, b1 of tunis,
+ *            deletion); 6: two records in one commit; 5: a merge by W of
+ *            two commits of its own on one parent (their join, or one
+ *            side's tree); else one record, the target (a1..a4, b1 of tunis,
  *            the office's cities/sfax, a new sfax or tunis record), with
  *            an edit made as write.c makes it (a text, an integer, an
  *            element of a set field, a deletion) then 0..5 mutations of its
@@ -58,6 +60,7 @@
 #include "c2c/incoming.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
+#include "c2c/mergetree.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
 #include "c2c/sync.h"
@@ -350,8 +353,8 @@ static long long pick_num(cursor *c, long long k)
 	}
 }
 
-static const char *const act_fields[] = {"city", "title", "status", "budget_eur", "sdg_targets", "partners",
-                                         "outcomes", "people_reached_female", "zz_unknown"};
+static const char *const act_fields[] = {"title", "status", "budget_eur", "sdg_targets", "partners",
+                                         "outcomes", "people_reached_female", "city", "zz_unknown"};
 #define NFIELDS (sizeof(act_fields) / sizeof(act_fields[0]))
 static const char *const set_fields[] = {"sdg_targets", "partners", "objectives"};
 
@@ -816,10 +819,87 @@ static void headers(cursor *c, char *msg, size_t size, size_t deleted, git_signa
 	}
 }
 
+/* Edit one record in the tree *ROOT (replaced by the new tree), as the
+ * input says; *edited names it when it is an action of sfax. Returns the
+ * number of records it deletes (0 or 1). */
+static size_t edit_record(cursor *c, c2c_node *r, git_odb *odb, git_oid *root, long long lamport,
+                          char edited[RECORD_ID_MAX + 1])
+{
+	size_t deleted = 0;
+	git_oid blob;
+	static const char *const targets[][2] = {{"sfax", "a1"},   {"sfax", "a2"},  {"sfax", "a3"},
+	                                         {"sfax", "a4"},   {"tunis", "b1"}, {"sfax", "fz1"},
+	                                         {"tunis", "fz2"}, {"office", "sfax"}};
+	unsigned ti = u8(c) % 8;
+	char *p = NULL;
+	if (ti == 7) {
+		const table_def *cities = store_table(r->st, "cities");
+		if (!cities || record_path(cities, NULL, "sfax", &p) < 0)
+			FAIL("the path of cities/sfax");
+	} else
+		p = path_of(r, targets[ti][0], targets[ti][1]);
+	json_t *old = read_record(r->repo, root, p), *rec = old ? json_deep_copy(old) : json_object();
+	if (!old && ti != 7)
+		json_object_set_new(rec, "city", json_string(targets[ti][0]));
+	long long k = record_begin_edit(rec, G.w);
+	if (k < 0) {
+		err_clear();
+		k = 1;
+	}
+	unsigned edit = u8(c) % 4;
+	if (!old && ti != 7)
+		record_stamp(rec, "city", G.w, k, lamport);
+	json_object_del(record_meta(rec), "deleted");
+	switch (edit) {
+	case 0:
+		assign(rec, "title", json_string("fuzz"), k, lamport);
+		break;
+	case 1:
+		assign(rec, "budget_eur", json_integer(1000 + (json_int_t)u8(c)), k, lamport);
+		break;
+	case 2: {
+		json_t *v = json_deep_copy(json_object_get(rec, "sdg_targets"));
+		if (!json_is_array(v)) {
+			json_decref(v);
+			v = json_array();
+		}
+		json_array_append_new(v, json_string((const char *[]){"5.1", "8.8", "1.3", "10.7"}[u8(c) % 4]));
+		assign(rec, "sdg_targets", v, k, lamport);
+		break;
+	}
+	default: {
+		/* A deletion: the record's last state, its clock in the
+		 * tombstone (what write_rm writes). */
+		json_t *meta = record_meta(rec);
+		if (old && json_object_get(json_object_get(old, "_c2c"), "deleted") && merge_is_deleted(old))
+			json_object_set(meta, "deleted", json_object_get(json_object_get(old, "_c2c"), "deleted"));
+		json_t *del = meta_arr(rec, "deleted");
+		json_array_append_new(del, json_pack("[sIIo]", G.w, (json_int_t)k, (json_int_t)lamport,
+		                                     json_deep_copy(json_object_get(meta, "clock"))));
+		deleted = 1;
+		break;
+	}
+	}
+	for (unsigned nm = u8(c) % 6, i = 0; i < nm; i++)
+		mutate(c, rec, old, k, lamport);
+	unsigned tk = u8(c) % 12;
+	int corrupt = tk < 6 ? T_PLAIN : (int)tk - 5;
+	if (write_blob(c, odb, rec, &blob) < 0 || put_path(r->repo, odb, root, p, &blob, &corrupt, root) < 0)
+		FAIL("writing the edit");
+	if (ti < 4 || ti == 5)
+		snprintf(edited, RECORD_ID_MAX + 1, "%s", targets[ti][1]);
+	json_decref(old);
+	json_decref(rec);
+	free(p);
+	return deleted;
+}
+
 /* One commit by W on PARENT, written into R's objects. *edited: the sfax
- * actions record it edits (for W to write it later), or "" . */
+ * actions record it edits (for W to write it later), or "". KIND % 8: 7 a
+ * mass deletion, 6 two records in one commit, 5 a merge (of two commits
+ * made on PARENT), else one record. */
 static void make_commit(cursor *c, c2c_node *r, git_odb *odb, const git_oid *parent, long long lamport,
-                        git_oid *out, char edited[RECORD_ID_MAX + 1])
+                        git_oid *out, char edited[RECORD_ID_MAX + 1], unsigned kind)
 {
 	git_commit *pc = NULL;
 	git_tree *tree = NULL;
@@ -827,11 +907,45 @@ static void make_commit(cursor *c, c2c_node *r, git_odb *odb, const git_oid *par
 	git_oid root, blob;
 	char msg[1024];
 	size_t deleted = 0;
-	unsigned kind = u8(c);
+	edited[0] = '\0';
+	if (kind % 8 == 5) {
+		/* A merge by W of two commits of its own on PARENT (concurrent
+		 * edits of one node: the same counter on two branches), whose tree
+		 * is their join, or one side's (a change smuggled into a merge). */
+		git_oid side[2], t0, t1;
+		const git_commit *ps[2];
+		git_commit *pcs[2] = {NULL, NULL};
+		char other[RECORD_ID_MAX + 1];
+		make_commit(c, r, odb, parent, lamport, &side[0], edited, u8(c) % 5);
+		make_commit(c, r, odb, parent, lamport, &side[1], other, u8(c) % 5);
+		if (!edited[0])
+			memcpy(edited, other, sizeof(other));
+		if (repo_commit_tree(r->repo, &side[0], &t0) < 0 || repo_commit_tree(r->repo, &side[1], &t1) < 0)
+			FAIL("the trees of a merge's sides");
+		root = t0;
+		if (u8(c) % 4 != 3 && mergetree_join(r->repo, &t0, &t1, &root, NULL) < 0) {
+			err_clear();
+			root = t0;
+		}
+		for (int i = 0; i < 2; i++)
+			if (git_commit_lookup(&pcs[i], r->repo, &side[i]) < 0)
+				FAIL("a merge's side");
+		ps[0] = pcs[0];
+		ps[1] = pcs[1];
+		headers(c, msg, sizeof(msg), 0, &author, &committer);
+		if (git_tree_lookup(&tree, r->repo, &root) < 0 ||
+		    repo_commit_write(r->repo, G.wsig, author, committer, msg, tree, 2, ps, out) < 0)
+			FAIL("writing a merge commit");
+		git_commit_free(pcs[0]);
+		git_commit_free(pcs[1]);
+		git_signature_free(author);
+		git_signature_free(committer);
+		git_tree_free(tree);
+		return;
+	}
 	if (git_commit_lookup(&pc, r->repo, parent) < 0)
 		FAIL("the parent commit");
 	root = *git_commit_tree_id(pc);
-	edited[0] = '\0';
 	if (kind % 8 == 7) {
 		/* Mass deletion: every live record of sfax but a5, each with an
 		 * honest tombstone. */
@@ -855,70 +969,8 @@ static void make_commit(cursor *c, c2c_node *r, git_odb *odb, const git_oid *par
 			free(p);
 		}
 	} else {
-		static const char *const targets[][2] = {{"sfax", "a1"},   {"sfax", "a2"},    {"sfax", "a3"},
-		                                         {"sfax", "a4"},   {"tunis", "b1"},   {"sfax", "fz1"},
-		                                         {"tunis", "fz2"}, {"office", "sfax"}};
-		unsigned ti = u8(c) % 8;
-		char *p = NULL;
-		if (ti == 7) {
-			const table_def *cities = store_table(r->st, "cities");
-			if (!cities || record_path(cities, NULL, "sfax", &p) < 0)
-				FAIL("the path of cities/sfax");
-		} else
-			p = path_of(r, targets[ti][0], targets[ti][1]);
-		json_t *old = read_record(r->repo, &root, p), *rec = old ? json_deep_copy(old) : json_object();
-		if (!old && ti != 7)
-			json_object_set_new(rec, "city", json_string(targets[ti][0]));
-		long long k = record_begin_edit(rec, G.w);
-		if (k < 0) {
-			err_clear();
-			k = 1;
-		}
-		unsigned edit = u8(c) % 4;
-		if (!old && ti != 7)
-			record_stamp(rec, "city", G.w, k, lamport);
-		json_object_del(record_meta(rec), "deleted");
-		switch (edit) {
-		case 0:
-			assign(rec, "title", json_string("fuzz"), k, lamport);
-			break;
-		case 1:
-			assign(rec, "budget_eur", json_integer(1000 + (json_int_t)u8(c)), k, lamport);
-			break;
-		case 2: {
-			json_t *v = json_deep_copy(json_object_get(rec, "sdg_targets"));
-			if (!json_is_array(v)) {
-				json_decref(v);
-				v = json_array();
-			}
-			json_array_append_new(v, json_string((const char *[]){"5.1", "8.8", "1.3", "10.7"}[u8(c) % 4]));
-			assign(rec, "sdg_targets", v, k, lamport);
-			break;
-		}
-		default: {
-			/* A deletion: the record's last state, its clock in the
-			 * tombstone (what write_rm writes). */
-			json_t *meta = record_meta(rec);
-			if (old && json_object_get(json_object_get(old, "_c2c"), "deleted") && merge_is_deleted(old))
-				json_object_set(meta, "deleted", json_object_get(json_object_get(old, "_c2c"), "deleted"));
-			json_t *del = meta_arr(rec, "deleted");
-			json_array_append_new(del, json_pack("[sIIo]", G.w, (json_int_t)k, (json_int_t)lamport,
-			                                     json_deep_copy(json_object_get(meta, "clock"))));
-			deleted = 1;
-			break;
-		}
-		}
-		for (unsigned nm = u8(c) % 6, i = 0; i < nm; i++)
-			mutate(c, rec, old, k, lamport);
-		unsigned tk = u8(c) % 12;
-		int corrupt = tk < 6 ? T_PLAIN : (int)tk - 5;
-		if (write_blob(c, odb, rec, &blob) < 0 || put_path(r->repo, odb, &root, p, &blob, &corrupt, &root) < 0)
-			FAIL("writing the edit");
-		if (ti < 4 || ti == 5)
-			snprintf(edited, RECORD_ID_MAX + 1, "%s", targets[ti][1]);
-		json_decref(old);
-		json_decref(rec);
-		free(p);
+		for (unsigned nrec = kind % 8 == 6 ? 2 : 1; nrec > 0; nrec--)
+			deleted += edit_record(c, r, odb, &root, lamport, edited);
 	}
 	headers(c, msg, sizeof(msg), deleted, &author, &committer);
 	if (git_tree_lookup(&tree, r->repo, &root) < 0 ||
@@ -1007,7 +1059,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(lam);
 	tip = r->head;
 	for (unsigned i = 0, nc = 1 + u8(&c) % 3; i < nc; i++) {
-		make_commit(&c, r, odb, &tip, ++lamport, &tip, last);
+		make_commit(&c, r, odb, &tip, ++lamport, &tip, last, u8(&c));
 		if (last[0])
 			memcpy(edited, last, sizeof(edited));
 	}
@@ -1071,20 +1123,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* The seeds (corpus/history/), written with printf '\xNN...' > FILE, one per
- * mutation kind; the bytes are read in this order:
- *   ncommits | per commit: kind, target, edit[, its byte], nmut,
- *   mutations (op, field, then their own bytes), tree, blob[, bytes],
- *   header (committer/author), trailers, confirm-delete
- * honest-title      00 00 00 00 00 00 00 00 00
+ * mutation kind; the bytes are read in this order (a missing byte is 0):
+ *   ncommits | per commit: kind | per record (two with kind 6): target,
+ *   edit[, its byte], nmut, mutations (op, field, then their own bytes),
+ *   tree, blob[, its bytes] | header (committer/author), trailers,
+ *   confirm-delete. A merge (kind 5) reads: kind of side 1, side 1, kind of
+ *   side 2, side 2, join-or-not, header, trailers, confirm-delete.
+ * honest-title      00 00 00 00 00 00 00 00 00 00
  *   (one honest commit: it must be accepted and everything goes on)
+ * honest-budget     00 00 00 01 07 00 00 00 00 00 00
  * honest-set        00 00 00 02 01 00 00 00 00 00 00
  * honest-rm         00 00 01 03 00 00 00 00 00 00
  * new-record        00 00 05 00 00 00 00 00 00 00
  * three-commits     02 00 00 00 00 00 00 00 00 00 00 01 01 00 00 00 00 00 00 00 02 02 00 00 00 00 00 00
+ * two-records       00 06 00 00 00 00 00 01 00 00 00 00 00 00 00
  * lamport-max       00 00 00 00 01 07 00 07 00 00 00 00 00
  * counter-max       00 00 00 00 01 08 00 07 01 00 00 00 00 00
  * clock-other       00 00 00 00 01 01 00 01 04 00 00 00 00
- * old-dot           00 00 00 00 01 09 01 00 00 00 00 00
+ * old-dot           00 00 00 00 01 09 00 00 00 00 00 00
  * conflict          00 00 00 00 01 03 02 00 01 03 04 00 00 00 00 00
  * elem              00 00 00 02 00 01 04 00 00 00 00 00 01 00 00 00 00 00
  * deletion-clock    00 00 00 00 01 05 00 00 03 04 01 01 07 00 00 00 00 00
@@ -1099,4 +1155,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  * namespace-tunis   00 00 04 00 00 00 00 00 00 00
  * office-record     00 00 07 00 00 00 00 00 00 00
  * mass-delete       00 07 00 00 00
- * mass-confirmed    00 07 00 00 03 */
+ * mass-confirmed    00 07 00 00 03
+ * merge             00 05 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00
+ * merge-smuggled    00 05 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00
+ * merge-one-dot     00 05 00 00 00 00 00 00 00 00 00 00 00 01 07 00 00 00 00 00 00 00 00 00 00
+ * regress/history/ holds what fuzzing found (see the log of node/merge.c
+ * and node/incoming.c). */
