@@ -1033,7 +1033,7 @@ done:
 
 #define QDIR "objects/c2c-incoming"
 
-static git_repository *attached; /* the repository whose odb has the backend */
+static git_odb *attached; /* the object database that has the backend (a reference held) */
 static int qlockfd = -1;          /* the flock on repo.git/c2c-incoming.lock, while we use the quarantine */
 
 /* One process at a time fetches into the quarantine: two syncs (autosync
@@ -1134,19 +1134,26 @@ int incoming_quarantine_open(c2c_node *n)
 		return err;
 	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(pack, 0755) < 0 && errno != EEXIST))
 		return err_errno(C2C_EIO, pack);
-	if (empty_dir(pack) > 0 && attached != n->repo) /* what a killed sync left: never checked */
+	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
+		return err_git(rc, "preparing the quarantine for incoming objects");
+	if (empty_dir(pack) > 0 && attached != odb) /* what a killed sync left: never checked */
 		drop_dangling_refs(n);
-	if (attached == n->repo)
+	if (attached == odb) {
+		git_odb_free(odb);
 		return 0;
-	if ((rc = git_repository_odb(&odb, n->repo)) < 0 || (rc = git_odb_backend_pack(&b, dir)) < 0 ||
-	    (rc = git_odb_add_backend(odb, b, 1000)) < 0) {
+	}
+	if ((rc = git_odb_backend_pack(&b, dir)) < 0 || (rc = git_odb_add_backend(odb, b, 1000)) < 0) {
 		if (b && rc < 0)
 			b->free(b);
 		git_odb_free(odb);
 		return err_git(rc, "preparing the quarantine for incoming objects");
 	}
-	git_odb_free(odb);
-	attached = n->repo;
+	/* The reference is kept: while it lives no other object database can
+	 * take this address, so the test above never mistakes a node opened
+	 * again (autosync opens it every round) for the one that has the
+	 * backend. */
+	git_odb_free(attached);
+	attached = odb;
 	return 0;
 }
 
