@@ -33,7 +33,7 @@
  * (a scratch copy). refs/c2c/remotes/w/main points at the last one, and R
  * merges it as a sync does (sync_merge_fetched). If nothing was held, the
  * checks accepted the history and then, or abort():
- *   R writes its own record and passes node_verify;
+ *   R writes its own record (title and outcomes) and passes node_verify;
  *   W, having written a record of its own meanwhile, syncs from R (the
  *   real fetch by path and a merge commit), holds nothing, writes the
  *   record the input edited (when it is a live record of sfax) and a1, and
@@ -997,20 +997,25 @@ static void verify_clean(c2c_node *n, const char *when)
 		FAIL("%s: verify on %s found %d problem(s)", when, n->node_id, found);
 }
 
-/* N writes "outcomes" of its record ID (a live record it may write);
- * ENOTFOUND (deleted) is fine only with MAY_BE_GONE. */
+/* N writes "title" and "outcomes" of its record ID (a live record it may
+ * write); ENOTFOUND (deleted) is fine only with MAY_BE_GONE. The title is
+ * given because the checks accept a record without a required field (an
+ * older node's schema may lack it: incoming.h, I2), and a local write of
+ * such a record must give it (write.c checks required fields): that is a
+ * write the node can make, not one it cannot. */
 static void write_own(c2c_node *n, const char *id, int may_be_gone, const char *when)
 {
 	node_txn *tx = NULL;
 	json_t *f = NULL;
 	git_oid head;
-	char v[64];
+	char v[64], ti[64];
 	int changed = 0, err;
 	snprintf(v, sizeof(v), "outcomes=written %lld", ++G.serial);
-	char *argv[] = {v};
+	snprintf(ti, sizeof(ti), "title=title %lld", G.serial);
+	char *argv[] = {ti, v};
 	if ((err = node_txn_begin(&tx, n)) < 0)
 		FAIL("%s: %s cannot begin a write", when, n->node_id);
-	if ((err = write_parse_assignments(n, acts(n), 1, argv, &f)) < 0)
+	if ((err = write_parse_assignments(n, acts(n), 2, argv, &f)) < 0)
 		FAIL("%s: parsing a value", when);
 	err = write_set(tx, n, acts(n), id, f, &changed);
 	json_decref(f);
