@@ -824,10 +824,20 @@ static int check_merge(ck *k)
 	int err;
 	if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, 0), &joined)) < 0)
 		return err;
-	for (unsigned i = 1; i < git_commit_parentcount(k->c); i++)
-		if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, i), &t)) < 0 ||
-		    (err = mergetree_join(k->n->repo, &joined, &t, &joined, &st)) < 0)
+	for (unsigned i = 1; i < git_commit_parentcount(k->c); i++) {
+		if ((err = repo_commit_tree(k->n->repo, git_commit_parent_id(k->c, i), &t)) < 0)
 			return err;
+		/* Parents that cannot be joined (one dot with two values) are the
+		 * sender's fault: the commit is refused and its branch held, never
+		 * an error that would stop the sync of every branch (SPEC 7). */
+		if ((err = mergetree_join(k->n->repo, &joined, &t, &joined, &st)) == C2C_ECORRUPT) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return refuse(k, "its parents cannot be joined: %s", why);
+		}
+		if (err < 0)
+			return err;
+	}
 	if (!git_oid_equal(&joined, git_commit_tree_id(k->c)))
 		return refuse(k, "its tree is not the merge of its parents (a change smuggled into a merge)");
 	return 0;
@@ -1048,7 +1058,7 @@ done:
 
 #define QDIR "objects/c2c-incoming"
 
-static git_repository *attached; /* the repository whose odb has the backend */
+static git_odb *attached; /* the object database that has the backend (a reference held) */
 static int qlockfd = -1;          /* the flock on repo.git/c2c-incoming.lock, while we use the quarantine */
 
 /* One process at a time fetches into the quarantine: two syncs (autosync
@@ -1149,19 +1159,26 @@ int incoming_quarantine_open(c2c_node *n)
 		return err;
 	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(pack, 0755) < 0 && errno != EEXIST))
 		return err_errno(C2C_EIO, pack);
-	if (empty_dir(pack) > 0 && attached != n->repo) /* what a killed sync left: never checked */
+	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
+		return err_git(rc, "preparing the quarantine for incoming objects");
+	if (empty_dir(pack) > 0 && attached != odb) /* what a killed sync left: never checked */
 		drop_dangling_refs(n);
-	if (attached == n->repo)
+	if (attached == odb) {
+		git_odb_free(odb);
 		return 0;
-	if ((rc = git_repository_odb(&odb, n->repo)) < 0 || (rc = git_odb_backend_pack(&b, dir)) < 0 ||
-	    (rc = git_odb_add_backend(odb, b, 1000)) < 0) {
+	}
+	if ((rc = git_odb_backend_pack(&b, dir)) < 0 || (rc = git_odb_add_backend(odb, b, 1000)) < 0) {
 		if (b && rc < 0)
 			b->free(b);
 		git_odb_free(odb);
 		return err_git(rc, "preparing the quarantine for incoming objects");
 	}
-	git_odb_free(odb);
-	attached = n->repo;
+	/* The reference is kept: while it lives no other object database can
+	 * take this address, so the test above never mistakes a node opened
+	 * again (autosync opens it every round) for the one that has the
+	 * backend. */
+	git_odb_free(attached);
+	attached = odb;
 	return 0;
 }
 

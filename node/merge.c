@@ -22,6 +22,10 @@
  *   or clock (deletions) in the two versions: C2C_ECORRUPT naming the field
  *   and the dot. A dot that its own version's clock has not seen, or that a
  *   version holds twice for one field or element, is corrupt as well.
+ * - An entry of a field that one version has seen and lacks, while that
+ *   version holds no later entry of the field (by Lamport time) to have
+ *   superseded it: C2C_ECORRUPT (one node's two edits under one dot; see
+ *   join_entries).
  * - Concurrent entries with equal values all stay in "conflicts" (dropping
  *   them would break associativity: a later edit that saw only one of them
  *   must still conflict with the other). merge_has_conflicts ignores a
@@ -326,16 +330,39 @@ static int field_entries(const version *v, const char *f, elist *out)
 	return sort_dots(v, out, &s);
 }
 
+/* Is there an entry in L with a Lamport time after LAMPORT? */
+static int has_later(const elist *l, json_int_t lamport)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].lamport > lamport)
+			return 1;
+	return 0;
+}
+
+enum {
+	J_VALUES = 1, /* the same dot must carry the same value on both sides */
+	J_LATER = 2   /* an entry the other side has seen but lacks needs a later one there */
+};
+
 /* The survivors of A's entries (of version VA) and B's (of VB), both sorted
  * by dot: an entry survives if the other version holds the same dot or has
- * not seen it. OUT comes sorted by dot. With VALUES, the same dot must
- * carry the same value on both sides. */
-static int join_entries(const version *va, const elist *a, const version *vb, const elist *b, int values,
+ * not seen it. OUT comes sorted by dot. FLAGS: J_VALUES, J_LATER.
+ *
+ * J_LATER, for the entries of one field: a version drops an entry it has
+ * seen only when an edit of that field supersedes it, and that edit came
+ * after it, so its Lamport time is greater (write.c stamps past everything
+ * the record held; incoming.h, I5). A version that has seen an entry, lacks
+ * it, and holds no later entry of the field contradicts the other: one node
+ * made two different edits under one dot (two commits on one parent, each
+ * a clock step of its own), and their join would silently lose both (each
+ * side's clock hides the other's entry). The zero dot is not an edit: any
+ * version may drop it (merge.h). */
+static int join_entries(const version *va, const elist *a, const version *vb, const elist *b, int flags,
                         const subject *subj, elist *out)
 {
 	char buf[256];
 	size_t i = 0, j = 0;
-	int err;
+	int err, values = flags & J_VALUES;
 	while (i < a->n || j < b->n) {
 		int c = i == a->n ? 1 : j == b->n ? -1 : dot_cmp(&a->v[i], &b->v[j]);
 		const entry *e = c <= 0 ? &a->v[i] : &b->v[j];
@@ -356,6 +383,13 @@ static int join_entries(const version *va, const elist *a, const version *vb, co
 		} else {
 			keep = !seen(va, e);
 			j++;
+		}
+		if (!keep && (flags & J_LATER) && e->k > 0 && !has_later(c < 0 ? b : a, e->lamport)) {
+			subject_text(subj, buf, sizeof(buf));
+			return err_set(C2C_ECORRUPT,
+			               "merge: %s: edit [%s, %lld] is missing from a version that has seen it and holds no "
+			               "later edit of the field (two edits under one dot)",
+			               buf, e->node, (long long)e->k);
 		}
 		if (keep && (err = el_push(out, e->node, e->k, e->lamport, e->value)) < 0)
 			return err;
@@ -389,7 +423,7 @@ static int join_scalar(const version *va, const version *vb, const char *f, json
 	subject subj = {f, NULL};
 	int err;
 	if ((err = field_entries(va, f, &a)) < 0 || (err = field_entries(vb, f, &b)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 1, &subj, &s)) < 0 || !s.n)
+	    (err = join_entries(va, &a, vb, &b, J_VALUES | J_LATER, &subj, &s)) < 0 || !s.n)
 		goto done;
 	qsort(s.v, s.n, sizeof(*s.v), rank_cmp_q);
 	if (s.v[0].value && (err = put(out, f, json_deep_copy(s.v[0].value))) < 0)
@@ -537,7 +571,7 @@ static int join_set(const version *va, const version *vb, const char *f, json_t 
 	int err;
 	if ((err = field_entries(va, f, &a)) < 0 || (err = field_entries(vb, f, &b)) < 0 ||
 	    (err = set_elements(va, f, &a, &ma)) < 0 || (err = set_elements(vb, f, &b, &mb)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 0, &subj, &s)) < 0)
+	    (err = join_entries(va, &a, vb, &b, J_LATER, &subj, &s)) < 0)
 		goto done;
 	/* The standing dot: the greatest surviving entry; the others stay as
 	 * conflicts with no value, never open, so that a deletion that has not
@@ -622,7 +656,7 @@ static int join_deleted(const version *va, const version *vb, json_t *meta)
 	subject subj = {NULL, NULL};
 	int err;
 	if ((err = deletions(va, &a)) < 0 || (err = deletions(vb, &b)) < 0 ||
-	    (err = join_entries(va, &a, vb, &b, 1, &subj, &s)) < 0 || !s.n)
+	    (err = join_entries(va, &a, vb, &b, J_VALUES, &subj, &s)) < 0 || !s.n)
 		goto done;
 	json_t *arr = json_array();
 	if ((err = put(meta, "deleted", arr)) < 0)

@@ -721,6 +721,22 @@ static void t_corrupt(void **state)
 	refused(a, b, "deletion", NULL);
 	json_decref(b);
 	json_decref(a);
+	/* One node's two edits under one dot, from two commits on one parent
+	 * (title on one side, budget on the other): each side's clock hides the
+	 * other's entry, and the join would keep neither. */
+	a = J("{\"title\": \"x\", \"budget\": 1, \"_c2c\": {\"clock\": {\"n1\": 2},"
+	      " \"dots\": {\"title\": [\"n1\", 2, 2], \"budget\": [\"n1\", 1, 1]}}}");
+	b = J("{\"title\": \"w\", \"budget\": 2, \"_c2c\": {\"clock\": {\"n1\": 2},"
+	      " \"dots\": {\"title\": [\"n1\", 1, 1], \"budget\": [\"n1\", 2, 2]}}}");
+	refused(a, b, "two edits under one dot", "[n1, 2]");
+	refused(b, a, "two edits under one dot", "[n1, 2]");
+	json_decref(b);
+	/* ... or a field the other side never held. */
+	b = J("{\"budget\": 1, \"notes\": \"n\", \"_c2c\": {\"clock\": {\"n1\": 2},"
+	      " \"dots\": {\"budget\": [\"n1\", 1, 1], \"notes\": [\"n1\", 2, 2]}}}");
+	refused(a, b, "two edits under one dot", "[n1, 2]");
+	json_decref(b);
+	json_decref(a);
 }
 
 /* --------------------------------------------------- random histories */
