@@ -250,6 +250,8 @@ int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 	int err;
 	*out = NULL;
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+	if (!v && json_error_code(&e) == json_error_out_of_memory)
+		return err_set(C2C_ENOMEM, "%s: out of memory reading a record", what);
 	if (!v)
 		return err_set(C2C_EINVALID, "%s: line %d: %s", what, e.line, e.text);
 	if (!json_is_object(v)) {

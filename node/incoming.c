@@ -74,6 +74,11 @@ static int refuse(ck *k, const char *fmt, ...) __attribute__((format(printf, 2, 
 static int refuse(ck *k, const char *fmt, ...)
 {
 	char rule[768];
+	/* Running out of memory while reading the commit is this node's
+	 * trouble, not the commit's: an error, never a refusal (a branch held
+	 * for it would wait for nothing). */
+	if (err_code() == C2C_ENOMEM)
+		return C2C_ENOMEM;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(rule, sizeof(rule), fmt, ap);
@@ -240,8 +245,11 @@ static int load_json(git_repository *r, const git_oid *id, json_t **out)
 	*out = NULL;
 	if (git_blob_lookup(&b, r, id) < 0)
 		return err_git(-1, "reading a record");
-	*out = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, NULL);
+	json_error_t e;
+	*out = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, &e);
 	git_blob_free(b);
+	if (!*out && json_error_code(&e) == json_error_out_of_memory)
+		return err_set(C2C_ENOMEM, "out of memory reading a record");
 	return 0;
 }
 
@@ -926,6 +934,11 @@ int incoming_batch_new(incoming_batch **out, c2c_node *n)
 void incoming_batch_set_base(incoming_batch *b, long long base)
 {
 	b->base = base;
+}
+
+long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit)
+{
+	return bound_of(b, commit);
 }
 
 long long incoming_batch_highest(const incoming_batch *b)

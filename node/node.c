@@ -381,7 +381,9 @@ int node_create(c2c_node **out, const char *dir, const char *city, int office, c
 	    (err = store_state_set(n->st, "user_name", n->user_name)) < 0 ||
 	    (err = store_state_set(n->st, "user_email", n->user_email)) < 0 ||
 	    (err = store_state_set(n->st, "lamport", "1")) < 0 || (err = store_state_set(n->st, "head", hex)) < 0 ||
-	    (err = store_state_set(n->st, "pending", pending)) < 0)
+	    (err = store_state_set(n->st, "pending", pending)) < 0 ||
+	    /* a new node holds no record an older c2c left without rows */
+	    (err = store_state_set(n->st, "backfill", NULL)) < 0)
 		goto fail;
 	fault_point("init: before database commit");
 	if ((err = store_commit(n->st)) < 0)
@@ -746,6 +748,7 @@ static int set_add(hash_set *s, uint64_t h)
 struct node_txn {
 	c2c_node *n;
 	long long lamport;
+	int lamport_used; /* an edit was stamped with it: the node's Lamport time moves */
 	git_oid tree;
 	txn_update *u;
 	size_t nu, cap;
@@ -791,7 +794,11 @@ fail:
 	return err;
 }
 
-long long node_txn_lamport(const node_txn *tx) { return tx->lamport; }
+long long node_txn_lamport(node_txn *tx)
+{
+	tx->lamport_used = 1;
+	return tx->lamport;
+}
 size_t node_txn_changes(const node_txn *tx) { return tx->nu; }
 
 static const char *rec_city(const table_def *t, const json_t *rec)
@@ -1022,9 +1029,12 @@ int node_txn_commit(node_txn *tx, const char *message, git_oid *out)
 	git_oid_tostr(hex_new, sizeof(hex_new), &commit);
 	snprintf(pending, sizeof(pending), "%s %s", hex_old, hex_new);
 	snprintf(lam, sizeof(lam), "%lld", tx->lamport);
+	/* A commit that stamps no edit (a resolution that only closes a
+	 * deletion) leaves the Lamport time where it was: the next edit must
+	 * still be one past what the history holds (incoming.h, I5). */
 	if ((err = store_state_set(n->st, "head", hex_new)) < 0 ||
 	    (err = store_state_set(n->st, "pending", pending)) < 0 ||
-	    (err = store_state_set(n->st, "lamport", lam)) < 0)
+	    (tx->lamport_used && (err = store_state_set(n->st, "lamport", lam)) < 0))
 		goto fail;
 	/* Deletions not confirmed in their commit add up until a hub has them
 	 * all: other nodes count them together (incoming.h, I8). */

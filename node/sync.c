@@ -787,6 +787,23 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 			                        &res->applied)) < 0)
 				goto done;
 			*moved = 1;
+			/* The node's Lamport time covers the whole history it now
+			 * holds, as the incoming checks bound it (I5). */
+			long long bound = 0, have = 0;
+			char *lam = NULL;
+			for (size_t i = 0; i < tips.n; i++)
+				if (incoming_batch_bound(batch, &tips.v[i]) > bound)
+					bound = incoming_batch_bound(batch, &tips.v[i]);
+			if (store_state_get(n->st, "lamport", &lam) == 0 && lam)
+				have = strtoll(lam, NULL, 10);
+			free(lam);
+			err_clear();
+			if (bound > have && bound <= RECORD_CLOCK_MAX) {
+				char num[32];
+				snprintf(num, sizeof(num), "%lld", bound);
+				if ((err = store_state_set(n->st, "lamport", num)) < 0)
+					goto done;
+			}
 		}
 	}
 done:

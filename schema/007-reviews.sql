@@ -14,7 +14,7 @@ CREATE TABLE reviews (
 ) STRICT;
 CREATE INDEX reviews_city ON reviews(city, status);
 
-INSERT INTO c2c_tables VALUES
+INSERT INTO c2c_tables (name, pos, scope, natural_key, summary) VALUES
  ('reviews', 13, 'network', 'record_table,record_id', 'the office''s reviews of a city''s records');
 
 INSERT INTO c2c_fields (tbl, name, pos, type, elem, required, immutable, min, allowed, ref, summary) VALUES

@@ -70,6 +70,12 @@ void incoming_batch_free(incoming_batch *b);
  * what passed, for the next push. */
 void incoming_batch_set_base(incoming_batch *b, long long base);
 long long incoming_batch_highest(const incoming_batch *b);
+/* The bound of the Lamport times the history of COMMIT holds (a commit that
+ * passed in B, else the base): a node that merges COMMIT takes it as its
+ * own Lamport time at least, so that what it holds stays under its own
+ * (entries a later commit removes without a new edit leave the tree lower
+ * than the history). */
+long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit);
 
 /* Check the commits from TIP back to what the node's head holds (and what
  * passed earlier in BATCH, which may be NULL). 0: all pass. Else a

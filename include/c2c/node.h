@@ -83,7 +83,7 @@ int node_txn_begin(node_txn **out, c2c_node *n);
  * hub last took its main (sync resets it): what other nodes will count
  * together against the mass-deletion rule (incoming.h, I8). */
 int node_unpushed_deletions(c2c_node *n, long long *out);
-long long node_txn_lamport(const node_txn *tx);
+long long node_txn_lamport(node_txn *tx); /* the edit's Lamport time; using it moves the node's */
 
 /* Read record T/ID for change: the row, checked against its record file at
  * the head. C2C_ENOTFOUND if there is no such live record. */
