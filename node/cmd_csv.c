@@ -839,6 +839,29 @@ static int import_run(importer *im, FILE *fp)
 	return im->err;
 }
 
+/* Without --locale: read the file once for what its cells prove about its
+ * locale (sheet_evidence), then rewind it for the import itself and take
+ * what was proved without contradiction. */
+static int import_scan(importer *im, FILE *fp)
+{
+	int err;
+	im->scan = 1;
+	if ((err = import_run(im, fp)) < 0)
+		return err;
+	im->scan = 0;
+	free(im->cols), free(im->kind);
+	im->cols = NULL, im->kind = NULL;
+	im->have_header = 0;
+	im->ncells = im->blen = im->rec_line = im->quoted_nl = 0;
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		return err_errno(C2C_EIO, im->file);
+	if (im->day_row && !im->day_conflict)
+		im->loc.day_first = im->day_first;
+	if (im->dec_row && !im->dec_conflict)
+		im->loc.decimal = im->decimal;
+	return 0;
+}
+
 /* --sep: one character, or its name. */
 static int parse_sep(const char *s, char *out)
 {
@@ -893,31 +916,15 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		goto done;
 	}
 	if (!im.loc.name) {
-		/* No --locale: read the file once for what its cells prove. */
-		im.scan = 1;
-		if ((err = import_run(&im, fp)) < 0)
+		/* No --locale: the file's own cells say how to read it. */
+		if ((err = import_scan(&im, fp)) < 0)
 			goto done;
-		im.scan = 0;
-		free(im.cols), free(im.kind);
-		im.cols = NULL, im.kind = NULL;
-		im.have_header = 0;
-		im.ncells = im.blen = im.rec_line = im.quoted_nl = 0;
-		if (fseek(fp, 0, SEEK_SET) != 0) {
-			err = err_errno(C2C_EIO, im.file);
-			goto done;
-		}
-		if (im.day_row && !im.day_conflict) {
-			im.loc.day_first = im.day_first;
-			if (!ctx->json)
-				fprintf(stderr, "c2c import: %s: dates read as %s (row %zu has %s)\n", im.file,
-				        im.day_first ? "day/month/year" : "month/day/year", im.day_row, im.day_text);
-		}
-		if (im.dec_row && !im.dec_conflict) {
-			im.loc.decimal = im.decimal;
-			if (!ctx->json)
-				fprintf(stderr, "c2c import: %s: numbers read with a decimal %s (row %zu has %s)\n", im.file,
-				        im.decimal == ',' ? "comma" : "point", im.dec_row, im.dec_text);
-		}
+		if (im.day_row && !im.day_conflict && !ctx->json)
+			fprintf(stderr, "c2c import: %s: dates read as %s (row %zu has %s)\n", im.file,
+			        im.day_first ? "day/month/year" : "month/day/year", im.day_row, im.day_text);
+		if (im.dec_row && !im.dec_conflict && !ctx->json)
+			fprintf(stderr, "c2c import: %s: numbers read with a decimal %s (row %zu has %s)\n", im.file,
+			        im.decimal == ',' ? "comma" : "point", im.dec_row, im.dec_text);
 	}
 	if ((err = node_txn_begin(&im.tx, n)) < 0)
 		goto done;
@@ -1215,24 +1222,9 @@ int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *nam
 	im.file = name;
 	if (!(im.bad = json_array()))
 		return err_set(C2C_ENOMEM, "out of memory");
-	/* As 'c2c import' without --locale: a first pass reads what the cells
-	 * prove about the file's locale (an upload is in memory: seekable). */
-	im.scan = 1;
-	if ((err = import_run(&im, fp)) < 0)
+	/* As 'c2c import' without --locale (an upload is in memory: seekable). */
+	if ((err = import_scan(&im, fp)) < 0)
 		goto bad_file;
-	im.scan = 0;
-	free(im.cols), free(im.kind);
-	im.cols = NULL, im.kind = NULL;
-	im.have_header = 0;
-	im.ncells = im.blen = im.rec_line = im.quoted_nl = 0;
-	if (fseek(fp, 0, SEEK_SET) != 0) {
-		err = err_errno(C2C_EIO, name);
-		goto done;
-	}
-	if (im.day_row && !im.day_conflict)
-		im.loc.day_first = im.day_first;
-	if (im.dec_row && !im.dec_conflict)
-		im.loc.decimal = im.decimal;
 	if ((err = node_txn_begin(&im.tx, n)) < 0)
 		goto done;
 	err = import_run(&im, fp);
