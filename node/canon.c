@@ -250,7 +250,9 @@ int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 	int err;
 	*out = NULL;
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
-	if (!v && json_error_code(&e) == json_error_out_of_memory)
+	/* jansson sets no error when it cannot allocate its lexer: line -1 and
+	 * no text is that case. */
+	if (!v && (json_error_code(&e) == json_error_out_of_memory || (e.line == -1 && !e.text[0])))
 		return err_set(C2C_ENOMEM, "%s: out of memory reading a record", what);
 	if (!v)
 		return err_set(C2C_EINVALID, "%s: line %d: %s", what, e.line, e.text);

@@ -248,7 +248,7 @@ static int load_json(git_repository *r, const git_oid *id, json_t **out)
 	json_error_t e;
 	*out = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, &e);
 	git_blob_free(b);
-	if (!*out && json_error_code(&e) == json_error_out_of_memory)
+	if (!*out && (json_error_code(&e) == json_error_out_of_memory || (e.line == -1 && !e.text[0])))
 		return err_set(C2C_ENOMEM, "out of memory reading a record");
 	return 0;
 }
@@ -522,7 +522,9 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 	if (old && (err = load_json(k->n->repo, old, &prev)) < 0)
 		goto done;
 	if (old && !prev) {
-		err = refuse(k, "%s: its version in the parent is not a record", k->path);
+		/* The parent passed these checks (or is this node's own history):
+		 * not reading it now is this node's trouble, not the commit's. */
+		err = err_set(C2C_EIO, "%s: its version in the parent cannot be read (out of memory?)", k->path);
 		goto done;
 	}
 	if ((err = check_edit(k, prev, rec)) < 0 || (err = check_known(k, old, new_, rec)) < 0)
@@ -737,10 +739,14 @@ static int check_identity(ck *k)
 	git_message_trailer_array tr = {0};
 	char mail[256];
 	int named = 0, err = 0;
+	/* libgit2 refuses a commit without them when it parses it; missing now,
+	 * they were lost to a failed allocation. */
+	if (!c || !a || !c->name || !c->email || !a->name || !a->email || !k->signer)
+		return err_set(C2C_ENOMEM, "commit %s: reading its author and committer: out of memory", k->hex);
 	snprintf(mail, sizeof(mail), "%s@c2c.invalid", k->signer);
-	if (!c || !a || strcmp(c->name, k->signer) || strcmp(c->email, mail))
-		return refuse(k, "its committer is '%s <%s>', not the node that signed it (%s)", c ? c->name : "",
-		              c ? c->email : "", k->signer);
+	if (strcmp(c->name, k->signer) || strcmp(c->email, mail))
+		return refuse(k, "its committer is '%s <%s>', not the node that signed it (%s)", c->name, c->email,
+		              k->signer);
 	/* A node signs as "NODE <NODE@c2c.invalid>" (a merge's author): that
 	 * form, with another NODE, is another node's name. */
 	size_t al = strlen(a->email), nl = strlen(a->name), sl = strlen("@c2c.invalid");

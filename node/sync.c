@@ -575,7 +575,8 @@ static int hold(c2c_node *n, branch *b, json_t *held)
 		/* A peer's main: the node that made the refused commit, as it says. */
 		git_commit *c = NULL;
 		git_oid id;
-		if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, n->repo, &id) == 0)
+		if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, n->repo, &id) == 0 &&
+		    git_commit_committer(c) && git_commit_committer(c)->name)
 			snprintf(node, sizeof(node), "%s", git_commit_committer(c)->name);
 		git_commit_free(c);
 		git_error_clear();
