@@ -839,6 +839,19 @@ static int import_run(importer *im, FILE *fp)
 	return im->err;
 }
 
+/* What an import holds, freed (its transaction, if still open, abandoned). */
+static void importer_dispose(importer *im)
+{
+	node_txn_abort(im->tx);
+	free(im->cols);
+	free(im->kind);
+	free(im->buf);
+	free(im->off);
+	seen_free(&im->seen);
+	json_decref(im->bad);
+	json_decref(im->plan);
+}
+
 /* Without --locale: read the file once for what its cells prove about its
  * locale (sheet_evidence), then rewind it for the import itself and take
  * what was proved without contradiction. */
@@ -992,16 +1005,9 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 			printf(" (no commit)\n");
 	}
 done:
-	node_txn_abort(im.tx);
+	importer_dispose(&im);
 	if (fp)
 		fclose(fp);
-	free(im.cols);
-	free(im.kind);
-	free(im.buf);
-	free(im.off);
-	seen_free(&im.seen);
-	json_decref(im.bad);
-	json_decref(im.plan);
 	return err;
 }
 
@@ -1264,14 +1270,7 @@ bad_file:
 	git_oid_tostr(res->commit, sizeof(res->commit), &head);
 	res->committed = 1;
 done:
-	node_txn_abort(im.tx);
-	free(im.cols);
-	free(im.kind);
-	free(im.buf);
-	free(im.off);
-	seen_free(&im.seen);
-	json_decref(im.bad);
-	json_decref(im.plan);
+	importer_dispose(&im);
 	return err;
 }
 

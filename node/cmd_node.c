@@ -135,27 +135,7 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	}
 	char *fp = NULL;
 	keys_fingerprint(n->dir, &fp);
-	/* Open conflicts: rows whose bookkeeping holds conflicting values or a
-	 * deletion they outlived. */
-	long long conflicts = 0;
-	for (size_t i = 0; i < nt; i++) {
-		char sql[256];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof(sql),
-		         "SELECT id FROM \"%s\" WHERE json_extract(_c2c, '$.conflicts') IS NOT NULL "
-		         "OR json_extract(_c2c, '$.deleted') IS NOT NULL",
-		         t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
-			continue;
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *rec = NULL;
-			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
-			    merge_has_conflicts(rec))
-				conflicts++;
-			json_decref(rec);
-		}
-		sqlite3_finalize(q);
-	}
+	long long conflicts = node_open_conflicts(n);
 	sync_remote *rv = NULL;
 	size_t nr = 0;
 	sync_remote_list(n, &rv, &nr);

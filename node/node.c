@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -1230,4 +1231,32 @@ int node_signer(c2c_node *n, const keys_signer **out)
 		return err_prefix("cannot sign the commit with the node's key: ");
 	*out = n->signer;
 	return 0;
+}
+
+long long node_open_conflicts(c2c_node *n)
+{
+	size_t nt;
+	const table_def *t = store_tables(n->st, &nt);
+	long long count = 0;
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *q = NULL;
+		snprintf(sql, sizeof(sql),
+		         /* instr first: a byte search, where json_extract parses every row */
+		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
+		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL)",
+		         t[i].name);
+		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
+			continue;
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *rec = NULL;
+			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
+			    merge_has_conflicts(rec))
+				count++;
+			json_decref(rec);
+		}
+		sqlite3_finalize(q);
+	}
+	err_clear();
+	return count;
 }

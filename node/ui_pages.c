@@ -56,34 +56,6 @@ static long long unsent_commits(c2c_node *n, int *known)
 	return count;
 }
 
-static long long open_conflicts(c2c_node *n)
-{
-	size_t nt;
-	const table_def *t = store_tables(n->st, &nt);
-	long long count = 0;
-	for (size_t i = 0; i < nt; i++) {
-		char sql[256];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof(sql),
-		         /* instr first: a byte search, where json_extract parses every row */
-		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
-		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL)",
-		         t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
-			continue;
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *rec = NULL;
-			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
-			    merge_has_conflicts(rec))
-				count++;
-			json_decref(rec);
-		}
-		sqlite3_finalize(q);
-	}
-	err_clear();
-	return count;
-}
-
 typedef struct {
 	char status[16];
 	long long lamport; /* of the body's last edit */
@@ -208,7 +180,7 @@ int ui_page_home(ui_req *r)
 	int known;
 	long long unsent = unsent_commits(n, &known);
 	ui_printf(r, "<dt>%t</dt><dd id=\"unsent\" data-value=\"%L\">%L</dd>", "Changes not yet sent", unsent, unsent);
-	long long conf = open_conflicts(n);
+	long long conf = node_open_conflicts(n);
 	ui_printf(r, "<dt>%t</dt><dd id=\"conflicts\" data-value=\"%L\">", "Open conflicts", conf);
 	if (conf)
 		ui_printf(r, "<a href=\"/conflicts\">%L</a>", conf);

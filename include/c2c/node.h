@@ -79,6 +79,11 @@ typedef struct node_txn node_txn;
 
 int node_txn_begin(node_txn **out, c2c_node *n);
 /* The Lamport time of this write (stamped on every field it changes). */
+/* Records holding an open conflict (merge_has_conflicts), found through the
+ * rows whose bookkeeping has conflicts or deletions (the partial indexes of
+ * schema 10), so that the cost follows the conflicts, not the node's size.
+ * An error counts as none: it is a figure for status and the home page. */
+long long node_open_conflicts(c2c_node *n);
 /* Records this node deleted, in commits that did not confirm it, since a
  * hub last took its main (sync resets it): what other nodes will count
  * together against the mass-deletion rule (incoming.h, I8). */
