@@ -55,6 +55,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_tree.h"
 #include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/incoming.h"
@@ -583,24 +584,6 @@ static void mutate(cursor *c, json_t *rec, const json_t *old, long long k, long 
 
 /* ------------------------------------------------------------------ trees */
 
-typedef struct {
-	char name[256];
-	unsigned mode;
-	git_oid id;
-} tentry;
-
-static int tentry_cmp(const void *a, const void *b)
-{
-	/* git's order: a tree sorts as if its name ended in '/'. */
-	const tentry *x = a, *y = b;
-	size_t lx = strlen(x->name), ly = strlen(y->name), l = lx < ly ? lx : ly;
-	int c = memcmp(x->name, y->name, l);
-	if (c)
-		return c;
-	unsigned char cx = lx > l ? (unsigned char)x->name[l] : x->mode == 040000 ? '/' : 0;
-	unsigned char cy = ly > l ? (unsigned char)y->name[l] : y->mode == 040000 ? '/' : 0;
-	return cx - cy;
-}
 
 enum { T_PLAIN, T_TWICE, T_664, T_755, T_LINK, T_SWAP, T_REMOVE };
 

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_tree.h"
 #include "c2c/incoming.h"
 #include "fuzz_node.h"
 
@@ -36,24 +37,6 @@ typedef struct {
 	git_oid blob;
 } fentry;
 
-typedef struct {
-	char name[256];
-	unsigned mode;
-	git_oid id;
-} tentry;
-
-static int tentry_cmp(const void *a, const void *b)
-{
-	/* git's order: a tree sorts as if its name ended in '/'. */
-	const tentry *x = a, *y = b;
-	size_t lx = strlen(x->name), ly = strlen(y->name), l = lx < ly ? lx : ly;
-	int c = memcmp(x->name, y->name, l);
-	if (c)
-		return c;
-	unsigned char cx = lx > l ? (unsigned char)x->name[l] : x->mode == 040000 ? '/' : 0;
-	unsigned char cy = ly > l ? (unsigned char)y->name[l] : y->mode == 040000 ? '/' : 0;
-	return cx - cy;
-}
 
 /* Write a tree: BASE's entries (BASE may be NULL), with the input entries
  * E[0..n) (their paths relative to this tree) put in. */
