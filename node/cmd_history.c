@@ -139,7 +139,11 @@ static int commit_touches(const git_commit *c, const char *path)
 
 static const char *sig_word(int status)
 {
-	return status == SIG_GOOD ? "good" : status == SIG_UNKNOWN ? "unknown-key" : status == SIG_BAD ? "bad" : "none";
+	return status == SIG_GOOD      ? "good"
+	       : status == SIG_UNKNOWN ? "unknown-key"
+	       : status == SIG_BAD     ? "bad"
+	       : status == SIG_REVOKED ? "revoked"
+	                               : "none";
 }
 
 static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
@@ -155,14 +159,24 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 		subject = "";
 	if ((err = registry_commit_signer(n, git_commit_id(c), &status, &signer, &why)) < 0)
 		return err;
+	/* Who made it is the node whose key signed it; the trailer's name
+	 * only where no registered key did. */
+	char *revoked = NULL;
+	if (signer && (status == SIG_GOOD || status == SIG_REVOKED)) {
+		snprintf(node, sizeof(node), "%s", signer);
+		if (registry_revoked_at(n, signer, &revoked) < 0)
+			err_clear();
+	}
 	if (!arr) {
 		/* node, author and subject come from other nodes: escaped */
 		char *sn = cli_safe(node, 0), *sa = cli_safe(a && a->name ? a->name : "?", 0), *ss = cli_safe(subject, 0);
 		if (sn && sa && ss)
-			printf("%.12s %c %s %s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), sn, sa, ss);
+			printf("%.12s %c %s %s%s%s%s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), sn,
+			       revoked ? " [revoked " : "", revoked ? revoked : "", revoked ? "]" : "", sa, ss);
 		free(sn), free(sa), free(ss);
 		free(signer);
 		free(why);
+		free(revoked);
 		return sn && sa && ss ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
 	json_t *parents = json_array();
@@ -175,8 +189,11 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 	                      fmt_time(git_commit_time(c), 1, tbuf), "node", node, "author", a ? a->name : NULL, "email",
 	                      a ? a->email : NULL, "subject", subject, "parents", parents, "signature", sig_word(status),
 	                      "signer", signer, "signature_error", why);
+	if (o && revoked)
+		json_object_set_new(o, "signer_revoked_at", json_string(revoked));
 	free(signer);
 	free(why);
+	free(revoked);
 	if (!o || json_array_append_new(arr, o))
 		return err_set(C2C_ENOMEM, "out of memory");
 	return 0;
@@ -262,10 +279,13 @@ const cli_command cmd_log = {
     "one a line:\n\n"
     "  COMMIT(12) SIG DATE TIME NODE AUTHOR  SUBJECT\n\n"
     "where SIG is the signature as git's %G? has it (G good, by a registered\n"
-    "node; U good, by a key the registry lacks; B bad; N none, as genesis),\n"
-    "DATE TIME the commit time in UTC, NODE the node that made the commit\n"
-    "(its C2C-Node trailer) and AUTHOR the person configured on it. --json\n"
-    "gives \"signature\" (good, unknown-key, bad, none) and \"signer\".\n"
+    "node; U good, by a key the registry lacks; B bad; N none, as genesis; R\n"
+    "good, by a revoked key, after its cut), DATE TIME the commit time in UTC,\n"
+    "NODE the node whose key signed it (its C2C-Node trailer where no\n"
+    "registered key did), followed by [revoked DATE] when the office revoked\n"
+    "that key, and AUTHOR the person configured on it. --json gives\n"
+    "\"signature\" (good, unknown-key, bad, revoked, none), \"signer\" and\n"
+    "\"signer_revoked_at\".\n"
     "With TABLE/ID, only the commits that changed that record's file: those\n"
     "that made it, edited it, deleted it, or merged a version of it. A deleted\n"
     "record's history is still shown. -n N shows at most N commits. --json\n"
@@ -622,8 +642,13 @@ static json_t *target_json(c2c_node *n, const blame_target *x)
 	if (o && x->kind != BT_DELETE)
 		json_object_set_new(o, "value", x->val ? json_deep_copy(x->val) : json_null());
 	if (o && x->found) {
+		char *revoked = NULL;
 		json_object_set_new(o, "signature", json_string(sig_word(status)));
 		json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
+		if (signer && registry_revoked_at(n, signer, &revoked) == 0 && revoked)
+			json_object_set_new(o, "signer_revoked_at", json_string(revoked));
+		err_clear();
+		free(revoked);
 	}
 	free(signer);
 	return o;
@@ -703,10 +728,14 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 		print_pad(vals[i], wv + 2);
 		print_pad(sn, wn + 2);
 		free(sn), free(sf);
-		char *signer = NULL;
+		char *signer = NULL, *revoked = NULL;
 		int status = target_sig(n, x, &signer);
+		if (signer && registry_revoked_at(n, signer, &revoked) < 0)
+			err_clear();
+		printf("%-12.12s %c  %s%s%s%s\n", commit, status, when, revoked ? "  [key revoked " : "",
+		       revoked ? revoked : "", revoked ? "]" : "");
 		free(signer);
-		printf("%-12.12s %c  %s\n", commit, status, when);
+		free(revoked);
 	}
 	for (size_t i = 0; i < l->n; i++)
 		free(vals[i]);

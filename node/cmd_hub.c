@@ -46,6 +46,26 @@ static int hub_allow_cmd(cli_ctx *ctx)
 	return err;
 }
 
+static int hub_keys_cmd(cli_ctx *ctx)
+{
+	const char *ak = NULL;
+	hub_keys_result r;
+	int err;
+	if ((err = cli_take_opt(ctx, "--authorized-keys", &ak)) < 0 || (err = cli_positionals(ctx, 1, 1)) < 0)
+		return err;
+	if ((err = hub_keys(ctx->argv[0], ak, &r)) < 0)
+		return err;
+	if (ctx->json)
+		err = cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I}", "hub", ctx->argv[0], "authorized_keys", r.file,
+		                               "written", (json_int_t)r.written, "removed", (json_int_t)r.removed, "revoked",
+		                               (json_int_t)r.revoked));
+	else
+		printf("%s: %zu key line%s for hub %s (there were %zu), %zu revoked key%s left out\n", r.file, r.written,
+		       r.written == 1 ? "" : "s", ctx->argv[0], r.removed, r.revoked, r.revoked == 1 ? "" : "s");
+	free(r.file);
+	return err;
+}
+
 static int hub_serve_cmd(cli_ctx *ctx)
 {
 	int err;
@@ -78,13 +98,14 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 	} subs[] = {
 	    {"init", hub_init_cmd},
 	    {"allow", hub_allow_cmd},
+	    {"keys", hub_keys_cmd},
 	    {"serve", hub_serve_cmd},
 	    {"hook-update", hub_hook_update_cmd},
 	    {"hook-pre-receive", hub_hook_pre_receive_cmd},
 	};
 	(void)unused;
 	if (ctx->argc < 1 || ctx->argv[0][0] == '-') {
-		err_set(C2C_EUSAGE, "which hub command? (init, allow)");
+		err_set(C2C_EUSAGE, "which hub command? (init, allow, keys)");
 		return err_hint("usage: %s", ctx->cmd->usage);
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -99,9 +120,10 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 }
 
 const cli_command cmd_hub = {
-    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository, let nodes in",
+    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository, let nodes in, follow the registry",
     "c2c hub init PATH [--office-key PUBKEY-FILE]\n"
-    "       c2c hub allow PATH NODE-ID PUBKEY-FILE [--authorized-keys FILE]",
+    "       c2c hub allow PATH NODE-ID PUBKEY-FILE [--authorized-keys FILE]\n"
+    "       c2c hub keys PATH [--authorized-keys FILE]",
     "A hub is a bare repository on an OpenSSH server where c2c is installed.\n"
     "Nodes sync through it: each pushes its main to refs/heads/nodes/<node-id>,\n"
     "and only there, and fetches every node's branch.\n\n"
@@ -119,6 +141,11 @@ const cli_command cmd_hub = {
     "git-receive-pack on PATH alone, whatever path the node asks for:\n"
     "  restrict,command=\"'/usr/bin/c2c' hub serve '/srv/hub.git' NODE-ID\" ssh-ed25519 ...\n"
     "A key goes in once; paths with quotes or backslashes are refused.\n\n"
+    "keys makes PATH's lines in FILE follow the office's registry as the hub\n"
+    "holds it (its nodes' branches): one line for every registered node whose\n"
+    "key is not revoked, none for any other; FILE's other lines stay. Run it\n"
+    "after the office revokes a node (from cron, or the hub's post-receive\n"
+    "hook); even before, the hub refuses what a revoked key signs.\n\n"
     "Run by sshd and git, not by hand:\n"
     "  c2c hub serve PATH NODE-ID\n"
     "      the forced command: checks SSH_ORIGINAL_COMMAND and runs git\n"
@@ -130,4 +157,5 @@ const cli_command cmd_hub = {
     "  c2c hub hook-pre-receive GITDIR\n"
     "      the pre-receive hook of a hub with an office key\n\n"
     "  c2c hub init /srv/c2c/hub.git --office-key office.pub\n"
-    "  c2c hub allow /srv/c2c/hub.git tunis-3f9a1c tunis.pub\n"};
+    "  c2c hub allow /srv/c2c/hub.git tunis-3f9a1c tunis.pub\n"
+    "  c2c hub keys /srv/c2c/hub.git\n"};

@@ -28,8 +28,6 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 	office = cli_take_flag(ctx, "--office");
 	if ((err = cli_positionals(ctx, 0, 1)) < 0)
 		return err;
-	if (office && office_key)
-		return err_set(C2C_EUSAGE, "the office's own key is the root: --office-key is for city nodes");
 	if (office_key && (err = registry_read_key_file(office_key, &root)) < 0)
 		return err;
 	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
@@ -37,9 +35,11 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 		free(root);
 		return err;
 	}
-	/* The root of trust: the office's own key, registered in its first
-	 * commit after genesis; on a city node, the key it was given. */
-	if (office) {
+	/* The root of trust: the first office's own key, registered in its
+	 * first commit after genesis; on a city node, or a further office node
+	 * (which the office registers with 'c2c node add --role office'), the
+	 * key it was given. */
+	if (office && !root) {
 		char *pub = NULL;
 		if ((err = keys_public(n->dir, &pub)) == 0) {
 			char *sp = strchr(pub, ' ');
@@ -77,7 +77,7 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 
 const cli_command cmd_init = {
     "init", cmd_init_fn, CLI_NONE, "create a node",
-    "c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]",
+    "c2c init DIR (--city SLUG | --office) [--office-key PUBKEY-FILE] [--user \"Name <mail>\"]",
     "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
@@ -85,7 +85,10 @@ const cli_command cmd_init = {
     "recorded as author of this node's commits. The office's key is the root\n"
     "of trust: the office registers itself in its first commit; a city node is\n"
     "given the office's public key with --office-key (its fingerprint is\n"
-    "printed), or learns it from the first hub it trusts.\n\n"
+    "printed), or learns it from the first hub it trusts. --office with\n"
+    "--office-key makes a further office node of that network: the office\n"
+    "registers it ('c2c node add ID --role office KEY.pub') and it syncs\n"
+    "before it writes.\n\n"
     "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
 
 /* Commits of the head that remote NAME does not have, as this node last

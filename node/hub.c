@@ -492,6 +492,169 @@ done:
 	return err;
 }
 
+/* ---------------------------------------------------------------- keys */
+
+/* The registry as the hub holds it: the nodes and revocations of every
+ * node's branch (what passed its checks), each tree of network/ read once. */
+static int hub_registry(git_repository *r, json_t *nodes, registry_revocations *revs)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_oid *seen = NULL;
+	size_t nseen = 0;
+	int rc, err = 0;
+	if ((rc = git_reference_iterator_glob_new(&it, r, "refs/heads/nodes/*")) < 0)
+		return err_git(rc, "listing the hub's branches");
+	while (err == 0 && (rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *tip = git_reference_target(ref);
+		git_oid tree, net;
+		git_tree *t = NULL;
+		git_tree_entry *e = NULL;
+		int dup = 0;
+		if (tip && (err = repo_commit_tree(r, tip, &tree)) == 0 && git_tree_lookup(&t, r, &tree) == 0 &&
+		    git_tree_entry_bypath(&e, t, "network") == 0) {
+			net = *git_tree_entry_id(e);
+			for (size_t i = 0; i < nseen && !dup; i++)
+				dup = git_oid_equal(&seen[i], &net);
+			git_oid *v = dup ? seen : realloc(seen, (nseen + 1) * sizeof(*v));
+			if (!v)
+				err = err_set(C2C_ENOMEM, "out of memory");
+			else if (!dup) {
+				seen = v;
+				seen[nseen++] = net;
+				if ((err = registry_tree_nodes(r, &tree, nodes)) == 0)
+					err = registry_revocations_read(r, &tree, revs, NULL);
+			}
+		}
+		git_error_clear();
+		git_tree_entry_free(e);
+		git_tree_free(t);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	free(seen);
+	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
+		err = err_git(rc, "listing the hub's branches");
+	git_error_clear();
+	return err;
+}
+
+/* Whether LINE (one line of authorized_keys) is a key line of the hub ABS. */
+static int hub_line(const char *line, size_t len, const char *abs)
+{
+	char mark[PATH_MAX + 32];
+	snprintf(mark, sizeof(mark), "' hub serve '%s' ", abs);
+	size_t ml = strlen(mark);
+	if (strncmp(line, "restrict,command=\"'", 18))
+		return 0;
+	for (size_t i = 0; i + ml <= len; i++)
+		if (!memcmp(line + i, mark, ml))
+			return 1;
+	return 0;
+}
+
+int hub_keys(const char *path, const char *authorized_keys, hub_keys_result *res)
+{
+	git_repository *r = NULL;
+	json_t *nodes = json_object(), *v;
+	registry_revocations revs = {0};
+	char *abs = NULL, *exe = NULL, *akfile = NULL, *text = NULL, *tmp = NULL, *dir = NULL;
+	const char *id;
+	size_t tlen = 0;
+	FILE *f = NULL;
+	int err = 0;
+	memset(res, 0, sizeof(*res));
+	if (!nodes)
+		return err_set(C2C_ENOMEM, "out of memory");
+	if (!(abs = realpath(path, NULL))) {
+		err = err_errno(errno == ENOENT ? C2C_ENOTFOUND : C2C_EIO, path);
+		goto done;
+	}
+	if ((err = open_hub(&r, abs)) < 0 || (err = quotable("the hub path", abs)) < 0 || (err = self_exe(&exe)) < 0 ||
+	    (err = hub_registry(r, nodes, &revs)) < 0)
+		goto done;
+	if (authorized_keys)
+		akfile = strdup(authorized_keys);
+	else if ((err = default_authorized_keys(&akfile)) < 0)
+		goto done;
+	if (!akfile || !(tmp = xprintf("%s.c2c-tmp", akfile)) || !(dir = strdup(akfile))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((err = slurp(akfile, &text, &tlen)) == C2C_ENOTFOUND) {
+		err_clear();
+		err = 0;
+	} else if (err < 0) {
+		goto done;
+	}
+	if (!(f = fopen(tmp, "we"))) {
+		err = err_errno(C2C_EIO, tmp);
+		goto done;
+	}
+	fchmod(fileno(f), 0600);
+	/* Every other line stays as it is; this hub's lines are made anew. */
+	for (const char *p = text, *end = text + tlen; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (hub_line(p, len, abs))
+			res->removed++;
+		else if (fwrite(p, 1, len, f) != len || fputc('\n', f) == EOF)
+			break;
+		p = nl ? nl + 1 : end;
+	}
+	json_object_foreach(nodes, id, v)
+	{
+		const char *pk = json_string_value(json_object_get(v, "pubkey"));
+		const char *role = json_string_value(json_object_get(v, "role"));
+		const char *sp = pk ? strchr(pk, ' ') : NULL;
+		if (!sp || strncmp(pk, KEY_TYPE " ", strlen(KEY_TYPE) + 1) || !hub_valid_node_id(id) ||
+		    (strcmp(role, "city") && strcmp(role, "office")))
+			continue;
+		if (registry_revocations_find(&revs, pk)) {
+			res->revoked++;
+			continue;
+		}
+		fprintf(f, "restrict,command=\"'%s' hub serve '%s' %s\" " KEY_TYPE " %s c2c-node %s\n", exe, abs, id,
+		        sp + 1, id);
+		res->written++;
+	}
+	int bad = ferror(f) != 0;
+	bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	f = NULL;
+	if (bad || rename(tmp, akfile) < 0) {
+		err = err_errno(C2C_EIO, akfile);
+		unlink(tmp);
+		goto done;
+	}
+	/* The rename itself survives a power cut. */
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	res->file = akfile;
+	akfile = NULL;
+done:
+	if (f) {
+		fclose(f);
+		unlink(tmp);
+	}
+	json_decref(nodes);
+	registry_revocations_free(&revs);
+	git_repository_free(r);
+	free(abs);
+	free(exe);
+	free(akfile);
+	free(text);
+	free(tmp);
+	free(dir);
+	return err;
+}
+
 /* --------------------------------------------------------------- serve */
 
 /* COMMAND with control characters shown as '?' and cut to fit CAP, for a
@@ -690,11 +853,53 @@ static int hub_lamport_write(int fd, long long v)
 	return 0;
 }
 
+/* Add to B the revocations of every node's branch on the hub. */
+static int learn_branches(c2c_node *n, incoming_batch *b)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_oid seen[64];
+	size_t nseen = 0, added;
+	int rc, err = 0;
+	if ((rc = git_reference_iterator_glob_new(&it, n->repo, "refs/heads/nodes/*")) < 0)
+		return err_git(rc, "listing the hub's branches");
+	while (err == 0 && (rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *tip = git_reference_target(ref);
+		git_oid tree;
+		int dup = 0;
+		/* Most branches share the office's registry: read each tree of
+		 * network/ once. */
+		if (tip && (err = repo_commit_tree(n->repo, tip, &tree)) == 0) {
+			git_tree *t = NULL;
+			git_tree_entry *e = NULL;
+			git_oid net = tree;
+			if (git_tree_lookup(&t, n->repo, &tree) == 0 && git_tree_entry_bypath(&e, t, "network") == 0)
+				net = *git_tree_entry_id(e);
+			git_error_clear();
+			git_tree_entry_free(e);
+			git_tree_free(t);
+			for (size_t i = 0; i < nseen && !dup; i++)
+				dup = git_oid_equal(&seen[i], &net);
+			if (!dup) {
+				if (nseen < sizeof(seen) / sizeof(seen[0]))
+					seen[nseen++] = net;
+				err = incoming_batch_learn(b, tip, &added);
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
+		err = err_git(rc, "listing the hub's branches");
+	git_error_clear();
+	return err;
+}
+
 int hub_check_pre_receive(const char *gitdir, FILE *in)
 {
 	static const git_oid zero;
 	c2c_node n;
-	char line[512], *key = NULL, *keyfile = NULL;
+	char line[1024], *key = NULL, *keyfile = NULL;
 	int rc, err = 0, lfd = -1;
 	long long base = 0, highest = 0;
 	memset(&n, 0, sizeof(n));
@@ -721,31 +926,66 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 	if ((err = hub_lamport_read(n.repo, n.gitdir, &lfd, &base)) < 0)
 		goto done;
 	highest = base;
-	while (err == 0 && fgets(line, sizeof(line), in)) {
-		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[400], from[512];
+	/* The pushed refs, read first: a revocation that one of them brings
+	 * counts for all (I9), and they are judged again when one does. */
+	struct pushed {
 		git_oid old_id, new_id;
-		if (sscanf(line, "%40s %40s %399s", old_hex, new_hex, ref) != 3 || parse_oid(&old_id, old_hex) < 0 ||
-		    parse_oid(&new_id, new_hex) < 0) {
+		char ref[400];
+	} *v = NULL;
+	size_t nv = 0;
+	while (err == 0 && fgets(line, sizeof(line), in)) {
+		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
+		struct pushed p;
+		if (sscanf(line, "%40s %40s %399s", old_hex, new_hex, p.ref) != 3 || parse_oid(&p.old_id, old_hex) < 0 ||
+		    parse_oid(&p.new_id, new_hex) < 0) {
 			err = err_set(C2C_EINVALID, "pre-receive: cannot read '%s'", line);
 			break;
 		}
-		if (!git_oid_cmp(&new_id, &zero))
+		if (!git_oid_cmp(&p.new_id, &zero))
 			continue; /* a delete: the update hook refuses it */
-		/* Check what this push adds beyond the branch (or, for a new
-		 * branch, beyond genesis). */
-		if (git_oid_cmp(&old_id, &zero))
-			n.head = old_id;
-		else if ((rc = git_oid_fromstr(&n.head, C2C_GENESIS)) < 0)
-			err = err_git(rc, "genesis");
-		snprintf(from, sizeof(from), "push to %s", ref);
-		incoming_batch *b = NULL;
-		if (err == 0 && (err = incoming_batch_new(&b, &n)) == 0) {
-			incoming_batch_set_base(b, base);
-			if ((err = incoming_check(&n, b, from, &new_id)) == 0 && incoming_batch_highest(b) > highest)
-				highest = incoming_batch_highest(b);
+		struct pushed *w = realloc(v, (nv + 1) * sizeof(*v));
+		if (!w) {
+			err = err_set(C2C_ENOMEM, "out of memory");
+			break;
 		}
-		incoming_batch_free(b);
+		v = w;
+		v[nv++] = p;
 	}
+	/* The revocations the hub holds: those of every branch's tip. */
+	incoming_batch *known = NULL;
+	if (err == 0)
+		err = incoming_batch_new(&known, &n);
+	if (err == 0)
+		err = learn_branches(&n, known);
+	for (int round = 0; err == 0 && round < 8; round++) {
+		highest = base;
+		for (size_t i = 0; err == 0 && i < nv; i++) {
+			char from[512];
+			/* Check what this push adds beyond the branch (or, for a new
+			 * branch, beyond genesis). */
+			if (git_oid_cmp(&v[i].old_id, &zero))
+				n.head = v[i].old_id;
+			else if ((rc = git_oid_fromstr(&n.head, C2C_GENESIS)) < 0)
+				err = err_git(rc, "genesis");
+			snprintf(from, sizeof(from), "push to %s", v[i].ref);
+			incoming_batch *b = NULL;
+			if (err == 0 && (err = incoming_batch_new(&b, &n)) == 0 &&
+			    (err = incoming_batch_learn_from(b, known)) == 0) {
+				incoming_batch_set_base(b, base);
+				if ((err = incoming_check(&n, b, from, &v[i].new_id)) == 0 && incoming_batch_highest(b) > highest)
+					highest = incoming_batch_highest(b);
+			}
+			incoming_batch_free(b);
+		}
+		size_t learnt = 0, added;
+		for (size_t i = 0; err == 0 && i < nv; i++)
+			if ((err = incoming_batch_learn(known, &v[i].new_id, &added)) == 0)
+				learnt += added;
+		if (!learnt)
+			break;
+	}
+	incoming_batch_free(known);
+	free(v);
 	/* What passed raises the bound for the next push. */
 	if (err == 0 && highest > base)
 		err = hub_lamport_write(lfd, highest);

@@ -42,6 +42,7 @@ struct incoming_batch {
 	long long base;      /* the node's Lamport time: bounds what its head's history holds */
 	long long highest;   /* the highest Lamport time of the commits that passed */
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
+	registry_revocations revs; /* the head's, and those of tips that passed (incoming_batch_learn) */
 };
 
 /* What one node brings in at once, per city: deletions not confirmed. */
@@ -59,6 +60,7 @@ typedef struct {
 	char hex[GIT_OID_HEXSZ + 1];
 	char *signer, *city; /* the signing node; its city (NULL: the office) */
 	char *root;          /* the node's office key, or NULL */
+	char *key;           /* the key that signed k->c */
 	int open;            /* no office key yet: who may write what is not known */
 	git_tree *tip_tree;  /* the tree of the tip being checked */
 	int tip_registry;    /* a signer was found only in the tip's registry */
@@ -142,7 +144,53 @@ static int tree_registry_find(git_repository *r, const git_tree *tree, const cha
 	return err;
 }
 
-/* Who signed K->c, checked against the registry. */
+/* The registry of the tree of each parent of K->c (checked before it, or
+ * in the head's history): 0 found, C2C_ENOTFOUND, or an error. */
+static int parents_registry_find(ck *k, const char *key, char **role)
+{
+	int err = C2C_ENOTFOUND;
+	for (unsigned i = 0; i < git_commit_parentcount(k->c) && err == C2C_ENOTFOUND; i++) {
+		git_commit *p = NULL;
+		git_tree *t = NULL;
+		int rc;
+		if ((rc = git_commit_parent(&p, k->c, i)) < 0 || (rc = git_commit_tree(&t, p)) < 0)
+			err = err_git(rc, "reading a parent's tree");
+		else
+			err = tree_registry_find(k->n->repo, t, key, &k->signer, &k->city, role);
+		git_tree_free(t);
+		git_commit_free(p);
+	}
+	return err;
+}
+
+/* A revoked key signs nothing after its cut (the cut and its ancestors
+ * stay valid), whatever the commit's own tree says: the revocations are
+ * those of the history this receiver accepted, and of what passed with
+ * this batch. */
+static int check_revoked(ck *k, const char *key)
+{
+	const registry_revocation *rv = registry_revocations_find(&k->b->revs, key);
+	if (!rv)
+		return 0;
+	int in = registry_within_cut(k->n->repo, rv, git_commit_id(k->c));
+	if (in < 0)
+		return in;
+	if (in)
+		return 0;
+	char cut[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(cut, sizeof(cut), &rv->cut);
+	return refuse(k, "signed by %s, whose key the office revoked on %s%s%s%s; only its commits up to %.12s stay valid",
+	              rv->node_id, rv->revoked_at ? rv->revoked_at : "?", rv->reason ? " (" : "",
+	              rv->reason ? rv->reason : "", rv->reason ? ")" : "", cut);
+}
+
+/* Who signed K->c, checked against the registry:
+ *  1. the registry of the head (accepted: any role);
+ *  2. the registry of the commit's parents (checked before it: any role);
+ *  3. the root key itself (the office's first commit registers it);
+ *  4. the registry of the tip checked: a city's node only, whose commits
+ *     made before its registration reached it count once it has.
+ * An office node is never taken from a tree the commit itself makes. */
 static int check_signature(ck *k)
 {
 	git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
@@ -162,57 +210,70 @@ static int check_signature(ck *k)
 		err = refuse(k, "its signature does not check: %s", why);
 		goto done;
 	}
-	err = registry_find(k->n, key, &k->signer, &k->city);
-	if (err == 0) {
-		role = strdup(k->city ? "city" : "office");
-	} else if (err == C2C_ENOTFOUND) {
-		/* Registered in an office commit that comes in the same history? */
+	err = registry_find(k->n, key, &k->signer, &k->city, &role);
+	if (err == C2C_ENOTFOUND)
+		err = parents_registry_find(k, key, &role);
+	if (err == C2C_ENOTFOUND && k->root && !strcmp(key, k->root)) {
+		/* The root: its id is in the tree it writes, or its trailer. */
 		if ((rc = git_commit_tree(&tree, k->c)) < 0) {
 			err = err_git(rc, "reading a commit's tree");
 			goto done;
 		}
 		err = tree_registry_find(k->n->repo, tree, key, &k->signer, &k->city, &role);
-		/* ... or later in it: the registry of the tip holds every node
-		 * registered by the commits checked here. */
-		if (err == C2C_ENOTFOUND && k->tip_tree &&
-		    (err = tree_registry_find(k->n->repo, k->tip_tree, key, &k->signer, &k->city, &role)) == 0)
-			k->tip_registry = 1;
-		if (err == C2C_ENOTFOUND && !k->root) {
-			/* A node that has no office key yet cannot tell who may write
-			 * what: the signature must check, and the signer is the node
-			 * its commit names. */
-			git_message_trailer_array tr = {0};
-			if (git_message_trailers(&tr, git_commit_message(k->c)) == 0)
-				for (size_t i = 0; i < tr.count && !k->signer; i++)
-					if (!strcmp(tr.trailers[i].key, "C2C-Node"))
-						k->signer = strdup(tr.trailers[i].value);
-			git_message_trailer_array_free(&tr);
-			if (!k->signer)
-				err = refuse(k, "it does not name the node that made it (C2C-Node)");
-			else
-				err = 0, k->open = 1;
-			goto done;
-		}
-		if (err == C2C_ENOTFOUND) {
-			char *fp = NULL;
-			keys_line_fingerprint(key, &fp);
-			err = refuse(k, "signed by key %s, which the office has not registered", fp ? fp : "?");
-			free(fp);
+		if (err == 0 && (k->city || strcmp(role, "office"))) {
+			err = refuse(k, "the network's root key is registered as %s, not as an office node", k->signer);
 			goto done;
 		}
 	}
+	if (err == C2C_ENOTFOUND && k->tip_tree &&
+	    (err = tree_registry_find(k->n->repo, k->tip_tree, key, &k->signer, &k->city, &role)) == 0) {
+		k->tip_registry = 1;
+		if (!k->city) {
+			err = refuse(k, "signed by %s, an office node not registered in the history it is built on",
+			             k->signer);
+			goto done;
+		}
+	}
+	if (err == C2C_ENOTFOUND && !k->root) {
+		/* A node that has no office key yet cannot tell who may write
+		 * what: the signature must check, and the signer is the node
+		 * its commit names. */
+		git_message_trailer_array tr = {0};
+		if (git_message_trailers(&tr, git_commit_message(k->c)) == 0)
+			for (size_t i = 0; i < tr.count && !k->signer; i++)
+				if (!strcmp(tr.trailers[i].key, "C2C-Node"))
+					k->signer = strdup(tr.trailers[i].value);
+		git_message_trailer_array_free(&tr);
+		if (!k->signer)
+			err = refuse(k, "it does not name the node that made it (C2C-Node)");
+		else
+			err = 0, k->open = 1;
+		if (err == 0)
+			err = check_revoked(k, key);
+		goto done;
+	}
+	if (err == C2C_ENOTFOUND) {
+		char *fp = NULL;
+		keys_line_fingerprint(key, &fp);
+		err = refuse(k, "signed by key %s, which the office has not registered", fp ? fp : "?");
+		free(fp);
+		goto done;
+	}
 	if (err < 0)
 		goto done;
-	if (!k->city && k->root && strcmp(key, k->root)) {
-		err = refuse(k, "signed as the office (%s) by a key that is not this node's office key", k->signer);
+	if (!k->signer) {
+		/* The root's first commit, before it registers itself. */
+		err = refuse(k, "signed by the root key, but no registration names its node");
 		goto done;
 	}
 	if (!k->city && role && strcmp(role, "office")) {
 		err = refuse(k, "signed by %s, a %s, which writes no records", k->signer, role);
 		goto done;
 	}
+	err = check_revoked(k, key);
 done:
-	free(key);
+	free(k->key);
+	k->key = key;
 	free(role);
 	git_tree_free(tree);
 	git_buf_dispose(&sig);
@@ -461,6 +522,35 @@ done:
 	return err;
 }
 
+/* A new revocation (I9) names a cut in the history the commit is built
+ * on, so that every node that accepts it can tell what stays valid; a
+ * hand-over of the root is signed by the root it replaces. */
+static int check_trust_record(ck *k, const char *table, const char *id, const json_t *rec)
+{
+	if (merge_is_deleted(rec))
+		return refuse(k, "%s: a %s is never deleted", k->path, table);
+	if (!strcmp(table, "roots")) {
+		const char *prev = json_string_value(json_object_get(rec, "previous"));
+		if (!prev || !k->key || strcmp(prev, k->key) || k->city)
+			return refuse(k, "%s: a hand-over of the root must be signed by the root it replaces", k->path);
+		return 0;
+	}
+	const char *cut = json_string_value(json_object_get(rec, "keep_until"));
+	git_oid c;
+	if (!cut || strlen(cut) != GIT_OID_HEXSZ || git_oid_fromstr(&c, cut) < 0) {
+		git_error_clear();
+		return refuse(k, "%s: the revocation of %s names no commit to keep until", k->path, id);
+	}
+	const git_oid *parent = git_commit_parent_id(k->c, 0);
+	if (!git_oid_equal(&c, parent) && git_graph_descendant_of(k->n->repo, parent, &c) != 1) {
+		git_error_clear();
+		return refuse(k, "%s: the revocation of %s keeps commits up to %.12s, which the history it is built on "
+		                 "does not hold",
+		              k->path, id, cut);
+	}
+	return 0;
+}
+
 /* A new or changed file at K->path: OLD (NULL: new) and NEW blob ids. */
 static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 {
@@ -487,6 +577,10 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 	const table_def *t = store_table(k->n->st, table);
 	if (!t)
 		return refuse(k, "%s: this node has no table '%s'", k->path, table);
+	int trust = !strcmp(table, "revocations") || !strcmp(table, "roots");
+	if (trust && old)
+		return refuse(k, "%s: a %s never changes once made", k->path,
+		              !strcmp(table, "roots") ? "hand-over of the root" : "revocation");
 	if ((rc = git_blob_lookup(&b, k->n->repo, new_)) < 0)
 		return err_git(rc, k->path);
 	const char *text = git_blob_rawcontent(b);
@@ -528,6 +622,8 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 		goto done;
 	}
 	if ((err = check_edit(k, prev, rec)) < 0 || (err = check_known(k, old, new_, rec)) < 0)
+		goto done;
+	if (trust && (err = check_trust_record(k, table, id, rec)) < 0)
 		goto done;
 	if (merge_is_deleted(rec) && !(prev && merge_is_deleted(prev)))
 		k->deleted++;
@@ -929,11 +1025,49 @@ int incoming_batch_new(incoming_batch **out, c2c_node *n)
 	    (git_commit_lookup(&head, n->repo, &n->head) < 0 || git_commit_tree(&b->head_tree, head) < 0))
 		err = err_git(-1, "reading the head's tree");
 	git_commit_free(head);
+	if (err == 0 && b->head_tree)
+		err = registry_revocations_read(n->repo, git_tree_id(b->head_tree), &b->revs, NULL);
 	if (err < 0) {
 		incoming_batch_free(b);
 		return err;
 	}
 	*out = b;
+	return 0;
+}
+
+int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added)
+{
+	git_oid tree;
+	int err;
+	*added = 0;
+	if ((err = repo_commit_tree(b->n->repo, commit, &tree)) < 0)
+		return err;
+	if (b->head_tree && git_oid_equal(&tree, git_tree_id(b->head_tree)))
+		return 0;
+	return registry_revocations_read(b->n->repo, &tree, &b->revs, added);
+}
+
+int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from)
+{
+	for (size_t i = 0; i < from->revs.n; i++) {
+		const registry_revocation *rv = &from->revs.v[i];
+		if (registry_revocations_find(&b->revs, rv->pubkey))
+			continue;
+		registry_revocation *v = realloc(b->revs.v, (b->revs.n + 1) * sizeof(*v));
+		if (!v)
+			return err_set(C2C_ENOMEM, "out of memory");
+		b->revs.v = v;
+		registry_revocation *c = &v[b->revs.n];
+		memset(c, 0, sizeof(*c));
+		c->cut = rv->cut;
+		if (!(c->node_id = strdup(rv->node_id)) || !(c->pubkey = strdup(rv->pubkey)) ||
+		    (rv->revoked_at && !(c->revoked_at = strdup(rv->revoked_at))) ||
+		    (rv->reason && !(c->reason = strdup(rv->reason)))) {
+			registry_revocation_clear(c);
+			return err_set(C2C_ENOMEM, "out of memory");
+		}
+		b->revs.n++;
+	}
 	return 0;
 }
 
@@ -959,6 +1093,7 @@ void incoming_batch_free(incoming_batch *b)
 	free(b->v);
 	free(b->tips);
 	git_tree_free(b->head_tree);
+	registry_revocations_free(&b->revs);
 	free(b);
 }
 
@@ -1048,7 +1183,8 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 		k.c = NULL;
 		free(k.signer);
 		free(k.city);
-		k.signer = k.city = NULL;
+		free(k.key);
+		k.signer = k.city = k.key = NULL;
 		k.open = 0;
 	}
 	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
@@ -1066,6 +1202,7 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 	}
 done:
 	free(k.root);
+	free(k.key);
 	free(k.tallies);
 	git_tree_free(k.tip_tree);
 	git_revwalk_free(w);

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "c2c/err.h"
 #include "c2c/hub.h"
 #include "c2c/keys.h"
+#include "c2c/merge.h"
 #include "c2c/write.h"
 
 #define KEY_FILE_MAX 8192
@@ -67,7 +69,7 @@ int registry_add(c2c_node *n, const char *node_id, const char *city, const char 
 		return err_set(C2C_ECORRUPT, "this database has no table 'nodes'");
 	if (!hub_valid_node_id(node_id))
 		return err_set(C2C_EINVALID, "'%s' is not a node id (letters, digits, '-', '_', '.')", node_id);
-	if (registry_find(n, line, &other, &oc) == 0) {
+	if (registry_find(n, line, &other, &oc, NULL) == 0) {
 		err_set(C2C_EINVALID, "that key is already registered, as node %s", other);
 		free(other);
 		free(oc);
@@ -96,20 +98,31 @@ static char *col(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-int registry_find(c2c_node *n, const char *line, char **node_id, char **city)
+int registry_find(c2c_node *n, const char *line, char **node_id, char **city, char **role)
 {
 	sqlite3_stmt *s = NULL;
 	*node_id = *city = NULL;
-	int rc = sqlite3_prepare_v2(store_db(n->st), "SELECT id, city FROM nodes WHERE pubkey = ? ORDER BY id LIMIT 1",
+	if (role)
+		*role = NULL;
+	int rc = sqlite3_prepare_v2(store_db(n->st),
+	                            "SELECT id, city, coalesce(role, 'city') FROM nodes WHERE pubkey = ? ORDER BY id LIMIT 1",
 	                            -1, &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(s, 1, line, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*node_id = col(s, 0);
 		*city = col(s, 1);
-		rc = *node_id ? SQLITE_OK : SQLITE_NOMEM;
+		if (role)
+			*role = col(s, 2);
+		rc = *node_id && (!role || *role) ? SQLITE_OK : SQLITE_NOMEM;
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_OK) {
+		free(*node_id), free(*city);
+		*node_id = *city = NULL;
+		if (role)
+			free(*role), *role = NULL;
+	}
 	if (rc == SQLITE_DONE)
 		return C2C_ENOTFOUND;
 	return rc == SQLITE_OK ? 0 : err_sqlite(store_db(n->st), rc, "reading the node registry");
@@ -120,15 +133,18 @@ int registry_list(c2c_node *n, json_t **out)
 	sqlite3_stmt *s = NULL;
 	json_t *a = json_array();
 	int rc = a ? sqlite3_prepare_v2(store_db(n->st),
-	                                "SELECT id, city, role, pubkey FROM nodes WHERE pubkey IS NOT NULL ORDER BY id", -1,
-	                                &s, NULL)
+	                                "SELECT n.id, n.city, n.role, n.pubkey, r.revoked_at, r.keep_until, r.reason "
+	                                "FROM nodes n LEFT JOIN revocations r ON r.pubkey = n.pubkey "
+	                                "WHERE n.pubkey IS NOT NULL ORDER BY n.id",
+	                                -1, &s, NULL)
 	           : SQLITE_NOMEM;
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *v[4];
-		for (int i = 0; i < 4; i++)
+		const char *v[7];
+		for (int i = 0; i < 7; i++)
 			v[i] = (const char *)sqlite3_column_text(s, i);
-		if (json_array_append_new(a, json_pack("{s:s,s:s?,s:s?,s:s}", "node_id", v[0], "city", v[1], "role", v[2],
-		                                       "pubkey", v[3])) < 0)
+		if (json_array_append_new(a, json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?}", "node_id", v[0], "city", v[1],
+		                                       "role", v[2], "pubkey", v[3], "revoked_at", v[4], "keep_until", v[5],
+		                                       "reason", v[6])) < 0)
 			rc = SQLITE_NOMEM;
 		else
 			rc = SQLITE_OK;
@@ -161,8 +177,18 @@ int registry_commit_signer(c2c_node *n, const git_oid *commit, int *status, char
 		*why = strdup(err_msg());
 		err_clear();
 		err = 0;
-	} else if ((err = registry_find(n, key, signer, &city)) == 0) {
+	} else if ((err = registry_find(n, key, signer, &city, NULL)) == 0) {
+		registry_revocation rv;
 		*status = SIG_GOOD;
+		/* A revoked key's commit outside its cut (in the history before
+		 * the revocation reached this node). */
+		if ((err = registry_revocation_of(n, key, &rv)) == 0) {
+			if (registry_within_cut(n->repo, &rv, commit) == 0)
+				*status = SIG_REVOKED;
+			registry_revocation_clear(&rv);
+		} else if (err == C2C_ENOTFOUND) {
+			err = 0;
+		}
 	} else if (err == C2C_ENOTFOUND) {
 		*status = SIG_UNKNOWN;
 		err = keys_line_fingerprint(key, signer);
@@ -211,5 +237,380 @@ done:
 	git_reference_free(ref);
 	git_blob_free(b);
 	free(fp);
+	return err;
+}
+
+/* ------------------------------------------------------------ revocations */
+
+void registry_revocation_clear(registry_revocation *rv)
+{
+	free(rv->node_id);
+	free(rv->pubkey);
+	free(rv->revoked_at);
+	free(rv->reason);
+	memset(rv, 0, sizeof(*rv));
+}
+
+void registry_revocations_free(registry_revocations *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		registry_revocation_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+const registry_revocation *registry_revocations_find(const registry_revocations *l, const char *line)
+{
+	for (size_t i = 0; line && i < l->n; i++)
+		if (!strcmp(l->v[i].pubkey, line))
+			return &l->v[i];
+	return NULL;
+}
+
+int registry_within_cut(git_repository *r, const registry_revocation *rv, const git_oid *commit)
+{
+	if (git_oid_equal(&rv->cut, commit))
+		return 1;
+	int rc = git_graph_descendant_of(r, &rv->cut, commit);
+	if (rc < 0) {
+		/* A cut this repository lacks: nothing of the node can be shown
+		 * to be before it. */
+		git_error_clear();
+		return 0;
+	}
+	return rc;
+}
+
+static char *dup_str(const json_t *v) { return json_is_string(v) ? strdup(json_string_value(v)) : NULL; }
+
+/* One revocation record (its file name ID.json) into RV. */
+static int revocation_parse(const char *name, const char *text, size_t len, registry_revocation *rv)
+{
+	json_t *rec = json_loadb(text, len, 0, NULL);
+	const char *cut = json_string_value(json_object_get(rec, "keep_until"));
+	size_t l = strlen(name);
+	int err = 0;
+	memset(rv, 0, sizeof(*rv));
+	if (!rec || !cut || !json_string_value(json_object_get(rec, "pubkey")) || l <= 5 ||
+	    strcmp(name + l - 5, ".json") || git_oid_fromstrn(&rv->cut, cut, strlen(cut)) < 0 ||
+	    strlen(cut) != GIT_OID_HEXSZ) {
+		git_error_clear();
+		err = err_set(C2C_ECORRUPT, "network/revocations: the record %s cannot be read", name);
+	} else if (!(rv->node_id = strndup(name, l - 5)) ||
+	           !(rv->pubkey = dup_str(json_object_get(rec, "pubkey"))) ||
+	           (!(rv->revoked_at = dup_str(json_object_get(rec, "revoked_at"))) &&
+	            json_is_string(json_object_get(rec, "revoked_at"))) ||
+	           (!(rv->reason = dup_str(json_object_get(rec, "reason"))) &&
+	            json_is_string(json_object_get(rec, "reason")))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+	}
+	if (err < 0)
+		registry_revocation_clear(rv);
+	json_decref(rec);
+	return err;
+}
+
+static int revocations_has(const registry_revocations *l, const registry_revocation *rv)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].node_id, rv->node_id) && !strcmp(l->v[i].pubkey, rv->pubkey) &&
+		    git_oid_equal(&l->v[i].cut, &rv->cut))
+			return 1;
+	return 0;
+}
+
+int registry_revocations_read(git_repository *r, const git_oid *tree, registry_revocations *l, size_t *added)
+{
+	git_tree *root = NULL, *top = NULL;
+	git_tree_entry *e = NULL;
+	size_t count = 0;
+	int err = 0;
+	if (added)
+		*added = 0;
+	if (git_tree_lookup(&root, r, tree) < 0) {
+		git_error_clear();
+		return err_set(C2C_ECORRUPT, "reading a tree for its revocations");
+	}
+	if (git_tree_entry_bypath(&e, root, "network/revocations") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&top, r, git_tree_entry_id(e)) < 0) {
+		git_error_clear();
+		goto done; /* nothing revoked */
+	}
+	/* network/revocations/<a>/<b>/<node-id>.json */
+	for (size_t i = 0; err == 0 && i < git_tree_entrycount(top); i++) {
+		git_tree *a = NULL;
+		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(top, i))) < 0) {
+			err = err_set(C2C_ECORRUPT, "network/revocations: a bucket cannot be read");
+			break;
+		}
+		for (size_t j = 0; err == 0 && j < git_tree_entrycount(a); j++) {
+			git_tree *b = NULL;
+			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0) {
+				err = err_set(C2C_ECORRUPT, "network/revocations: a bucket cannot be read");
+				break;
+			}
+			for (size_t m = 0; err == 0 && m < git_tree_entrycount(b); m++) {
+				const git_tree_entry *f = git_tree_entry_byindex(b, m);
+				git_blob *blob = NULL;
+				registry_revocation rv;
+				if (git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0) {
+					err = err_set(C2C_ECORRUPT, "network/revocations/%s cannot be read", git_tree_entry_name(f));
+					break;
+				}
+				err = revocation_parse(git_tree_entry_name(f), git_blob_rawcontent(blob),
+				                       (size_t)git_blob_rawsize(blob), &rv);
+				git_blob_free(blob);
+				if (err < 0)
+					break;
+				if (revocations_has(l, &rv)) {
+					registry_revocation_clear(&rv);
+					continue;
+				}
+				registry_revocation *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+				if (!v) {
+					registry_revocation_clear(&rv);
+					err = err_set(C2C_ENOMEM, "out of memory");
+					break;
+				}
+				l->v = v;
+				l->v[l->n++] = rv;
+				count++;
+			}
+			git_tree_free(b);
+		}
+		git_tree_free(a);
+	}
+done:
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(top);
+	git_tree_free(root);
+	if (added)
+		*added = count;
+	return err;
+}
+
+int registry_revocation_of(c2c_node *n, const char *line, registry_revocation *rv)
+{
+	sqlite3_stmt *s = NULL;
+	memset(rv, 0, sizeof(*rv));
+	int rc = sqlite3_prepare_v2(store_db(n->st),
+	                            "SELECT id, pubkey, keep_until, revoked_at, reason FROM revocations WHERE pubkey = ? "
+	                            "ORDER BY id LIMIT 1",
+	                            -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, line, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *cut = (const char *)sqlite3_column_text(s, 2);
+		rv->node_id = col(s, 0);
+		rv->pubkey = col(s, 1);
+		rv->revoked_at = col(s, 3);
+		rv->reason = col(s, 4);
+		if (!cut || git_oid_fromstrn(&rv->cut, cut, strlen(cut)) < 0)
+			git_error_clear(); /* unreadable: a zero cut keeps nothing */
+		rc = rv->node_id && rv->pubkey ? SQLITE_OK : SQLITE_NOMEM;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return C2C_ENOTFOUND;
+	if (rc != SQLITE_OK) {
+		registry_revocation_clear(rv);
+		return err_sqlite(store_db(n->st), rc, "reading the revocations");
+	}
+	return 0;
+}
+
+int registry_revoked_at(c2c_node *n, const char *node_id, char **when)
+{
+	sqlite3_stmt *s = NULL;
+	*when = NULL;
+	int rc = sqlite3_prepare_v2(store_db(n->st), "SELECT revoked_at FROM revocations WHERE id = ?", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, node_id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		rc = (*when = col(s, 0)) || sqlite3_column_type(s, 0) == SQLITE_NULL ? SQLITE_DONE : SQLITE_NOMEM;
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : err_sqlite(store_db(n->st), rc, "reading the revocations");
+}
+
+/* The newest commit in the head's history made by NODE_ID (its committer),
+ * or genesis. */
+static int newest_commit_of(c2c_node *n, const char *node_id, git_oid *out)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int rc, found = 0;
+	if ((rc = git_oid_fromstr(out, C2C_GENESIS)) < 0 || (rc = git_revwalk_new(&w, n->repo)) < 0 ||
+	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
+	    (rc = git_revwalk_push(w, &n->head)) < 0) {
+		git_revwalk_free(w);
+		return err_git(rc, "walking the history");
+	}
+	while (!found && (rc = git_revwalk_next(&id, w)) == 0) {
+		git_commit *c = NULL;
+		if ((rc = git_commit_lookup(&c, n->repo, &id)) < 0)
+			break;
+		const git_signature *who = git_commit_committer(c);
+		if (who && who->name && !strcmp(who->name, node_id)) {
+			*out = id;
+			found = 1;
+		}
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	if (rc < 0 && rc != GIT_ITEROVER)
+		return err_git(rc, "walking the history");
+	git_error_clear();
+	return 0;
+}
+
+int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const char *keep_until, git_oid *cut)
+{
+	const table_def *t = store_table(n->st, "revocations");
+	sqlite3_stmt *s = NULL;
+	node_txn *tx = NULL;
+	json_t *fields = NULL;
+	git_object *obj = NULL;
+	char *key = NULL, *root = NULL, *id = NULL, *when = NULL, hex[GIT_OID_HEXSZ + 1], now[32], msg[512];
+	int err = 0, rc;
+	if (!n->role || strcmp(n->role, "office")) {
+		err_set(C2C_EINVALID, "only the office revokes nodes; this is %s's node %s", n->city, n->node_id);
+		return err_hint("run 'c2c node revoke' on an office node");
+	}
+	if (!t)
+		return err_set(C2C_ECORRUPT, "this database has no table 'revocations'");
+	rc = sqlite3_prepare_v2(store_db(n->st), "SELECT pubkey FROM nodes WHERE id = ? AND pubkey IS NOT NULL", -1, &s,
+	                        NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, node_id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		rc = (key = col(s, 0)) ? SQLITE_OK : SQLITE_NOMEM;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE) {
+		err_set(C2C_ENOTFOUND, "no node '%s' in the registry", node_id);
+		return err_hint("'c2c ls nodes' lists the registered nodes");
+	}
+	if (rc != SQLITE_OK)
+		return err_sqlite(store_db(n->st), rc, "reading the node registry");
+	if ((err = registry_revoked_at(n, node_id, &when)) < 0)
+		goto done;
+	if (when || store_row_exists(n->st, "revocations", node_id)) {
+		err = err_set(C2C_EINVALID, "node %s was revoked already (%s); a revocation never changes", node_id,
+		              when ? when : "?");
+		goto done;
+	}
+	if (!strcmp(node_id, n->node_id)) {
+		err_set(C2C_EINVALID, "node %s is this node: an office node does not revoke itself", node_id);
+		err = err_hint("revoke it from another office node");
+		goto done;
+	}
+	if ((err = registry_office_key(n, &root)) < 0 && err != C2C_ENOTFOUND)
+		goto done;
+	if (root && !strcmp(root, key)) {
+		err_set(C2C_EINVALID, "node %s holds the network's root key, which cannot be revoked", node_id);
+		err = err_hint("hand the root over first ('c2c trust handover NODE-ID'), or, if its key is lost, re-root "
+		               "every node ('c2c trust office NEW.pub --replace')");
+		goto done;
+	}
+	if (keep_until) {
+		if ((rc = git_revparse_single(&obj, n->repo, keep_until)) < 0 ||
+		    git_object_type(obj) != GIT_OBJECT_COMMIT) {
+			git_error_clear();
+			err = err_set(C2C_EINVALID, "--keep-until %s: no such commit", keep_until);
+			goto done;
+		}
+		*cut = *git_object_id(obj);
+		if (!git_oid_equal(cut, &n->head) && git_graph_descendant_of(n->repo, &n->head, cut) != 1) {
+			git_error_clear();
+			err_set(C2C_EINVALID, "--keep-until %s: that commit is not in this node's history", keep_until);
+			err = err_hint("sync first, or name a commit 'c2c log' shows");
+			goto done;
+		}
+	} else if ((err = newest_commit_of(n, node_id, cut)) < 0)
+		goto done;
+	time_t tnow = time(NULL);
+	struct tm tm;
+	gmtime_r(&tnow, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	git_oid_tostr(hex, sizeof(hex), cut);
+	if (!(fields = json_pack("{s:s,s:s,s:s,s:s}", "pubkey", key, "keep_until", hex, "revoked_at", now, "revoked_by",
+	                         n->node_id)) ||
+	    (reason && *reason && json_object_set_new(fields, "reason", json_string(reason)) < 0)) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(msg, sizeof(msg), "revoke node %s, keeping its commits up to %.12s", node_id, hex);
+	n->registry_write = 1;
+	if ((err = node_txn_begin(&tx, n)) == 0 && (err = write_add(tx, n, t, node_id, fields, &id)) == 0) {
+		git_oid head;
+		err = node_txn_commit(tx, msg, &head);
+		tx = NULL;
+	}
+	n->registry_write = 0;
+done:
+	node_txn_abort(tx);
+	git_object_free(obj);
+	json_decref(fields);
+	free(key);
+	free(root);
+	free(id);
+	free(when);
+	return err;
+}
+
+int registry_tree_nodes(git_repository *r, const git_oid *tree, json_t *into)
+{
+	git_tree *root = NULL, *top = NULL;
+	git_tree_entry *e = NULL;
+	int err = 0;
+	if (git_tree_lookup(&root, r, tree) < 0) {
+		git_error_clear();
+		return err_set(C2C_ECORRUPT, "reading a tree for its registry");
+	}
+	if (git_tree_entry_bypath(&e, root, "network/nodes") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&top, r, git_tree_entry_id(e)) < 0)
+		goto done;
+	/* network/nodes/<a>/<b>/<node-id>.json */
+	for (size_t i = 0; err == 0 && i < git_tree_entrycount(top); i++) {
+		git_tree *a = NULL;
+		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(top, i))) < 0)
+			continue;
+		for (size_t j = 0; err == 0 && j < git_tree_entrycount(a); j++) {
+			git_tree *b = NULL;
+			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0)
+				continue;
+			for (size_t m = 0; err == 0 && m < git_tree_entrycount(b); m++) {
+				const git_tree_entry *f = git_tree_entry_byindex(b, m);
+				const char *name = git_tree_entry_name(f);
+				size_t l = strlen(name);
+				git_blob *blob = NULL;
+				char id[256];
+				if (l <= 5 || l - 5 >= sizeof(id) || strcmp(name + l - 5, ".json") ||
+				    git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0)
+					continue;
+				snprintf(id, sizeof(id), "%.*s", (int)(l - 5), name);
+				json_t *rec = json_loadb(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0, NULL);
+				const char *pk = json_string_value(json_object_get(rec, "pubkey"));
+				if (pk && !merge_is_deleted(rec) && !json_object_get(into, id)) {
+					const char *ro = json_string_value(json_object_get(rec, "role"));
+					if (json_object_set_new(into, id,
+					                        json_pack("{s:s,s:s?,s:s}", "role", ro ? ro : "city", "city",
+					                                  json_string_value(json_object_get(rec, "city")), "pubkey",
+					                                  pk)) < 0)
+						err = err_set(C2C_ENOMEM, "out of memory");
+				}
+				json_decref(rec);
+				git_blob_free(blob);
+			}
+			git_tree_free(b);
+		}
+		git_tree_free(a);
+	}
+done:
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(top);
+	git_tree_free(root);
 	return err;
 }

@@ -593,6 +593,11 @@ static int hold(c2c_node *n, branch *b, json_t *held)
 		         "it waits for the office to register %s ('c2c node add' on the office's node); every sync tries it "
 		         "again",
 		         node[0] ? node : "its node");
+	else if (strstr(rule, "whose key the office revoked"))
+		snprintf(release, sizeof(release),
+		         "nothing: the office revoked %s's key, and what it signed after the cut is never accepted (its city "
+		         "carries on from a new node)",
+		         node[0] ? node : "its node");
 	else
 		snprintf(release, sizeof(release),
 		         "%s must mend its history (or the office revoke its key); every sync tries it again",
@@ -716,16 +721,38 @@ static int merge_round(c2c_node *n, const char *name, const git_oid *arrived, si
 	/* Every incoming commit is checked before anything is merged. */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < br.n; i++) {
-		int e = incoming_check(n, batch, name, &br.v[i].tip);
-		if (e == C2C_EINVALID || e == C2C_EAUTH) {
-			if ((err = hold(n, &br.v[i], held)) < 0)
+	for (;;) {
+		size_t learnt = 0, added;
+		for (size_t i = 0; i < br.n; i++) {
+			if (br.v[i].held)
+				continue;
+			int e = incoming_check(n, batch, name, &br.v[i].tip);
+			if (e == C2C_EINVALID || e == C2C_EAUTH) {
+				if ((err = hold(n, &br.v[i], held)) < 0)
+					goto done;
+				nheld++;
+			} else if (e < 0) {
+				err = e;
 				goto done;
-			nheld++;
-		} else if (e < 0) {
-			err = e;
+			}
+		}
+		/* A revocation that passed with this sync (I9) counts for every
+		 * branch of it: what passed before it is judged again. */
+		for (size_t i = 0; i < br.n; i++)
+			if (!br.v[i].held) {
+				if ((err = incoming_batch_learn(batch, &br.v[i].tip, &added)) < 0)
+					goto done;
+				learnt += added;
+			}
+		if (!learnt)
+			break;
+		incoming_batch *again = NULL;
+		if ((err = incoming_batch_new(&again, n)) < 0 || (err = incoming_batch_learn_from(again, batch)) < 0) {
+			incoming_batch_free(again);
 			goto done;
 		}
+		incoming_batch_free(batch);
+		batch = again;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->check_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

@@ -125,6 +125,13 @@ done:
 
 int write_check_scope(c2c_node *n, const table_def *t, const char *city)
 {
+	/* A revocation or a hand-over of the root is made by its own command,
+	 * which checks it, and never changes afterwards. */
+	if (!n->registry_write && (!strcmp(t->name, "revocations") || !strcmp(t->name, "roots"))) {
+		err_set(C2C_EINVALID, "table %s is written only by its own command", t->name);
+		return err_hint(!strcmp(t->name, "roots") ? "hand the root over with 'c2c trust handover NODE-ID'"
+		                                           : "revoke a node with 'c2c node revoke NODE-ID'; a revocation never changes");
+	}
 	if (t->city_scope && !n->city) {
 		err_set(C2C_EINVALID, "the office does not write city records (%s)", t->name);
 		return err_hint("city records are written on the city's own node");

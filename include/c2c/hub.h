@@ -41,6 +41,18 @@ int hub_valid_node_id(const char *id);
 int hub_allow(const char *path, const char *node_id, const char *pubkey_file, const char *authorized_keys,
               char **line, char **file);
 
+/* Make the key lines of the hub at PATH in AUTHORIZED_KEYS (NULL: the
+ * running user's) follow the office's registry as the hub holds it (the
+ * nodes and revocations of every node's branch): one line, as hub_allow
+ * writes it, for every registered city or office node whose key is not
+ * revoked, and none for any other. The file's other lines stay as they
+ * are; it is replaced at once (a temporary file, fsync, rename). */
+typedef struct {
+	size_t written, removed, revoked; /* lines written, this hub's lines there were, revoked keys left out */
+	char *file;                       /* the file written, malloc'd */
+} hub_keys_result;
+int hub_keys(const char *path, const char *authorized_keys, hub_keys_result *res);
+
 /* The forced command: check ORIGINAL_COMMAND (SSH_ORIGINAL_COMMAND; NULL
  * for an interactive login) is git-upload-pack or git-receive-pack (also
  * spelled "git upload-pack") with an argument, then replace the process

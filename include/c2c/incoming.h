@@ -7,10 +7,12 @@
  * checks to that):
  *  I1 Who: every commit after genesis (the only one without parents, and
  *     the only unsigned one) carries git's SSH signature by a node of the
- *     registry: the node's own (SQLite, at its head) or, for a node
- *     registered in an office commit that arrives in the same history, the
- *     "nodes" records of the commit's tree or of the tip's. An office entry
- *     must carry the node's root key when it has one. Its committer is
+ *     registry: the node's own (SQLite, at its head), that of the commit's
+ *     parents, the root key itself (which registers itself in the office's
+ *     first commit), or, for a city's node registered by an office commit
+ *     that arrives in the same history, the "nodes" records of the tip's
+ *     tree. An office node (there may be several) is never taken from a
+ *     tree the commit itself makes. Its committer is
  *     "NODE <NODE@c2c.invalid>", its one C2C-Node trailer names NODE, and its
  *     author is a person or NODE, never another node. (A node without an
  *     office key yet cannot tell who may write: the signature must hold,
@@ -45,6 +47,13 @@
  *     more, over half of the city's record files at the receiver's head)
  *     unless each deleting commit confirms its own count with the trailer
  *     "C2C-Confirm-Delete: CITY COUNT"; anything else does not confirm.
+ *  I9 Revocations: a commit signed by a key the office revoked is valid
+ *     only within the revocation's cut (the cut commit and its
+ *     ancestors), judged against the revocations of the history the
+ *     receiver accepted and of what passes with it, never those of the
+ *     commit's own tree. A revocation names a cut in the history it is
+ *     built on, and is never changed nor deleted; so is a hand-over of
+ *     the root (network/roots/), which only the root it replaces signs.
  * A commit that fails is refused with its id and the rule it broke. Cost
  * grows with the change: only subtrees whose ids differ are opened, and
  * the versions at the head are read by path. */
@@ -76,6 +85,14 @@ long long incoming_batch_highest(const incoming_batch *b);
  * (entries a later commit removes without a new edit leave the tree lower
  * than the history). */
 long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit);
+
+/* Revocations (I9): a batch knows those of the head's history; a tip that
+ * passed may bring more (an office's revocation arriving in this sync).
+ * incoming_batch_learn adds those of COMMIT's tree (*added: how many were
+ * new); with any new, what passed before them must be judged again, in a
+ * new batch that incoming_batch_learn_from gives them. */
+int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added);
+int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from);
 
 /* Check the commits from TIP back to what the node's head holds (and what
  * passed earlier in BATCH, which may be NULL). 0: all pass. Else a

@@ -37,6 +37,7 @@ typedef struct {
 	int head_moved; /* refs/heads/main is not the head the database records */
 	int lockfd;
 	keys_signer *signer; /* loaded at the first commit (node_signer) */
+	int registry_write;  /* a registry command writes the tables only it may (write_check_scope) */
 } c2c_node;
 
 /* The node's commit signer, loaded from keys/ on first use. */

@@ -11,6 +11,7 @@
 #ifndef C2C_REGISTRY_H
 #define C2C_REGISTRY_H
 
+#include <git2.h>
 #include <jansson.h>
 
 #include "c2c/node.h"
@@ -32,12 +33,57 @@ int registry_add(c2c_node *n, const char *node_id, const char *city, const char 
  * keeps it and prints its fingerprint. Nothing if the hub has none. */
 int registry_learn_office_key(c2c_node *n, const char *remote);
 
-/* The registered node whose key is LINE: *node_id and *city (NULL for the
- * office) malloc'd. C2C_ENOTFOUND if the key is not registered. */
-int registry_find(c2c_node *n, const char *line, char **node_id, char **city);
+/* The registered node whose key is LINE: *node_id, *city (NULL for an
+ * office node) and *role (ROLE may be NULL) malloc'd. C2C_ENOTFOUND if the
+ * key is not registered. */
+int registry_find(c2c_node *n, const char *line, char **node_id, char **city, char **role);
 
-/* Every registered node, by id: [{"node_id", "city", "role", "pubkey"}]. */
+/* Every registered node, by id: [{"node_id", "city", "role", "pubkey"}],
+ * with "revoked_at" and "keep_until" for a revoked one. */
 int registry_list(c2c_node *n, json_t **out);
+
+/* Add to the object INTO the nodes registered in the tree TREE (a commit's
+ * root tree), keyed by node id: {"role", "city", "pubkey"}; ids INTO holds
+ * already are kept. Deleted entries are skipped. */
+int registry_tree_nodes(git_repository *r, const git_oid *tree, json_t *into);
+
+/* ------------------------------------------------------------ revocations
+ * A revoked key (network/revocations/, schema 11): every commit it signs
+ * outside the history of CUT is refused, by every node and hub. */
+typedef struct {
+	char *node_id, *pubkey, *revoked_at, *reason;
+	git_oid cut; /* the last commit of the node that stays valid */
+} registry_revocation;
+typedef struct {
+	registry_revocation *v;
+	size_t n;
+} registry_revocations;
+
+/* Add to L the revocations recorded in the tree TREE (a commit's root
+ * tree); those L already holds are skipped. *added (may be NULL): how many
+ * were new. A record that cannot be read is C2C_ECORRUPT. */
+int registry_revocations_read(git_repository *r, const git_oid *tree, registry_revocations *l, size_t *added);
+void registry_revocations_free(registry_revocations *l);
+/* The revocation of key LINE in L, or NULL. */
+const registry_revocation *registry_revocations_find(const registry_revocations *l, const char *line);
+/* Whether COMMIT is within the revocation's cut (the cut or one of its
+ * ancestors): 1 yes, 0 no, or an error. */
+int registry_within_cut(git_repository *r, const registry_revocation *rv, const git_oid *commit);
+
+/* Revoke NODE_ID (office only) in one commit: its commits up to KEEP_UNTIL
+ * (NULL: its newest commit in this node's history, or genesis if none)
+ * stay valid. KEEP_UNTIL must be in the head's history. The root key and
+ * this node itself cannot be revoked (hand the root over first). *cut: the
+ * cut chosen. */
+int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const char *keep_until, git_oid *cut);
+
+/* The revocation of the key LINE in the head's registry: *rv filled (free
+ * with registry_revocation_clear), or C2C_ENOTFOUND. */
+int registry_revocation_of(c2c_node *n, const char *line, registry_revocation *rv);
+/* When node NODE_ID was revoked, in the head's registry: *when malloc'd
+ * ("YYYY-MM-DDTHH:MM:SSZ"), or NULL if it is not. */
+int registry_revoked_at(c2c_node *n, const char *node_id, char **when);
+void registry_revocation_clear(registry_revocation *rv);
 
 /* The genesis commit: the same on every node (t010 pins it), and unsigned. */
 #define C2C_GENESIS "2e8e231569a755f4e01942e477a9f3b55f75581e"
@@ -47,9 +93,12 @@ enum {
 	SIG_NONE = 'N',    /* unsigned (genesis is) */
 	SIG_GOOD = 'G',    /* a valid signature by a registered node */
 	SIG_UNKNOWN = 'U', /* a valid signature by a key the registry lacks */
-	SIG_BAD = 'B'      /* a signature that does not check */
+	SIG_BAD = 'B',     /* a signature that does not check */
+	SIG_REVOKED = 'R'  /* a valid signature by a revoked key, outside its cut */
 };
-/* *status is one of SIG_*; *signer the registered node id (SIG_GOOD) or the
+/* *status is one of SIG_* (SIG_GOOD also for a revoked key's commit within
+ * its cut: registry_revocation_of tells it was revoked); *signer the
+ * registered node id (SIG_GOOD, SIG_REVOKED) or the
  * key's fingerprint (SIG_UNKNOWN), else NULL; malloc'd. *why, for SIG_BAD,
  * says what is wrong (malloc'd). Errors only for a commit that cannot be read. */
 int registry_commit_signer(c2c_node *n, const git_oid *commit, int *status, char **signer, char **why);

@@ -17,7 +17,9 @@ check "... whose fingerprint is ssh-keygen's" grep -qF "office key $OFFICE_FP" "
 run 0 "init a city node with the office key" c2c init t1 --city tunis --office-key office/keys/id_ed25519.pub
 check "the city node keeps and prints the office's fingerprint" grep -qF "office key $OFFICE_FP" "$T/out"
 run 0 "init a second node" c2c init t2 --city tunis --office-key office/keys/id_ed25519.pub
-run 2 "--office-key on the office" c2c init o2 --office --office-key office/keys/id_ed25519.pub
+run 0 "--office with --office-key: a further office node of that network" c2c init o2 --office --office-key office/keys/id_ed25519.pub
+check "... which trusts the root it was given" grep -qF "office key $OFFICE_FP" "$T/out"
+check "... and does not register itself" test "$(git -C o2/repo.git rev-list --count main)" = 1
 run 1 "--office-key of a file that is no key" c2c init t3 --city tunis --office-key /etc/hostname
 has "$T/err" "/etc/hostname: not an ssh-ed25519 public key" "a bad key file is named"
 check "... and no node is made" test ! -e t3/c2c.db
