@@ -66,6 +66,27 @@ static int hub_keys_cmd(cli_ctx *ctx)
 	return err;
 }
 
+static int hub_office_key_cmd(cli_ctx *ctx)
+{
+	char *ofp = NULL, *nfp = NULL;
+	int replace = cli_take_flag(ctx, "--replace"), err;
+	if ((err = cli_positionals(ctx, 2, 2)) < 0)
+		return err;
+	if (!replace) {
+		err_set(C2C_EUSAGE, "re-rooting a hub needs --replace");
+		return err_hint("check the new key's fingerprint with the office first");
+	}
+	if ((err = hub_set_office_key(ctx->argv[0], ctx->argv[1], &ofp, &nfp)) == 0) {
+		if (ctx->json)
+			err = cli_print_json(json_pack("{s:s,s:s,s:s}", "hub", ctx->argv[0], "office_key", nfp, "replaced", ofp));
+		else
+			printf("hub %s: office key %s, replacing %s\n", ctx->argv[0], nfp, ofp);
+	}
+	free(ofp);
+	free(nfp);
+	return err;
+}
+
 static int hub_serve_cmd(cli_ctx *ctx)
 {
 	int err;
@@ -99,13 +120,14 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 	    {"init", hub_init_cmd},
 	    {"allow", hub_allow_cmd},
 	    {"keys", hub_keys_cmd},
+	    {"office-key", hub_office_key_cmd},
 	    {"serve", hub_serve_cmd},
 	    {"hook-update", hub_hook_update_cmd},
 	    {"hook-pre-receive", hub_hook_pre_receive_cmd},
 	};
 	(void)unused;
 	if (ctx->argc < 1 || ctx->argv[0][0] == '-') {
-		err_set(C2C_EUSAGE, "which hub command? (init, allow, keys)");
+		err_set(C2C_EUSAGE, "which hub command? (init, allow, keys, office-key)");
 		return err_hint("usage: %s", ctx->cmd->usage);
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -123,7 +145,8 @@ const cli_command cmd_hub = {
     "hub", cmd_hub_fn, CLI_NONE, "make a hub repository, let nodes in, follow the registry",
     "c2c hub init PATH [--office-key PUBKEY-FILE]\n"
     "       c2c hub allow PATH NODE-ID PUBKEY-FILE [--authorized-keys FILE]\n"
-    "       c2c hub keys PATH [--authorized-keys FILE]",
+    "       c2c hub keys PATH [--authorized-keys FILE]\n"
+    "       c2c hub office-key PATH PUBKEY-FILE --replace",
     "A hub is a bare repository on an OpenSSH server where c2c is installed.\n"
     "Nodes sync through it: each pushes its main to refs/heads/nodes/<node-id>,\n"
     "and only there, and fetches every node's branch.\n\n"
@@ -146,6 +169,8 @@ const cli_command cmd_hub = {
     "key is not revoked, none for any other; FILE's other lines stay. Run it\n"
     "after the office revokes a node (from cron, or the hub's post-receive\n"
     "hook); even before, the hub refuses what a revoked key signs.\n\n"
+    "office-key re-roots the hub when the office's root key is lost, as every\n"
+    "node is re-rooted ('c2c trust office NEW.pub --replace').\n\n"
     "Run by sshd and git, not by hand:\n"
     "  c2c hub serve PATH NODE-ID\n"
     "      the forced command: checks SSH_ORIGINAL_COMMAND and runs git\n"

@@ -16,6 +16,7 @@
 
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/keys.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
 #include "c2c/repo.h"
@@ -365,6 +366,53 @@ done:
 	free(file);
 	git_config_free(cfg);
 	git_repository_free(r);
+	return err;
+}
+
+int hub_set_office_key(const char *path, const char *office_key_file, char **old_fp, char **new_fp)
+{
+	git_repository *r = NULL;
+	char *b64 = NULL, *keyline = NULL, *file = NULL, *tmp = NULL, *text = NULL, *oldline = NULL;
+	git_reference *kref = NULL;
+	git_oid kid;
+	int rc, err;
+	*old_fp = *new_fp = NULL;
+	if ((err = read_pubkey(office_key_file, &b64, &keyline)) < 0 || (err = open_hub(&r, path)) < 0)
+		goto done;
+	const char *gd = git_repository_path(r);
+	if (!(file = xprintf("%sc2c-office.pub", gd)) || !(tmp = xprintf("%sc2c-office.pub.tmp", gd)) ||
+	    !(text = xprintf("%s\n", keyline))) {
+		err = C2C_ENOMEM;
+		goto done;
+	}
+	if ((err = registry_read_key_file(file, &oldline)) == C2C_ENOTFOUND) {
+		err_set(C2C_EINVALID, "hub %s has no office key, so it checks no commit", path);
+		err = err_hint("a hub gets its office key, and its pre-receive checks, at 'c2c hub init --office-key'");
+		goto done;
+	}
+	if (err < 0 || (err = keys_line_fingerprint(oldline, old_fp)) < 0 ||
+	    (err = keys_line_fingerprint(keyline, new_fp)) < 0)
+		goto done;
+	unlink(tmp);
+	if ((err = write_new_file(tmp, text, 0644)) < 0)
+		goto done;
+	if (rename(tmp, file) < 0) {
+		err = err_errno(C2C_EIO, file);
+		unlink(tmp);
+		goto done;
+	}
+	if ((rc = git_blob_create_from_buffer(&kid, r, text, strlen(text))) < 0 ||
+	    (rc = git_reference_create(&kref, r, "refs/c2c/office-key", &kid, 1, "c2c hub office-key: re-rooted")) < 0)
+		err = err_git(rc, path);
+done:
+	git_reference_free(kref);
+	git_repository_free(r);
+	free(b64);
+	free(keyline);
+	free(file);
+	free(tmp);
+	free(text);
+	free(oldline);
 	return err;
 }
 

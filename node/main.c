@@ -13,12 +13,13 @@ extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
     cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit, cmd_ui, cmd_config;
 extern const cli_command cmd_review;
+extern const cli_command cmd_trust;
 
 static const cli_command *const commands[] = {
     &cmd_init, &cmd_status, &cmd_tables, &cmd_add,    &cmd_set,    &cmd_show,   &cmd_ls,     &cmd_rm,
     &cmd_log,  &cmd_blame,  &cmd_verify, &cmd_repair, &cmd_import, &cmd_export, &cmd_report,
     &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit, &cmd_ui, &cmd_config,
-    &cmd_review,
+    &cmd_review, &cmd_trust,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

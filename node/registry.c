@@ -614,3 +614,145 @@ done:
 	git_tree_free(root);
 	return err;
 }
+
+/* ------------------------------------------------------------- the root */
+
+int registry_own_key(c2c_node *n, char **line)
+{
+	char *pub = NULL;
+	int err;
+	*line = NULL;
+	if ((err = keys_public(n->dir, &pub)) < 0)
+		return err;
+	char *sp = strchr(pub, ' ');
+	if (sp && (sp = strchr(sp + 1, ' ')))
+		*sp = '\0';
+	pub[strcspn(pub, "\r\n")] = '\0';
+	*line = pub;
+	return 0;
+}
+
+int registry_handover(c2c_node *n, const char *node_id)
+{
+	const table_def *t = store_table(n->st, "roots");
+	json_t *fields = NULL;
+	node_txn *tx = NULL;
+	sqlite3_stmt *s = NULL;
+	char *root = NULL, *own = NULL, *key = NULL, *role = NULL, *when = NULL, *id = NULL, now[32], msg[256];
+	int err, rc;
+	if (!t)
+		return err_set(C2C_ECORRUPT, "this database has no table 'roots'");
+	if ((err = registry_office_key(n, &root)) < 0 || (err = registry_own_key(n, &own)) < 0)
+		goto done;
+	if (!n->role || strcmp(n->role, "office") || strcmp(root, own)) {
+		err_set(C2C_EINVALID, "only the node that holds the root key hands it over; this is node %s", n->node_id);
+		err = err_hint("run 'c2c trust handover' on the office node whose key is the root ('c2c trust' shows it)");
+		goto done;
+	}
+	rc = sqlite3_prepare_v2(store_db(n->st), "SELECT pubkey, coalesce(role, 'city') FROM nodes WHERE id = ?", -1, &s,
+	                        NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, node_id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		rc = (key = col(s, 0)) && (role = col(s, 1)) ? SQLITE_OK : SQLITE_NOMEM;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE || (rc == SQLITE_OK && strcmp(role, "office"))) {
+		err_set(C2C_EINVALID, "node %s is not a registered office node", node_id);
+		err = err_hint("register it first: 'c2c node add %s --role office KEY.pub'", node_id);
+		goto done;
+	}
+	if (rc != SQLITE_OK) {
+		err = err_sqlite(store_db(n->st), rc, "reading the node registry");
+		goto done;
+	}
+	if (!strcmp(key, root)) {
+		err = err_set(C2C_EINVALID, "node %s holds the root key already", node_id);
+		goto done;
+	}
+	if ((err = registry_revoked_at(n, node_id, &when)) < 0)
+		goto done;
+	if (when) {
+		err = err_set(C2C_EINVALID, "node %s was revoked on %s", node_id, when);
+		goto done;
+	}
+	if (store_row_exists(n->st, "roots", node_id)) {
+		err = err_set(C2C_EINVALID, "the root was handed over to node %s once already", node_id);
+		goto done;
+	}
+	time_t tnow = time(NULL);
+	struct tm tm;
+	gmtime_r(&tnow, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!(fields = json_pack("{s:s,s:s,s:s}", "pubkey", key, "previous", root, "handed_at", now))) {
+		err = err_set(C2C_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(msg, sizeof(msg), "hand the root of trust over to node %s", node_id);
+	n->registry_write = 1;
+	if ((err = node_txn_begin(&tx, n)) == 0 && (err = write_add(tx, n, t, node_id, fields, &id)) == 0) {
+		git_oid head;
+		err = node_txn_commit(tx, msg, &head);
+		tx = NULL;
+	}
+	n->registry_write = 0;
+	if (err == 0)
+		err = registry_follow_root(n, NULL);
+done:
+	node_txn_abort(tx);
+	json_decref(fields);
+	free(root);
+	free(own);
+	free(key);
+	free(role);
+	free(when);
+	free(id);
+	return err;
+}
+
+int registry_follow_root(c2c_node *n, char **to)
+{
+	char *root = NULL, *next = NULL;
+	int err, moved = 0;
+	if (to)
+		*to = NULL;
+	if ((err = registry_office_key(n, &root)) == C2C_ENOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	/* A chain of hand-overs, each signed by the root before it; a loop
+	 * (A to B, B to A) ends where it started. */
+	for (int hops = 0; hops < 64; hops++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(store_db(n->st), "SELECT pubkey FROM roots WHERE previous = ? ORDER BY id LIMIT 1",
+		                            -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(s, 1, root, -1, SQLITE_TRANSIENT);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+			rc = (next = col(s, 0)) ? SQLITE_OK : SQLITE_NOMEM;
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_OK) {
+			err = err_sqlite(store_db(n->st), rc, "reading the hand-overs of the root");
+			goto done;
+		}
+		free(root);
+		root = next;
+		next = NULL;
+		moved = 1;
+	}
+	if (moved) {
+		char *old = NULL;
+		if ((err = registry_office_key(n, &old)) == 0 && strcmp(old, root)) {
+			if ((err = registry_set_office_key(n, root)) == 0 && to)
+				err = keys_line_fingerprint(root, to);
+		}
+		free(old);
+	}
+done:
+	free(root);
+	free(next);
+	return err;
+}

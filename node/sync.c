@@ -859,6 +859,13 @@ int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, si
 	}
 	res->held = json_array_size(held);
 	err = store_held_replace(n->st, name, held, (long long)time(NULL));
+	/* A hand-over of the root that arrived: this node trusts the new root. */
+	if (err == 0) {
+		char *fp = NULL;
+		if ((err = registry_follow_root(n, &fp)) == 0 && fp)
+			fprintf(stderr, "c2c: the office handed the root of trust over to key %s; this node now trusts it\n", fp);
+		free(fp);
+	}
 done:
 	json_decref(held);
 	return err;

@@ -26,6 +26,11 @@
  * stored as PATH/c2c-office.pub. C2C_EINVALID if PATH holds a repository. */
 int hub_init(const char *path, const char *office_key_file);
 
+/* Re-root the hub at PATH (made with an office key): its office key
+ * becomes the one in OFFICE_KEY_FILE, for its checks and for the nodes
+ * that learn it. *old_fp, *new_fp: the two fingerprints (malloc'd). */
+int hub_set_office_key(const char *path, const char *office_key_file, char **old_fp, char **new_fp);
+
 /* Whether ID is a well-formed node id: [a-z0-9][a-z0-9._-]*, at most 100
  * bytes. */
 int hub_valid_node_id(const char *id);

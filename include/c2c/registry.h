@@ -85,6 +85,20 @@ int registry_revocation_of(c2c_node *n, const char *line, registry_revocation *r
 int registry_revoked_at(c2c_node *n, const char *node_id, char **when);
 void registry_revocation_clear(registry_revocation *rv);
 
+/* ------------------------------------------------------------- the root
+ * The root key is the office key every node trusts (c2c_state
+ * "office_key"). The root hands itself over to a registered office node
+ * by a record of table "roots" that it signs (registry_handover); every
+ * node follows the hand-overs its head holds (registry_follow_root, after
+ * a sync). Where the root key is lost, every node is re-rooted out of band
+ * (registry_set_office_key, 'c2c trust office NEW.pub --replace'). */
+int registry_handover(c2c_node *n, const char *node_id);
+/* Follow the hand-overs from the root this node trusts; *to (may be NULL)
+ * the new root's fingerprint if it moved, else NULL (malloc'd). */
+int registry_follow_root(c2c_node *n, char **to);
+/* This node's own public key line ("ssh-ed25519 BASE64"), malloc'd. */
+int registry_own_key(c2c_node *n, char **line);
+
 /* The genesis commit: the same on every node (t010 pins it), and unsigned. */
 #define C2C_GENESIS "2e8e231569a755f4e01942e477a9f3b55f75581e"
 
