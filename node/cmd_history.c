@@ -311,6 +311,7 @@ typedef struct {
 	int found;         /* the commit that introduced it is known */
 	git_oid commit;
 	git_time_t when;
+	char person[96]; /* the commit's author: the person beside the node */
 } blame_target;
 
 typedef struct {
@@ -493,6 +494,8 @@ static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t nt
 				tg[i].found = 1;
 				git_oid_cpy(&tg[i].commit, &oid);
 				tg[i].when = git_commit_time(c);
+				const git_signature *a = git_commit_author(c);
+				snprintf(tg[i].person, sizeof(tg[i].person), "%s", a && a->name ? a->name : "");
 				left--;
 			}
 		git_commit_free(c);
@@ -518,13 +521,13 @@ static int blame_field(blame_list *l, const json_t *rec, const char *f)
 	const json_t *conf = json_object_get(json_object_get(meta, "conflicts"), f);
 	if (json_object_get(json_object_get(meta, "elems"), f))
 		conf = NULL; /* a set's other surviving edits are bookkeeping, not conflicts */
-	blame_target t = {BT_FIELD, f, 0, NULL, 0, 0, val, 0, {{0}}, 0};
+	blame_target t = {BT_FIELD, f, 0, NULL, 0, 0, val, 0, {{0}}, 0, ""};
 	int err;
 	t.has_dot = dot_read(dot, 0, &t.node, &t.counter, &t.lamport);
 	if ((dot || val) && (err = bl_add(l, &t)) < 0)
 		return err;
 	for (size_t i = 0; (e = json_array_get(conf, i)); i++) {
-		blame_target c = {BT_CONFLICT, f, 0, NULL, 0, 0, NULL, 0, {{0}}, 0};
+		blame_target c = {BT_CONFLICT, f, 0, NULL, 0, 0, NULL, 0, {{0}}, 0, ""};
 		if (!dot_read(e, 1, &c.node, &c.counter, &c.lamport))
 			continue;
 		c.has_dot = 1;
@@ -572,7 +575,7 @@ static int blame_targets(const table_def *t, const json_t *rec, blame_list *l)
 	free(unknown);
 	const json_t *deleted = json_object_get(meta, "deleted");
 	for (size_t i = 0; err == 0 && (e = deletion(deleted, i)); i++) {
-		blame_target d = {BT_DELETE, NULL, 1, NULL, 0, 0, NULL, 0, {{0}}, 0};
+		blame_target d = {BT_DELETE, NULL, 1, NULL, 0, 0, NULL, 0, {{0}}, 0, ""};
 		if (dot_read(e, 0, &d.node, &d.counter, &d.lamport))
 			err = bl_add(l, &d);
 	}
@@ -645,6 +648,7 @@ static json_t *target_json(c2c_node *n, const blame_target *x)
 		char *revoked = NULL;
 		json_object_set_new(o, "signature", json_string(sig_word(status)));
 		json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
+		json_object_set_new(o, "author", json_string(x->person));
 		if (signer && registry_revoked_at(n, signer, &revoked) == 0 && revoked)
 			json_object_set_new(o, "signer_revoked_at", json_string(revoked));
 		err_clear();
@@ -732,8 +736,10 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 		int status = target_sig(n, x, &signer);
 		if (signer && registry_revoked_at(n, signer, &revoked) < 0)
 			err_clear();
-		printf("%-12.12s %c  %s%s%s%s\n", commit, status, when, revoked ? "  [key revoked " : "",
+		char *sp = cli_safe(x->found ? x->person : "", 0);
+		printf("%-12.12s %c  %s  %s%s%s%s\n", commit, status, when, sp ? sp : "", revoked ? "  [key revoked " : "",
 		       revoked ? revoked : "", revoked ? "]" : "");
+		free(sp);
 		free(signer);
 		free(revoked);
 	}
@@ -787,18 +793,19 @@ const cli_command cmd_blame = {
     "c2c blame TABLE/ID",
     "For each field of the record (in schema order, then fields this node does\n"
     "not know), prints one aligned line:\n\n"
-    "  FIELD  VALUE  NODE  COMMIT(12) SIG  DATE TIME\n\n"
+    "  FIELD  VALUE  NODE  COMMIT(12) SIG  DATE TIME  AUTHOR\n\n"
     "VALUE is the field's value at the head ((cleared) if it was emptied),\n"
     "NODE the node whose edit wrote it (the field's dot in _c2c.dots), and\n"
     "COMMIT the commit that brought that edit into history, SIG its signature\n"
     "as 'c2c log' marks it (G good, by a registered node; U good, by a key\n"
-    "the registry lacks; B bad; N none), with its time in\n"
-    "UTC. A field's open conflicts follow it, one '(conflict)' line each. On a\n"
-    "deleted record, the last values are shown and a line 'deleted by NODE in\n"
-    "COMMIT' is added. --json prints {record, path, live, fields: [{field,\n"
-    "value, node, counter, lamport, commit, time, signature, signer,\n"
-    "conflicts}], deleted: [{node, counter, lamport, commit, time, signature,\n"
-    "signer}]}.\n\n"
+    "the registry lacks; B bad; N none; R by a revoked key after its cut),\n"
+    "with its time in UTC and the person who made it, and [key revoked DATE]\n"
+    "when the office revoked the node's key. A field's open conflicts follow\n"
+    "it, one '(conflict)' line each. On a deleted record, the last values\n"
+    "are shown and a line 'deleted by NODE in COMMIT' is added. --json\n"
+    "prints {record, path, live, fields: [{field, value, node, counter,\n"
+    "lamport, commit, time, signature, signer, author, conflicts}], deleted:\n"
+    "[{node, counter, lamport, commit, time, signature, signer}]}.\n\n"
     "Auditors get the same from stock git: the record's file is\n"
     "cities/<city>/<table>/<a>/<b>/<id>.json (network/<table>/... for network\n"
     "tables), where <a><b> are the first two hex digits of the id's SHA-256\n"

@@ -43,6 +43,8 @@ struct incoming_batch {
 	long long highest;   /* the highest Lamport time of the commits that passed */
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
 	registry_revocations revs; /* the head's, and those of tips that passed (incoming_batch_learn) */
+	git_oid *seen;             /* the trees of network/revocations read into revs */
+	size_t nseen;
 };
 
 /* What one node brings in at once, per city: deletions not confirmed. */
@@ -1004,6 +1006,24 @@ static int remember(incoming_batch *b, const git_oid *id, long long bound)
 	return 0;
 }
 
+/* The id of network/revocations in the tree of COMMIT (zero if none). */
+static int revocations_id(git_repository *r, const git_oid *tree, git_oid *out)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	memset(out, 0, sizeof(*out));
+	if (git_tree_lookup(&t, r, tree) < 0) {
+		git_error_clear();
+		return err_set(C2C_ECORRUPT, "reading a tree for its revocations");
+	}
+	if (git_tree_entry_bypath(&e, t, "network/revocations") == 0)
+		*out = *git_tree_entry_id(e);
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return 0;
+}
+
 int incoming_batch_new(incoming_batch **out, c2c_node *n)
 {
 	incoming_batch *b = calloc(1, sizeof(*b));
@@ -1025,8 +1045,17 @@ int incoming_batch_new(incoming_batch **out, c2c_node *n)
 	    (git_commit_lookup(&head, n->repo, &n->head) < 0 || git_commit_tree(&b->head_tree, head) < 0))
 		err = err_git(-1, "reading the head's tree");
 	git_commit_free(head);
-	if (err == 0 && b->head_tree)
-		err = registry_revocations_read(n->repo, git_tree_id(b->head_tree), &b->revs, NULL);
+	if (err == 0 && b->head_tree) {
+		git_oid id;
+		if ((err = revocations_id(n->repo, git_tree_id(b->head_tree), &id)) == 0 && !git_oid_is_zero(&id)) {
+			if (!(b->seen = malloc(sizeof(*b->seen))))
+				err = err_set(C2C_ENOMEM, "out of memory");
+			else {
+				b->seen[b->nseen++] = id;
+				err = registry_revocations_read(n->repo, git_tree_id(b->head_tree), &b->revs, NULL);
+			}
+		}
+	}
 	if (err < 0) {
 		incoming_batch_free(b);
 		return err;
@@ -1037,13 +1066,27 @@ int incoming_batch_new(incoming_batch **out, c2c_node *n)
 
 int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added)
 {
-	git_oid tree;
+	git_oid tree, id;
 	int err;
 	*added = 0;
 	if ((err = repo_commit_tree(b->n->repo, commit, &tree)) < 0)
 		return err;
 	if (b->head_tree && git_oid_equal(&tree, git_tree_id(b->head_tree)))
 		return 0;
+	/* Most tips hold the revocations another tip (or the head) held:
+	 * each set of them is read once. */
+	if ((err = revocations_id(b->n->repo, &tree, &id)) < 0)
+		return err;
+	if (git_oid_is_zero(&id))
+		return 0;
+	for (size_t i = 0; i < b->nseen; i++)
+		if (git_oid_equal(&b->seen[i], &id))
+			return 0;
+	git_oid *v = realloc(b->seen, (b->nseen + 1) * sizeof(*v));
+	if (!v)
+		return err_set(C2C_ENOMEM, "out of memory");
+	b->seen = v;
+	b->seen[b->nseen++] = id;
 	return registry_revocations_read(b->n->repo, &tree, &b->revs, added);
 }
 
@@ -1094,6 +1137,7 @@ void incoming_batch_free(incoming_batch *b)
 	free(b->tips);
 	git_tree_free(b->head_tree);
 	registry_revocations_free(&b->revs);
+	free(b->seen);
 	free(b);
 }
 

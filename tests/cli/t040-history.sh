@@ -79,8 +79,8 @@ same "record log --json -n 2" "$(python3 -c 'import json,sys; print(" ".join(e["
 # Field of a line of blame output: blame_col FIELD COLUMN (1 field, 2 value...).
 blame_col() { awk -v f="$1" -v c="$2" '$1 == f { print $c }' "$T/out"; }
 run 0 "blame" c2c blame "actions/$ID"
-has "$T/out" "^title +Welcome desk +$NODE +${C_ADD:0:12} U  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}\$" \
-	"blame line: field, value, node, commit, date"
+has "$T/out" "^title +Welcome desk +$NODE +${C_ADD:0:12} U  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}  Amina Ben Ali\$" \
+	"blame line: field, value, node, commit, date, the person"
 same "budget from the last set" "$(blame_col budget_eur 4)" "$(git -C repo.git rev-parse --short=12 "$C_SET2")"
 same "budget value" "$(blame_col budget_eur 2)" 3000
 same "status from its set" "$(blame_col status 4)" "$(git -C repo.git rev-parse --short=12 "$C_SET3")"
@@ -107,7 +107,7 @@ print([f["budget_eur"]["node"], f["budget_eur"]["counter"], f["budget_eur"]["lam
 	"$(git -C repo.git show "main:$P" | python3 -c 'import json,sys; print(json.load(sys.stdin)["_c2c"]["dots"]["budget_eur"])')"
 
 run 0 "blame of a genesis record" c2c blame cities/tunis
-has "$T/out" "^name +Tunis +genesis +${GENESIS:0:12} N  2015-07-01 00:00\$" "genesis fields from genesis"
+has "$T/out" "^name +Tunis +genesis +${GENESIS:0:12} N  2015-07-01 00:00  c2c genesis\$" "genesis fields from genesis"
 
 # A cleared field keeps its dot.
 run 0 "clear budget" c2c set "actions/$ID" budget_eur=
