@@ -344,17 +344,6 @@ const char *i18n_accept(const char *h)
 	return best ? best : "en";
 }
 
-const char *i18n_env(void)
-{
-	const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-	for (int i = 0; i < 3; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return i18n_lang(v) ? i18n_lang(v) : "en";
-	}
-	return "en";
-}
-
 int i18n_rtl(const char *lang)
 {
 	return lang && !strcmp(lang, "ar");

@@ -111,6 +111,31 @@ static int base64(const unsigned char *p, size_t len, char **out, const char *wh
 }
 
 /* Write all of LEN bytes at P to FD (opened on PATH). */
+/* "ssh-ed25519 BASE64", and " COMMENT\n" after it when COMMENT is given (a
+ * line of id_ed25519.pub); NULL when out of memory. Copied piece by piece into
+ * a buffer of the exact length: no format, so no int-sized limit to check. */
+static char *key_line(const char *b64, const char *comment)
+{
+	size_t tl = strlen(KEY_TYPE), bl = strlen(b64), cl = comment ? strlen(comment) : 0;
+	char *line = malloc(tl + 1 + bl + (comment ? 1 + cl + 1 : 0) + 1);
+	if (!line)
+		return NULL;
+	char *p = line;
+	memcpy(p, KEY_TYPE, tl);
+	p += tl;
+	*p++ = ' ';
+	memcpy(p, b64, bl);
+	p += bl;
+	if (comment) {
+		*p++ = ' ';
+		memcpy(p, comment, cl);
+		p += cl;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	return line;
+}
+
 static int write_all(int fd, const void *p, size_t len, const char *path)
 {
 	const char *c = p;
@@ -303,13 +328,10 @@ int keys_create(const char *dir)
 		goto done;
 	if ((err = base64(pubblob.b, pubblob.n, &pub64, ppath)) < 0)
 		goto done;
-	size_t linelen = strlen(KEY_TYPE) + 1 + strlen(pub64) + 1 + strlen(KEY_COMMENT) + 1;
-	publine = malloc(linelen + 1);
-	if (!publine) {
+	if (!(publine = key_line(pub64, KEY_COMMENT))) {
 		err = err_set(C2C_ENOMEM, "out of memory");
 		goto done;
 	}
-	snprintf(publine, linelen + 1, "%s %s %s\n", KEY_TYPE, pub64, KEY_COMMENT);
 
 	if ((err = write_file(kpath, pem, pemlen, 0600, 1)) < 0)
 		goto done;
@@ -593,14 +615,9 @@ static int pub_line(const unsigned char *pub, char **out, const char *what)
 	put_string(&b, pub, ED25519_LEN);
 	if ((err = base64(b.b, b.n, &b64, what)) < 0)
 		return err;
-	size_t n = strlen(KEY_TYPE) + 1 + strlen(b64) + 1;
-	if (!(*out = malloc(n))) {
-		free(b64);
-		return err_set(C2C_ENOMEM, "out of memory");
-	}
-	snprintf(*out, n, "%s %s", KEY_TYPE, b64);
+	*out = key_line(b64, NULL);
 	free(b64);
-	return 0;
+	return *out ? 0 : err_set(C2C_ENOMEM, "out of memory");
 }
 
 int keys_signer_load(keys_signer **out, const char *dir)

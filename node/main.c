@@ -8,6 +8,7 @@
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
+#include "c2c/version.h"
 
 extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd_show, cmd_ls, cmd_rm,
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return finish(0);
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("c2c 0.1\n");
+			printf("c2c %s\n", C2C_VERSION);
 			return finish(0);
 		} else {
 			fprintf(stderr, "c2c: error: unknown option %s\n", argv[i]);

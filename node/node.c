@@ -800,7 +800,6 @@ long long node_txn_lamport(node_txn *tx)
 	tx->lamport_used = 1;
 	return tx->lamport;
 }
-size_t node_txn_changes(const node_txn *tx) { return tx->nu; }
 
 static const char *rec_city(const table_def *t, const json_t *rec)
 {

@@ -1440,11 +1440,6 @@ int office_render(const json_t *report, int format, const char *lang, char **out
 	return to_buffer(fns[format], report, i18n_lang(lang) ? i18n_lang(lang) : "en", out, len);
 }
 
-int office_charts_html(const json_t *report, const char *lang, char **out, size_t *len)
-{
-	return to_buffer(charts, report, i18n_lang(lang) ? i18n_lang(lang) : "en", out, len);
-}
-
 /* ------------------------------------------------------------ dashboard */
 
 static void dashboard(FILE *f, const json_t *rp, const char *lang)

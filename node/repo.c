@@ -513,11 +513,6 @@ int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out)
 	return pack_add(p, GIT_OBJECT_BLOB, data, len, out);
 }
 
-int repo_pack_add_object(repo_pack *p, git_object_t type, const void *data, size_t len, git_oid *out)
-{
-	return pack_add(p, type, data, len, out);
-}
-
 int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 {
 	repo_oids *o = oids;

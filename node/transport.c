@@ -39,8 +39,6 @@ static struct {
 	int has_trusted;
 	char step[64];
 	char seen[128];
-	transport_stats stats;
-	int last_was_write;
 } ctx;
 
 void transport_begin(const char *name, const char *node_dir, const char *trusted_fp)
@@ -51,13 +49,9 @@ void transport_begin(const char *name, const char *node_dir, const char *trusted
 	snprintf(ctx.trusted, sizeof(ctx.trusted), "%s", trusted_fp ? trusted_fp : "");
 	snprintf(ctx.step, sizeof(ctx.step), "connect");
 	ctx.seen[0] = '\0';
-	memset(&ctx.stats, 0, sizeof(ctx.stats));
-	ctx.last_was_write = 0;
 }
 
 void transport_step(const char *step) { snprintf(ctx.step, sizeof(ctx.step), "%s", step); }
-const char *transport_seen_fingerprint(void) { return ctx.seen; }
-void transport_get_stats(transport_stats *out) { *out = ctx.stats; }
 
 /* An error naming the remote and the step. Returns C2C code. */
 static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -424,7 +418,6 @@ static int channel_write_all(ssh_stream *s, const char *buf, size_t len)
 		if (rc < 0)
 			return ssh_error(s->x, "writing");
 		off += (size_t)rc;
-		ctx.stats.bytes_out += (unsigned long long)rc;
 		last = now_ms();
 	}
 	return 0;
@@ -451,9 +444,6 @@ static int chan_read(ssh_stream *s, char *buf, size_t cap, size_t *n)
 	*n = 0;
 	if ((err = stream_flush(s)) < 0)
 		return err;
-	if (ctx.last_was_write)
-		ctx.stats.round_trips++;
-	ctx.last_was_write = 0;
 	while ((rc = libssh2_channel_read(s->ch, buf, cap)) == LIBSSH2_ERROR_EAGAIN)
 		if ((err = wait_io(s->x, &last, "reading")) < 0)
 			return err;
@@ -469,7 +459,6 @@ static int chan_read(ssh_stream *s, char *buf, size_t cap, size_t *n)
 			return fail(C2C_EFAIL, "the server ended the connection: %s", e);
 		}
 	}
-	ctx.stats.bytes_in += (unsigned long long)rc;
 	*n = (size_t)rc;
 	return 0;
 }
@@ -484,7 +473,6 @@ static int stream_write(git_smart_subtransport_stream *s_, const char *buf, size
 {
 	ssh_stream *s = (ssh_stream *)s_;
 	int err;
-	ctx.last_was_write = 1;
 	if (s->wlen + len > WRITE_BUF && (err = stream_flush(s)) < 0)
 		return to_git(err);
 	if (len >= WRITE_BUF)
@@ -793,13 +781,9 @@ static int local_read(transport_channel *c, char *buf, size_t cap, size_t *n)
 {
 	int err;
 	*n = 0;
-	if (ctx.last_was_write)
-		ctx.stats.round_trips++;
-	ctx.last_was_write = 0;
 	for (;;) {
 		ssize_t k = recv(c->sock, buf, cap, 0);
 		if (k > 0) {
-			ctx.stats.bytes_in += (unsigned long long)k;
 			*n = (size_t)k;
 			return 0;
 		}
@@ -819,11 +803,9 @@ static int local_read(transport_channel *c, char *buf, size_t cap, size_t *n)
 static int local_write(transport_channel *c, const char *buf, size_t len)
 {
 	int err;
-	ctx.last_was_write = 1;
 	while (len) {
 		ssize_t k = send(c->sock, buf, len, MSG_NOSIGNAL);
 		if (k > 0) {
-			ctx.stats.bytes_out += (unsigned long long)k;
 			buf += k;
 			len -= (size_t)k;
 			continue;
@@ -870,7 +852,6 @@ int transport_channel_write(transport_channel *c, const void *buf, size_t len)
 {
 	if (!c->ssh)
 		return local_write(c, buf, len);
-	ctx.last_was_write = 1;
 	return channel_write_all(c->ssh, buf, len);
 }
 

@@ -33,8 +33,6 @@ const char *i18n_lang(const char *tag);
 /* The best of an Accept-Language header ("es-ES,es;q=0.9,en;q=0.5"); "en"
  * when nothing matches. */
 const char *i18n_accept(const char *accept_language);
-/* From LC_ALL, LC_MESSAGES, LANG (first set, as gettext reads them); "en". */
-const char *i18n_env(void);
 /* 1 for a language written right to left. */
 int i18n_rtl(const char *lang);
 

@@ -72,9 +72,6 @@ void node_close(c2c_node *n);
 void node_unlock(c2c_node *n);
 int node_relock(c2c_node *n);
 
-/* The id of the genesis commit (the same on every node). */
-int node_genesis(git_oid *out);
-
 /* ----------------------------------------------------------------- writes */
 typedef struct node_txn node_txn;
 
@@ -104,9 +101,6 @@ int node_txn_put_new(node_txn *tx, const table_def *t, const char *id, json_t *r
 
 /* Delete T/ID: REC is its last state with the tombstone set in _c2c. */
 int node_txn_delete(node_txn *tx, const table_def *t, const char *id, json_t *rec);
-
-/* Number of records changed so far. */
-size_t node_txn_changes(const node_txn *tx);
 
 /* Commit with MESSAGE (a trailer naming the node is added). With no change,
  * nothing is committed and *out is the unchanged head. */

@@ -53,11 +53,6 @@ enum { OFFICE_TEXT, OFFICE_CSV, OFFICE_JSON, OFFICE_HTML };
  * scripts). *out malloc'd, *len its length. */
 int office_render(const json_t *report, int format, const char *lang, char **out, size_t *len);
 
-/* The network summary's charts, as an HTML fragment of <figure>s holding
- * server-made SVG (every bar, segment and cell carries its number in
- * data-value). *out malloc'd. */
-int office_charts_html(const json_t *report, const char *lang, char **out, size_t *len);
-
 /* The office dashboard, an HTML fragment (no <html> or <body>) for the web
  * interface: every city with its last change that reached the office and
  * how long ago (those silent for SILENT_DAYS or more stand out), actions,

@@ -77,8 +77,6 @@ int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects);
  * at the end either way. */
 int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t nobjects);
 int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out);
-/* Any object, stored whole (no delta). */
-int repo_pack_add_object(repo_pack *p, git_object_t type, const void *data, size_t len, git_oid *out);
 int repo_pack_finish(repo_pack *p);
 void repo_pack_free(repo_pack *p);
 

@@ -40,19 +40,9 @@ void transport_step(const char *step);
 /* Close the cached session (end of a sync). */
 void transport_end(void);
 
-/* The host key fingerprint the last connection saw ("" if none). */
-const char *transport_seen_fingerprint(void);
-
 /* Connect to URL's host and complete the key exchange only, to learn its
  * host key fingerprint (for `remote trust`). *fp malloc'd. */
 int transport_probe(const char *url, char **fp);
-
-/* Bytes and read/write turnarounds on the channels since transport_begin. */
-typedef struct {
-	unsigned long long bytes_in, bytes_out;
-	unsigned long round_trips; /* times the direction changed from writing to reading */
-} transport_stats;
-void transport_get_stats(transport_stats *out);
 
 /* A channel running GIT_CMD ("git-receive-pack") on URL's repository, for
  * c2c's own protocol work (push.h). For an ssh:// URL, a channel on the

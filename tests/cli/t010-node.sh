@@ -4,6 +4,11 @@
 . "$(dirname "$0")/lib.sh"
 
 GENESIS=2e8e231569a755f4e01942e477a9f3b55f75581e
+# The version is the one project(c2c VERSION ...) sets in CMakeLists.txt.
+V=$(sed -n 's/^project(c2c VERSION \([0-9][0-9.]*\) .*/\1/p' "$C2C_SOURCE_DIR/CMakeLists.txt")
+run 0 "--version" c2c --version
+same "--version prints the project's version" "$(cat "$T/out")" "c2c ${V:-(none in CMakeLists.txt)}"
+
 N=$T/tunis
 run 0 "init" c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>"
 has "$T/out" "Created city node tunis-" "init says what it made"
