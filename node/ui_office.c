@@ -5,6 +5,7 @@
  * here goes through review_write, as `c2c review` does: one transaction,
  * one signed commit. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,9 +55,17 @@ void ui_review_mark(ui_req *r, const json_t *rv)
 	/* the comment behind a summary: the grid stays a grid, the comment is one click away */
 	ui_printf(r, "<details class=\"review rv-%a\" data-review=\"%a\"><summary><span aria-hidden=\"true\">%h</span> %h</summary>",
 	          state, state, mark, state_words(r, state));
-	ui_printf(r, "<div class=\"review-note\"><p class=\"review-by\">%h · <bdi>%h</bdi> · <bdi>%h</bdi></p>",
+	/* when: "2026-12-06 16:07 UTC", kept left to right and on one line in an Arabic page */
+	const char *at = str_or(json_object_get(rv, "reviewed_at"));
+	char when[32];
+	int y, mo, da, h, mi;
+	if (sscanf(at, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &da, &h, &mi) == 5)
+		snprintf(when, sizeof(when), "%04d-%02d-%02d %02d:%02d UTC", y, mo, da, h, mi);
+	else
+		snprintf(when, sizeof(when), "%.31s", at);
+	ui_printf(r, "<div class=\"review-note\"><p class=\"review-by\">%h · <bdi>%h</bdi> · <time datetime=\"%a\" dir=\"ltr\">%h</time></p>",
 	          i18n_value(r->lang, "reviews", "status", str_or(json_object_get(rv, "status"))),
-	          str_or(json_object_get(rv, "reviewer")), str_or(json_object_get(rv, "reviewed_at")));
+	          str_or(json_object_get(rv, "reviewer")), at, when);
 	if (comment && *comment)
 		ui_printf(r, "<p class=\"review-comment\" dir=\"auto\">%h</p>", comment);
 	else
