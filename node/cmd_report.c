@@ -101,7 +101,7 @@ static int cmd_report_fn(cli_ctx *ctx, c2c_node *n)
 		if ((err = office_dashboard_html(n, lang ? lang : "en", days, now, &buf, &len)) < 0)
 			return err;
 	} else {
-		office_opts o = {only, at, now, 0};
+		office_opts o = {only, at, now, fmt == OFFICE_CSV}; /* the CSV holds figures, no lists */
 		if ((err = office_report(n, &o, &rp)) < 0 || (err = office_render(rp, fmt, lang ? lang : "en", &buf, &len)) < 0)
 			goto done;
 	}

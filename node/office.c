@@ -47,12 +47,13 @@ typedef struct {
 	sqlite3 *db;
 	store *st;
 	char *with_data;    /* SELECT city FROM t1 UNION SELECT city FROM t2 ...: cities with any record */
-	char *has_data;     /* the number of cities of the JSON array ?1 with any record */
-	char *section_rank; /* ",overview,migration_data,...,": the order of profile sections */
+	char *has_data;     /* the cities of the JSON array ?1 with any record */
 	const field_def *sections;
 	json_t *kinds;      /* allowed stakeholder kinds */
 	json_t *last;       /* {city: unix time of its last change} */
 	int no_lists;       /* leave out the per-city lists of records */
+	const char *one;    /* the one city listed (--city, a city's node), or NULL: the network */
+	json_t *by_city;    /* {slug: that city's object of the report} */
 } rep;
 
 /* ---------------------------------------------------------------- queries */
@@ -100,15 +101,6 @@ static int q_ints(rep *r, long long *out, int ncols, const char *sql, const char
 	return 0;
 }
 
-static int q_int(rep *r, const char *sql, const char *p1, json_t *o, const char *key)
-{
-	long long v;
-	int err = q_ints(r, &v, 1, sql, p1, NULL);
-	if (err == 0)
-		json_object_set_new(o, key, json_integer((json_int_t)v));
-	return err;
-}
-
 /* Column 0 of every row appended to ARR, as text or as integers. */
 static int q_list(rep *r, json_t *arr, int ints, const char *sql, const char *p1, const char *p2,
                   const char *p3)
@@ -122,59 +114,6 @@ static int q_list(rep *r, json_t *arr, int ints, const char *sql, const char *p1
 			json_array_append_new(arr, json_integer((json_int_t)sqlite3_column_int64(st, 0)));
 		else
 			json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
-	}
-	if (err == 0)
-		sqlite3_finalize(st);
-	return err;
-}
-
-/* Rows of (key, count) added to OBJ (on top of what is there). */
-static int q_counts(rep *r, json_t *obj, const char *sql, const char *p1)
-{
-	sqlite3_stmt *st;
-	int err;
-	if ((err = prep(r, &st, sql, p1, NULL, NULL)) < 0)
-		return err;
-	while ((err = step(r, st)) > 0) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		json_object_set_new(obj, k ? k : "unspecified", json_integer((json_int_t)sqlite3_column_int64(st, 1)));
-	}
-	if (err == 0)
-		sqlite3_finalize(st);
-	return err;
-}
-
-/* Rows as objects: column I under NAMES[I]; text, integer or null as stored;
- * a column whose name ends in "[]" holds a JSON array (a set). */
-static int q_objects(rep *r, json_t *arr, const char *const *names, int ncols, const char *sql, const char *p1)
-{
-	sqlite3_stmt *st;
-	int err;
-	if ((err = prep(r, &st, sql, p1, NULL, NULL)) < 0)
-		return err;
-	while ((err = step(r, st)) > 0) {
-		json_t *o = json_object();
-		for (int c = 0; c < ncols; c++) {
-			size_t nl = strlen(names[c]);
-			json_t *v;
-			if (sqlite3_column_type(st, c) == SQLITE_NULL)
-				v = json_null();
-			else if (nl > 2 && !strcmp(names[c] + nl - 2, "[]")) {
-				v = json_loads((const char *)sqlite3_column_text(st, c), 0, NULL);
-				if (!json_is_array(v)) {
-					json_decref(v);
-					v = json_array();
-				}
-			} else if (sqlite3_column_type(st, c) == SQLITE_INTEGER)
-				v = json_integer((json_int_t)sqlite3_column_int64(st, c));
-			else
-				v = json_string((const char *)sqlite3_column_text(st, c));
-			char key[64];
-			snprintf(key, sizeof(key), "%.*s", (int)(nl > 2 && !strcmp(names[c] + nl - 2, "[]") ? nl - 2 : nl),
-			         names[c]);
-			json_object_set_new(o, key, v);
-		}
-		json_array_append_new(arr, o);
 	}
 	if (err == 0)
 		sqlite3_finalize(st);
@@ -219,211 +158,95 @@ static void sort_targets(json_t *arr)
 	free(v);
 }
 
-/* Budget by SDG goal and target over the cities in SET. */
-static int budget_by_sdg(rep *r, const char *set, json_t *o)
+/* ------------------------------------------------------------- figures */
+
+/* SQL with every "@F" made the filter on the cities listed, on column COL:
+ * "COL = ?1" when one city is listed, else "1" (on the office every city
+ * holding a record is listed, so no row is left out). Each figure is one
+ * grouped query over every city at once (GROUP BY city): the cost of the
+ * report grows with the records once, not once per city and again for the
+ * totals, which are sums of the cities' figures. */
+static int prepf(rep *r, sqlite3_stmt **st, const char *tmpl, const char *col)
 {
-	sqlite3_stmt *st;
+	char filter[64], *sql = NULL;
+	size_t len = 0;
 	int err;
-	json_t *goals = json_array();
-	json_object_set_new(o, "budget_by_sdg", goals);
-	/* An action counts once under a goal, however many of its targets the goal holds. */
-	if ((err = prep(r, &st,
-	                "SELECT g, sum(coalesce(b, 0)), count(*) FROM (SELECT DISTINCT a.id, a.budget_eur AS b, "
-	                GOAL_OF("j.value") " AS g FROM actions a, " SET_OF("sdg_targets") " WHERE a." IN_SET
-	                " AND j.type = 'text') WHERE g > 0 GROUP BY g ORDER BY g",
-	                set, NULL, NULL)) < 0)
-		return err;
-	while ((err = step(r, st)) > 0)
-		json_array_append_new(goals, json_pack("{s:I,s:I,s:I,s:[]}", "goal", (json_int_t)sqlite3_column_int64(st, 0),
-		                                       "budget_eur", (json_int_t)sqlite3_column_int64(st, 1), "actions",
-		                                       (json_int_t)sqlite3_column_int64(st, 2), "targets"));
-	if (err < 0)
-		return err;
-	sqlite3_finalize(st);
-	if ((err = prep(r, &st,
-	                "SELECT j.value, sum(coalesce(a.budget_eur, 0)), count(DISTINCT a.id), " GOAL_OF("j.value")
-	                " FROM actions a, " SET_OF("sdg_targets") " WHERE a." IN_SET " AND j.type = 'text' "
-	                "GROUP BY j.value ORDER BY " TARGET_ORDER("j.value"),
-	                set, NULL, NULL)) < 0)
-		return err;
-	while ((err = step(r, st)) > 0) {
-		long long g = sqlite3_column_int64(st, 3);
-		size_t i;
-		json_t *e;
-		json_array_foreach(goals, i, e)
-		{
-			if (json_integer_value(json_object_get(e, "goal")) == g)
-				json_array_append_new(json_object_get(e, "targets"),
-				                      json_pack("{s:s,s:I,s:I}", "target", (const char *)sqlite3_column_text(st, 0),
-				                                "budget_eur", (json_int_t)sqlite3_column_int64(st, 1), "actions",
-				                                (json_int_t)sqlite3_column_int64(st, 2)));
-		}
+	if (r->one)
+		snprintf(filter, sizeof(filter), "%s = ?1", col);
+	else
+		snprintf(filter, sizeof(filter), "1");
+	FILE *m = open_memstream(&sql, &len);
+	if (!m)
+		return err_set(C2C_ENOMEM, "out of memory");
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '@' && p[1] == 'F') {
+			fputs(filter, m);
+			p++;
+		} else
+			fputc(*p, m);
 	}
-	if (err < 0)
-		return err;
-	sqlite3_finalize(st);
-	return 0;
+	if (fclose(m) != 0 || !sql) {
+		free(sql);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	err = prep(r, st, sql, r->one, NULL, NULL);
+	free(sql);
+	return err;
 }
 
-/* One city's lists: priorities in rank order, actions, events attended. */
-static int city_lists(rep *r, const char *set, json_t *o)
+/* The object of the listed city named by column C of ST's row, or NULL. */
+static json_t *row_city(rep *r, sqlite3_stmt *st, int c)
 {
-	int err;
-	static const char *const pcols[] = {"id", "rank", "theme", "theme_name", "challenge", "proposed_action"};
-	static const char *const acols[] = {"id",         "title",         "status",
-	                                    "budget_eur", "cofunding_eur", "partners[]",
-	                                    "people_reached_female", "people_reached_male", "sdg_targets[]",
-	                                    "start_date", "end_date"};
-	static const char *const ecols[] = {"event", "number", "host", "host_name", "month", "theme", "role", "participants"};
-	json_t *pl = json_array(), *al = json_array(), *el = json_array();
-	json_object_set_new(o, "priority_list", pl);
-	json_object_set_new(o, "action_list", al);
-	json_object_set_new(o, "event_list", el);
-	if ((err = q_objects(r, pl, pcols, 6,
-	                     "SELECT p.id, p.rank, p.theme, t.name, p.challenge, p.proposed_action FROM priorities p "
-	                     "LEFT JOIN themes t ON t.id = p.theme WHERE p." IN_SET
-	                     " ORDER BY p.rank IS NULL, p.rank, p.id",
-	                     set)) < 0 ||
-	    (err = q_objects(r, al, acols, 11,
-	                     "SELECT id, title, status, budget_eur, cofunding_eur, partners, people_reached_female, "
-	                     "people_reached_male, sdg_targets, start_date, end_date FROM actions WHERE " IN_SET
-	                     " ORDER BY title, id",
-	                     set)) < 0 ||
-	    (err = q_objects(r, el, ecols, 8,
-	                     "SELECT p.event, e.number, e.host, h.name, e.month, e.theme, p.role, p.participants "
-	                     "FROM event_participation p LEFT JOIN events e ON e.id = p.event "
-	                     "LEFT JOIN cities h ON h.id = e.host WHERE p." IN_SET
-	                     " ORDER BY e.number IS NULL, e.number, p.event",
-	                     set)) < 0)
-		return err;
-	size_t ai;
-	json_t *act;
-	json_array_foreach(al, ai, act) sort_targets(json_object_get(act, "sdg_targets"));
-	return 0;
+	const char *slug = (const char *)sqlite3_column_text(st, c);
+	return slug ? json_object_get(r->by_city, slug) : NULL;
 }
 
-/* The figures of the cities in SET (a JSON array of slugs) into O. PER_CITY
- * adds what only makes sense for one city: the lists. */
-static int stats(rep *r, const char *set, int per_city, json_t *o)
+static void add_int(json_t *o, const char *key, long long v)
 {
-	int err;
-	long long v[5];
+	json_t *x = json_object_get(o, key);
+	json_object_set_new(o, key, json_integer((json_int_t)((x ? json_integer_value(x) : 0) + v)));
+}
 
-	/* Profile sections by language. */
-	json_t *prof = json_object();
+/* The figures of a city (or of the totals), every one zero, in the order
+ * the renderings read them. PER_CITY adds what only makes sense for one
+ * city: the sections written, the lists, the profile grid, conflicts. */
+static json_t *figures_new(rep *r, int per_city)
+{
+	json_t *o = json_object(), *prof = json_object();
 	json_object_set_new(o, "profile_sections", prof);
 	for (size_t i = 0; i < NLANGS; i++) {
-		json_t *l = json_object();
-		json_object_set_new(prof, LANGS[i], l);
-		if ((err = q_ints(r, v, 4,
-		                  "SELECT count(*), sum(status = 'draft'), sum(status = 'submitted'), "
-		                  "sum(status = 'validated') FROM profile_sections WHERE " IN_SET " AND lang = ?2",
-		                  set, LANGS[i])) < 0)
-			return err;
-		json_object_set_new(l, "count", json_integer((json_int_t)v[0]));
+		json_t *l = json_pack("{s:i}", "count", 0);
 		for (size_t k = 0; k < NREVIEW; k++)
-			json_object_set_new(l, REVIEW[k], json_integer((json_int_t)v[k + 1]));
-		if (per_city) {
-			json_t *a = json_array();
-			json_object_set_new(l, "sections", a);
-			if ((err = q_list(r, a, 0,
-			                  "SELECT DISTINCT section FROM profile_sections WHERE " IN_SET
-			                  " AND lang = ?2 AND section IS NOT NULL "
-			                  "ORDER BY coalesce(nullif(instr(?3, ',' || section || ','), 0), 1000000000), section",
-			                  set, LANGS[i], r->section_rank)) < 0)
-				return err;
-		}
+			json_object_set_new(l, REVIEW[k], json_integer(0));
+		if (per_city)
+			json_object_set_new(l, "sections", json_array());
+		json_object_set_new(prof, LANGS[i], l);
 	}
-
-	if ((err = q_int(r, "SELECT count(*) FROM priorities WHERE " IN_SET, set, o, "priorities")) < 0 ||
-	    (err = q_int(r, "SELECT count(*) FROM practices WHERE " IN_SET, set, o, "practices")) < 0 ||
-	    (err = q_int(r, "SELECT count(*) FROM stakeholders WHERE " IN_SET, set, o, "stakeholders")) < 0 ||
-	    (err = q_int(r, "SELECT count(*) FROM event_participation WHERE " IN_SET, set, o, "events")) < 0 ||
-	    (err = q_int(r, "SELECT count(*) FROM migration_stats WHERE " IN_SET, set, o, "migration_stats")) < 0)
-		return err;
-
+	static const char *const counts[] = {"priorities", "practices", "stakeholders", "events", "migration_stats"};
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		json_object_set_new(o, counts[i], json_integer(0));
 	json_t *kinds = json_object();
 	json_object_set_new(o, "stakeholders_by_kind", kinds);
 	for (size_t i = 0; i < json_array_size(r->kinds); i++)
 		json_object_set_new(kinds, json_string_value(json_array_get(r->kinds, i)), json_integer(0));
-	if ((err = q_counts(r, kinds,
-	                    "SELECT kind, count(*) FROM stakeholders WHERE " IN_SET " GROUP BY kind ORDER BY kind",
-	                    set)) < 0)
-		return err;
-
-	if ((err = q_ints(r, v, 5,
-	                  "SELECT count(*), sum(budget_eur), sum(cofunding_eur), sum(people_reached_female), "
-	                  "sum(people_reached_male) FROM actions WHERE " IN_SET,
-	                  set, NULL)) < 0)
-		return err;
 	static const char *const sums[] = {"actions", "budget_eur", "cofunding_eur", "people_reached_female",
 	                                   "people_reached_male"};
-	for (int i = 0; i < 5; i++)
-		json_object_set_new(o, sums[i], json_integer((json_int_t)v[i]));
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++)
+		json_object_set_new(o, sums[i], json_integer(0));
 	json_t *by = json_object();
 	json_object_set_new(o, "actions_by_status", by);
 	for (size_t i = 0; i < NSTATUSES; i++)
 		json_object_set_new(by, STATUSES[i], json_integer(0));
 	json_object_set_new(by, "other", json_integer(0));
-	if ((err = q_counts(r, by,
-	                    "SELECT CASE WHEN status IN ('proposed', 'approved', 'ongoing', 'completed', 'cancelled') "
-	                    "THEN status ELSE 'other' END AS s, count(*) FROM actions WHERE " IN_SET " GROUP BY s",
-	                    set)) < 0)
-		return err;
-
-	json_t *targets = json_array(), *goals = json_array(), *objectives = json_array();
-	json_object_set_new(o, "sdg_targets", targets);
-	json_object_set_new(o, "sdgs", goals);
-	json_object_set_new(o, "objectives", objectives);
-	if ((err = q_list(r, targets, 0,
-	                  "SELECT DISTINCT j.value FROM actions a, " SET_OF("sdg_targets") " WHERE a." IN_SET
-	                  " AND j.type = 'text' ORDER BY " TARGET_ORDER("j.value"),
-	                  set, NULL, NULL)) < 0 ||
-	    (err = q_list(r, goals, 1,
-	                  "SELECT DISTINCT g FROM (SELECT " GOAL_OF("j.value") " AS g "
-	                  "FROM actions a, " SET_OF("sdg_targets") " WHERE a." IN_SET " AND j.type = 'text') "
-	                  "WHERE g > 0 ORDER BY g",
-	                  set, NULL, NULL)) < 0 ||
-	    (err = q_list(r, objectives, 0,
-	                  "SELECT DISTINCT j.value FROM actions a, " SET_OF("objectives") " WHERE a." IN_SET
-	                  " AND j.type = 'text' ORDER BY 1",
-	                  set, NULL, NULL)) < 0)
-		return err;
-	if ((err = budget_by_sdg(r, set, o)) < 0)
-		return err;
-
-	/* The office's reviews of these cities' records. */
-	json_t *reviews = json_pack("{s:i,s:i,s:i}", "validated", 0, "changes_requested", 0, "out_of_date", 0);
-	json_t *rl = NULL;
-	json_object_set_new(o, "reviews", reviews);
-	if ((err = review_list(r->st, NULL, NULL, &rl)) < 0)
-		return err;
-	json_t *cities = json_loads(set, 0, NULL), *mine = json_array();
-	size_t i, k;
-	json_t *e, *c;
-	json_array_foreach(rl, i, e)
-	{
-		int in = 0;
-		json_array_foreach(cities, k, c) in |= json_equal(c, json_object_get(e, "city"));
-		if (!in)
-			continue;
-		const char *key = json_is_true(json_object_get(e, "out_of_date"))
-		                      ? "out_of_date"
-		                      : json_string_value(json_object_get(e, "status"));
-		if (key && json_object_get(reviews, key))
-			json_object_set_new(reviews, key, json_integer(json_integer_value(json_object_get(reviews, key)) + 1));
-		json_array_append(mine, e);
-	}
-	json_decref(cities);
-	json_decref(rl);
-	if (per_city)
-		json_object_set_new(o, "review_list", mine);
-	else
-		json_decref(mine);
-
+	json_object_set_new(o, "sdg_targets", json_array());
+	json_object_set_new(o, "sdgs", json_array());
+	json_object_set_new(o, "objectives", json_array());
+	json_object_set_new(o, "budget_by_sdg", json_array());
+	json_object_set_new(o, "reviews",
+	                    json_pack("{s:i,s:i,s:i}", "validated", 0, "changes_requested", 0, "out_of_date", 0));
 	if (!per_city)
-		return 0;
-
+		return o;
+	json_object_set_new(o, "review_list", json_array());
 	/* Profile completeness: section x language, the status of each. */
 	json_t *grid = json_object();
 	json_object_set_new(o, "profile_grid", grid);
@@ -433,42 +256,581 @@ static int stats(rep *r, const char *set, int per_city, json_t *o)
 		for (size_t l = 0; l < NLANGS; l++)
 			json_object_set_new(row, LANGS[l], json_string("missing"));
 	}
+	if (!r->no_lists) {
+		json_object_set_new(o, "priority_list", json_array());
+		json_object_set_new(o, "action_list", json_array());
+		json_object_set_new(o, "event_list", json_array());
+	}
+	json_object_set_new(o, "conflicts", json_integer(0));
+	return o;
+}
+
+/* The rank of a profile section in the schema's order (unknown ones last). */
+static size_t section_pos(const rep *r, const char *sec)
+{
+	for (size_t s = 0; r->sections && s < r->sections->nallowed; s++)
+		if (!strcmp(r->sections->allowed[s], sec))
+			return s;
+	return (size_t)-1;
+}
+
+/* Profile sections: counts by language and status, the sections written in
+ * each language (in the schema's order), the grid. */
+static int fig_profiles(rep *r)
+{
 	sqlite3_stmt *st;
-	if ((err = prep(r, &st, "SELECT section, lang, status FROM profile_sections WHERE " IN_SET, set, NULL, NULL)) < 0)
+	int err;
+	if ((err = prepf(r, &st, "SELECT city, lang, section, status FROM profile_sections WHERE @F ORDER BY city, lang, section",
+	                 "city")) < 0)
 		return err;
 	while ((err = step(r, st)) > 0) {
-		const char *sec = (const char *)sqlite3_column_text(st, 0), *lang = (const char *)sqlite3_column_text(st, 1),
-		           *status = (const char *)sqlite3_column_text(st, 2);
-		json_t *row = sec ? json_object_get(grid, sec) : NULL;
+		json_t *c = row_city(r, st, 0);
+		const char *lang = (const char *)sqlite3_column_text(st, 1), *sec = (const char *)sqlite3_column_text(st, 2),
+		           *status = (const char *)sqlite3_column_text(st, 3);
+		json_t *l = c && lang ? json_object_get(json_object_get(c, "profile_sections"), lang) : NULL;
+		if (!l)
+			continue;
+		add_int(l, "count", 1);
+		for (size_t k = 0; status && k < NREVIEW; k++)
+			if (!strcmp(status, REVIEW[k]))
+				add_int(l, REVIEW[k], 1);
+		if (!sec)
+			continue;
+		/* rows come by section: a section already listed is the last one */
+		json_t *secs = json_object_get(l, "sections");
+		const char *prev = json_string_value(json_array_get(secs, json_array_size(secs) - 1));
+		if (!prev || strcmp(prev, sec))
+			json_array_append_new(secs, json_string(sec));
 		/* A section with no status yet is a draft. */
-		if (row && lang && json_object_get(row, lang))
+		json_t *row = json_object_get(json_object_get(c, "profile_grid"), sec);
+		if (row && json_object_get(row, lang))
 			json_object_set_new(row, lang, json_string(status ? status : "draft"));
 	}
 	if (err < 0)
 		return err;
 	sqlite3_finalize(st);
+	/* the sections of each language in the schema's order, then others by name */
+	const char *slug;
+	json_t *c;
+	json_object_foreach(r->by_city, slug, c)
+	{
+		for (size_t i = 0; i < NLANGS; i++) {
+			json_t *secs = json_object_get(json_object_get(json_object_get(c, "profile_sections"), LANGS[i]), "sections");
+			size_t n = json_array_size(secs);
+			for (size_t a = 1; a < n; a++) /* insertion sort: eleven sections at most, as a rule */
+				for (size_t b = a; b > 0; b--) {
+					const char *x = json_string_value(json_array_get(secs, b - 1)),
+					           *y = json_string_value(json_array_get(secs, b));
+					size_t px = section_pos(r, x), py = section_pos(r, y);
+					if (px < py || (px == py && strcmp(x, y) <= 0))
+						break;
+					json_t *t = json_incref(json_array_get(secs, b - 1));
+					json_array_set(secs, b - 1, json_array_get(secs, b));
+					json_array_set_new(secs, b, t);
+				}
+		}
+	}
+	return 0;
+}
 
-	if (!r->no_lists && (err = city_lists(r, set, o)) < 0)
+/* Rows of (city, count) of one table into each city's KEY. */
+static int fig_count(rep *r, const char *table, const char *key)
+{
+	sqlite3_stmt *st;
+	char sql[160];
+	int err;
+	snprintf(sql, sizeof(sql), "SELECT city, count(*) FROM \"%s\" WHERE @F GROUP BY city", table);
+	if ((err = prepf(r, &st, sql, "city")) < 0)
 		return err;
-	/* Open conflicts in the city's records. */
-	long long nconf = 0;
+	while ((err = step(r, st)) > 0) {
+		json_t *c = row_city(r, st, 0);
+		if (c)
+			add_int(c, key, sqlite3_column_int64(st, 1));
+	}
+	if (err < 0)
+		return err;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int fig_stakeholder_kinds(rep *r)
+{
+	sqlite3_stmt *st;
+	int err;
+	if ((err = prepf(r, &st, "SELECT city, kind, count(*) FROM stakeholders WHERE @F GROUP BY city, kind ORDER BY city, kind",
+	                 "city")) < 0)
+		return err;
+	while ((err = step(r, st)) > 0) {
+		json_t *c = row_city(r, st, 0);
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		if (c)
+			add_int(json_object_get(c, "stakeholders_by_kind"), k ? k : "unspecified", sqlite3_column_int64(st, 2));
+	}
+	if (err < 0)
+		return err;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Actions: counts, budgets and people reached, by status. */
+static int fig_actions(rep *r)
+{
+	sqlite3_stmt *st;
+	int err;
+	if ((err = prepf(r, &st,
+	                 "SELECT city, CASE WHEN status IN ('proposed', 'approved', 'ongoing', 'completed', 'cancelled') "
+	                 "THEN status ELSE 'other' END AS s, count(*), sum(budget_eur), sum(cofunding_eur), "
+	                 "sum(people_reached_female), sum(people_reached_male) FROM actions WHERE @F GROUP BY city, s",
+	                 "city")) < 0)
+		return err;
+	static const char *const sums[] = {"actions", "budget_eur", "cofunding_eur", "people_reached_female",
+	                                   "people_reached_male"};
+	while ((err = step(r, st)) > 0) {
+		json_t *c = row_city(r, st, 0);
+		if (!c)
+			continue;
+		add_int(json_object_get(c, "actions_by_status"), (const char *)sqlite3_column_text(st, 1),
+		        sqlite3_column_int64(st, 2));
+		for (int i = 0; i < 5; i++)
+			add_int(c, sums[i], sqlite3_column_int64(st, 2 + i));
+	}
+	if (err < 0)
+		return err;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int cmp_int(const void *pa, const void *pb)
+{
+	json_int_t a = json_integer_value(*(json_t *const *)pa), b = json_integer_value(*(json_t *const *)pb);
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_text(const void *pa, const void *pb)
+{
+	const char *a = json_string_value(*(json_t *const *)pa), *b = json_string_value(*(json_t *const *)pb);
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* The elements of ARR, or the values of the object SET, as a new array
+ * sorted by CMP. */
+static json_t *sorted_copy(json_t *arr, json_t *set, int (*cmp)(const void *, const void *))
+{
+	size_t n = set ? json_object_size(set) : json_array_size(arr), k = 0;
+	json_t *out = json_array(), *v;
+	json_t **e = n ? malloc(n * sizeof(*e)) : NULL;
+	const char *key;
+	if (n && !e)
+		return out;
+	if (set)
+		json_object_foreach(set, key, v) e[k++] = v;
+	else
+		json_array_foreach(arr, k, v) e[k] = v;
+	qsort(e, n, sizeof(*e), cmp);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, e[i]);
+	free(e);
+	return out;
+}
+
+static json_t *sorted_values(json_t *set, int (*cmp)(const void *, const void *)) { return sorted_copy(NULL, set, cmp); }
+static json_t *sorted_values_of(json_t *arr, int (*cmp)(const void *, const void *)) { return sorted_copy(arr, NULL, cmp); }
+
+/* The elements of a set column's text (a JSON array; a lone string counts
+ * as one element; anything else as none), as a new array, or NULL. */
+static json_t *set_elems(const char *text)
+{
+	json_t *v;
+	if (!text || !(v = json_loads(text, JSON_DECODE_ANY, NULL)))
+		return NULL;
+	if (json_is_string(v)) {
+		json_t *a = json_array();
+		json_array_append_new(a, v);
+		return a;
+	}
+	if (!json_is_array(v)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* I == the first element of A equal to its element I (a set's element counted once). */
+static int first_of(const json_t *a, size_t i)
+{
+	const char *s = json_string_value(json_array_get(a, i));
+	for (size_t k = 0; k < i; k++)
+		if (json_is_string(json_array_get(a, k)) && !strcmp(json_string_value(json_array_get(a, k)), s))
+			return 0;
+	return 1;
+}
+
+/* An SDG target's goal: the number before the dot ("10.7" is goal 10); 0
+ * when there is none. */
+static long long goal_of(const char *target)
+{
+	long long g = strtoll(target, NULL, 10);
+	return g > 0 && g < 1000000 ? g : 0;
+}
+
+/* TALLY[KEY] += (BUDGET, 1), TALLY's entries being {"budget_eur", "actions"}. */
+static void tally(json_t *map, const char *key, long long budget)
+{
+	json_t *e = json_object_get(map, key);
+	if (!e) {
+		json_object_set_new(map, key, json_pack("{s:I,s:i}", "budget_eur", (json_int_t)budget, "actions", 1));
+		return;
+	}
+	json_t *b = json_object_get(e, "budget_eur"), *n = json_object_get(e, "actions");
+	json_integer_set(b, json_integer_value(b) + (json_int_t)budget);
+	json_integer_set(n, json_integer_value(n) + 1);
+}
+
+/* SDGs and objectives, in one pass over the actions (through the covering
+ * index of schema 13, not the rows): the targets addressed with the budget
+ * and the actions under each, the goals likewise (an action counts once
+ * under a goal, however many of its targets the goal holds), the
+ * objectives. The sets are read here rather than by json_each in SQL: that
+ * would take one pass per figure and a sort to count an action once per
+ * goal. */
+static int fig_sdgs(rep *r)
+{
+	sqlite3_stmt *st;
+	int err;
+	json_t *acc = json_object(); /* {slug: {"t": {target: tally}, "g": {goal: tally}, "o": {objective: true}}} */
+	json_t *cur = NULL;
+	char *cur_slug = NULL;
+	if ((err = prepf(r, &st, "SELECT city, budget_eur, sdg_targets, objectives FROM actions WHERE @F", "city")) < 0) {
+		json_decref(acc);
+		return err;
+	}
+	while ((err = step(r, st)) > 0) {
+		const char *slug = (const char *)sqlite3_column_text(st, 0);
+		if (!slug || !json_object_get(r->by_city, slug))
+			continue;
+		if (!cur_slug || strcmp(cur_slug, slug)) { /* rows come city by city, through the index */
+			free(cur_slug);
+			if (!(cur_slug = strdup(slug))) {
+				sqlite3_finalize(st);
+				err = err_set(C2C_ENOMEM, "out of memory");
+				break;
+			}
+			if (!(cur = json_object_get(acc, slug))) {
+				cur = json_pack("{s:{},s:{},s:{}}", "t", "g", "o");
+				json_object_set_new(acc, slug, cur);
+			}
+		}
+		long long budget = sqlite3_column_int64(st, 1);
+		json_t *targets = set_elems((const char *)sqlite3_column_text(st, 2)),
+		       *objectives = set_elems((const char *)sqlite3_column_text(st, 3));
+		size_t i;
+		json_t *e;
+		json_array_foreach(targets, i, e)
+		{
+			if (!json_is_string(e) || !first_of(targets, i))
+				continue;
+			const char *t = json_string_value(e);
+			tally(json_object_get(cur, "t"), t, budget);
+			long long g = goal_of(t);
+			int seen = 0;
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = json_is_string(json_array_get(targets, k)) &&
+				       goal_of(json_string_value(json_array_get(targets, k))) == g;
+			if (g > 0 && !seen) {
+				char gk[24];
+				snprintf(gk, sizeof(gk), "%lld", g);
+				tally(json_object_get(cur, "g"), gk, budget);
+			}
+		}
+		json_array_foreach(objectives, i, e) if (json_is_string(e))
+			json_object_set(json_object_get(cur, "o"), json_string_value(e), json_true());
+		json_decref(targets);
+		json_decref(objectives);
+	}
+	free(cur_slug);
+	if (err < 0) {
+		json_decref(acc);
+		return err;
+	}
+	sqlite3_finalize(st);
+
+	/* Each city's figures, in numeric order of goals and targets. */
+	const char *slug;
+	json_object_foreach(acc, slug, cur)
+	{
+		json_t *c = json_object_get(r->by_city, slug), *tl = json_array(), *gl = json_array();
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(cur, "t"), k, v) json_array_append_new(tl, json_string(k));
+		sort_targets(tl);
+		json_object_foreach(json_object_get(cur, "g"), k, v) json_array_append_new(gl, json_integer(strtoll(k, NULL, 10)));
+		json_t *goals = sorted_values_of(gl, cmp_int);
+		json_t *budget = json_object_get(c, "budget_by_sdg");
+		size_t i, j;
+		json_t *g, *t;
+		json_array_foreach(goals, i, g)
+		{
+			char gk[24];
+			snprintf(gk, sizeof(gk), "%lld", (long long)json_integer_value(g));
+			json_t *tg = json_object_get(json_object_get(cur, "g"), gk), *ts = json_array();
+			json_array_foreach(tl, j, t)
+			{
+				if (goal_of(json_string_value(t)) != json_integer_value(g))
+					continue;
+				json_t *tt = json_object_get(json_object_get(cur, "t"), json_string_value(t));
+				json_array_append_new(ts, json_pack("{s:O,s:O,s:O}", "target", t, "budget_eur",
+				                                    json_object_get(tt, "budget_eur"), "actions",
+				                                    json_object_get(tt, "actions")));
+			}
+			json_array_append_new(budget, json_pack("{s:O,s:I,s:I,s:o}", "goal", g, "budget_eur",
+			                                        json_integer_value(json_object_get(tg, "budget_eur")), "actions",
+			                                        json_integer_value(json_object_get(tg, "actions")), "targets", ts));
+		}
+		json_object_set_new(c, "sdg_targets", tl);
+		json_object_set_new(c, "sdgs", goals);
+		json_decref(gl);
+		json_t *ol = json_array();
+		json_object_foreach(json_object_get(cur, "o"), k, v) json_array_append_new(ol, json_string(k));
+		json_object_set_new(c, "objectives", sorted_values_of(ol, cmp_text));
+		json_decref(ol);
+	}
+	json_decref(acc);
+	return 0;
+}
+
+/* The office's reviews of the cities' records: counted, and listed per city. */
+static int fig_reviews(rep *r)
+{
+	json_t *rl = NULL, *e;
+	size_t i;
+	int err;
+	if ((err = review_list(r->st, r->one, NULL, &rl)) < 0)
+		return err;
+	json_array_foreach(rl, i, e)
+	{
+		const char *slug = json_string_value(json_object_get(e, "city"));
+		json_t *c = slug ? json_object_get(r->by_city, slug) : NULL;
+		if (!c)
+			continue;
+		json_t *reviews = json_object_get(c, "reviews");
+		const char *key = json_is_true(json_object_get(e, "out_of_date"))
+		                      ? "out_of_date"
+		                      : json_string_value(json_object_get(e, "status"));
+		if (key && json_object_get(reviews, key))
+			add_int(reviews, key, 1);
+		json_array_append(json_object_get(c, "review_list"), e);
+	}
+	json_decref(rl);
+	return 0;
+}
+
+/* Records that hold an open conflict, per city: through the partial
+ * indexes of schema 10 (the query repeats their term), so the cost is the
+ * conflicts', not the records'. */
+static int fig_conflicts(rep *r)
+{
 	size_t nt;
 	const table_def *t = store_tables(r->st, &nt);
 	for (size_t ti = 0; ti < nt; ti++) {
-		if (!t[ti].city_scope)
-			continue;
+		sqlite3_stmt *st;
 		char sql[512];
-		long long cnt = 0;
+		int err;
+		if (!t[ti].city_scope || !store_field(&t[ti], "city"))
+			continue;
 		snprintf(sql, sizeof(sql),
-		         "SELECT count(*) FROM \"%s\" WHERE " IN_SET " AND instr(_c2c, '\"conflicts\"') > 0 "
-		         "AND json_extract(_c2c, '$.conflicts') IS NOT NULL",
+		         "SELECT city, count(*) FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) "
+		         "AND instr(_c2c, '\"conflicts\"') > 0 AND json_extract(_c2c, '$.conflicts') IS NOT NULL AND @F "
+		         "GROUP BY +city",
 		         t[ti].name);
-		if ((err = q_ints(r, &cnt, 1, sql, set, NULL)) < 0)
+		/* "+city": the partial index, not the one on city, even for one city */
+		if ((err = prepf(r, &st, sql, "+city")) < 0)
 			return err;
-		nconf += cnt;
+		while ((err = step(r, st)) > 0) {
+			json_t *c = row_city(r, st, 0);
+			if (c)
+				add_int(c, "conflicts", sqlite3_column_int64(st, 1));
+		}
+		if (err < 0)
+			return err;
+		sqlite3_finalize(st);
 	}
-	json_object_set_new(o, "conflicts", json_integer((json_int_t)nconf));
 	return 0;
+}
+
+/* Rows as objects: column I (after the city, column 0) under NAMES[I];
+ * text, integer or null as stored; a column whose name ends in "[]" holds
+ * a JSON array (a set). Each appended to the city's list KEY. */
+static int fig_list(rep *r, const char *key, const char *const *names, int ncols, const char *sql, const char *col)
+{
+	sqlite3_stmt *st;
+	int err;
+	if ((err = prepf(r, &st, sql, col)) < 0)
+		return err;
+	while ((err = step(r, st)) > 0) {
+		json_t *c = row_city(r, st, 0);
+		if (!c)
+			continue;
+		json_t *o = json_object();
+		for (int k = 0; k < ncols; k++) {
+			int sc = k + 1;
+			size_t nl = strlen(names[k]);
+			int set = nl > 2 && !strcmp(names[k] + nl - 2, "[]");
+			json_t *v;
+			if (sqlite3_column_type(st, sc) == SQLITE_NULL)
+				v = json_null();
+			else if (set) {
+				v = json_loads((const char *)sqlite3_column_text(st, sc), 0, NULL);
+				if (!json_is_array(v)) {
+					json_decref(v);
+					v = json_array();
+				}
+			} else if (sqlite3_column_type(st, sc) == SQLITE_INTEGER)
+				v = json_integer((json_int_t)sqlite3_column_int64(st, sc));
+			else
+				v = json_string((const char *)sqlite3_column_text(st, sc));
+			char name[64];
+			snprintf(name, sizeof(name), "%.*s", (int)(set ? nl - 2 : nl), names[k]);
+			json_object_set_new(o, name, v);
+		}
+		json_array_append_new(json_object_get(c, key), o);
+	}
+	if (err < 0)
+		return err;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Each city's lists: priorities in rank order, actions, events attended. */
+static int fig_lists(rep *r)
+{
+	int err;
+	static const char *const pcols[] = {"id", "rank", "theme", "theme_name", "challenge", "proposed_action"};
+	static const char *const acols[] = {"id",         "title",         "status",
+	                                    "budget_eur", "cofunding_eur", "partners[]",
+	                                    "people_reached_female", "people_reached_male", "sdg_targets[]",
+	                                    "start_date", "end_date"};
+	static const char *const ecols[] = {"event", "number", "host", "host_name", "month", "theme", "role", "participants"};
+	if ((err = fig_list(r, "priority_list", pcols, 6,
+	                    "SELECT p.city, p.id, p.rank, p.theme, t.name, p.challenge, p.proposed_action FROM priorities p "
+	                    "LEFT JOIN themes t ON t.id = p.theme WHERE @F ORDER BY p.city, p.rank IS NULL, p.rank, p.id",
+	                    "p.city")) < 0 ||
+	    (err = fig_list(r, "action_list", acols, 11,
+	                    "SELECT city, id, title, status, budget_eur, cofunding_eur, partners, people_reached_female, "
+	                    "people_reached_male, sdg_targets, start_date, end_date FROM actions WHERE @F "
+	                    "ORDER BY city, title, id",
+	                    "city")) < 0 ||
+	    (err = fig_list(r, "event_list", ecols, 8,
+	                    "SELECT p.city, p.event, e.number, e.host, h.name, e.month, e.theme, p.role, p.participants "
+	                    "FROM event_participation p LEFT JOIN events e ON e.id = p.event "
+	                    "LEFT JOIN cities h ON h.id = e.host WHERE @F ORDER BY p.city, e.number IS NULL, e.number, p.event",
+	                    "p.city")) < 0)
+		return err;
+	const char *slug;
+	json_t *c;
+	json_object_foreach(r->by_city, slug, c)
+	{
+		size_t ai;
+		json_t *act;
+		json_array_foreach(json_object_get(c, "action_list"), ai, act) sort_targets(json_object_get(act, "sdg_targets"));
+	}
+	return 0;
+}
+
+/* Every figure of every listed city (r->by_city), in a few grouped queries. */
+static int city_figures(rep *r)
+{
+	int err;
+	if ((err = fig_profiles(r)) < 0 || (err = fig_count(r, "priorities", "priorities")) < 0 ||
+	    (err = fig_count(r, "practices", "practices")) < 0 || (err = fig_count(r, "stakeholders", "stakeholders")) < 0 ||
+	    (err = fig_count(r, "event_participation", "events")) < 0 ||
+	    (err = fig_count(r, "migration_stats", "migration_stats")) < 0 || (err = fig_stakeholder_kinds(r)) < 0 ||
+	    (err = fig_actions(r)) < 0 || (err = fig_sdgs(r)) < 0 || (err = fig_reviews(r)) < 0 ||
+	    (err = fig_conflicts(r)) < 0)
+		return err;
+	if (!r->no_lists && (err = fig_lists(r)) < 0)
+		return err;
+	return 0;
+}
+
+static int cmp_goal(const void *pa, const void *pb)
+{
+	json_int_t a = json_integer_value(json_object_get(*(json_t *const *)pa, "goal")),
+	           b = json_integer_value(json_object_get(*(json_t *const *)pb, "goal"));
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_target_entry(const void *pa, const void *pb)
+{
+	json_t *a = json_object_get(*(json_t *const *)pa, "target"), *b = json_object_get(*(json_t *const *)pb, "target");
+	return cmp_target(&a, &b);
+}
+
+/* The network totals: the sums of the cities' figures (every action,
+ * section, ... belongs to one city), and the unions of their sets. */
+static void totals_of(rep *r, json_t *tot)
+{
+	static const char *const ints[] = {"priorities",    "practices",   "stakeholders",
+	                                   "events",        "migration_stats", "actions",
+	                                   "budget_eur",    "cofunding_eur",   "people_reached_female",
+	                                   "people_reached_male"};
+	static const char *const objs[] = {"stakeholders_by_kind", "actions_by_status", "reviews"};
+	json_t *targets = json_object(), *goals = json_object(), *objectives = json_object(), *budget = json_object();
+	const char *slug, *k;
+	json_t *c, *v;
+	size_t i, j;
+	json_object_foreach(r->by_city, slug, c)
+	{
+		for (size_t x = 0; x < sizeof(ints) / sizeof(ints[0]); x++)
+			add_int(tot, ints[x], json_integer_value(json_object_get(c, ints[x])));
+		for (size_t x = 0; x < sizeof(objs) / sizeof(objs[0]); x++)
+			json_object_foreach(json_object_get(c, objs[x]), k, v) add_int(json_object_get(tot, objs[x]), k,
+			                                                                json_integer_value(v));
+		for (size_t l = 0; l < NLANGS; l++) {
+			json_t *from = json_object_get(json_object_get(c, "profile_sections"), LANGS[l]),
+			       *to = json_object_get(json_object_get(tot, "profile_sections"), LANGS[l]);
+			add_int(to, "count", json_integer_value(json_object_get(from, "count")));
+			for (size_t s = 0; s < NREVIEW; s++)
+				add_int(to, REVIEW[s], json_integer_value(json_object_get(from, REVIEW[s])));
+		}
+		json_array_foreach(json_object_get(c, "sdg_targets"), i, v) json_object_set(targets, json_string_value(v), v);
+		json_array_foreach(json_object_get(c, "objectives"), i, v) json_object_set(objectives, json_string_value(v), v);
+		json_array_foreach(json_object_get(c, "budget_by_sdg"), i, v)
+		{
+			char gk[32];
+			json_t *g;
+			snprintf(gk, sizeof(gk), "%lld", (long long)json_integer_value(json_object_get(v, "goal")));
+			json_object_set(goals, gk, json_object_get(v, "goal"));
+			if (!(g = json_object_get(budget, gk))) {
+				g = json_pack("{s:O,s:i,s:i,s:o}", "goal", json_object_get(v, "goal"), "budget_eur", 0, "actions", 0,
+				              "targets", json_object());
+				json_object_set_new(budget, gk, g);
+			}
+			add_int(g, "budget_eur", json_integer_value(json_object_get(v, "budget_eur")));
+			add_int(g, "actions", json_integer_value(json_object_get(v, "actions")));
+			json_t *t;
+			json_array_foreach(json_object_get(v, "targets"), j, t)
+			{
+				const char *tk = json_string_value(json_object_get(t, "target"));
+				json_t *te = json_object_get(json_object_get(g, "targets"), tk);
+				if (!te) {
+					te = json_pack("{s:s,s:i,s:i}", "target", tk, "budget_eur", 0, "actions", 0);
+					json_object_set_new(json_object_get(g, "targets"), tk, te);
+				}
+				add_int(te, "budget_eur", json_integer_value(json_object_get(t, "budget_eur")));
+				add_int(te, "actions", json_integer_value(json_object_get(t, "actions")));
+			}
+		}
+	}
+	json_object_set_new(tot, "sdg_targets", sorted_values(targets, cmp_target));
+	json_object_set_new(tot, "sdgs", sorted_values(goals, cmp_int));
+	json_object_set_new(tot, "objectives", sorted_values(objectives, cmp_text));
+	json_t *bl = sorted_values(budget, cmp_goal);
+	json_array_foreach(bl, i, v) json_object_set_new(v, "targets", sorted_values(json_object_get(v, "targets"), cmp_target_entry));
+	json_object_set_new(tot, "budget_by_sdg", bl);
+	json_decref(targets);
+	json_decref(goals);
+	json_decref(objectives);
+	json_decref(budget);
 }
 
 /* PRE, MID and POST joined (a query around a subquery); NULL when out of memory. */
@@ -484,14 +846,6 @@ static char *cat3(const char *pre, const char *mid, const char *post)
 	return s;
 }
 
-static char *set_of_one(const char *slug)
-{
-	json_t *a = json_pack("[s]", slug);
-	char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	return s;
-}
-
 static void iso_time(long long t, char out[32])
 {
 	time_t tt = (time_t)t;
@@ -500,29 +854,26 @@ static void iso_time(long long t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int city_report(rep *r, const char *slug, json_t *cities)
+/* A listed city's object: its names and the time of its last change, and
+ * its figures, zero until city_figures fills them. */
+static int city_new(rep *r, const char *slug, json_t *cities)
 {
 	sqlite3_stmt *st;
-	char *set = set_of_one(slug), *sql = NULL;
 	json_t *o = json_object();
 	int err;
 	json_array_append_new(cities, o);
-	if (!set)
-		return err_set(C2C_ENOMEM, "out of memory");
+	json_object_set_new(r->by_city, slug, json_incref(o));
 	json_object_set_new(o, "city", json_string(slug));
 	if ((err = prep(r, &st, "SELECT name, country, region FROM cities WHERE id = ?1", slug, NULL, NULL)) < 0 ||
 	    (err = step(r, st)) < 0)
-		goto out;
+		return err;
 	for (int c = 0; c < 3; c++) {
 		const char *s = err ? (const char *)sqlite3_column_text(st, c) : NULL;
 		json_object_set_new(o, c == 0 ? "name" : c == 1 ? "country" : "region",
 		                    s ? json_string(s) : c == 0 ? json_string(slug) : json_null());
 	}
 	sqlite3_finalize(st);
-	long long has = 0;
-	if ((err = q_ints(r, &has, 1, r->has_data, set, NULL)) < 0)
-		goto out;
-	json_object_set_new(o, "has_data", json_boolean(has));
+	json_object_set_new(o, "has_data", json_false());
 	json_t *last = json_object_get(r->last, slug);
 	if (last) {
 		char when[32];
@@ -533,13 +884,11 @@ static int city_report(rep *r, const char *slug, json_t *cities)
 		json_object_set_new(o, "last_change", json_null());
 		json_object_set_new(o, "last_change_time", json_null());
 	}
-	err = stats(r, set, 1, o);
-out:
-	free(sql);
-	free(set);
-	return err;
+	json_t *f = figures_new(r, 1);
+	json_object_update(o, f);
+	json_decref(f);
+	return 0;
 }
-
 /* -------------------------------------------------------------- history */
 
 /* The newest change of each city reachable from COMMIT: for each commit that
@@ -731,9 +1080,9 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 	char *p = NULL, *sql = NULL;
 	size_t len = 0;
 	int err = 0;
-	json_t *slugs = json_array(), *cities = json_array(), *totals = json_object();
+	sqlite3_stmt *st;
+	json_t *slugs = json_array(), *cities = json_array(), *totals = NULL;
 	json_object_set_new(rp, "cities", cities);
-	json_object_set_new(rp, "totals", totals);
 
 	/* The cities that hold any record, from every city table. */
 	FILE *m = open_memstream(&r->with_data, &len);
@@ -748,13 +1097,13 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 	if (!k)
 		fputs("SELECT NULL AS city WHERE 0", m);
 	fclose(m);
-	/* How many of the cities in ?1 hold any record: one indexed look-up per
+	/* Which of the cities in ?1 hold any record: one indexed look-up per
 	 * city and table, where the union above reads every row. */
 	if (!(m = open_memstream(&r->has_data, &len))) {
 		json_decref(slugs);
 		return err_set(C2C_ENOMEM, "out of memory");
 	}
-	fputs("SELECT count(*) FROM json_each(?1) c WHERE 0", m);
+	fputs("SELECT c.value FROM json_each(?1) c WHERE 0", m);
 	for (size_t i = 0; i < nt; i++)
 		if (t[i].city_scope && store_field(&t[i], "city"))
 			fprintf(m, " OR EXISTS (SELECT 1 FROM \"%s\" WHERE city = c.value)", t[i].name);
@@ -764,15 +1113,6 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 	const table_def *ps = store_table(r->st, "profile_sections"), *sh = store_table(r->st, "stakeholders");
 	const field_def *sec = ps ? store_field(ps, "section") : NULL, *kind = sh ? store_field(sh, "kind") : NULL;
 	r->sections = sec;
-	m = open_memstream(&r->section_rank, &len);
-	if (!m) {
-		json_decref(slugs);
-		return err_set(C2C_ENOMEM, "out of memory");
-	}
-	fputc(',', m);
-	for (size_t i = 0; sec && i < sec->nallowed; i++)
-		fprintf(m, "%s,", sec->allowed[i]);
-	fclose(m);
 	r->kinds = json_array();
 	for (size_t i = 0; kind && i < kind->nallowed; i++)
 		json_array_append_new(r->kinds, json_string(kind->allowed[i]));
@@ -805,17 +1145,35 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 		if ((err = q_list(r, slugs, 0, sql, NULL, NULL, NULL)) < 0)
 			goto out;
 	}
+	r->one = json_array_size(slugs) == 1 ? json_string_value(json_array_get(slugs, 0)) : NULL;
 	for (size_t i = 0; i < json_array_size(slugs); i++)
-		if ((err = city_report(r, json_string_value(json_array_get(slugs, i)), cities)) < 0)
+		if ((err = city_new(r, json_string_value(json_array_get(slugs, i)), cities)) < 0)
 			goto out;
+	if ((err = city_figures(r)) < 0)
+		goto out;
 
-	/* Totals over the cities listed. */
+	/* Totals over the cities listed: the sums of their figures. */
+	totals = figures_new(r, 0);
+	json_object_set_new(rp, "totals", totals);
+	totals_of(r, totals);
 	if (!(p = json_dumps(slugs, JSON_COMPACT))) {
 		err = err_set(C2C_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = q_int(r, r->has_data, p, totals, "cities")) < 0 || (err = stats(r, p, 0, totals)) < 0)
+	long long with = 0;
+	if ((err = prep(r, &st, r->has_data, p, NULL, NULL)) < 0)
 		goto out;
+	while ((err = step(r, st)) > 0) {
+		json_t *c = json_object_get(r->by_city, (const char *)sqlite3_column_text(st, 0));
+		if (c && !json_is_true(json_object_get(c, "has_data"))) {
+			json_object_set_new(c, "has_data", json_true());
+			with++;
+		}
+	}
+	if (err < 0)
+		goto out;
+	sqlite3_finalize(st);
+	json_object_set_new(totals, "cities", json_integer((json_int_t)with));
 	json_object_set_new(totals, "cities_listed", json_integer((json_int_t)json_array_size(slugs)));
 	long long nsdgs = 0;
 	if ((err = q_ints(r, &nsdgs, 1, "SELECT count(*) FROM sdgs", NULL, NULL)) < 0)
@@ -825,7 +1183,6 @@ static int build(rep *r, c2c_node *n, const char *only, json_t *rp)
 	/* The names of the SDGs covered, for the renderings. */
 	json_t *names = json_object();
 	json_object_set_new(rp, "sdg_names", names);
-	sqlite3_stmt *st;
 	if ((err = prep(r, &st, "SELECT number, name FROM sdgs ORDER BY number", NULL, NULL, NULL)) < 0)
 		goto out;
 	while ((err = step(r, st)) > 0) {
@@ -861,6 +1218,7 @@ int office_report(c2c_node *n, const office_opts *opts, json_t **out)
 	r.db = store_db(r.st);
 	r.last = json_object();
 	r.no_lists = opts->no_lists;
+	r.by_city = json_object();
 	git_oid_tostr(hex, sizeof(hex), &commit);
 	if ((rc = git_commit_lookup(&c, n->repo, &commit)) < 0) {
 		err = err_git(rc, "reading the head commit");
@@ -884,9 +1242,9 @@ done:
 	git_commit_free(c);
 	json_decref(r.kinds);
 	json_decref(r.last);
+	json_decref(r.by_city);
 	free(r.with_data);
 	free(r.has_data);
-	free(r.section_rank);
 	store_close(at_store);
 	return err;
 }

@@ -14,6 +14,7 @@
 #include "c2c/i18n.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/review.h"
 #include "c2c/sync.h"
 #include "c2c/ui.h"
 #include "c2c/write.h"
@@ -60,6 +61,7 @@ typedef struct {
 	char status[16];
 	long long lamport; /* of the body's last edit */
 	int exists, has_body;
+	char id[RECORD_ID_MAX + 1];
 } cell;
 
 static int lang_col(const char *l)
@@ -70,8 +72,10 @@ static int lang_col(const char *l)
 	return -1;
 }
 
-/* The profile grid: each section in each language, its status, and a mark
- * where another language's text changed after this one was last edited. */
+/* The profile grid: each section in each language, its status, a mark
+ * where another language's text changed after this one was last edited,
+ * and the office's review of it (validated, changes requested, out of
+ * date), its comment one click away. */
 static void profile_grid(ui_req *r)
 {
 	c2c_node *n = r->node;
@@ -84,7 +88,7 @@ static void profile_grid(ui_req *r)
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(store_db(n->st),
 	                       "SELECT section, lang, status, body IS NOT NULL AND body != '', "
-	                       "json_extract(_c2c, '$.dots.body[2]') FROM profile_sections WHERE city = ?",
+	                       "json_extract(_c2c, '$.dots.body[2]'), id FROM profile_sections WHERE city = ?",
 	                       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, n->city, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
@@ -98,10 +102,24 @@ static void profile_grid(ui_req *r)
 				grid[s][c].has_body = sqlite3_column_int(q, 3);
 				grid[s][c].lamport = sqlite3_column_int64(q, 4);
 				snprintf(grid[s][c].status, sizeof(grid[s][c].status), "%s", st ? st : "");
+				snprintf(grid[s][c].id, sizeof(grid[s][c].id), "%s", sqlite3_column_text(q, 5) ? (const char *)sqlite3_column_text(q, 5) : "");
 			}
 		}
 		sqlite3_finalize(q);
 	}
+	/* the office's reviews of this city's sections, by record id */
+	json_t *revs = NULL, *by_id = json_object(), *e;
+	size_t ri;
+	if (review_list(n->st, n->city, NULL, &revs) < 0)
+		err_clear();
+	json_array_foreach(revs, ri, e)
+	{
+		const char *tbl = json_string_value(json_object_get(e, "record_table")),
+		           *rid = json_string_value(json_object_get(e, "record_id"));
+		if (tbl && rid && !strcmp(tbl, "profile_sections"))
+			json_object_set(by_id, rid, e);
+	}
+	json_decref(revs);
 	ui_printf(r, "<h2>%t</h2>\n<table class=\"grid\" id=\"profile-grid\"><thead><tr><th>%t</th>", "City Migration Profile",
 	          "Section");
 	for (int c = 0; i18n_langs[c]; c++)
@@ -119,8 +137,11 @@ static void profile_grid(ui_req *r)
 			cell *x = &grid[s][c];
 			int stale = x->has_body && x->lamport < newest;
 			const char *st = !x->exists || !x->has_body ? "missing" : x->status[0] ? x->status : "draft";
+			const json_t *rv = x->exists ? json_object_get(by_id, x->id) : NULL;
 			ui_printf(r, "<td class=\"st-%a%h\" data-section=\"%a\" data-lang=\"%a\" data-status=\"%a\"", st,
 			          stale ? " stale" : "", sec, i18n_langs[c], st);
+			if (rv)
+				ui_printf(r, " data-review=\"%a\"", ui_review_state(rv));
 			ui_lit(r, stale ? " data-stale=\"1\">" : ">");
 			if (!strcmp(st, "missing"))
 				ui_printf(r, "<a href=\"/profile/%u\">%t</a>", sec, "to write");
@@ -129,11 +150,13 @@ static void profile_grid(ui_req *r)
 			if (stale)
 				ui_printf(r, " <span class=\"flag\" title=\"%a\">⚠ %t</span>",
 				          ui_t(r, "Another language's version changed after this one was last edited."), "to update");
+			ui_review_mark(r, rv);
 			ui_lit(r, "</td>");
 		}
 		ui_lit(r, "</tr>\n");
 	}
 	ui_lit(r, "</tbody></table>\n");
+	json_decref(by_id);
 }
 
 int ui_page_home(ui_req *r)

@@ -802,6 +802,8 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	if (!editable)
 		ui_printf(r, "<p class=\"hint\">%t</p>\n", "This node may read this record but not change it.");
 	ui_form(r, t, action, typed, msgs, 0, editable);
+	if ((err = ui_review_box(r, t, id)) < 0)
+		goto done;
 	if (editable) {
 		ui_printf(r, "<form method=\"post\" action=\"%a\" class=\"delete\" data-confirm=\"%a\">", action,
 		          ui_t(r, "Delete this record? Its history is kept."));
@@ -849,6 +851,18 @@ int ui_page_records(ui_req *r)
 		memcpy(idbuf, id, k);
 		idbuf[k] = '\0';
 		return ui_record_history(r, t, idbuf);
+	}
+	const char *rev = strstr(id, "/review");
+	if (rev && !strcmp(rev, "/review")) {
+		char idbuf[RECORD_ID_MAX + 1];
+		size_t k = (size_t)(rev - id);
+		if (k > RECORD_ID_MAX)
+			return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record."));
+		memcpy(idbuf, id, k);
+		idbuf[k] = '\0';
+		if (!record_id_valid(idbuf))
+			return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record."));
+		return ui_review_post(r, t, idbuf);
 	}
 	return page_record(r, t, id);
 }

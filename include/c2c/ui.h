@@ -148,6 +148,18 @@ int ui_page_import(ui_req *r);
 int ui_page_export(ui_req *r);
 int ui_page_report(ui_req *r);
 int ui_page_dashboard(ui_req *r); /* node/ui_office.c: the office's dashboard */
+/* The office's reviews (node/ui_office.c). The state of review RV (from
+ * review_of or review_list): "validated", "changes_requested",
+ * "out_of_date", or NULL for none. */
+const char *ui_review_state(const json_t *rv);
+/* RV's mark (state in words, the comment one click away) for a grid cell
+ * or a list; nothing for NULL. */
+void ui_review_mark(ui_req *r, const json_t *rv);
+/* A city record's review on its page: the mark, and on the office the
+ * form that validates it or sends it back (POST .../review). */
+int ui_review_box(ui_req *r, const table_def *t, const char *id);
+/* POST /records/TABLE/ID/review: as 'c2c review', one commit. */
+int ui_review_post(ui_req *r, const table_def *t, const char *id);
 int ui_page_verify(ui_req *r);
 
 /* Session storage for a two-step import (preview, then write): the upload

@@ -496,4 +496,41 @@ else
 fi
 
 run 0 "office verify at the end" c2c -C office verify
+
+# --- the figures of one city, and the network's, from the grouped queries -------------
+# The figures of every city come from one query per figure over every city
+# (GROUP BY city), a city's alone (--city, a city's node) from the same
+# queries restricted to it: both give the same figures, and the totals are
+# the sums of the cities'.
+run 0 "the network's json" c2c -C office report --json
+cp "$T/out" "$T/net.json"
+run 0 "one city's json" c2c -C office report --json --city tunis
+cp "$T/out" "$T/one.json"
+run 0 "the city's own json" c2c -C tunis report --json
+cp "$T/out" "$T/own.json"
+check "a city's figures alone are its figures in the network's report; totals are sums" python3 - "$T/net.json" "$T/one.json" "$T/own.json" <<'PY'
+import json, sys
+net, one, own = (json.load(open(p)) for p in sys.argv[1:4])
+tunis = [c for c in net["cities"] if c["city"] == "tunis"][0]
+assert one["cities"] == [tunis], "--city tunis differs from the network's tunis"
+for k in ("actions", "budget_eur", "cofunding_eur", "people_reached_female", "people_reached_male", "events",
+          "priorities", "stakeholders"):
+    assert net["totals"][k] == sum(c[k] for c in net["cities"]), k
+assert net["totals"]["actions_by_status"] == {s: sum(c["actions_by_status"][s] for c in net["cities"])
+                                            for s in net["totals"]["actions_by_status"]}
+assert net["totals"]["sdg_targets"] == ["5.1", "10.7", "10.a", "11.1", "16.2", "16.6", "16.10", "17.9"], net["totals"]["sdg_targets"]
+own_t = own["cities"][0]
+for k in ("actions", "budget_eur", "sdg_targets", "budget_by_sdg", "events"):
+    assert own_t[k] == one["cities"][0][k], k
+PY
+# An open conflict in a city's record counts for that city (through the
+# partial index of schema 10, the row carrying one).
+cp -a office conflicted
+sqlite3 conflicted/c2c.db "UPDATE actions SET _c2c = json_set(_c2c, '$.conflicts', json('{\"status\": [[\"x\", 1, 2, \"completed\"]]}')) WHERE id = '$A2'"
+run 0 "report with a conflict" c2c -C conflicted report --json
+check "the conflict counts for sfax only" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {c["city"]: c["conflicts"] for c in d["cities"] if c["conflicts"]}
+assert got == {"sfax": 1}, got' "$T/out"
 finish

@@ -238,8 +238,93 @@ same "the office's dashboard" "$(code -b "$T/jar" "${URL3%%/login*}/dashboard?la
 has "$T/body" '<a href="/dashboard">Tableau de bord</a>' "linked from every page of the office, in the page's language"
 has "$T/body" '<svg' "with its charts"
 check "every city of the network" sh -c "test \$(grep -o 'Tunis\|Sfax\|Amman\|Lisbonne\|Lisbon' '$T/body' | sort -u | wc -l) -ge 3"
+has "$T/body" 'id="nothing-to-review"' "nothing to review yet"
+
+# --- reviews from the dashboard and a record's page (as 'c2c review') ------------------
+O=${URL3%%/login*}
+run 0 "a city of the office" c2c init cty --city sfax --office-key off/keys/id_ed25519.pub
+c2c -C off node add "$(c2c -C cty status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')" \
+	--city sfax "$T/cty/keys/id_ed25519.pub" >/dev/null
+c2c -C cty add profile_sections section=overview lang=en body="Sfax, a port." status=submitted >/dev/null
+c2c -C cty add profile_sections section=governance lang=ar body="الحوكمة" status=submitted >/dev/null
+c2c -C cty add profile_sections section=policy lang=fr body="Brouillon" status=draft >/dev/null
+c2c -C off remote add cty "$T/cty" >/dev/null
+c2c -C cty remote add off "$T/off" >/dev/null
+run 0 "the office receives the city's sections" c2c -C off sync cty
+same "the dashboard lists them" "$(code -b "$T/jar" "$O/dashboard?lang=en")" 200
+has "$T/body" '<tr id="rv-profile_sections-sfax.overview.en" [^>]*data-review="none"' "a submitted section, not reviewed yet"
+has "$T/body" 'action="/records/profile_sections/sfax.governance.ar/review"' "each with its form"
+check "a draft is not listed" sh -c "! grep -q 'rv-profile_sections-sfax.policy.fr' '$T/body'"
+OCSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"$//')
+ocommits() { git -C off/repo.git rev-list --count main; }
+before=$(ocommits)
+same "a review without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "status=validated" \
+	"$O/records/profile_sections/sfax.overview.en/review")" 403
+same "a review with a wrong CSRF: 403" "$(code -b "$T/jar" --data-urlencode "csrf=$(echo "$OCSRF" | tr 0-9a-f 1-9a-f0)" --data-urlencode "status=validated" \
+	"$O/records/profile_sections/sfax.overview.en/review")" 403
+same "a review of an unknown status: 422" "$(code -b "$T/jar" --data-urlencode "csrf=$OCSRF" --data-urlencode "status=approved" \
+	"$O/records/profile_sections/sfax.overview.en/review?lang=fr")" 422
+has "$T/body" "Choisissez Valider ou Demander des modifications" "says what to choose, in the page's language"
+same "a review of a missing record: 404" "$(code -b "$T/jar" --data-urlencode "csrf=$OCSRF" --data-urlencode "status=validated" \
+	"$O/records/profile_sections/sfax.nothing.en/review")" 404
+same "a review of a network record: 422" "$(code -b "$T/jar" --data-urlencode "csrf=$OCSRF" --data-urlencode "status=validated" \
+	"$O/records/cities/sfax/review")" 422
+same "refused reviews commit nothing" "$(ocommits)" "$before"
+run 0 "refused reviews write no review" c2c -C off ls reviews --json
+same "no review record" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/out")" 0
+same "changes requested from the dashboard: 303" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$OCSRF" \
+	--data-urlencode "status=changes_requested" --data-urlencode "comment=Add the 2024 figures <b>" --data-urlencode "from=dashboard" \
+	"$O/records/profile_sections/sfax.overview.en/review")" 303
+has "$T/hdr" "Location: /dashboard\?reviewed=1#rv-profile_sections-sfax.overview.en" "back to the dashboard, at the row"
+same "one review, one commit" "$(ocommits)" "$((before + 1))"
+has <(git -C off/repo.git log -1 --format=%B main) "^review profile_sections/sfax.overview.en: changes_requested" "the commit says what was reviewed"
+run 0 "the office verifies" c2c -C off verify
+run 0 "the review is the record 'c2c review' writes" c2c -C off show reviews/profile_sections.sfax.overview.en --json
+check "status, comment and version" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "changes_requested" and d["comment"] == "Add the 2024 figures <b>" and len(d["record_version"]) == 40, d' "$T/out"
+same "the dashboard after the review" "$(code -b "$T/jar" "$O/dashboard?lang=ar")" 200
+has "$T/body" '<tr id="rv-profile_sections-sfax.overview.en" [^>]*data-review="changes_requested"' "the row shows the review"
+has "$T/body" 'Add the 2024 figures &lt;b&gt;' "with its comment, escaped"
+has "$T/body" 'طلب المكتب تعديلات' "in the page's language"
+same "the record's page on the office" "$(code -b "$T/jar" "$O/records/profile_sections/sfax.governance.ar?lang=fr")" 200
+has "$T/body" 'id="no-review"' "not reviewed yet"
+has "$T/body" '<textarea id="review-comment" name="comment"' "the review form"
+before=$(ocommits)
+same "validated from the record's page: 303" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$OCSRF" \
+	--data-urlencode "status=validated" --data-urlencode "comment=Bien" --data-urlencode "from=record" \
+	"$O/records/profile_sections/sfax.governance.ar/review")" 303
+has "$T/hdr" "Location: /records/profile_sections/sfax.governance.ar\?reviewed=1#review" "back to the record's page"
+same "one commit" "$(ocommits)" "$((before + 1))"
+same "the record's page after the review" "$(code -b "$T/jar" "$O/records/profile_sections/sfax.governance.ar?reviewed=1")" 200
+has "$T/body" 'data-review="validated"' "shows the review"
+has "$T/body" "Revue enregistrée" "and says it was saved, in the session's language"
 kill "$UI3"
 wait "$UI3"
+
+# --- the city sees the office's reviews in its profile grid ---------------------------
+run 0 "the city receives the reviews" c2c -C cty sync off
+c2c -C cty set profile_sections/sfax.governance.ar body="الحوكمة المحلية" >/dev/null # edited after the validation
+"$C2C" -C cty ui --no-browser >"$T/ui4.out" 2>/dev/null &
+UI4=$!
+for _ in $(seq 50); do [ -s "$T/ui4.out" ] && break; sleep 0.1; done
+URL4=$(head -1 "$T/ui4.out")
+C=${URL4%%/login*}
+same "the city's server" "$(code -b "$T/jar" -c "$T/jar" "$URL4")" 303
+same "the city's home page" "$(code -b "$T/jar" "$C/?lang=en")" 200
+has "$T/body" '<td [^>]*data-section="overview" data-lang="en" [^>]*data-review="changes_requested"' "the grid marks the changes asked"
+has "$T/body" '<p class="review-comment" dir="auto">Add the 2024 figures &lt;b&gt;</p>' "with the comment"
+has "$T/body" '<td [^>]*data-section="governance" data-lang="ar" [^>]*data-review="out_of_date"' "a section edited since its validation is out of date"
+check "a cell without review has no mark" sh -c "! grep -Eq '<td [^>]*data-section=\"policy\" data-lang=\"fr\" [^>]*data-review' '$T/body'"
+same "the city's record page" "$(code -b "$T/jar" "$C/records/profile_sections/sfax.overview.en")" 200
+has "$T/body" 'data-review="changes_requested"' "shows the review"
+check "and no review form on a city's node" sh -c "! grep -q 'review-form' '$T/body'"
+CCSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"$//')
+same "a city may not review: 403" "$(code -b "$T/jar" --data-urlencode "csrf=$CCSRF" --data-urlencode "status=validated" \
+	"$C/records/profile_sections/sfax.overview.en/review")" 403
+kill "$UI4"
+wait "$UI4"
 
 # --- verify, as 'c2c verify' -------------------------------------------------------
 same "verify in the browser" "$(code -b "$T/jar" "$B/verify?run=1&lang=en")" 200

@@ -66,6 +66,7 @@ env = dict(os.environ, C2C_PROGRESS="0")
 env.pop("C2C_DIR", None)
 server = None
 driver = None
+others = []  # the office's and the second city's servers
 try:
     os.chdir(tmp)
     c2c("hub", "init", "hub.git")
@@ -289,9 +290,100 @@ try:
     d.get(base + "/report")
     check("<html" in d.page_source and len(csss("script")) == 0, "the report is served, without script")
     shot("21-report")
+
+    # --- the office reviews a city's profile; the city sees the reviews --------------------
+    def serve(node):
+        p = subprocess.Popen([C2C, "-C", node, "ui", "--no-browser"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+        others.append(p)
+        u = p.stdout.readline().strip()
+        return u, u.split("/login")[0]
+
+    def row_of(rid):
+        return css("tr[id='rv-profile_sections-%s']" % rid)
+
+    def part_shot(sel, name):
+        d.execute_script("arguments[0].scrollIntoView()", css(sel))
+        css(sel).screenshot(os.path.join(SHOTS, name + ".png"))
+
+    c2c("init", "office", "--office", "--user", "Coordination Office <office@icmpd.example>")
+    c2c("init", "sfax", "--city", "sfax", "--office-key", os.path.join(tmp, "office", "keys", "id_ed25519.pub"),
+        "--user", "Salma Gharbi <salma@sfax.example>")
+    sid = json.loads(c2c("-C", "sfax", "status", "--json"))["node_id"]
+    c2c("-C", "office", "node", "add", sid, "--city", "sfax", os.path.join(tmp, "sfax", "keys", "id_ed25519.pub"))
+    c2c("-C", "sfax", "add", "profile_sections", "section=overview", "lang=en", "body=Sfax, a port city.", "status=submitted")
+    c2c("-C", "sfax", "add", "profile_sections", "section=overview", "lang=ar", "body=صفاقس مدينة ساحلية.",
+        "status=submitted")
+    c2c("-C", "sfax", "add", "profile_sections", "section=governance", "lang=fr", "body=La gouvernance.",
+        "status=validated")
+    c2c("-C", "office", "remote", "add", "sfax", os.path.join(tmp, "sfax"))
+    c2c("-C", "sfax", "remote", "add", "office", os.path.join(tmp, "office"))
+    c2c("-C", "office", "sync", "sfax")
+    ourl, obase = serve("office")
+    d.get(ourl)
+    d.get(obase + "/dashboard?lang=en")
+    check(row_of("sfax.overview.en").get_attribute("data-review") == "none", "the dashboard lists the submitted section")
+    check(len(csss("#review-sections tbody tr")) == 3, "and every section submitted or validated by the city")
+    row_of("sfax.overview.en").find_element(By.CSS_SELECTOR, "input[name=comment]").send_keys("Add the 2024 figures.")
+    submit(row_of("sfax.overview.en").find_element(By.CSS_SELECTOR, "button.send-back"))
+    check("reviewed=1" in d.current_url and css("section.office-reviews p.ok").is_displayed(), "the review is saved")
+    check(row_of("sfax.overview.en").get_attribute("data-review") == "changes_requested", "the row shows it")
+    submit(row_of("sfax.overview.ar").find_element(By.CSS_SELECTOR, "button.validate"))
+    check(row_of("sfax.overview.ar").get_attribute("data-review") == "validated", "the Arabic overview is validated")
+    rv = json.loads(c2c("-C", "office", "show", "reviews/profile_sections.sfax.overview.en", "--json"))
+    check(rv.get("status") == "changes_requested" and rv.get("comment") == "Add the 2024 figures.",
+          "the review is the record 'c2c review' writes: %r" % rv)
+    part_shot("section.office-reviews", "22-dashboard-reviews")
+    # the record's page, in Arabic
+    d.get(obase + "/records/profile_sections/sfax.governance.fr?lang=ar")
+    check(status_of_page() == "ar rtl", "the record's page in Arabic")
+    check(len(csss("#no-review")) == 1, "not reviewed yet")
+    css("#review-comment").send_keys("قسم واضح.")
+    submit(css("form.review-form button.validate"))
+    check(css("#review details.review").get_attribute("data-review") == "validated", "validated from the record's page")
+    check(css("section.review-box p.ok").text == "حُفظت المراجعة.", "the page says so in Arabic")
+    css("#review details.review summary").click()
+    check(css("#review .review-comment").text == "قسم واضح.", "with its comment")
+    shot("23-record-review-ar")
+    d.get(obase + "/dashboard?lang=ar")
+    check(d.execute_script("return getComputedStyle(arguments[0]).direction", css("#review-sections")) == "rtl",
+          "the dashboard's reviews are right to left in Arabic")
+    row_of("sfax.overview.en").find_element(By.CSS_SELECTOR, "details.review summary").click()
+    part_shot("section.office-reviews", "24-dashboard-reviews-ar")
+    check(len(json.loads(c2c("-C", "office", "ls", "reviews", "--json"))) == 3, "three reviews, one per record")
+    c2c("-C", "office", "verify")
+    # the city syncs, then edits the validated governance section: out of date
+    c2c("-C", "sfax", "sync", "office")
+    c2c("-C", "sfax", "set", "profile_sections/sfax.governance.fr", "body=La gouvernance locale.")
+    curl, cbase = serve("sfax")
+    d.get(curl)
+    d.get(cbase + "/?lang=en")
+
+    def cell(sec, lang):
+        return css("#profile-grid td[data-section=%s][data-lang=%s]" % (sec, lang))
+    check(cell("overview", "en").get_attribute("data-review") == "changes_requested", "the grid shows the changes asked")
+    check(cell("overview", "ar").get_attribute("data-review") == "validated", "the validation")
+    check(cell("governance", "fr").get_attribute("data-review") == "out_of_date", "and a review made out of date by an edit")
+    check(not d.execute_script("return arguments[0].open", cell("overview", "en").find_element(By.CSS_SELECTOR, "details")),
+          "the comment is folded")
+    cell("overview", "en").find_element(By.CSS_SELECTOR, "summary").click()
+    check(cell("overview", "en").find_element(By.CSS_SELECTOR, ".review-comment").text == "Add the 2024 figures.",
+          "and one click shows it")
+    shot("25-home-reviews")
+    d.get(cbase + "/?lang=ar")
+    cell("overview", "en").find_element(By.CSS_SELECTOR, "summary").click()
+    cell("governance", "fr").find_element(By.CSS_SELECTOR, "summary").click()
+    check("طلب المكتب تعديلات" in cell("overview", "en").text, "the mark in Arabic")
+    shot("26-home-reviews-ar")
 finally:
     if driver:
         driver.quit()
+    for p in others:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
     if server:
         server.terminate()
         try:
