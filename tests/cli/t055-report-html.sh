@@ -138,6 +138,8 @@ cp -a tunis old
 # the open-conflict indexes 10)
 sqlite3 old/c2c.db "DROP TABLE reviews; DELETE FROM c2c_fields WHERE tbl = 'reviews';
 	DELETE FROM c2c_tables WHERE name = 'reviews'; DROP TABLE c2c_held;
+	DROP TABLE revocations; DROP TABLE roots; DELETE FROM c2c_fields WHERE tbl IN ('revocations', 'roots');
+	DELETE FROM c2c_tables WHERE name IN ('revocations', 'roots');
 	ALTER TABLE c2c_tables DROP COLUMN match_key; ALTER TABLE c2c_tables DROP COLUMN key_unique;
 	$(sed -n 's/^CREATE INDEX \([a-z_]*\) .*/DROP INDEX \1;/p' "$C2C_SOURCE_DIR"/schema/009-match-keys.sql "$C2C_SOURCE_DIR"/schema/010-open-conflicts.sql | tr '\n' ' ')
 	PRAGMA user_version = 6;"
