@@ -95,55 +95,36 @@ static int refuse(ck *k, const char *fmt, ...)
 
 /* The "nodes" record in TREE whose pubkey is KEY: *id, *city (NULL if
  * none), *role. 0 found, C2C_ENOTFOUND, or an error. */
+typedef struct {
+	const char *key;
+	char **id, **city, **role;
+} key_find;
+
+static int key_match(const char *id, const char *text, size_t len, void *payload)
+{
+	key_find *f = payload;
+	json_t *rec = json_loadb(text, len, 0, NULL);
+	const char *pk = json_string_value(json_object_get(rec, "pubkey"));
+	int found = 0;
+	if (pk && !strcmp(pk, f->key) && !merge_is_deleted(rec)) {
+		const char *c = json_string_value(json_object_get(rec, "city"));
+		const char *ro = json_string_value(json_object_get(rec, "role"));
+		*f->id = strdup(id);
+		*f->city = c ? strdup(c) : NULL;
+		*f->role = strdup(ro ? ro : "city");
+		found = *f->id && *f->role && (!c || *f->city) ? 1 : err_set(C2C_ENOMEM, "out of memory");
+	}
+	json_decref(rec);
+	return found;
+}
+
 static int tree_registry_find(git_repository *r, const git_tree *tree, const char *key, char **id, char **city,
                               char **role)
 {
-	git_tree_entry *e = NULL;
-	git_tree *nodes = NULL;
-	int err = C2C_ENOTFOUND;
+	key_find f = {key, id, city, role};
 	*id = *city = *role = NULL;
-	if (git_tree_entry_bypath(&e, tree, "network/nodes") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-	    git_tree_lookup(&nodes, r, git_tree_entry_id(e)) < 0) {
-		git_error_clear();
-		git_tree_entry_free(e);
-		return C2C_ENOTFOUND;
-	}
-	git_tree_entry_free(e);
-	/* network/nodes/<a>/<b>/<id>.json */
-	for (size_t i = 0; i < git_tree_entrycount(nodes) && err == C2C_ENOTFOUND; i++) {
-		git_tree *a = NULL;
-		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(nodes, i))) < 0)
-			continue;
-		for (size_t j = 0; j < git_tree_entrycount(a) && err == C2C_ENOTFOUND; j++) {
-			git_tree *b = NULL;
-			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0)
-				continue;
-			for (size_t m = 0; m < git_tree_entrycount(b) && err == C2C_ENOTFOUND; m++) {
-				const git_tree_entry *f = git_tree_entry_byindex(b, m);
-				git_blob *blob = NULL;
-				if (git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0)
-					continue;
-				json_t *rec = json_loadb(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0, NULL);
-				const char *pk = json_string_value(json_object_get(rec, "pubkey"));
-				if (pk && !strcmp(pk, key) && !merge_is_deleted(rec)) {
-					const char *name = git_tree_entry_name(f), *c = json_string_value(json_object_get(rec, "city"));
-					const char *ro = json_string_value(json_object_get(rec, "role"));
-					size_t l = strlen(name);
-					*id = strndup(name, l > 5 ? l - 5 : l);
-					*city = c ? strdup(c) : NULL;
-					*role = strdup(ro ? ro : "city");
-					err = *id && *role && (!c || *city) ? 0 : err_set(C2C_ENOMEM, "out of memory");
-				}
-				json_decref(rec);
-				git_blob_free(blob);
-			}
-			git_tree_free(b);
-		}
-		git_tree_free(a);
-	}
-	git_tree_free(nodes);
-	git_error_clear();
-	return err;
+	int rc = registry_tree_records(r, git_tree_id(tree), "nodes", 0, key_match, &f);
+	return rc == 1 ? 0 : rc < 0 ? rc : C2C_ENOTFOUND;
 }
 
 /* The registry of the tree of each parent of K->c (checked before it, or

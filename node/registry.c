@@ -12,6 +12,7 @@
 #include "c2c/hub.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
+#include "c2c/record.h"
 #include "c2c/write.h"
 
 #define KEY_FILE_MAX 8192
@@ -284,21 +285,72 @@ int registry_within_cut(git_repository *r, const registry_revocation *rv, const 
 
 static char *dup_str(const json_t *v) { return json_is_string(v) ? strdup(json_string_value(v)) : NULL; }
 
-/* One revocation record (its file name ID.json) into RV. */
-static int revocation_parse(const char *name, const char *text, size_t len, registry_revocation *rv)
+int registry_tree_records(git_repository *r, const git_oid *tree, const char *table, int strict,
+                          registry_record_fn fn, void *payload)
+{
+	git_tree *root = NULL, *top = NULL;
+	git_tree_entry *e = NULL;
+	char path[128];
+	int err = 0;
+	snprintf(path, sizeof(path), "network/%s", table);
+	if (git_tree_lookup(&root, r, tree) < 0) {
+		git_error_clear();
+		return strict ? err_set(C2C_ECORRUPT, "%s: the tree cannot be read", path) : 0;
+	}
+	if (git_tree_entry_bypath(&e, root, path) < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&top, r, git_tree_entry_id(e)) < 0)
+		goto done; /* no such table */
+	for (size_t i = 0; err == 0 && i < git_tree_entrycount(top); i++) {
+		git_tree *a = NULL;
+		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(top, i))) < 0) {
+			err = strict ? err_set(C2C_ECORRUPT, "%s: a bucket cannot be read", path) : 0;
+			continue;
+		}
+		for (size_t j = 0; err == 0 && j < git_tree_entrycount(a); j++) {
+			git_tree *b = NULL;
+			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0) {
+				err = strict ? err_set(C2C_ECORRUPT, "%s: a bucket cannot be read", path) : 0;
+				continue;
+			}
+			for (size_t m = 0; err == 0 && m < git_tree_entrycount(b); m++) {
+				const git_tree_entry *f = git_tree_entry_byindex(b, m);
+				const char *name = git_tree_entry_name(f);
+				size_t l = strlen(name);
+				git_blob *blob = NULL;
+				char id[RECORD_ID_MAX + 1];
+				if (l <= 5 || l - 5 > RECORD_ID_MAX || strcmp(name + l - 5, ".json") ||
+				    git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0) {
+					err = strict ? err_set(C2C_ECORRUPT, "%s/%s cannot be read", path, name) : 0;
+					continue;
+				}
+				snprintf(id, sizeof(id), "%.*s", (int)(l - 5), name);
+				err = fn(id, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), payload);
+				git_blob_free(blob);
+			}
+			git_tree_free(b);
+		}
+		git_tree_free(a);
+	}
+done:
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(top);
+	git_tree_free(root);
+	return err;
+}
+
+/* One revocation record (of node ID) into RV. */
+static int revocation_parse(const char *id, const char *text, size_t len, registry_revocation *rv)
 {
 	json_t *rec = json_loadb(text, len, 0, NULL);
 	const char *cut = json_string_value(json_object_get(rec, "keep_until"));
-	size_t l = strlen(name);
 	int err = 0;
 	memset(rv, 0, sizeof(*rv));
-	if (!rec || !cut || !json_string_value(json_object_get(rec, "pubkey")) || l <= 5 ||
-	    strcmp(name + l - 5, ".json") || git_oid_fromstrn(&rv->cut, cut, strlen(cut)) < 0 ||
-	    strlen(cut) != GIT_OID_HEXSZ) {
+	if (!rec || !cut || !json_string_value(json_object_get(rec, "pubkey")) || strlen(cut) != GIT_OID_HEXSZ ||
+	    git_oid_fromstr(&rv->cut, cut) < 0) {
 		git_error_clear();
-		err = err_set(C2C_ECORRUPT, "network/revocations: the record %s cannot be read", name);
-	} else if (!(rv->node_id = strndup(name, l - 5)) ||
-	           !(rv->pubkey = dup_str(json_object_get(rec, "pubkey"))) ||
+		err = err_set(C2C_ECORRUPT, "network/revocations: the record of %s cannot be read", id);
+	} else if (!(rv->node_id = strdup(id)) || !(rv->pubkey = dup_str(json_object_get(rec, "pubkey"))) ||
 	           (!(rv->revoked_at = dup_str(json_object_get(rec, "revoked_at"))) &&
 	            json_is_string(json_object_get(rec, "revoked_at"))) ||
 	           (!(rv->reason = dup_str(json_object_get(rec, "reason"))) &&
@@ -320,74 +372,39 @@ static int revocations_has(const registry_revocations *l, const registry_revocat
 	return 0;
 }
 
+typedef struct {
+	registry_revocations *l;
+	size_t added;
+} rev_walk;
+
+static int revocation_add(const char *id, const char *text, size_t len, void *payload)
+{
+	rev_walk *w = payload;
+	registry_revocation rv;
+	int err = revocation_parse(id, text, len, &rv);
+	if (err < 0)
+		return err;
+	if (revocations_has(w->l, &rv)) {
+		registry_revocation_clear(&rv);
+		return 0;
+	}
+	registry_revocation *v = realloc(w->l->v, (w->l->n + 1) * sizeof(*v));
+	if (!v) {
+		registry_revocation_clear(&rv);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	w->l->v = v;
+	w->l->v[w->l->n++] = rv;
+	w->added++;
+	return 0;
+}
+
 int registry_revocations_read(git_repository *r, const git_oid *tree, registry_revocations *l, size_t *added)
 {
-	git_tree *root = NULL, *top = NULL;
-	git_tree_entry *e = NULL;
-	size_t count = 0;
-	int err = 0;
+	rev_walk w = {l, 0};
+	int err = registry_tree_records(r, tree, "revocations", 1, revocation_add, &w);
 	if (added)
-		*added = 0;
-	if (git_tree_lookup(&root, r, tree) < 0) {
-		git_error_clear();
-		return err_set(C2C_ECORRUPT, "reading a tree for its revocations");
-	}
-	if (git_tree_entry_bypath(&e, root, "network/revocations") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-	    git_tree_lookup(&top, r, git_tree_entry_id(e)) < 0) {
-		git_error_clear();
-		goto done; /* nothing revoked */
-	}
-	/* network/revocations/<a>/<b>/<node-id>.json */
-	for (size_t i = 0; err == 0 && i < git_tree_entrycount(top); i++) {
-		git_tree *a = NULL;
-		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(top, i))) < 0) {
-			err = err_set(C2C_ECORRUPT, "network/revocations: a bucket cannot be read");
-			break;
-		}
-		for (size_t j = 0; err == 0 && j < git_tree_entrycount(a); j++) {
-			git_tree *b = NULL;
-			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0) {
-				err = err_set(C2C_ECORRUPT, "network/revocations: a bucket cannot be read");
-				break;
-			}
-			for (size_t m = 0; err == 0 && m < git_tree_entrycount(b); m++) {
-				const git_tree_entry *f = git_tree_entry_byindex(b, m);
-				git_blob *blob = NULL;
-				registry_revocation rv;
-				if (git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0) {
-					err = err_set(C2C_ECORRUPT, "network/revocations/%s cannot be read", git_tree_entry_name(f));
-					break;
-				}
-				err = revocation_parse(git_tree_entry_name(f), git_blob_rawcontent(blob),
-				                       (size_t)git_blob_rawsize(blob), &rv);
-				git_blob_free(blob);
-				if (err < 0)
-					break;
-				if (revocations_has(l, &rv)) {
-					registry_revocation_clear(&rv);
-					continue;
-				}
-				registry_revocation *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-				if (!v) {
-					registry_revocation_clear(&rv);
-					err = err_set(C2C_ENOMEM, "out of memory");
-					break;
-				}
-				l->v = v;
-				l->v[l->n++] = rv;
-				count++;
-			}
-			git_tree_free(b);
-		}
-		git_tree_free(a);
-	}
-done:
-	git_error_clear();
-	git_tree_entry_free(e);
-	git_tree_free(top);
-	git_tree_free(root);
-	if (added)
-		*added = count;
+		*added = w.added;
 	return err;
 }
 
@@ -465,14 +482,32 @@ static int newest_commit_of(c2c_node *n, const char *node_id, git_oid *out)
 	return 0;
 }
 
+/* Add the record ID of T (a table only its own command writes) in one
+ * signed commit. */
+static int trust_record_add(c2c_node *n, const table_def *t, const char *id, json_t *fields, const char *msg)
+{
+	node_txn *tx = NULL;
+	char *made = NULL;
+	git_oid head;
+	int err;
+	n->registry_write = 1;
+	if ((err = node_txn_begin(&tx, n)) == 0 && (err = write_add(tx, n, t, id, fields, &made)) == 0) {
+		err = node_txn_commit(tx, msg, &head);
+		tx = NULL;
+	}
+	n->registry_write = 0;
+	node_txn_abort(tx);
+	free(made);
+	return err;
+}
+
 int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const char *keep_until, git_oid *cut)
 {
 	const table_def *t = store_table(n->st, "revocations");
 	sqlite3_stmt *s = NULL;
-	node_txn *tx = NULL;
 	json_t *fields = NULL;
 	git_object *obj = NULL;
-	char *key = NULL, *root = NULL, *id = NULL, *when = NULL, hex[GIT_OID_HEXSZ + 1], now[32], msg[512];
+	char *key = NULL, *root = NULL, *when = NULL, hex[GIT_OID_HEXSZ + 1], now[32], msg[512];
 	int err = 0, rc;
 	if (!n->role || strcmp(n->role, "office")) {
 		err_set(C2C_EINVALID, "only the office revokes nodes; this is %s's node %s", n->city, n->node_id);
@@ -541,78 +576,34 @@ int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const 
 		goto done;
 	}
 	snprintf(msg, sizeof(msg), "revoke node %s, keeping its commits up to %.12s", node_id, hex);
-	n->registry_write = 1;
-	if ((err = node_txn_begin(&tx, n)) == 0 && (err = write_add(tx, n, t, node_id, fields, &id)) == 0) {
-		git_oid head;
-		err = node_txn_commit(tx, msg, &head);
-		tx = NULL;
-	}
-	n->registry_write = 0;
+	err = trust_record_add(n, t, node_id, fields, msg);
 done:
-	node_txn_abort(tx);
 	git_object_free(obj);
 	json_decref(fields);
 	free(key);
 	free(root);
-	free(id);
 	free(when);
+	return err;
+}
+
+static int node_add_to(const char *id, const char *text, size_t len, void *payload)
+{
+	json_t *into = payload, *rec = json_loadb(text, len, 0, NULL);
+	const char *pk = json_string_value(json_object_get(rec, "pubkey"));
+	const char *ro = json_string_value(json_object_get(rec, "role"));
+	int err = 0;
+	if (pk && !merge_is_deleted(rec) && !json_object_get(into, id) &&
+	    json_object_set_new(into, id,
+	                        json_pack("{s:s,s:s?,s:s}", "role", ro ? ro : "city", "city",
+	                                  json_string_value(json_object_get(rec, "city")), "pubkey", pk)) < 0)
+		err = err_set(C2C_ENOMEM, "out of memory");
+	json_decref(rec);
 	return err;
 }
 
 int registry_tree_nodes(git_repository *r, const git_oid *tree, json_t *into)
 {
-	git_tree *root = NULL, *top = NULL;
-	git_tree_entry *e = NULL;
-	int err = 0;
-	if (git_tree_lookup(&root, r, tree) < 0) {
-		git_error_clear();
-		return err_set(C2C_ECORRUPT, "reading a tree for its registry");
-	}
-	if (git_tree_entry_bypath(&e, root, "network/nodes") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-	    git_tree_lookup(&top, r, git_tree_entry_id(e)) < 0)
-		goto done;
-	/* network/nodes/<a>/<b>/<node-id>.json */
-	for (size_t i = 0; err == 0 && i < git_tree_entrycount(top); i++) {
-		git_tree *a = NULL;
-		if (git_tree_lookup(&a, r, git_tree_entry_id(git_tree_entry_byindex(top, i))) < 0)
-			continue;
-		for (size_t j = 0; err == 0 && j < git_tree_entrycount(a); j++) {
-			git_tree *b = NULL;
-			if (git_tree_lookup(&b, r, git_tree_entry_id(git_tree_entry_byindex(a, j))) < 0)
-				continue;
-			for (size_t m = 0; err == 0 && m < git_tree_entrycount(b); m++) {
-				const git_tree_entry *f = git_tree_entry_byindex(b, m);
-				const char *name = git_tree_entry_name(f);
-				size_t l = strlen(name);
-				git_blob *blob = NULL;
-				char id[256];
-				if (l <= 5 || l - 5 >= sizeof(id) || strcmp(name + l - 5, ".json") ||
-				    git_blob_lookup(&blob, r, git_tree_entry_id(f)) < 0)
-					continue;
-				snprintf(id, sizeof(id), "%.*s", (int)(l - 5), name);
-				json_t *rec = json_loadb(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0, NULL);
-				const char *pk = json_string_value(json_object_get(rec, "pubkey"));
-				if (pk && !merge_is_deleted(rec) && !json_object_get(into, id)) {
-					const char *ro = json_string_value(json_object_get(rec, "role"));
-					if (json_object_set_new(into, id,
-					                        json_pack("{s:s,s:s?,s:s}", "role", ro ? ro : "city", "city",
-					                                  json_string_value(json_object_get(rec, "city")), "pubkey",
-					                                  pk)) < 0)
-						err = err_set(C2C_ENOMEM, "out of memory");
-				}
-				json_decref(rec);
-				git_blob_free(blob);
-			}
-			git_tree_free(b);
-		}
-		git_tree_free(a);
-	}
-done:
-	git_error_clear();
-	git_tree_entry_free(e);
-	git_tree_free(top);
-	git_tree_free(root);
-	return err;
+	return registry_tree_records(r, tree, "nodes", 0, node_add_to, into);
 }
 
 /* ------------------------------------------------------------- the root */
@@ -636,9 +627,8 @@ int registry_handover(c2c_node *n, const char *node_id)
 {
 	const table_def *t = store_table(n->st, "roots");
 	json_t *fields = NULL;
-	node_txn *tx = NULL;
 	sqlite3_stmt *s = NULL;
-	char *root = NULL, *own = NULL, *key = NULL, *role = NULL, *when = NULL, *id = NULL, now[32], msg[256];
+	char *root = NULL, *own = NULL, *key = NULL, *role = NULL, *when = NULL, now[32], msg[256];
 	int err, rc;
 	if (!t)
 		return err_set(C2C_ECORRUPT, "this database has no table 'roots'");
@@ -688,24 +678,16 @@ int registry_handover(c2c_node *n, const char *node_id)
 		goto done;
 	}
 	snprintf(msg, sizeof(msg), "hand the root of trust over to node %s", node_id);
-	n->registry_write = 1;
-	if ((err = node_txn_begin(&tx, n)) == 0 && (err = write_add(tx, n, t, node_id, fields, &id)) == 0) {
-		git_oid head;
-		err = node_txn_commit(tx, msg, &head);
-		tx = NULL;
-	}
-	n->registry_write = 0;
+	err = trust_record_add(n, t, node_id, fields, msg);
 	if (err == 0)
 		err = registry_follow_root(n, NULL);
 done:
-	node_txn_abort(tx);
 	json_decref(fields);
 	free(root);
 	free(own);
 	free(key);
 	free(role);
 	free(when);
-	free(id);
 	return err;
 }
 

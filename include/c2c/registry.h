@@ -42,6 +42,15 @@ int registry_find(c2c_node *n, const char *line, char **node_id, char **city, ch
  * with "revoked_at" and "keep_until" for a revoked one. */
 int registry_list(c2c_node *n, json_t **out);
 
+/* Call FN for each record file of the network table TABLE in the tree
+ * TREE (network/TABLE/<a>/<b>/<id>.json): ID, its text and length, and
+ * PAYLOAD. A nonzero return of FN stops the walk and is returned. A
+ * subtree or file that cannot be read is C2C_ECORRUPT with STRICT, else
+ * skipped; no such table is no record. */
+typedef int (*registry_record_fn)(const char *id, const char *text, size_t len, void *payload);
+int registry_tree_records(git_repository *r, const git_oid *tree, const char *table, int strict,
+                          registry_record_fn fn, void *payload);
+
 /* Add to the object INTO the nodes registered in the tree TREE (a commit's
  * root tree), keyed by node id: {"role", "city", "pubkey"}; ids INTO holds
  * already are kept. Deleted entries are skipped. */
