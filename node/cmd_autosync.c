@@ -66,9 +66,9 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 }
 
 const cli_command cmd_autosync = {
-    "autosync", cmd_autosync_fn, CLI_NONE, "keep syncing with every remote, in the foreground",
+    "autosync", cmd_autosync_fn, CLI_NONE, N_("keep syncing with every remote, in the foreground"),
     "c2c autosync [--interval S] [--after-write S] [--retry S] [--max-backoff S]",
-    "For a node nobody watches, run by a service manager (scripts/c2c-autosync.service).\n"
+    N_("For a node nobody watches, run by a service manager (scripts/c2c-autosync.service).\n"
     "Syncs with every remote at once, then every --interval seconds (300), and\n"
     "--after-write seconds (5) after a local write moves the head. A failed sync\n"
     "is retried after --retry seconds (30), doubled with each failure in a row\n"
@@ -76,4 +76,4 @@ const cli_command cmd_autosync = {
     "The node is locked only while a sync runs. One line per attempt on\n"
     "standard output; 'c2c status' shows the last attempt, its outcome and the\n"
     "next try. SIGTERM or SIGINT stops it once the sync in progress is over\n"
-    "(bounded by the SSH timeouts).\n"};
+    "(bounded by the SSH timeouts).\n")};

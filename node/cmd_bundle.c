@@ -76,9 +76,9 @@ static int cmd_bundle_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_bundle = {
-    "bundle", cmd_bundle_fn, CLI_WRITE, "sync by file: write a bundle, or apply one",
+    "bundle", cmd_bundle_fn, CLI_WRITE, N_("sync by file: write a bundle, or apply one"),
     "c2c bundle create FILE [--for NAME|--since COMMIT]\n       c2c bundle apply FILE [--from NAME]",
-    "For a node with no usable link. 'create' writes the node's history as a\n"
+    N_("For a node with no usable link. 'create' writes the node's history as a\n"
     "git bundle (version 2; stock 'git bundle verify', 'git clone' and 'git\n"
     "fetch' read it): everything, or with --for NAME only what NAME is not\n"
     "known to hold (its refs from the last sync, or from bundles applied with\n"
@@ -88,4 +88,4 @@ const cli_command cmd_bundle = {
     "must be here, else they are named) and merges it as a sync merges. With\n"
     "--from NAME the bundle's head is kept as what NAME holds, so that\n"
     "'bundle create FILE --for NAME' sends back only what NAME lacks.\n"
-    "A refused bundle changes nothing.\n"};
+    "A refused bundle changes nothing.\n")};

@@ -1012,9 +1012,9 @@ done:
 }
 
 const cli_command cmd_import = {
-    "import", cmd_import_fn, CLI_WRITE, "import records from a CSV file",
+    "import", cmd_import_fn, CLI_WRITE, N_("import records from a CSV file"),
     "c2c import TABLE FILE.csv [--dry-run] [--sep ,|;|tab] [--locale LOCALE] [--ignore-unknown]",
-    "Adds and changes records of TABLE from a CSV file as spreadsheets save it,\n"
+    N_("Adds and changes records of TABLE from a CSV file as spreadsheets save it,\n"
     "in one commit: the whole file is written, or, if any row is bad, nothing\n"
     "at all. Every bad row is listed (up to 50) with the row number and the\n"
     "column letter the spreadsheet shows, and the column's name.\n\n"
@@ -1059,7 +1059,7 @@ const cli_command cmd_import = {
     "error's rows are in the error object's \"details\".\n\n"
     "  c2c export actions actions.csv    # edit it in a spreadsheet, then\n"
     "  c2c import actions actions.csv --dry-run\n"
-    "  c2c import actions actions.csv --locale fr\n"};
+    "  c2c import actions actions.csv --locale fr\n")};
 
 /* ----------------------------------------------------------------- export */
 typedef struct {
@@ -1197,9 +1197,9 @@ done:
 }
 
 const cli_command cmd_export = {
-    "export", cmd_export_fn, CLI_READ, "export records to a CSV file",
+    "export", cmd_export_fn, CLI_READ, N_("export records to a CSV file"),
     "c2c export TABLE [FILE.csv] [--excel] [--locale LOCALE] [--sep ,|;|tab]",
-    "Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
+    N_("Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
     "half-written), or to standard output: a header line, id then the fields\n"
     "in the order 'c2c tables TABLE' gives, then one line per record in id\n"
     "order. Sets are one cell of comma-separated values; cells with the\n"
@@ -1213,7 +1213,7 @@ const cli_command cmd_export = {
     "en-GB: ','; fr, es, ar: ';'). --sep , ; or tab chooses the separator.\n"
     "--json writes an array of flat records instead.\n\n"
     "  c2c export actions actions.csv\n  c2c export actions actions.csv --excel --locale fr\n"
-    "  c2c export stakeholders > stakeholders.csv\n"};
+    "  c2c export stakeholders > stakeholders.csv\n")};
 
 /* ------------------------------------------- for the web interface (cli.h) */
 int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,

@@ -76,9 +76,9 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 }
 
 const cli_command cmd_init = {
-    "init", cmd_init_fn, CLI_NONE, "create a node",
+    "init", cmd_init_fn, CLI_NONE, N_("create a node"),
     "c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]",
-    "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
+    N_("Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
     "city's records; the office writes the network's. --user names the person\n"
@@ -86,7 +86,7 @@ const cli_command cmd_init = {
     "of trust: the office registers itself in its first commit; a city node is\n"
     "given the office's public key with --office-key (its fingerprint is\n"
     "printed), or learns it from the first hub it trusts.\n\n"
-    "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
+    "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n")};
 
 /* Commits of the head that remote NAME does not have, as this node last
  * saw it: a hub's copy of this node's branch, else the remote's main as
@@ -265,13 +265,13 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	return 0;
 }
 
-const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, "identity, head, records, remotes, conflicts",
+const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, N_("identity, head, records, remotes, conflicts"),
                                 "c2c status",
-                                "Shows who this node is, its head commit, how many records it holds,\n"
+                                N_("Shows who this node is, its head commit, how many records it holds,\n"
                                 "and whether the repository still agrees with the database; per remote,\n"
                                 "the last sync and the commits it does not have yet as this node last\n"
                                 "saw it (--json: unsent_commits), which 'c2c sync' sends; open\n"
-                                "conflicts.\n"};
+                                "conflicts.\n")};
 
 static const char *type_name(const field_def *f)
 {
@@ -359,10 +359,10 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 	return arr ? cli_print_json(arr) : 0;
 }
 
-const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, "record types, fields and allowed values",
+const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, N_("record types, fields and allowed values"),
                                 "c2c tables [TABLE]",
-                                "Lists each record type with its fields, their types, whether they are\n"
-                                "required, and the values they allow. Sets are written comma-separated.\n"};
+                                N_("Lists each record type with its fields, their types, whether they are\n"
+                                "required, and the values they allow. Sets are written comma-separated.\n")};
 
 static void print_finding(const char *what, const char *detail, void *payload)
 {
@@ -399,13 +399,13 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_verify = {
-    "verify", cmd_verify_fn, CLI_READ, "check that the database equals the head",
+    "verify", cmd_verify_fn, CLI_READ, N_("check that the database equals the head"),
     "c2c verify",
-    "Compares every row and tombstone with its record file at the head of\n"
+    N_("Compares every row and tombstone with its record file at the head of\n"
     "repo.git, every record file with its row, and the head with the one the\n"
     "database records. Prints each difference and exits 1 if there is any:\n"
     "a row edited behind the node's back (with the sqlite3 shell, say) or a\n"
-    "head moved by another program.\n"};
+    "head moved by another program.\n")};
 
 static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -427,13 +427,13 @@ static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_repair = {
-    "repair", cmd_repair_fn, CLI_READ, "make the database equal to the head",
+    "repair", cmd_repair_fn, CLI_READ, N_("make the database equal to the head"),
     "c2c repair",
-    "Rebuilds every row from the record files at the head of repo.git (the\n"
+    N_("Rebuilds every row from the record files at the head of repo.git (the\n"
     "signed history is the reference) and records that head. Rows edited\n"
     "behind the node's back are replaced by their committed values; a head\n"
     "moved by another program is accepted. Run 'c2c verify' first to see what\n"
-    "will change.\n"};
+    "will change.\n")};
 
 /* ---------------------------------------------------------------- config */
 static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
@@ -457,11 +457,11 @@ static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_config = {
-    "config", cmd_config_fn, CLI_WRITE, "show or set the node's user", "c2c config user [\"Name <mail>\"]",
-    "Shows the user recorded as the author of this node's commits, or sets it\n"
+    "config", cmd_config_fn, CLI_WRITE, N_("show or set the node's user"), "c2c config user [\"Name <mail>\"]",
+    N_("Shows the user recorded as the author of this node's commits, or sets it\n"
     "for the commands that follow. One command can name another author with\n"
     "--user \"Name <mail>\", and a session with C2C_USER=\"Name <mail>\": two\n"
     "officers sharing one machine are told apart in 'c2c log' and 'c2c blame'.\n"
     "The committer stays the node (SPEC 3).\n\n"
     "  c2c config user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"
-    "  C2C_USER=\"Karim Haddad <karim@commune-tunis.tn>\" c2c set actions/ID status=ongoing\n"};
+    "  C2C_USER=\"Karim Haddad <karim@commune-tunis.tn>\" c2c set actions/ID status=ongoing\n")};

@@ -46,9 +46,9 @@ done:
 }
 
 const cli_command cmd_add = {
-    "add", cmd_add_fn, CLI_WRITE, "add a record; prints its id",
+    "add", cmd_add_fn, CLI_WRITE, N_("add a record; prints its id"),
     "c2c add TABLE [--id ID] FIELD=VALUE...",
-    "Adds one record to TABLE in one commit and prints its new id alone on\n"
+    N_("Adds one record to TABLE in one commit and prints its new id alone on\n"
     "standard output. Sets are comma-separated (sdg_targets=10.7,16.6). On a\n"
     "city node, city defaults to the node's city. Records with a natural key\n"
     "(profile_sections: city, section, lang) get the id the key makes, so two\n"
@@ -58,7 +58,7 @@ const cli_command cmd_add = {
     "without its final line break: long texts need no shell quoting.\n"
     "FIELD=@@text gives a value that starts with @.\n\n"
     "  c2c add actions title=\"TangerAccueil\" status=ongoing budget_eur=50000 sdg_targets=10.7,16.6\n"
-    "  c2c add profile_sections section=overview lang=ar body=\"...\"\n"};
+    "  c2c add profile_sections section=overview lang=ar body=\"...\"\n")};
 
 static int cmd_set_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -97,14 +97,14 @@ done:
 }
 
 const cli_command cmd_set = {
-    "set", cmd_set_fn, CLI_WRITE, "change fields of a record", "c2c set TABLE/ID FIELD=VALUE...",
-    "Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
+    "set", cmd_set_fn, CLI_WRITE, N_("change fields of a record"), "c2c set TABLE/ID FIELD=VALUE...",
+    N_("Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
     "Fields that make a record's identity (city, and a natural key) cannot be\n"
     "changed. Giving the values a record already has commits nothing.\n"
     "FIELD=@FILE reads the value from FILE, FIELD=@- from standard input\n"
     "(see 'c2c add --help'). A priority's rank is used once in a city.\n\n"
     "  c2c set actions/0193f0a1b2c3d4e5f6a7b8c9 status=completed people_reached_female=180\n"
-    "  c2c set profile_sections/tunis.overview.fr body=@overview-fr.txt\n"};
+    "  c2c set profile_sections/tunis.overview.fr body=@overview-fr.txt\n")};
 
 static int print_record_text(const table_def *t, const char *id, const json_t *rec)
 {
@@ -191,13 +191,13 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 	return err;
 }
 
-const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, "show one record", "c2c show TABLE/ID",
-                              "Prints each field of the record; --json prints it as a flat object.\n"
+const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, N_("show one record"), "c2c show TABLE/ID",
+                              N_("Prints each field of the record; --json prints it as a flat object.\n"
                               "A city record the coordination office has reviewed ('c2c review') shows\n"
                               "the review: validated or changes requested, by whom, when, the comment,\n"
                               "and whether the record changed since (out of date); --json carries it\n"
                               "as \"review\": {status, comment, reviewer, reviewed_at, record_version,\n"
-                              "out_of_date, record_deleted}.\n"};
+                              "out_of_date, record_deleted}.\n")};
 
 typedef struct {
 	const table_def *t;
@@ -334,14 +334,14 @@ done:
 }
 
 const cli_command cmd_ls = {
-    "ls", cmd_ls_fn, CLI_READ, "list records", "c2c ls TABLE [FIELD=VALUE...]",
-    "Lists the records of TABLE in id order (records with a rank, such as\n"
+    "ls", cmd_ls_fn, CLI_READ, N_("list records"), "c2c ls TABLE [FIELD=VALUE...]",
+    N_("Lists the records of TABLE in id order (records with a rank, such as\n"
     "priorities, by city and rank), one a line: the id and the same few\n"
     "fields on every line, in the schema's order; on the office, the city\n"
     "first. Values are shown with control characters escaped. FIELD=VALUE\n"
     "keeps the records whose field has that value (a set field: holds it).\n"
     "--json prints an array of flat objects, values as they are.\n\n"
-    "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n"};
+    "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n")};
 
 static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -395,9 +395,9 @@ done:
 }
 
 const cli_command cmd_rm = {
-    "rm", cmd_rm_fn, CLI_WRITE, "delete records", "c2c rm TABLE/ID... [--confirm-mass-delete]",
-    "Deletes the records in one commit. Each file stays in the repository as a\n"
+    "rm", cmd_rm_fn, CLI_WRITE, N_("delete records"), "c2c rm TABLE/ID... [--confirm-mass-delete]",
+    N_("Deletes the records in one commit. Each file stays in the repository as a\n"
     "tombstone (its last values and who deleted it), so that history and\n"
     "merges keep it. Deleting most of the city's records at once (10 or more,\n"
     "over half of them) needs --confirm-mass-delete; the confirmation goes into\n"
-    "the signed commit, and other nodes refuse such a commit without it.\n"};
+    "the signed commit, and other nodes refuse such a commit without it.\n")};

@@ -86,9 +86,9 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_remote = {
-    "remote", cmd_remote_fn, CLI_WRITE, "add, list or remove remotes (hubs and peers)",
+    "remote", cmd_remote_fn, CLI_WRITE, N_("add, list or remove remotes (hubs and peers)"),
     "c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])",
-    "A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
+    N_("A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
     "node pushes to refs/heads/nodes/<node-id> and fetches every node's branch)\n"
     "or a peer node's directory (its main is fetched; nothing is pushed).\n"
     "'ls' shows when each was last synced and how it went. A URL is\n"
@@ -98,7 +98,7 @@ const cli_command cmd_remote = {
     "connects and keeps the key it is shown.\n\n"
     "  c2c remote add hub ssh://c2c@hub.mc2cm.example:2222/srv/c2c/hub.git\n"
     "  c2c remote trust hub SHA256:1fQ0bH3...\n"
-    "  c2c remote add laptop ../laptop\n"};
+    "  c2c remote add laptop ../laptop\n")};
 
 static void print_result(const char *name, const sync_result *r, int json, json_t *arr)
 {
@@ -190,9 +190,9 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_sync = {
-    "sync", cmd_sync_fn, CLI_WRITE, "fetch, merge and push: a summary of what moved",
+    "sync", cmd_sync_fn, CLI_WRITE, N_("fetch, merge and push: a summary of what moved"),
     "c2c sync [REMOTE...]",
-    "Syncs with each REMOTE (all of them if none is named): fetches their\n"
+    N_("Syncs with each REMOTE (all of them if none is named): fetches their\n"
     "commits, fast-forwards where it can, otherwise makes one merge commit\n"
     "whose tree is the join of both sides record by record and field by field,\n"
     "updates the database, and pushes main to a hub. Concurrent edits of one\n"
@@ -210,7 +210,7 @@ const cli_command cmd_sync = {
     "each held branch, its node and city, the commit and the rule, and what\n"
     "would release it; 'c2c status' lists them until a sync merges them, and\n"
     "every sync tries them again. The exit status is 1 when a branch is held\n"
-    "(--json: each remote's \"held\" list).\n"};
+    "(--json: each remote's \"held\" list).\n")};
 
 /* ------------------------------------------------------------- conflicts */
 
@@ -491,8 +491,8 @@ static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_conflicts = {
-    "conflicts", cmd_conflicts_fn, CLI_READ, "list open conflicts, each value numbered", "c2c conflicts",
-    "Lists every field that two nodes changed concurrently: value 1 is the one\n"
+    "conflicts", cmd_conflicts_fn, CLI_READ, N_("list open conflicts, each value numbered"), "c2c conflicts",
+    N_("Lists every field that two nodes changed concurrently: value 1 is the one\n"
     "that stands, the others are kept beside it, each with who wrote it (the\n"
     "author of the commit that brought it, and the node), when, and its\n"
     "logical time. Each value is shown whole, wrapped at the width of a\n"
@@ -501,7 +501,7 @@ const cli_command cmd_conflicts = {
     "one). A record deleted on one node and edited on another is listed\n"
     "without a field. 'c2c show' marks a field with an open conflict.\n"
     "Conflicts are data: committed, synced to every node, closed by\n"
-    "'c2c resolve'. --json has the values as they are.\n"};
+    "'c2c resolve'. --json has the values as they are.\n")};
 
 /* --------------------------------------------------------------- resolve */
 
@@ -644,14 +644,14 @@ done:
 }
 
 const cli_command cmd_resolve = {
-    "resolve", cmd_resolve_fn, CLI_WRITE, "close a conflict with a value or a kept one",
+    "resolve", cmd_resolve_fn, CLI_WRITE, N_("close a conflict with a value or a kept one"),
     "c2c resolve TABLE/ID [FIELD] (--value V | --keep N)",
-    "Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
+    N_("Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
     "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
     "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
     "--keep 2 deletes it. It says which value it kept (--json: an object\n"
     "with record, field, kept and value). The resolution is a commit like any\n"
-    "other and reaches every node with the next syncs.\n"};
+    "other and reaches every node with the next syncs.\n")};
 
 /* ------------------------------------------------------------ merge-tree */
 
@@ -685,12 +685,12 @@ done:
 }
 
 const cli_command cmd_merge_tree = {
-    "merge-tree", cmd_merge_tree_fn, CLI_READ, "join two commits' trees, as a sync would (plumbing)",
+    "merge-tree", cmd_merge_tree_fn, CLI_READ, N_("join two commits' trees, as a sync would (plumbing)"),
     "c2c merge-tree COMMIT COMMIT",
-    "Writes the tree that joining the two commits' records gives, and prints\n"
+    N_("Writes the tree that joining the two commits' records gives, and prints\n"
     "its id; moves no ref and changes no row. Any node computes the same tree\n"
     "from the same two commits, so an auditor can check a merge commit: its\n"
-    "tree must equal 'c2c merge-tree' of its parents.\n"};
+    "tree must equal 'c2c merge-tree' of its parents.\n")};
 
 /* ------------------------------------------- for the web interface (cli.h) */
 json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)

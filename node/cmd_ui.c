@@ -98,9 +98,9 @@ done:
 }
 
 const cli_command cmd_ui = {
-    "ui", cmd_ui_fn, CLI_NONE, "the web interface of this node, in a browser",
+    "ui", cmd_ui_fn, CLI_NONE, N_("the web interface of this node, in a browser"),
     "c2c ui [--port N] [--no-browser]",
-    "Serves this node to a browser on this computer, as 'fossil ui' does: the\n"
+    N_("Serves this node to a browser on this computer, as 'fossil ui' does: the\n"
     "records of each table, forms made from the schema, the City Migration\n"
     "Profile in four languages, history, conflicts, sync, spreadsheets and the\n"
     "report, in English, French, Spanish or Arabic.\n\n"
@@ -112,4 +112,4 @@ const cli_command cmd_ui = {
     "server checks. Each save is one commit, as 'c2c set' makes it; the node is\n"
     "held only while a page is made, so the command line and autosync work\n"
     "beside it. Ctrl-C (SIGINT) or SIGTERM stops it.\n\n"
-    "  c2c ui\n  c2c -C tunis ui --port 8080 --no-browser\n"};
+    "  c2c ui\n  c2c -C tunis ui --port 8080 --no-browser\n")};
