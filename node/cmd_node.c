@@ -29,7 +29,7 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 	if ((err = cli_positionals(ctx, 0, 1)) < 0)
 		return err;
 	if (office && office_key)
-		return err_set(C2C_EUSAGE, "the office's own key is the root: --office-key is for city nodes");
+		return err_set(C2C_EUSAGE, _("the office's own key is the root: --office-key is for city nodes"));
 	if (office_key && (err = registry_read_key_file(office_key, &root)) < 0)
 		return err;
 	const char *dir = ctx->argc ? ctx->argv[0] : ctx->dir_opt ? ctx->dir_opt : ".";
@@ -62,13 +62,13 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s?}", "node_id", n->node_id, "role", n->role, "city",
 		                               n->city, "head", hex, "dir", n->dir, "office_key", root_fp));
 	} else {
-		printf("Created %s node %s in %s\n", n->role, n->node_id, n->dir);
-		printf("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
+		printf(_("Created %s node %s in %s\n"), n->role, n->node_id, n->dir);
+		printf(_("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n"), n->dbpath,
 		       n->gitdir, hex, n->dir);
 		if (root_fp)
-			printf("  office key %s\n", root_fp);
+			printf(_("  office key %s\n"), root_fp);
 		else
-			printf("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n");
+			printf(_("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n"));
 	}
 	free(root_fp);
 	node_close(n);
@@ -172,31 +172,33 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
 	}
-	printf("node      %s (%s%s%s)\n", n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
-	printf("user      %s <%s>\n", n->user_name, n->user_email);
-	printf("head      %s%s\n", hex, n->head_moved ? "  (refs/heads/main moved: run 'c2c verify')" : "");
-	printf("records   %lld (%lld deleted)\n", records, tombs);
-	printf("schema    %d\n", store_version(n->st));
+	printf(_("node      %s (%s%s%s)\n"), n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
+	printf(_("user      %s <%s>\n"), n->user_name, n->user_email);
+	printf(_("head      %s%s\n"), hex, n->head_moved ? _("  (refs/heads/main moved: run 'c2c verify')") : "");
+	printf(_("records   %lld (%lld deleted)\n"), records, tombs);
+	printf(_("schema    %d\n"), store_version(n->st));
 	if (fp)
-		printf("key       %s\n", fp);
+		printf(_("key       %s\n"), fp);
 	if (!nr)
-		printf("remotes   none ('c2c remote add NAME PATH')\n");
+		printf(_("remotes   none ('c2c remote add NAME PATH')\n"));
 	for (size_t i = 0; i < nr; i++) {
-		char when[32] = "never";
+		char when[64];
+		snprintf(when, sizeof(when), "%s", _("never"));
 		if (rv[i].last_attempt) {
 			time_t tt = (time_t)rv[i].last_attempt;
 			struct tm tm;
 			gmtime_r(&tt, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 		}
-		printf("%-9s %s %s\n          last sync %s: %s\n", i ? "" : "remotes", rv[i].name, rv[i].url, when,
+		printf(_("%-9s %s %s\n          last sync %s: %s\n"), i ? "" : _("remotes"), rv[i].name, rv[i].url, when,
 		       rv[i].last_result ? rv[i].last_result : "-");
 		long long unsent = unsent_commits(n, rv[i].name);
 		if (unsent > 0)
-			printf("          not yet sent: %lld commit%s ('c2c sync %s' sends them)\n", unsent,
-			       unsent == 1 ? "" : "s", rv[i].name);
+			printf(P_(unsent, "          not yet sent: %lld commit ('c2c sync %s' sends it)\n",
+			          "          not yet sent: %lld commits ('c2c sync %s' sends them)\n"),
+			       unsent, rv[i].name);
 		else if (unsent == 0)
-			printf("          nothing left to send\n");
+			printf(_("          nothing left to send\n"));
 		autosync_state as;
 		if (autosync_state_get(n, rv[i].name, &as) == 0 && (as.failures || as.next_try)) {
 			char next[32] = "";
@@ -209,20 +211,21 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 			}
 			char fails[48] = "";
 			if (as.failures)
-				snprintf(fails, sizeof(fails), "%lld failed in a row, ", as.failures);
+				snprintf(fails, sizeof(fails), _("%lld failed in a row, "), as.failures);
 			if (as.next_try && in < -60)
-				printf("          autosync: %snext try was due at %s, %lld s ago: is it still running?\n", fails,
+				printf(_("          autosync: %snext try was due at %s, %lld s ago: is it still running?\n"), fails,
 				       next, -in);
 			else if (as.next_try)
-				printf("          autosync: %snext try %s (in %lld s)\n", fails, next, in > 0 ? in : 0);
+				printf(_("          autosync: %snext try %s (in %lld s)\n"), fails, next, in > 0 ? in : 0);
 			else
-				printf("          %lld failed in a row; autosync is not running\n", as.failures);
+				printf(_("          %lld failed in a row; autosync is not running\n"), as.failures);
 		}
 	}
 	if (conflicts)
-		printf("conflicts %lld record%s ('c2c conflicts')\n", conflicts, conflicts == 1 ? "" : "s");
+		printf(P_(conflicts, "conflicts %lld record ('c2c conflicts')\n", "conflicts %lld records ('c2c conflicts')\n"),
+		       conflicts);
 	else
-		printf("conflicts none\n");
+		printf(_("conflicts none\n"));
 	size_t hi;
 	json_t *h;
 	json_array_foreach(held, hi, h)
@@ -234,10 +237,10 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		struct tm tm;
 		gmtime_r(&tt, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M UTC", &tm);
-		printf("%-9s %s %s (node %s, %s%s) since %s\n", hi ? "" : "held", json_string_value(json_object_get(h, "remote")),
+		printf(_("%-9s %s %s (node %s, %s%s) since %s\n"), hi ? "" : _("held"), json_string_value(json_object_get(h, "remote")),
 		       json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch")) : "-",
-		       node ? node : "unknown", city ? "city " : "not registered", city ? city : "", since);
-		printf("          commit %.12s refused: ", json_string_value(json_object_get(h, "commit")));
+		       node ? node : _("unknown"), city ? _("city ") : _("not registered"), city ? city : "", since);
+		printf(_("          commit %.12s refused: "), json_string_value(json_object_get(h, "commit")));
 		cli_put_safe(stdout, json_string_value(json_object_get(h, "rule")));
 		printf("\n          ");
 		cli_put_safe(stdout, json_string_value(json_object_get(h, "release")));
@@ -249,14 +252,14 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	json_array_foreach(asked, ai, a)
 	{
 		const char *comment = json_string_value(json_object_get(a, "comment"));
-		printf("%-9s %s/%s%s%s%s: changes requested%s%s%s\n", ai ? "" : "reviews",
+		printf(_("%-9s %s/%s%s%s%s: changes requested%s%s%s\n"), ai ? "" : _("reviews"),
 		       json_string_value(json_object_get(a, "record_table")), json_string_value(json_object_get(a, "record_id")),
 		       n->city ? "" : " (", n->city ? "" : json_string_value(json_object_get(a, "city")), n->city ? "" : ")",
 		       comment ? " (" : "", comment ? comment : "", comment ? ")" : "");
 		if (json_is_true(json_object_get(a, "out_of_date")))
 			printf("          %s\n", json_is_true(json_object_get(a, "record_deleted"))
-			                             ? "the record was deleted since"
-			                             : "edited since the review: waiting for the office's next review");
+			                             ? _("the record was deleted since")
+			                             : _("edited since the review: waiting for the office's next review"));
 	}
 	json_decref(asked);
 	json_decref(remotes);
@@ -332,7 +335,7 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			       f->immutable ? ", fixed once made" : "", "", f->summary);
 		}
 		if (!arr && t[i].nmatchkey) {
-			printf("  import finds a record without an id by:");
+			printf(_("  import finds a record without an id by:"));
 			for (size_t j = 0; j < t[i].nmatchkey; j++)
 				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
 			printf("%s\n", t[i].key_unique ? "; each used once (a second record with the same is refused)" : "");
@@ -390,11 +393,13 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 	if (arr)
 		cli_print_json(json_pack("{s:b,s:o}", "ok", found == 0, "problems", arr));
 	else if (found == 0)
-		printf("ok: the database equals the head of repo.git (%.12s)\n", git_oid_tostr_s(&n->head));
+		printf(_("ok: the database equals the head of repo.git (%.12s)\n"), git_oid_tostr_s(&n->head));
 	else
-		fprintf(stderr, "c2c verify: %d problem%s found\nhint: 'c2c repair' makes the database equal to the "
-		                "head of repo.git\n",
-		        found, found == 1 ? "" : "s");
+		fprintf(stderr, P_(found, "c2c verify: %d problem found\nhint: 'c2c repair' makes the database equal to the "
+		                          "head of repo.git\n",
+		                   "c2c verify: %d problems found\nhint: 'c2c repair' makes the database equal to the "
+		                   "head of repo.git\n"),
+		        found);
 	return found ? 1 : 0;
 }
 
@@ -421,8 +426,9 @@ static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 	if (arr)
 		return cli_print_json(json_pack("{s:i,s:o,s:s}", "repaired", found, "changes", arr, "head",
 		                                git_oid_tostr_s(&n->head)));
-	printf("repaired: the database now equals the head of repo.git (%.12s); %d difference%s undone\n",
-	       git_oid_tostr_s(&n->head), found, found == 1 ? "" : "s");
+	printf(P_(found, "repaired: the database now equals the head of repo.git (%.12s); %d difference undone\n",
+	          "repaired: the database now equals the head of repo.git (%.12s); %d differences undone\n"),
+	       git_oid_tostr_s(&n->head), found);
 	return 0;
 }
 
@@ -442,8 +448,8 @@ static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = cli_positionals(ctx, 1, 2)) < 0)
 		return err;
 	if (strcmp(ctx->argv[0], "user")) {
-		err_set(C2C_EUSAGE, "config: no setting '%s'", ctx->argv[0]);
-		return err_hint("the settings: user");
+		err_set(C2C_EUSAGE, _("config: no setting '%s'"), ctx->argv[0]);
+		return err_hint(_("the settings: user"));
 	}
 	if (ctx->argc == 2 && (err = node_set_user(n, ctx->argv[1], 1)) < 0)
 		return err;

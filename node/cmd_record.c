@@ -74,7 +74,7 @@ static int cmd_set_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = node_txn_begin(&tx, n)) < 0 || (err = write_set(tx, n, t, id, fields, &changed)) < 0)
 		goto done;
 	if (!changed) {
-		fprintf(stderr, "c2c set: %s/%s already has these values; nothing to commit\n", t->name, id);
+		fprintf(stderr, _("c2c set: %s/%s already has these values; nothing to commit\n"), t->name, id);
 		goto done;
 	}
 	char msg[512];
@@ -115,7 +115,7 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 			continue;
 		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL;
 		printf("%-22s %s%s\n", t->fields[i].name, safe ? safe : "",
-		       merge_field_open(rec, t->fields[i].name) ? "  (open conflict: 'c2c conflicts')" : "");
+		       merge_field_open(rec, t->fields[i].name) ? _("  (open conflict: 'c2c conflicts')") : "");
 		free(s);
 		free(safe);
 	}
@@ -126,7 +126,7 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 		if (!strcmp(k, "_c2c") || store_field(t, k))
 			continue;
 		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL, *sk = cli_safe(k, 0);
-		printf("%-22s %s  (field unknown to this node)\n", sk ? sk : "", safe ? safe : "");
+		printf(_("%-22s %s  (field unknown to this node)\n"), sk ? sk : "", safe ? safe : "");
 		free(s);
 		free(safe);
 		free(sk);
@@ -141,14 +141,14 @@ static void print_review(const json_t *rev)
 	const char *who = json_string_value(json_object_get(rev, "reviewer"));
 	const char *when = json_string_value(json_object_get(rev, "reviewed_at"));
 	const char *comment = json_string_value(json_object_get(rev, "comment"));
-	printf("%-22s %s", "review", status && !strcmp(status, "changes_requested") ? "changes requested" : status ? status : "");
+	printf("%-22s %s", "review", status && !strcmp(status, "changes_requested") ? _("changes requested") : status ? status : "");
 	if (who)
-		printf(" by %s", who);
+		printf(_(" by %s"), who);
 	if (when)
 		printf(", %s", when);
 	printf("\n");
 	if (json_is_true(json_object_get(rev, "out_of_date")))
-		printf("%-22s %s\n", "", "out of date: the record changed after the review");
+		printf("%-22s %s\n", "", _("out of date: the record changed after the review"));
 	if (comment)
 		printf("%-22s %s\n", "review comment", comment);
 }
@@ -165,9 +165,9 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 	if (err == C2C_ENOTFOUND) {
 		char *tomb = NULL;
 		if (store_tomb_get(n->st, t->name, id, &tomb) == 0)
-			err_set(C2C_ENOTFOUND, "%s/%s was deleted", t->name, id), err_hint("'c2c log %s/%s' shows its history", t->name, id);
+			err_set(C2C_ENOTFOUND, _("%s/%s was deleted"), t->name, id), err_hint(_("'c2c log %s/%s' shows its history"), t->name, id);
 		else
-			err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id), err_hint("run 'c2c ls %s' to see the ids", t->name);
+			err_set(C2C_ENOTFOUND, _("no record %s/%s"), t->name, id), err_hint(_("run 'c2c ls %s' to see the ids"), t->name);
 		free(tomb);
 	}
 	json_t *rev = NULL;
@@ -230,7 +230,7 @@ static void ls_columns(ls_state *s, const c2c_node *n)
 static int ls_gather(const char *id, json_t *rec, void *payload)
 {
 	ls_state *s = payload;
-	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, "out of memory") : 0;
+	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, _("out of memory")) : 0;
 }
 
 /* Records with a rank (priorities) list by city, then rank, then id. */
@@ -287,7 +287,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	for (int i = 1; i < ctx->argc; i++) {
 		char *eq = strchr(ctx->argv[i], '=');
 		if (!eq || eq == ctx->argv[i]) {
-			err = err_set(C2C_EUSAGE, "'%s' is not FIELD=VALUE", ctx->argv[i]);
+			err = err_set(C2C_EUSAGE, _("'%s' is not FIELD=VALUE"), ctx->argv[i]);
 			goto done;
 		}
 		*eq = '\0';
@@ -301,7 +301,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	const field_def *rank = store_field(t, "rank");
 	if (rank && rank->type == FT_INT) {
 		if (!(s.rows = json_array())) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		if ((err = store_rows_each(n->st, t, filter, ls_gather, &s)) < 0)
@@ -309,7 +309,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 		size_t nr = json_array_size(s.rows);
 		json_t **v = malloc((nr ? nr : 1) * sizeof(*v));
 		if (!v) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		for (size_t i = 0; i < nr; i++)
@@ -365,11 +365,11 @@ static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if (mass && !confirmed) {
 		if (earlier)
-			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records, %lld more since the last sync", ctx->argc,
+			err_set(C2C_EINVALID, _("this deletes %d of %s's %zu records, %lld more since the last sync"), ctx->argc,
 			        n->city, total, earlier);
 		else
-			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records", ctx->argc, n->city, total);
-		return err_hint("if that is meant, run it again with --confirm-mass-delete");
+			err_set(C2C_EINVALID, _("this deletes %d of %s's %zu records"), ctx->argc, n->city, total);
+		return err_hint(_("if that is meant, run it again with --confirm-mass-delete"));
 	}
 	if ((err = node_txn_begin(&tx, n)) < 0)
 		return err;

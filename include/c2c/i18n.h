@@ -65,6 +65,9 @@ const char *i18n_msg_lang(void);
 const char *i18n_msg(const char *msgid) __attribute__((format_arg(1)));
 #define _(msgid) i18n_msg(msgid)
 #define N_(msgid) msgid
+/* A count's message: ONE when N is 1, else MANY (both with the same
+ * conversions); a translator words MANY so that it reads for any number. */
+#define P_(n, one, many) ((n) == 1 ? i18n_msg(one) : i18n_msg(many))
 
 /* Number of entries LANG has (tests: every language has every msgid). */
 unsigned i18n_count(const char *lang);
