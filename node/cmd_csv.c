@@ -163,10 +163,12 @@ static int imp_bad(importer *im, size_t row, long col)
 		if (name && !strncmp(msg, im->t->name, tl) && msg[tl] == '.' && !strncmp(msg + tl + 1, name, strlen(name)) &&
 		    !strncmp(msg + tl + 1 + strlen(name), ": ", 2))
 			msg += tl + 1 + strlen(name) + 2;
-		snprintf(where, sizeof(where), "row %zu, column %s%s%s%s", row, letter, name ? " (" : "", name ? name : "",
-		         name ? ")" : "");
+		if (name)
+			snprintf(where, sizeof(where), _("row %zu, column %s (%s)"), row, letter, name);
+		else
+			snprintf(where, sizeof(where), _("row %zu, column %s"), row, letter);
 	} else {
-		snprintf(where, sizeof(where), "row %zu", row);
+		snprintf(where, sizeof(where), _("row %zu"), row);
 	}
 	json_t *o = json_pack("{sI ss? ss? ss? ss}", "row", (json_int_t)row, "column", name, "column_letter",
 	                      col >= 0 ? letter : NULL, "hint", hint, "message", "");
