@@ -447,7 +447,7 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			else
 				printf("%s", sn ? sn : "");
 			if (json_object_get(v, "time"))
-				printf(", %s", json_string_value(json_object_get(v, "time")));
+				printf(_(", %s"), json_string_value(json_object_get(v, "time")));
 			if (lam)
 				printf(_(", logical time %lld"), (long long)json_integer_value(lam));
 			printf("\n");
