@@ -60,12 +60,12 @@ int cli_positionals(cli_ctx *ctx, int min, int max)
 		}
 		if (ctx->argv[i][0] == '-' && ctx->argv[i][1]) {
 			err_set(C2C_EUSAGE, _("%s: unknown option %s"), ctx->cmd->name, ctx->argv[i]);
-			return err_hint(_("usage: %s"), ctx->cmd->usage);
+			return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 		}
 	}
 	if (ctx->argc < min || (max >= 0 && ctx->argc > max)) {
 		err_set(C2C_EUSAGE, ctx->argc < min ? _("%s: too few arguments") : _("%s: too many arguments"), ctx->cmd->name);
-		return err_hint(_("usage: %s"), ctx->cmd->usage);
+		return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 	}
 	return 0;
 }

@@ -67,7 +67,7 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 
 const cli_command cmd_autosync = {
     "autosync", cmd_autosync_fn, CLI_NONE, N_("keep syncing with every remote, in the foreground"),
-    "c2c autosync [--interval S] [--after-write S] [--retry S] [--max-backoff S]",
+    N_("c2c autosync [--interval S] [--after-write S] [--retry S] [--max-backoff S]"),
     N_("For a node nobody watches, run by a service manager (scripts/c2c-autosync.service).\n"
     "Syncs with every remote at once, then every --interval seconds (300), and\n"
     "--after-write seconds (5) after a local write moves the head. A failed sync\n"

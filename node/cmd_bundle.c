@@ -77,7 +77,7 @@ static int cmd_bundle_fn(cli_ctx *ctx, c2c_node *n)
 
 const cli_command cmd_bundle = {
     "bundle", cmd_bundle_fn, CLI_WRITE, N_("sync by file: write a bundle, or apply one"),
-    "c2c bundle create FILE [--for NAME|--since COMMIT]\n       c2c bundle apply FILE [--from NAME]",
+    N_("c2c bundle create FILE [--for NAME|--since COMMIT]\n       c2c bundle apply FILE [--from NAME]"),
     N_("For a node with no usable link. 'create' writes the node's history as a\n"
     "git bundle (version 2; stock 'git bundle verify', 'git clone' and 'git\n"
     "fetch' read it): everything, or with --for NAME only what NAME is not\n"

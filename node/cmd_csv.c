@@ -1022,7 +1022,7 @@ done:
 
 const cli_command cmd_import = {
     "import", cmd_import_fn, CLI_WRITE, N_("import records from a CSV file"),
-    "c2c import TABLE FILE.csv [--dry-run] [--sep ,|;|tab] [--locale LOCALE] [--ignore-unknown]",
+    N_("c2c import TABLE FILE.csv [--dry-run] [--sep ,|;|tab] [--locale LOCALE] [--ignore-unknown]"),
     N_("Adds and changes records of TABLE from a CSV file as spreadsheets save it,\n"
     "in one commit: the whole file is written, or, if any row is bad, nothing\n"
     "at all. Every bad row is listed (up to 50) with the row number and the\n"
@@ -1207,7 +1207,7 @@ done:
 
 const cli_command cmd_export = {
     "export", cmd_export_fn, CLI_READ, N_("export records to a CSV file"),
-    "c2c export TABLE [FILE.csv] [--excel] [--locale LOCALE] [--sep ,|;|tab]",
+    N_("c2c export TABLE [FILE.csv] [--excel] [--locale LOCALE] [--sep ,|;|tab]"),
     N_("Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
     "half-written), or to standard output: a header line, id then the fields\n"
     "in the order 'c2c tables TABLE' gives, then one line per record in id\n"

@@ -257,7 +257,7 @@ done:
 
 const cli_command cmd_log = {
     "log", cmd_log_fn, CLI_READ, N_("history of the node or of one record"),
-    "c2c log [TABLE/ID] [-n N]",
+    N_("c2c log [TABLE/ID] [-n N]"),
     N_("Lists the commits of this node's history, newest first (genesis last),\n"
     "one a line:\n\n"
     "  COMMIT(12) SIG DATE TIME NODE AUTHOR  SUBJECT\n\n"
@@ -755,7 +755,7 @@ done:
 
 const cli_command cmd_blame = {
     "blame", cmd_blame_fn, CLI_READ, N_("per-field provenance of a record"),
-    "c2c blame TABLE/ID",
+    N_("c2c blame TABLE/ID"),
     N_("For each field of the record (in schema order, then fields this node does\n"
     "not know), prints one aligned line:\n\n"
     "  FIELD  VALUE  NODE  COMMIT(12) SIG  DATE TIME\n\n"

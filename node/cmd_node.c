@@ -77,7 +77,7 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 
 const cli_command cmd_init = {
     "init", cmd_init_fn, CLI_NONE, N_("create a node"),
-    "c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]",
+    N_("c2c init DIR (--city SLUG [--office-key PUBKEY-FILE] | --office) [--user \"Name <mail>\"]"),
     N_("Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
@@ -269,7 +269,7 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, N_("identity, head, records, remotes, conflicts"),
-                                "c2c status",
+                                N_("c2c status"),
                                 N_("Shows who this node is, its head commit, how many records it holds,\n"
                                 "and whether the repository still agrees with the database; per remote,\n"
                                 "the last sync and the commits it does not have yet as this node last\n"
@@ -363,7 +363,7 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, N_("record types, fields and allowed values"),
-                                "c2c tables [TABLE]",
+                                N_("c2c tables [TABLE]"),
                                 N_("Lists each record type with its fields, their types, whether they are\n"
                                 "required, and the values they allow. Sets are written comma-separated.\n")};
 
@@ -405,7 +405,7 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 
 const cli_command cmd_verify = {
     "verify", cmd_verify_fn, CLI_READ, N_("check that the database equals the head"),
-    "c2c verify",
+    N_("c2c verify"),
     N_("Compares every row and tombstone with its record file at the head of\n"
     "repo.git, every record file with its row, and the head with the one the\n"
     "database records. Prints each difference and exits 1 if there is any:\n"
@@ -434,7 +434,7 @@ static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 
 const cli_command cmd_repair = {
     "repair", cmd_repair_fn, CLI_READ, N_("make the database equal to the head"),
-    "c2c repair",
+    N_("c2c repair"),
     N_("Rebuilds every row from the record files at the head of repo.git (the\n"
     "signed history is the reference) and records that head. Rows edited\n"
     "behind the node's back are replaced by their committed values; a head\n"
@@ -463,7 +463,7 @@ static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_config = {
-    "config", cmd_config_fn, CLI_WRITE, N_("show or set the node's user"), "c2c config user [\"Name <mail>\"]",
+    "config", cmd_config_fn, CLI_WRITE, N_("show or set the node's user"), N_("c2c config user [\"Name <mail>\"]"),
     N_("Shows the user recorded as the author of this node's commits, or sets it\n"
     "for the commands that follow. One command can name another author with\n"
     "--user \"Name <mail>\", and a session with C2C_USER=\"Name <mail>\": two\n"

@@ -47,7 +47,7 @@ done:
 
 const cli_command cmd_add = {
     "add", cmd_add_fn, CLI_WRITE, N_("add a record; prints its id"),
-    "c2c add TABLE [--id ID] FIELD=VALUE...",
+    N_("c2c add TABLE [--id ID] FIELD=VALUE..."),
     N_("Adds one record to TABLE in one commit and prints its new id alone on\n"
     "standard output. Sets are comma-separated (sdg_targets=10.7,16.6). On a\n"
     "city node, city defaults to the node's city. Records with a natural key\n"
@@ -97,7 +97,7 @@ done:
 }
 
 const cli_command cmd_set = {
-    "set", cmd_set_fn, CLI_WRITE, N_("change fields of a record"), "c2c set TABLE/ID FIELD=VALUE...",
+    "set", cmd_set_fn, CLI_WRITE, N_("change fields of a record"), N_("c2c set TABLE/ID FIELD=VALUE..."),
     N_("Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
     "Fields that make a record's identity (city, and a natural key) cannot be\n"
     "changed. Giving the values a record already has commits nothing.\n"
@@ -191,7 +191,7 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 	return err;
 }
 
-const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, N_("show one record"), "c2c show TABLE/ID",
+const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, N_("show one record"), N_("c2c show TABLE/ID"),
                               N_("Prints each field of the record; --json prints it as a flat object.\n"
                               "A city record the coordination office has reviewed ('c2c review') shows\n"
                               "the review: validated or changes requested, by whom, when, the comment,\n"
@@ -334,7 +334,7 @@ done:
 }
 
 const cli_command cmd_ls = {
-    "ls", cmd_ls_fn, CLI_READ, N_("list records"), "c2c ls TABLE [FIELD=VALUE...]",
+    "ls", cmd_ls_fn, CLI_READ, N_("list records"), N_("c2c ls TABLE [FIELD=VALUE...]"),
     N_("Lists the records of TABLE in id order (records with a rank, such as\n"
     "priorities, by city and rank), one a line: the id and the same few\n"
     "fields on every line, in the schema's order; on the office, the city\n"
@@ -395,7 +395,7 @@ done:
 }
 
 const cli_command cmd_rm = {
-    "rm", cmd_rm_fn, CLI_WRITE, N_("delete records"), "c2c rm TABLE/ID... [--confirm-mass-delete]",
+    "rm", cmd_rm_fn, CLI_WRITE, N_("delete records"), N_("c2c rm TABLE/ID... [--confirm-mass-delete]"),
     N_("Deletes the records in one commit. Each file stays in the repository as a\n"
     "tombstone (its last values and who deleted it), so that history and\n"
     "merges keep it. Deleting most of the city's records at once (10 or more,\n"

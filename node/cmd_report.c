@@ -117,7 +117,7 @@ done:
 
 const cli_command cmd_report = {
     "report", cmd_report_fn, CLI_READ, N_("network or city overview; the steering committee's report"),
-    "c2c report [--format text|csv|json|html] [--lang en|fr|es|ar] [--city SLUG] [--at DATE|COMMIT] [-o FILE]",
+    N_("c2c report [--format text|csv|json|html] [--lang en|fr|es|ar] [--city SLUG] [--at DATE|COMMIT] [-o FILE]"),
     N_("An overview of the data: on a city node its city, on the office every city\n"
     "of the network (those with no data yet marked so). For each city: the\n"
     "last change received, profile sections by language and their status,\n"

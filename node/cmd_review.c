@@ -50,7 +50,7 @@ done:
 
 const cli_command cmd_review = {
     "review", cmd_review_fn, CLI_WRITE, N_("(office) review a city's record"),
-    "c2c review TABLE/ID --status validated|changes_requested [--comment TEXT]",
+    N_("c2c review TABLE/ID --status validated|changes_requested [--comment TEXT]"),
     N_("The coordination office's judgement of a city's record (a profile\n"
     "section, an action, ...), written as a network record, reviews/TABLE.ID,\n"
     "in one signed commit that syncs like any other: the office never writes\n"

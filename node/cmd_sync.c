@@ -82,12 +82,12 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	}
 	err_set(C2C_EUSAGE, _("'%s' is not a remote command"), sub);
-	return err_hint(_("usage: %s"), ctx->cmd->usage);
+	return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 }
 
 const cli_command cmd_remote = {
     "remote", cmd_remote_fn, CLI_WRITE, N_("add, list or remove remotes (hubs and peers)"),
-    "c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])",
+    N_("c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])"),
     N_("A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
     "node pushes to refs/heads/nodes/<node-id> and fetches every node's branch)\n"
     "or a peer node's directory (its main is fetched; nothing is pushed).\n"
@@ -198,7 +198,7 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 
 const cli_command cmd_sync = {
     "sync", cmd_sync_fn, CLI_WRITE, N_("fetch, merge and push: a summary of what moved"),
-    "c2c sync [REMOTE...]",
+    N_("c2c sync [REMOTE...]"),
     N_("Syncs with each REMOTE (all of them if none is named): fetches their\n"
     "commits, fast-forwards where it can, otherwise makes one merge commit\n"
     "whose tree is the join of both sides record by record and field by field,\n"
@@ -499,7 +499,7 @@ static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_conflicts = {
-    "conflicts", cmd_conflicts_fn, CLI_READ, N_("list open conflicts, each value numbered"), "c2c conflicts",
+    "conflicts", cmd_conflicts_fn, CLI_READ, N_("list open conflicts, each value numbered"), N_("c2c conflicts"),
     N_("Lists every field that two nodes changed concurrently: value 1 is the one\n"
     "that stands, the others are kept beside it, each with who wrote it (the\n"
     "author of the commit that brought it, and the node), when, and its\n"
@@ -526,7 +526,7 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if (!!value == !!keep) {
 		err_set(C2C_EUSAGE, _("give either --value V or --keep N"));
-		return err_hint(_("usage: %s"), ctx->cmd->usage);
+		return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 	}
 	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
 		return err;
@@ -655,7 +655,7 @@ done:
 
 const cli_command cmd_resolve = {
     "resolve", cmd_resolve_fn, CLI_WRITE, N_("close a conflict with a value or a kept one"),
-    "c2c resolve TABLE/ID [FIELD] (--value V | --keep N)",
+    N_("c2c resolve TABLE/ID [FIELD] (--value V | --keep N)"),
     N_("Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
     "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
     "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
@@ -696,7 +696,7 @@ done:
 
 const cli_command cmd_merge_tree = {
     "merge-tree", cmd_merge_tree_fn, CLI_READ, N_("join two commits' trees, as a sync would (plumbing)"),
-    "c2c merge-tree COMMIT COMMIT",
+    N_("c2c merge-tree COMMIT COMMIT"),
     N_("Writes the tree that joining the two commits' records gives, and prints\n"
     "its id; moves no ref and changes no row. Any node computes the same tree\n"
     "from the same two commits, so an auditor can check a merge commit: its\n"

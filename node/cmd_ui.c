@@ -99,7 +99,7 @@ done:
 
 const cli_command cmd_ui = {
     "ui", cmd_ui_fn, CLI_NONE, N_("the web interface of this node, in a browser"),
-    "c2c ui [--port N] [--no-browser]",
+    N_("c2c ui [--port N] [--no-browser]"),
     N_("Serves this node to a browser on this computer, as 'fossil ui' does: the\n"
     "records of each table, forms made from the schema, the City Migration\n"
     "Profile in four languages, history, conflicts, sync, spreadsheets and the\n"

@@ -34,7 +34,7 @@ static const cli_command *find(const char *name)
 static void usage(FILE *f)
 {
 	fprintf(f, _("usage: %s\n\nA city's migration data in SQLite, its history in git.\n\ncommands:\n"),
-	        "c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]");
+	        _("c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]"));
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-11s %s\n", commands[i]->name, _(commands[i]->summary));
 	fprintf(f, _("\nThe node is DIR (-C), else $C2C_DIR, else the current directory or a parent.\n"
@@ -43,7 +43,7 @@ static void usage(FILE *f)
 
 static void command_help(const cli_command *c)
 {
-	printf(_("usage: %s\n\n%s\n"), c->usage, _(c->summary));
+	printf(_("usage: %s\n\n%s\n"), _(c->usage), _(c->summary));
 	if (c->help && *c->help)
 		printf("\n%s", _(c->help));
 	printf(_("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"

@@ -28,15 +28,16 @@ with() { (
 
 # ------------------------------------------------ help
 run 0 "fr: top-level help" fr c2c --help
-has "$T/out" "^usage : c2c \[-C DIR\]" "fr: usage line"
+has "$T/out" "^usage : c2c \[-C DOSSIER\] \[--json\] .* COMMANDE \[ARGUMENTS\]$" "fr: usage line"
 has "$T/out" "^commandes :$" "fr: commands heading"
 has "$T/out" "^  set         modifier des champs d'une fiche$" "fr: a command's summary"
 has "$T/out" "^  conflicts   lister les conflits ouverts, chaque valeur numérotée$" "fr: conflicts summary"
 run 0 "fr: set --help" fr c2c set --help
-has "$T/out" "^usage : c2c set TABLE/ID FIELD=VALUE\.\.\.$" "fr: set usage keeps the syntax"
+has "$T/out" "^usage : c2c set TABLE/ID CHAMP=VALEUR\.\.\.$" "fr: set usage, its placeholders in French"
 has "$T/out" "^Modifie les champs indiqués en un seul commit\." "fr: set help"
 has "$T/out" "^Options communes : -C DOSSIER \(le nœud\)" "fr: common options"
 run 0 "es: help import" es c2c help import
+has "$T/out" "^uso: c2c import TABLA ARCHIVO\.csv \[--dry-run\]" "es: import usage"
 has "$T/out" "^importar registros desde un archivo CSV$" "es: import summary"
 has "$T/out" "La importación puede repetirse sin riesgo\." "es: import help"
 has "$T/out" "^Opciones comunes: -C CARPETA \(el nodo\)" "es: common options"
