@@ -278,8 +278,9 @@ const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, N_("identity,
 
 static const char *type_name(const field_def *f)
 {
-	static const char *names[] = {"text", "integer", "one of", "date YYYY-MM-DD", "month YYYY-MM", "id of", "set"};
-	return names[f->type];
+	static const char *names[] = {N_("text"), N_("integer"), N_("one of"), N_("date YYYY-MM-DD"), N_("month YYYY-MM"),
+	                              N_("id of"), N_("set")};
+	return _(names[f->type]);
 }
 
 static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
@@ -296,9 +297,14 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 		if (ctx->argc && strcmp(ctx->argv[0], t[i].name))
 			continue;
 		json_t *fields = arr ? json_array() : NULL;
+		/* In another language than English, the labels the web interface
+		 * and import use stand for the schema's English summaries. */
+		const char *lang = i18n_msg_lang(), *label = i18n_table(lang, t[i].name);
+		int labels = strcmp(lang, "en") != 0;
 		if (!arr)
-			printf("%s%s  (%s; %s)\n", i && !ctx->argc ? "\n" : "", t[i].name,
-			       t[i].city_scope ? "per city" : "network", t[i].summary);
+			printf(_("%s%s  (%s; %s)\n"), i && !ctx->argc ? "\n" : "", t[i].name,
+			       t[i].city_scope ? _("per city") : _("network"),
+			       labels && strcmp(label, t[i].name) ? label : t[i].summary);
 		for (size_t j = 0; j < t[i].nfields; j++) {
 			const field_def *f = &t[i].fields[j];
 			char allowed[1024] = "";
@@ -321,24 +327,31 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			}
 			char type[1200];
 			if (f->type == FT_ENUM)
-				snprintf(type, sizeof(type), "one of: %s", allowed);
+				snprintf(type, sizeof(type), _("one of: %s"), allowed);
 			else if (f->type == FT_REF)
-				snprintf(type, sizeof(type), "id of a %s record", f->ref);
+				snprintf(type, sizeof(type), _("id of a %s record"), f->ref);
+			else if (f->type == FT_SET && f->elem == EL_ENUM)
+				snprintf(type, sizeof(type), _("set of values: %s"), allowed);
+			else if (f->type == FT_SET && f->elem == EL_REF)
+				snprintf(type, sizeof(type), _("set of %s ids"), f->ref);
+			else if (f->type == FT_SET && f->elem == EL_SDG_TARGET)
+				snprintf(type, sizeof(type), "%s", _("set of SDG target codes (10.7)"));
 			else if (f->type == FT_SET)
-				snprintf(type, sizeof(type), "set of %s%s%s", f->elem == EL_ENUM ? "" : f->elem == EL_REF ? f->ref : f->elem == EL_SDG_TARGET ? "SDG target codes (10.7)" : "text",
-				         f->elem == EL_ENUM ? "values: " : f->elem == EL_REF ? " ids" : "", f->elem == EL_ENUM ? allowed : "");
+				snprintf(type, sizeof(type), "%s", _("set of text"));
 			else if (f->type == FT_INT && f->has_min)
-				snprintf(type, sizeof(type), "integer >= %lld", f->min);
+				snprintf(type, sizeof(type), _("integer >= %lld"), f->min);
 			else
 				snprintf(type, sizeof(type), "%s", type_name(f));
-			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? ", required" : "",
-			       f->immutable ? ", fixed once made" : "", "", f->summary);
+			const char *flabel = i18n_field(lang, t[i].name, f->name);
+			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? _(", required") : "",
+			       f->immutable ? _(", fixed once made") : "", "",
+			       labels && strcmp(flabel, f->name) ? flabel : f->summary);
 		}
 		if (!arr && t[i].nmatchkey) {
 			printf(_("  import finds a record without an id by:"));
 			for (size_t j = 0; j < t[i].nmatchkey; j++)
 				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
-			printf("%s\n", t[i].key_unique ? "; each used once (a second record with the same is refused)" : "");
+			printf("%s\n", t[i].key_unique ? _("; each used once (a second record with the same is refused)") : "");
 		}
 		if (arr) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",

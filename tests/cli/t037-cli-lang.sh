@@ -93,6 +93,10 @@ has "$T/out" "^simulation de l'import de .*good\.csv dans actions : fiches à aj
 run 0 "fr: status" fr c2c status
 has "$T/out" "^utilisateur  Amina Ben Ali <amina@tunis\.example>$" "fr: status user"
 has "$T/out" "^conflits     aucun$" "fr: status conflicts"
+run 0 "fr: tables" fr c2c tables actions
+has "$T/out" "^actions  \(par ville ; Actions ciblées de la ville\)$" "fr: a table's scope and label"
+has "$T/out" "^  status                 l'une des valeurs : proposed, approved, ongoing, completed, cancelled$" "fr: allowed values stay codes"
+has "$T/out" "^                           Budget \(EUR\)$" "fr: a field's label"
 run 0 "es: conflicts" es c2c conflicts
 has "$T/out" "^no hay conflictos abiertos$" "es: no conflicts"
 run 0 "ar: conflicts" ar c2c conflicts
