@@ -25,7 +25,7 @@ static int seconds_opt(cli_ctx *ctx, const char *name, long long *out)
 	char *end = NULL;
 	long long x = strtoll(v, &end, 10);
 	if (!*v || *end || x < 1 || x > 7 * 86400)
-		return err_set(C2C_EUSAGE, "%s '%s': a number of seconds from 1 to 604800", name, v);
+		return err_set(C2C_EUSAGE, _("%s '%s': a number of seconds from 1 to 604800"), name, v);
 	*out = x;
 	return 0;
 }
@@ -57,7 +57,7 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	printf("autosync %s: every %lld s, %lld s after a local write; retries from %lld s up to %lld s\n", dir,
+	printf(_("autosync %s: every %lld s, %lld s after a local write; retries from %lld s up to %lld s\n"), dir,
 	       o.interval, o.after_write, o.retry, o.max_backoff);
 	fflush(stdout);
 	err = autosync_run(dir, &o, &stop_requested);

@@ -16,7 +16,7 @@ static int create(cli_ctx *ctx, c2c_node *n)
 	    (err = cli_positionals(ctx, 2, 2)) < 0)
 		return err;
 	if (for_name && since)
-		return err_set(C2C_EUSAGE, "--for and --since do not go together");
+		return err_set(C2C_EUSAGE, _("--for and --since do not go together"));
 	if ((err = bundle_create(n, ctx->argv[1], for_name, since, &bi)) < 0)
 		return err;
 	git_oid_tostr(hex, sizeof(hex), &bi.tip);
@@ -41,7 +41,7 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if (from && (!*from || strspn(from, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(from) || from[0] == '.' ||
 	             from[0] == '-' || strlen(from) > 40))
-		return err_set(C2C_EUSAGE, "'%s' is not a name for --from (lower-case letters, digits, '.', '_', '-')", from);
+		return err_set(C2C_EUSAGE, _("'%s' is not a name for --from (lower-case letters, digits, '.', '_', '-')"), from);
 	if ((err = bundle_apply(n, ctx->argv[1], from, &r, &bi)) < 0)
 		return err;
 	git_oid_tostr(hex, sizeof(hex), &n->head);
@@ -67,12 +67,12 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 static int cmd_bundle_fn(cli_ctx *ctx, c2c_node *n)
 {
 	if (ctx->argc < 1)
-		return err_set(C2C_EUSAGE, "usage: c2c bundle create FILE [--for NAME|--since COMMIT] | apply FILE [--from NAME]");
+		return err_set(C2C_EUSAGE, _("usage: c2c bundle create FILE [--for NAME|--since COMMIT] | apply FILE [--from NAME]"));
 	if (!strcmp(ctx->argv[0], "create"))
 		return create(ctx, n);
 	if (!strcmp(ctx->argv[0], "apply"))
 		return apply(ctx, n);
-	return err_set(C2C_EUSAGE, "'%s': bundle takes create or apply", ctx->argv[0]);
+	return err_set(C2C_EUSAGE, _("'%s': bundle takes create or apply"), ctx->argv[0]);
 }
 
 const cli_command cmd_bundle = {

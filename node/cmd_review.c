@@ -17,16 +17,16 @@ static int cmd_review_fn(cli_ctx *ctx, c2c_node *n)
 	    (err = cli_positionals(ctx, 1, 1)) < 0)
 		return err;
 	if (!status) {
-		err_set(C2C_EUSAGE, "review needs --status");
-		return err_hint("give --status validated or --status changes_requested");
+		err_set(C2C_EUSAGE, _("review needs --status"));
+		return err_hint(_("give --status validated or --status changes_requested"));
 	}
 	if (strcmp(status, "validated") && strcmp(status, "changes_requested")) {
-		err_set(C2C_EUSAGE, "unknown review status '%s'", status);
-		return err_hint("give --status validated or --status changes_requested");
+		err_set(C2C_EUSAGE, _("unknown review status '%s'"), status);
+		return err_hint(_("give --status validated or --status changes_requested"));
 	}
 	if (n->city) {
-		err_set(C2C_EINVALID, "only the coordination office reviews records; this is %s's node", n->city);
-		return err_hint("a city sees the office's reviews with 'c2c show TABLE/ID' and 'c2c status'");
+		err_set(C2C_EINVALID, _("only the coordination office reviews records; this is %s's node"), n->city);
+		return err_hint(_("a city sees the office's reviews with 'c2c show TABLE/ID' and 'c2c status'"));
 	}
 	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
 		return err;

@@ -59,7 +59,7 @@ static int cmd_ui_fn(cli_ctx *ctx, c2c_node *unused)
 		return err;
 	long port = port_opt ? strtol(port_opt, &end, 10) : 0;
 	if (port_opt && (*end || port < 0 || port > 65535))
-		return err_set(C2C_EUSAGE, "--port %s: give a port number (0 for a free one)", port_opt);
+		return err_set(C2C_EUSAGE, _("--port %s: give a port number (0 for a free one)"), port_opt);
 	/* The node is opened by each request, not held: the CLI and autosync
 	 * take their turns beside the server. Open it once now so that a
 	 * wrong directory is said at once. */
@@ -82,10 +82,10 @@ static int cmd_ui_fn(cli_ctx *ctx, c2c_node *unused)
 		err = err_errno(C2C_EIO, "standard output");
 		goto done_mask;
 	}
-	fprintf(stderr, "c2c ui: serving %s on 127.0.0.1 only; press Ctrl-C to stop\n", dir);
+	fprintf(stderr, _("c2c ui: serving %s on 127.0.0.1 only; press Ctrl-C to stop\n"), dir);
 	pid_t browser = no_browser ? 0 : open_browser(url);
 	sigwait(&set, &sig);
-	fprintf(stderr, "c2c ui: stopping\n");
+	fprintf(stderr, _("c2c ui: stopping\n"));
 	if (browser > 0)
 		waitpid(browser, NULL, WNOHANG);
 done_mask:
