@@ -14,6 +14,12 @@
 #include "c2c/registry.h"
 #include "c2c/sync.h"
 
+/* A node's role for a person to read ("city", "office" in --json). */
+static const char *role_word(const char *role)
+{
+	return !strcmp(role, "office") ? _("office") : !strcmp(role, "city") ? _("city") : role;
+}
+
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 {
 	const char *city = NULL, *user = NULL, *schema = NULL, *office_key = NULL;
@@ -62,7 +68,7 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s?}", "node_id", n->node_id, "role", n->role, "city",
 		                               n->city, "head", hex, "dir", n->dir, "office_key", root_fp));
 	} else {
-		printf(_("Created %s node %s in %s\n"), n->role, n->node_id, n->dir);
+		printf(_("Created %s node %s in %s\n"), role_word(n->role), n->node_id, n->dir);
 		printf(_("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n"), n->dbpath,
 		       n->gitdir, hex, n->dir);
 		if (root_fp)
@@ -172,7 +178,7 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
 	}
-	printf(_("node      %s (%s%s%s)\n"), n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
+	printf(_("node      %s (%s%s%s)\n"), n->node_id, role_word(n->role), n->city ? _(", ") : "", n->city ? n->city : "");
 	printf(_("user      %s <%s>\n"), n->user_name, n->user_email);
 	printf(_("head      %s%s\n"), hex, n->head_moved ? _("  (refs/heads/main moved: run 'c2c verify')") : "");
 	printf(_("records   %lld (%lld deleted)\n"), records, tombs);
