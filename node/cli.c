@@ -29,7 +29,7 @@ int cli_take_opt(cli_ctx *ctx, const char *name, const char **value)
 		}
 		if (!strcmp(a, name)) {
 			if (i + 1 >= ctx->argc)
-				return err_set(C2C_EUSAGE, "%s needs a value", name);
+				return err_set(C2C_EUSAGE, _("%s needs a value"), name);
 			*value = ctx->argv[i + 1];
 			drop(ctx, i, 2);
 			return 1;
@@ -59,13 +59,13 @@ int cli_positionals(cli_ctx *ctx, int min, int max)
 			break;
 		}
 		if (ctx->argv[i][0] == '-' && ctx->argv[i][1]) {
-			err_set(C2C_EUSAGE, "%s: unknown option %s", ctx->cmd->name, ctx->argv[i]);
-			return err_hint("usage: %s", ctx->cmd->usage);
+			err_set(C2C_EUSAGE, _("%s: unknown option %s"), ctx->cmd->name, ctx->argv[i]);
+			return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 		}
 	}
 	if (ctx->argc < min || (max >= 0 && ctx->argc > max)) {
-		err_set(C2C_EUSAGE, "%s: %s arguments", ctx->cmd->name, ctx->argc < min ? "too few" : "too many");
-		return err_hint("usage: %s", ctx->cmd->usage);
+		err_set(C2C_EUSAGE, ctx->argc < min ? _("%s: too few arguments") : _("%s: too many arguments"), ctx->cmd->name);
+		return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 	}
 	return 0;
 }
@@ -75,14 +75,14 @@ int cli_print_json(json_t *v)
 	int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	json_decref(v);
 	fputc('\n', stdout);
-	return rc < 0 ? err_set(C2C_EIO, "writing JSON to standard output") : 0;
+	return rc < 0 ? err_set(C2C_EIO, _("writing JSON to standard output")) : 0;
 }
 
 int cli_table(c2c_node *n, const char *name, const table_def **t)
 {
 	if (!(*t = store_table(n->st, name))) {
-		err_set(C2C_ENOTFOUND, "unknown table '%s'", name);
-		return err_hint("run 'c2c tables' to see the record types");
+		err_set(C2C_ENOTFOUND, _("unknown table '%s'"), name);
+		return err_hint(_("run 'c2c tables' to see the record types"));
 	}
 	return 0;
 }
@@ -93,21 +93,21 @@ int cli_table_id(c2c_node *n, const char *arg, const table_def **t, char **id)
 	int err;
 	*id = NULL;
 	if (!slash) {
-		err_set(C2C_EUSAGE, "'%s' is not TABLE/ID", arg);
-		return err_hint("for example actions/0193f0a1b2c3d4e5f6a7b8c9 (ids are printed by 'c2c add' and 'c2c ls')");
+		err_set(C2C_EUSAGE, _("'%s' is not TABLE/ID"), arg);
+		return err_hint(_("for example actions/0193f0a1b2c3d4e5f6a7b8c9 (ids are printed by 'c2c add' and 'c2c ls')"));
 	}
 	char *name = strndup(arg, (size_t)(slash - arg));
 	if (!name)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	err = cli_table(n, name, t);
 	free(name);
 	if (err < 0)
 		return err;
 	if (!record_id_valid(slash + 1)) {
-		err_set(C2C_EINVALID, "'%s' is not a valid record id", slash + 1);
-		return err_hint("ids are lower-case letters, digits, '.', '_' and '-' (see 'c2c ls %s')", (*t)->name);
+		err_set(C2C_EINVALID, _("'%s' is not a valid record id"), slash + 1);
+		return err_hint(_("ids are lower-case letters, digits, '.', '_' and '-' (see 'c2c ls %s')"), (*t)->name);
 	}
-	return (*id = strdup(slash + 1)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+	return (*id = strdup(slash + 1)) ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
 }
 
 json_t *cli_record_flat(const char *id, const json_t *rec)

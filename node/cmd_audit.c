@@ -255,11 +255,11 @@ done:
 }
 
 const cli_command cmd_audit = {
-    "audit", cmd_audit_fn, CLI_READ, "allowed-signers file and an auditor's kit",
-    "c2c audit signers FILE | c2c audit export DIR",
-    "'signers' writes FILE in the allowed-signers format of ssh-keygen(1), one\n"
+    "audit", cmd_audit_fn, CLI_READ, N_("allowed-signers file and an auditor's kit"),
+    N_("c2c audit signers FILE | c2c audit export DIR"),
+    N_("'signers' writes FILE in the allowed-signers format of ssh-keygen(1), one\n"
     "line per node the office registered, so that stock git checks every\n"
     "commit: git -c gpg.ssh.allowedSignersFile=FILE verify-commit COMMIT.\n"
     "'export' writes DIR/allowed_signers and DIR/README.md, a short guide to\n"
     "checking the history with stock git alone.\n\n"
-    "  c2c audit export /media/usb/audit\n"};
+    "  c2c audit export /media/usb/audit\n")};

@@ -25,7 +25,7 @@ static int seconds_opt(cli_ctx *ctx, const char *name, long long *out)
 	char *end = NULL;
 	long long x = strtoll(v, &end, 10);
 	if (!*v || *end || x < 1 || x > 7 * 86400)
-		return err_set(C2C_EUSAGE, "%s '%s': a number of seconds from 1 to 604800", name, v);
+		return err_set(C2C_EUSAGE, _("%s '%s': a number of seconds from 1 to 604800"), name, v);
 	*out = x;
 	return 0;
 }
@@ -57,7 +57,7 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	printf("autosync %s: every %lld s, %lld s after a local write; retries from %lld s up to %lld s\n", dir,
+	printf(_("autosync %s: every %lld s, %lld s after a local write; retries from %lld s up to %lld s\n"), dir,
 	       o.interval, o.after_write, o.retry, o.max_backoff);
 	fflush(stdout);
 	err = autosync_run(dir, &o, &stop_requested);
@@ -66,9 +66,9 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 }
 
 const cli_command cmd_autosync = {
-    "autosync", cmd_autosync_fn, CLI_NONE, "keep syncing with every remote, in the foreground",
-    "c2c autosync [--interval S] [--after-write S] [--retry S] [--max-backoff S]",
-    "For a node nobody watches, run by a service manager (scripts/c2c-autosync.service).\n"
+    "autosync", cmd_autosync_fn, CLI_NONE, N_("keep syncing with every remote, in the foreground"),
+    N_("c2c autosync [--interval S] [--after-write S] [--retry S] [--max-backoff S]"),
+    N_("For a node nobody watches, run by a service manager (scripts/c2c-autosync.service).\n"
     "Syncs with every remote at once, then every --interval seconds (300), and\n"
     "--after-write seconds (5) after a local write moves the head. A failed sync\n"
     "is retried after --retry seconds (30), doubled with each failure in a row\n"
@@ -76,4 +76,4 @@ const cli_command cmd_autosync = {
     "The node is locked only while a sync runs. One line per attempt on\n"
     "standard output; 'c2c status' shows the last attempt, its outcome and the\n"
     "next try. SIGTERM or SIGINT stops it once the sync in progress is over\n"
-    "(bounded by the SSH timeouts).\n"};
+    "(bounded by the SSH timeouts).\n")};

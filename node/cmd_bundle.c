@@ -16,7 +16,7 @@ static int create(cli_ctx *ctx, c2c_node *n)
 	    (err = cli_positionals(ctx, 2, 2)) < 0)
 		return err;
 	if (for_name && since)
-		return err_set(C2C_EUSAGE, "--for and --since do not go together");
+		return err_set(C2C_EUSAGE, _("--for and --since do not go together"));
 	if ((err = bundle_create(n, ctx->argv[1], for_name, since, &bi)) < 0)
 		return err;
 	git_oid_tostr(hex, sizeof(hex), &bi.tip);
@@ -41,7 +41,7 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if (from && (!*from || strspn(from, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(from) || from[0] == '.' ||
 	             from[0] == '-' || strlen(from) > 40))
-		return err_set(C2C_EUSAGE, "'%s' is not a name for --from (lower-case letters, digits, '.', '_', '-')", from);
+		return err_set(C2C_EUSAGE, _("'%s' is not a name for --from (lower-case letters, digits, '.', '_', '-')"), from);
 	if ((err = bundle_apply(n, ctx->argv[1], from, &r, &bi)) < 0)
 		return err;
 	git_oid_tostr(hex, sizeof(hex), &n->head);
@@ -67,18 +67,18 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 static int cmd_bundle_fn(cli_ctx *ctx, c2c_node *n)
 {
 	if (ctx->argc < 1)
-		return err_set(C2C_EUSAGE, "usage: c2c bundle create FILE [--for NAME|--since COMMIT] | apply FILE [--from NAME]");
+		return err_set(C2C_EUSAGE, _("usage: c2c bundle create FILE [--for NAME|--since COMMIT] | apply FILE [--from NAME]"));
 	if (!strcmp(ctx->argv[0], "create"))
 		return create(ctx, n);
 	if (!strcmp(ctx->argv[0], "apply"))
 		return apply(ctx, n);
-	return err_set(C2C_EUSAGE, "'%s': bundle takes create or apply", ctx->argv[0]);
+	return err_set(C2C_EUSAGE, _("'%s': bundle takes create or apply"), ctx->argv[0]);
 }
 
 const cli_command cmd_bundle = {
-    "bundle", cmd_bundle_fn, CLI_WRITE, "sync by file: write a bundle, or apply one",
-    "c2c bundle create FILE [--for NAME|--since COMMIT]\n       c2c bundle apply FILE [--from NAME]",
-    "For a node with no usable link. 'create' writes the node's history as a\n"
+    "bundle", cmd_bundle_fn, CLI_WRITE, N_("sync by file: write a bundle, or apply one"),
+    N_("c2c bundle create FILE [--for NAME|--since COMMIT]\n       c2c bundle apply FILE [--from NAME]"),
+    N_("For a node with no usable link. 'create' writes the node's history as a\n"
     "git bundle (version 2; stock 'git bundle verify', 'git clone' and 'git\n"
     "fetch' read it): everything, or with --for NAME only what NAME is not\n"
     "known to hold (its refs from the last sync, or from bundles applied with\n"
@@ -88,4 +88,4 @@ const cli_command cmd_bundle = {
     "must be here, else they are named) and merges it as a sync merges. With\n"
     "--from NAME the bundle's head is kept as what NAME holds, so that\n"
     "'bundle create FILE --for NAME' sends back only what NAME lacks.\n"
-    "A refused bundle changes nothing.\n"};
+    "A refused bundle changes nothing.\n")};

@@ -52,7 +52,7 @@ static int seen_add(seen_set *ss, char *key, size_t row, size_t *prev)
 		size_t *r = calloc(cap, sizeof(*r));
 		if (!k || !r) {
 			free(k), free(r), free(key);
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		}
 		for (size_t i = 0; i < ss->cap; i++) {
 			if (!ss->keys[i])
@@ -163,20 +163,22 @@ static int imp_bad(importer *im, size_t row, long col)
 		if (name && !strncmp(msg, im->t->name, tl) && msg[tl] == '.' && !strncmp(msg + tl + 1, name, strlen(name)) &&
 		    !strncmp(msg + tl + 1 + strlen(name), ": ", 2))
 			msg += tl + 1 + strlen(name) + 2;
-		snprintf(where, sizeof(where), "row %zu, column %s%s%s%s", row, letter, name ? " (" : "", name ? name : "",
-		         name ? ")" : "");
+		if (name)
+			snprintf(where, sizeof(where), _("row %zu, column %s (%s)"), row, letter, name);
+		else
+			snprintf(where, sizeof(where), _("row %zu, column %s"), row, letter);
 	} else {
-		snprintf(where, sizeof(where), "row %zu", row);
+		snprintf(where, sizeof(where), _("row %zu"), row);
 	}
 	json_t *o = json_pack("{sI ss? ss? ss? ss}", "row", (json_int_t)row, "column", name, "column_letter",
 	                      col >= 0 ? letter : NULL, "hint", hint, "message", "");
 	if (!o)
-		return im->err = err_set(C2C_ENOMEM, "out of memory");
+		return im->err = err_set(C2C_ENOMEM, _("out of memory"));
 	size_t l = strlen(im->file) + strlen(where) + strlen(msg) + 8;
 	char *full = malloc(l);
 	if (!full) {
 		json_decref(o);
-		return im->err = err_set(C2C_ENOMEM, "out of memory");
+		return im->err = err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	snprintf(full, l, "%s: %s: %s", im->file, where, msg);
 	json_object_set_new(o, "message", json_string(full));
@@ -194,7 +196,7 @@ static int imp_fail(importer *im, size_t row, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	err_set(C2C_EINVALID, "%s: row %zu: %s", im->file, row, msg);
+	err_set(C2C_EINVALID, _("%s: row %zu: %s"), im->file, row, msg);
 	return im->err = C2C_EINVALID;
 }
 
@@ -207,7 +209,7 @@ static void imp_cell(void *s, size_t len, void *data)
 		size_t cap = im->ocap ? im->ocap * 2 : 32;
 		size_t *o = realloc(im->off, (cap + 1) * sizeof(*o));
 		if (!o) {
-			im->err = err_set(C2C_ENOMEM, "out of memory");
+			im->err = err_set(C2C_ENOMEM, _("out of memory"));
 			return;
 		}
 		im->off = o;
@@ -219,7 +221,7 @@ static void imp_cell(void *s, size_t len, void *data)
 			cap *= 2;
 		char *b = realloc(im->buf, cap);
 		if (!b) {
-			im->err = err_set(C2C_ENOMEM, "out of memory");
+			im->err = err_set(C2C_ENOMEM, _("out of memory"));
 			return;
 		}
 		im->buf = b;
@@ -257,8 +259,8 @@ static int cell_utf8(const importer *im, size_t i)
 	const char *s = cell(im, i, &len);
 	if (canon_utf8_valid(s, len))
 		return 0;
-	err_set(C2C_EINVALID, "the text %s", memchr(s, '\0', len) ? "holds a NUL byte" : "is not valid UTF-8");
-	return err_hint("save the file as CSV UTF-8 (in a spreadsheet: \"CSV UTF-8 (comma delimited)\")");
+	err_set(C2C_EINVALID, "%s", memchr(s, '\0', len) ? _("the text holds a NUL byte") : _("the text is not valid UTF-8"));
+	return err_hint(_("save the file as CSV UTF-8 (in a spreadsheet: \"CSV UTF-8 (comma delimited)\")"));
 }
 
 /* The column names of T, for messages: "id, city, title, ...". malloc'd. */
@@ -329,12 +331,12 @@ static int imp_header(importer *im, size_t row)
 	im->id_col = -1;
 	if (!(im->cols = calloc(im->ncols ? im->ncols : 1, sizeof(*im->cols))) ||
 	    !(im->kind = calloc(im->ncols ? im->ncols : 1, 1)))
-		return im->err = err_set(C2C_ENOMEM, "out of memory");
+		return im->err = err_set(C2C_ENOMEM, _("out of memory"));
 	for (size_t i = 0; i < im->ncols; i++) {
 		if (cell_utf8(im, i) < 0) {
 			char letter[8];
 			col_letter(i, letter);
-			err_prefix("%s: row %zu, column %s: ", im->file, row, letter);
+			err_prefix(_("%s: row %zu, column %s: "), im->file, row, letter);
 			return im->err = C2C_EINVALID;
 		}
 		/* names are matched without regard to case and surrounding spaces,
@@ -368,7 +370,7 @@ static int imp_header(importer *im, size_t row)
 				char a[8], b[8];
 				col_letter(j, a), col_letter(i, b);
 				imp_fail(im, row, "column '%s' appears twice (columns %s and %s)", name, a, b);
-				err_hint("keep one column per field");
+				err_hint(_("keep one column per field"));
 				return im->err;
 			}
 		}
@@ -379,7 +381,7 @@ static int imp_header(importer *im, size_t row)
 	if (nunknown) {
 		char *known = known_columns(t);
 		imp_fail(im, row, "table %s has no column%s %s", t->name, nunknown > 1 ? "s" : "", unknown);
-		err_hint("its columns are %s ('c2c tables %s'); --ignore-unknown skips the others", known ? known : "",
+		err_hint(_("its columns are %s ('c2c tables %s'); --ignore-unknown skips the others"), known ? known : "",
 		         t->name);
 		free(known);
 		return im->err;
@@ -393,7 +395,7 @@ static int imp_header(importer *im, size_t row)
 			;
 		if (i == im->ncols) {
 			imp_fail(im, row, "the header has no column '%s', a required field of %s", f->name, t->name);
-			return err_hint("add a %s column; 'c2c export %s' writes a file with every column", f->name,
+			return err_hint(_("add a %s column; 'c2c export %s' writes a file with every column"), f->name,
 			                t->name);
 		}
 	}
@@ -428,7 +430,7 @@ static int plan_add(importer *im, size_t row, const char *action, const char *id
 		return 0;
 	json_t *o = json_pack("{sI ss ss? ss?}", "row", (json_int_t)row, "action", action, "id", id, "fields", what);
 	if (!o || json_array_append_new(im->plan, o))
-		return im->err = err_set(C2C_ENOMEM, "out of memory");
+		return im->err = err_set(C2C_ENOMEM, _("out of memory"));
 	return 0;
 }
 
@@ -449,14 +451,14 @@ static int imp_row(importer *im, size_t row)
 		const char *c = cell(im, i, NULL);
 		empty += !*c;
 		if (i >= im->ncols && *c) {
-			err_set(C2C_EINVALID, "%zu cells, the header has %zu", im->ncells, im->ncols);
-			err_hint("every row has one cell per column; quote cells that hold the separator (\"10.7,16.6\")");
+			err_set(C2C_EINVALID, _("%zu cells, the header has %zu"), im->ncells, im->ncols);
+			err_hint(_("every row has one cell per column; quote cells that hold the separator (\"10.7,16.6\")"));
 			goto fail;
 		}
 		if (i < im->ncols && im->kind[i] == COL_NONAME && *c) {
 			bad_col = (long)i;
-			err_set(C2C_EINVALID, "the cell holds '%.40s' but its column has no name", c);
-			err_hint("name the column in the first row, or empty it");
+			err_set(C2C_EINVALID, _("the cell holds '%.40s' but its column has no name"), c);
+			err_hint(_("name the column in the first row, or empty it"));
 			goto fail;
 		}
 	}
@@ -466,8 +468,8 @@ static int imp_row(importer *im, size_t row)
 		/* spreadsheets may leave out the empty columns at the end */
 		for (size_t i = im->ncells; i < im->ncols; i++) {
 			if (im->kind[i] != COL_NONAME) {
-				err_set(C2C_EINVALID, "%zu cells, the header has %zu", im->ncells, im->ncols);
-				err_hint("every row has one cell per column; quote cells that hold the separator (\"10.7,16.6\")");
+				err_set(C2C_EINVALID, _("%zu cells, the header has %zu"), im->ncells, im->ncols);
+				err_hint(_("every row has one cell per column; quote cells that hold the separator (\"10.7,16.6\")"));
 				goto fail;
 			}
 		}
@@ -480,7 +482,7 @@ static int imp_row(importer *im, size_t row)
 	}
 
 	if (!(fields = json_object())) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	size_t nfieldbad = 0;
@@ -517,7 +519,7 @@ static int imp_row(importer *im, size_t row)
 	if (t->nnatkey) {
 		json_t *k = json_copy(fields);
 		if (!k) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		if (t->city_scope && !json_is_string(json_object_get(k, "city")) && n->city)
@@ -529,18 +531,18 @@ static int imp_row(importer *im, size_t row)
 			goto fail;
 		}
 		if (*given && strcmp(given, id)) {
-			err_set(C2C_EINVALID, "id '%s' does not match the record's key, which makes '%s'", given, id);
-			err_hint("%s records get their id from their key; leave the id cell empty", t->name);
+			err_set(C2C_EINVALID, _("id '%s' does not match the record's key, which makes '%s'"), given, id);
+			err_hint(_("%s records get their id from their key; leave the id cell empty"), t->name);
 			goto fail;
 		}
 	} else if (*given) {
 		if (!record_id_valid(given)) {
-			err_set(C2C_EINVALID, "'%s' is not a valid record id", given);
-			err_hint("ids are lower-case letters, digits, '.', '_' and '-' (leave the cell empty for a new record)");
+			err_set(C2C_EINVALID, _("'%s' is not a valid record id"), given);
+			err_hint(_("ids are lower-case letters, digits, '.', '_' and '-' (leave the cell empty for a new record)"));
 			goto fail;
 		}
 		if (!(id = strdup(given))) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 	} else if (t->nmatchkey) {
@@ -548,7 +550,7 @@ static int imp_row(importer *im, size_t row)
 		json_t *k = json_copy(fields);
 		size_t count = 0;
 		if (!k) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		if (t->city_scope && !json_is_string(json_object_get(k, "city")) && n->city)
@@ -573,7 +575,7 @@ static int imp_row(importer *im, size_t row)
 			for (size_t j = 0; j < 16; j++)
 				free(parts[j]);
 			if (!key)
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = err_set(C2C_ENOMEM, _("out of memory"));
 		}
 		json_decref(k);
 		if (err < 0)
@@ -588,9 +590,9 @@ static int imp_row(importer *im, size_t row)
 				for (size_t j = 0; j < t->nmatchkey; j++)
 					strcat(strcat(keys, j ? ", " : ""), t->matchkey[j]);
 			}
-			err_set(C2C_EINVALID, "%zu records of %s have this row's %s (one is %s)", count, t->name,
+			err_set(C2C_EINVALID, _("%zu records of %s have this row's %s (one is %s)"), count, t->name,
 			        keys ? keys : "key", id);
-			err_hint("give the id of the record to change in an id column ('c2c export %s' writes one)", t->name);
+			err_hint(_("give the id of the record to change in an id column ('c2c export %s' writes one)"), t->name);
 			free(keys);
 			err = 0;
 			bad_col = -1;
@@ -606,19 +608,21 @@ static int imp_row(importer *im, size_t row)
 		if (k || id || key) {
 			size_t prev = 0;
 			if (!k) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = err_set(C2C_ENOMEM, _("out of memory"));
 				goto done;
 			}
 			if ((err = seen_add(&im->seen, k, row, &prev)) < 0)
 				goto done;
 			if (prev) {
-				err_set(C2C_EINVALID, "row %zu and row %zu are the same %s record%s%s", prev, row, t->name,
-				        id ? " " : "", id ? id : "");
-				if (t->nmatchkey && !*given)
-					err_hint("rows without an id are told apart by %s ('c2c tables %s'); keep one of them",
-					         t->nmatchkey > 1 ? "their key" : t->matchkey[0], t->name);
+				if (id)
+					err_set(C2C_EINVALID, _("row %zu and row %zu are the same %s record %s"), prev, row, t->name, id);
 				else
-					err_hint("keep one of the two rows");
+					err_set(C2C_EINVALID, _("row %zu and row %zu are the same %s record"), prev, row, t->name);
+				if (t->nmatchkey && !*given)
+					err_hint(_("rows without an id are told apart by %s ('c2c tables %s'); keep one of them"),
+					         t->nmatchkey > 1 ? _("their key") : t->matchkey[0], t->name);
+				else
+					err_hint(_("keep one of the two rows"));
 				bad_col = -1;
 				goto fail;
 			}
@@ -753,7 +757,7 @@ static int imp_feed(importer *im, struct csv_parser *p, const char *buf, size_t 
 			if (csv_error(p) == CSV_EPARSE) {
 				imp_fail(im, im->line - im->quoted_nl - count_nl(im->buf, im->blen),
 				         "malformed CSV: a quote inside an unquoted cell, or text after a closing quote");
-				err_hint("a cell with a quote is written in quotes with the quote doubled: \"say \"\"hello\"\"\"");
+				err_hint(_("a cell with a quote is written in quotes with the quote doubled: \"say \"\"hello\"\"\""));
 			} else {
 				im->err = err_set(C2C_ENOMEM, "%s: %s", im->file, csv_strerror(csv_error(p)));
 			}
@@ -801,7 +805,7 @@ static int import_run(importer *im, FILE *fp)
 	int first = 1;
 	if (!chunk || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
 		free(chunk);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	csv_set_space_func(&p, no_space);
 	im->line = 1;
@@ -826,13 +830,13 @@ static int import_run(importer *im, FILE *fp)
 	if (!im->err) {
 		size_t start = (im->rec_line ? im->rec_line : im->line) - im->quoted_nl;
 		if (csv_fini(&p, imp_cell, imp_end_row, im) != 0 && !im->err) {
-			im->err = err_set(C2C_EINVALID, "%s: row %zu: a quoted cell is never closed", im->file, start);
-			err_hint("a cell that starts with \" ends with \"; a quote inside it is doubled (\"\")");
+			im->err = err_set(C2C_EINVALID, _("%s: row %zu: a quoted cell is never closed"), im->file, start);
+			err_hint(_("a cell that starts with \" ends with \"; a quote inside it is doubled (\"\")"));
 		}
 	}
 	if (!im->err && !im->have_header) {
-		im->err = err_set(C2C_EINVALID, "%s: the file is empty; its first line must name the columns", im->file);
-		err_hint("'c2c export %s FILE.csv' writes a file with the header to start from", im->t->name);
+		im->err = err_set(C2C_EINVALID, _("%s: the file is empty; its first line must name the columns"), im->file);
+		err_hint(_("'c2c export %s FILE.csv' writes a file with the header to start from"), im->t->name);
 	}
 	csv_free(&p);
 	free(chunk);
@@ -885,8 +889,8 @@ static int parse_sep(const char *s, char *out)
 	else if (!strcmp(s, "semicolon") || !strcmp(s, ";"))
 		*out = ';';
 	else {
-		err_set(C2C_EUSAGE, "--sep '%s': give , ; or tab", s);
-		return err_hint("the separator of the cells: comma (,), semicolon (;) or tab");
+		err_set(C2C_EUSAGE, _("--sep '%s': give , ; or tab"), s);
+		return err_hint(_("the separator of the cells: comma (,), semicolon (;) or tab"));
 	}
 	return 0;
 }
@@ -899,7 +903,7 @@ static int take_locale(cli_ctx *ctx, sheet_locale *loc)
 	if ((err = cli_take_opt(ctx, "--locale", &name)) < 0)
 		return err;
 	if ((err = sheet_locale_get(name, loc)) < 0)
-		return err == C2C_EINVALID ? (err_prefix("--locale: "), C2C_EUSAGE) : err;
+		return err == C2C_EINVALID ? (err_prefix(_("--locale: ")), C2C_EUSAGE) : err;
 	return 0;
 }
 
@@ -920,12 +924,12 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 	im.n = n;
 	im.file = ctx->argv[1];
 	if (!(im.bad = json_array()) || (im.dry_run && !(im.plan = json_array()))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	if (!(fp = fopen(im.file, "rb"))) {
 		err = err_errno(errno == ENOENT ? C2C_ENOTFOUND : C2C_EIO, im.file);
-		err_hint("give the path of a CSV file (UTF-8, a header line first)");
+		err_hint(_("give the path of a CSV file (UTF-8, a header line first)"));
 		goto done;
 	}
 	if (!im.loc.name) {
@@ -933,11 +937,13 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		if ((err = import_scan(&im, fp)) < 0)
 			goto done;
 		if (im.day_row && !im.day_conflict && !ctx->json)
-			fprintf(stderr, "c2c import: %s: dates read as %s (row %zu has %s)\n", im.file,
-			        im.day_first ? "day/month/year" : "month/day/year", im.day_row, im.day_text);
+			fprintf(stderr, _("c2c import: %s: dates read as %s (row %zu has %s)\n"), im.file,
+			        im.day_first ? _("day/month/year") : _("month/day/year"), im.day_row, im.day_text);
 		if (im.dec_row && !im.dec_conflict && !ctx->json)
-			fprintf(stderr, "c2c import: %s: numbers read with a decimal %s (row %zu has %s)\n", im.file,
-			        im.decimal == ',' ? "comma" : "point", im.dec_row, im.dec_text);
+			fprintf(stderr,
+			        im.decimal == ',' ? _("c2c import: %s: numbers read with a decimal comma (row %zu has %s)\n")
+			                          : _("c2c import: %s: numbers read with a decimal point (row %zu has %s)\n"),
+			        im.file, im.dec_row, im.dec_text);
 	}
 	if ((err = node_txn_begin(&im.tx, n)) < 0)
 		goto done;
@@ -948,12 +954,14 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 	if (im.nbad) {
 		cli_error_details(json_incref(im.bad));
 		if (im.nbad > MAX_LISTED)
-			err = err_set(C2C_EINVALID, "%s: %zu bad rows (the first %d listed above); nothing was imported",
+			err = err_set(C2C_EINVALID, _("%s: %zu bad rows (the first %d listed above); nothing was imported"),
 			              im.file, im.nbad, MAX_LISTED);
 		else
-			err = err_set(C2C_EINVALID, "%s: %zu bad row%s; nothing was imported", im.file, im.nbad,
-			              im.nbad == 1 ? "" : "s");
-		err_hint("correct %s and import it again; --dry-run checks a file without writing", im.nbad == 1 ? "it" : "them");
+			err = err_set(C2C_EINVALID, P_(im.nbad, "%s: %zu bad row; nothing was imported",
+			                              "%s: %zu bad rows; nothing was imported"),
+			              im.file, im.nbad);
+		err_hint(im.nbad == 1 ? _("correct it and import it again; --dry-run checks a file without writing")
+		                      : _("correct them and import it again; --dry-run checks a file without writing"));
 		goto done;
 	}
 
@@ -965,7 +973,7 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		node_txn_abort(im.tx);
 		im.tx = NULL;
 		if (!im.dry_run)
-			fprintf(stderr, "c2c import: %s changes nothing in %s; nothing to commit\n", im.file, im.t->name);
+			fprintf(stderr, _("c2c import: %s changes nothing in %s; nothing to commit\n"), im.file, im.t->name);
 	} else {
 		char msg[600];
 		snprintf(msg, sizeof(msg), "import %s from %s: %zu added, %zu changed", im.t->name, base, im.added,
@@ -990,19 +998,20 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 		json_array_foreach(im.plan, i, r)
 		{
 			const char *what = json_string_value(json_object_get(r, "fields"));
-			printf("row %lld: %s %s/%s%s%s\n", (long long)json_integer_value(json_object_get(r, "row")),
-			       json_string_value(json_object_get(r, "action")), im.t->name,
+			const char *action = json_string_value(json_object_get(r, "action"));
+			printf(_("row %lld: %s %s/%s%s%s\n"), (long long)json_integer_value(json_object_get(r, "row")),
+			       !strcmp(action, "add") ? _("add") : !strcmp(action, "change") ? _("change") : _("unchanged"), im.t->name,
 			       json_string_value(json_object_get(r, "id")), what ? ": " : "", what ? what : "");
 		}
-		printf("dry run of %s into %s: %zu would be added, %zu changed, %zu left unchanged; nothing written\n",
+		printf(_("dry run of %s into %s: %zu would be added, %zu changed, %zu left unchanged; nothing written\n"),
 		       im.file, im.t->name, im.added, im.changed, im.unchanged);
 	} else {
-		printf("imported %s into %s: %zu added, %zu changed, %zu unchanged", im.file, im.t->name, im.added,
+		printf(_("imported %s into %s: %zu added, %zu changed, %zu unchanged"), im.file, im.t->name, im.added,
 		       im.changed, im.unchanged);
 		if (committed)
-			printf(" (commit %.12s)\n", hex);
+			printf(_(" (commit %.12s)\n"), hex);
 		else
-			printf(" (no commit)\n");
+			printf(_(" (no commit)\n"));
 	}
 done:
 	importer_dispose(&im);
@@ -1012,9 +1021,9 @@ done:
 }
 
 const cli_command cmd_import = {
-    "import", cmd_import_fn, CLI_WRITE, "import records from a CSV file",
-    "c2c import TABLE FILE.csv [--dry-run] [--sep ,|;|tab] [--locale LOCALE] [--ignore-unknown]",
-    "Adds and changes records of TABLE from a CSV file as spreadsheets save it,\n"
+    "import", cmd_import_fn, CLI_WRITE, N_("import records from a CSV file"),
+    N_("c2c import TABLE FILE.csv [--dry-run] [--sep ,|;|tab] [--locale LOCALE] [--ignore-unknown]"),
+    N_("Adds and changes records of TABLE from a CSV file as spreadsheets save it,\n"
     "in one commit: the whole file is written, or, if any row is bad, nothing\n"
     "at all. Every bad row is listed (up to 50) with the row number and the\n"
     "column letter the spreadsheet shows, and the column's name.\n\n"
@@ -1059,7 +1068,7 @@ const cli_command cmd_import = {
     "error's rows are in the error object's \"details\".\n\n"
     "  c2c export actions actions.csv    # edit it in a spreadsheet, then\n"
     "  c2c import actions actions.csv --dry-run\n"
-    "  c2c import actions actions.csv --locale fr\n"};
+    "  c2c import actions actions.csv --locale fr\n")};
 
 /* ----------------------------------------------------------------- export */
 typedef struct {
@@ -1098,12 +1107,12 @@ static int export_row(const char *id, json_t *rec, void *payload)
 	exporter *ex = payload;
 	ex->count++;
 	if (ex->arr)
-		return json_array_append_new(ex->arr, cli_record_flat(id, rec)) ? err_set(C2C_ENOMEM, "out of memory") : 0;
+		return json_array_append_new(ex->arr, cli_record_flat(id, rec)) ? err_set(C2C_ENOMEM, _("out of memory")) : 0;
 	int bad = put_cell(ex, id) < 0;
 	for (size_t i = 0; i < ex->t->nfields && !bad; i++) {
 		char *s = record_value_text(json_object_get(rec, ex->t->fields[i].name));
 		if (!s)
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		bad = fputc(ex->sep, ex->fp) == EOF || put_cell(ex, s) < 0;
 		free(s);
 	}
@@ -1135,18 +1144,18 @@ static int cmd_export_fn(cli_ctx *ctx, c2c_node *n)
 	if (file) {
 		size_t l = strlen(file) + 5;
 		if (!(tmp = malloc(l)))
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		snprintf(tmp, l, "%s.tmp", file);
 		if (!(ex.fp = fopen(tmp, "wb"))) {
 			err = err_errno(C2C_EIO, file);
-			err_hint("check that the directory exists and can be written");
+			err_hint(_("check that the directory exists and can be written"));
 			free(tmp);
 			return err;
 		}
 	}
 	if (ctx->json) {
 		if (!(ex.arr = json_array())) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 	} else {
@@ -1181,11 +1190,11 @@ static int cmd_export_fn(cli_ctx *ctx, c2c_node *n)
 	if (ex.ioerr) {
 		err = err_errno(C2C_EIO, file ? file : "standard output");
 		if (file)
-			err_hint("check the disk space and that %s can be written", file);
+			err_hint(_("check the disk space and that %s can be written"), file);
 		goto done;
 	}
 	if (file && !ctx->json)
-		printf("exported %zu records of %s to %s\n", ex.count, t->name, file);
+		printf(_("exported %zu records of %s to %s\n"), ex.count, t->name, file);
 done:
 	if (file && ex.fp)
 		fclose(ex.fp);
@@ -1197,9 +1206,9 @@ done:
 }
 
 const cli_command cmd_export = {
-    "export", cmd_export_fn, CLI_READ, "export records to a CSV file",
-    "c2c export TABLE [FILE.csv] [--excel] [--locale LOCALE] [--sep ,|;|tab]",
-    "Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
+    "export", cmd_export_fn, CLI_READ, N_("export records to a CSV file"),
+    N_("c2c export TABLE [FILE.csv] [--excel] [--locale LOCALE] [--sep ,|;|tab]"),
+    N_("Writes the records of TABLE as CSV to FILE.csv (replaced whole, never left\n"
     "half-written), or to standard output: a header line, id then the fields\n"
     "in the order 'c2c tables TABLE' gives, then one line per record in id\n"
     "order. Sets are one cell of comma-separated values; cells with the\n"
@@ -1213,7 +1222,7 @@ const cli_command cmd_export = {
     "en-GB: ','; fr, es, ar: ';'). --sep , ; or tab chooses the separator.\n"
     "--json writes an array of flat records instead.\n\n"
     "  c2c export actions actions.csv\n  c2c export actions actions.csv --excel --locale fr\n"
-    "  c2c export stakeholders > stakeholders.csv\n"};
+    "  c2c export stakeholders > stakeholders.csv\n")};
 
 /* ------------------------------------------- for the web interface (cli.h) */
 int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
@@ -1227,7 +1236,7 @@ int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *nam
 	im.t = t;
 	im.file = name;
 	if (!(im.bad = json_array()))
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	/* As 'c2c import' without --locale (an upload is in memory: seekable). */
 	if ((err = import_scan(&im, fp)) < 0)
 		goto bad_file;

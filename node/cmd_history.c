@@ -273,9 +273,9 @@ done:
 }
 
 const cli_command cmd_log = {
-    "log", cmd_log_fn, CLI_READ, "history of the node or of one record",
-    "c2c log [TABLE/ID] [-n N]",
-    "Lists the commits of this node's history, newest first (genesis last),\n"
+    "log", cmd_log_fn, CLI_READ, N_("history of the node or of one record"),
+    N_("c2c log [TABLE/ID] [-n N]"),
+    N_("Lists the commits of this node's history, newest first (genesis last),\n"
     "one a line:\n\n"
     "  COMMIT(12) SIG DATE TIME NODE AUTHOR  SUBJECT\n\n"
     "where SIG is the signature as git's %G? has it (G good, by a registered\n"
@@ -293,7 +293,7 @@ const cli_command cmd_log = {
     "Auditors get the same from stock git, with the record's path (see\n"
     "'c2c help blame' for how to find it):\n\n"
     "  git -C repo.git log --full-history -- cities/tunis/actions/a/b/ID.json\n\n"
-    "  c2c log -n 5\n  c2c log actions/0193f0a1b2c3d4e5f6a7b8c9 --json\n"};
+    "  c2c log -n 5\n  c2c log actions/0193f0a1b2c3d4e5f6a7b8c9 --json\n")};
 
 /* ------------------------------------------------------------------ blame */
 
@@ -789,9 +789,9 @@ done:
 }
 
 const cli_command cmd_blame = {
-    "blame", cmd_blame_fn, CLI_READ, "per-field provenance of a record",
-    "c2c blame TABLE/ID",
-    "For each field of the record (in schema order, then fields this node does\n"
+    "blame", cmd_blame_fn, CLI_READ, N_("per-field provenance of a record"),
+    N_("c2c blame TABLE/ID"),
+    N_("For each field of the record (in schema order, then fields this node does\n"
     "not know), prints one aligned line:\n\n"
     "  FIELD  VALUE  NODE  COMMIT(12) SIG  DATE TIME  AUTHOR\n\n"
     "VALUE is the field's value at the head ((cleared) if it was emptied),\n"
@@ -815,4 +815,4 @@ const cli_command cmd_blame = {
     "file holding one field a line,\n\n"
     "  git -C repo.git blame main -- cities/tunis/actions/a/b/ID.json\n\n"
     "the commit that last changed each field's line.\n\n"
-    "  c2c blame actions/0193f0a1b2c3d4e5f6a7b8c9\n"};
+    "  c2c blame actions/0193f0a1b2c3d4e5f6a7b8c9\n")};

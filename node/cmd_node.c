@@ -14,6 +14,12 @@
 #include "c2c/registry.h"
 #include "c2c/sync.h"
 
+/* A node's role for a person to read ("city", "office" in --json). */
+static const char *role_word(const char *role)
+{
+	return !strcmp(role, "office") ? _("office") : !strcmp(role, "city") ? _("city") : role;
+}
+
 static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 {
 	const char *city = NULL, *user = NULL, *schema = NULL, *office_key = NULL;
@@ -62,13 +68,13 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 		err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s?}", "node_id", n->node_id, "role", n->role, "city",
 		                               n->city, "head", hex, "dir", n->dir, "office_key", root_fp));
 	} else {
-		printf("Created %s node %s in %s\n", n->role, n->node_id, n->dir);
-		printf("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n", n->dbpath,
+		printf(_("Created %s node %s in %s\n"), role_word(n->role), n->node_id, n->dir);
+		printf(_("  database   %s\n  history    %s (head %.12s)\n  key        %s/keys/id_ed25519\n"), n->dbpath,
 		       n->gitdir, hex, n->dir);
 		if (root_fp)
-			printf("  office key %s\n", root_fp);
+			printf(_("  office key %s\n"), root_fp);
 		else
-			printf("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n");
+			printf(_("  office key not known yet: give --office-key FILE, or it is learnt from the first hub\n"));
 	}
 	free(root_fp);
 	node_close(n);
@@ -76,9 +82,9 @@ static int cmd_init_fn(cli_ctx *ctx, c2c_node *unused)
 }
 
 const cli_command cmd_init = {
-    "init", cmd_init_fn, CLI_NONE, "create a node",
-    "c2c init DIR (--city SLUG | --office) [--office-key PUBKEY-FILE] [--user \"Name <mail>\"]",
-    "Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
+    "init", cmd_init_fn, CLI_NONE, N_("create a node"),
+    N_("c2c init DIR (--city SLUG | --office) [--office-key PUBKEY-FILE] [--user \"Name <mail>\"]"),
+    N_("Creates DIR/c2c.db, DIR/repo.git and DIR/keys/, seeded with the network's\n"
     "reference data (cities, themes, SDGs, peer-learning events) in the genesis\n"
     "commit, which has the same id on every node. A city node writes its own\n"
     "city's records; the office writes the network's. --user names the person\n"
@@ -89,7 +95,7 @@ const cli_command cmd_init = {
     "--office-key makes a further office node of that network: the office\n"
     "registers it ('c2c node add ID --role office KEY.pub') and it syncs\n"
     "before it writes.\n\n"
-    "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"};
+    "  c2c init tunis --city tunis --user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n")};
 
 /* Commits of the head that remote NAME does not have, as this node last
  * saw it: a hub's copy of this node's branch, else the remote's main as
@@ -175,31 +181,33 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		sync_remote_list_free(rv, nr);
 		return cli_print_json(o);
 	}
-	printf("node      %s (%s%s%s)\n", n->node_id, n->role, n->city ? ", " : "", n->city ? n->city : "");
-	printf("user      %s <%s>\n", n->user_name, n->user_email);
-	printf("head      %s%s\n", hex, n->head_moved ? "  (refs/heads/main moved: run 'c2c verify')" : "");
-	printf("records   %lld (%lld deleted)\n", records, tombs);
-	printf("schema    %d\n", store_version(n->st));
+	printf(_("node      %s (%s%s%s)\n"), n->node_id, role_word(n->role), n->city ? _(", ") : "", n->city ? n->city : "");
+	printf(_("user      %s <%s>\n"), n->user_name, n->user_email);
+	printf(_("head      %s%s\n"), hex, n->head_moved ? _("  (refs/heads/main moved: run 'c2c verify')") : "");
+	printf(_("records   %lld (%lld deleted)\n"), records, tombs);
+	printf(_("schema    %d\n"), store_version(n->st));
 	if (fp)
-		printf("key       %s\n", fp);
+		printf(_("key       %s\n"), fp);
 	if (!nr)
-		printf("remotes   none ('c2c remote add NAME PATH')\n");
+		printf(_("remotes   none ('c2c remote add NAME PATH')\n"));
 	for (size_t i = 0; i < nr; i++) {
-		char when[32] = "never";
+		char when[64];
+		snprintf(when, sizeof(when), "%s", _("never"));
 		if (rv[i].last_attempt) {
 			time_t tt = (time_t)rv[i].last_attempt;
 			struct tm tm;
 			gmtime_r(&tt, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 		}
-		printf("%-9s %s %s\n          last sync %s: %s\n", i ? "" : "remotes", rv[i].name, rv[i].url, when,
+		printf(_("%-9s %s %s\n          last sync %s: %s\n"), i ? "" : _("remotes"), rv[i].name, rv[i].url, when,
 		       rv[i].last_result ? rv[i].last_result : "-");
 		long long unsent = unsent_commits(n, rv[i].name);
 		if (unsent > 0)
-			printf("          not yet sent: %lld commit%s ('c2c sync %s' sends them)\n", unsent,
-			       unsent == 1 ? "" : "s", rv[i].name);
+			printf(P_(unsent, "          not yet sent: %lld commit ('c2c sync %s' sends it)\n",
+			          "          not yet sent: %lld commits ('c2c sync %s' sends them)\n"),
+			       unsent, rv[i].name);
 		else if (unsent == 0)
-			printf("          nothing left to send\n");
+			printf(_("          nothing left to send\n"));
 		autosync_state as;
 		if (autosync_state_get(n, rv[i].name, &as) == 0 && (as.failures || as.next_try)) {
 			char next[32] = "";
@@ -212,20 +220,21 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 			}
 			char fails[48] = "";
 			if (as.failures)
-				snprintf(fails, sizeof(fails), "%lld failed in a row, ", as.failures);
+				snprintf(fails, sizeof(fails), _("%lld failed in a row, "), as.failures);
 			if (as.next_try && in < -60)
-				printf("          autosync: %snext try was due at %s, %lld s ago: is it still running?\n", fails,
+				printf(_("          autosync: %snext try was due at %s, %lld s ago: is it still running?\n"), fails,
 				       next, -in);
 			else if (as.next_try)
-				printf("          autosync: %snext try %s (in %lld s)\n", fails, next, in > 0 ? in : 0);
+				printf(_("          autosync: %snext try %s (in %lld s)\n"), fails, next, in > 0 ? in : 0);
 			else
-				printf("          %lld failed in a row; autosync is not running\n", as.failures);
+				printf(_("          %lld failed in a row; autosync is not running\n"), as.failures);
 		}
 	}
 	if (conflicts)
-		printf("conflicts %lld record%s ('c2c conflicts')\n", conflicts, conflicts == 1 ? "" : "s");
+		printf(P_(conflicts, "conflicts %lld record ('c2c conflicts')\n", "conflicts %lld records ('c2c conflicts')\n"),
+		       conflicts);
 	else
-		printf("conflicts none\n");
+		printf(_("conflicts none\n"));
 	size_t hi;
 	json_t *h;
 	json_array_foreach(held, hi, h)
@@ -237,10 +246,10 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 		struct tm tm;
 		gmtime_r(&tt, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M UTC", &tm);
-		printf("%-9s %s %s (node %s, %s%s) since %s\n", hi ? "" : "held", json_string_value(json_object_get(h, "remote")),
+		printf(_("%-9s %s %s (node %s, %s%s) since %s\n"), hi ? "" : _("held"), json_string_value(json_object_get(h, "remote")),
 		       json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch")) : "-",
-		       node ? node : "unknown", city ? "city " : "not registered", city ? city : "", since);
-		printf("          commit %.12s refused: ", json_string_value(json_object_get(h, "commit")));
+		       node ? node : _("unknown"), city ? _("city ") : _("not registered"), city ? city : "", since);
+		printf(_("          commit %.12s refused: "), json_string_value(json_object_get(h, "commit")));
 		cli_put_safe(stdout, json_string_value(json_object_get(h, "rule")));
 		printf("\n          ");
 		cli_put_safe(stdout, json_string_value(json_object_get(h, "release")));
@@ -252,14 +261,14 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	json_array_foreach(asked, ai, a)
 	{
 		const char *comment = json_string_value(json_object_get(a, "comment"));
-		printf("%-9s %s/%s%s%s%s: changes requested%s%s%s\n", ai ? "" : "reviews",
+		printf(_("%-9s %s/%s%s%s%s: changes requested%s%s%s\n"), ai ? "" : _("reviews"),
 		       json_string_value(json_object_get(a, "record_table")), json_string_value(json_object_get(a, "record_id")),
 		       n->city ? "" : " (", n->city ? "" : json_string_value(json_object_get(a, "city")), n->city ? "" : ")",
 		       comment ? " (" : "", comment ? comment : "", comment ? ")" : "");
 		if (json_is_true(json_object_get(a, "out_of_date")))
 			printf("          %s\n", json_is_true(json_object_get(a, "record_deleted"))
-			                             ? "the record was deleted since"
-			                             : "edited since the review: waiting for the office's next review");
+			                             ? _("the record was deleted since")
+			                             : _("edited since the review: waiting for the office's next review"));
 	}
 	json_decref(asked);
 	json_decref(remotes);
@@ -268,18 +277,19 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	return 0;
 }
 
-const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, "identity, head, records, remotes, conflicts",
-                                "c2c status",
-                                "Shows who this node is, its head commit, how many records it holds,\n"
+const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, N_("identity, head, records, remotes, conflicts"),
+                                N_("c2c status"),
+                                N_("Shows who this node is, its head commit, how many records it holds,\n"
                                 "and whether the repository still agrees with the database; per remote,\n"
                                 "the last sync and the commits it does not have yet as this node last\n"
                                 "saw it (--json: unsent_commits), which 'c2c sync' sends; open\n"
-                                "conflicts.\n"};
+                                "conflicts.\n")};
 
 static const char *type_name(const field_def *f)
 {
-	static const char *names[] = {"text", "integer", "one of", "date YYYY-MM-DD", "month YYYY-MM", "id of", "set"};
-	return names[f->type];
+	static const char *names[] = {N_("text"), N_("integer"), N_("one of"), N_("date YYYY-MM-DD"), N_("month YYYY-MM"),
+	                              N_("id of"), N_("set")};
+	return _(names[f->type]);
 }
 
 static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
@@ -296,9 +306,14 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 		if (ctx->argc && strcmp(ctx->argv[0], t[i].name))
 			continue;
 		json_t *fields = arr ? json_array() : NULL;
+		/* In another language than English, the labels the web interface
+		 * and import use stand for the schema's English summaries. */
+		const char *lang = i18n_msg_lang(), *label = i18n_table(lang, t[i].name);
+		int labels = strcmp(lang, "en") != 0;
 		if (!arr)
-			printf("%s%s  (%s; %s)\n", i && !ctx->argc ? "\n" : "", t[i].name,
-			       t[i].city_scope ? "per city" : "network", t[i].summary);
+			printf(_("%s%s  (%s; %s)\n"), i && !ctx->argc ? "\n" : "", t[i].name,
+			       t[i].city_scope ? _("per city") : _("network"),
+			       labels && strcmp(label, t[i].name) ? label : t[i].summary);
 		for (size_t j = 0; j < t[i].nfields; j++) {
 			const field_def *f = &t[i].fields[j];
 			char allowed[1024] = "";
@@ -321,24 +336,31 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 			}
 			char type[1200];
 			if (f->type == FT_ENUM)
-				snprintf(type, sizeof(type), "one of: %s", allowed);
+				snprintf(type, sizeof(type), _("one of: %s"), allowed);
 			else if (f->type == FT_REF)
-				snprintf(type, sizeof(type), "id of a %s record", f->ref);
+				snprintf(type, sizeof(type), _("id of a %s record"), f->ref);
+			else if (f->type == FT_SET && f->elem == EL_ENUM)
+				snprintf(type, sizeof(type), _("set of values: %s"), allowed);
+			else if (f->type == FT_SET && f->elem == EL_REF)
+				snprintf(type, sizeof(type), _("set of %s ids"), f->ref);
+			else if (f->type == FT_SET && f->elem == EL_SDG_TARGET)
+				snprintf(type, sizeof(type), "%s", _("set of SDG target codes (10.7)"));
 			else if (f->type == FT_SET)
-				snprintf(type, sizeof(type), "set of %s%s%s", f->elem == EL_ENUM ? "" : f->elem == EL_REF ? f->ref : f->elem == EL_SDG_TARGET ? "SDG target codes (10.7)" : "text",
-				         f->elem == EL_ENUM ? "values: " : f->elem == EL_REF ? " ids" : "", f->elem == EL_ENUM ? allowed : "");
+				snprintf(type, sizeof(type), "%s", _("set of text"));
 			else if (f->type == FT_INT && f->has_min)
-				snprintf(type, sizeof(type), "integer >= %lld", f->min);
+				snprintf(type, sizeof(type), _("integer >= %lld"), f->min);
 			else
 				snprintf(type, sizeof(type), "%s", type_name(f));
-			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? ", required" : "",
-			       f->immutable ? ", fixed once made" : "", "", f->summary);
+			const char *flabel = i18n_field(lang, t[i].name, f->name);
+			printf("  %-22s %s%s%s\n  %-22s   %s\n", f->name, type, f->required ? _(", required") : "",
+			       f->immutable ? _(", fixed once made") : "", "",
+			       labels && strcmp(flabel, f->name) ? flabel : f->summary);
 		}
 		if (!arr && t[i].nmatchkey) {
-			printf("  import finds a record without an id by:");
+			printf(_("  import finds a record without an id by:"));
 			for (size_t j = 0; j < t[i].nmatchkey; j++)
 				printf("%s %s", j ? "," : "", t[i].matchkey[j]);
-			printf("%s\n", t[i].key_unique ? "; each used once (a second record with the same is refused)" : "");
+			printf("%s\n", t[i].key_unique ? _("; each used once (a second record with the same is refused)") : "");
 		}
 		if (arr) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "name", t[i].name, "scope",
@@ -362,10 +384,10 @@ static int cmd_tables_fn(cli_ctx *ctx, c2c_node *n)
 	return arr ? cli_print_json(arr) : 0;
 }
 
-const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, "record types, fields and allowed values",
-                                "c2c tables [TABLE]",
-                                "Lists each record type with its fields, their types, whether they are\n"
-                                "required, and the values they allow. Sets are written comma-separated.\n"};
+const cli_command cmd_tables = {"tables", cmd_tables_fn, CLI_READ, N_("record types, fields and allowed values"),
+                                N_("c2c tables [TABLE]"),
+                                N_("Lists each record type with its fields, their types, whether they are\n"
+                                "required, and the values they allow. Sets are written comma-separated.\n")};
 
 static void print_finding(const char *what, const char *detail, void *payload)
 {
@@ -393,22 +415,24 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 	if (arr)
 		cli_print_json(json_pack("{s:b,s:o}", "ok", found == 0, "problems", arr));
 	else if (found == 0)
-		printf("ok: the database equals the head of repo.git (%.12s)\n", git_oid_tostr_s(&n->head));
+		printf(_("ok: the database equals the head of repo.git (%.12s)\n"), git_oid_tostr_s(&n->head));
 	else
-		fprintf(stderr, "c2c verify: %d problem%s found\nhint: 'c2c repair' makes the database equal to the "
-		                "head of repo.git\n",
-		        found, found == 1 ? "" : "s");
+		fprintf(stderr, P_(found, "c2c verify: %d problem found\nhint: 'c2c repair' makes the database equal to the "
+		                          "head of repo.git\n",
+		                   "c2c verify: %d problems found\nhint: 'c2c repair' makes the database equal to the "
+		                   "head of repo.git\n"),
+		        found);
 	return found ? 1 : 0;
 }
 
 const cli_command cmd_verify = {
-    "verify", cmd_verify_fn, CLI_READ, "check that the database equals the head",
-    "c2c verify",
-    "Compares every row and tombstone with its record file at the head of\n"
+    "verify", cmd_verify_fn, CLI_READ, N_("check that the database equals the head"),
+    N_("c2c verify"),
+    N_("Compares every row and tombstone with its record file at the head of\n"
     "repo.git, every record file with its row, and the head with the one the\n"
     "database records. Prints each difference and exits 1 if there is any:\n"
     "a row edited behind the node's back (with the sqlite3 shell, say) or a\n"
-    "head moved by another program.\n"};
+    "head moved by another program.\n")};
 
 static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -424,19 +448,20 @@ static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 	if (arr)
 		return cli_print_json(json_pack("{s:i,s:o,s:s}", "repaired", found, "changes", arr, "head",
 		                                git_oid_tostr_s(&n->head)));
-	printf("repaired: the database now equals the head of repo.git (%.12s); %d difference%s undone\n",
-	       git_oid_tostr_s(&n->head), found, found == 1 ? "" : "s");
+	printf(P_(found, "repaired: the database now equals the head of repo.git (%.12s); %d difference undone\n",
+	          "repaired: the database now equals the head of repo.git (%.12s); %d differences undone\n"),
+	       git_oid_tostr_s(&n->head), found);
 	return 0;
 }
 
 const cli_command cmd_repair = {
-    "repair", cmd_repair_fn, CLI_READ, "make the database equal to the head",
-    "c2c repair",
-    "Rebuilds every row from the record files at the head of repo.git (the\n"
+    "repair", cmd_repair_fn, CLI_READ, N_("make the database equal to the head"),
+    N_("c2c repair"),
+    N_("Rebuilds every row from the record files at the head of repo.git (the\n"
     "signed history is the reference) and records that head. Rows edited\n"
     "behind the node's back are replaced by their committed values; a head\n"
     "moved by another program is accepted. Run 'c2c verify' first to see what\n"
-    "will change.\n"};
+    "will change.\n")};
 
 /* ---------------------------------------------------------------- config */
 static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
@@ -445,8 +470,8 @@ static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = cli_positionals(ctx, 1, 2)) < 0)
 		return err;
 	if (strcmp(ctx->argv[0], "user")) {
-		err_set(C2C_EUSAGE, "config: no setting '%s'", ctx->argv[0]);
-		return err_hint("the settings: user");
+		err_set(C2C_EUSAGE, _("config: no setting '%s'"), ctx->argv[0]);
+		return err_hint(_("the settings: user"));
 	}
 	if (ctx->argc == 2 && (err = node_set_user(n, ctx->argv[1], 1)) < 0)
 		return err;
@@ -460,11 +485,11 @@ static int cmd_config_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_config = {
-    "config", cmd_config_fn, CLI_WRITE, "show or set the node's user", "c2c config user [\"Name <mail>\"]",
-    "Shows the user recorded as the author of this node's commits, or sets it\n"
+    "config", cmd_config_fn, CLI_WRITE, N_("show or set the node's user"), N_("c2c config user [\"Name <mail>\"]"),
+    N_("Shows the user recorded as the author of this node's commits, or sets it\n"
     "for the commands that follow. One command can name another author with\n"
     "--user \"Name <mail>\", and a session with C2C_USER=\"Name <mail>\": two\n"
     "officers sharing one machine are told apart in 'c2c log' and 'c2c blame'.\n"
     "The committer stays the node (SPEC 3).\n\n"
     "  c2c config user \"Amina Ben Ali <amina@commune-tunis.tn>\"\n"
-    "  C2C_USER=\"Karim Haddad <karim@commune-tunis.tn>\" c2c set actions/ID status=ongoing\n"};
+    "  C2C_USER=\"Karim Haddad <karim@commune-tunis.tn>\" c2c set actions/ID status=ongoing\n")};

@@ -46,9 +46,9 @@ done:
 }
 
 const cli_command cmd_add = {
-    "add", cmd_add_fn, CLI_WRITE, "add a record; prints its id",
-    "c2c add TABLE [--id ID] FIELD=VALUE...",
-    "Adds one record to TABLE in one commit and prints its new id alone on\n"
+    "add", cmd_add_fn, CLI_WRITE, N_("add a record; prints its id"),
+    N_("c2c add TABLE [--id ID] FIELD=VALUE..."),
+    N_("Adds one record to TABLE in one commit and prints its new id alone on\n"
     "standard output. Sets are comma-separated (sdg_targets=10.7,16.6). On a\n"
     "city node, city defaults to the node's city. Records with a natural key\n"
     "(profile_sections: city, section, lang) get the id the key makes, so two\n"
@@ -58,7 +58,7 @@ const cli_command cmd_add = {
     "without its final line break: long texts need no shell quoting.\n"
     "FIELD=@@text gives a value that starts with @.\n\n"
     "  c2c add actions title=\"TangerAccueil\" status=ongoing budget_eur=50000 sdg_targets=10.7,16.6\n"
-    "  c2c add profile_sections section=overview lang=ar body=\"...\"\n"};
+    "  c2c add profile_sections section=overview lang=ar body=\"...\"\n")};
 
 static int cmd_set_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -74,7 +74,7 @@ static int cmd_set_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = node_txn_begin(&tx, n)) < 0 || (err = write_set(tx, n, t, id, fields, &changed)) < 0)
 		goto done;
 	if (!changed) {
-		fprintf(stderr, "c2c set: %s/%s already has these values; nothing to commit\n", t->name, id);
+		fprintf(stderr, _("c2c set: %s/%s already has these values; nothing to commit\n"), t->name, id);
 		goto done;
 	}
 	char msg[512];
@@ -97,14 +97,14 @@ done:
 }
 
 const cli_command cmd_set = {
-    "set", cmd_set_fn, CLI_WRITE, "change fields of a record", "c2c set TABLE/ID FIELD=VALUE...",
-    "Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
+    "set", cmd_set_fn, CLI_WRITE, N_("change fields of a record"), N_("c2c set TABLE/ID FIELD=VALUE..."),
+    N_("Changes the given fields in one commit. FIELD= (empty) clears a field.\n"
     "Fields that make a record's identity (city, and a natural key) cannot be\n"
     "changed. Giving the values a record already has commits nothing.\n"
     "FIELD=@FILE reads the value from FILE, FIELD=@- from standard input\n"
     "(see 'c2c add --help'). A priority's rank is used once in a city.\n\n"
     "  c2c set actions/0193f0a1b2c3d4e5f6a7b8c9 status=completed people_reached_female=180\n"
-    "  c2c set profile_sections/tunis.overview.fr body=@overview-fr.txt\n"};
+    "  c2c set profile_sections/tunis.overview.fr body=@overview-fr.txt\n")};
 
 static int print_record_text(const table_def *t, const char *id, const json_t *rec)
 {
@@ -115,7 +115,7 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 			continue;
 		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL;
 		printf("%-22s %s%s\n", t->fields[i].name, safe ? safe : "",
-		       merge_field_open(rec, t->fields[i].name) ? "  (open conflict: 'c2c conflicts')" : "");
+		       merge_field_open(rec, t->fields[i].name) ? _("  (open conflict: 'c2c conflicts')") : "");
 		free(s);
 		free(safe);
 	}
@@ -126,7 +126,7 @@ static int print_record_text(const table_def *t, const char *id, const json_t *r
 		if (!strcmp(k, "_c2c") || store_field(t, k))
 			continue;
 		char *s = record_value_text(v), *safe = s ? cli_safe(s, 1) : NULL, *sk = cli_safe(k, 0);
-		printf("%-22s %s  (field unknown to this node)\n", sk ? sk : "", safe ? safe : "");
+		printf(_("%-22s %s  (field unknown to this node)\n"), sk ? sk : "", safe ? safe : "");
 		free(s);
 		free(safe);
 		free(sk);
@@ -141,14 +141,14 @@ static void print_review(const json_t *rev)
 	const char *who = json_string_value(json_object_get(rev, "reviewer"));
 	const char *when = json_string_value(json_object_get(rev, "reviewed_at"));
 	const char *comment = json_string_value(json_object_get(rev, "comment"));
-	printf("%-22s %s", "review", status && !strcmp(status, "changes_requested") ? "changes requested" : status ? status : "");
+	printf("%-22s %s", "review", status && !strcmp(status, "changes_requested") ? _("changes requested") : status ? status : "");
 	if (who)
-		printf(" by %s", who);
+		printf(_(" by %s"), who);
 	if (when)
 		printf(", %s", when);
 	printf("\n");
 	if (json_is_true(json_object_get(rev, "out_of_date")))
-		printf("%-22s %s\n", "", "out of date: the record changed after the review");
+		printf("%-22s %s\n", "", _("out of date: the record changed after the review"));
 	if (comment)
 		printf("%-22s %s\n", "review comment", comment);
 }
@@ -165,9 +165,9 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 	if (err == C2C_ENOTFOUND) {
 		char *tomb = NULL;
 		if (store_tomb_get(n->st, t->name, id, &tomb) == 0)
-			err_set(C2C_ENOTFOUND, "%s/%s was deleted", t->name, id), err_hint("'c2c log %s/%s' shows its history", t->name, id);
+			err_set(C2C_ENOTFOUND, _("%s/%s was deleted"), t->name, id), err_hint(_("'c2c log %s/%s' shows its history"), t->name, id);
 		else
-			err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id), err_hint("run 'c2c ls %s' to see the ids", t->name);
+			err_set(C2C_ENOTFOUND, _("no record %s/%s"), t->name, id), err_hint(_("run 'c2c ls %s' to see the ids"), t->name);
 		free(tomb);
 	}
 	json_t *rev = NULL;
@@ -191,13 +191,13 @@ static int cmd_show_fn(cli_ctx *ctx, c2c_node *n)
 	return err;
 }
 
-const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, "show one record", "c2c show TABLE/ID",
-                              "Prints each field of the record; --json prints it as a flat object.\n"
+const cli_command cmd_show = {"show", cmd_show_fn, CLI_READ, N_("show one record"), N_("c2c show TABLE/ID"),
+                              N_("Prints each field of the record; --json prints it as a flat object.\n"
                               "A city record the coordination office has reviewed ('c2c review') shows\n"
                               "the review: validated or changes requested, by whom, when, the comment,\n"
                               "and whether the record changed since (out of date); --json carries it\n"
                               "as \"review\": {status, comment, reviewer, reviewed_at, record_version,\n"
-                              "out_of_date, record_deleted}.\n"};
+                              "out_of_date, record_deleted}.\n")};
 
 typedef struct {
 	const table_def *t;
@@ -230,7 +230,7 @@ static void ls_columns(ls_state *s, const c2c_node *n)
 static int ls_gather(const char *id, json_t *rec, void *payload)
 {
 	ls_state *s = payload;
-	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, "out of memory") : 0;
+	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, _("out of memory")) : 0;
 }
 
 /* Records with a rank (priorities) list by city, then rank, then id. */
@@ -287,7 +287,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	for (int i = 1; i < ctx->argc; i++) {
 		char *eq = strchr(ctx->argv[i], '=');
 		if (!eq || eq == ctx->argv[i]) {
-			err = err_set(C2C_EUSAGE, "'%s' is not FIELD=VALUE", ctx->argv[i]);
+			err = err_set(C2C_EUSAGE, _("'%s' is not FIELD=VALUE"), ctx->argv[i]);
 			goto done;
 		}
 		*eq = '\0';
@@ -301,7 +301,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	const field_def *rank = store_field(t, "rank");
 	if (rank && rank->type == FT_INT) {
 		if (!(s.rows = json_array())) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		if ((err = store_rows_each(n->st, t, filter, ls_gather, &s)) < 0)
@@ -309,7 +309,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 		size_t nr = json_array_size(s.rows);
 		json_t **v = malloc((nr ? nr : 1) * sizeof(*v));
 		if (!v) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		for (size_t i = 0; i < nr; i++)
@@ -334,14 +334,14 @@ done:
 }
 
 const cli_command cmd_ls = {
-    "ls", cmd_ls_fn, CLI_READ, "list records", "c2c ls TABLE [FIELD=VALUE...]",
-    "Lists the records of TABLE in id order (records with a rank, such as\n"
+    "ls", cmd_ls_fn, CLI_READ, N_("list records"), N_("c2c ls TABLE [FIELD=VALUE...]"),
+    N_("Lists the records of TABLE in id order (records with a rank, such as\n"
     "priorities, by city and rank), one a line: the id and the same few\n"
     "fields on every line, in the schema's order; on the office, the city\n"
     "first. Values are shown with control characters escaped. FIELD=VALUE\n"
     "keeps the records whose field has that value (a set field: holds it).\n"
     "--json prints an array of flat objects, values as they are.\n\n"
-    "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n"};
+    "  c2c ls actions status=ongoing\n  c2c ls actions sdg_targets=10.7 --json\n")};
 
 static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -365,11 +365,11 @@ static int cmd_rm_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if (mass && !confirmed) {
 		if (earlier)
-			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records, %lld more since the last sync", ctx->argc,
+			err_set(C2C_EINVALID, _("this deletes %d of %s's %zu records, %lld more since the last sync"), ctx->argc,
 			        n->city, total, earlier);
 		else
-			err_set(C2C_EINVALID, "this deletes %d of %s's %zu records", ctx->argc, n->city, total);
-		return err_hint("if that is meant, run it again with --confirm-mass-delete");
+			err_set(C2C_EINVALID, _("this deletes %d of %s's %zu records"), ctx->argc, n->city, total);
+		return err_hint(_("if that is meant, run it again with --confirm-mass-delete"));
 	}
 	if ((err = node_txn_begin(&tx, n)) < 0)
 		return err;
@@ -395,9 +395,9 @@ done:
 }
 
 const cli_command cmd_rm = {
-    "rm", cmd_rm_fn, CLI_WRITE, "delete records", "c2c rm TABLE/ID... [--confirm-mass-delete]",
-    "Deletes the records in one commit. Each file stays in the repository as a\n"
+    "rm", cmd_rm_fn, CLI_WRITE, N_("delete records"), N_("c2c rm TABLE/ID... [--confirm-mass-delete]"),
+    N_("Deletes the records in one commit. Each file stays in the repository as a\n"
     "tombstone (its last values and who deleted it), so that history and\n"
     "merges keep it. Deleting most of the city's records at once (10 or more,\n"
     "over half of them) needs --confirm-mass-delete; the confirmation goes into\n"
-    "the signed commit, and other nodes refuse such a commit without it.\n"};
+    "the signed commit, and other nodes refuse such a commit without it.\n")};

@@ -116,9 +116,9 @@ done:
 }
 
 const cli_command cmd_report = {
-    "report", cmd_report_fn, CLI_READ, "network or city overview; the steering committee's report",
-    "c2c report [--format text|csv|json|html] [--lang en|fr|es|ar] [--city SLUG] [--at DATE|COMMIT] [-o FILE]",
-    "An overview of the data: on a city node its city, on the office every city\n"
+    "report", cmd_report_fn, CLI_READ, N_("network or city overview; the steering committee's report"),
+    N_("c2c report [--format text|csv|json|html] [--lang en|fr|es|ar] [--city SLUG] [--at DATE|COMMIT] [-o FILE]"),
+    N_("An overview of the data: on a city node its city, on the office every city\n"
     "of the network (those with no data yet marked so). For each city: the\n"
     "last change received, profile sections by language and their status,\n"
     "priorities in rank order, stakeholders by kind, Targeted City Actions by\n"
@@ -156,4 +156,4 @@ const cli_command cmd_report = {
     "  c2c report\n"
     "  c2c -C office report --format html --lang fr -o mc2cm-report.html\n"
     "  c2c -C office report --format html --at 2026-06-30 -o june.html\n"
-    "  c2c report --city sfax --format csv\n"};
+    "  c2c report --city sfax --format csv\n")};

@@ -17,16 +17,16 @@ static int cmd_review_fn(cli_ctx *ctx, c2c_node *n)
 	    (err = cli_positionals(ctx, 1, 1)) < 0)
 		return err;
 	if (!status) {
-		err_set(C2C_EUSAGE, "review needs --status");
-		return err_hint("give --status validated or --status changes_requested");
+		err_set(C2C_EUSAGE, _("review needs --status"));
+		return err_hint(_("give --status validated or --status changes_requested"));
 	}
 	if (strcmp(status, "validated") && strcmp(status, "changes_requested")) {
-		err_set(C2C_EUSAGE, "unknown review status '%s'", status);
-		return err_hint("give --status validated or --status changes_requested");
+		err_set(C2C_EUSAGE, _("unknown review status '%s'"), status);
+		return err_hint(_("give --status validated or --status changes_requested"));
 	}
 	if (n->city) {
-		err_set(C2C_EINVALID, "only the coordination office reviews records; this is %s's node", n->city);
-		return err_hint("a city sees the office's reviews with 'c2c show TABLE/ID' and 'c2c status'");
+		err_set(C2C_EINVALID, _("only the coordination office reviews records; this is %s's node"), n->city);
+		return err_hint(_("a city sees the office's reviews with 'c2c show TABLE/ID' and 'c2c status'"));
 	}
 	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
 		return err;
@@ -49,9 +49,9 @@ done:
 }
 
 const cli_command cmd_review = {
-    "review", cmd_review_fn, CLI_WRITE, "(office) review a city's record",
-    "c2c review TABLE/ID --status validated|changes_requested [--comment TEXT]",
-    "The coordination office's judgement of a city's record (a profile\n"
+    "review", cmd_review_fn, CLI_WRITE, N_("(office) review a city's record"),
+    N_("c2c review TABLE/ID --status validated|changes_requested [--comment TEXT]"),
+    N_("The coordination office's judgement of a city's record (a profile\n"
     "section, an action, ...), written as a network record, reviews/TABLE.ID,\n"
     "in one signed commit that syncs like any other: the office never writes\n"
     "into the city's namespace. The review names the version of the record it\n"
@@ -65,4 +65,4 @@ const cli_command cmd_review = {
     "  --status changes_requested  the city should change it (say what in --comment)\n"
     "  --comment TEXT              a note for the city; an empty one clears it\n\n"
     "  c2c review profile_sections/tunis.overview.fr --status validated\n"
-    "  c2c review actions/0193f0a1b2c3d4e5f6a7b8c9 --status changes_requested --comment \"Budget lacks co-funding\"\n"};
+    "  c2c review actions/0193f0a1b2c3d4e5f6a7b8c9 --status changes_requested --comment \"Budget lacks co-funding\"\n")};

@@ -17,7 +17,7 @@
 static const char *when(long long t, char *buf, size_t cap)
 {
 	if (!t)
-		return "never";
+		return _("never");
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
@@ -33,16 +33,16 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 	const char *sub = ctx->argv[0];
 	if (!strcmp(sub, "add")) {
 		if (ctx->argc != 3)
-			return err_set(C2C_EUSAGE, "usage: c2c remote add NAME PATH|URL");
+			return err_set(C2C_EUSAGE, _("usage: c2c remote add NAME PATH|URL"));
 		if ((err = sync_remote_add(n, ctx->argv[1], ctx->argv[2])) < 0)
 			return err;
 		if (!ctx->json)
-			printf("added remote %s\n", ctx->argv[1]);
+			printf(_("added remote %s\n"), ctx->argv[1]);
 		return ctx->json ? cli_print_json(json_pack("{s:s,s:s}", "name", ctx->argv[1], "url", ctx->argv[2])) : 0;
 	}
 	if (!strcmp(sub, "rm")) {
 		if (ctx->argc != 2)
-			return err_set(C2C_EUSAGE, "usage: c2c remote rm NAME");
+			return err_set(C2C_EUSAGE, _("usage: c2c remote rm NAME"));
 		return sync_remote_rm(n, ctx->argv[1]);
 	}
 	if (!strcmp(sub, "ls")) {
@@ -50,7 +50,7 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 		size_t k = 0;
 		char a[64], b[64];
 		if (ctx->argc != 1)
-			return err_set(C2C_EUSAGE, "usage: c2c remote ls");
+			return err_set(C2C_EUSAGE, _("usage: c2c remote ls"));
 		if ((err = sync_remote_list(n, &v, &k)) < 0)
 			return err;
 		json_t *arr = ctx->json ? json_array() : NULL;
@@ -60,7 +60,7 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 				                                     "last_attempt", (json_int_t)v[i].last_attempt, "last_ok",
 				                                     (json_int_t)v[i].last_ok, "last_result", v[i].last_result));
 			else
-				printf("%-12s %s\n             last sync %s (%s), last success %s\n", v[i].name, v[i].url,
+				printf(_("%-12s %s\n             last sync %s (%s), last success %s\n"), v[i].name, v[i].url,
 				       when(v[i].last_attempt, a, sizeof(a)), v[i].last_result ? v[i].last_result : "-",
 				       when(v[i].last_ok, b, sizeof(b)));
 		}
@@ -70,25 +70,25 @@ static int cmd_remote_fn(cli_ctx *ctx, c2c_node *n)
 	if (!strcmp(sub, "trust")) {
 		char *fp = NULL;
 		if (ctx->argc < 2)
-			return err_set(C2C_EUSAGE, "usage: c2c remote trust NAME [SHA256:FINGERPRINT]");
+			return err_set(C2C_EUSAGE, _("usage: c2c remote trust NAME [SHA256:FINGERPRINT]"));
 		if ((err = sync_remote_trust(n, ctx->argv[1], ctx->argc > 2 ? ctx->argv[2] : NULL, &fp)) < 0)
 			return err;
 		if (ctx->json)
 			err = cli_print_json(json_pack("{s:s,s:s}", "name", ctx->argv[1], "host_key", fp));
 		else
-			printf("%s: trusting host key %s%s\n", ctx->argv[1], fp,
-			       ctx->argc > 2 ? "" : " (as the server showed it: compare it with its admin's)");
+			printf(_("%s: trusting host key %s%s\n"), ctx->argv[1], fp,
+			       ctx->argc > 2 ? "" : _(" (as the server showed it: compare it with its admin's)"));
 		free(fp);
 		return err;
 	}
-	err_set(C2C_EUSAGE, "'%s' is not a remote command", sub);
-	return err_hint("usage: %s", ctx->cmd->usage);
+	err_set(C2C_EUSAGE, _("'%s' is not a remote command"), sub);
+	return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 }
 
 const cli_command cmd_remote = {
-    "remote", cmd_remote_fn, CLI_WRITE, "add, list or remove remotes (hubs and peers)",
-    "c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])",
-    "A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
+    "remote", cmd_remote_fn, CLI_WRITE, N_("add, list or remove remotes (hubs and peers)"),
+    N_("c2c remote (add NAME PATH|URL | ls | rm NAME | trust NAME [SHA256:FINGERPRINT])"),
+    N_("A remote is a hub (a bare repository made by 'c2c hub init', where each\n"
     "node pushes to refs/heads/nodes/<node-id> and fetches every node's branch)\n"
     "or a peer node's directory (its main is fetched; nothing is pushed).\n"
     "'ls' shows when each was last synced and how it went. A URL is\n"
@@ -98,7 +98,7 @@ const cli_command cmd_remote = {
     "connects and keeps the key it is shown.\n\n"
     "  c2c remote add hub ssh://c2c@hub.mc2cm.example:2222/srv/c2c/hub.git\n"
     "  c2c remote trust hub SHA256:1fQ0bH3...\n"
-    "  c2c remote add laptop ../laptop\n"};
+    "  c2c remote add laptop ../laptop\n")};
 
 static void print_result(const char *name, const sync_result *r, int json, json_t *arr)
 {
@@ -124,23 +124,30 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		                        : json_null());
 		return;
 	}
-	printf("%s (%s): %zu branch%s fetched, %zu with new commits\n", name, r->is_hub ? "hub" : "peer", r->tips,
-	       r->tips == 1 ? "" : "es", r->new_tips);
+	printf(P_(r->tips, "%s (%s): %zu branch fetched, %zu with new commits\n",
+	          "%s (%s): %zu branches fetched, %zu with new commits\n"),
+	       name, r->is_hub ? _("hub") : _("peer"), r->tips, r->new_tips);
 	if (r->merged)
-		printf("  in:  merged %s -> %s: %zu record%s changed, %zu joined field by field\n", a, b,
-		       r->applied.records, r->applied.records == 1 ? "" : "s", r->merge.joined);
+		printf(P_(r->applied.records, "  in:  merged %s -> %s: %zu record changed, %zu joined field by field\n",
+		          "  in:  merged %s -> %s: %zu records changed, %zu joined field by field\n"),
+		       a, b, r->applied.records, r->merge.joined);
 	else if (r->fast_forward)
-		printf("  in:  fast-forward %s -> %s: %zu record%s changed\n", a, b, r->applied.records,
-		       r->applied.records == 1 ? "" : "s");
+		printf(P_(r->applied.records, "  in:  fast-forward %s -> %s: %zu record changed\n",
+		          "  in:  fast-forward %s -> %s: %zu records changed\n"),
+		       a, b, r->applied.records);
 	else
-		printf("  in:  nothing new\n");
+		printf(_("  in:  nothing new\n"));
 	if (r->applied.conflicts)
-		printf("  conflicts: %zu record%s now hold an open conflict ('c2c conflicts')\n", r->applied.conflicts,
-		       r->applied.conflicts == 1 ? "" : "s");
+		printf(P_(r->applied.conflicts, "  conflicts: %zu record now holds an open conflict ('c2c conflicts')\n",
+		          "  conflicts: %zu records now hold an open conflict ('c2c conflicts')\n"),
+		       r->applied.conflicts);
 	if (r->held)
-		printf("  held: %zu branch%s, nothing of %s merged (see above; 'c2c status' lists them)\n", r->held,
-		       r->held == 1 ? "" : "es", r->held == 1 ? "it" : "them");
-	printf("  out: %s\n", r->pushed == 1 ? "pushed main" : r->pushed == 0 ? "the hub already has main" : "nothing (a peer is only read)");
+		printf(P_(r->held, "  held: %zu branch, nothing of it merged (see above; 'c2c status' lists them)\n",
+		          "  held: %zu branches, nothing of them merged (see above; 'c2c status' lists them)\n"),
+		       r->held);
+	printf(_("  out: %s\n"), r->pushed == 1   ? _("pushed main")
+	                      : r->pushed == 0 ? _("the hub already has main")
+	                                       : _("nothing (a peer is only read)"));
 }
 
 static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
@@ -157,8 +164,8 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 			return err;
 		if (k == 0) {
 			json_decref(arr);
-			err_set(C2C_EINVALID, "this node has no remotes");
-			return err_hint("add one with 'c2c remote add NAME PATH'");
+			err_set(C2C_EINVALID, _("this node has no remotes"));
+			return err_hint(_("add one with 'c2c remote add NAME PATH'"));
 		}
 	}
 	size_t count = ctx->argc ? (size_t)ctx->argc : k;
@@ -166,9 +173,9 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 		const char *name = ctx->argc ? ctx->argv[i] : v[i].name;
 		sync_result r;
 		if ((err = sync_with(n, name, &r)) < 0) {
-			fprintf(stderr, "c2c sync: error: %s\n", err_msg());
+			fprintf(stderr, _("c2c sync: error: %s\n"), err_msg());
 			if (err_hint_msg())
-				fprintf(stderr, "hint: %s\n", err_hint_msg());
+				fprintf(stderr, _("hint: %s\n"), err_hint_msg());
 			if (arr)
 				json_array_append_new(arr, json_pack("{s:s,s:s}", "remote", name, "error", err_msg()));
 			failed++;
@@ -177,7 +184,7 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 		if (r.held) {
 			failed++;
 			if (!arr && cli_print_held(n, name, NULL) < 0)
-				fprintf(stderr, "c2c sync: error: %s\n", err_msg());
+				fprintf(stderr, _("c2c sync: error: %s\n"), err_msg());
 		}
 		print_result(name, &r, ctx->json, arr);
 		if (arr)
@@ -190,9 +197,9 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_sync = {
-    "sync", cmd_sync_fn, CLI_WRITE, "fetch, merge and push: a summary of what moved",
-    "c2c sync [REMOTE...]",
-    "Syncs with each REMOTE (all of them if none is named): fetches their\n"
+    "sync", cmd_sync_fn, CLI_WRITE, N_("fetch, merge and push: a summary of what moved"),
+    N_("c2c sync [REMOTE...]"),
+    N_("Syncs with each REMOTE (all of them if none is named): fetches their\n"
     "commits, fast-forwards where it can, otherwise makes one merge commit\n"
     "whose tree is the join of both sides record by record and field by field,\n"
     "updates the database, and pushes main to a hub. Concurrent edits of one\n"
@@ -210,7 +217,7 @@ const cli_command cmd_sync = {
     "each held branch, its node and city, the commit and the rule, and what\n"
     "would release it; 'c2c status' lists them until a sync merges them, and\n"
     "every sync tries them again. The exit status is 1 when a branch is held\n"
-    "(--json: each remote's \"held\" list).\n"};
+    "(--json: each remote's \"held\" list).\n")};
 
 /* ------------------------------------------------------------- conflicts */
 
@@ -377,7 +384,7 @@ static void print_line_diff(const char *a, const char *b, int indent)
 			*p++ = '\0';
 	}
 	if (na == MAXL || nb == MAXL || !(len = calloc((na + 1) * (nb + 1), sizeof(*len)))) {
-		printf("%*s(too long to compare here; --json has both texts)\n", indent, "");
+		printf(_("%*s(too long to compare here; --json has both texts)\n"), indent, "");
 		goto done;
 	}
 #define L(i, j) len[(i) * (nb + 1) + (j)]
@@ -420,7 +427,7 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			json_object_set_new(one, "record", json_sprintf("%s/%s", s->t->name, id));
 			continue;
 		}
-		char *sfield = cli_safe(field ? field : "(deleted on one node, edited on another)", 0);
+		char *sfield = cli_safe(field ? field : _("(deleted on one node, edited on another)"), 0);
 		printf("%s/%s %s\n", s->t->name, id, sfield ? sfield : "?");
 		free(sfield);
 		const field_def *fd = field ? store_field(s->t, field) : NULL;
@@ -434,20 +441,20 @@ static int conflict_row(const char *id, json_t *rec, void *payload)
 			char *sa = cli_safe(author ? author : "", 0), *sn = cli_safe(node ? node : "", 0);
 			printf("  %lld) ", (long long)json_integer_value(json_object_get(v, "number")));
 			if (lam && author)
-				printf("by %s (node %s)", sa ? sa : "", sn ? sn : "");
+				printf(_("by %s (node %s)"), sa ? sa : "", sn ? sn : "");
 			else if (lam)
-				printf("by node %s", sn ? sn : "");
+				printf(_("by node %s"), sn ? sn : "");
 			else
 				printf("%s", sn ? sn : "");
 			if (json_object_get(v, "time"))
-				printf(", %s", json_string_value(json_object_get(v, "time")));
+				printf(_(", %s"), json_string_value(json_object_get(v, "time")));
 			if (lam)
-				printf(", logical time %lld", (long long)json_integer_value(lam));
+				printf(_(", logical time %lld"), (long long)json_integer_value(lam));
 			printf("\n");
 			/* the whole value, wrapped; --json has it as it is */
-			print_wrapped(txt && *txt ? txt : "(empty)", 7, 78);
+			print_wrapped(txt && *txt ? txt : _("(empty)"), 7, 78);
 			if (fd && fd->type == FT_TEXT && j > 0 && first && txt && (strchr(first, '\n') || strchr(txt, '\n'))) {
-				printf("     lines changed from 1:\n");
+				printf(_("     lines changed from 1:\n"));
 				print_line_diff(first, txt, 7);
 			}
 			if (j == 0)
@@ -483,16 +490,17 @@ static int cmd_conflicts_fn(cli_ctx *ctx, c2c_node *n)
 	if (s.arr)
 		return cli_print_json(s.arr);
 	if (!s.count)
-		printf("no open conflicts\n");
+		printf(_("no open conflicts\n"));
 	else
-		printf("\n%zu open conflict%s; close one with 'c2c resolve TABLE/ID FIELD --keep N' or --value V\n",
-		       s.count, s.count == 1 ? "" : "s");
+		printf(P_(s.count, "\n%zu open conflict; close it with 'c2c resolve TABLE/ID FIELD --keep N' or --value V\n",
+		          "\n%zu open conflicts; close one with 'c2c resolve TABLE/ID FIELD --keep N' or --value V\n"),
+		       s.count);
 	return 0;
 }
 
 const cli_command cmd_conflicts = {
-    "conflicts", cmd_conflicts_fn, CLI_READ, "list open conflicts, each value numbered", "c2c conflicts",
-    "Lists every field that two nodes changed concurrently: value 1 is the one\n"
+    "conflicts", cmd_conflicts_fn, CLI_READ, N_("list open conflicts, each value numbered"), N_("c2c conflicts"),
+    N_("Lists every field that two nodes changed concurrently: value 1 is the one\n"
     "that stands, the others are kept beside it, each with who wrote it (the\n"
     "author of the commit that brought it, and the node), when, and its\n"
     "logical time. Each value is shown whole, wrapped at the width of a\n"
@@ -501,7 +509,7 @@ const cli_command cmd_conflicts = {
     "one). A record deleted on one node and edited on another is listed\n"
     "without a field. 'c2c show' marks a field with an open conflict.\n"
     "Conflicts are data: committed, synced to every node, closed by\n"
-    "'c2c resolve'. --json has the values as they are.\n"};
+    "'c2c resolve'. --json has the values as they are.\n")};
 
 /* --------------------------------------------------------------- resolve */
 
@@ -517,8 +525,8 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	    (err = cli_positionals(ctx, 1, 2)) < 0)
 		return err;
 	if (!!value == !!keep) {
-		err_set(C2C_EUSAGE, "give either --value V or --keep N");
-		return err_hint("usage: %s", ctx->cmd->usage);
+		err_set(C2C_EUSAGE, _("give either --value V or --keep N"));
+		return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 	}
 	if ((err = cli_table_id(n, ctx->argv[0], &t, &id)) < 0)
 		return err;
@@ -533,9 +541,11 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	}
 	if (!target) {
 		json_decref(conf);
-		err = err_set(C2C_ENOTFOUND, "%s/%s has no open conflict%s%s", t->name, id, field ? " on " : "",
-		              field ? field : " between a deletion and an edit");
-		err_hint("'c2c conflicts' lists them");
+		if (field)
+			err = err_set(C2C_ENOTFOUND, _("%s/%s has no open conflict on %s"), t->name, id, field);
+		else
+			err = err_set(C2C_ENOTFOUND, _("%s/%s has no open conflict between a deletion and an edit"), t->name, id);
+		err_hint(_("'c2c conflicts' lists them"));
 		goto done;
 	}
 	json_t *chosen = NULL;
@@ -544,7 +554,7 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 		long k = strtol(keep, &end, 10);
 		json_t *values = json_object_get(target, "values");
 		if (*end || k < 1 || (size_t)k > json_array_size(values)) {
-			err = err_set(C2C_EUSAGE, "--keep %s: choose a value between 1 and %zu", keep, json_array_size(values));
+			err = err_set(C2C_EUSAGE, _("--keep %s: choose a value between 1 and %zu"), keep, json_array_size(values));
 			json_decref(conf);
 			goto done;
 		}
@@ -557,7 +567,7 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 	if (!field) {
 		/* Deletion against edit: 1 keeps the record, 2 deletes it. */
 		if (value) {
-			err = err_set(C2C_EUSAGE, "a deletion against an edit is resolved with --keep 1 or --keep 2");
+			err = err_set(C2C_EUSAGE, _("a deletion against an edit is resolved with --keep 1 or --keep 2"));
 			goto done_chosen;
 		}
 		if (!strcmp(keep, "2")) {
@@ -586,7 +596,7 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 		json_t *v = NULL;
 		if (value) {
 			if (!f) {
-				err = err_set(C2C_EINVALID, "table %s has no field '%s'", t->name, field);
+				err = err_set(C2C_EINVALID, _("table %s has no field '%s'"), t->name, field);
 				goto done_chosen;
 			}
 			if ((err = record_parse_value(n->st, t, f, value, &v)) < 0)
@@ -621,14 +631,14 @@ static int cmd_resolve_fn(cli_ctx *ctx, c2c_node *n)
 				json_object_set(o, "value", now ? now : json_null());
 			err = cli_print_json(o);
 		} else if (!field) {
-			printf("resolved %s/%s: %s\n", t->name, id,
-			       !strcmp(keep, "2") ? "kept value 2: the record is deleted" : "kept value 1: the record stays");
+			printf(_("resolved %s/%s: %s\n"), t->name, id,
+			       !strcmp(keep, "2") ? _("kept value 2: the record is deleted") : _("kept value 1: the record stays"));
 		} else {
-			char *safe = cli_safe(txt && *txt ? txt : "(empty)", 1);
+			char *safe = cli_safe(txt && *txt ? txt : _("(empty)"), 1);
 			if (keep)
-				printf("resolved %s/%s %s: kept value %s: %s\n", t->name, id, field, keep, safe ? safe : "");
+				printf(_("resolved %s/%s %s: kept value %s: %s\n"), t->name, id, field, keep, safe ? safe : "");
 			else
-				printf("resolved %s/%s %s: wrote the new value: %s\n", t->name, id, field, safe ? safe : "");
+				printf(_("resolved %s/%s %s: wrote the new value: %s\n"), t->name, id, field, safe ? safe : "");
 			free(safe);
 		}
 		free(txt);
@@ -644,14 +654,14 @@ done:
 }
 
 const cli_command cmd_resolve = {
-    "resolve", cmd_resolve_fn, CLI_WRITE, "close a conflict with a value or a kept one",
-    "c2c resolve TABLE/ID [FIELD] (--value V | --keep N)",
-    "Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
+    "resolve", cmd_resolve_fn, CLI_WRITE, N_("close a conflict with a value or a kept one"),
+    N_("c2c resolve TABLE/ID [FIELD] (--value V | --keep N)"),
+    N_("Closes the open conflict on FIELD of the record: --keep N keeps value N\n"
     "as 'c2c conflicts' numbers them, --value V writes a new value. Without\n"
     "FIELD, closes a deletion against an edit: --keep 1 keeps the record,\n"
     "--keep 2 deletes it. It says which value it kept (--json: an object\n"
     "with record, field, kept and value). The resolution is a commit like any\n"
-    "other and reaches every node with the next syncs.\n"};
+    "other and reaches every node with the next syncs.\n")};
 
 /* ------------------------------------------------------------ merge-tree */
 
@@ -665,7 +675,7 @@ static int cmd_merge_tree_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	if ((rc = git_revparse_single(&a, n->repo, ctx->argv[0])) < 0 ||
 	    (rc = git_revparse_single(&b, n->repo, ctx->argv[1])) < 0) {
-		err = err_set(C2C_ENOTFOUND, "'%s' is not a commit in repo.git", a ? ctx->argv[1] : ctx->argv[0]);
+		err = err_set(C2C_ENOTFOUND, _("'%s' is not a commit in repo.git"), a ? ctx->argv[1] : ctx->argv[0]);
 		goto done;
 	}
 	if ((err = repo_commit_tree(n->repo, git_object_id(a), &ta)) < 0 ||
@@ -685,12 +695,12 @@ done:
 }
 
 const cli_command cmd_merge_tree = {
-    "merge-tree", cmd_merge_tree_fn, CLI_READ, "join two commits' trees, as a sync would (plumbing)",
-    "c2c merge-tree COMMIT COMMIT",
-    "Writes the tree that joining the two commits' records gives, and prints\n"
+    "merge-tree", cmd_merge_tree_fn, CLI_READ, N_("join two commits' trees, as a sync would (plumbing)"),
+    N_("c2c merge-tree COMMIT COMMIT"),
+    N_("Writes the tree that joining the two commits' records gives, and prints\n"
     "its id; moves no ref and changes no row. Any node computes the same tree\n"
     "from the same two commits, so an auditor can check a merge commit: its\n"
-    "tree must equal 'c2c merge-tree' of its parents.\n"};
+    "tree must equal 'c2c merge-tree' of its parents.\n")};
 
 /* ------------------------------------------- for the web interface (cli.h) */
 json_t *cli_record_conflicts(c2c_node *n, const table_def *t, const char *id, const json_t *rec)
@@ -706,7 +716,7 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
 	char *argv[6];
 	int argc = 0;
 	if ((size_t)snprintf(target, sizeof(target), "%s/%s", t->name, id) >= sizeof(target))
-		return err_set(C2C_EINVALID, "record id too long");
+		return err_set(C2C_EINVALID, _("record id too long"));
 	argv[argc++] = target;
 	if (field)
 		argv[argc++] = (char *)field;

@@ -59,7 +59,7 @@ static int cmd_ui_fn(cli_ctx *ctx, c2c_node *unused)
 		return err;
 	long port = port_opt ? strtol(port_opt, &end, 10) : 0;
 	if (port_opt && (*end || port < 0 || port > 65535))
-		return err_set(C2C_EUSAGE, "--port %s: give a port number (0 for a free one)", port_opt);
+		return err_set(C2C_EUSAGE, _("--port %s: give a port number (0 for a free one)"), port_opt);
 	/* The node is opened by each request, not held: the CLI and autosync
 	 * take their turns beside the server. Open it once now so that a
 	 * wrong directory is said at once. */
@@ -82,10 +82,10 @@ static int cmd_ui_fn(cli_ctx *ctx, c2c_node *unused)
 		err = err_errno(C2C_EIO, "standard output");
 		goto done_mask;
 	}
-	fprintf(stderr, "c2c ui: serving %s on 127.0.0.1 only; press Ctrl-C to stop\n", dir);
+	fprintf(stderr, _("c2c ui: serving %s on 127.0.0.1 only; press Ctrl-C to stop\n"), dir);
 	pid_t browser = no_browser ? 0 : open_browser(url);
 	sigwait(&set, &sig);
-	fprintf(stderr, "c2c ui: stopping\n");
+	fprintf(stderr, _("c2c ui: stopping\n"));
 	if (browser > 0)
 		waitpid(browser, NULL, WNOHANG);
 done_mask:
@@ -98,9 +98,9 @@ done:
 }
 
 const cli_command cmd_ui = {
-    "ui", cmd_ui_fn, CLI_NONE, "the web interface of this node, in a browser",
-    "c2c ui [--port N] [--no-browser]",
-    "Serves this node to a browser on this computer, as 'fossil ui' does: the\n"
+    "ui", cmd_ui_fn, CLI_NONE, N_("the web interface of this node, in a browser"),
+    N_("c2c ui [--port N] [--no-browser]"),
+    N_("Serves this node to a browser on this computer, as 'fossil ui' does: the\n"
     "records of each table, forms made from the schema, the City Migration\n"
     "Profile in four languages, history, conflicts, sync, spreadsheets and the\n"
     "report, in English, French, Spanish or Arabic.\n\n"
@@ -112,4 +112,4 @@ const cli_command cmd_ui = {
     "server checks. Each save is one commit, as 'c2c set' makes it; the node is\n"
     "held only while a page is made, so the command line and autosync work\n"
     "beside it. Ctrl-C (SIGINT) or SIGTERM stops it.\n\n"
-    "  c2c ui\n  c2c -C tunis ui --port 8080 --no-browser\n"};
+    "  c2c ui\n  c2c -C tunis ui --port 8080 --no-browser\n")};

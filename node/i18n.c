@@ -289,6 +289,11 @@ static void count_entry(void *arg, const char *ctx, const char *id, const char *
 	++*(unsigned *)arg;
 }
 
+int i18n_walk(const char *text, i18n_entry_fn fn, void *arg, unsigned *line)
+{
+	return parse(text, fn, arg, line);
+}
+
 int i18n_check(const char *text, unsigned *line)
 {
 	unsigned n = 0;
@@ -342,6 +347,51 @@ const char *i18n_accept(const char *h)
 		h = end + 1;
 	}
 	return best ? best : "en";
+}
+
+const char *i18n_env(void)
+{
+	const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"}, *loc = NULL;
+	for (int i = 0; i < 3 && !loc; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			loc = v;
+	}
+	if (!loc || !strcmp(loc, "C") || !strcmp(loc, "POSIX"))
+		return "en";
+	/* LANGUAGE: a priority list, "fr_CA:fr:en"; the first of ours wins. */
+	const char *list = getenv("LANGUAGE");
+	while (list && *list) {
+		char tag[64];
+		size_t n = strcspn(list, ":");
+		if (n && n < sizeof tag) {
+			memcpy(tag, list, n);
+			tag[n] = '\0';
+			if (i18n_lang(tag))
+				return i18n_lang(tag);
+		}
+		list += n;
+		if (*list == ':')
+			list++;
+	}
+	return i18n_lang(loc) ? i18n_lang(loc) : "en";
+}
+
+static _Thread_local const char *msg_lang;
+
+void i18n_set_msg_lang(const char *lang)
+{
+	msg_lang = lang_index(lang) >= 0 ? i18n_langs[lang_index(lang)] : NULL;
+}
+
+const char *i18n_msg_lang(void)
+{
+	return msg_lang ? msg_lang : "en";
+}
+
+const char *i18n_msg(const char *msgid)
+{
+	return msg_lang && strcmp(msg_lang, "en") ? i18n_tr(msg_lang, "cli", msgid) : msgid;
 }
 
 int i18n_rtl(const char *lang)

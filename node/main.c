@@ -9,6 +9,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/version.h"
+#include "c2c/i18n.h"
 
 extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd_show, cmd_ls, cmd_rm,
     cmd_log, cmd_blame, cmd_verify, cmd_repair, cmd_import, cmd_export, cmd_report, cmd_remote, cmd_sync,
@@ -34,21 +35,21 @@ static const cli_command *find(const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]\n\n"
-	           "A city's migration data in SQLite, its history in git.\n\ncommands:\n");
+	fprintf(f, _("usage: %s\n\nA city's migration data in SQLite, its history in git.\n\ncommands:\n"),
+	        _("c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]"));
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(f, "\nThe node is DIR (-C), else $C2C_DIR, else the current directory or a parent.\n"
-	           "'c2c help COMMAND' or 'c2c COMMAND --help' tells more.\n");
+		fprintf(f, "  %-11s %s\n", commands[i]->name, _(commands[i]->summary));
+	fprintf(f, _("\nThe node is DIR (-C), else $C2C_DIR, else the current directory or a parent.\n"
+	             "'c2c help COMMAND' or 'c2c COMMAND --help' tells more.\n"));
 }
 
 static void command_help(const cli_command *c)
 {
-	printf("usage: %s\n\n%s\n", c->usage, c->summary);
+	printf(_("usage: %s\n\n%s\n"), _(c->usage), _(c->summary));
 	if (c->help && *c->help)
-		printf("\n%s", c->help);
-	printf("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"
-	       "(the author of the commits this command makes; also $C2C_USER), --help.\n");
+		printf("\n%s", _(c->help));
+	printf(_("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"
+	         "(the author of the commits this command makes; also $C2C_USER), --help.\n"));
 }
 
 /* The stable name of an error code, for the JSON error object. */
@@ -85,13 +86,13 @@ static void print_error(const char *name, int code, int json)
 		const char *h = json_string_value(json_object_get(d, "hint"));
 		fprintf(stderr, "c2c %s: %s\n", name, m ? m : "");
 		if (h && (!last_hint || strcmp(h, last_hint)))
-			fprintf(stderr, "  hint: %s\n", h);
+			fprintf(stderr, _("  hint: %s\n"), h);
 		if (h)
 			last_hint = h;
 	}
-	fprintf(stderr, "c2c %s: error: %s\n", name, err_msg());
+	fprintf(stderr, _("c2c %s: error: %s\n"), name, err_msg());
 	if (err_hint_msg())
-		fprintf(stderr, "hint: %s\n", err_hint_msg());
+		fprintf(stderr, _("hint: %s\n"), err_hint_msg());
 	if (json) {
 		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:i}", "code", code_name(code), "message", err_msg(), "hint",
 		                      err_hint_msg(), "command", name, "exit", code == C2C_EUSAGE ? 2 : 1);
@@ -106,7 +107,7 @@ static void print_error(const char *name, int code, int json)
 static int finish(int rc)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "c2c: error: could not write to standard output\n");
+		fprintf(stderr, _("c2c: error: could not write to standard output\n"));
 		return 1;
 	}
 	return rc;
@@ -117,6 +118,10 @@ int main(int argc, char **argv)
 	cli_ctx ctx = {0};
 	const char *name = NULL, *user = NULL;
 	int i = 1, rc;
+
+	/* Messages in the officer's language (LANGUAGE, LC_ALL, LC_MESSAGES,
+	 * LANG, as gettext reads them); --json keys and codes stay English. */
+	i18n_set_msg_lang(i18n_env());
 
 	/* Global options come before the command; --json may also come after. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -137,7 +142,7 @@ int main(int argc, char **argv)
 			printf("c2c %s\n", C2C_VERSION);
 			return finish(0);
 		} else {
-			fprintf(stderr, "c2c: error: unknown option %s\n", argv[i]);
+			fprintf(stderr, _("c2c: error: unknown option %s\n"), argv[i]);
 			usage(stderr);
 			return 2;
 		}
@@ -150,7 +155,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "help")) {
 		const cli_command *c = i < argc ? find(argv[i]) : NULL;
 		if (i < argc && !c) {
-			fprintf(stderr, "c2c: error: no command '%s'\n", argv[i]);
+			fprintf(stderr, _("c2c: error: no command '%s'\n"), argv[i]);
 			return 2;
 		}
 		if (c)
@@ -161,8 +166,8 @@ int main(int argc, char **argv)
 	}
 	ctx.cmd = find(name);
 	if (!ctx.cmd) {
-		err_set(C2C_EUSAGE, "'%s' is not a c2c command", name);
-		err_hint("run 'c2c help' for the list");
+		err_set(C2C_EUSAGE, _("'%s' is not a c2c command"), name);
+		err_hint(_("run 'c2c help' for the list"));
 		for (int k = i; k < argc && !ctx.json; k++)
 			ctx.json = !strcmp(argv[k], "--json");
 		print_error(name, C2C_EUSAGE, ctx.json);
@@ -195,8 +200,8 @@ int main(int argc, char **argv)
 			err_prefix("%s: ", getenv("C2C_USER") == user ? "C2C_USER" : "--user");
 		if (rc == 0 && node->head_moved && ctx.cmd->mode == CLI_READ && strcmp(name, "verify") &&
 		    strcmp(name, "repair") && strcmp(name, "status"))
-			fprintf(stderr, "c2c: warning: refs/heads/main moved behind the node's back; "
-			                "run 'c2c verify', then 'c2c repair'\n");
+			fprintf(stderr, _("c2c: warning: refs/heads/main moved behind the node's back; "
+			                  "run 'c2c verify', then 'c2c repair'\n"));
 	}
 	if (rc == 0)
 		rc = ctx.cmd->fn(&ctx, node);

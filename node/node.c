@@ -19,6 +19,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/fault.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
@@ -56,23 +57,23 @@ int node_locate(char **out, const char *opt)
 		opt = getenv("C2C_DIR");
 	if (opt && *opt) {
 		if (!file_exists(opt, "c2c.db")) {
-			err_set(C2C_ENOTFOUND, "%s is not a c2c node (no c2c.db)", opt);
-			return err_hint("create one with 'c2c init %s --city SLUG'", opt);
+			err_set(C2C_ENOTFOUND, _("%s is not a c2c node (no c2c.db)"), opt);
+			return err_hint(_("create one with 'c2c init %s --city SLUG'"), opt);
 		}
-		return (*out = strdup(opt)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+		return (*out = strdup(opt)) ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		return err_errno(C2C_EIO, "reading the current directory");
 	for (;;) {
 		if (file_exists(cwd, "c2c.db"))
-			return (*out = strdup(cwd)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
+			return (*out = strdup(cwd)) ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
 		char *slash = strrchr(cwd, '/');
 		if (!slash || slash == cwd)
 			break;
 		*slash = '\0';
 	}
-	err_set(C2C_ENOTFOUND, "not in a c2c node (no c2c.db here or in any parent directory)");
-	return err_hint("use -C DIR or set C2C_DIR, or create a node with 'c2c init DIR --city SLUG'");
+	err_set(C2C_ENOTFOUND, _("not in a c2c node (no c2c.db here or in any parent directory)"));
+	return err_hint(_("use -C DIR or set C2C_DIR, or create a node with 'c2c init DIR --city SLUG'"));
 }
 
 /* Wait for the flock on FD (C2C_LOCK_WAIT_MS, default 10 s). */
@@ -86,8 +87,8 @@ static int lock_fd(int fd, const char *path)
 			ssize_t k = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[k > 0 ? k : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			err_set(C2C_ELOCKED, "%s: another c2c command (pid %s) is using this node", path, pid[0] ? pid : "?");
-			return err_hint("wait for it to finish and try again");
+			err_set(C2C_ELOCKED, _("%s: another c2c command (pid %s) is using this node"), path, pid[0] ? pid : "?");
+			return err_hint(_("wait for it to finish and try again"));
 		}
 		struct timespec ts = {0, 50 * 1000000L};
 		nanosleep(&ts, NULL);
@@ -106,7 +107,7 @@ static int take_lock(c2c_node *n)
 	char *p = path_join(n->dir, "c2c.lock");
 	int fd, err;
 	if (!p)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = err_errno(C2C_EIO, p);
@@ -146,14 +147,14 @@ static int node_alloc(c2c_node **out, const char *dir)
 	c2c_node *n = calloc(1, sizeof(*n));
 	*out = NULL;
 	if (!n)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	n->lockfd = -1;
 	n->dir = strdup(dir);
 	n->gitdir = path_join(dir, "repo.git");
 	n->dbpath = path_join(dir, "c2c.db");
 	if (!n->dir || !n->gitdir || !n->dbpath) {
 		node_close(n);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	*out = n;
 	return 0;
@@ -186,14 +187,14 @@ static int make_genesis(git_repository *r, store *st, git_oid *out)
 	char *text = NULL;
 	size_t len;
 	if (!u || !paths) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		const table_def *t = store_table(st, rd[i].table);
 		json_error_t je;
 		if (!t || !(rec = json_loads(rd[i].fields, 0, &je))) {
-			err = err_set(C2C_ECORRUPT, "reference data %s/%s is broken", rd[i].table, rd[i].id);
+			err = err_set(C2C_ECORRUPT, _("reference data %s/%s is broken"), rd[i].table, rd[i].id);
 			goto done;
 		}
 		long long c = record_begin_edit(rec, "genesis");
@@ -240,8 +241,8 @@ static int parse_user(const char *user, char **name, char **email)
 		return 0;
 	}
 	if (!lt || !gt || gt[1] || lt == user || gt == lt + 1) {
-		err_set(C2C_EUSAGE, "--user '%s' is not of the form \"Name <mail>\"", user);
-		return err_hint("for example --user \"Amina Ben Ali <amina@tunis.tn>\"");
+		err_set(C2C_EUSAGE, _("--user '%s' is not of the form \"Name <mail>\""), user);
+		return err_hint(_("for example --user \"Amina Ben Ali <amina@tunis.tn>\""));
 	}
 	size_t nl = (size_t)(lt - user);
 	while (nl && user[nl - 1] == ' ')
@@ -256,12 +257,12 @@ int node_set_user(c2c_node *n, const char *user, int save)
 	char *name = NULL, *email = NULL;
 	int err;
 	if (!user || !*user)
-		return err_set(C2C_EUSAGE, "the user is empty; give \"Name <mail>\"");
+		return err_set(C2C_EUSAGE, _("the user is empty; give \"Name <mail>\""));
 	if ((err = parse_user(user, &name, &email)) < 0)
 		return err;
 	if (!name || !email) {
 		free(name), free(email);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	if (save && ((err = store_state_set(n->st, "user_name", name)) < 0 ||
 	             (err = store_state_set(n->st, "user_email", email)) < 0)) {
@@ -300,7 +301,7 @@ static int mkdir_p(const char *dir)
 {
 	char *p = strdup(dir);
 	if (!p)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -336,16 +337,16 @@ int node_create(c2c_node **out, const char *dir, const char *city, int office, c
 	int err;
 	*out = NULL;
 	if (!!city == !!office)
-		return err_set(C2C_EUSAGE, "a node is either a city (--city SLUG) or the office (--office)");
+		return err_set(C2C_EUSAGE, _("a node is either a city (--city SLUG) or the office (--office)"));
 	if (city && !is_network_city(city)) {
-		err_set(C2C_EINVALID, "'%s' is not a city of the network", city);
-		return err_hint("'c2c ls cities' on any node lists the slugs (tunis, sfax, amman, ...)");
+		err_set(C2C_EINVALID, _("'%s' is not a city of the network"), city);
+		return err_hint(_("'c2c ls cities' on any node lists the slugs (tunis, sfax, amman, ...)"));
 	}
 	if ((err = mkdir_p(dir)) < 0)
 		return err;
 	if (file_exists(dir, "c2c.db") || file_exists(dir, "repo.git")) {
-		err_set(C2C_EINVALID, "%s already holds a c2c node", dir);
-		return err_hint("choose another directory, or use the node that is there");
+		err_set(C2C_EINVALID, _("%s already holds a c2c node"), dir);
+		return err_hint(_("choose another directory, or use the node that is there"));
 	}
 	if ((err = node_alloc(&n, dir)) < 0 || (err = take_lock(n)) < 0)
 		goto fail;

@@ -11,6 +11,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 
 int record_id_valid(const char *id)
 {
@@ -47,20 +48,20 @@ int record_natural_id(const table_def *t, const json_t *rec, char **out)
 	for (size_t i = 0; i < t->nnatkey; i++) {
 		json_t *v = json_object_get(rec, t->natkey[i]);
 		if (!json_is_string(v))
-			return err_set(C2C_EINVALID, "%s needs %s: it is part of the record's key", t->name,
+			return err_set(C2C_EINVALID, _("%s needs %s: it is part of the record's key"), t->name,
 			               t->natkey[i]);
 		len += json_string_length(v) + 1;
 	}
 	char *id = calloc(1, len);
 	if (!id)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	for (size_t i = 0; i < t->nnatkey; i++) {
 		if (i)
 			strcat(id, ".");
 		strcat(id, json_string_value(json_object_get(rec, t->natkey[i])));
 	}
 	if (!record_id_valid(id)) {
-		int err = err_set(C2C_EINVALID, "%s: key '%s' is not a valid id", t->name, id);
+		int err = err_set(C2C_EINVALID, _("%s: key '%s' is not a valid id"), t->name, id);
 		free(id);
 		return err;
 	}
@@ -75,12 +76,12 @@ int record_path(const table_def *t, const char *city, const char *id, char **out
 	size_t cap = strlen(id) + strlen(t->name) + (city ? strlen(city) : 0) + 40;
 	*out = NULL;
 	if (t->city_scope && (!city || !record_id_valid(city)))
-		return err_set(C2C_EINVALID, "%s/%s: city '%s' is not a valid city slug", t->name, id,
+		return err_set(C2C_EINVALID, _("%s/%s: city '%s' is not a valid city slug"), t->name, id,
 		               city ? city : "");
 	SHA256((const unsigned char *)id, strlen(id), h);
 	char *p = malloc(cap);
 	if (!p)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	if (t->city_scope)
 		snprintf(p, cap, "cities/%s/%s/%c/%c/%s.json", city, t->name, hex[h[0] >> 4], hex[h[0] & 15], id);
 	else
@@ -98,7 +99,7 @@ int record_parse_path(const char *path, char table[64], char id[RECORD_ID_MAX + 
 		const char *e = strchr(p, '/');
 		size_t l = e ? (size_t)(e - p) : strlen(p);
 		if (l == 0 || l >= sizeof(parts[0]))
-			return err_set(C2C_EINVALID, "%s: not a record path", path);
+			return err_set(C2C_EINVALID, _("%s: not a record path"), path);
 		memcpy(parts[np], p, l);
 		parts[np++][l] = '\0';
 		p += l + (e ? 1 : 0);
@@ -107,24 +108,24 @@ int record_parse_path(const char *path, char table[64], char id[RECORD_ID_MAX + 
 	}
 	int city_scope = np == 6 && !strcmp(parts[0], "cities");
 	if (*p || !(city_scope || (np == 5 && !strcmp(parts[0], "network"))))
-		return err_set(C2C_EINVALID, "%s: not a record path", path);
+		return err_set(C2C_EINVALID, _("%s: not a record path"), path);
 	const char *tbl = parts[city_scope ? 2 : 1], *file = parts[np - 1];
 	size_t fl = strlen(file);
 	if (fl <= 5 || fl - 5 > RECORD_ID_MAX || strcmp(file + fl - 5, ".json") || strlen(tbl) >= 64 ||
 	    !record_id_valid(tbl) || (city_scope && strlen(parts[1]) > RECORD_ID_MAX) || path[strlen(path) - 1] == '/')
-		return err_set(C2C_EINVALID, "%s: not a record file", path);
+		return err_set(C2C_EINVALID, _("%s: not a record file"), path);
 	strcpy(table, tbl);
 	memcpy(id, file, fl - 5);
 	id[fl - 5] = '\0';
 	strcpy(city, city_scope ? parts[1] : "");
 	if (!record_id_valid(id) || (city_scope && !record_id_valid(city)))
-		return err_set(C2C_EINVALID, "%s: not a valid record id", path);
+		return err_set(C2C_EINVALID, _("%s: not a valid record id"), path);
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	static const char hex[] = "0123456789abcdef";
 	SHA256((const unsigned char *)id, strlen(id), h);
 	const char *a = parts[np - 3], *b = parts[np - 2];
 	if (a[0] != hex[h[0] >> 4] || a[1] || b[0] != hex[h[0] & 15] || b[1])
-		return err_set(C2C_EINVALID, "%s: record is in the wrong bucket", path);
+		return err_set(C2C_EINVALID, _("%s: record is in the wrong bucket"), path);
 	return 0;
 }
 
@@ -189,7 +190,7 @@ static int valid_sdg_target(const char *s)
 static int check_one(store *st, const table_def *t, const field_def *f, field_type type, const char *s)
 {
 	if (!*s)
-		return err_set(C2C_EINVALID, "%s.%s: empty value in a set", t->name, f->name);
+		return err_set(C2C_EINVALID, _("%s.%s: empty value in a set"), t->name, f->name);
 	switch (type) {
 	case FT_ENUM:
 		if (!in_list(f->allowed, f->nallowed, s)) {
@@ -198,22 +199,22 @@ static int check_one(store *st, const table_def *t, const field_def *f, field_ty
 			allowed[0] = '\0';
 			for (size_t k = 0; k < f->nallowed && m < sizeof(allowed); k++)
 				m += (size_t)snprintf(allowed + m, sizeof(allowed) - m, "%s%s", k ? ", " : "", f->allowed[k]);
-			err_set(C2C_EINVALID, "%s.%s: '%s' is not an allowed value", t->name, f->name, s);
-			return err_hint("allowed: %s (see 'c2c tables %s')", allowed, t->name);
+			err_set(C2C_EINVALID, _("%s.%s: '%s' is not an allowed value"), t->name, f->name, s);
+			return err_hint(_("allowed: %s (see 'c2c tables %s')"), allowed, t->name);
 		}
 		return 0;
 	case FT_DATE:
 	case FT_MONTH:
 		if (!valid_date(s, type == FT_DATE))
-			return err_set(C2C_EINVALID, "%s.%s: '%s' is not a date (%s)", t->name, f->name, s,
+			return err_set(C2C_EINVALID, _("%s.%s: '%s' is not a date (%s)"), t->name, f->name, s,
 			               type == FT_DATE ? "YYYY-MM-DD" : "YYYY-MM");
 		return 0;
 	case FT_REF:
 		if (!record_id_valid(s))
-			return err_set(C2C_EINVALID, "%s.%s: '%s' is not a valid id", t->name, f->name, s);
+			return err_set(C2C_EINVALID, _("%s.%s: '%s' is not a valid id"), t->name, f->name, s);
 		if (st && f->ref && !store_row_exists(st, f->ref, s)) {
-			err_set(C2C_EINVALID, "%s.%s: no %s record '%s'", t->name, f->name, f->ref, s);
-			return err_hint("run 'c2c ls %s' to see the ids", f->ref);
+			err_set(C2C_EINVALID, _("%s.%s: no %s record '%s'"), t->name, f->name, f->ref, s);
+			return err_hint(_("run 'c2c ls %s' to see the ids"), f->ref);
 		}
 		return 0;
 	default:
@@ -231,10 +232,10 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 	int err;
 	*out = NULL;
 	if (!canon_utf8_valid(text, strlen(text)))
-		return err_set(C2C_EINVALID, "%s.%s: value is not valid UTF-8", t->name, f->name);
+		return err_set(C2C_EINVALID, _("%s.%s: value is not valid UTF-8"), t->name, f->name);
 	if (!*text) {
 		if (f->required)
-			return err_set(C2C_EINVALID, "%s.%s is required and cannot be empty", t->name, f->name);
+			return err_set(C2C_EINVALID, _("%s.%s is required and cannot be empty"), t->name, f->name);
 		*out = json_null();
 		return 0;
 	}
@@ -244,9 +245,9 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 		long long v = strtoll(text, &end, 10);
 		if (errno || *end || end == text || isspace((unsigned char)text[0]) || text[0] == '+' ||
 		    (text[0] == '0' && text[1]) || (text[0] == '-' && text[1] == '0'))
-			return err_set(C2C_EINVALID, "%s.%s: '%s' is not an integer", t->name, f->name, text);
+			return err_set(C2C_EINVALID, _("%s.%s: '%s' is not an integer"), t->name, f->name, text);
 		if (f->has_min && v < f->min)
-			return err_set(C2C_EINVALID, "%s.%s: %lld is below the least allowed value %lld", t->name,
+			return err_set(C2C_EINVALID, _("%s.%s: %lld is below the least allowed value %lld"), t->name,
 			               f->name, v, f->min);
 		*out = json_integer(v);
 		return 0;
@@ -255,7 +256,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 		if ((err = check_one(st, t, f, f->type, text)) < 0)
 			return err;
 		if (!(*out = json_string(text)))
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		return 0;
 	}
 	/* A set: comma-separated elements, trimmed, sorted by bytes, unique. */
@@ -264,7 +265,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 	if (!arr || !copy) {
 		json_decref(arr);
 		free(copy);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	field_type et = f->elem == EL_ENUM ? FT_ENUM : f->elem == EL_REF ? FT_REF : FT_TEXT;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -274,7 +275,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 		while (n && isspace((unsigned char)tok[n - 1]))
 			tok[--n] = '\0';
 		if (f->elem == EL_SDG_TARGET && !valid_sdg_target(tok)) {
-			err = err_set(C2C_EINVALID, "%s.%s: '%s' is not an SDG target code (like 10.7)", t->name,
+			err = err_set(C2C_EINVALID, _("%s.%s: '%s' is not an SDG target code (like 10.7)"), t->name,
 			              f->name, tok);
 			goto fail;
 		}
@@ -286,7 +287,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 	if (n > 1) {
 		json_t **items = malloc(n * sizeof(*items));
 		if (!items) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto fail;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -354,8 +355,8 @@ int record_check_required(const table_def *t, const json_t *rec, const char *id)
 	for (size_t i = 0; i < t->nfields; i++) {
 		json_t *v = json_object_get(rec, t->fields[i].name);
 		if (t->fields[i].required && (!v || json_is_null(v))) {
-			err_set(C2C_EINVALID, "%s/%s: field %s is required", t->name, id, t->fields[i].name);
-			return err_hint("give it as %s=VALUE", t->fields[i].name);
+			err_set(C2C_EINVALID, _("%s/%s: field %s is required"), t->name, id, t->fields[i].name);
+			return err_hint(_("give it as %s=VALUE"), t->fields[i].name);
 		}
 	}
 	return 0;
@@ -381,7 +382,7 @@ long long record_begin_edit(json_t *rec, const char *node)
 	}
 	long long c = json_integer_value(json_object_get(clock, node));
 	if (c < 0 || c >= RECORD_CLOCK_MAX)
-		return err_set(C2C_EINVALID, "the record's counter for node %s is at its bound (%lld)", node,
+		return err_set(C2C_EINVALID, _("the record's counter for node %s is at its bound (%lld)"), node,
 		               RECORD_CLOCK_MAX);
 	json_object_set_new(clock, node, json_integer(++c));
 	return c;

@@ -7,6 +7,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/schema_sql.h"
 
 typedef struct {
@@ -533,7 +534,7 @@ int store_row_get(store *st, const table_def *t, const char *id, json_t **out)
 	if (rc == SQLITE_ROW)
 		err = row_to_json(t, s, id, out);
 	else if (rc == SQLITE_DONE)
-		err = err_set(C2C_ENOTFOUND, "no record %s/%s", t->name, id);
+		err = err_set(C2C_ENOTFOUND, _("no record %s/%s"), t->name, id);
 	else
 		err = err_sqlite(st->db, rc, "reading a row");
 	sqlite3_reset(s);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/incoming.h"
 #include "c2c/push.h"
 #include "c2c/fault.h"
@@ -56,9 +57,9 @@ static int remote_target(const char *url, char **gitdir, int *is_hub)
 		return err < 0 ? err : (*gitdir = strdup(url)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
 	if (stat(url, &sb) < 0) {
-		err_set(C2C_ENOTFOUND, "%s does not exist", url);
-		return err_hint("a remote is a node directory or a hub made by 'c2c hub init'; if it moved, "
-		                "'c2c remote rm' it and add it again");
+		err_set(C2C_ENOTFOUND, _("%s does not exist"), url);
+		return err_hint(_("a remote is a node directory or a hub made by 'c2c hub init'; if it moved, "
+		                "'c2c remote rm' it and add it again"));
 	}
 	snprintf(p, sizeof(p), "%s/c2c.db", url);
 	if (stat(p, &sb) == 0) {
@@ -67,16 +68,16 @@ static int remote_target(const char *url, char **gitdir, int *is_hub)
 		return (*gitdir = strdup(p)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
 	}
 	if ((rc = git_repository_open_ext(&r, url, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL)) < 0) {
-		err_set(C2C_EINVALID, "%s is neither a c2c node nor a hub", url);
-		return err_hint("a remote is a node directory (with c2c.db) or a hub made by 'c2c hub init PATH'");
+		err_set(C2C_EINVALID, _("%s is neither a c2c node nor a hub"), url);
+		return err_hint(_("a remote is a node directory (with c2c.db) or a hub made by 'c2c hub init PATH'"));
 	}
 	if (git_repository_config_snapshot(&cfg, r) == 0)
 		git_config_get_bool(&hub, cfg, "c2c.hub");
 	git_config_free(cfg);
 	git_repository_free(r);
 	if (!hub) {
-		err_set(C2C_EINVALID, "%s is a git repository but not a c2c hub", url);
-		return err_hint("make a hub with 'c2c hub init %s'", url);
+		err_set(C2C_EINVALID, _("%s is a git repository but not a c2c hub"), url);
+		return err_hint(_("make a hub with 'c2c hub init %s'"), url);
 	}
 	*is_hub = 1;
 	return (*gitdir = strdup(url)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
@@ -87,8 +88,8 @@ int sync_remote_add(c2c_node *n, const char *name, const char *url)
 	char abs[PATH_MAX], *gitdir = NULL;
 	int hub, err;
 	if (!record_id_valid(name)) {
-		err_set(C2C_EUSAGE, "'%s' is not a remote name", name);
-		return err_hint("names are lower-case letters, digits, '.', '_' and '-' (hub, office, tunis)");
+		err_set(C2C_EUSAGE, _("'%s' is not a remote name"), name);
+		return err_hint(_("names are lower-case letters, digits, '.', '_' and '-' (hub, office, tunis)"));
 	}
 	if (strncmp(url, "ssh://", 6) && realpath(url, abs))
 		url = abs;
@@ -98,8 +99,8 @@ int sync_remote_add(c2c_node *n, const char *name, const char *url)
 	sync_remote existing;
 	if (sync_remote_get(n, name, &existing) == 0) {
 		sync_remote_dispose(&existing);
-		err_set(C2C_EINVALID, "remote '%s' already exists", name);
-		return err_hint("remove it first with 'c2c remote rm %s'", name);
+		err_set(C2C_EINVALID, _("remote '%s' already exists"), name);
+		return err_hint(_("remove it first with 'c2c remote rm %s'"), name);
 	}
 	return exec_bound(n, "INSERT INTO c2c_remotes (name, url, added) VALUES (?, ?, ?)", name, url,
 	                  (long long)time(NULL));
@@ -149,12 +150,12 @@ int sync_remote_trust(c2c_node *n, const char *name, const char *fp, char **show
 	if ((err = sync_remote_get(n, name, &r)) < 0)
 		return err;
 	if (strncmp(r.url, "ssh://", 6)) {
-		err = err_set(C2C_EINVALID, "remote %s is a path (%s): there is no host key to trust", name, r.url);
+		err = err_set(C2C_EINVALID, _("remote %s is a path (%s): there is no host key to trust"), name, r.url);
 		goto done;
 	}
 	if (fp && !valid_fingerprint(fp)) {
-		err = err_set(C2C_EUSAGE, "'%s' is not a SHA256 fingerprint", fp);
-		err_hint("it looks like SHA256:<43 characters>, as 'ssh-keygen -lf KEY.pub' prints it");
+		err = err_set(C2C_EUSAGE, _("'%s' is not a SHA256 fingerprint"), fp);
+		err_hint(_("it looks like SHA256:<43 characters>, as 'ssh-keygen -lf KEY.pub' prints it"));
 		goto done;
 	}
 	if (!fp) {
@@ -229,8 +230,8 @@ int sync_remote_get(c2c_node *n, const char *name, sync_remote *out)
 	if (err < 0)
 		return err;
 	if (k == 0) {
-		err_set(C2C_ENOTFOUND, "no remote '%s'", name);
-		return err_hint("'c2c remote ls' lists them; 'c2c remote add NAME PATH' adds one");
+		err_set(C2C_ENOTFOUND, _("no remote '%s'"), name);
+		return err_hint(_("'c2c remote ls' lists them; 'c2c remote add NAME PATH' adds one"));
 	}
 	*out = v[0];
 	free(v);

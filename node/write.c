@@ -6,6 +6,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/record.h"
 
 /* The text of FIELD=@PATH: the file's bytes, or standard input's for "-"
@@ -19,12 +20,12 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 	int err = 0;
 	*out = NULL;
 	if (is_stdin && (*stdin_used)++) {
-		err_set(C2C_EUSAGE, "@- (standard input) can be given once");
-		return err_hint("read the other values from files: FIELD=@FILE");
+		err_set(C2C_EUSAGE, _("@- (standard input) can be given once"));
+		return err_hint(_("read the other values from files: FIELD=@FILE"));
 	}
 	if (!(f = is_stdin ? stdin : fopen(path, "rb"))) {
 		err = err_errno(C2C_ENOTFOUND, path);
-		err_hint("FIELD=@FILE reads the value from FILE; write FIELD=@@text for a text that starts with @");
+		err_hint(_("FIELD=@FILE reads the value from FILE; write FIELD=@@text for a text that starts with @"));
 		return err;
 	}
 	for (;;) {
@@ -32,8 +33,8 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 			size_t nc = cap ? cap * 2 : 8192;
 			char *nb = nc > (64u << 20) ? NULL : realloc(buf, nc);
 			if (!nb) {
-				err = nc > (64u << 20) ? err_set(C2C_EINVALID, "%s: a value is at most 64 MiB", path)
-				                        : err_set(C2C_ENOMEM, "out of memory");
+				err = nc > (64u << 20) ? err_set(C2C_EINVALID, _("%s: a value is at most 64 MiB"), path)
+				                        : err_set(C2C_ENOMEM, _("out of memory"));
 				goto done;
 			}
 			buf = nb, cap = nc;
@@ -44,11 +45,11 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 			break;
 	}
 	if (ferror(f)) {
-		err = err_errno(C2C_EIO, is_stdin ? "standard input" : path);
+		err = err_errno(C2C_EIO, is_stdin ? _("standard input") : path);
 		goto done;
 	}
 	if (!buf && !(buf = malloc(1))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	if (len && buf[len - 1] == '\n')
@@ -57,7 +58,7 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 		len--;
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len)) {
-		err = err_set(C2C_EINVALID, "%s holds a NUL byte: it is not a text file", is_stdin ? "standard input" : path);
+		err = err_set(C2C_EINVALID, _("%s holds a NUL byte: it is not a text file"), is_stdin ? _("standard input") : path);
 		goto done;
 	}
 	*out = buf;
@@ -76,24 +77,24 @@ int write_parse_assignments(c2c_node *n, const table_def *t, int argc, char **ar
 	int err = 0;
 	*out = NULL;
 	if (!o)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq || eq == argv[i]) {
-			err = err_set(C2C_EUSAGE, "'%s' is not FIELD=VALUE", argv[i]);
+			err = err_set(C2C_EUSAGE, _("'%s' is not FIELD=VALUE"), argv[i]);
 			goto done;
 		}
 		char *name = strndup(argv[i], (size_t)(eq - argv[i]));
 		const field_def *f = name ? store_field(t, name) : NULL;
 		if (!f) {
-			err = err_set(C2C_EINVALID, "table %s has no field '%s'", t->name, name ? name : "");
-			err_hint("run 'c2c tables %s' to see its fields", t->name);
+			err = err_set(C2C_EINVALID, _("table %s has no field '%s'"), t->name, name ? name : "");
+			err_hint(_("run 'c2c tables %s' to see its fields"), t->name);
 			free(name);
 			goto done;
 		}
 		free(name);
 		if (json_object_get(o, f->name)) {
-			err = err_set(C2C_EUSAGE, "field %s is given twice", f->name);
+			err = err_set(C2C_EUSAGE, _("field %s is given twice"), f->name);
 			goto done;
 		}
 		json_t *v = NULL;
@@ -133,16 +134,16 @@ int write_check_scope(c2c_node *n, const table_def *t, const char *city)
 		                                           : "revoke a node with 'c2c node revoke NODE-ID'; a revocation never changes");
 	}
 	if (t->city_scope && !n->city) {
-		err_set(C2C_EINVALID, "the office does not write city records (%s)", t->name);
-		return err_hint("city records are written on the city's own node");
+		err_set(C2C_EINVALID, _("the office does not write city records (%s)"), t->name);
+		return err_hint(_("city records are written on the city's own node"));
 	}
 	if (!t->city_scope && n->city) {
-		err_set(C2C_EINVALID, "table %s holds network records, which only the office writes", t->name);
-		return err_hint("ask the coordination office to change network data");
+		err_set(C2C_EINVALID, _("table %s holds network records, which only the office writes"), t->name);
+		return err_hint(_("ask the coordination office to change network data"));
 	}
 	if (t->city_scope && city && strcmp(city, n->city)) {
-		err_set(C2C_EINVALID, "this node writes %s's records only, not %s's", n->city, city);
-		return err_hint("leave city out: it defaults to %s", n->city);
+		err_set(C2C_EINVALID, _("this node writes %s's records only, not %s's"), n->city, city);
+		return err_hint(_("leave city out: it defaults to %s"), n->city);
 	}
 	return 0;
 }
@@ -217,8 +218,8 @@ static int check_unique(c2c_node *n, const table_def *t, const char *id, const j
 			l += (size_t)snprintf(key + l, sizeof(key) - l, "%s%s %s", i ? ", " : "", t->matchkey[i], v ? v : "?");
 			free(v);
 		}
-		err = err_set(C2C_EINVALID, "%s/%s already has %s", t->name, other && strcmp(other, id) ? other : id, key);
-		err_hint("each %s record has its own %s: change the other one first ('c2c ls %s')", t->name,
+		err = err_set(C2C_EINVALID, _("%s/%s already has %s"), t->name, other && strcmp(other, id) ? other : id, key);
+		err_hint(_("each %s record has its own %s: change the other one first ('c2c ls %s')"), t->name,
 		         t->matchkey[t->nmatchkey - 1], t->name);
 	}
 	free(other);
@@ -238,14 +239,14 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 		return err;
 	if (t->nnatkey) {
 		if (id_opt)
-			return err_set(C2C_EUSAGE, "%s records get their id from %s; --id is not used", t->name,
+			return err_set(C2C_EUSAGE, _("%s records get their id from %s; --id is not used"), t->name,
 			               t->natkey[0]);
 		if ((err = record_natural_id(t, fields, &id)) < 0)
 			return err;
 	} else if (id_opt) {
 		if (!record_id_valid(id_opt)) {
-			err_set(C2C_EINVALID, "'%s' is not a valid record id", id_opt);
-			return err_hint("ids are lower-case letters, digits, '.', '_' and '-', at most %d bytes",
+			err_set(C2C_EINVALID, _("'%s' is not a valid record id"), id_opt);
+			return err_hint(_("ids are lower-case letters, digits, '.', '_' and '-', at most %d bytes"),
 			                RECORD_ID_MAX);
 		}
 		id = strdup(id_opt);
@@ -256,13 +257,13 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 		id = strdup(buf);
 	}
 	if (!id)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	/* A new id made here cannot exist: skip the look-ups (they cost an import
 	 * two queries a row). */
 	int fresh = !t->nnatkey && !id_opt;
 	if (!fresh && store_row_exists(n->st, t->name, id)) {
-		err = err_set(C2C_EINVALID, "%s/%s already exists", t->name, id);
-		err_hint("change it with 'c2c set %s/%s FIELD=VALUE'", t->name, id);
+		err = err_set(C2C_EINVALID, _("%s/%s already exists"), t->name, id);
+		err_hint(_("change it with 'c2c set %s/%s FIELD=VALUE'"), t->name, id);
 		goto done;
 	}
 	rec = json_object();
@@ -319,7 +320,7 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 	*changed = 0;
 	err = node_txn_get(tx, t, id, &rec);
 	if (err == C2C_ENOTFOUND)
-		return err_hint("run 'c2c ls %s' to see the ids", t->name);
+		return err_hint(_("run 'c2c ls %s' to see the ids"), t->name);
 	if (err < 0)
 		return err;
 	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;
@@ -331,8 +332,8 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 	{
 		const field_def *f = store_field(t, k);
 		if (f && f->immutable && !json_equal(v, json_object_get(rec, k))) {
-			err = err_set(C2C_EINVALID, "%s.%s is part of the record's identity and cannot change", t->name, k);
-			err_hint("delete the record and add a new one");
+			err = err_set(C2C_EINVALID, _("%s.%s is part of the record's identity and cannot change"), t->name, k);
+			err_hint(_("delete the record and add a new one"));
 			goto done;
 		}
 	}
@@ -365,7 +366,7 @@ int write_rm(node_txn *tx, c2c_node *n, const table_def *t, const char *id)
 	json_t *rec = NULL;
 	int err = node_txn_get(tx, t, id, &rec);
 	if (err == C2C_ENOTFOUND)
-		return err_hint("run 'c2c ls %s' to see the ids", t->name);
+		return err_hint(_("run 'c2c ls %s' to see the ids"), t->name);
 	if (err < 0)
 		return err;
 	const char *city = t->city_scope ? json_string_value(json_object_get(rec, "city")) : NULL;

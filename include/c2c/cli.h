@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "c2c/i18n.h"
 #include "c2c/node.h"
 
 typedef struct {

@@ -7,6 +7,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/c2c-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export C2C_PROGRESS=0
 unset C2C_DIR
+# Messages in English whatever the tester's locale (t037 sets its own).
+unset LANGUAGE LC_ALL
+export LC_MESSAGES=C
 pass=0
 fail=0
 

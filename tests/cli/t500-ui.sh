@@ -198,6 +198,10 @@ has "$T/body" 'data-line="3"' "row 3 is listed"
 has "$T/body" 'data-line="4"' "and row 4"
 same "nothing is written" "$(ncommits)" "$before"
 same "an import without CSRF: 403" "$(code -b "$T/jar" -F "file=@$T/in.csv" "$B/import/actions")" 403
+code -b "$T/jar" "$B/?lang=fr" >/dev/null
+same "an import with bad rows, in French: 422" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/in.csv" "$B/import/actions")" 422
+has "$T/body" "frozen.{1,20}pas une valeur permise" "the checks' messages are in the page's language"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
 
 # --- two nodes served side by side keep their own sessions -------------------------
 "$C2C" -C m ui --no-browser >"$T/ui2.out" 2>/dev/null &

@@ -1,0 +1,143 @@
+#!/bin/bash
+# The command line speaks the officer's language: help, errors, hints and
+# headings from node/po/cli.LANG.po, chosen as gettext chooses (LANGUAGE,
+# then LC_ALL, LC_MESSAGES, LANG; C, POSIX or a language without a catalog
+# is English), English for a message a catalog lacks, codes and JSON keys
+# English whatever the language, Arabic as plain UTF-8.
+. "$(dirname "$0")/lib.sh"
+
+N=$T/tunis
+c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>" >/dev/null || exit 1
+cd "$N"
+ID=$(c2c add actions title="Accueil" status=ongoing) || exit 1
+unset LC_ALL LC_MESSAGES
+export LANGUAGE=
+
+# fr|es|ar COMMAND...: COMMAND with LANG set for it alone;
+# with VAR=VALUE... COMMAND...: COMMAND with those variables set
+fr() { LANG=fr_FR.UTF-8 "$@"; }
+es() { LANG=es_ES.UTF-8 "$@"; }
+ar() { LANG=ar_TN.UTF-8 "$@"; }
+with() { (
+	while [ "${1#*=}" != "$1" ]; do
+		export "${1?}"
+		shift
+	done
+	"$@"
+); }
+
+# ------------------------------------------------ help
+run 0 "fr: top-level help" fr c2c --help
+has "$T/out" "^usage : c2c \[-C DOSSIER\] \[--json\] .* COMMANDE \[ARGUMENTS\]$" "fr: usage line"
+has "$T/out" "^commandes :$" "fr: commands heading"
+has "$T/out" "^  set         modifier des champs d'une fiche$" "fr: a command's summary"
+has "$T/out" "^  conflicts   lister les conflits ouverts, chaque valeur numérotée$" "fr: conflicts summary"
+run 0 "fr: set --help" fr c2c set --help
+has "$T/out" "^usage : c2c set TABLE/ID CHAMP=VALEUR\.\.\.$" "fr: set usage, its placeholders in French"
+has "$T/out" "^Modifie les champs indiqués en un seul commit\." "fr: set help"
+has "$T/out" "^Options communes : -C DOSSIER \(le nœud\)" "fr: common options"
+run 0 "es: help import" es c2c help import
+has "$T/out" "^uso: c2c import TABLA ARCHIVO\.csv \[--dry-run\]" "es: import usage"
+has "$T/out" "^importar registros desde un archivo CSV$" "es: import summary"
+has "$T/out" "La importación puede repetirse sin riesgo\." "es: import help"
+has "$T/out" "^Opciones comunes: -C CARPETA \(el nodo\)" "es: common options"
+run 0 "ar: resolve --help" ar c2c resolve --help
+has "$T/out" "^الاستخدام: c2c resolve TABLE/ID \[FIELD\] \(--value V \| --keep N\)$" "ar: usage"
+has "$T/out" "^إغلاق تعارض بقيمة جديدة أو بقيمة مُبقاة$" "ar: resolve summary"
+has "$T/out" "^يغلق التعارض المفتوح على الحقل FIELD من السجل" "ar: resolve help"
+run 0 "ar: top-level help" ar c2c --help
+has "$T/out" "^الأوامر:$" "ar: commands heading"
+has "$T/out" "^  status      الهوية، والإصدار، والسجلات، والخوادم البعيدة، والتعارضات$" "ar: status summary"
+# Arabic is plain UTF-8: no bidi controls (LRM, RLM, embeddings, isolates)
+check "ar: help is valid UTF-8 without bidi controls" python3 -c '
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8")
+sys.exit(any(c in t for c in "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))' "$T/out"
+
+# ------------------------------------------------ errors and hints
+run 1 "fr: show a record that does not exist" fr c2c show actions/nope
+has "$T/err" "^c2c show : erreur : aucune fiche actions/nope$" "fr: not found"
+has "$T/err" "^conseil : lancez « c2c ls actions » pour voir les identifiants$" "fr: hint"
+run 1 "es: set a value not allowed" es c2c set "actions/$ID" status=done
+has "$T/err" "^c2c set: error: actions\.status: «done» no es un valor permitido$" "es: not allowed"
+has "$T/err" "^sugerencia: valores permitidos: proposed, approved, ongoing, completed, cancelled" "es: allowed values"
+run 1 "ar: set a value not allowed" ar c2c set "actions/$ID" status=done
+has "$T/err" "^c2c set: خطأ: actions\.status: «done» ليست قيمة مسموحًا بها$" "ar: not allowed"
+has "$T/err" "^تلميح: القيم المسموح بها: proposed, approved" "ar: allowed values"
+run 2 "fr: add without arguments" fr c2c add
+has "$T/err" "^c2c add : erreur : add : trop peu d'arguments$" "fr: usage error"
+has "$T/err" "^conseil : usage : c2c add TABLE" "fr: usage hint"
+run 2 "es: not a command" es c2c frobnicate
+has "$T/err" "«frobnicate» no es un comando de c2c" "es: unknown command"
+run 0 "fr: set with the same values" fr c2c set "actions/$ID" status=ongoing
+has "$T/err" "^c2c set : actions/$ID a déjà ces valeurs ; aucun commit à faire$" "fr: nothing to commit"
+run 1 "fr: sync without remotes" fr c2c sync
+has "$T/err" "^c2c sync : erreur : ce nœud n'a aucun distant$" "fr: no remotes"
+run 1 "fr: outside a node" sh -c 'cd / && LANG=fr_FR.UTF-8 "$0" status' "$C2C"
+has "$T/err" "vous n'êtes pas dans un nœud c2c" "fr: not in a node"
+
+# import: every bad row, in the officer's language
+printf 'title,status\nA,done\nB,ongoing\nC,nope\n' >"$T/bad.csv"
+run 1 "es: import with bad rows" es c2c import actions "$T/bad.csv"
+has "$T/err" "bad\.csv: fila 2, columna B \(status\): «done» no es un valor permitido" "es: first bad row"
+has "$T/err" "bad\.csv: fila 4, columna B \(status\): «nope» no es un valor permitido" "es: second bad row"
+has "$T/err" "^c2c import: error: .*bad\.csv: 2 filas erróneas; no se ha importado nada$" "es: import refused"
+run 1 "ar: import with bad rows" ar c2c import actions "$T/bad.csv"
+has "$T/err" "bad\.csv: الصف 2، العمود B \(status\): «done» ليست قيمة مسموحًا بها" "ar: bad row"
+has "$T/err" "عدد الصفوف الخاطئة 2؛ لم يُستورد شيء" "ar: import refused"
+printf 'title,status\nB,ongoing\n' >"$T/good.csv"
+run 0 "fr: import dry run" fr c2c import actions "$T/good.csv" --dry-run
+has "$T/out" "^simulation de l'import de .*good\.csv dans actions : fiches à ajouter : 1, à modifier : 0, inchangées : 0 ; rien n'a été écrit$" "fr: dry run"
+
+# headings: status, conflicts, resolve
+run 0 "fr: status" fr c2c status
+has "$T/out" "^utilisateur  Amina Ben Ali <amina@tunis\.example>$" "fr: status user"
+has "$T/out" "^conflits     aucun$" "fr: status conflicts"
+run 0 "fr: tables" fr c2c tables actions
+has "$T/out" "^actions  \(par ville ; Actions ciblées de la ville\)$" "fr: a table's scope and label"
+has "$T/out" "^  status                 l'une des valeurs : proposed, approved, ongoing, completed, cancelled$" "fr: allowed values stay codes"
+has "$T/out" "^                           Budget \(EUR\)$" "fr: a field's label"
+run 0 "es: conflicts" es c2c conflicts
+has "$T/out" "^no hay conflictos abiertos$" "es: no conflicts"
+run 0 "ar: conflicts" ar c2c conflicts
+has "$T/out" "^لا توجد تعارضات مفتوحة$" "ar: no conflicts"
+run 1 "fr: resolve without a conflict" fr c2c resolve "actions/$ID" status --keep 1
+has "$T/err" "^c2c resolve : erreur : actions/$ID n'a aucun conflit ouvert sur status$" "fr: nothing to resolve"
+has "$T/err" "^conseil : « c2c conflicts » les liste$" "fr: resolve hint"
+
+# ------------------------------------------------ --json: codes and keys stay English
+run 1 "fr: --json error" fr c2c --json show actions/nope
+check "fr: the JSON error keeps its code and keys" python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["code"] == "not_found" and e["command"] == "show" and e["exit"] == 1, e
+assert e["message"] == "aucune fiche actions/nope", e' "$T/out"
+run 0 "fr: --json output" fr c2c --json conflicts
+same "fr: --json data is not translated" "$(tr -d ' \n' <"$T/out")" "[]"
+
+# ------------------------------------------------ the English fallback
+# C, POSIX and a language without a catalog are English
+run 1 "C is English" with LANG=C LANGUAGE=fr c2c show actions/nope
+has "$T/err" "^c2c show: error: no record actions/nope$" "C: English, LANGUAGE ignored"
+run 1 "POSIX is English" with LC_ALL=POSIX LANG=fr_FR.UTF-8 c2c show actions/nope
+has "$T/err" "^c2c show: error: no record actions/nope$" "POSIX: English"
+run 1 "de is English" with LANG=de_DE.UTF-8 c2c show actions/nope
+has "$T/err" "^c2c show: error: no record actions/nope$" "de: English"
+# a message the catalog lacks ('c2c log' keeps its errors in English) is
+# English inside a translated frame
+run 2 "fr: a message without translation" fr c2c log -n x
+has "$T/err" "^c2c log : erreur : -n needs a number of commits, not 'x'$" "fr: untranslated message in English"
+
+# ------------------------------------------------ which variable wins
+run 1 "LANGUAGE before LANG" with LANG=fr_FR.UTF-8 LANGUAGE=es c2c show actions/nope
+has "$T/err" "^c2c show: error: no existe el registro actions/nope$" "LANGUAGE=es over LANG=fr"
+run 1 "LANGUAGE: the first language with a catalog" with LANG=fr_FR.UTF-8 LANGUAGE=de:pt:ar c2c show actions/nope
+has "$T/err" "^c2c show: خطأ: لا يوجد سجل actions/nope$" "LANGUAGE=de:pt:ar gives ar"
+run 1 "LANGUAGE empty: LANG" with LANG=es_ES.UTF-8 LANGUAGE= c2c show actions/nope
+has "$T/err" "no existe el registro" "empty LANGUAGE is unset"
+run 1 "LC_ALL before LC_MESSAGES and LANG" with LANG=fr_FR.UTF-8 LC_MESSAGES=ar_TN.UTF-8 LC_ALL=es_ES.UTF-8 c2c show actions/nope
+has "$T/err" "no existe el registro" "LC_ALL wins"
+run 1 "LC_MESSAGES before LANG" with LANG=fr_FR.UTF-8 LC_MESSAGES=ar_TN.UTF-8 c2c show actions/nope
+has "$T/err" "لا يوجد سجل actions/nope" "LC_MESSAGES wins over LANG"
+
+finish
