@@ -4,8 +4,11 @@
 # rebinding); POST without or with a wrong CSRF token is 403 and changes
 # nothing; markup and quotes in every kind of field come back escaped; a
 # refused save is 422 with what was typed and the message beside the field;
-# a save is one commit; the CLI works beside the server; SIGTERM stops it.
-. "$(dirname "$0")/lib.sh"
+# a save is one commit; the CLI works beside the server; a sync started in
+# the browser runs while other pages answer, its progress shown as it goes
+# (over a slow link: sshd behind scripts/netproxy); SIGTERM stops it.
+TESTS=$(cd "$(dirname "$0")" && pwd)
+. "$TESTS/lib.sh"
 
 cd "$T" || exit 1
 command -v curl >/dev/null || { echo "curl is not installed (scripts/deps installs it)"; exit 77; }
@@ -29,6 +32,15 @@ B="http://127.0.0.1:$PORT"
 check "listens on 127.0.0.1 only" sh -c "! ss -ltn 2>/dev/null | grep -q '0.0.0.0:$PORT'"
 
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+# sync_wait RUN: wait until the browser's sync RUN is over (90 s at most).
+sync_wait() {
+	for _ in $(seq 900); do
+		code -b "$T/jar" "$B/sync/progress?run=$1" >/dev/null
+		grep -q 'data-state="running"' "$T/body" || return 0
+		sleep 0.1
+	done
+	return 1
+}
 same "no cookie: 403" "$(code "$B/")" 403
 check "no cookie: no data" sh -c "! grep -q Amina '$T/body'"
 same "no cookie, a record list: 403" "$(code "$B/records/actions")" 403
@@ -156,9 +168,16 @@ same "n adds m as a remote in the browser" "$(code -b "$T/jar" --data-urlencode 
 same "n changes the title in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "title=From n" \
 	--data-urlencode "status=completed" --data-urlencode "budget_eur=60000" "$B$LOC")" 303
 same "a sync without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "remote=m" "$B/sync")" 403
-same "n syncs with m in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=m" "$B/sync?lang=en")" 200
+same "n syncs with m in the browser" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=m" "$B/sync?lang=en")" 303
+has "$T/hdr" "Location: /sync\?run=1" "the sync runs on its own; the page follows it"
+check "the sync ends" sync_wait 1
+same "the sync's page" "$(code -b "$T/jar" "$B/sync?run=1")" 200
 has "$T/body" 'id="sync-result"' "the sync's result is shown"
 has "$T/body" 'open conflict' "and says a conflict is open"
+has "$T/body" '<small class="detail">merged \(with conflicts\), records changed: 1, a peer: nothing is sent</small>' "the remote's last result in words"
+same "a sync with no such remote" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=nonesuch" "$B/sync?lang=fr")" 404
+has "$T/body" "aucun distant « nonesuch »" "is refused in the page's language"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
 same "the conflicts page" "$(code -b "$T/jar" "$B/conflicts")" 200
 has "$T/body" 'data-record="actions/'"$ID"'" data-field="title"' "the conflict on title is listed"
 has "$T/body" 'From m' "with m's value"
@@ -225,6 +244,53 @@ same "the sync page" "$(code -b "$T/jar" "$B/sync?lang=en")" 200
 has "$T/body" 'id="held"' "lists the held branches"
 has "$T/body" "its committer is &#39;someone|its committer is &apos;someone|its committer is 'someone" "with the rule, escaped"
 c2c -C n remote rm forged >/dev/null
+
+# --- a sync over a slow link: other pages answer while it runs, and its progress shows ---
+. "$TESTS/sshd-lib.sh"
+sshd_start "$T/sshd" || exit 1
+FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
+NID=$(c2c -C n status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p')
+c2c hub init "$T/slow.git" >/dev/null || exit 1
+c2c hub allow "$T/slow.git" "$NID" n/keys/id_ed25519.pub --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null || exit 1
+# 150 ms each way: a sync of about ten round trips and a pack of some hundred objects takes seconds
+python3 "$TESTS/../../scripts/netproxy" --listen 0 --to "127.0.0.1:$SSHD_PORT" --delay-ms 150 >"$T/pport" 2>"$T/proxy.log" &
+PROXY=$!
+eval "$(trap -p EXIT | sed "s/^trap -- '/trap -- 'kill $PROXY 2>\/dev\/null; /")"
+for _ in $(seq 100); do [ -s "$T/pport" ] && break; sleep 0.05; done
+c2c -C n remote add slow "ssh://$SSHD_USER@127.0.0.1:$(cat "$T/pport")/${T#/}/slow.git" >/dev/null || exit 1
+c2c -C n remote trust slow "$FP" >/dev/null || exit 1
+{ echo title,budget_eur; for i in $(seq 150); do echo "Slow link action $i,$i"; done; } >"$T/many.csv"
+c2c -C n import actions "$T/many.csv" >/dev/null || exit 1
+same "a sync over the slow link" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=slow" "$B/sync")" 303
+RUN=$(grep -i '^Location:' "$T/hdr" | tr -d '\r' | sed 's/.*run=//')
+same "while it runs, the progress" "$(code -b "$T/jar" "$B/sync/progress?run=$RUN")" 200
+has "$T/body" '<div id="sync-progress" class="progress running" data-state="running" data-run="'"$RUN"'" data-remote="slow"' "says that the sync with slow runs"
+same "while it runs, the sync page" "$(code -b "$T/jar" "$B/sync?run=$RUN")" 200
+has "$T/body" '<noscript><meta http-equiv="refresh" content="2"></noscript>' "follows it without script"
+has "$T/body" 'data-state="running"' "with the progress block"
+has "$T/body" 'disabled>Syncing' "and no second sync meanwhile"
+same "while it runs, a list" "$(code -b "$T/jar" "$B/records/actions?q=Slow")" 200
+has "$T/body" "Slow link action" "answers with its records"
+same "while it runs, a save" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "name=Beside the sync" \
+	--data-urlencode "kind=academic" "$B/new/stakeholders")" 303
+code -b "$T/jar" "$B/sync/progress?run=$RUN" >/dev/null
+has "$T/body" 'data-state="running"' "all that while the sync still ran"
+SAW_SENT=0
+for _ in $(seq 900); do
+	code -b "$T/jar" "$B/sync/progress?run=$RUN" >/dev/null
+	grep -q 'id="sync-out" data-done="[1-9]' "$T/body" && SAW_SENT=1
+	grep -q 'data-state="running"' "$T/body" || break
+	sleep 0.1
+done
+same "the objects sent were counted as they went" "$SAW_SENT" 1
+has "$T/body" 'data-state="done"' "then the sync is done"
+has "$T/body" 'id="sync-result"' "with its result"
+has "$T/body" 'Your changes were sent' "which says the changes were sent"
+check "the hub holds n's main (the save made meanwhile too, or the next sync sends it)" \
+	sh -c "git --git-dir='$T/slow.git' merge-base --is-ancestor \$(git --git-dir='$T/slow.git' rev-parse refs/heads/nodes/$NID) \$(git -C n/repo.git rev-parse main)"
+run 0 "verify after a sync beside pages" c2c -C n verify
+kill "$PROXY" 2>/dev/null
+c2c -C n remote rm slow >/dev/null
 
 # --- the office's dashboard -----------------------------------------------------------
 same "a city node has no dashboard" "$(code -b "$T/jar" "$B/dashboard?lang=en")" 404
