@@ -770,11 +770,97 @@ int ui_page_conflicts(ui_req *r)
 }
 
 /* --------------------------------------------------------- spreadsheets */
+/* A value of the preview: as words, a long text cut. */
+static void preview_value(ui_req *r, const table_def *t, const char *field, const json_t *v)
+{
+	const field_def *f = store_field(t, field);
+	const char *str = json_string_value(v);
+	if (str && strlen(str) > 160 && (!f || f->type == FT_TEXT)) {
+		size_t n = 150;
+		while (n && ((unsigned char)str[n] & 0xC0) == 0x80)
+			n--; /* not inside a character */
+		char *cut = malloc(n + 4);
+		if (cut) {
+			memcpy(cut, str, n);
+			memcpy(cut + n, "…", 4);
+			ui_printf(r, "%h", cut);
+			free(cut);
+		}
+		return;
+	}
+	ui_value_words(r, t, f, v);
+}
+
+/* The rows a file would add or change, each with its fields old -> new. */
+static void preview_rows(ui_req *r, const table_def *t, const json_t *rows, size_t total)
+{
+	size_t i;
+	json_t *row;
+	ui_printf(r, "<table class=\"list preview\" id=\"changes\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+	          "Row", "What", "Record", "Fields");
+	json_array_foreach(rows, i, row)
+	{
+		const char *action = json_string_value(json_object_get(row, "action"));
+		const char *id = json_string_value(json_object_get(row, "id"));
+		long long line = (long long)json_integer_value(json_object_get(row, "row"));
+		int add = action && !strcmp(action, "add");
+		ui_printf(r, "<tr data-line=\"%L\" data-action=\"%a\"", line, add ? "add" : "change");
+		if (!add)
+			ui_printf(r, " data-id=\"%a\"", id ? id : "");
+		ui_printf(r, "><td>%L</td><td class=\"%a\">%t</td><td>", line, add ? "add" : "change", add ? "new" : "changed");
+		if (add)
+			ui_printf(r, "<span class=\"meta\">%t</span>", "a new record");
+		else
+			ui_printf(r, "<a href=\"/records/%u/%u\"><code>%h</code></a>", t->name, id ? id : "", id ? id : "");
+		ui_lit(r, "</td><td><dl class=\"diff\">");
+		const char *k;
+		json_t *d;
+		json_object_foreach(json_object_get(row, "diff"), k, d)
+		{
+			json_t *old = json_array_get(d, 0), *nv = json_array_get(d, 1);
+			ui_printf(r, "<dt data-field=\"%a\">%h</dt><dd>", k, i18n_field(r->lang, t->name, k));
+			if (!add) {
+				ui_lit(r, "<del>");
+				if (json_is_null(old))
+					ui_printf(r, "<span class=\"meta\">%t</span>", "(empty)");
+				else
+					preview_value(r, t, k, old);
+				ui_printf(r, "</del> %h ", r->rtl ? "←" : "→");
+			}
+			ui_lit(r, "<ins>");
+			if (json_is_null(nv))
+				ui_printf(r, "<span class=\"meta\">%t</span>", "(empty)");
+			else
+				preview_value(r, t, k, nv);
+			ui_lit(r, "</ins></dd>");
+		}
+		ui_lit(r, "</dl></td></tr>\n");
+	}
+	ui_lit(r, "</tbody></table>\n");
+	if (total > json_array_size(rows))
+		ui_printf(r, "<p id=\"more-rows\" data-value=\"%Z\">%t %Z</p>\n", total - json_array_size(rows),
+		          "and more rows, not shown here:", total - json_array_size(rows));
+}
+
+/* A problem's message without the file and row it names (the table has
+ * columns for them): "FILE: row 3, column B (status): MSG" -> "MSG". */
+static const char *problem_text(const char *msg)
+{
+	const char *p = msg ? strstr(msg, ": row ") : NULL;
+	if (!p)
+		return msg;
+	p += 6;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	const char *c = strstr(p, ": ");
+	return (!strncmp(p, ": ", 2) || !strncmp(p, ", column ", 9)) && c ? c + 2 : msg;
+}
+
 int ui_page_import(ui_req *r)
 {
 	c2c_node *n = r->node;
 	const table_def *t;
-	json_t *problems = NULL;
+	json_t *problems = NULL, *rows = NULL;
 	FILE *fp = NULL;
 	int err;
 	if ((err = ui_table_arg(r, r->path + strlen("/import/"), &t)) < 0)
@@ -801,10 +887,11 @@ int ui_page_import(ui_req *r)
 		if (!(fp = fmemopen((void *)data, len, "rb")))
 			return err_errno(C2C_EIO, "reading the upload");
 		problems = json_array();
-		cli_import_result res;
+		cli_import_result res = {0};
 		const char *fname = file && file->filename ? file->filename : "upload.csv";
 		err = cli_import_stream(n, t, fp, write ? "spreadsheet" : fname, write, problems, &res);
 		fclose(fp);
+		rows = res.rows;
 		if (err < 0)
 			goto done;
 		if (write && res.committed) {
@@ -820,25 +907,42 @@ int ui_page_import(ui_req *r)
 			r->status = 422;
 			ui_printf(r, "<p class=\"error\" role=\"alert\">%t %Z</p>\n",
 			          "Nothing was written. Correct these rows in the spreadsheet and upload it again. Rows with a problem:", np);
-			ui_printf(r, "<table class=\"list\" id=\"problems\"><thead><tr><th>%t</th><th>%t</th></tr></thead><tbody>\n",
-			          "Row", "Problem");
+			ui_printf(r, "<table class=\"list\" id=\"problems\"><thead><tr><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+			          "Row", "Column", "Problem");
 			for (size_t i = 0; i < np; i++) {
 				json_t *p = json_array_get(problems, i);
 				const char *hint = json_string_value(json_object_get(p, "hint"));
-				const char *msg = json_string_value(json_object_get(p, "message"));
-				const char *cut = msg ? strstr(msg, ": line ") : NULL;
-				if (cut && (cut = strstr(cut + 7, ": ")))
-					msg = cut + 2; /* the row number has its own column */
-				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>%h%h%h</td></tr>\n",
-				          (long long)json_integer_value(json_object_get(p, "line")),
-				          (long long)json_integer_value(json_object_get(p, "line")),
-				          msg ? msg : "", hint ? " — " : "", hint ? hint : "");
+				const char *msg = problem_text(json_string_value(json_object_get(p, "message")));
+				const char *col = json_string_value(json_object_get(p, "column"));
+				const char *letter = json_string_value(json_object_get(p, "column_letter"));
+				long long line = (long long)json_integer_value(json_object_get(p, "line"));
+				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>", line, line);
+				if (letter)
+					ui_printf(r, "%h ", letter);
+				if (col)
+					ui_printf(r, "(%h)", strcmp(col, "id") ? i18n_field(r->lang, t->name, col) : "id");
+				ui_lit(r, "</td><td>");
+				ui_msg(r, msg ? msg : "");
+				const field_def *f = col ? store_field(t, col) : NULL;
+				if (hint && f && f->nallowed && !strncmp(hint, "allowed: ", 9)) {
+					/* the allowed values as the form shows them: words */
+					ui_printf(r, "<br><small>%t ", "Allowed values:");
+					for (size_t k = 0; k < f->nallowed; k++)
+						ui_printf(r, "%h%h", k ? ", " : "", i18n_value(r->lang, t->name, f->name, f->allowed[k]));
+					ui_lit(r, "</small>");
+				} else if (hint) {
+					ui_lit(r, "<br><small>");
+					ui_msg(r, hint);
+					ui_lit(r, "</small>");
+				}
+				ui_lit(r, "</td></tr>\n");
 			}
 			ui_lit(r, "</tbody></table>\n");
 		} else {
 			ui_printf(r, "<p id=\"preview\" data-added=\"%Z\" data-changed=\"%Z\">%t %Z · %t %Z · %t %Z</p>\n", res.added,
 			          res.changed, "To add:", res.added, "To change:", res.changed, "Unchanged:", res.unchanged);
 			if (res.added + res.changed) {
+				preview_rows(r, t, rows, res.added + res.changed);
 				ui_printf(r, "<form method=\"post\" action=\"/import/%a\">", t->name);
 				ui_csrf_field(r);
 				ui_printf(r, "<input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\" class=\"primary\">%t</button></form>\n",
@@ -862,6 +966,7 @@ int ui_page_import(ui_req *r)
 	ui_page_end(r);
 done:
 	json_decref(problems);
+	json_decref(rows);
 	return err;
 }
 

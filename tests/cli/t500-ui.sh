@@ -217,6 +217,23 @@ has "$T/body" 'data-line="3"' "row 3 is listed"
 has "$T/body" 'data-line="4"' "and row 4"
 same "nothing is written" "$(ncommits)" "$before"
 same "an import without CSRF: 403" "$(code -b "$T/jar" -F "file=@$T/in.csv" "$B/import/actions")" 403
+same "the bad rows in French" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/in.csv" "$B/import/actions?lang=fr")" 422
+has "$T/body" '<td>B \(Statut\)</td><td><bdi>« frozen » n&#39;est pas une valeur permise</bdi><br><small>Valeurs permises : Proposée, ' "the message, the column and the allowed values in the page's language"
+has "$T/body" 'inférieur à la plus petite valeur permise, 0' "and the least allowed value"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
+# a preview lists the rows it would add and change, each field old -> new
+printf 'id,title,status,budget_eur\n%s,TangerAccueil,completed,70000\n,A <new> action,approved,5\n' "$ID" >"$T/mixed.csv"
+same "a preview of changes" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/mixed.csv" "$B/import/actions")" 200
+has "$T/body" '<tr data-line="2" data-action="change" data-id="'"$ID"'">' "the changed record's row"
+has "$T/body" '<dt data-field="budget_eur">Budget \(EUR\)</dt><dd><del>60000</del> → <ins>70000</ins></dd>' "with the field that changes, old -> new"
+check "and not the fields that stay" sh -c "! grep -q '<dt data-field=\"status\">Status</dt><dd><del>Completed' '$T/body'"
+has "$T/body" '<tr data-line="3" data-action="add">' "the new record's row"
+has "$T/body" '<ins>A &lt;new&gt; action</ins>' "with its values, escaped"
+same "the preview writes nothing" "$(ncommits)" "$before"
+{ echo title,budget_eur; for i in $(seq 130); do echo "Preview row $i,$i"; done; } >"$T/big.csv"
+same "a preview of a large file" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/big.csv" "$B/import/actions")" 200
+same "lists its first 100 rows" "$(grep -c '<tr data-line="[0-9]*" data-action="add">' "$T/body")" 100
+has "$T/body" '<p id="more-rows" data-value="30">and more rows, not shown here: 30</p>' "and counts the others"
 
 # --- two nodes served side by side keep their own sessions -------------------------
 "$C2C" -C m ui --no-browser >"$T/ui2.out" 2>/dev/null &
