@@ -339,7 +339,7 @@ static void security_headers(struct MHD_Response *resp, int loose_style)
 	MHD_add_response_header(resp, "Content-Security-Policy",
 	                        loose_style ? "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
 	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	                                    : "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+	                                    : "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
 	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");

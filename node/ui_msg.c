@@ -164,10 +164,11 @@ void ui_sync_summary(ui_req *r, const char *what)
 		ui_msg(r, what);
 		return;
 	}
+	const char *comma = r->rtl ? "، " : ", "; /* the Arabic comma */
 	ui_printf(r, "%t", merged ? "merged" : ff ? "received" : "nothing new");
 	if (conflicts)
 		ui_printf(r, " (%t)", "with conflicts");
-	ui_printf(r, ", %t %L, %t", "records changed:", (long long)records, sent);
+	ui_printf(r, "%h%t %L%h%t", comma, "records changed:", (long long)records, comma, sent);
 	if (h)
-		ui_printf(r, ", %t %L", "branches held back:", (long long)held);
+		ui_printf(r, "%h%t %L", comma, "branches held back:", (long long)held);
 }

@@ -375,7 +375,7 @@ int ui_page_sync(ui_req *r)
 			const char *w = when_text(rv[i].last_attempt, a, sizeof(a));
 			int ok = rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt;
 			int busy = v.state == JOB_RUNNING && !strcmp(v.remote, rv[i].name);
-			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",
+			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi dir=\"ltr\"><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",
 			          rv[i].name, rv[i].name, rv[i].url, w ? w : ui_t(r, "never"), ok ? "good" : "bad");
 			if (rv[i].last_attempt)
 				ui_printf(r, "<strong>%t</strong> ", ok ? "it worked" : "it did not work");
