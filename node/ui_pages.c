@@ -172,10 +172,13 @@ int ui_page_home(ui_req *r)
 	else if (!last)
 		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "Never.", "Sync now");
 	else
-		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small> <a href=\"/sync\">%t</a>",
+	{
+		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\">",
 		          when_text(last, buf, sizeof(buf)), rv[which].name,
-		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work",
-		          rv[which].last_result ? rv[which].last_result : "", "Sync now");
+		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work");
+		ui_sync_summary(r, rv[which].last_result ? rv[which].last_result : "");
+		ui_printf(r, "</small> <a href=\"/sync\">%t</a>", "Sync now");
+	}
 	ui_lit(r, "</dd>");
 	int known;
 	long long unsent = unsent_commits(n, &known);

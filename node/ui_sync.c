@@ -262,16 +262,16 @@ static void progress_block(ui_req *r, const job_view *v)
 	          "data-received=\"%Z\" data-sent=\"%Z\" aria-live=\"polite\">",
 	          states[v->state], states[v->state], (int)v->run, v->remote, v->in.done, v->out.done);
 	if (v->state == JOB_RUNNING) {
-		ui_printf(r, "<p><strong>%t <bdi>%h</bdi></strong> · <span class=\"phase\">%h</span> · <span class=\"secs\">%L s</span></p>",
-		          "Syncing with", v->remote, phase_words(r, v), now - v->started);
+		ui_printf(r, "<p><strong>%t <bdi>%h</bdi></strong> · <span class=\"phase\">%h</span> · <span class=\"secs\">%L %t</span></p>",
+		          "Syncing with", v->remote, phase_words(r, v), now - v->started, "s (seconds)");
 		count_line(r, "sync-in", "Objects received:", &v->in);
 		if (v->out.total || v->out.done)
 			count_line(r, "sync-out", "Objects sent:", &v->out);
 		ui_printf(r, "<p class=\"help\">%t</p>", "You can use the other pages meanwhile; this one follows the sync.");
 	} else if (v->state == JOB_DONE) {
 		sync_result_words(r, v->remote, &v->res);
-		ui_printf(r, "<p class=\"help\">%t %Z · %t %Z · %L s</p>", "Objects received:", v->in.done, "Objects sent:",
-		          v->out.done, now - v->started);
+		ui_printf(r, "<p class=\"help\">%t %Z · %t %Z · %L %t</p>", "Objects received:", v->in.done, "Objects sent:",
+		          v->out.done, now - v->started, "s (seconds)");
 		if (json_array_size(v->held)) {
 			ui_printf(r, "<p>%t</p>", "Held back: nothing of these branches was merged; every sync tries them again.");
 			held_table(r, "sync-held", v->held);
