@@ -142,11 +142,13 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run)
 
 void ui_sync_stop(void)
 {
+	char remote[128];
 	pthread_mutex_lock(&job.mu);
 	int running = job.v.state == JOB_RUNNING;
+	snprintf(remote, sizeof(remote), "%s", job.v.remote);
 	pthread_mutex_unlock(&job.mu);
 	if (running)
-		fprintf(stderr, "c2c ui: waiting for the sync with %s to end\n", job.v.remote);
+		fprintf(stderr, "c2c ui: waiting for the sync with %s to end\n", remote);
 	if (job.has_thread)
 		pthread_join(job.th, NULL);
 	job.has_thread = 0;

@@ -177,6 +177,14 @@ has "$T/body" 'open conflict' "and says a conflict is open"
 has "$T/body" '<small class="detail">merged \(with conflicts\), records changed: 1, a peer: nothing is sent</small>' "the remote's last result in words"
 same "a sync with no such remote" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=nonesuch" "$B/sync?lang=fr")" 404
 has "$T/body" "aucun distant « nonesuch »" "is refused in the page's language"
+cp -a "$T/m" "$T/m2" && c2c -C n remote add gone "$T/m2" >/dev/null && rm -rf "$T/m2"
+same "a sync that fails" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=gone" "$B/sync")" 303
+RUN=$(grep -i '^Location:' "$T/hdr" | tr -d '\r' | sed 's/.*run=//')
+check "ends" sync_wait "$RUN"
+same "its page" "$(code -b "$T/jar" "$B/sync?run=$RUN&lang=fr")" 200
+has "$T/body" 'data-state="failed"' "says that it failed"
+has "$T/body" '<div class="error" role="alert" id="sync-error"><p><strong><bdi>gone</bdi></strong>: Cela n&#39;a pas fonctionné : <bdi>gone: [^<]*/m2 n&#39;existe pas</bdi>' "and why, in the page's language"
+c2c -C n remote rm gone >/dev/null
 code -b "$T/jar" "$B/?lang=en" >/dev/null
 same "the conflicts page" "$(code -b "$T/jar" "$B/conflicts")" 200
 has "$T/body" 'data-record="actions/'"$ID"'" data-field="title"' "the conflict on title is listed"
