@@ -268,6 +268,10 @@ run 1 "a sync that holds a branch" c2c -C n sync forged
 same "the sync page" "$(code -b "$T/jar" "$B/sync?lang=en")" 200
 has "$T/body" 'id="held"' "lists the held branches"
 has "$T/body" "its committer is &#39;someone|its committer is &apos;someone|its committer is 'someone" "with the rule, escaped"
+same "the sync page in French" "$(code -b "$T/jar" "$B/sync?lang=fr")" 200
+has "$T/body" "son auteur de commit est « someone &lt;s@x&gt; », pas le nœud qui l&#39;a signé" "the rule in the page's language"
+has "$T/body" "doit réparer son historique" "and what would release it"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
 c2c -C n remote rm forged >/dev/null
 
 # --- a sync over a slow link: other pages answer while it runs, and its progress shows ---
