@@ -58,6 +58,13 @@ static const char *const patterns[] = {
     "save the file as CSV UTF-8 (in a spreadsheet: \"CSV UTF-8 (comma delimited)\")",
     "{1}: the file is empty; its first line must name the columns",
     "column '{1}' appears twice (columns {2} and {3})",
+    "keep one column per field",
+    "its columns are {1} ('c2c tables {2}'); --ignore-unknown skips the others",
+    "add a {1} column; 'c2c export {2}' writes a file with every column",
+    "a quoted cell is never closed",
+    "a cell that starts with \" ends with \"; a quote inside it is doubled (\"\")",
+    "malformed CSV: a quote inside an unquoted cell, or text after a closing quote",
+    "a cell with a quote is written in quotes with the quote doubled: \"say \"\"hello\"\"\"",
     NULL,
 };
 

@@ -228,6 +228,9 @@ same "an import without CSRF: 403" "$(code -b "$T/jar" -F "file=@$T/in.csv" "$B/
 same "the bad rows in French" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/in.csv" "$B/import/actions?lang=fr")" 422
 has "$T/body" '<td>B \(Statut\)</td><td><bdi>« frozen » n&#39;est pas une valeur permise</bdi><br><small>Valeurs permises : Proposée, ' "the message, the column and the allowed values in the page's language"
 has "$T/body" 'inférieur à la plus petite valeur permise, 0' "and the least allowed value"
+printf 'title,colour\nA,blue\n' >"$T/unknown.csv"
+same "a file with a column the table does not have" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/unknown.csv" "$B/import/actions?lang=es")" 422
+has "$T/body" "<bdi>la tabla actions no tiene la columna &#39;colour&#39;</bdi><br><small><bdi>sus columnas son " "is refused in the page's language, with the columns it has"
 code -b "$T/jar" "$B/?lang=en" >/dev/null
 # a preview lists the rows it would add and change, each field old -> new
 printf 'id,title,status,budget_eur\n%s,TangerAccueil,completed,70000\n,A <new> action,approved,5\n' "$ID" >"$T/mixed.csv"
