@@ -467,7 +467,12 @@ static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_sta
 		ui_buf msg = {0}, hint = {0};
 		if (!ui_msg_text(&r, err_msg(), &msg))
 			ui_buf_add(&msg, err_msg(), strlen(err_msg()));
-		if (err_hint_msg() && !ui_msg_text(&r, err_hint_msg(), &hint))
+		if (err == C2C_ELOCKED && ui_sync_running()) {
+			/* The node is held by the sync this server runs, while it merges. */
+			const char *h = ui_t(&r, "A sync started here is merging what it received: this page answers again in a "
+			                         "moment; reload it.");
+			ui_buf_add(&hint, h, strlen(h));
+		} else if (err_hint_msg() && !ui_msg_text(&r, err_hint_msg(), &hint))
 			ui_buf_add(&hint, err_hint_msg(), strlen(err_hint_msg()));
 		ui_error_page(&r, status, msg.p && !msg.oom ? msg.p : "error", hint.oom ? NULL : hint.p);
 		free(msg.p);

@@ -140,6 +140,14 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run)
 	return 0;
 }
 
+int ui_sync_running(void)
+{
+	pthread_mutex_lock(&job.mu);
+	int running = job.v.state == JOB_RUNNING;
+	pthread_mutex_unlock(&job.mu);
+	return running;
+}
+
 void ui_sync_stop(void)
 {
 	char remote[128];

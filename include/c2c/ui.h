@@ -136,6 +136,7 @@ void ui_sync_summary(ui_req *r, const char *what);
  * number of the one that already runs (1). ui_sync_stop waits for it (the
  * server's end). */
 int ui_sync_start(ui_req *r, const char *remote, unsigned *run);
+int ui_sync_running(void);
 void ui_sync_stop(void);
 
 /* ------------------------------------------------------------ parameters */

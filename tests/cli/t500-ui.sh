@@ -259,6 +259,32 @@ has "$T/body" "Amina" "on the first node"
 kill "$UI2"
 wait "$UI2"
 
+# --- while a sync started here holds the node (it merges), its progress still answers,
+# and a page that needs the node says why it waits
+C2C_LOCK_WAIT_MS=300 C2C_TEST_PAUSE_AT="sync: fetched" C2C_TEST_PAUSE_FILE="$T/pause" \
+	"$C2C" -C m ui --no-browser >"$T/ui4.out" 2>/dev/null &
+UI4=$!
+for _ in $(seq 50); do [ -s "$T/ui4.out" ] && break; sleep 0.1; done
+URL4=$(head -1 "$T/ui4.out")
+B4=${URL4%%/login*}
+code -c "$T/jar4" "$URL4" >/dev/null
+code -b "$T/jar4" "$B4/sync" >/dev/null
+CSRF4=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"$//')
+same "a sync that will hold the node" "$(code -b "$T/jar4" --data-urlencode "csrf=$CSRF4" --data-urlencode "remote=n" "$B4/sync?lang=en")" 303
+for _ in $(seq 200); do [ -e "$T/pause" ] && break; sleep 0.05; done
+check "the sync holds the node" test -e "$T/pause"
+same "its progress answers meanwhile" "$(code -b "$T/jar4" "$B4/sync/progress?run=1")" 200
+has "$T/body" 'data-state="running"' "and says it runs"
+has "$T/body" 'Received; checking and merging' "and where it is"
+same "a page that needs the node waits, then says why" "$(code -b "$T/jar4" "$B4/records/actions")" 423
+has "$T/body" "A sync started here is merging what it received" "the sync started here"
+rm -f "$T/pause"
+for _ in $(seq 600); do code -b "$T/jar4" "$B4/sync/progress?run=1" >/dev/null; grep -q 'data-state="running"' "$T/body" || break; sleep 0.1; done
+has "$T/body" 'data-state="done"' "then the sync ends"
+same "and the page answers" "$(code -b "$T/jar4" "$B4/records/actions")" 200
+kill "$UI4"
+wait "$UI4"
+
 # --- a held branch is named on the sync page ----------------------------------------
 mkdir forged && touch forged/c2c.db && git clone -q --bare n/repo.git forged/repo.git
 git clone -q forged/repo.git forged-wt && echo x >forged-wt/stray.txt
