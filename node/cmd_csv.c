@@ -115,6 +115,10 @@ typedef struct {
 	size_t nbad;
 	json_t *bad;  /* [{row, column, message, hint}] */
 	json_t *plan; /* [{row, action, id, fields}] */
+	/* For the web interface's preview: the plan holds the rows that add or
+	 * change a record, up to plan_cap, each with "diff" {FIELD: [old, new]}. */
+	int plan_diff;
+	size_t plan_cap;
 	int err;      /* fatal: stops the import */
 
 	/* Without --locale, a first pass (scan) reads what the file's cells
@@ -424,11 +428,33 @@ static size_t differs(const json_t *rec, const json_t *fields, char *out, size_t
 	return n;
 }
 
-static int plan_add(importer *im, size_t row, const char *action, const char *id, const char *what)
+/* FIELDS against REC (NULL for a new record): {FIELD: [old, new]} for each
+ * field that changes. A new reference, or NULL when out of memory. */
+static json_t *field_diff(const json_t *rec, const json_t *fields)
 {
-	if (!im->plan)
+	json_t *d = json_object(), *v;
+	const char *k;
+	json_object_foreach((json_t *)fields, k, v)
+	{
+		json_t *old = rec ? json_object_get(rec, k) : NULL;
+		if (json_is_null(v) ? old == NULL : (old && json_equal(old, v)))
+			continue;
+		if (json_object_set_new(d, k, json_pack("[OO]", old ? old : json_null(), v)) < 0) {
+			json_decref(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+static int plan_add(importer *im, size_t row, const char *action, const char *id, const char *what,
+                    const json_t *rec, const json_t *fields)
+{
+	if (!im->plan || (im->plan_diff && (!strcmp(action, "unchanged") || json_array_size(im->plan) >= im->plan_cap)))
 		return 0;
 	json_t *o = json_pack("{sI ss ss? ss?}", "row", (json_int_t)row, "action", action, "id", id, "fields", what);
+	if (o && im->plan_diff && json_object_set_new(o, "diff", field_diff(rec, fields)) < 0)
+		json_decref(o), o = NULL;
 	if (!o || json_array_append_new(im->plan, o))
 		return im->err = err_set(C2C_ENOMEM, _("out of memory"));
 	return 0;
@@ -637,7 +663,7 @@ static int imp_row(importer *im, size_t row)
 			goto fail;
 		if (!differs(rec, fields, what, sizeof(what))) {
 			im->unchanged++;
-			err = plan_add(im, row, "unchanged", id, NULL);
+			err = plan_add(im, row, "unchanged", id, NULL, NULL, NULL);
 			goto done;
 		}
 		int changed = 0;
@@ -648,13 +674,13 @@ static int imp_row(importer *im, size_t row)
 			im->changed++;
 		else
 			im->unchanged++;
-		err = plan_add(im, row, changed ? "change" : "unchanged", id, changed ? what : NULL);
+		err = plan_add(im, row, changed ? "change" : "unchanged", id, changed ? what : NULL, rec, fields);
 	} else {
 		bad_col = -1;
 		if ((err = write_add(im->tx, n, t, t->nnatkey ? NULL : id, fields, &new_id)) < 0)
 			goto fail;
 		im->added++;
-		err = plan_add(im, row, "add", new_id, NULL);
+		err = plan_add(im, row, "add", new_id, NULL, NULL, fields);
 	}
 	goto done;
 fail:
@@ -1235,7 +1261,9 @@ int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *nam
 	im.n = n;
 	im.t = t;
 	im.file = name;
-	if (!(im.bad = json_array()))
+	im.plan_diff = 1;
+	im.plan_cap = CLI_PREVIEW_ROWS;
+	if (!(im.bad = json_array()) || (!write && !(im.plan = json_array())))
 		return err_set(C2C_ENOMEM, _("out of memory"));
 	/* As 'c2c import' without --locale (an upload is in memory: seekable). */
 	if ((err = import_scan(&im, fp)) < 0)
@@ -1261,13 +1289,18 @@ bad_file:
 	{
 		if (problems)
 			json_array_append_new(problems,
-			                      json_pack("{s:O,s:O?,s:O?,s:O?}", "line", json_object_get(b, "row"), "column",
-			                                json_object_get(b, "column"), "message", json_object_get(b, "message"),
+			                      json_pack("{s:O,s:O?,s:O?,s:O?,s:O?}", "line", json_object_get(b, "row"), "column",
+			                                json_object_get(b, "column"), "column_letter",
+			                                json_object_get(b, "column_letter"), "message", json_object_get(b, "message"),
 			                                "hint", json_object_get(b, "hint")));
 	}
 	res->added = im.added;
 	res->changed = im.changed;
 	res->unchanged = im.unchanged;
+	if (!write && !im.nbad) {
+		res->rows = im.plan;
+		im.plan = NULL;
+	}
 	if (!write || im.nbad || im.added + im.changed == 0)
 		goto done;
 	char msg[600];

@@ -1,9 +1,16 @@
 /* ui: the HTTP side of `c2c ui`: libmicrohttpd, the checks every request
  * passes, sessions, the route table and the embedded assets.
  *
- * The daemon runs one internal thread that polls and answers requests one
- * after another: pages never run concurrently, so the node is opened by one
- * request at a time, under the node lock, as a CLI command opens it. */
+ * The daemon answers each connection in a thread of its own, so that a
+ * slow page (or one waiting for the node lock while a sync merges) does
+ * not hold up the others: assets, the login and the pages that open no
+ * node (the progress of a sync) answer at once. The pages that
+ * open the node still run one at a time (the mutex `pages`), each under the
+ * node lock as a CLI command takes it: the node is never opened twice at
+ * once by this server, and the pages share no state but the sessions,
+ * which the mutex `smu` guards. The pages that open no node are listed in
+ * `nodeless`. A sync started from the browser runs in a
+ * thread of its own (node/ui_sync.c). */
 #include "c2c/ui.h"
 
 #include <arpa/inet.h>
@@ -11,6 +18,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +55,11 @@ static const ui_route routes[] = {
     {"/verify", ui_page_verify},
 };
 
+/* Pages that open no node (r->node is NULL): they run beside the others. */
+static const ui_route nodeless[] = {
+    {"/sync/progress", ui_page_sync_progress},
+};
+
 #define MAX_SESSIONS 32
 #define MAX_BODY (32u * 1024 * 1024)
 /* Cookies belong to a host, not to a port: each server names its own
@@ -71,6 +84,8 @@ struct ui_server {
 	char token[65];
 	ui_session sessions[MAX_SESSIONS];
 	unsigned next; /* round robin when the table is full */
+	pthread_mutex_t pages; /* the pages that open the node: one at a time */
+	pthread_mutex_t smu;   /* the session table (taken after pages, never before) */
 };
 
 /* -------------------------------------------------------------- helpers */
@@ -265,6 +280,7 @@ typedef struct {
 	int deny;       /* 403 once the body is read */
 	int too_big;
 	size_t body;
+	char sid[65];   /* the session cookie's value, looked up again when the page runs */
 	ui_session *session;
 	struct MHD_PostProcessor *pp;
 	ui_param *post;
@@ -323,7 +339,7 @@ static void security_headers(struct MHD_Response *resp, int loose_style)
 	MHD_add_response_header(resp, "Content-Security-Policy",
 	                        loose_style ? "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
 	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	                                    : "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+	                                    : "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
 	                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
@@ -386,6 +402,9 @@ static const ui_asset *asset_find(const char *name)
 
 static const ui_route *route_find(const char *path)
 {
+	for (size_t i = 0; i < sizeof(nodeless) / sizeof(nodeless[0]); i++)
+		if (!strcmp(path, nodeless[i].prefix))
+			return &nodeless[i];
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const char *p = routes[i].prefix;
 		size_t n = strlen(p);
@@ -397,28 +416,31 @@ static const ui_route *route_find(const char *path)
 
 /* Run a page: open the node (for writing on POST), call the handler, make
  * the response. */
-static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_state *cs, const char *url,
-                                const char *method)
+static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_state *cs, ui_session *x,
+                                const ui_route *rt, const char *url, const char *method)
 {
 	ui_req r = {0};
-	const ui_route *rt = route_find(url);
 	int post = !strcmp(method, "POST"), err = 0;
+	char lang_buf[4], csrf[65];
 	r.method = method;
 	r.path = url;
 	r.node_dir = s->dir;
-	r.session = cs->session;
-	r.csrf = cs->session->csrf;
+	r.session = x; /* only pages that open the node use it (they hold `pages`) */
 	r.get = cs->get;
 	r.nget = cs->nget;
 	r.post = cs->post;
 	r.npost = cs->npost;
 	r.status = 200;
 	const char *lang = ui_get(&r, "lang");
+	pthread_mutex_lock(&s->smu);
 	if (lang && i18n_lang(lang) && strlen(lang) == 2)
-		snprintf(cs->session->lang, sizeof(cs->session->lang), "%s", i18n_lang(lang));
-	r.lang = cs->session->lang[0]
-	             ? cs->session->lang
-	             : i18n_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+		snprintf(x->lang, sizeof(x->lang), "%s", i18n_lang(lang));
+	snprintf(lang_buf, sizeof(lang_buf), "%s", x->lang);
+	snprintf(csrf, sizeof(csrf), "%s", x->csrf);
+	pthread_mutex_unlock(&s->smu);
+	r.csrf = csrf;
+	r.lang = lang_buf[0] ? lang_buf
+	                     : i18n_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	r.rtl = i18n_rtl(r.lang);
 	/* The messages of the checks below (err_set) in the page's language. */
 	i18n_set_msg_lang(r.lang);
@@ -427,7 +449,9 @@ static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_sta
 		ui_error_page(&r, 404, ui_t(&r, "There is no such page."), NULL);
 		goto respond;
 	}
-	if ((err = node_open(&r.node, s->dir, post ? NODE_WRITE : NODE_READ)) == 0)
+	if (rt >= nodeless && rt < nodeless + sizeof(nodeless) / sizeof(nodeless[0]))
+		err = rt->fn(&r);
+	else if ((err = node_open(&r.node, s->dir, post ? NODE_WRITE : NODE_READ)) == 0)
 		err = rt->fn(&r);
 	node_close(r.node);
 	r.node = NULL;
@@ -441,10 +465,20 @@ static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_sta
 		r.content_type = NULL;
 		r.loose_style = 0;
 		int status = err == C2C_ENOTFOUND ? 404 : err == C2C_ELOCKED ? 423 : err == C2C_EINVALID ? 422 : 500;
-		char *msg = strdup(err_msg()), *hint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
-		ui_error_page(&r, status, msg ? msg : "error", hint);
-		free(msg);
-		free(hint);
+		/* The library's message, in the page's language where it is known. */
+		ui_buf msg = {0}, hint = {0};
+		if (!ui_msg_text(&r, err_msg(), &msg))
+			ui_buf_add(&msg, err_msg(), strlen(err_msg()));
+		if (err == C2C_ELOCKED && ui_sync_running()) {
+			/* The node is held by the sync this server runs, while it merges. */
+			const char *h = ui_t(&r, "A sync started here is merging what it received: this page answers again in a "
+			                         "moment; reload it.");
+			ui_buf_add(&hint, h, strlen(h));
+		} else if (err_hint_msg() && !ui_msg_text(&r, err_hint_msg(), &hint))
+			ui_buf_add(&hint, err_hint_msg(), strlen(err_hint_msg()));
+		ui_error_page(&r, status, msg.p && !msg.oom ? msg.p : "error", hint.oom ? NULL : hint.p);
+		free(msg.p);
+		free(hint.p);
 	}
 respond:;
 	enum MHD_Result ret;
@@ -501,7 +535,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		else {
 			char name[40];
 			snprintf(name, sizeof(name), COOKIE, s->port);
-			cs->session = session_find(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name));
+			const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name);
+			snprintf(cs->sid, sizeof(cs->sid), "%s", cookie ? cookie : "");
+			pthread_mutex_lock(&s->smu);
+			cs->session = session_find(s, cs->sid);
+			pthread_mutex_unlock(&s->smu);
+			/* only a hint whether to read the body: looked up again below */
 		}
 		if (post && !cs->deny && cs->session) {
 			cs->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, cs);
@@ -550,11 +589,17 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		if (!secret_eq(tok, s->token))
 			return send_forbidden(c, "This link is not valid any more. Open the address that "
 			                         "<code>c2c ui</code> printed when it started.");
+		pthread_mutex_lock(&s->pages); /* a session is not recycled while a page uses it */
+		pthread_mutex_lock(&s->smu);
 		ui_session *x = session_new(s);
+		char sid[65];
+		snprintf(sid, sizeof(sid), "%s", x ? x->id : "");
+		pthread_mutex_unlock(&s->smu);
+		pthread_mutex_unlock(&s->pages);
 		if (!x)
 			return MHD_NO;
 		char cookie[160];
-		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->port, x->id);
+		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->port, sid);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
@@ -566,18 +611,28 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		MHD_destroy_response(resp);
 		return ret;
 	}
-	if (!cs->session)
-		return send_forbidden(c, "No session: open the address that <code>c2c ui</code> printed when it "
-		                         "started (it holds this run's secret).");
-	if (!strcmp(method, "POST")) {
-		if (cs->too_big)
-			return send_buf(c, 413, "text/plain; charset=utf-8", strdup("request too large\n"), 18, NULL, NULL, 0);
-		const char *tok = param_find(cs->post, cs->npost, "csrf");
-		if (!secret_eq(tok, cs->session->csrf))
-			return send_forbidden(c, "This form is out of date or did not come from this server (its CSRF "
-			                         "token is missing or wrong). Go back, reload the page and try again.");
-	}
-	return run_page(s, c, cs, url, method);
+	const ui_route *rt = route_find(url);
+	int locked = !(rt >= nodeless && rt < nodeless + sizeof(nodeless) / sizeof(nodeless[0]));
+	enum MHD_Result ret;
+	if (locked)
+		pthread_mutex_lock(&s->pages);
+	pthread_mutex_lock(&s->smu);
+	ui_session *x = session_find(s, cs->sid);
+	int csrf_ok = x && secret_eq(param_find(cs->post, cs->npost, "csrf"), x->csrf);
+	pthread_mutex_unlock(&s->smu);
+	if (!x)
+		ret = send_forbidden(c, "No session: open the address that <code>c2c ui</code> printed when it "
+		                        "started (it holds this run's secret).");
+	else if (!strcmp(method, "POST") && cs->too_big)
+		ret = send_buf(c, 413, "text/plain; charset=utf-8", strdup("request too large\n"), 18, NULL, NULL, 0);
+	else if (!strcmp(method, "POST") && (!cs->session || !csrf_ok))
+		ret = send_forbidden(c, "This form is out of date or did not come from this server (its CSRF "
+		                        "token is missing or wrong). Go back, reload the page and try again.");
+	else
+		ret = run_page(s, c, cs, x, rt, url, method);
+	if (locked)
+		pthread_mutex_unlock(&s->pages);
+	return ret;
 }
 
 /* --------------------------------------------------------------- server */
@@ -592,6 +647,8 @@ int ui_start(ui_server **out, const char *dir, int port, char **url)
 		return err_set(C2C_ENOMEM, "out of memory");
 	}
 	s->fd = -1;
+	pthread_mutex_init(&s->pages, NULL);
+	pthread_mutex_init(&s->smu, NULL);
 	if ((err = random_hex(s->token, 24)) < 0)
 		goto fail;
 	if ((s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
@@ -615,7 +672,8 @@ int ui_start(ui_server **out, const char *dir, int port, char **url)
 		goto fail;
 	}
 	s->port = ntohs(sa.sin_port);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
+	                        NULL, NULL, answer, s,
 	                        MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	                        MHD_OPTION_END);
@@ -644,10 +702,13 @@ void ui_stop(ui_server *s)
 		return;
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	ui_sync_stop(); /* a sync the browser started ends as it would in the CLI */
 	if (s->fd >= 0)
 		close(s->fd);
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		free(s->sessions[i].upload);
+	pthread_mutex_destroy(&s->pages);
+	pthread_mutex_destroy(&s->smu);
 	free(s->dir);
 	free(s);
 }

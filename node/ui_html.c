@@ -190,9 +190,12 @@ void ui_page_begin(ui_req *r, const char *title)
 	          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	          "<title>%h · c2c</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
 	          "<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n"
-	          "<script src=\"/static/app.js\" defer></script>\n</head>\n<body>\n<header class=\"top\">\n"
-	          "<a class=\"brand\" href=\"/\"><img src=\"/static/icon.svg\" alt=\"\" width=\"28\" height=\"28\"> c2c</a>\n",
+	          "<script src=\"/static/app.js\" defer></script>\n",
 	          r->lang, r->rtl ? "rtl" : "ltr", title);
+	if (r->refresh > 0) /* without script only: with it, the page's script follows */
+		ui_printf(r, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>\n", r->refresh);
+	ui_lit(r, "</head>\n<body>\n<header class=\"top\">\n"
+	          "<a class=\"brand\" href=\"/\"><img src=\"/static/icon.svg\" alt=\"\" width=\"28\" height=\"28\"> c2c</a>\n");
 	if (n) {
 		const char *who = n->city ? n->city : "office";
 		ui_printf(r, "<span class=\"node\"><bdi>%h</bdi> · <bdi>%h</bdi></span>\n", who, n->user_name ? n->user_name : "");

@@ -195,10 +195,13 @@ int ui_page_home(ui_req *r)
 	else if (!last)
 		ui_printf(r, "%t <a href=\"/sync\">%t</a>", "Never.", "Sync now");
 	else
-		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small> <a href=\"/sync\">%t</a>",
+	{
+		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\">",
 		          when_text(last, buf, sizeof(buf)), rv[which].name,
-		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work",
-		          rv[which].last_result ? rv[which].last_result : "", "Sync now");
+		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work");
+		ui_sync_summary(r, rv[which].last_result ? rv[which].last_result : "");
+		ui_printf(r, "</small> <a href=\"/sync\">%t</a>", "Sync now");
+	}
 	ui_lit(r, "</dd>");
 	int known;
 	long long unsent = unsent_commits(n, &known);
@@ -792,144 +795,98 @@ int ui_page_conflicts(ui_req *r)
 	return 0;
 }
 
-/* ----------------------------------------------------------------- sync */
-static void sync_result_words(ui_req *r, const char *name, const sync_result *s)
-{
-	ui_printf(r, "<div class=\"ok\" role=\"status\" id=\"sync-result\"><p><strong>%h</strong>: ", name);
-	if (s->merged)
-		ui_printf(r, "%t %Z.", "merged the other nodes' changes; records changed:", s->applied.records);
-	else if (s->fast_forward)
-		ui_printf(r, "%t %Z.", "received the other nodes' changes; records changed:", s->applied.records);
-	else
-		ui_printf(r, "%t", "nothing new to receive.");
-	ui_lit(r, " ");
-	if (s->pushed == 1)
-		ui_printf(r, "%t", "Your changes were sent.");
-	else if (s->pushed == 0)
-		ui_printf(r, "%t", "The hub already had your changes.");
-	else
-		ui_printf(r, "%t", "Nothing is sent to a peer: it reads from you when it syncs.");
-	ui_lit(r, "</p>");
-	if (s->applied.conflicts)
-		ui_printf(r, "<p>%Z %t <a href=\"/conflicts\">%t</a></p>", s->applied.conflicts,
-		          "records now hold an open conflict.", "See the conflicts");
-	ui_lit(r, "</div>\n");
-}
-
-int ui_page_sync(ui_req *r)
-{
-	c2c_node *n = r->node;
-	sync_remote *rv = NULL;
-	size_t nr = 0;
-	int err, ran = 0, failed = 0;
-	sync_result res;
-	char *failmsg = NULL, *failhint = NULL;
-	const char *name = NULL;
-	if (!strcmp(r->method, "POST")) {
-		const char *add = ui_post(r, "add_name"), *url = ui_post(r, "add_url");
-		if (add && url) {
-			if ((err = sync_remote_add(n, add, url)) < 0) {
-				failed = 1;
-				failmsg = strdup(err_msg());
-				failhint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
-				err_clear();
-			} else {
-				return ui_redirect(r, "/sync?added=1");
-			}
-		} else if ((name = ui_post(r, "remote"))) {
-			ran = 1;
-			if (sync_with(n, name, &res) < 0) {
-				failed = 1;
-				failmsg = strdup(err_msg());
-				failhint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
-				err_clear();
-			}
-		}
-	}
-	if ((err = sync_remote_list(n, &rv, &nr)) < 0)
-		goto done;
-	ui_page_begin(r, ui_t(r, "Sync"));
-	ui_printf(r, "<h1>%t</h1>\n", "Sync");
-	ui_printf(r, "<p class=\"hint\">%t</p>\n",
-	          "A sync sends your changes and receives the other nodes' ones. It works whenever the network is "
-	          "there; nothing is lost when it is not.");
-	if (ran && !failed)
-		sync_result_words(r, name, &res);
-	if (failed) {
-		ui_printf(r, "<div class=\"error\" role=\"alert\" id=\"sync-error\"><p>%t %h</p>", "It did not work:",
-		          failmsg ? failmsg : "");
-		if (failhint)
-			ui_printf(r, "<p>%h</p>", failhint);
-		ui_lit(r, "</div>\n");
-	}
-	if (ui_get(r, "added"))
-		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "Remote added.");
-	if (!nr)
-		ui_printf(r, "<p>%t</p>\n", "This node has no remote yet.");
-	else {
-		ui_printf(r, "<table class=\"list\" id=\"remotes\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th></th></tr></thead><tbody>\n",
-		          "Remote", "Address", "Last sync", "Result");
-		for (size_t i = 0; i < nr; i++) {
-			char a[64];
-			const char *w = when_text(rv[i].last_attempt, a, sizeof(a));
-			int ok = rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt;
-			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",
-			          rv[i].name, rv[i].name, rv[i].url, w ? w : ui_t(r, "never"), ok ? "good" : "bad");
-			if (rv[i].last_attempt)
-				ui_printf(r, "<strong>%t</strong> ", ok ? "it worked" : "it did not work");
-			ui_printf(r, "<small class=\"detail\" lang=\"en\"><bdi>%h</bdi></small></td><td>", rv[i].last_result ? rv[i].last_result : "");
-			ui_printf(r, "<form method=\"post\" action=\"/sync\" class=\"inline sync\">");
-			ui_csrf_field(r);
-			ui_printf(r, "<input type=\"hidden\" name=\"remote\" value=\"%a\"><button type=\"submit\" class=\"primary\">%t</button></form></td></tr>\n",
-			          rv[i].name, "Sync now");
-		}
-		ui_lit(r, "</tbody></table>\n");
-	}
-	/* Branches the syncs held back (SPEC 7): who, which commit, why, and
-	 * what would release them. */
-	json_t *held = NULL;
-	if (store_held_list(r->node->st, NULL, &held) == 0 && json_array_size(held)) {
-		size_t hi;
-		json_t *h;
-		ui_printf(r, "<h2>%t</h2>\n<p class=\"hint\">%t</p>\n", "Held back",
-		          "Nothing of these branches was merged; every sync tries them again.");
-		ui_printf(r, "<table class=\"list\" id=\"held\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
-		          "Remote", "Node", "Commit", "Why");
-		json_array_foreach(held, hi, h)
-		{
-			const char *city = json_string_value(json_object_get(h, "city"));
-			ui_printf(r, "<tr data-branch=\"%a\"><td><bdi>%h</bdi></td><td><bdi>%h</bdi> (<bdi>%h</bdi>)</td>"
-			             "<td><code>%h</code></td><td lang=\"en\"><bdi>%h</bdi><br><small>%h</small></td></tr>\n",
-			          json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch")) : "",
-			          json_string_value(json_object_get(h, "remote")),
-			          json_string_value(json_object_get(h, "node")) ? json_string_value(json_object_get(h, "node")) : "?",
-			          city ? city : ui_t(r, "not registered"), json_string_value(json_object_get(h, "commit")),
-			          json_string_value(json_object_get(h, "rule")), json_string_value(json_object_get(h, "release")));
-		}
-		ui_lit(r, "</tbody></table>\n");
-	}
-	json_decref(held);
-	ui_printf(r, "<details class=\"add\"><summary>%t</summary><form method=\"post\" action=\"/sync\">", "Add a remote");
-	ui_csrf_field(r);
-	ui_printf(r,
-	          "<label>%t <input name=\"add_name\" type=\"text\" pattern=\"[a-z0-9][a-z0-9._-]*\"></label> "
-	          "<label>%t <input name=\"add_url\" type=\"text\" dir=\"ltr\"></label> <button type=\"submit\">%t</button></form>"
-	          "<p class=\"help\">%t</p></details>\n",
-	          "Name", "Address (ssh://... or a folder)", "Add", "The hub's address is given by the network's office.");
-	ui_page_end(r);
-done:
-	sync_remote_list_free(rv, nr);
-	free(failmsg);
-	free(failhint);
-	return err;
-}
-
 /* --------------------------------------------------------- spreadsheets */
+/* A value of the preview: as words, a long text cut. */
+static void preview_value(ui_req *r, const table_def *t, const char *field, const json_t *v)
+{
+	const field_def *f = store_field(t, field);
+	const char *str = json_string_value(v);
+	if (str && strlen(str) > 160 && (!f || f->type == FT_TEXT)) {
+		size_t n = 150;
+		while (n && ((unsigned char)str[n] & 0xC0) == 0x80)
+			n--; /* not inside a character */
+		char *cut = malloc(n + 4);
+		if (cut) {
+			memcpy(cut, str, n);
+			memcpy(cut + n, "…", 4);
+			ui_printf(r, "%h", cut);
+			free(cut);
+		}
+		return;
+	}
+	ui_value_words(r, t, f, v);
+}
+
+/* The rows a file would add or change, each with its fields old -> new. */
+static void preview_rows(ui_req *r, const table_def *t, const json_t *rows, size_t total)
+{
+	size_t i;
+	json_t *row;
+	ui_printf(r, "<table class=\"list preview\" id=\"changes\"><thead><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+	          "Row", "What", "Record", "Fields");
+	json_array_foreach(rows, i, row)
+	{
+		const char *action = json_string_value(json_object_get(row, "action"));
+		const char *id = json_string_value(json_object_get(row, "id"));
+		long long line = (long long)json_integer_value(json_object_get(row, "row"));
+		int add = action && !strcmp(action, "add");
+		ui_printf(r, "<tr data-line=\"%L\" data-action=\"%a\"", line, add ? "add" : "change");
+		if (!add)
+			ui_printf(r, " data-id=\"%a\"", id ? id : "");
+		ui_printf(r, "><td>%L</td><td class=\"%a\">%t</td><td>", line, add ? "add" : "change", add ? "new" : "changed");
+		if (add)
+			ui_printf(r, "<span class=\"meta\">%t</span>", "a new record");
+		else
+			ui_printf(r, "<a href=\"/records/%u/%u\"><code>%h</code></a>", t->name, id ? id : "", id ? id : "");
+		ui_lit(r, "</td><td><dl class=\"diff\">");
+		const char *k;
+		json_t *d;
+		json_object_foreach(json_object_get(row, "diff"), k, d)
+		{
+			json_t *old = json_array_get(d, 0), *nv = json_array_get(d, 1);
+			ui_printf(r, "<dt data-field=\"%a\">%h</dt><dd>", k, i18n_field(r->lang, t->name, k));
+			if (!add) {
+				ui_lit(r, "<del>");
+				if (json_is_null(old))
+					ui_printf(r, "<span class=\"meta\">%t</span>", "(empty)");
+				else
+					preview_value(r, t, k, old);
+				ui_printf(r, "</del> %h ", r->rtl ? "←" : "→");
+			}
+			ui_lit(r, "<ins>");
+			if (json_is_null(nv))
+				ui_printf(r, "<span class=\"meta\">%t</span>", "(empty)");
+			else
+				preview_value(r, t, k, nv);
+			ui_lit(r, "</ins></dd>");
+		}
+		ui_lit(r, "</dl></td></tr>\n");
+	}
+	ui_lit(r, "</tbody></table>\n");
+	if (total > json_array_size(rows))
+		ui_printf(r, "<p id=\"more-rows\" data-value=\"%Z\">%t %Z</p>\n", total - json_array_size(rows),
+		          "and more rows, not shown here:", total - json_array_size(rows));
+}
+
+/* A problem's message without the file and row it names (the table has
+ * columns for them): "FILE: row 3, column B (status): MSG" -> "MSG". */
+static const char *problem_text(const char *msg)
+{
+	const char *p = msg ? strstr(msg, ": row ") : NULL;
+	if (!p)
+		return msg;
+	p += 6;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	const char *c = strstr(p, ": ");
+	return (!strncmp(p, ": ", 2) || !strncmp(p, ", column ", 9)) && c ? c + 2 : msg;
+}
+
 int ui_page_import(ui_req *r)
 {
 	c2c_node *n = r->node;
 	const table_def *t;
-	json_t *problems = NULL;
+	json_t *problems = NULL, *rows = NULL;
 	FILE *fp = NULL;
 	int err;
 	if ((err = ui_table_arg(r, r->path + strlen("/import/"), &t)) < 0)
@@ -956,10 +913,11 @@ int ui_page_import(ui_req *r)
 		if (!(fp = fmemopen((void *)data, len, "rb")))
 			return err_errno(C2C_EIO, "reading the upload");
 		problems = json_array();
-		cli_import_result res;
+		cli_import_result res = {0};
 		const char *fname = file && file->filename ? file->filename : "upload.csv";
 		err = cli_import_stream(n, t, fp, write ? "spreadsheet" : fname, write, problems, &res);
 		fclose(fp);
+		rows = res.rows;
 		if (err < 0)
 			goto done;
 		if (write && res.committed) {
@@ -975,25 +933,42 @@ int ui_page_import(ui_req *r)
 			r->status = 422;
 			ui_printf(r, "<p class=\"error\" role=\"alert\">%t %Z</p>\n",
 			          "Nothing was written. Correct these rows in the spreadsheet and upload it again. Rows with a problem:", np);
-			ui_printf(r, "<table class=\"list\" id=\"problems\"><thead><tr><th>%t</th><th>%t</th></tr></thead><tbody>\n",
-			          "Row", "Problem");
+			ui_printf(r, "<table class=\"list\" id=\"problems\"><thead><tr><th>%t</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
+			          "Row", "Column", "Problem");
 			for (size_t i = 0; i < np; i++) {
 				json_t *p = json_array_get(problems, i);
 				const char *hint = json_string_value(json_object_get(p, "hint"));
-				const char *msg = json_string_value(json_object_get(p, "message"));
-				const char *cut = msg ? strstr(msg, ": line ") : NULL;
-				if (cut && (cut = strstr(cut + 7, ": ")))
-					msg = cut + 2; /* the row number has its own column */
-				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>%h%h%h</td></tr>\n",
-				          (long long)json_integer_value(json_object_get(p, "line")),
-				          (long long)json_integer_value(json_object_get(p, "line")),
-				          msg ? msg : "", hint ? " — " : "", hint ? hint : "");
+				const char *msg = problem_text(json_string_value(json_object_get(p, "message")));
+				const char *col = json_string_value(json_object_get(p, "column"));
+				const char *letter = json_string_value(json_object_get(p, "column_letter"));
+				long long line = (long long)json_integer_value(json_object_get(p, "line"));
+				ui_printf(r, "<tr data-line=\"%L\"><td>%L</td><td>", line, line);
+				if (letter)
+					ui_printf(r, "%h ", letter);
+				if (col)
+					ui_printf(r, "(%h)", strcmp(col, "id") ? i18n_field(r->lang, t->name, col) : "id");
+				ui_lit(r, "</td><td>");
+				ui_msg(r, msg ? msg : "");
+				const field_def *f = col ? store_field(t, col) : NULL;
+				if (hint && f && f->nallowed && !strncmp(hint, "allowed: ", 9)) {
+					/* the allowed values as the form shows them: words */
+					ui_printf(r, "<br><small>%t ", "Allowed values:");
+					for (size_t k = 0; k < f->nallowed; k++)
+						ui_printf(r, "%h%h", k ? ", " : "", i18n_value(r->lang, t->name, f->name, f->allowed[k]));
+					ui_lit(r, "</small>");
+				} else if (hint) {
+					ui_lit(r, "<br><small>");
+					ui_msg(r, hint);
+					ui_lit(r, "</small>");
+				}
+				ui_lit(r, "</td></tr>\n");
 			}
 			ui_lit(r, "</tbody></table>\n");
 		} else {
 			ui_printf(r, "<p id=\"preview\" data-added=\"%Z\" data-changed=\"%Z\">%t %Z · %t %Z · %t %Z</p>\n", res.added,
 			          res.changed, "To add:", res.added, "To change:", res.changed, "Unchanged:", res.unchanged);
 			if (res.added + res.changed) {
+				preview_rows(r, t, rows, res.added + res.changed);
 				ui_printf(r, "<form method=\"post\" action=\"/import/%a\">", t->name);
 				ui_csrf_field(r);
 				ui_printf(r, "<input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\" class=\"primary\">%t</button></form>\n",
@@ -1017,6 +992,7 @@ int ui_page_import(ui_req *r)
 	ui_page_end(r);
 done:
 	json_decref(problems);
+	json_decref(rows);
 	return err;
 }
 

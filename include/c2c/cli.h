@@ -86,11 +86,17 @@ int cli_resolve(c2c_node *n, const table_def *t, const char *id, const char *fie
  * messages) into T. With PROBLEMS (a JSON array), every bad row is appended
  * to it as {line, message} and reading goes on; the import is then written
  * only if WRITE and no row was bad. Without WRITE nothing is written (a
- * preview). cli_export_stream writes T as 'c2c export' does. */
+ * preview). cli_export_stream writes T as 'c2c export' does. A preview of
+ * a file without bad rows gives in res->rows (a new array, the caller's to
+ * json_decref; NULL otherwise) the first CLI_PREVIEW_ROWS rows that would
+ * add or change a record: {row, action ("add" or "change"), id, diff:
+ * {FIELD: [old value or null, new value]}}. */
+#define CLI_PREVIEW_ROWS 100
 typedef struct {
 	size_t added, changed, unchanged;
 	int committed;
 	char commit[41];
+	json_t *rows;
 } cli_import_result;
 int cli_import_stream(c2c_node *n, const table_def *t, FILE *fp, const char *name, int write, json_t *problems,
                       cli_import_result *res);

@@ -12,7 +12,8 @@
  * reads r->node (open, locked, for writing on POST), r->lang and the
  * parameters (ui_get, ui_post), and writes between ui_page_begin and
  * ui_page_end with ui_printf; then add one line {"/PATH", ui_page_NAME} to
- * the table `routes` in node/ui.c. A POST has passed the CSRF check before it
+ * the table `routes` in node/ui.c (or `nodeless`, for a page that opens no
+ * node and so answers while another page or a sync holds it). A POST has passed the CSRF check before it
  * reaches the page; a page that changes something answers with ui_redirect.
  *
  * Output goes through ui_printf and the escaping functions below, one per
@@ -60,6 +61,7 @@ typedef struct ui_req {
 	const char *content_type; /* default "text/html; charset=utf-8" */
 	char *disposition;        /* Content-Disposition, malloc'd, or NULL */
 	int loose_style;          /* the page holds inline style (the report): CSP allows it */
+	int refresh;              /* > 0: without script, the page reloads itself after this many seconds */
 } ui_req;
 
 /* A page: a path prefix and the function that answers it. Handlers return
@@ -120,6 +122,23 @@ int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, j
 /* The history page of one record (node/ui_pages.c). */
 int ui_record_history(ui_req *r, const table_def *t, const char *id);
 
+/* A message of the library (English, err_msg() or a stored result) in the
+ * page's language where node/ui_msg.c knows it, else as it is, marked
+ * lang="en"; HTML-escaped. ui_msg_text appends the translation (text, not
+ * escaped) to OUT and returns 1, or 0 if the message is not known. */
+void ui_msg(ui_req *r, const char *msg);
+int ui_msg_text(const ui_req *r, const char *msg, ui_buf *out);
+/* A remote's last result as sync.c records it, in words. */
+void ui_sync_summary(ui_req *r, const char *what);
+
+/* A sync started by the sync page (node/ui_sync.c) runs in a thread of its
+ * own: ui_sync_start starts it with REMOTE and gives its number (0), or the
+ * number of the one that already runs (1). ui_sync_stop waits for it (the
+ * server's end). */
+int ui_sync_start(ui_req *r, const char *remote, unsigned *run);
+int ui_sync_running(void);
+void ui_sync_stop(void);
+
 /* ------------------------------------------------------------ parameters */
 /* The first value of KEY in the query (GET) or the form (POST), or NULL. */
 const char *ui_get(const ui_req *r, const char *key);
@@ -144,6 +163,7 @@ int ui_page_profile(ui_req *r);
 int ui_page_history(ui_req *r);
 int ui_page_conflicts(ui_req *r);
 int ui_page_sync(ui_req *r);
+int ui_page_sync_progress(ui_req *r); /* node/ui_sync.c: opens no node (r->node is NULL) */
 int ui_page_import(ui_req *r);
 int ui_page_export(ui_req *r);
 int ui_page_report(ui_req *r);

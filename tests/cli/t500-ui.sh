@@ -4,8 +4,11 @@
 # rebinding); POST without or with a wrong CSRF token is 403 and changes
 # nothing; markup and quotes in every kind of field come back escaped; a
 # refused save is 422 with what was typed and the message beside the field;
-# a save is one commit; the CLI works beside the server; SIGTERM stops it.
-. "$(dirname "$0")/lib.sh"
+# a save is one commit; the CLI works beside the server; a sync started in
+# the browser runs while other pages answer, its progress shown as it goes
+# (over a slow link: sshd behind scripts/netproxy); SIGTERM stops it.
+TESTS=$(cd "$(dirname "$0")" && pwd)
+. "$TESTS/lib.sh"
 
 cd "$T" || exit 1
 command -v curl >/dev/null || { echo "curl is not installed (scripts/deps installs it)"; exit 77; }
@@ -29,6 +32,15 @@ B="http://127.0.0.1:$PORT"
 check "listens on 127.0.0.1 only" sh -c "! ss -ltn 2>/dev/null | grep -q '0.0.0.0:$PORT'"
 
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+# sync_wait RUN: wait until the browser's sync RUN is over (90 s at most).
+sync_wait() {
+	for _ in $(seq 900); do
+		code -b "$T/jar" "$B/sync/progress?run=$1" >/dev/null
+		grep -q 'data-state="running"' "$T/body" || return 0
+		sleep 0.1
+	done
+	return 1
+}
 same "no cookie: 403" "$(code "$B/")" 403
 check "no cookie: no data" sh -c "! grep -q Amina '$T/body'"
 same "no cookie, a record list: 403" "$(code "$B/records/actions")" 403
@@ -156,9 +168,24 @@ same "n adds m as a remote in the browser" "$(code -b "$T/jar" --data-urlencode 
 same "n changes the title in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "title=From n" \
 	--data-urlencode "status=completed" --data-urlencode "budget_eur=60000" "$B$LOC")" 303
 same "a sync without CSRF: 403" "$(code -b "$T/jar" --data-urlencode "remote=m" "$B/sync")" 403
-same "n syncs with m in the browser" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=m" "$B/sync?lang=en")" 200
+same "n syncs with m in the browser" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=m" "$B/sync?lang=en")" 303
+has "$T/hdr" "Location: /sync\?run=1" "the sync runs on its own; the page follows it"
+check "the sync ends" sync_wait 1
+same "the sync's page" "$(code -b "$T/jar" "$B/sync?run=1")" 200
 has "$T/body" 'id="sync-result"' "the sync's result is shown"
 has "$T/body" 'open conflict' "and says a conflict is open"
+has "$T/body" '<small class="detail">merged \(with conflicts\), records changed: 1, a peer: nothing is sent</small>' "the remote's last result in words"
+same "a sync with no such remote" "$(code -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=nonesuch" "$B/sync?lang=fr")" 404
+has "$T/body" "aucun distant « nonesuch »" "is refused in the page's language"
+cp -a "$T/m" "$T/m2" && c2c -C n remote add gone "$T/m2" >/dev/null && rm -rf "$T/m2"
+same "a sync that fails" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=gone" "$B/sync")" 303
+RUN=$(grep -i '^Location:' "$T/hdr" | tr -d '\r' | sed 's/.*run=//')
+check "ends" sync_wait "$RUN"
+same "its page" "$(code -b "$T/jar" "$B/sync?run=$RUN&lang=fr")" 200
+has "$T/body" 'data-state="failed"' "says that it failed"
+has "$T/body" '<div class="error" role="alert" id="sync-error"><p><strong><bdi>gone</bdi></strong>: Cela n&#39;a pas fonctionné : <bdi>gone: [^<]*/m2 n&#39;existe pas</bdi>' "and why, in the page's language"
+c2c -C n remote rm gone >/dev/null
+code -b "$T/jar" "$B/?lang=en" >/dev/null
 same "the conflicts page" "$(code -b "$T/jar" "$B/conflicts")" 200
 has "$T/body" 'data-record="actions/'"$ID"'" data-field="title"' "the conflict on title is listed"
 has "$T/body" 'From m' "with m's value"
@@ -202,6 +229,26 @@ code -b "$T/jar" "$B/?lang=fr" >/dev/null
 same "an import with bad rows, in French: 422" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/in.csv" "$B/import/actions")" 422
 has "$T/body" "frozen.{1,20}pas une valeur permise" "the checks' messages are in the page's language"
 code -b "$T/jar" "$B/?lang=en" >/dev/null
+same "the bad rows in French" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/in.csv" "$B/import/actions?lang=fr")" 422
+has "$T/body" '<td>B \(Statut\)</td><td><bdi>« frozen » n&#39;est pas une valeur permise</bdi><br><small>Valeurs permises : Proposée, ' "the message, the column and the allowed values in the page's language"
+has "$T/body" 'inférieur à la plus petite valeur permise, 0' "and the least allowed value"
+printf 'title,colour\nA,blue\n' >"$T/unknown.csv"
+same "a file with a column the table does not have" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/unknown.csv" "$B/import/actions?lang=es")" 422
+has "$T/body" "<bdi>la tabla actions no tiene la columna &#39;colour&#39;</bdi><br><small><bdi>sus columnas son " "is refused in the page's language, with the columns it has"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
+# a preview lists the rows it would add and change, each field old -> new
+printf 'id,title,status,budget_eur\n%s,TangerAccueil,completed,70000\n,A <new> action,approved,5\n' "$ID" >"$T/mixed.csv"
+same "a preview of changes" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/mixed.csv" "$B/import/actions")" 200
+has "$T/body" '<tr data-line="2" data-action="change" data-id="'"$ID"'">' "the changed record's row"
+has "$T/body" '<dt data-field="budget_eur">Budget \(EUR\)</dt><dd><del>60000</del> → <ins>70000</ins></dd>' "with the field that changes, old -> new"
+check "and not the fields that stay" sh -c "! grep -q '<dt data-field=\"status\">Status</dt><dd><del>Completed' '$T/body'"
+has "$T/body" '<tr data-line="3" data-action="add">' "the new record's row"
+has "$T/body" '<ins>A &lt;new&gt; action</ins>' "with its values, escaped"
+same "the preview writes nothing" "$(ncommits)" "$before"
+{ echo title,budget_eur; for i in $(seq 130); do echo "Preview row $i,$i"; done; } >"$T/big.csv"
+same "a preview of a large file" "$(code -b "$T/jar" -F "csrf=$CSRF" -F "file=@$T/big.csv" "$B/import/actions")" 200
+same "lists its first 100 rows" "$(grep -c '<tr data-line="[0-9]*" data-action="add">' "$T/body")" 100
+has "$T/body" '<p id="more-rows" data-value="30">and more rows, not shown here: 30</p>' "and counts the others"
 
 # --- two nodes served side by side keep their own sessions -------------------------
 "$C2C" -C m ui --no-browser >"$T/ui2.out" 2>/dev/null &
@@ -216,6 +263,32 @@ has "$T/body" "Amina" "on the first node"
 kill "$UI2"
 wait "$UI2"
 
+# --- while a sync started here holds the node (it merges), its progress still answers,
+# and a page that needs the node says why it waits
+C2C_LOCK_WAIT_MS=300 C2C_TEST_PAUSE_AT="sync: fetched" C2C_TEST_PAUSE_FILE="$T/pause" \
+	"$C2C" -C m ui --no-browser >"$T/ui4.out" 2>/dev/null &
+UI4=$!
+for _ in $(seq 50); do [ -s "$T/ui4.out" ] && break; sleep 0.1; done
+URL4=$(head -1 "$T/ui4.out")
+B4=${URL4%%/login*}
+code -c "$T/jar4" "$URL4" >/dev/null
+code -b "$T/jar4" "$B4/sync" >/dev/null
+CSRF4=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"$//')
+same "a sync that will hold the node" "$(code -b "$T/jar4" --data-urlencode "csrf=$CSRF4" --data-urlencode "remote=n" "$B4/sync?lang=en")" 303
+for _ in $(seq 200); do [ -e "$T/pause" ] && break; sleep 0.05; done
+check "the sync holds the node" test -e "$T/pause"
+same "its progress answers meanwhile" "$(code -b "$T/jar4" "$B4/sync/progress?run=1")" 200
+has "$T/body" 'data-state="running"' "and says it runs"
+has "$T/body" 'Received; checking and merging' "and where it is"
+same "a page that needs the node waits, then says why" "$(code -b "$T/jar4" "$B4/records/actions")" 423
+has "$T/body" "A sync started here is merging what it received" "the sync started here"
+rm -f "$T/pause"
+for _ in $(seq 600); do code -b "$T/jar4" "$B4/sync/progress?run=1" >/dev/null; grep -q 'data-state="running"' "$T/body" || break; sleep 0.1; done
+has "$T/body" 'data-state="done"' "then the sync ends"
+same "and the page answers" "$(code -b "$T/jar4" "$B4/records/actions")" 200
+kill "$UI4"
+wait "$UI4"
+
 # --- a held branch is named on the sync page ----------------------------------------
 mkdir forged && touch forged/c2c.db && git clone -q --bare n/repo.git forged/repo.git
 git clone -q forged/repo.git forged-wt && echo x >forged-wt/stray.txt
@@ -228,7 +301,58 @@ run 1 "a sync that holds a branch" c2c -C n sync forged
 same "the sync page" "$(code -b "$T/jar" "$B/sync?lang=en")" 200
 has "$T/body" 'id="held"' "lists the held branches"
 has "$T/body" "its committer is &#39;someone|its committer is &apos;someone|its committer is 'someone" "with the rule, escaped"
+same "the sync page in French" "$(code -b "$T/jar" "$B/sync?lang=fr")" 200
+has "$T/body" "son auteur de commit est « someone &lt;s@x&gt; », pas le nœud qui l&#39;a signé" "the rule in the page's language"
+has "$T/body" "doit réparer son historique" "and what would release it"
+code -b "$T/jar" "$B/?lang=en" >/dev/null
 c2c -C n remote rm forged >/dev/null
+
+# --- a sync over a slow link: other pages answer while it runs, and its progress shows ---
+. "$TESTS/sshd-lib.sh"
+sshd_start "$T/sshd" || exit 1
+FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
+NID=$(c2c -C n status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p')
+c2c hub init "$T/slow.git" >/dev/null || exit 1
+c2c hub allow "$T/slow.git" "$NID" n/keys/id_ed25519.pub --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null || exit 1
+# 150 ms each way: a sync of about ten round trips and a pack of some hundred objects takes seconds
+python3 "$TESTS/../../scripts/netproxy" --listen 0 --to "127.0.0.1:$SSHD_PORT" --delay-ms 150 >"$T/pport" 2>"$T/proxy.log" &
+PROXY=$!
+eval "$(trap -p EXIT | sed "s/^trap -- '/trap -- 'kill $PROXY 2>\/dev\/null; /")"
+for _ in $(seq 100); do [ -s "$T/pport" ] && break; sleep 0.05; done
+c2c -C n remote add slow "ssh://$SSHD_USER@127.0.0.1:$(cat "$T/pport")/${T#/}/slow.git" >/dev/null || exit 1
+c2c -C n remote trust slow "$FP" >/dev/null || exit 1
+{ echo title,budget_eur; for i in $(seq 150); do echo "Slow link action $i,$i"; done; } >"$T/many.csv"
+c2c -C n import actions "$T/many.csv" >/dev/null || exit 1
+same "a sync over the slow link" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "remote=slow" "$B/sync")" 303
+RUN=$(grep -i '^Location:' "$T/hdr" | tr -d '\r' | sed 's/.*run=//')
+same "while it runs, the progress" "$(code -b "$T/jar" "$B/sync/progress?run=$RUN")" 200
+has "$T/body" '<div id="sync-progress" class="progress running" data-state="running" data-run="'"$RUN"'" data-remote="slow"' "says that the sync with slow runs"
+same "while it runs, the sync page" "$(code -b "$T/jar" "$B/sync?run=$RUN")" 200
+has "$T/body" '<noscript><meta http-equiv="refresh" content="2"></noscript>' "follows it without script"
+has "$T/body" 'data-state="running"' "with the progress block"
+has "$T/body" 'disabled>Syncing' "and no second sync meanwhile"
+same "while it runs, a list" "$(code -b "$T/jar" "$B/records/actions?q=Slow")" 200
+has "$T/body" "Slow link action" "answers with its records"
+same "while it runs, a save" "$(code -b "$T/jar" -D "$T/hdr" --data-urlencode "csrf=$CSRF" --data-urlencode "name=Beside the sync" \
+	--data-urlencode "kind=academic" "$B/new/stakeholders")" 303
+code -b "$T/jar" "$B/sync/progress?run=$RUN" >/dev/null
+has "$T/body" 'data-state="running"' "all that while the sync still ran"
+SAW_SENT=0
+for _ in $(seq 900); do
+	code -b "$T/jar" "$B/sync/progress?run=$RUN" >/dev/null
+	grep -q 'id="sync-out" data-done="[1-9]' "$T/body" && SAW_SENT=1
+	grep -q 'data-state="running"' "$T/body" || break
+	sleep 0.1
+done
+same "the objects sent were counted as they went" "$SAW_SENT" 1
+has "$T/body" 'data-state="done"' "then the sync is done"
+has "$T/body" 'id="sync-result"' "with its result"
+has "$T/body" 'Your changes were sent' "which says the changes were sent"
+check "the hub holds n's main (the save made meanwhile too, or the next sync sends it)" \
+	sh -c "git --git-dir='$T/slow.git' merge-base --is-ancestor \$(git --git-dir='$T/slow.git' rev-parse refs/heads/nodes/$NID) \$(git -C n/repo.git rev-parse main)"
+run 0 "verify after a sync beside pages" c2c -C n verify
+kill "$PROXY" 2>/dev/null
+c2c -C n remote rm slow >/dev/null
 
 # --- the office's dashboard -----------------------------------------------------------
 same "a city node has no dashboard" "$(code -b "$T/jar" "$B/dashboard?lang=en")" 404

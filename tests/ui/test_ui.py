@@ -3,7 +3,9 @@
 
 An officer's session that never touches the command line: log in by the
 printed URL, add an action with a validation error first, edit it, write a
-profile section in Arabic (right to left), sync through a hub, resolve a
+profile section in Arabic (right to left), sync through a hub (once over a
+slow link: sshd behind scripts/netproxy, the progress seen as it goes, then
+the result), resolve a
 conflict that a second node made, upload a CSV with one bad row and see it
 listed, switch the interface to French and to Arabic. The second node and
 the hub are made with the CLI, as another office would. Screenshots of each
@@ -38,6 +40,8 @@ except ImportError:
     raise
 
 C2C = os.environ.get("C2C") or sys.exit("set C2C to the c2c binary")
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.environ.get("C2C_SOURCE_DIR") or os.path.join(HERE, "..", "..")
 SHOTS = os.environ.get("C2C_UI_SHOTS") or os.path.join(os.getcwd(), "ui-shots")
 os.makedirs(SHOTS, exist_ok=True)
 
@@ -67,6 +71,22 @@ env.pop("C2C_DIR", None)
 server = None
 driver = None
 others = []  # the office's and the second city's servers
+proxy = None
+sshd_pid = None
+
+
+def start_sshd(d):
+    """A throwaway sshd on loopback, as the CLI tests start it
+    (tests/cli/sshd-lib.sh): (port, user, authorized_keys, host key .pub)."""
+    script = ('. "$1/lib.sh"; . "$1/sshd-lib.sh"; sshd_start "$2" >&2 || exit 1; trap - EXIT HUP INT TERM; '
+              'rm -rf "$T"; echo "$SSHD_PORT $SSHD_USER $SSHD_AUTHORIZED_KEYS $SSHD_HOSTKEY_PUB"')
+    p = subprocess.run(["bash", "-c", script, "sshd", os.path.join(SRC, "tests", "cli"), d], capture_output=True,
+                       text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError("sshd did not start: " + p.stderr)
+    return p.stdout.split()
+
+
 try:
     os.chdir(tmp)
     c2c("hub", "init", "hub.git")
@@ -75,8 +95,9 @@ try:
     c2c("-C", "a", "remote", "add", "hub", os.path.join(tmp, "hub.git"))
     c2c("-C", "b", "remote", "add", "hub", os.path.join(tmp, "hub.git"))
 
+    server_log = open(os.path.join(SHOTS, "server.log"), "w")  # what the server says, kept beside the shots
     server = subprocess.Popen([C2C, "-C", "a", "ui", "--no-browser"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env)
+                              stderr=server_log, text=True, env=env)
     url = server.stdout.readline().strip()
     check(url.startswith("http://127.0.0.1:") and "/login?token=" in url, "the first line is the login URL: " + url)
     base = url.split("/login")[0]
@@ -113,6 +134,20 @@ try:
 
     def csss(sel):
         return d.find_elements(By.CSS_SELECTOR, sel)
+
+    def progress():
+        """The sync's block as the page shows it now: state, remote, seconds."""
+        return d.execute_script("var e = document.getElementById('sync-progress'), s = e && e.querySelector('.secs');"
+                                "return e ? [e.getAttribute('data-state'), e.getAttribute('data-remote'),"
+                                " s ? s.textContent : ''] : [null, null, null];")
+
+    def sync_now(remote):
+        """Start a sync on the sync page and wait for its result (the page
+        follows the sync, then shows how it went)."""
+        d.get(base + "/sync")
+        submit(css("tr[data-remote=%s] button" % remote))
+        WebDriverWait(d, 90).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "#sync-result, #sync-error")) > 0)
+        WebDriverWait(d, 30).until(lambda x: x.execute_script("return document.readyState") == "complete")
 
     def status_of_page():
         return d.execute_script("return document.documentElement.getAttribute('lang') + ' ' + "
@@ -194,12 +229,45 @@ try:
     check(cell.get_attribute("data-status") == "draft", "the grid shows the Arabic section as a draft")
 
     # --- sync through the hub ------------------------------------------------------
-    d.get(base + "/sync")
-    submit(css("tr[data-remote=hub] button"))
+    sync_now("hub")
     check(len(csss("#sync-result")) == 1, "the sync reports its result")
     shot("05-sync")
     d.get(base + "/")
     check(css("dd#unsent").get_attribute("data-value") == "0", "nothing left to send after the sync")
+
+    # --- a sync over a slow link: its progress as it goes, then its result ------------
+    port, user, authkeys, hostpub = start_sshd(os.path.join(tmp, "sshd"))
+    with open(os.path.join(tmp, "sshd", "sshd.pid")) as f:
+        sshd_pid = int(f.read().strip())
+    node_id = json.loads(c2c("-C", "a", "status", "--json"))["node_id"]
+    c2c("hub", "allow", os.path.join(tmp, "hub.git"), node_id, os.path.join(tmp, "a", "keys", "id_ed25519.pub"),
+        "--authorized-keys", authkeys)
+    fp = subprocess.run(["ssh-keygen", "-lf", hostpub], capture_output=True, text=True).stdout.split()[1]
+    proxy = subprocess.Popen([sys.executable, os.path.join(SRC, "scripts", "netproxy"), "--listen", "0", "--to",
+                              "127.0.0.1:" + port, "--delay-ms", "150"], stdout=subprocess.PIPE, text=True)
+    pport = proxy.stdout.readline().strip()
+    c2c("-C", "a", "remote", "add", "slow", "ssh://%s@127.0.0.1:%s%s" % (user, pport, os.path.join(tmp, "hub.git")))
+    c2c("-C", "a", "remote", "trust", "slow", fp)
+    for lang, name in (("en", "Croissant-Rouge"), ("ar", "الهلال الأحمر")):
+        c2c("-C", "a", "add", "stakeholders", "name=" + name, "kind=civil_society")
+        d.get(base + "/sync?lang=" + lang)
+        submit(css("tr[data-remote=slow] button"))
+        check("/sync?run=" in d.current_url, "the sync starts and the page follows it: " + d.current_url)
+        # the page's script replaces the block as the sync goes: read it in one go each time
+        page = d.find_element(By.TAG_NAME, "html")
+        state, remote, secs = progress()
+        check(state == "running" and remote == "slow", "the page shows the sync with slow running: %s %s" % (state, remote))
+        WebDriverWait(d, 30).until(lambda x: progress()[0] != "running" or progress()[2] != secs)
+        check(not EC.staleness_of(page)(d), "the progress is brought up to date in place, without reloading the page")
+        shot("05b-sync-progress-" + lang)
+        WebDriverWait(d, 90).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "#sync-result, #sync-error")) > 0)
+        WebDriverWait(d, 30).until(lambda x: x.execute_script("return document.readyState") == "complete")
+        check(len(csss("#sync-result")) == 1, "then the result of the sync")
+        check(css("#sync-progress").get_attribute("data-state") == "done", "the sync is done")
+        check(int(css("#sync-progress").get_attribute("data-sent")) > 0, "and it counted the objects it sent")
+        shot("05c-sync-done-" + lang)
+    d.get(base + "/sync?lang=en")
+    c2c("-C", "a", "remote", "rm", "slow")
 
     # --- a conflict made by a second node -------------------------------------------
     c2c("-C", "b", "sync")
@@ -208,8 +276,7 @@ try:
     d.get(base + "/records/actions/" + action_id)
     css("#f-status option[value=approved]").click()
     submit(css("form.record button[type=submit]"))
-    d.get(base + "/sync")
-    submit(css("tr[data-remote=hub] button"))
+    sync_now("hub")
     check("conflict" in css("#sync-result").text, "the sync says that a conflict is open")
     d.get(base + "/")
     check(css("dd#conflicts").get_attribute("data-value") == "1", "the home page counts one open conflict")
@@ -226,8 +293,7 @@ try:
     shot("07-resolved")
     check(json.loads(c2c("-C", "a", "show", "actions/" + action_id, "--json")).get("status") == "completed",
           "the kept value stands")
-    d.get(base + "/sync")
-    submit(css("tr[data-remote=hub] button"))
+    sync_now("hub")
     c2c("-C", "b", "sync")
     check(json.loads(c2c("-C", "b", "conflicts", "--json")) == [], "the resolution reached the other node")
     check(json.loads(c2c("-C", "b", "show", "actions/" + action_id, "--json")).get("status") == "completed",
@@ -250,9 +316,18 @@ try:
     css("input[type=file]").send_keys(csv_path)
     submit(css("form.upload button[type=submit]"))
     check(css("#preview").get_attribute("data-added") == "2", "the preview counts two records to add")
+    added = csss("#changes tr[data-action=add]")
+    check(len(added) == 2, "and lists them")
+    check("مكتب الاستقبال" in added[1].text if len(added) == 2 else False, "with their values")
     shot("09-import-preview")
+    d.get(base + "/import/actions?lang=ar")
+    css("input[type=file]").send_keys(csv_path)
+    submit(css("form.upload button[type=submit]"))
+    check(len(csss("#changes tr[data-action=add]")) == 2, "the preview in Arabic lists them too")
+    shot("09b-import-preview-ar")
     submit(css("form button.primary"))
     check(len(json.loads(c2c("-C", "a", "ls", "actions", "--json"))) == 3, "the import wrote them")
+    d.get(base + "/records/actions?lang=en")
     shot("10-actions-list")
 
     # --- French, then Arabic ---------------------------------------------------------
@@ -376,6 +451,14 @@ try:
     check("طلب المكتب تعديلات" in cell("overview", "en").text, "the mark in Arabic")
     shot("26-home-reviews-ar")
 finally:
+    if proxy:
+        proxy.terminate()
+        proxy.wait(10)
+    if sshd_pid:
+        try:
+            os.kill(sshd_pid, 15)
+        except OSError:
+            pass
     if driver:
         driver.quit()
     for p in others:
