@@ -442,8 +442,10 @@ static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_sta
 	r.lang = lang_buf[0] ? lang_buf
 	                     : i18n_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	r.rtl = i18n_rtl(r.lang);
-	/* The messages of the checks below (err_set) in the page's language. */
-	i18n_set_msg_lang(r.lang);
+	/* The messages of the checks below stay in English: ui_msg.c puts
+	 * those an officer meets in the page's language, with the names and
+	 * values they carry in words. */
+	i18n_set_msg_lang("en");
 	err_clear();
 	if (!rt) {
 		ui_error_page(&r, 404, ui_t(&r, "There is no such page."), NULL);
