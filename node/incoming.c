@@ -224,12 +224,21 @@ static int check_signature(ck *k)
 		 * what: the signature must check, and the signer is the node
 		 * its commit names. */
 		git_message_trailer_array tr = {0};
-		if (git_message_trailers(&tr, git_commit_message(k->c)) == 0)
-			for (size_t i = 0; i < tr.count && !k->signer; i++)
-				if (!strcmp(tr.trailers[i].key, "C2C-Node"))
-					k->signer = strdup(tr.trailers[i].value);
+		int named = 0;
+		if ((rc = git_message_trailers(&tr, git_commit_message(k->c))) < 0) {
+			/* It fails only when it cannot allocate. */
+			err = err_git(rc, "reading a commit's trailers");
+			goto done;
+		}
+		for (size_t i = 0; i < tr.count && !named; i++)
+			if (!strcmp(tr.trailers[i].key, "C2C-Node")) {
+				named = 1;
+				k->signer = strdup(tr.trailers[i].value);
+			}
 		git_message_trailer_array_free(&tr);
-		if (!k->signer)
+		if (named && !k->signer)
+			err = err_set(C2C_ENOMEM, "out of memory");
+		else if (!k->signer)
 			err = refuse(k, "it does not name the node that made it (C2C-Node)");
 		else
 			err = 0, k->open = 1;
