@@ -295,6 +295,7 @@ static void t_git_reads_it(void **state)
 {
 	(void)state;
 	char dir[] = "/tmp/c2c-unit-delta-XXXXXX", cmd[512], path[256];
+	OK(repo_global_init());
 	assert_non_null(mkdtemp(dir));
 	char *a = record_text(50000, "ACMALS", ""), *b = record_text(70000, "ACMALS (phase 2)", "");
 	snprintf(cmd, sizeof(cmd), "git init -q --bare '%s/r.git'", dir);
