@@ -24,7 +24,7 @@
 #                       last hub_network, by path or over ssh); over ssh it
 #                       trusts SSHD_FP
 
-_HUB_PATH= _HUB_SSH=
+_HUB_PATH='' _HUB_SSH=''
 
 # _hub_step DESCRIPTION COMMAND...: an assertion whose failure shows the
 # command's stderr.
@@ -52,7 +52,7 @@ hub_join() {
 }
 
 hub_network() {
-	local apart=() ouser= cuser= o dc d c nodes
+	local apart=() ouser='' cuser='' o dc d c nodes
 	_HUB_SSH=
 	while :; do
 		case ${1:-} in

@@ -88,6 +88,12 @@ fsck_ok() {
 	}
 }
 
+# state DIR: the node's head and a digest of its database, but for the
+# remotes' bookkeeping, which a sync updates (c2c_remotes, c2c_held).
+state() {
+	echo "$(head_of "$1") $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
+}
+
 # For the tests that work inside one node's directory:
 # commits: how many commits its main holds; count TABLE: how many records ls
 # lists; snapshot: its head and database, whole; unchanged DESCRIPTION: the

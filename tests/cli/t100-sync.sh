@@ -30,8 +30,6 @@ print("" if v is None else ",".join(v) if isinstance(v, list) else v)' "$3"
 recpath() { git -C "$1/repo.git" ls-tree -r --name-only main | grep "/$2/.*/$3\.json\$"; }
 # nconf NODE: the number of open conflicts by conflicts --json.
 nconf() { c2c -C "$1" conflicts --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-# state NODE: head and database, but for the remotes' bookkeeping.
-state() { head_of "$1" && sqlite3 "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_remotes\|^INSERT INTO c2c_held'; }
 # sync_ok DESCRIPTION NODE [REMOTE...]: a JSON sync that must succeed.
 sync_ok() {
 	d=$1

@@ -12,7 +12,6 @@
 
 cd "$T" || exit 1
 GRAFT=$(dirname "$0")/graft.py
-state() { echo "$(git -C "$1/repo.git" rev-parse main) $(sqlite3 "$1/c2c.db" .dump | grep -v "^INSERT INTO c2c_remotes\\|^INSERT INTO c2c_held" | md5sum)"; }
 
 hub_network "$T/hub.git" office tunis:tunis sfax:sfax || exit 1
 SID=$(node_id sfax)

@@ -21,11 +21,6 @@ cd "$T" || exit 1
 GRAFT=$(dirname "$0")/graft.py
 # (python3 starts slowly on a loaded machine: the helpers use git, sqlite3,
 # sed and perl)
-# state NODE: its head and its database's records and state (not the
-# remotes' bookkeeping, which a sync updates).
-state() {
-	echo "$(git -C "$1/repo.git" rev-parse main) $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
-}
 first_id() { sqlite3 -readonly "$1/c2c.db" "SELECT id FROM stakeholders WHERE name = '$2'"; }
 
 # The office, three nodes of two cities (sfax has two), a hub by path
