@@ -247,6 +247,11 @@ done:
 	return err;
 }
 
+int push_make_delta(repo_buf *out, const unsigned char *base, size_t bl, const unsigned char *t, size_t tl)
+{
+	return make_delta(out, base, bl, t, tl);
+}
+
 /* --------------------------------------------------------------- the pack */
 
 typedef struct {

@@ -192,6 +192,11 @@ static int assign(json_t *rec, const char *field, json_t *v, const char *node, l
 	return 1;
 }
 
+int write_assign(json_t *rec, const char *field, json_t *v, const char *node, long long counter, long long lamport)
+{
+	return assign(rec, field, v, node, counter, lamport);
+}
+
 /* A write has seen the record's deletions: they close. */
 static void forget_deletions(json_t *rec)
 {

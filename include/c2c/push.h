@@ -18,6 +18,7 @@
 #define C2C_PUSH_H
 
 #include "c2c/node.h"
+#include "c2c/repo.h"
 
 typedef struct {
 	size_t commits, objects, deltas; /* what the pack held */
@@ -35,5 +36,12 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
  * init'): push_thin through a git receive-pack child, so that the hub's
  * hooks and checks run as over ssh. */
 int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, push_stats *stats);
+
+/* The delta encoder of the packs above, exposed for tests/unit/test_delta.c:
+ * into OUT (emptied first), a git delta (gitformat-pack(5): the two sizes,
+ * then copy and insert instructions) that turns BASE (BL bytes) into T (TL
+ * bytes). BASE is indexed by its 16-byte blocks; T is scanned for them, each
+ * match extended both ways and copied, the rest inserted. */
+int push_make_delta(repo_buf *out, const unsigned char *base, size_t bl, const unsigned char *t, size_t tl);
 
 #endif

@@ -31,4 +31,13 @@ int write_set(node_txn *tx, c2c_node *n, const table_def *t, const char *id, jso
 /* Delete T/ID, leaving a tombstone. */
 int write_rm(node_txn *tx, c2c_node *n, const table_def *t, const char *id);
 
+/* One field of one edit, as write_add and write_set make it: set FIELD of
+ * REC to V (JSON null clears it), stamped with the edit's dot (NODE,
+ * COUNTER, LAMPORT); 1 if that changed REC. The field's open conflicts
+ * close; a set field keeps, per element, the dots that added it (an emptied
+ * set keeps its empty "elems" entry). Exposed for tests/unit/test_merge.c,
+ * which checks the merge against the versions real edits make; the
+ * commands call write_add/write_set, not this. */
+int write_assign(json_t *rec, const char *field, json_t *v, const char *node, long long counter, long long lamport);
+
 #endif

@@ -1,6 +1,13 @@
 # Shared by the CLI tests: a scratch directory, the c2c under test (under
-# valgrind when C2C_VALGRIND=1), and assertions that count. Each test ends
-# with `finish`, which prints "N passed, N failed" and sets the status.
+# valgrind when C2C_VALGRIND=1), assertions that count, and small readers of
+# a node. Each test ends with `finish`, which prints "N passed, N failed" and
+# sets the status.
+#
+# Topic libraries, sourced after this one (as git's t/lib-*.sh):
+#   sshd-lib.sh   a throwaway OpenSSH server on loopback
+#   lib-hub.sh    an office, city nodes it registers and a hub, in one call
+#   lib-proxy.sh  the link to that sshd through scripts/netproxy (cuts,
+#                 stalls, a slow link) and its counts
 set -u
 : "${C2C:?set C2C to the c2c binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/c2c-test.XXXXXX")
@@ -62,6 +69,44 @@ has() {
 # same DESCRIPTION A B: two strings must be equal.
 same() {
 	if [ "$2" = "$3" ]; then ok; else not_ok "$1: '$2' != '$3'"; fi
+}
+
+# --- reading a node (DIR: a node directory; its repository is DIR/repo.git)
+
+# node_id DIR: the node's id, from status --json (sed, not python3: this runs
+# often, and python3 starts slowly on a loaded machine).
+node_id() { c2c -C "$1" status --json | sed -n 's/^  "node_id": "\([^"]*\)".*/\1/p'; }
+
+# head_of DIR [SUFFIX]: the commit at the node's main (SUFFIX "^{tree}": its tree).
+head_of() { git -C "$1/repo.git" rev-parse "main${2:-}"; }
+
+# refs REPO: every ref of a repository (a hub) with its object id.
+refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
+
+# fsck_ok REPO: git fsck --strict passes (its notices shown only on failure).
+fsck_ok() {
+	git -C "$1" fsck --strict --no-progress --no-dangling >"$T/fsck" 2>&1 || {
+		sed 's/^/  | /' "$T/fsck" >&2
+		return 1
+	}
+}
+
+# state DIR: the node's head and a digest of its database, but for the
+# remotes' bookkeeping, which a sync updates (c2c_remotes, c2c_held).
+state() {
+	echo "$(head_of "$1") $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
+}
+
+# For the tests that work inside one node's directory:
+# commits: how many commits its main holds; count TABLE: how many records ls
+# lists; snapshot: its head and database, whole; unchanged DESCRIPTION: the
+# snapshot is still the one in $T/before.
+commits() { git -C repo.git rev-list --count main; }
+count() { c2c ls "$1" --json | grep -c '"id":'; }
+snapshot() { printf '%s\n' "$(git -C repo.git rev-parse main)"; sqlite3 c2c.db .dump; }
+unchanged() {
+	snapshot >"$T/after"
+	if cmp -s "$T/before" "$T/after"; then ok; else not_ok "$1 changed the node"; fi
 }
 
 finish() {

@@ -5,7 +5,9 @@
 #
 #   sshd_start DIR    start it; sets and exports SSHD_DIR, SSHD_PORT,
 #                     SSHD_USER, SSHD_HOSTKEY_PUB (the host key's .pub file),
-#                     SSHD_KNOWN_HOSTS (a known_hosts holding that key) and
+#                     SSHD_FP (its SHA256 fingerprint, as `c2c remote
+#                     trust` takes it), SSHD_KNOWN_HOSTS (a known_hosts
+#                     holding that key) and
 #                     SSHD_AUTHORIZED_KEYS (DIR/authorized_keys, the file
 #                     sshd reads); the log is DIR/sshd.log
 #   sshd_stop         stop it (also done on exit, before lib.sh's cleanup)
@@ -37,6 +39,7 @@ sshd_start() {
 	rm -f "$SSHD_DIR/host_ed25519" "$SSHD_DIR/host_ed25519.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "c2c-test-sshd" -f "$SSHD_DIR/host_ed25519" || return 1
 	SSHD_HOSTKEY_PUB=$SSHD_DIR/host_ed25519.pub
+	SSHD_FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
 	SSHD_AUTHORIZED_KEYS=$SSHD_DIR/authorized_keys
 	: >>"$SSHD_AUTHORIZED_KEYS"
 	chmod 600 "$SSHD_AUTHORIZED_KEYS"
@@ -92,7 +95,7 @@ sshd_start() {
 	SSHD_PID=$(cat "$SSHD_DIR/sshd.pid")
 	SSHD_KNOWN_HOSTS=$SSHD_DIR/known_hosts
 	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_HOSTKEY_PUB")" >"$SSHD_KNOWN_HOSTS"
-	export SSHD_DIR SSHD_PORT SSHD_USER SSHD_HOSTKEY_PUB SSHD_KNOWN_HOSTS SSHD_AUTHORIZED_KEYS
+	export SSHD_DIR SSHD_PORT SSHD_USER SSHD_HOSTKEY_PUB SSHD_FP SSHD_KNOWN_HOSTS SSHD_AUTHORIZED_KEYS
 	return 0
 }
 

@@ -6,8 +6,6 @@
 N=$T/tunis
 c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>" >/dev/null || exit 1
 cd "$N"
-commits() { git -C repo.git rev-list --count main; }
-count() { c2c ls "$1" --json | grep -c '"id":'; }
 
 # A realistic file: commas, quotes, Arabic, sets in quoted cells, a cell
 # over two lines, a BOM and CRLF line ends (as spreadsheets save them).
@@ -132,12 +130,7 @@ run 0 "help export" c2c export --help
 has "$T/out" "^usage: c2c export TABLE \[FILE.csv\]" "export usage"
 
 # ------------------------------------------------------------ bad files
-snapshot() { printf '%s\n' "$(git -C repo.git rev-parse main)"; sqlite3 c2c.db .dump; }
 snapshot >"$T/before"
-unchanged() {
-	snapshot >"$T/after"
-	if cmp -s "$T/before" "$T/after"; then ok; else not_ok "$1 changed the node"; fi
-}
 # bad PATTERN DESCRIPTION (the file is $T/bad.csv)
 bad() {
 	run 1 "$2" c2c import actions "$T/bad.csv"

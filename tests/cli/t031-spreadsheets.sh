@@ -8,9 +8,6 @@
 N=$T/tunis
 c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>" >/dev/null || exit 1
 cd "$N"
-commits() { git -C repo.git rev-list --count main; }
-count() { c2c ls "$1" --json | grep -c '"id":'; }
-snapshot() { printf '%s\n' "$(git -C repo.git rev-parse main)"; sqlite3 c2c.db .dump; }
 
 # ------------------------------------------------ Excel, French locale
 # BOM, ';', CRLF, a header in capitals with spaces, "50 000" with a no-break

@@ -10,7 +10,6 @@ O=$T/office
 N=$T/tunis
 c2c init "$O" --office --user "Office <o@example>" >/dev/null || exit 1
 c2c init "$N" --city tunis --office-key "$O/keys/id_ed25519.pub" --user "Amina Ben Ali <amina@tunis.example>" >/dev/null || exit 1
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
 c2c -C "$O" node add "$(node_id "$N")" --city tunis "$N/keys/id_ed25519.pub" >/dev/null || exit 1
 cd "$N"
 subject_author() { git -C repo.git log -1 --format='%an <%ae>|%cn' main; }
@@ -37,7 +36,7 @@ has "$T/out" "FIELD=@FILE" "add help: @FILE"
 run 0 "config user shows the node's user" c2c config user
 has "$T/out" "^Amina Ben Ali <amina@tunis.example>$" "config user"
 c2c set "actions/$ID" status=ongoing --user "Karim Haddad <karim@tunis.example>" >/dev/null
-same "--user is the author" "$(subject_author)" "Karim Haddad <karim@tunis.example>|$(c2c status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')"
+same "--user is the author" "$(subject_author)" "Karim Haddad <karim@tunis.example>|$(node_id .)"
 C2C_USER="Salma Trabelsi <salma@tunis.example>" c2c set "actions/$ID" status=approved >/dev/null
 same "C2C_USER is the author" "$(subject_author | cut -d'|' -f1)" "Salma Trabelsi <salma@tunis.example>"
 c2c set "actions/$ID" status=completed >/dev/null

@@ -7,7 +7,7 @@ N=$T/tunis
 run 0 "init" c2c init "$N" --city tunis --user "Amina Ben Ali <amina@tunis.example>"
 cd "$N" || exit 1
 GENESIS=$(git -C repo.git rev-list --max-parents=0 main)
-NODE=$(c2c status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')
+NODE=$(node_id .)
 
 run 0 "add action" c2c add actions title="Welcome desk" status=proposed budget_eur=1000 sdg_targets=10.7
 ID=$(cat "$T/out")

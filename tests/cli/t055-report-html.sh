@@ -13,7 +13,6 @@
 
 cd "$T" || exit 1
 export C2C_REPORT_NOW=1796558400 # 2026-12-06 12:00:00 UTC
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
 # at DATE c2c ARGS...: run c2c with the clock at DATE (UTC).
 at() {
 	d=$1

@@ -10,10 +10,8 @@ cd "$T" || exit 1
 
 # --- helpers ---------------------------------------------------------------
 tree() { git -C "$1/repo.git" rev-parse 'main^{tree}'; }
-head_of() { git -C "$1/repo.git" rev-parse main; }
 merges() { git -C "$1/repo.git" rev-list --merges main | wc -l | tr -d ' '; }
 ncommits() { git -C "$1/repo.git" rev-list --count main; }
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
 # js EXPR: evaluate EXPR over d, the JSON in $T/out.
 js() {
 	_e=$1
@@ -32,15 +30,6 @@ print("" if v is None else ",".join(v) if isinstance(v, list) else v)' "$3"
 recpath() { git -C "$1/repo.git" ls-tree -r --name-only main | grep "/$2/.*/$3\.json\$"; }
 # nconf NODE: the number of open conflicts by conflicts --json.
 nconf() { c2c -C "$1" conflicts --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-# fsck_ok REPO: git fsck --strict passes (its notices shown only on failure).
-fsck_ok() {
-	git -C "$1" fsck --strict --no-progress --no-dangling >"$T/fsck" 2>&1 || {
-		sed 's/^/  | /' "$T/fsck" >&2
-		return 1
-	}
-}
-# state NODE: head and database, but for the remotes' bookkeeping.
-state() { head_of "$1" && sqlite3 "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_remotes\|^INSERT INTO c2c_held'; }
 # sync_ok DESCRIPTION NODE [REMOTE...]: a JSON sync that must succeed.
 sync_ok() {
 	d=$1

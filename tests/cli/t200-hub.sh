@@ -13,8 +13,6 @@ sshd_start "$T/sshd" || {
 	exit 1
 }
 
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
-refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
 EXE=$(readlink -f "$C2C")
 ZERO=0000000000000000000000000000000000000000
 

@@ -11,9 +11,6 @@
 . "$(dirname "$0")/sshd-lib.sh"
 
 cd "$T" || exit 1
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
-refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
-head_of() { git -C "$1/repo.git" rev-parse main; }
 not_in() { ! git -C "$1" cat-file -e "$2" 2>/dev/null; }
 says() { # DESCRIPTION TEXT: the last command's stderr holds TEXT, as is
 	if grep -qF -- "$2" "$T/err"; then ok; else

@@ -4,32 +4,17 @@
 # unknown user key; a server that never answers.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
+. "$(dirname "$0")/lib-hub.sh"
 sshd_start "$T/sshd" || exit 1
-FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
+FP=$SSHD_FP
 FPRE=$(printf %s "$FP" | sed 's/+/\\+/g') # for grep -E
 export C2C_SSH_IDLE_TIMEOUT=10 C2C_SSH_CONNECT_TIMEOUT=5
 
-HUB=$T/hub.git
-run 0 "hub init" c2c hub init "$HUB"
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
-join() { # DIR: a node allowed on the hub, its remote trusted
-	c2c -C "$1" remote add hub "$(sshd_url "$HUB")" >/dev/null &&
-		c2c hub allow "$HUB" "$(node_id "$1")" "$1/keys/id_ed25519.pub" \
-			--authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null &&
-		c2c -C "$1" remote trust hub "$FP" >/dev/null
-}
-
 # 1. The office and three cities through the hub.
-c2c init "$T/office" --office --user "Coordination Office <office@mc2cm.example>" >/dev/null || exit 1
-for c in tunis sfax amman; do
-	c2c init "$T/$c" --city "$c" --office-key "$T/office/keys/id_ed25519.pub" \
-		--user "$c focal point <fp@$c.example>" >/dev/null || exit 1
-	check "$c joins the hub" join "$T/$c"
-	check "the office registers $c's node" \
-		c2c -C "$T/office" node add "$(node_id "$T/$c")" --city "$c" "$T/$c/keys/id_ed25519.pub"
-done
-check "office joins the hub" join "$T/office"
-run 0 "the office pushes its registrations" c2c -C "$T/office" sync
+HUB=$T/hub.git
+hub_network --ssh --office-user "Coordination Office <office@mc2cm.example>" \
+	--city-user "{city} focal point <fp@{city}.example>" \
+	"$HUB" "$T/office" "$T/tunis:tunis" "$T/sfax:sfax" "$T/amman:amman" || exit 1
 c2c -C "$T/tunis" add actions title="Tunis: communication on migration" budget_eur=40000 sdg_targets=10.7 >/dev/null
 c2c -C "$T/sfax" add actions title="ACMALS" budget_eur=50000 sdg_targets=5.1,10.7,16.6,17.9 status=ongoing >/dev/null
 c2c -C "$T/amman" add profile_sections section=overview lang=ar body="عمّان" >/dev/null

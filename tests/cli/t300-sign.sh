@@ -8,7 +8,6 @@
 
 cd "$T" || exit 1
 GENESIS=2e8e231569a755f4e01942e477a9f3b55f75581e
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
 
 run 0 "init office" c2c init office --office
 has "$T/out" "office key SHA256:" "the office prints its root key"

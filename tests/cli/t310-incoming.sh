@@ -8,22 +8,14 @@
 # with its head, database and verify unchanged; good commits before a bad
 # one still arrive.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-hub.sh"
 
 cd "$T" || exit 1
 GRAFT=$(dirname "$0")/graft.py
-node_id() { c2c -C "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])'; }
-state() { echo "$(git -C "$1/repo.git" rev-parse main) $(sqlite3 "$1/c2c.db" .dump | grep -v "^INSERT INTO c2c_remotes\\|^INSERT INTO c2c_held" | md5sum)"; }
 
-c2c init office --office >/dev/null || exit 1
-for c in tunis sfax; do
-	c2c init $c --city $c --office-key office/keys/id_ed25519.pub >/dev/null || exit 1
-	c2c -C office node add "$(node_id $c)" --city $c $c/keys/id_ed25519.pub >/dev/null || exit 1
-done
+hub_network "$T/hub.git" office tunis:tunis sfax:sfax || exit 1
 SID=$(node_id sfax)
 TID=$(node_id tunis)
-c2c hub init hub.git >/dev/null
-for d in office tunis sfax; do c2c -C $d remote add hub "$T/hub.git" >/dev/null; done
-c2c -C office sync >/dev/null
 c2c -C sfax add stakeholders name=ngo kind=civil_society >/dev/null
 c2c -C tunis add stakeholders name=desk kind=municipal >/dev/null
 for d in sfax tunis sfax; do c2c -C $d sync >/dev/null || not_ok "setup sync $d"; done

@@ -15,35 +15,22 @@
 #    writes and merges the good branches of the hub.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
+. "$(dirname "$0")/lib-hub.sh"
 
 cd "$T" || exit 1
 GRAFT=$(dirname "$0")/graft.py
 # (python3 starts slowly on a loaded machine: the helpers use git, sqlite3,
 # sed and perl)
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
-# state NODE: its head and its database's records and state (not the
-# remotes' bookkeeping, which a sync updates).
-state() {
-	echo "$(git -C "$1/repo.git" rev-parse main) $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
-}
 first_id() { sqlite3 -readonly "$1/c2c.db" "SELECT id FROM stakeholders WHERE name = '$2'"; }
 
 # The office, three nodes of two cities (sfax has two), a hub by path
 # without the office key (every node syncs there) and a hub with it.
-c2c init office --office >/dev/null || exit 1
-for c in tunis:tunis sfax:sfax sfax2:sfax rabat:rabat; do
-	IFS=: read -r d city <<<"$c"
-	c2c init $d --city "$city" --office-key office/keys/id_ed25519.pub >/dev/null || exit 1
-	c2c -C office node add "$(node_id $d)" --city "$city" $d/keys/id_ed25519.pub >/dev/null || exit 1
-done
+hub_network "$T/hub.git" office tunis:tunis sfax:sfax sfax2:sfax rabat:rabat || exit 1
 SID=$(node_id sfax)
 S2ID=$(node_id sfax2)
 TID=$(node_id tunis)
 RID=$(node_id rabat)
-c2c hub init hub.git >/dev/null || exit 1
 c2c hub init hubk.git --office-key office/keys/id_ed25519.pub >/dev/null || exit 1
-for d in office tunis sfax sfax2 rabat; do c2c -C $d remote add hub "$T/hub.git" >/dev/null; done
-c2c -C office sync >/dev/null
 c2c -C sfax add stakeholders name=ngo kind=civil_society >/dev/null
 {
 	echo name,kind

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Sync through a faulty link (tests/faultproxy between a node and a hub on a
+# Sync through a faulty link (scripts/netproxy between a node and a hub on a
 # real sshd): a cut at each tenth of the transfer in turn, a stalled link,
 # and what a later sync resends. After each: the node is whole (verify), the
 # hub is clean (git fsck --strict), and a sync with the link back completes.
@@ -8,35 +8,14 @@
 # N syncs with cuts at random places (seeded) for a longer run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
+. "$(dirname "$0")/lib-hub.sh"
+. "$(dirname "$0")/lib-proxy.sh" # one port for the whole test, restarted with other faults
 sshd_start "$T/sshd" || exit 1
-FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
 # Keepalives off within a sync (60 s): their bytes would make the byte counts
 # vary with the machine's load.
 export C2C_SSH_IDLE_TIMEOUT=4 C2C_SSH_CONNECT_TIMEOUT=3 C2C_SSH_KEEPALIVE=60 C2C_SYNC_BUDGET=30 C2C_SYNC_RETRY_WAIT=1
-PROXY=${C2C_SOURCE_DIR:-$(dirname "$0")/../..}/tests/faultproxy
 NREC=${C2C_FAULT_RECORDS:-120}
 
-# --- the proxy: one port for the whole test, restarted with other faults
-PPORT=0
-PROXY_PID=
-proxy_start() {
-	proxy_stop
-	rm -f "$T/pstats" "$T/pport"
-	python3 "$PROXY" --listen "$PPORT" --to "127.0.0.1:$SSHD_PORT" --stats "$T/pstats" "$@" >"$T/pport" 2>>"$T/proxy.log" &
-	PROXY_PID=$!
-	for _ in $(seq 100); do [ -s "$T/pport" ] && break; sleep 0.05; done
-	PPORT=$(cat "$T/pport")
-}
-proxy_stop() {
-	[ -n "$PROXY_PID" ] || return 0
-	kill "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	PROXY_PID=
-}
-pstat() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/pstats" "$1"; }
-eval "$(trap -p EXIT | sed "s/^trap -- '/trap -- 'proxy_stop; /")"
-
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 actions_csv() { # N SALT: N actions with incompressible titles
 	echo title,budget_eur
 	for i in $(seq "$1"); do
@@ -44,25 +23,12 @@ actions_csv() { # N SALT: N actions with incompressible titles
 	done
 }
 
-# The hub holds sfax's records (pushed directly); tunis syncs through the
-# proxy, fetching sfax's records and pushing its own.
+# The hub holds sfax's records (pushed directly); tunis (node a) syncs
+# through the proxy, fetching sfax's records and pushing its own.
 # The office registers both cities' nodes and syncs first: commits are
 # accepted only from registered nodes.
 HUB=$T/hub.git O=$T/office
-c2c hub init "$HUB" >/dev/null || exit 1
-c2c init "$O" --office >/dev/null || exit 1
-c2c init "$T/sfax" --city sfax --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
-c2c init "$T/a" --city tunis --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
-for d in "$O" "$T/sfax" "$T/a"; do
-	c2c hub allow "$HUB" "$(node_id "$d")" "$d/keys/id_ed25519.pub" --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null
-done
-c2c -C "$O" node add "$(node_id "$T/sfax")" --city sfax "$T/sfax/keys/id_ed25519.pub" >/dev/null || exit 1
-c2c -C "$O" node add "$(node_id "$T/a")" --city tunis "$T/a/keys/id_ed25519.pub" >/dev/null || exit 1
-for d in "$O" "$T/sfax"; do
-	c2c -C "$d" remote add hub "$(sshd_url "$HUB")" >/dev/null
-	c2c -C "$d" remote trust hub "$FP" >/dev/null
-done
-run 0 "the office syncs directly" c2c -C "$O" sync
+hub_network --ssh --apart "$T/a" "$HUB" "$O" "$T/sfax:sfax" "$T/a:tunis" || exit 1
 actions_csv "$NREC" sfax >"$T/sfax.csv"
 actions_csv $((NREC / 2)) tunis >"$T/tunis.csv"
 run 0 "sfax gets the registry" c2c -C "$T/sfax" sync
@@ -70,19 +36,17 @@ c2c -C "$T/sfax" import actions "$T/sfax.csv" >/dev/null || exit 1
 run 0 "sfax syncs directly" c2c -C "$T/sfax" sync
 c2c -C "$T/a" import actions "$T/tunis.csv" >/dev/null || exit 1
 proxy_start
-c2c -C "$T/a" remote add hub "ssh://$SSHD_USER@127.0.0.1:$PPORT/${HUB#/}" >/dev/null
-c2c -C "$T/a" remote trust hub "$FP" >/dev/null
+hub_join "$T/a" "$(proxy_url "$HUB")" || exit 1
 cp -a "$T/a" "$T/a0" && cp -a "$HUB" "$T/hub0" || exit 1
 restore() {
 	rm -rf "$T/a" "$HUB" && cp -a "$T/a0" "$T/a" && cp -a "$T/hub0" "$HUB"
 }
-head_of() { git -C "$T/a/repo.git" rev-parse "main$1"; }
-H0=$(head_of "")
+H0=$(head_of "$T/a")
 
 # 1. The whole transfer, clean, to know its size and the result.
 run 0 "a clean sync through the proxy" c2c -C "$T/a" sync
 proxy_stop # writes the final stats
-WANT=$(head_of "^{tree}")
+WANT=$(head_of "$T/a" "^{tree}")
 check "the clean sync took one connection" [ "$(pstat connections)" -eq 1 ]
 UP=$(pstat up) DOWN=$(pstat down)
 # The same again from the same state: the smaller count is the transfer
@@ -97,26 +61,24 @@ echo "full transfer: $FULL bytes ($DOWN down, $UP up), $NREC + $((NREC / 2)) rec
 
 # after_fault NAME: the node is whole, the hub clean, and a sync with a
 # clean link completes with the right tree.
-fsck_hub() {
-	git -C "$HUB" fsck --strict --no-progress >"$T/fsck" 2>&1 || { sed 's/^/  | /' "$T/fsck" >&2; return 1; }
-}
+fsck_hub() { fsck_ok "$HUB"; }
 verify_a() {
 	c2c -C "$T/a" verify >"$T/verify" 2>&1 || { sed 's/^/  | /' "$T/verify" >&2; return 1; }
 }
 after_fault() {
 	check "$1: verify" verify_a
 	check "$1: hub fsck --strict" fsck_hub
-	h=$(head_of "")
+	h=$(head_of "$T/a")
 	if [ "$h" != "$H0" ]; then
-		same "$1: a moved head holds the whole merge" "$(head_of "^{tree}")" "$WANT"
+		same "$1: a moved head holds the whole merge" "$(head_of "$T/a" "^{tree}")" "$WANT"
 	fi
 }
 sync_again() { # a sync with the link clean completes
 	proxy_start
 	run 0 "$1: a later sync completes" c2c -C "$T/a" sync
 	proxy_stop
-	same "$1: the node holds the whole merge" "$(head_of "^{tree}")" "$WANT"
-	same "$1: the hub holds the node's head" "$(git -C "$HUB" rev-parse "refs/heads/nodes/$(node_id "$T/a")")" "$(head_of "")"
+	same "$1: the node holds the whole merge" "$(head_of "$T/a" "^{tree}")" "$WANT"
+	same "$1: the hub holds the node's head" "$(git -C "$HUB" rev-parse "refs/heads/nodes/$(node_id "$T/a")")" "$(head_of "$T/a")"
 	check "$1: hub fsck --strict after" fsck_hub
 }
 
@@ -138,7 +100,7 @@ for k in 1 2 3 4 5 6 7 8 9; do
 	if [ "$rc" -eq 0 ]; then
 		retried=$((retried + 1))
 		has "$T/err" "retrying in" "cut at $k/10: the retry is said"
-		same "cut at $k/10: synced after the retry" "$(head_of "^{tree}")" "$WANT"
+		same "cut at $k/10: synced after the retry" "$(head_of "$T/a" "^{tree}")" "$WANT"
 	else
 		failed=$((failed + 1))
 		same "cut at $k/10: exit status" "$rc" 1
@@ -166,7 +128,7 @@ proxy_stop
 down2=$(pstat down) up2=$(pstat up)
 echo "after a cut in the push: the next sync moved $down2 bytes down (full fetch $DOWN), $up2 up (full push $UP)"
 check "what arrived is not fetched again" [ "$down2" -lt $((DOWN / 3)) ]
-same "the node holds the whole merge" "$(head_of "^{tree}")" "$WANT"
+same "the node holds the whole merge" "$(head_of "$T/a" "^{tree}")" "$WANT"
 
 # 4. A stalled link (the proxy stops forwarding half way through the fetch): the sync gives up
 # after the idle timeout, with a clear message.
@@ -179,14 +141,14 @@ proxy_stop
 same "stalled once" "$(pstat stalls)" 1
 has "$T/err" "hub: .*no answer from the server for 4 s" "the stall is named"
 check "it gave up within the idle timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 12 ]
-same "nothing changed" "$(head_of "")" "$H0"
+same "nothing changed" "$(head_of "$T/a")" "$H0"
 after_fault "stall"
 # A stall at once, before the SSH greeting: the same, within the timeouts.
 proxy_start --stall-after 0
 C2C_SYNC_BUDGET=0 run 1 "a link silent from the start fails" c2c -C "$T/a" sync
 proxy_stop
 has "$T/err" "hub: .*(no answer|timed out|timeout)" "the silent link is named"
-same "nothing changed" "$(head_of "")" "$H0"
+same "nothing changed" "$(head_of "$T/a")" "$H0"
 sync_again "stall"
 
 # 4b. A slow link (8 KB/s each way): the sync reports the progress of its

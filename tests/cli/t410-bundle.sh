@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 A=$T/tunis B=$T/tunis2 O=$T/office
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 # The office registers both nodes of tunis and sends them its registry by
 # bundle too: commits are accepted only from registered nodes.
 c2c init "$O" --office >/dev/null || exit 1
@@ -17,7 +16,6 @@ c2c -C "$O" bundle create "$T/office.bundle" >/dev/null || exit 1
 for d in "$A" "$B"; do
 	run 0 "$(basename "$d") applies the office's bundle" c2c -C "$d" bundle apply "$T/office.bundle" --from office
 done
-head_of() { git -C "$1/repo.git" rev-parse "main${2:-}"; }
 first_id() { c2c -C "$1" ls actions --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1; }
 c2c -C "$A" add actions title="Welcome desk" status=proposed budget_eur=1000 >/dev/null || exit 1
 

@@ -1,31 +1,18 @@
 #!/bin/bash
-# autosync against a hub on a real sshd, through tests/faultproxy: a local
+# autosync against a hub on a real sshd, through scripts/netproxy: a local
 # write reaches the hub soon; with the link cut, status shows the failures
 # and the back-off; with the link back it catches up by itself; SIGTERM
 # stops it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
+. "$(dirname "$0")/lib-hub.sh"
+. "$(dirname "$0")/lib-proxy.sh"
 sshd_start "$T/sshd" || exit 1
-FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
 export C2C_SSH_IDLE_TIMEOUT=4 C2C_SSH_CONNECT_TIMEOUT=3 C2C_SSH_KEEPALIVE=2
-PROXY=${C2C_SOURCE_DIR:-$(dirname "$0")/../..}/tests/faultproxy
 
-PPORT=0 PROXY_PID= AUTO_PID=
-proxy_start() {
-	rm -f "$T/pport"
-	python3 "$PROXY" --listen "$PPORT" --to "127.0.0.1:$SSHD_PORT" "$@" >"$T/pport" 2>>"$T/proxy.log" &
-	PROXY_PID=$!
-	for _ in $(seq 100); do [ -s "$T/pport" ] && break; sleep 0.05; done
-	PPORT=$(cat "$T/pport")
-}
-proxy_stop() {
-	[ -n "$PROXY_PID" ] || return 0
-	kill "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	PROXY_PID=
-}
+AUTO_PID=
 auto_stop() { [ -n "$AUTO_PID" ] && kill "$AUTO_PID" 2>/dev/null; }
-eval "$(trap -p EXIT | sed "s/^trap -- '/trap -- 'auto_stop; proxy_stop; /")"
+eval "$(trap -p EXIT | sed "s/^trap -- '/trap -- 'auto_stop; /")"
 # wait_for SECONDS COMMAND...: until the command succeeds; prints the seconds taken.
 wait_for() {
 	_limit=$(($1 * 1000))
@@ -41,27 +28,13 @@ wait_for() {
 	_ms=$(($(date +%s%3N) - _t0))
 	printf '%d.%d\n' $((_ms / 1000)) $((_ms % 1000 / 100))
 }
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 
 # The office registers both nodes and syncs first: commits are accepted
-# only from registered nodes.
+# only from registered nodes. Tunis (A) reaches the hub through the proxy.
 HUB=$T/hub.git A=$T/tunis S=$T/sfax O=$T/office
-c2c hub init "$HUB" >/dev/null || exit 1
-c2c init "$O" --office >/dev/null || exit 1
-c2c init "$A" --city tunis --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
-c2c init "$S" --city sfax --office-key "$O/keys/id_ed25519.pub" >/dev/null || exit 1
-for d in "$O" "$A" "$S"; do
-	c2c hub allow "$HUB" "$(node_id "$d")" "$d/keys/id_ed25519.pub" --authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null
-done
-c2c -C "$O" node add "$(node_id "$A")" --city tunis "$A/keys/id_ed25519.pub" >/dev/null || exit 1
-c2c -C "$O" node add "$(node_id "$S")" --city sfax "$S/keys/id_ed25519.pub" >/dev/null || exit 1
-for d in "$O" "$S"; do
-	c2c -C "$d" remote add hub "$(sshd_url "$HUB")" >/dev/null && c2c -C "$d" remote trust hub "$FP" >/dev/null
-done
-c2c -C "$O" sync >/dev/null || exit 1
+hub_network --ssh --apart "$A" "$HUB" "$O" "$A:tunis" "$S:sfax" || exit 1
 proxy_start
-c2c -C "$A" remote add hub "ssh://$SSHD_USER@127.0.0.1:$PPORT/${HUB#/}" >/dev/null
-c2c -C "$A" remote trust hub "$FP" >/dev/null
+hub_join "$A" "$(proxy_url "$HUB")" || exit 1
 AID=$(node_id "$A")
 hub_has_a() { [ "$(git -C "$HUB" rev-parse -q --verify "refs/heads/nodes/$AID")" = "$(git -C "$A/repo.git" rev-parse main)" ]; }
 
@@ -87,7 +60,7 @@ proxy_stop
 c2c -C "$A" add actions title="Written while the link is down" >/dev/null
 w=$(wait_for 20 grep -q "hub: failed (3 in a row)" "$T/auto.log")
 check "it keeps failing while the link is down ($w s)" [ "$w" != timeout ]
-has "$T/auto.log" "hub: failed \(1 in a row\): hub: .*connecting to 127.0.0.1:$PPORT.*; retry in 1 s" "the first failure, named, retried after 1 s"
+has "$T/auto.log" "hub: failed \(1 in a row\): hub: .*connecting to 127.0.0.1:$PROXY_PORT.*; retry in 1 s" "the first failure, named, retried after 1 s"
 has "$T/auto.log" "hub: failed \(2 in a row\): .*; retry in 2 s" "the wait doubles"
 check "the back-off is capped at 3 s" sh -c "! grep -Eq 'retry in ([4-9]|[1-9][0-9]+) s' '$T/auto.log'"
 run 0 "status --json while the link is down" c2c -C "$A" status --json

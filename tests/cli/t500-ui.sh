@@ -294,7 +294,7 @@ mkdir forged && touch forged/c2c.db && git clone -q --bare n/repo.git forged/rep
 git clone -q forged/repo.git forged-wt && echo x >forged-wt/stray.txt
 git -C forged-wt add stray.txt
 git -C forged-wt -c user.name=someone -c user.email=s@x -c gpg.format=ssh -c user.signingkey="$T/n/keys/id_ed25519" \
-	commit -qS -m "stray" -m "C2C-Node: $(c2c -C n status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')"
+	commit -qS -m "stray" -m "C2C-Node: $(node_id n)"
 git -C forged-wt push -q origin HEAD:main
 c2c -C n remote add forged "$T/forged" >/dev/null
 run 1 "a sync that holds a branch" c2c -C n sync forged

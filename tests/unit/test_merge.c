@@ -16,6 +16,7 @@
 #include "c2c/err.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/write.h"
 
 /* The seed of the random case running, for messages; 0 in hand cases. */
 static unsigned cur_seed;
@@ -106,57 +107,12 @@ static void refused(const json_t *a, const json_t *b, const char *needle, const 
 		         err_msg());
 }
 
-/* ------------------------------------------------- write.c, mirrored */
+/* ------------------------------------------------- the edits of write.c */
 
-/* 1: clearing a set keeps its empty "elems" entry, a change to write.c
- * proposed with merge.c (the field stays a set, so a join of the version
- * before the clear with the version after it is the latter byte for byte).
- * 0: write.c as it stands. The random cases try both. */
-static int keep_empty_sets;
-
-/* node/write.c's assign, as is but for keep_empty_sets. */
-static int assign(json_t *rec, const char *field, json_t *v, const char *node, long long counter, long long lamport)
-{
-	json_t *old = json_object_get(rec, field);
-	json_t *meta = record_meta(rec);
-	json_t *conflicts = json_object_get(meta, "conflicts");
-	int open = json_object_get(conflicts, field) != NULL;
-	if (!open && (json_is_null(v) ? !old : (old && json_equal(old, v))))
-		return 0;
-	if (open) {
-		json_object_del(conflicts, field);
-		if (!json_object_size(conflicts))
-			json_object_del(meta, "conflicts");
-	}
-	json_t *elems = json_object_get(meta, "elems");
-	json_t *fe = json_object_get(elems, field);
-	if (json_is_array(v) || fe) {
-		json_t *ne = json_object();
-		for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++) {
-			const char *e = json_string_value(json_array_get(v, i));
-			json_t *dots = json_object_get(fe, e);
-			json_object_set_new(ne, e,
-			                    dots ? json_incref(dots)
-			                         : json_pack("[[sII]]", node, (json_int_t)counter, (json_int_t)lamport));
-		}
-		if (!elems) {
-			elems = json_object();
-			json_object_set_new(meta, "elems", elems);
-		}
-		if (json_object_size(ne) || keep_empty_sets)
-			json_object_set_new(elems, field, ne);
-		else
-			json_object_del(elems, field), json_decref(ne);
-		if (!json_object_size(elems))
-			json_object_del(meta, "elems");
-	}
-	if (json_is_null(v))
-		json_object_del(rec, field);
-	else
-		json_object_set(rec, field, v);
-	record_stamp(rec, field, node, counter, lamport);
-	return 1;
-}
+/* Each field of an edit is set by node/write.c's own write_assign
+ * (include/c2c/write.h), so that the versions joined here are those the
+ * commands make. do_set, do_add and do_rm below follow write_set, write_add
+ * and write_rm around it (the rest of those needs a node and its store). */
 
 /* The greatest lamport time in REC. */
 static long long max_lamport(const json_t *rec)
@@ -211,13 +167,13 @@ static int do_set(tnode *n, const char *fields)
 {
 	json_t *f = J(fields), *v, *probe = json_deep_copy(n->v);
 	const char *k;
-	json_object_foreach(f, k, v) assign(probe, k, v, n->id, 0, 0);
+	json_object_foreach(f, k, v) write_assign(probe, k, v, n->id, 0, 0);
 	int differs = !json_equal(probe, n->v);
 	json_decref(probe);
 	if (differs) {
 		long long lam = tick(n), c = record_begin_edit(n->v, n->id);
 		json_object_del(record_meta(n->v), "deleted");
-		json_object_foreach(f, k, v) assign(n->v, k, v, n->id, c, lam);
+		json_object_foreach(f, k, v) write_assign(n->v, k, v, n->id, c, lam);
 	}
 	json_decref(f);
 	return differs;
@@ -226,8 +182,9 @@ static int do_set(tnode *n, const char *fields)
 /* write_add: a new record, or one added again over the node's tombstone.
  * Added again, every old field not given is cleared with the new dot
  * (which closes its conflicts too), so that no dot is left standing without
- * the value it wrote and no conflict disappears unsuperseded. (write.c, as
- * it stands, keeps the old dots but drops the values and conflicts.) */
+ * the value it wrote and no conflict disappears unsuperseded, as write_add
+ * does (it stamps each old field with the new dot, empties its elements and
+ * drops the conflicts). */
 static void do_add(tnode *n, const char *fields)
 {
 	json_t *f = J(fields), *v, *rec, *names = json_object();
@@ -252,9 +209,9 @@ static void do_add(tnode *n, const char *fields)
 	json_object_foreach(names, k, v)
 	{
 		if (!json_object_get(f, k))
-			assign(rec, k, json_null(), n->id, c, lam);
+			write_assign(rec, k, json_null(), n->id, c, lam);
 	}
-	json_object_foreach(f, k, v) assign(rec, k, v, n->id, c, lam);
+	json_object_foreach(f, k, v) write_assign(rec, k, v, n->id, c, lam);
 	json_decref(n->v);
 	n->v = rec;
 	json_decref(f);
@@ -467,8 +424,9 @@ static void t_sets(void **state)
 	assert_false(merge_has_conflicts(m));
 	json_decref(m);
 
-	/* Both clear it: write.c drops the empty set's elems, so the two join
-	 * as a scalar; the null conflict equals the absent value: not open. */
+	/* Both clear it: each keeps the emptied set's "elems" entry (as
+	 * write.c does), so the two join as sets, to nothing; the null entry
+	 * equals the absent value: no open conflict. */
 	do_merge(&n[0], &n[1]);
 	do_set(&n[0], "{\"themes\": [\"a\"]}");
 	do_copy(&n[1], &n[0]);
@@ -476,6 +434,7 @@ static void t_sets(void **state)
 	do_set(&n[1], "{\"themes\": null}");
 	m = join(n[0].v, n[1].v);
 	has(m, "themes", "absent");
+	has(m, "_c2c.elems", "{\"themes\":{}}");
 	has(m, "_c2c.conflicts.themes", "[[null,\"node-a\",7,8]]");
 	assert_false(merge_has_conflicts(m));
 	json_decref(m);
@@ -1133,62 +1092,14 @@ static void random_fields(char *buf, size_t size, int creating)
 	snprintf(buf + len, size - len, "}");
 }
 
-/* With write.c as it stands, clearing a set drops its "elems" entry, so a
- * version from before the clear and the version after it join as a set
- * (which keeps an empty elems entry and no conflicts) while versions after
- * it join as a scalar (null conflicts). Compare such versions without
- * either: drop from X empty elems entries, and the conflicts of a field
- * with no value, no elements and only null entries. */
-static void strip_empty_sets(json_t *x)
-{
-	json_t *meta = json_object_get(x, "_c2c"), *elems = json_object_get(meta, "elems"), *v;
-	json_t *conflicts = json_object_get(meta, "conflicts");
-	const char *k;
-	void *tmp;
-	json_object_foreach_safe(elems, tmp, k, v)
-	{
-		if (!json_object_size(v))
-			json_object_del(elems, k);
-	}
-	json_object_foreach_safe(conflicts, tmp, k, v)
-	{
-		int nulls = !json_object_get(x, k) && !json_object_get(elems, k);
-		for (size_t i = 0; nulls && i < json_array_size(v); i++)
-			nulls = json_is_null(json_array_get(json_array_get(v, i), 0));
-		if (nulls)
-			json_object_del(conflicts, k);
-	}
-	if (elems && !json_object_size(elems))
-		json_object_del(meta, "elems");
-	if (conflicts && !json_object_size(conflicts))
-		json_object_del(meta, "conflicts");
-}
-
-/* X and Y the same, but for what strip_empty_sets drops when write.c
- * drops empty sets. */
-static void same_but_sets(const json_t *x, const json_t *y, const char *what)
-{
-	if (keep_empty_sets) {
-		same(x, y, what);
-		return;
-	}
-	json_t *cx = json_deep_copy(x), *cy = json_deep_copy(y);
-	strip_empty_sets(cx);
-	strip_empty_sets(cy);
-	same(cx, cy, what);
-	json_decref(cx);
-	json_decref(cy);
-}
-
-/* A version and the new one an edit made from it: the join is the new
- * (with write.c as it stands, but for an empty set's "elems" entry). */
+/* A version and the new one an edit made from it: the join is the new. */
 static void check_supersedes(const json_t *old, const json_t *new)
 {
 	if (!old)
 		return;
 	json_t *x = join(old, new), *y = join(new, old);
-	same_but_sets(x, new, "join(old, edited) and the edited version");
-	same_but_sets(y, new, "join(edited, old) and the edited version");
+	same(x, new, "join(old, edited) and the edited version");
+	same(y, new, "join(edited, old) and the edited version");
 	json_decref(x);
 	json_decref(y);
 }
@@ -1217,7 +1128,6 @@ static void random_case(unsigned seed)
 	char buf[512];
 	cur_seed = seed;
 	srand(seed);
-	keep_empty_sets = seed % 2 == 0;
 	int k = 3 + rnd(3), steps = 6 + rnd(16);
 	for (int i = 0; i < k; i++) {
 		snprintf(n[i].id, sizeof(n[i].id), "node-%c", 'a' + rnd(26));
@@ -1310,7 +1220,7 @@ static void random_case(unsigned seed)
 		json_decref(all);
 		all = m;
 	}
-	same_but_sets(all, n[0].v, "the converged version and the join of every version");
+	same(all, n[0].v, "the converged version and the join of every version");
 	json_decref(all);
 	nodes_free(n, (size_t)k);
 	history_free(&h);
@@ -1326,7 +1236,6 @@ static void t_random_histories(void **state)
 	for (unsigned s = 1; s <= seeds; s++)
 		random_case(s);
 	cur_seed = 0;
-	keep_empty_sets = 0;
 }
 
 int main(void)
