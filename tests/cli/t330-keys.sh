@@ -14,7 +14,6 @@ export C2C_SSH_IDLE_TIMEOUT=10 C2C_SSH_CONNECT_TIMEOUT=5
 AK=$SSHD_AUTHORIZED_KEYS
 cd "$T" || exit 1
 
-node_id() { c2c -C "$1" status --json | sed -n 's/.*"node_id": "\(.*\)".*/\1/p'; }
 root_of() { c2c -C "$1" trust --json | sed -n 's/.*"office_key": "\(.*\)".*/\1/p'; }
 fp_of() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
 on_hub() { git -C "$HUB" rev-parse -q --verify "refs/heads/nodes/$1"; }
