@@ -116,6 +116,8 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		                   (json_int_t)r->applied.conflicts, "records_joined", (json_int_t)r->merge.joined, "pushed",
 		                   r->pushed == 1 ? "yes" : r->pushed == 0 ? "up to date" : "no (peer)"));
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "checks_ms", json_real(r->check_ms));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "root_handed_over_to",
+		                    r->root_to[0] ? json_string(r->root_to) : json_null());
 		/* The pack of a push over ssh (c2c's own, push.h); null otherwise. */
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "push_pack",
 		                    r->pushed == 1 && r->thin_push
@@ -141,6 +143,9 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		printf(P_(r->applied.conflicts, "  conflicts: %zu record now holds an open conflict ('c2c conflicts')\n",
 		          "  conflicts: %zu records now hold an open conflict ('c2c conflicts')\n"),
 		       r->applied.conflicts);
+	if (r->root_to[0])
+		printf(_("  trust: the office handed the root of trust over to key %s; this node now trusts it\n"),
+		       r->root_to);
 	if (r->held)
 		printf(P_(r->held, "  held: %zu branch, nothing of it merged (see above; 'c2c status' lists them)\n",
 		          "  held: %zu branches, nothing of them merged (see above; 'c2c status' lists them)\n"),

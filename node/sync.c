@@ -864,7 +864,7 @@ int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, si
 	if (err == 0) {
 		char *fp = NULL;
 		if ((err = registry_follow_root(n, &fp)) == 0 && fp)
-			fprintf(stderr, "c2c: the office handed the root of trust over to key %s; this node now trusts it\n", fp);
+			snprintf(res->root_to, sizeof(res->root_to), "%s", fp);
 		free(fp);
 	}
 done:

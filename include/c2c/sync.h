@@ -52,6 +52,7 @@ typedef struct {
 	int pushed;  /* 1 pushed, 0 nothing to push, -1 not a hub */
 	int thin_push;                        /* pushed by push.c (over ssh) */
 	size_t pushed_objects, pushed_deltas; /* what its thin pack held */
+	char root_to[96]; /* a hand-over of the root arrived: the new root's fingerprint, else "" */
 } sync_result;
 
 /* Progress of the transfers of a sync (objects received, copied, sent or
