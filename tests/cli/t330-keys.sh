@@ -159,7 +159,7 @@ same "office2 is the root now" "$(root_of office2)" "$(fp_of office2/keys/id_ed2
 run 0 "office2 revokes the old root's node" c2c -C office2 node revoke "$OID" --reason "moved to a new machine"
 c2c -C office2 sync >/dev/null
 run 0 "amman, offline during the hand-over, syncs" c2c -C amman sync
-has "$T/out" "trust: the office handed the root of trust over to key $(fp_of office2/keys/id_ed25519.pub)" "the sync says so"
+check "the sync says so" grep -qF "trust: the office handed the root of trust over to key $(fp_of office2/keys/id_ed25519.pub)" "$T/out"
 same "... and follows it" "$(root_of amman)" "$(fp_of office2/keys/id_ed25519.pub)"
 c2c -C office add themes name="Old office writes" >/dev/null
 run 1 "the old office's key writes nothing more" c2c -C office sync
