@@ -224,7 +224,8 @@ static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = signers_text(n, &text, &count, &revoked)) < 0)
 		return err;
 	if (!is_export) {
-		err = write_file(arg, text);
+		if ((err = write_file(arg, text)) < 0)
+			goto done;
 	} else {
 		if (mkdir(arg, 0755) < 0 && errno != EEXIST) {
 			err = err_errno(C2C_EIO, arg);
