@@ -244,20 +244,26 @@ int cli_print_held(c2c_node *n, const char *name, json_t *o)
 	}
 	json_array_foreach(held, i, h)
 	{
+		/* the rule and the way out are the library's words, as it wrote them */
 		const char *node = json_string_value(json_object_get(h, "node")),
-		           *city = json_string_value(json_object_get(h, "city"));
-		fprintf(stderr, "c2c: %s: commit %s refused: ", name, json_string_value(json_object_get(h, "commit")));
-		cli_put_safe(stderr, json_string_value(json_object_get(h, "rule")));
-		fprintf(stderr, "\nheld: %s's branch ", name);
-		cli_put_safe(stderr, json_string_value(json_object_get(h, "branch")) ? json_string_value(json_object_get(h, "branch"))
-		                                                                : "(unnamed)");
-		fprintf(stderr, " (node ");
-		cli_put_safe(stderr, node ? node : "unknown");
-		fprintf(stderr, ", %s", city ? "city " : "not registered");
-		cli_put_safe(stderr, city ? city : "");
-		fprintf(stderr, "): nothing of it was merged; ");
-		cli_put_safe(stderr, json_string_value(json_object_get(h, "release")));
-		fputc('\n', stderr);
+		           *city = json_string_value(json_object_get(h, "city")),
+		           *branch = json_string_value(json_object_get(h, "branch")),
+		           *rule = json_string_value(json_object_get(h, "rule")),
+		           *release = json_string_value(json_object_get(h, "release"));
+		char *srule = cli_safe(rule ? rule : "", 0), *sbranch = cli_safe(branch ? branch : _("(unnamed)"), 0),
+		     *snode = cli_safe(node ? node : _("unknown"), 0), *scity = cli_safe(city ? city : "", 0),
+		     *srelease = cli_safe(release ? release : "", 0);
+		if (srule && sbranch && snode && scity && srelease) {
+			fprintf(stderr, _("c2c: %s: commit %s refused: %s\n"), name,
+			        json_string_value(json_object_get(h, "commit")), srule);
+			if (city)
+				fprintf(stderr, _("held: %s's branch %s (node %s, city %s): nothing of it was merged; %s\n"), name,
+				        sbranch, snode, scity, srelease);
+			else
+				fprintf(stderr, _("held: %s's branch %s (node %s, not registered): nothing of it was merged; %s\n"),
+				        name, sbranch, snode, srelease);
+		}
+		free(srule), free(sbranch), free(snode), free(scity), free(srelease);
 	}
 	json_decref(held);
 	return 0;

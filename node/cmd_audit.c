@@ -15,16 +15,16 @@ static int node_add(cli_ctx *ctx, c2c_node *n, const char *city, const char *rol
 	char *line = NULL;
 	int err;
 	if (role && strcmp(role, "office") && strcmp(role, "city"))
-		return err_set(C2C_EUSAGE, "--role is city or office, not '%s'", role);
+		return err_set(C2C_EUSAGE, _("--role is city or office, not '%s'"), role);
 	if (!role)
 		role = "city";
 	if (!strcmp(role, "office") && city)
-		return err_set(C2C_EUSAGE, "an office node has no city: leave --city out");
+		return err_set(C2C_EUSAGE, _("an office node has no city: leave --city out"));
 	if (!strcmp(role, "city") && !city)
-		return err_set(C2C_EUSAGE, "give the node's city: --city SLUG (or --role office for an office node)");
+		return err_set(C2C_EUSAGE, _("give the node's city: --city SLUG (or --role office for an office node)"));
 	if (city && !store_row_exists(n->st, "cities", city)) {
-		err_set(C2C_EINVALID, "no city '%s' in the network", city);
-		return err_hint("'c2c ls cities' lists them");
+		err_set(C2C_EINVALID, _("no city '%s' in the network"), city);
+		return err_hint(_("'c2c ls cities' lists them"));
 	}
 	if ((err = registry_read_key_file(ctx->argv[2], &line)) < 0)
 		return err;
@@ -35,9 +35,9 @@ static int node_add(cli_ctx *ctx, c2c_node *n, const char *city, const char *rol
 			err = cli_print_json(json_pack("{s:s,s:s,s:s?,s:s?}", "node_id", ctx->argv[1], "role", role, "city", city,
 			                               "fingerprint", fp));
 		else if (city)
-			printf("registered node %s of %s, key %s\n", ctx->argv[1], city, fp ? fp : "?");
+			printf(_("registered node %s of %s, key %s\n"), ctx->argv[1], city, fp ? fp : "?");
 		else
-			printf("registered office node %s, key %s\n", ctx->argv[1], fp ? fp : "?");
+			printf(_("registered office node %s, key %s\n"), ctx->argv[1], fp ? fp : "?");
 		free(fp);
 	}
 	free(line);
@@ -54,8 +54,8 @@ static int node_revoke(cli_ctx *ctx, c2c_node *n, const char *reason, const char
 	git_oid_tostr(hex, sizeof(hex), &cut);
 	if (ctx->json)
 		return cli_print_json(json_pack("{s:s,s:s,s:s?}", "node_id", ctx->argv[1], "keep_until", hex, "reason", reason));
-	printf("revoked node %s: its commits up to %.12s stay valid, any other it signs is refused\n", ctx->argv[1], hex);
-	printf("  sync now so that the hub and every node learn it; then, on the hub, 'c2c hub keys PATH'\n");
+	printf(_("revoked node %s: its commits up to %.12s stay valid, any other it signs is refused\n"), ctx->argv[1], hex);
+	printf(_("  sync now so that the hub and every node learn it; then, on the hub, 'c2c hub keys PATH'\n"));
 	return 0;
 }
 
@@ -71,15 +71,15 @@ static int cmd_node_fn(cli_ctx *ctx, c2c_node *n)
 		return node_add(ctx, n, city, role);
 	if (!strcmp(ctx->argv[0], "revoke") && ctx->argc == 2 && !city && !role)
 		return node_revoke(ctx, n, reason, keep);
-	return err_set(C2C_EUSAGE, "usage: c2c node add NODE-ID (--city SLUG | --role office) PUBKEY-FILE | c2c node "
-	                           "revoke NODE-ID [--reason TEXT] [--keep-until COMMIT]");
+	return err_set(C2C_EUSAGE, _("usage: c2c node add NODE-ID (--city SLUG | --role office) PUBKEY-FILE | c2c node "
+	                             "revoke NODE-ID [--reason TEXT] [--keep-until COMMIT]"));
 }
 
 const cli_command cmd_node = {
-    "node", cmd_node_fn, CLI_WRITE, "(office) register a node and its key, or revoke it",
-    "c2c node add NODE-ID (--city SLUG | --role office) PUBKEY-FILE\n"
-    "       c2c node revoke NODE-ID [--reason TEXT] [--keep-until COMMIT]",
-    "'add' registers a node of city SLUG (or, with --role office, a further\n"
+    "node", cmd_node_fn, CLI_WRITE, N_("(office) register a node and its key, or revoke it"),
+    N_("c2c node add NODE-ID (--city SLUG | --role office) PUBKEY-FILE\n"
+    "       c2c node revoke NODE-ID [--reason TEXT] [--keep-until COMMIT]"),
+    N_("'add' registers a node of city SLUG (or, with --role office, a further\n"
     "office node, which writes the network's records like the first) with the\n"
     "public key in PUBKEY-FILE (the node's keys/id_ed25519.pub), as record\n"
     "nodes/NODE-ID in network/nodes/. Every node accepts a city's commits only\n"
@@ -92,7 +92,7 @@ const cli_command cmd_node = {
     "Only an office node registers and revokes nodes; the root key cannot be\n"
     "revoked (hand it over first: 'c2c trust handover').\n\n"
     "  c2c node add tunis-1a2b3c4d --city tunis tunis-node.pub\n"
-    "  c2c node revoke sfax-9f8e7d6c --reason \"laptop stolen on 2026-12-01\"\n"};
+    "  c2c node revoke sfax-9f8e7d6c --reason \"laptop stolen on 2026-12-01\"\n")};
 
 /* The allowed-signers text of the registry: "NODE-ID namespaces="git" KEY";
  * a revoked key's line is valid before its revocation only (git gives
@@ -110,7 +110,7 @@ static int signers_text(c2c_node *n, char **out, size_t *count, char **revoked)
 	if ((err = registry_list(n, &list)) < 0)
 		return err;
 	if (!(f = open_memstream(&buf, &len)) || !(rf = open_memstream(&rbuf, &rlen))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	json_array_foreach(list, i, e)
@@ -144,7 +144,7 @@ done:
 		fclose(rf);
 	json_decref(list);
 	if (err == 0 && (!buf || !rbuf))
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 	if (err < 0) {
 		free(buf);
 		free(rbuf);
@@ -160,7 +160,7 @@ static int write_file(const char *path, const char *text)
 {
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return err_set(C2C_EINVALID, "%s: path too long", path);
+		return err_set(C2C_EINVALID, _("%s: path too long"), path);
 	FILE *f = fopen(tmp, "we");
 	if (!f)
 		return err_errno(C2C_EIO, tmp);
@@ -220,11 +220,12 @@ static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 	const char *sub = ctx->argv[0], *arg = ctx->argv[1];
 	int is_export = !strcmp(sub, "export");
 	if (!is_export && strcmp(sub, "signers"))
-		return err_set(C2C_EUSAGE, "usage: c2c audit signers FILE | c2c audit export DIR");
+		return err_set(C2C_EUSAGE, _("usage: c2c audit signers FILE | c2c audit export DIR"));
 	if ((err = signers_text(n, &text, &count, &revoked)) < 0)
 		return err;
 	if (!is_export) {
-		err = write_file(arg, text);
+		if ((err = write_file(arg, text)) < 0)
+			goto done;
 	} else {
 		if (mkdir(arg, 0755) < 0 && errno != EEXIST) {
 			err = err_errno(C2C_EIO, arg);
@@ -232,7 +233,7 @@ static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 		}
 		size_t gl = sizeof(guide) + 2 * sizeof(C2C_GENESIS) + strlen(revoked) + 64;
 		if (!(g = malloc(gl))) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = err_set(C2C_ENOMEM, _("out of memory"));
 			goto done;
 		}
 		snprintf(g, gl, guide, C2C_GENESIS, C2C_GENESIS, *revoked ? revoked : "None: no key has been revoked.\n");
@@ -246,7 +247,7 @@ static int cmd_audit_fn(cli_ctx *ctx, c2c_node *n)
 	if (ctx->json)
 		err = cli_print_json(json_pack("{s:s,s:i}", is_export ? "dir" : "file", arg, "signers", (int)count));
 	else
-		printf("%s: %zu registered signer%s\n", arg, count, count == 1 ? "" : "s");
+		printf(P_(count, "%s: %zu registered signer\n", "%s: %zu registered signers\n"), arg, count);
 done:
 	free(g);
 	free(text);

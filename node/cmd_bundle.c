@@ -24,9 +24,10 @@ static int create(cli_ctx *ctx, c2c_node *n)
 		return cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "file", ctx->argv[1], "main", hex, "commits",
 		                                (json_int_t)bi.commits, "objects", (json_int_t)bi.objects, "prerequisites",
 		                                (json_int_t)bi.prerequisites, "bytes", (json_int_t)bi.bytes));
-	printf("wrote %s: main %.12s, %zu commit%s, %zu objects, %llu bytes, %zu prerequisite%s\n", ctx->argv[1], hex,
-	       bi.commits, bi.commits == 1 ? "" : "s", bi.objects, bi.bytes, bi.prerequisites,
-	       bi.prerequisites == 1 ? "" : "s");
+	printf(P_(bi.commits, "wrote %s: main %.12s, %zu commit, ", "wrote %s: main %.12s, %zu commits, "), ctx->argv[1], hex,
+	       bi.commits);
+	printf(_("%zu objects, %llu bytes, "), bi.objects, bi.bytes);
+	printf(P_(bi.prerequisites, "%zu prerequisite\n", "%zu prerequisites\n"), bi.prerequisites);
 	return 0;
 }
 
@@ -57,10 +58,11 @@ static int apply(cli_ctx *ctx, c2c_node *n)
 	}
 	if (r.held && cli_print_held(n, from ? from : "bundle", NULL) < 0)
 		return -1;
-	printf("applied %s: %s, %zu record%s changed, %zu conflict%s (head %.12s)%s\n", ctx->argv[1], how,
-	       r.applied.records, r.applied.records == 1 ? "" : "s", (size_t)r.merge.conflicts,
-	       r.merge.conflicts == 1 ? "" : "s", hex,
-	       r.held ? "; its history is held (see above)" : "");
+	const char *how_text = r.merged ? _("merged") : r.fast_forward ? _("fast-forward") : _("up to date");
+	printf(P_(r.applied.records, "applied %s: %s, %zu record changed, ", "applied %s: %s, %zu records changed, "),
+	       ctx->argv[1], how_text, r.applied.records);
+	printf(P_(r.merge.conflicts, "%zu conflict (head %.12s)%s\n", "%zu conflicts (head %.12s)%s\n"),
+	       (size_t)r.merge.conflicts, hex, r.held ? _("; its history is held (see above)") : "");
 	return r.held ? 1 : 0;
 }
 

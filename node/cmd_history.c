@@ -33,12 +33,11 @@ static int history_record(c2c_node *n, const char *arg, const table_def **t, cha
 			json_error_t jerr;
 			rec = json_loads(tomb, JSON_REJECT_DUPLICATES, &jerr);
 			if (!rec)
-				err = err_set(C2C_ECORRUPT, "the tombstone of %s/%s is not JSON: %s", (*t)->name, *id,
+				err = err_set(C2C_ECORRUPT, _("the tombstone of %s/%s is not JSON: %s"), (*t)->name, *id,
 				              jerr.text);
 		} else if (err == C2C_ENOTFOUND) {
-			err_set(C2C_ENOTFOUND, "no record %s/%s on this node, live or deleted",
-			        (*t)->name, *id);
-			err_hint("run 'c2c ls %s' to see the ids", (*t)->name);
+			err_set(C2C_ENOTFOUND, _("no record %s/%s on this node, live or deleted"), (*t)->name, *id);
+			err_hint(_("run 'c2c ls %s' to see the ids"), (*t)->name);
 		}
 	}
 	if (err == 0) {
@@ -61,7 +60,7 @@ static int blob_at(const git_commit *c, const char *path, git_oid *out)
 	git_tree_entry *e = NULL;
 	int rc = git_commit_tree(&tree, c);
 	if (rc < 0)
-		return err_git(rc, "reading a commit's tree");
+		return err_git(rc, _("reading a commit's tree"));
 	rc = git_tree_entry_bypath(&e, tree, path);
 	git_tree_free(tree);
 	if (rc == GIT_ENOTFOUND)
@@ -126,7 +125,7 @@ static int commit_touches(const git_commit *c, const char *path)
 		git_commit *p = NULL;
 		int rc = git_commit_parent(&p, c, i);
 		if (rc < 0)
-			return err_git(rc, "reading a parent commit");
+			return err_git(rc, _("reading a parent commit"));
 		int ph = blob_at(p, path, &theirs);
 		git_commit_free(p);
 		if (ph < 0)
@@ -170,14 +169,17 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 	if (!arr) {
 		/* node, author and subject come from other nodes: escaped */
 		char *sn = cli_safe(node, 0), *sa = cli_safe(a && a->name ? a->name : "?", 0), *ss = cli_safe(subject, 0);
-		if (sn && sa && ss)
-			printf("%.12s %c %s %s%s%s%s %s  %s\n", hex, status, fmt_time(git_commit_time(c), 0, tbuf), sn,
-			       revoked ? " [revoked " : "", revoked ? revoked : "", revoked ? "]" : "", sa, ss);
+		if (sn && sa && ss) {
+			printf("%.12s %c %s %s", hex, status, fmt_time(git_commit_time(c), 0, tbuf), sn);
+			if (revoked)
+				printf(_(" [revoked %s]"), revoked);
+			printf(" %s  %s\n", sa, ss);
+		}
 		free(sn), free(sa), free(ss);
 		free(signer);
 		free(why);
 		free(revoked);
-		return sn && sa && ss ? 0 : err_set(C2C_ENOMEM, "out of memory");
+		return sn && sa && ss ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
 	}
 	json_t *parents = json_array();
 	for (unsigned i = 0; i < git_commit_parentcount(c); i++) {
@@ -195,7 +197,7 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 	free(why);
 	free(revoked);
 	if (!o || json_array_append_new(arr, o))
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	return 0;
 }
 
@@ -204,8 +206,8 @@ static int parse_count(const char *s, long *out)
 	char *end;
 	long v = strtol(s, &end, 10);
 	if (!*s || *end || v < 0) {
-		err_set(C2C_EUSAGE, "-n needs a number of commits, not '%s'", s);
-		return err_hint("for example: c2c log -n 10");
+		err_set(C2C_EUSAGE, _("-n needs a number of commits, not '%s'"), s);
+		return err_hint(_("for example: c2c log -n 10"));
 	}
 	*out = v;
 	return 0;
@@ -231,19 +233,19 @@ static int cmd_log_fn(cli_ctx *ctx, c2c_node *n)
 	if (ctx->argc && (err = history_record(n, ctx->argv[0], &t, &id, &path, &live)) < 0)
 		return err;
 	if (ctx->json && !(arr = json_array())) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = err_set(C2C_ENOMEM, _("out of memory"));
 		goto done;
 	}
 	if ((rc = git_revwalk_new(&w, n->repo)) < 0 ||
 	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
 	    (rc = git_revwalk_push(w, &n->head)) < 0) {
-		err = err_git(rc, "walking the history");
+		err = err_git(rc, _("walking the history"));
 		goto done;
 	}
 	while ((limit < 0 || shown < limit) && (rc = git_revwalk_next(&oid, w)) == 0) {
 		git_commit *c = NULL;
 		if ((rc = git_commit_lookup(&c, n->repo, &oid)) < 0) {
-			err = err_git(rc, "reading a commit");
+			err = err_git(rc, _("reading a commit"));
 			goto done;
 		}
 		int touch = path ? commit_touches(c, path) : 1;
@@ -257,7 +259,7 @@ static int cmd_log_fn(cli_ctx *ctx, c2c_node *n)
 			goto done;
 	}
 	if (rc < 0 && rc != GIT_ITEROVER) {
-		err = err_git(rc, "walking the history");
+		err = err_git(rc, _("walking the history"));
 		goto done;
 	}
 	if (arr) {
@@ -325,7 +327,7 @@ static int bl_add(blame_list *l, const blame_target *t)
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		blame_target *nv = realloc(l->v, cap * sizeof(*nv));
 		if (!nv)
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		l->v = nv;
 		l->cap = cap;
 	}
@@ -422,7 +424,7 @@ static int version_of(blame_cache *bc, const git_commit *c, const json_t **out)
 	if (!json_is_object(rec)) {
 		char hex[GIT_OID_HEXSZ + 1];
 		json_decref(rec);
-		return err_set(C2C_ECORRUPT, "%s in commit %s is not a JSON object", bc->path,
+		return err_set(C2C_ECORRUPT, _("%s in commit %s is not a JSON object"), bc->path,
 		               git_oid_tostr(hex, sizeof(hex), git_commit_id(c)));
 	}
 	if (bc->nv == bc->cap) {
@@ -430,7 +432,7 @@ static int version_of(blame_cache *bc, const git_commit *c, const json_t **out)
 		blame_version *nv = realloc(bc->v, cap * sizeof(*nv));
 		if (!nv) {
 			json_decref(rec);
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		}
 		bc->v = nv;
 		bc->cap = cap;
@@ -453,11 +455,11 @@ static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t nt
 	int err = 0, rc = 0;
 	int *match = calloc(ntg ? ntg : 1, sizeof(int));
 	if (!match)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	if ((rc = git_revwalk_new(&w, n->repo)) < 0 ||
 	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
 	    (rc = git_revwalk_push(w, &n->head)) < 0) {
-		err = err_git(rc, "walking the history");
+		err = err_git(rc, _("walking the history"));
 		goto done;
 	}
 	while (left && (rc = git_revwalk_next(&oid, w)) == 0) {
@@ -465,7 +467,7 @@ static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t nt
 		const json_t *v;
 		size_t nm = 0;
 		if ((rc = git_commit_lookup(&c, n->repo, &oid)) < 0) {
-			err = err_git(rc, "reading a commit");
+			err = err_git(rc, _("reading a commit"));
 			goto done;
 		}
 		if ((err = version_of(&bc, c, &v)) < 0) {
@@ -478,7 +480,7 @@ static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t nt
 			git_commit *pc = NULL;
 			const json_t *pv;
 			if ((rc = git_commit_parent(&pc, c, p)) < 0) {
-				err = err_git(rc, "reading a parent commit");
+				err = err_git(rc, _("reading a parent commit"));
 				break;
 			}
 			err = version_of(&bc, pc, &pv);
@@ -503,7 +505,7 @@ static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t nt
 			goto done;
 	}
 	if (rc < 0 && rc != GIT_ITEROVER)
-		err = err_git(rc, "walking the history");
+		err = err_git(rc, _("walking the history"));
 done:
 	for (size_t i = 0; i < bc.nv; i++)
 		json_decref(bc.v[i].rec);
@@ -560,7 +562,7 @@ static int blame_targets(const table_def *t, const json_t *rec, blame_list *l)
 	const char **unknown =
 	    calloc(json_object_size(rec) + json_object_size(dots) + json_object_size(conf) + 1, sizeof(char *));
 	if (!unknown)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	for (size_t s = 0; s < 3; s++) {
 		json_object_foreach((json_t *)src[s], k, v)
 		{
@@ -595,7 +597,7 @@ static size_t text_width(const char *s)
  * most MAX code points (else cut, ending in "..."). malloc'd. */
 static char *one_line(const json_t *v, size_t max)
 {
-	char *raw = v ? record_value_text(v) : strdup("(cleared)");
+	char *raw = v ? record_value_text(v) : strdup(_("(cleared)"));
 	char *s = raw ? cli_safe(raw, 0) : NULL;
 	free(raw);
 	if (!s)
@@ -689,12 +691,12 @@ static json_t *blame_json(c2c_node *n, const table_def *t, const char *id, const
 static int blame_text(c2c_node *n, const blame_list *l, int live)
 {
 	enum { VALUE_MAX = 48 };
-	const char *conflict = "  (conflict)";
+	const char *conflict = _("  (conflict)");
 	size_t wf = 5, wv = 5, wn = 4, w;
 	char hex[GIT_OID_HEXSZ + 1], tbuf[32];
 	char **vals = calloc(l->n ? l->n : 1, sizeof(char *));
 	if (!vals)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return err_set(C2C_ENOMEM, _("out of memory"));
 	for (size_t i = 0; i < l->n; i++) {
 		const blame_target *x = &l->v[i];
 		if (x->kind == BT_DELETE)
@@ -703,7 +705,7 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 			for (size_t j = 0; j < i; j++)
 				free(vals[j]);
 			free(vals);
-			return err_set(C2C_ENOMEM, "out of memory");
+			return err_set(C2C_ENOMEM, _("out of memory"));
 		}
 		if ((w = text_width(x->kind == BT_CONFLICT ? conflict : x->name)) > wf)
 			wf = w;
@@ -723,8 +725,9 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 			continue;
 		}
 		if (x->kind == BT_DELETE) {
-			printf("%s by %s in %.12s %s%s\n", live ? "deletion" : "deleted", sn, commit, when,
-			       live ? " (open conflict: a concurrent edit kept the record)" : "");
+			printf(live ? _("deletion by %s in %.12s %s (open conflict: a concurrent edit kept the record)\n")
+			            : _("deleted by %s in %.12s %s\n"),
+			       sn, commit, when);
 			free(sn), free(sf);
 			continue;
 		}
@@ -737,8 +740,10 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 		if (signer && registry_revoked_at(n, signer, &revoked) < 0)
 			err_clear();
 		char *sp = cli_safe(x->found ? x->person : "", 0);
-		printf("%-12.12s %c  %s  %s%s%s%s\n", commit, status, when, sp ? sp : "", revoked ? "  [key revoked " : "",
-		       revoked ? revoked : "", revoked ? "]" : "");
+		printf("%-12.12s %c  %s  %s", commit, status, when, sp ? sp : "");
+		if (revoked)
+			printf(_("  [key revoked %s]"), revoked);
+		putchar('\n');
 		free(sp);
 		free(signer);
 		free(revoked);
@@ -762,15 +767,15 @@ static int cmd_blame_fn(cli_ctx *ctx, c2c_node *n)
 		return err;
 	err = repo_read_path(n->repo, &n->head, path, &buf, &len, NULL);
 	if (err == C2C_ENOTFOUND) {
-		err_set(C2C_ENOTFOUND, "%s/%s has no file at the head (%s)", t->name, id, path);
-		err_hint("run 'c2c verify' to compare the database with the repository");
+		err_set(C2C_ENOTFOUND, _("%s/%s has no file at the head (%s)"), t->name, id, path);
+		err_hint(_("run 'c2c verify' to compare the database with the repository"));
 	}
 	if (err < 0)
 		goto done;
 	json_error_t jerr;
 	rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(rec)) {
-		err = err_set(C2C_ECORRUPT, "%s at the head is not a JSON object", path);
+		err = err_set(C2C_ECORRUPT, _("%s at the head is not a JSON object"), path);
 		goto done;
 	}
 	if ((err = blame_targets(t, rec, &l)) < 0 || (err = blame_walk(n, path, l.v, l.n)) < 0)

@@ -17,10 +17,10 @@ static int hub_init_cmd(cli_ctx *ctx)
 		return err;
 	if (ctx->json)
 		return cli_print_json(json_pack("{s:s,s:b}", "hub", ctx->argv[0], "office_key", office_key != NULL));
-	printf("Created hub %s\n", ctx->argv[0]);
+	printf(_("Created hub %s\n"), ctx->argv[0]);
 	if (office_key)
-		printf("  office key  %s/c2c-office.pub\n", ctx->argv[0]);
-	printf("Let a node in with 'c2c hub allow %s NODE-ID PUBKEY-FILE'.\n", ctx->argv[0]);
+		printf(_("  office key  %s/c2c-office.pub\n"), ctx->argv[0]);
+	printf(_("Let a node in with 'c2c hub allow %s NODE-ID PUBKEY-FILE'.\n"), ctx->argv[0]);
 	return 0;
 }
 
@@ -37,9 +37,9 @@ static int hub_allow_cmd(cli_ctx *ctx)
 		err = cli_print_json(json_pack("{s:s,s:s,s:s,s:s}", "hub", ctx->argv[0], "node_id", ctx->argv[1],
 		                               "authorized_keys", file, "line", line));
 	} else {
-		printf("Allowed node %s on hub %s: it may fetch, and push refs/heads/nodes/%s\n", ctx->argv[1],
+		printf(_("Allowed node %s on hub %s: it may fetch, and push refs/heads/nodes/%s\n"), ctx->argv[1],
 		       ctx->argv[0], ctx->argv[1]);
-		printf("  added to %s:\n  %s\n", file, line);
+		printf(_("  added to %s:\n  %s\n"), file, line);
 	}
 	free(line);
 	free(file);
@@ -59,9 +59,11 @@ static int hub_keys_cmd(cli_ctx *ctx)
 		err = cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I}", "hub", ctx->argv[0], "authorized_keys", r.file,
 		                               "written", (json_int_t)r.written, "removed", (json_int_t)r.removed, "revoked",
 		                               (json_int_t)r.revoked));
-	else
-		printf("%s: %zu key line%s for hub %s (there were %zu), %zu revoked key%s left out\n", r.file, r.written,
-		       r.written == 1 ? "" : "s", ctx->argv[0], r.removed, r.revoked, r.revoked == 1 ? "" : "s");
+	else {
+		printf(P_(r.written, "%s: %zu key line for hub %s (there were %zu)", "%s: %zu key lines for hub %s (there were %zu)"),
+		       r.file, r.written, ctx->argv[0], r.removed);
+		printf(P_(r.revoked, ", %zu revoked key left out\n", ", %zu revoked keys left out\n"), r.revoked);
+	}
 	free(r.file);
 	return err;
 }
@@ -73,14 +75,14 @@ static int hub_office_key_cmd(cli_ctx *ctx)
 	if ((err = cli_positionals(ctx, 2, 2)) < 0)
 		return err;
 	if (!replace) {
-		err_set(C2C_EUSAGE, "re-rooting a hub needs --replace");
-		return err_hint("check the new key's fingerprint with the office first");
+		err_set(C2C_EUSAGE, _("re-rooting a hub needs --replace"));
+		return err_hint(_("check the new key's fingerprint with the office first"));
 	}
 	if ((err = hub_set_office_key(ctx->argv[0], ctx->argv[1], &ofp, &nfp)) == 0) {
 		if (ctx->json)
 			err = cli_print_json(json_pack("{s:s,s:s,s:s}", "hub", ctx->argv[0], "office_key", nfp, "replaced", ofp));
 		else
-			printf("hub %s: office key %s, replacing %s\n", ctx->argv[0], nfp, ofp);
+			printf(_("hub %s: office key %s, replacing %s\n"), ctx->argv[0], nfp, ofp);
 	}
 	free(ofp);
 	free(nfp);
@@ -127,8 +129,8 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 	};
 	(void)unused;
 	if (ctx->argc < 1 || ctx->argv[0][0] == '-') {
-		err_set(C2C_EUSAGE, "which hub command? (init, allow, keys, office-key)");
-		return err_hint("usage: %s", ctx->cmd->usage);
+		err_set(C2C_EUSAGE, _("which hub command? (init, allow, keys, office-key)"));
+		return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (!strcmp(ctx->argv[0], subs[i].name)) {
@@ -137,17 +139,17 @@ static int cmd_hub_fn(cli_ctx *ctx, c2c_node *unused)
 			return subs[i].fn(ctx);
 		}
 	}
-	err_set(C2C_EUSAGE, "'%s' is not a hub command", ctx->argv[0]);
-	return err_hint("usage: %s", ctx->cmd->usage);
+	err_set(C2C_EUSAGE, _("'%s' is not a hub command"), ctx->argv[0]);
+	return err_hint(_("usage: %s"), _(ctx->cmd->usage));
 }
 
 const cli_command cmd_hub = {
-    "hub", cmd_hub_fn, CLI_NONE, "make a hub repository, let nodes in, follow the registry",
-    "c2c hub init PATH [--office-key PUBKEY-FILE]\n"
+    "hub", cmd_hub_fn, CLI_NONE, N_("make a hub repository, let nodes in, follow the registry"),
+    N_("c2c hub init PATH [--office-key PUBKEY-FILE]\n"
     "       c2c hub allow PATH NODE-ID PUBKEY-FILE [--authorized-keys FILE]\n"
     "       c2c hub keys PATH [--authorized-keys FILE]\n"
-    "       c2c hub office-key PATH PUBKEY-FILE --replace",
-    "A hub is a bare repository on an OpenSSH server where c2c is installed.\n"
+    "       c2c hub office-key PATH PUBKEY-FILE --replace"),
+    N_("A hub is a bare repository on an OpenSSH server where c2c is installed.\n"
     "Nodes sync through it: each pushes its main to refs/heads/nodes/<node-id>,\n"
     "and only there, and fetches every node's branch.\n\n"
     "init makes the hub at PATH. Stock git checks what is pushed\n"
@@ -183,4 +185,4 @@ const cli_command cmd_hub = {
     "      the pre-receive hook of a hub with an office key\n\n"
     "  c2c hub init /srv/c2c/hub.git --office-key office.pub\n"
     "  c2c hub allow /srv/c2c/hub.git tunis-3f9a1c tunis.pub\n"
-    "  c2c hub keys /srv/c2c/hub.git\n"};
+    "  c2c hub keys /srv/c2c/hub.git\n")};

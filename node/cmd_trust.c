@@ -24,10 +24,10 @@ static int trust_show(cli_ctx *ctx, c2c_node *n)
 		if (ctx->json)
 			err = cli_print_json(json_pack("{s:s?,s:b}", "office_key", fp, "this_node_is_root", is_root));
 		else if (fp)
-			printf("root of trust  %s%s\n", fp, is_root ? " (this node's own key)" : "");
+			printf(_("root of trust  %s%s\n"), fp, is_root ? _(" (this node's own key)") : "");
 		else
-			printf("root of trust  not known yet: 'c2c trust office PUBKEY-FILE', or it is learnt from the first "
-			       "hub\n");
+			printf(_("root of trust  not known yet: 'c2c trust office PUBKEY-FILE', or it is learnt from the first "
+			         "hub\n"));
 	}
 	free(root);
 	free(fp);
@@ -52,14 +52,14 @@ static int trust_office(cli_ctx *ctx, c2c_node *n, int replace)
 	if (err < 0)
 		goto done;
 	if (old && !strcmp(old, line)) {
-		printf("root of trust  %s (unchanged)\n", fp);
+		printf(_("root of trust  %s (unchanged)\n"), fp);
 		goto done;
 	}
 	if (old && !replace) {
-		err_set(C2C_EINVALID, "this node trusts the root key %s already; %s is another key (%s)", ofp, ctx->argv[1],
+		err_set(C2C_EINVALID, _("this node trusts the root key %s already; %s is another key (%s)"), ofp, ctx->argv[1],
 		        fp);
-		err = err_hint("re-rooting is for a root key that is lost: check the new fingerprint with the office by "
-		               "telephone or in person, then add --replace");
+		err = err_hint(_("re-rooting is for a root key that is lost: check the new fingerprint with the office by "
+		                 "telephone or in person, then add --replace"));
 		goto done;
 	}
 	if ((err = registry_set_office_key(n, line)) < 0)
@@ -67,10 +67,10 @@ static int trust_office(cli_ctx *ctx, c2c_node *n, int replace)
 	if (ctx->json)
 		err = cli_print_json(json_pack("{s:s,s:s?}", "office_key", fp, "replaced", ofp));
 	else if (ofp)
-		printf("root of trust  %s, replacing %s\n  every node of the network must be re-rooted the same way\n", fp,
+		printf(_("root of trust  %s, replacing %s\n  every node of the network must be re-rooted the same way\n"), fp,
 		       ofp);
 	else
-		printf("root of trust  %s\n", fp);
+		printf(_("root of trust  %s\n"), fp);
 done:
 	free(line);
 	free(old);
@@ -96,22 +96,22 @@ static int cmd_trust_fn(cli_ctx *ctx, c2c_node *n)
 			if (ctx->json)
 				err = cli_print_json(json_pack("{s:s,s:s}", "node_id", ctx->argv[1], "office_key", fp));
 			else
-				printf("handed the root of trust over to node %s, key %s\n  every node follows it as it syncs; "
-				       "sync now\n",
+				printf(_("handed the root of trust over to node %s, key %s\n  every node follows it as it syncs; "
+				         "sync now\n"),
 				       ctx->argv[1], fp);
 		}
 		free(fp);
 		free(root);
 		return err;
 	}
-	err_set(C2C_EUSAGE, "usage: %s", ctx->cmd->usage);
+	err_set(C2C_EUSAGE, _("usage: %s"), _(ctx->cmd->usage));
 	return err;
 }
 
 const cli_command cmd_trust = {
-    "trust", cmd_trust_fn, CLI_WRITE, "the root key of trust: show it, hand it over, re-root",
-    "c2c trust [show] | c2c trust handover NODE-ID | c2c trust office PUBKEY-FILE [--replace]",
-    "The network's root of trust is the office's key: its commits register\n"
+    "trust", cmd_trust_fn, CLI_WRITE, N_("the root key of trust: show it, hand it over, re-root"),
+    N_("c2c trust [show] | c2c trust handover NODE-ID | c2c trust office PUBKEY-FILE [--replace]"),
+    N_("The network's root of trust is the office's key: its commits register\n"
     "every node, and every node checks who may write against it.\n\n"
     "'show' prints the fingerprint of the root key this node trusts.\n\n"
     "'handover' (on the office node that holds the root key) hands the root\n"
@@ -124,4 +124,4 @@ const cli_command cmd_trust = {
     "the new root registers itself if it is not registered, and revokes the\n"
     "lost key ('c2c node revoke').\n\n"
     "  c2c trust handover office-7f3a2b1c\n"
-    "  c2c trust office new-office.pub --replace\n"};
+    "  c2c trust office new-office.pub --replace\n")};

@@ -48,6 +48,48 @@ has "$T/out" "^يغلق التعارض المفتوح على الحقل FIELD م
 run 0 "ar: top-level help" ar c2c --help
 has "$T/out" "^الأوامر:$" "ar: commands heading"
 has "$T/out" "^  status      الهوية، والإصدار، والسجلات، والخوادم البعيدة، والتعارضات$" "ar: status summary"
+# node, hub, trust and log: usage, summary and help in each language
+run 0 "fr: node --help" fr c2c node --help
+has "$T/out" "^usage : c2c node add ID-NŒUD \(--city SLUG \| --role office\) FICHIER-CLÉ-PUBLIQUE$" "fr: node usage"
+has "$T/out" "^\(bureau\) enregistrer un nœud et sa clé, ou la révoquer$" "fr: node summary"
+has "$T/out" "^« revoke » révoque la clé du nœud" "fr: node help"
+run 0 "fr: hub --help" fr c2c hub --help
+has "$T/out" "^usage : c2c hub init CHEMIN \[--office-key FICHIER-CLÉ-PUBLIQUE\]$" "fr: hub usage"
+has "$T/out" "^créer le dépôt d'un hub, y autoriser des nœuds, suivre le registre$" "fr: hub summary"
+has "$T/out" "^Un hub est un dépôt nu sur un serveur OpenSSH" "fr: hub help"
+run 0 "fr: trust --help" fr c2c trust --help
+has "$T/out" "^usage : c2c trust \[show\] \| c2c trust handover ID-NŒUD \| c2c trust office FICHIER-CLÉ-PUBLIQUE \[--replace\]$" "fr: trust usage"
+has "$T/out" "^La racine de confiance du réseau est la clé du bureau" "fr: trust help"
+run 0 "fr: log --help" fr c2c log --help
+has "$T/out" "^historique du nœud ou d'une fiche$" "fr: log summary"
+has "$T/out" "^\[révoqué le DATE\] quand le bureau a révoqué cette clé" "fr: log help, revoked keys"
+run 0 "es: node --help" es c2c node --help
+has "$T/out" "^uso: c2c node add ID-NODO \(--city SLUG \| --role office\) ARCHIVO-CLAVE-PÚBLICA$" "es: node usage"
+has "$T/out" "^\(oficina\) registrar un nodo y su clave, o revocarla$" "es: node summary"
+has "$T/out" "^«revoke» revoca la clave del nodo" "es: node help"
+run 0 "es: hub --help" es c2c hub --help
+has "$T/out" "^uso: c2c hub init RUTA \[--office-key ARCHIVO-CLAVE-PÚBLICA\]$" "es: hub usage"
+has "$T/out" "^crear el repositorio de un hub, autorizar nodos, seguir el registro$" "es: hub summary"
+has "$T/out" "^Un hub es un repositorio desnudo en un servidor OpenSSH" "es: hub help"
+run 0 "es: trust --help" es c2c trust --help
+has "$T/out" "^uso: c2c trust \[show\] \| c2c trust handover ID-NODO" "es: trust usage"
+has "$T/out" "^La raíz de confianza de la red es la clave de la oficina" "es: trust help"
+run 0 "es: log --help" es c2c log --help
+has "$T/out" "^historial del nodo o de un registro$" "es: log summary"
+has "$T/out" "^Lista los commits del historial de este nodo" "es: log help"
+run 0 "ar: node --help" ar c2c node --help
+has "$T/out" "^الاستخدام: c2c node add NODE-ID \(--city SLUG \| --role office\) PUBKEY-FILE$" "ar: node usage"
+has "$T/out" "^\(المكتب\) تسجيل عقدة ومفتاحها، أو إبطاله$" "ar: node summary"
+has "$T/out" "^ويُبطل «revoke» مفتاح العقدة" "ar: node help"
+run 0 "ar: hub --help" ar c2c hub --help
+has "$T/out" "^إنشاء مستودع محور، والسماح للعقد بالدخول، ومتابعة السجل$" "ar: hub summary"
+has "$T/out" "^المحور مستودع مجرّد \(bare\) على خادم OpenSSH" "ar: hub help"
+run 0 "ar: trust --help" ar c2c trust --help
+has "$T/out" "^مفتاح جذر الثقة: عرضه، وتسليمه، وتغيير الجذر$" "ar: trust summary"
+has "$T/out" "^جذر الثقة في الشبكة هو مفتاح المكتب" "ar: trust help"
+run 0 "ar: log --help" ar c2c log --help
+has "$T/out" "^السجل التاريخي للعقدة أو لسجل واحد$" "ar: log summary"
+has "$T/out" "^يسرد إيداعات السجل التاريخي لهذه العقدة" "ar: log help"
 # Arabic is plain UTF-8: no bidi controls (LRM, RLM, embeddings, isolates)
 check "ar: help is valid UTF-8 without bidi controls" python3 -c '
 import sys
@@ -105,6 +147,27 @@ run 1 "fr: resolve without a conflict" fr c2c resolve "actions/$ID" status --kee
 has "$T/err" "^c2c resolve : erreur : actions/$ID n'a aucun conflit ouvert sur status$" "fr: nothing to resolve"
 has "$T/err" "^conseil : « c2c conflicts » les liste$" "fr: resolve hint"
 
+# node revoke and log: their errors in each language
+run 2 "fr: node revoke with --city" fr c2c node revoke x --city tunis
+has "$T/err" "^c2c node : erreur : usage : c2c node add ID-NŒUD .* \| c2c node revoke ID-NŒUD \[--reason TEXTE\] \[--keep-until COMMIT\]$" "fr: node revoke usage error"
+run 2 "es: node revoke with --city" es c2c node revoke x --city tunis
+has "$T/err" "^c2c node: error: uso: c2c node add ID-NODO .* \| c2c node revoke ID-NODO \[--reason TEXTO\] \[--keep-until COMMIT\]$" "es: node revoke usage error"
+run 2 "ar: node revoke with --city" ar c2c node revoke x --city tunis
+has "$T/err" "^c2c node: خطأ: الاستخدام: c2c node add NODE-ID .* \| c2c node revoke NODE-ID \[--reason TEXT\] \[--keep-until COMMIT\]$" "ar: node revoke usage error"
+run 2 "fr: log -n x" fr c2c log -n x
+has "$T/err" "^c2c log : erreur : -n attend un nombre de commits, et non « x »$" "fr: log error"
+has "$T/err" "^conseil : par exemple : c2c log -n 10$" "fr: log hint"
+run 2 "es: log -n x" es c2c log -n x
+has "$T/err" "^c2c log: error: -n requiere un número de commits, no «x»$" "es: log error"
+run 2 "ar: log -n x" ar c2c log -n x
+has "$T/err" "^c2c log: خطأ: يتطلب -n عددًا من الإيداعات، وليس «x»$" "ar: log error"
+# a file audit cannot write: the error, and no result line after it
+run 1 "fr: audit signers into a missing directory" fr c2c audit signers "$T/none/allowed_signers"
+has "$T/err" "^c2c audit : erreur : .*none/allowed_signers\.tmp" "fr: audit error"
+same "fr: no result line after the error" "$(cat "$T/out")" ""
+run 0 "fr: audit signers" fr c2c audit signers "$T/allowed_signers"
+has "$T/out" "allowed_signers : [0-9]+ signataires? enregistrés?$" "fr: audit result"
+
 # ------------------------------------------------ --json: codes and keys stay English
 run 1 "fr: --json error" fr c2c --json show actions/nope
 check "fr: the JSON error keeps its code and keys" python3 -c '
@@ -123,10 +186,11 @@ run 1 "POSIX is English" with LC_ALL=POSIX LANG=fr_FR.UTF-8 c2c show actions/nop
 has "$T/err" "^c2c show: error: no record actions/nope$" "POSIX: English"
 run 1 "de is English" with LANG=de_DE.UTF-8 c2c show actions/nope
 has "$T/err" "^c2c show: error: no record actions/nope$" "de: English"
-# a message the catalog lacks ('c2c log' keeps its errors in English) is
+# a message the catalog lacks (the registry's rules stay in English) is
 # English inside a translated frame
-run 2 "fr: a message without translation" fr c2c log -n x
-has "$T/err" "^c2c log : erreur : -n needs a number of commits, not 'x'$" "fr: untranslated message in English"
+run 1 "fr: a message without translation" fr c2c node revoke nobody
+has "$T/err" "^c2c node : erreur : only the office revokes nodes; this is tunis's node tunis-" "fr: untranslated message in English"
+has "$T/err" "^conseil : run 'c2c node revoke' on an office node$" "fr: untranslated hint in English"
 
 # ------------------------------------------------ which variable wins
 run 1 "LANGUAGE before LANG" with LANG=fr_FR.UTF-8 LANGUAGE=es c2c show actions/nope
