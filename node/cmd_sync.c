@@ -174,8 +174,20 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 		}
 	}
 	size_t count = ctx->argc ? (size_t)ctx->argc : k;
-	for (size_t i = 0; i < count; i++) {
-		const char *name = ctx->argc ? ctx->argv[i] : v[i].name;
+	/* A node with two hubs relays between them (README, "Beyond one
+	 * hub"): a hub synced before main moved (a later remote brought
+	 * something) is synced once more at the end, so that it gets the new
+	 * main in this same sync. Which hubs, and the main each was given. */
+	git_oid *given = count ? calloc(count, sizeof(*given)) : NULL;
+	if (count && !given) {
+		json_decref(arr);
+		sync_remote_list_free(v, k);
+		return err_set(C2C_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < 2 * count; i++) {
+		const char *name = ctx->argc ? ctx->argv[i % count] : v[i % count].name;
+		if (i >= count && (git_oid_is_zero(&given[i - count]) || git_oid_equal(&given[i - count], &n->head)))
+			continue; /* not a hub, failed, or it has the last main */
 		sync_result r;
 		if ((err = sync_with(n, name, &r)) < 0) {
 			fprintf(stderr, _("c2c sync: error: %s\n"), err_msg());
@@ -194,7 +206,10 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 		print_result(name, &r, ctx->json, arr);
 		if (arr)
 			cli_print_held(n, name, json_array_get(arr, json_array_size(arr) - 1));
+		if (i < count && r.is_hub && r.pushed >= 0)
+			given[i] = r.after;
 	}
+	free(given);
 	sync_remote_list_free(v, k);
 	if (arr)
 		cli_print_json(arr);
@@ -213,7 +228,9 @@ const cli_command cmd_sync = {
     "'c2c conflicts'. A failed sync leaves the node as it was. The push sends\n"
     "a thin pack (deltas against what the hub holds) to the hub's own git\n"
     "receive-pack, over ssh or by path, so the hub's checks hold either way;\n"
-    "with --json, push_pack counts its objects and deltas.\n"
+    "with --json, push_pack counts its objects and deltas. A hub synced\n"
+    "before main moved (a later remote brought something) is synced again at\n"
+    "the end, so a node with two hubs relays between them in one sync.\n"
     "Only one sync or bundle apply at a time brings objects into a node;\n"
     "another meanwhile is refused, naming the first one's pid.\n\n"
     "Each branch of a remote is judged on its own: one whose new commits fail\n"

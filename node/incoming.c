@@ -188,6 +188,8 @@ static int check_signature(ck *k)
 	if (rc < 0)
 		return err_git(rc, "reading a commit's signature");
 	if ((err = keys_verify_git(data.ptr, data.size, sig.ptr, sig.size, &key)) < 0) {
+		if (err == C2C_ENOMEM || err == C2C_EFAIL)
+			goto done; /* libcrypto failed (out of memory): no verdict on the commit */
 		char why[512];
 		snprintf(why, sizeof(why), "%s", err_msg());
 		err = refuse(k, "its signature does not check: %s", why);
