@@ -644,13 +644,7 @@ typedef struct {
 
 static int raw_cmp_git(const raw_entry *a, const raw_entry *b)
 {
-	size_t l = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, l);
-	if (c)
-		return c;
-	unsigned char ca = a->len > l ? (unsigned char)a->name[l] : a->tree ? '/' : 0;
-	unsigned char cb = b->len > l ? (unsigned char)b->name[l] : b->tree ? '/' : 0;
-	return (int)ca - (int)cb;
+	return repo_entry_order(a->name, a->len, a->tree, b->name, b->len, b->tree);
 }
 
 static int raw_cmp_name(const void *x, const void *y)

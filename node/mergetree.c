@@ -119,17 +119,6 @@ static int raw_tree_read(join_state *s, const git_oid *id, raw_tree *t, const ch
 	return 0;
 }
 
-/* git's order of entries (a tree's name as if it ended in '/'). */
-static int raw_order(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree)
-{
-	size_t m = al < bl ? al : bl;
-	int c = memcmp(a, b, m);
-	if (c)
-		return c;
-	unsigned char ca = al > m ? (unsigned char)a[m] : a_tree ? '/' : '\0';
-	unsigned char cb = bl > m ? (unsigned char)b[m] : b_tree ? '/' : '\0';
-	return ca < cb ? -1 : ca > cb;
-}
 
 /* Whether T holds an entry named like E but of the other kind (binary
  * search in git's order, T's entries being in it). */
@@ -140,7 +129,7 @@ static int raw_other_kind(const raw_tree *t, const raw_entry *e)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const raw_entry *x = &t->e[mid];
-		int c = raw_order(x->name, x->len, x->type == GIT_OBJECT_TREE, e->name, e->len, tree);
+		int c = repo_entry_order(x->name, x->len, x->type == GIT_OBJECT_TREE, e->name, e->len, tree);
 		if (c == 0)
 			return x->len == e->len && (x->type == GIT_OBJECT_TREE) == tree;
 		if (c < 0)
@@ -237,7 +226,7 @@ static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, c
 	for (size_t i = 0; i < b.n && err == 0; i++) {
 		const raw_entry *eb = &b.e[i], *ea = NULL;
 		int bt = eb->type == GIT_OBJECT_TREE, c = -1;
-		while (j < a.n && (c = raw_order(a.e[j].name, a.e[j].len, a.e[j].type == GIT_OBJECT_TREE, eb->name,
+		while (j < a.n && (c = repo_entry_order(a.e[j].name, a.e[j].len, a.e[j].type == GIT_OBJECT_TREE, eb->name,
 		                                 eb->len, bt)) < 0)
 			j++;
 		if (j < a.n && c == 0)
@@ -310,7 +299,7 @@ done:
 static int entry_order(const git_tree_entry *x, const git_tree_entry *y)
 {
 	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
-	return raw_order(a, strlen(a), git_tree_entry_type(x) == GIT_OBJECT_TREE, b, strlen(b),
+	return repo_entry_order(a, strlen(a), git_tree_entry_type(x) == GIT_OBJECT_TREE, b, strlen(b),
 	                 git_tree_entry_type(y) == GIT_OBJECT_TREE);
 }
 

@@ -627,9 +627,7 @@ static int tbuf_entry(repo_buf *b, const char *mode, const char *name, size_t nl
 	return 0;
 }
 
-/* git's order of tree entries: names as bytes, a tree's as if it ended
- * in '/' (so "a.json" < "a/" and a blob "a" < a tree "a"). */
-static int entry_cmp(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree)
+int repo_entry_order(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree)
 {
 	size_t m = al < bl ? al : bl;
 	int c = memcmp(a, b, m);
@@ -714,7 +712,7 @@ static int tree_update_at(git_repository *r, git_odb *odb, const git_oid *base, 
 			err = TREE_FALLBACK; /* a file where a directory goes, or back */
 			break;
 		}
-		int c = !name ? 1 : !un ? -1 : entry_cmp(name, nl, e_tree, un, ul, u_tree);
+		int c = !name ? 1 : !un ? -1 : repo_entry_order(name, nl, e_tree, un, ul, u_tree);
 		if (c < 0) { /* a base entry no update touches: as it is */
 			err = tbuf_tree_entry(&b, e);
 			idx++;

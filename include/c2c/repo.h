@@ -139,4 +139,8 @@ int repo_pack_sparse(git_repository *src, const git_oid *tips, size_t ntips, con
  * process left; call only while holding the node lock. Returns how many. */
 int repo_clear_stale_locks(const char *gitdir);
 
+/* git's order of tree entries: names as bytes, a tree's as if it ended
+ * in '/' (so "a.json" < "a/" and a blob "a" < a tree "a"): <0, 0, >0. */
+int repo_entry_order(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree);
+
 #endif
