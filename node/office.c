@@ -426,7 +426,8 @@ static json_t *sorted_copy(json_t *arr, json_t *set, int (*cmp)(const void *, co
 		json_object_foreach(set, key, v) e[k++] = v;
 	else
 		json_array_foreach(arr, k, v) e[k] = v;
-	qsort(e, n, sizeof(*e), cmp);
+	if (n)
+		qsort(e, n, sizeof(*e), cmp);
 	for (size_t i = 0; i < n; i++)
 		json_array_append(out, e[i]);
 	free(e);
