@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "c2c/err.h"
 #include "c2c/i18n.h"
@@ -251,4 +252,15 @@ int ui_redirect(ui_req *r, const char *fmt, ...)
 	if (!(r->location = strdup(buf)))
 		return err_set(C2C_ENOMEM, "out of memory");
 	return 0;
+}
+
+const char *ui_when(long long t, char *buf, size_t cap)
+{
+	if (!t)
+		return NULL;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
 }

@@ -21,17 +21,6 @@
 
 extern char **environ;
 
-static const char *when_text(long long t, char *buf, size_t cap)
-{
-	if (!t)
-		return NULL;
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
-	return buf;
-}
-
 /* ----------------------------------------------------------------- home */
 /* Commits of the head that no remote has yet (under refs/c2c/remotes/). */
 static long long unsent_commits(c2c_node *n, int *known)
@@ -197,7 +186,7 @@ int ui_page_home(ui_req *r)
 	else
 	{
 		ui_printf(r, "<bdi>%h</bdi> (<bdi>%h</bdi>): <strong>%t</strong> <small class=\"detail\">",
-		          when_text(last, buf, sizeof(buf)), rv[which].name,
+		          ui_when(last, buf, sizeof(buf)), rv[which].name,
 		          rv[which].last_ok == rv[which].last_attempt ? "it worked" : "it did not work");
 		ui_sync_summary(r, rv[which].last_result ? rv[which].last_result : "");
 		ui_printf(r, "</small> <a href=\"/sync\">%t</a>", "Sync now");
@@ -441,7 +430,7 @@ static void commit_row(ui_req *r, const git_commit *c, const char *fields_change
 	char *first = strndup(msg, k);
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	ui_printf(r, "<tr><td><bdi>%h</bdi></td><td><bdi>%h</bdi></td><td><bdi><code>%h</code></bdi></td><td><bdi>%h</bdi></td>",
-	          when_text((long long)a->when.time, when, sizeof(when)), a->name,
+	          ui_when((long long)a->when.time, when, sizeof(when)), a->name,
 	          trailer_node(msg, node, sizeof(node)) ? node : "", first ? first : "");
 	if (fields_changed)
 		ui_printf(r, "<td>%h</td>", fields_changed);

@@ -178,17 +178,6 @@ static void view_get(job_view *out)
 }
 
 /* ------------------------------------------------------------------ page */
-static const char *when_text(long long t, char *buf, size_t cap)
-{
-	if (!t)
-		return NULL;
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
-	return buf;
-}
-
 static void sync_result_words(ui_req *r, const char *name, const sync_result *s)
 {
 	ui_printf(r, "<div class=\"ok\" role=\"status\" id=\"sync-result\"><p><strong><bdi>%h</bdi></strong>: ", name);
@@ -382,7 +371,7 @@ int ui_page_sync(ui_req *r)
 		          "Remote", "Address", "Last sync", "Result");
 		for (size_t i = 0; i < nr; i++) {
 			char a[64];
-			const char *w = when_text(rv[i].last_attempt, a, sizeof(a));
+			const char *w = ui_when(rv[i].last_attempt, a, sizeof(a));
 			int ok = rv[i].last_attempt && rv[i].last_ok == rv[i].last_attempt;
 			int busy = v.state == JOB_RUNNING && !strcmp(v.remote, rv[i].name);
 			ui_printf(r, "<tr data-remote=\"%a\"><td><bdi>%h</bdi></td><td><bdi dir=\"ltr\"><code>%h</code></bdi></td><td><bdi>%h</bdi></td><td class=\"%a\">",

@@ -189,4 +189,7 @@ int ui_session_keep_upload(ui_req *r, const char *table, const char *data, size_
 const char *ui_session_upload(ui_req *r, const char *table, size_t *len);
 void ui_session_drop_upload(ui_req *r);
 
+/* Unix time T as "YYYY-MM-DD HH:MM UTC" in BUF, or NULL for 0 (never). */
+const char *ui_when(long long t, char *buf, size_t cap);
+
 #endif
