@@ -30,6 +30,7 @@ if not CHROMIUM or not DRIVER:
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -129,7 +130,17 @@ try:
         wait for the POST it starts)."""
         html = d.find_element(By.TAG_NAME, "html")
         el.click()
-        WebDriverWait(d, 60).until(EC.staleness_of(html))
+
+        def gone(x):
+            # chromedriver may answer for a page being replaced with "Node
+            # with given id does not belong to the document" rather than a
+            # stale element: both mean the old page is gone.
+            try:
+                return EC.staleness_of(html)(x)
+            except WebDriverException:
+                return True
+
+        WebDriverWait(d, 60).until(gone)
         WebDriverWait(d, 60).until(lambda x: x.execute_script("return document.readyState") == "complete")
 
     def csss(sel):
