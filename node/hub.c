@@ -446,6 +446,26 @@ static int default_authorized_keys(char **out)
 	return (*out = xprintf("%s/.ssh/authorized_keys", home)) ? 0 : C2C_ENOMEM;
 }
 
+/* The authorized_keys file to change (GIVEN, else the running user's) in
+ * *file, and its text in *text (NULL and 0 when it does not exist yet). */
+static int read_authorized_keys(const char *given, char **file, char **text, size_t *len)
+{
+	int err;
+	*text = NULL;
+	*len = 0;
+	if (given)
+		*file = strdup(given);
+	else if ((err = default_authorized_keys(file)) < 0)
+		return err;
+	if (!*file)
+		return err_set(C2C_ENOMEM, "out of memory");
+	if ((err = slurp(*file, text, len)) == C2C_ENOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	return err;
+}
+
 int hub_allow(const char *path, const char *node_id, const char *pubkey_file, const char *authorized_keys,
               char **line_out, char **file_out)
 {
@@ -466,14 +486,8 @@ int hub_allow(const char *path, const char *node_id, const char *pubkey_file, co
 	}
 	if ((err = open_hub(&r, abs)) < 0 || (err = quotable("the hub path", abs)) < 0 || (err = self_exe(&exe)) < 0)
 		goto done;
-	if (authorized_keys)
-		akfile = strdup(authorized_keys);
-	else if ((err = default_authorized_keys(&akfile)) < 0)
+	if ((err = read_authorized_keys(authorized_keys, &akfile, &text, &tlen)) < 0)
 		goto done;
-	if (!akfile) {
-		err = err_set(C2C_ENOMEM, "out of memory");
-		goto done;
-	}
 	/* The file's directory (~/.ssh) is made 0700 if missing. */
 	char *slash = strrchr(akfile, '/');
 	if (slash && slash != akfile) {
@@ -484,12 +498,6 @@ int hub_allow(const char *path, const char *node_id, const char *pubkey_file, co
 			goto done;
 		}
 		*slash = '/';
-	}
-	if ((err = slurp(akfile, &text, &tlen)) == C2C_ENOTFOUND) {
-		err_clear();
-		err = 0;
-	} else if (err < 0) {
-		goto done;
 	}
 	if (text && (dup = find_key(text, b64)) > 0) {
 		err = err_set(C2C_EINVALID, "%s: this key is already in %s (line %d)", pubkey_file, akfile, dup);
@@ -542,8 +550,9 @@ done:
 
 /* ---------------------------------------------------------------- keys */
 
-/* The registry as the hub holds it: the nodes and revocations of every
- * node's branch (what passed its checks), each tree of network/ read once. */
+/* The registry as the hub holds it: the nodes (NODES may be NULL) and
+ * revocations of every node's branch (what passed its checks), each tree
+ * of network/ read once. */
 static int hub_registry(git_repository *r, json_t *nodes, registry_revocations *revs)
 {
 	git_reference_iterator *it = NULL;
@@ -570,7 +579,7 @@ static int hub_registry(git_repository *r, json_t *nodes, registry_revocations *
 			else if (!dup) {
 				seen = v;
 				seen[nseen++] = net;
-				if ((err = registry_tree_nodes(r, &tree, nodes)) == 0)
+				if (!nodes || (err = registry_tree_nodes(r, &tree, nodes)) == 0)
 					err = registry_revocations_read(r, &tree, revs, NULL);
 			}
 		}
@@ -621,18 +630,10 @@ int hub_keys(const char *path, const char *authorized_keys, hub_keys_result *res
 	if ((err = open_hub(&r, abs)) < 0 || (err = quotable("the hub path", abs)) < 0 || (err = self_exe(&exe)) < 0 ||
 	    (err = hub_registry(r, nodes, &revs)) < 0)
 		goto done;
-	if (authorized_keys)
-		akfile = strdup(authorized_keys);
-	else if ((err = default_authorized_keys(&akfile)) < 0)
+	if ((err = read_authorized_keys(authorized_keys, &akfile, &text, &tlen)) < 0)
 		goto done;
-	if (!akfile || !(tmp = xprintf("%s.c2c-tmp", akfile)) || !(dir = strdup(akfile))) {
+	if (!(tmp = xprintf("%s.c2c-tmp", akfile)) || !(dir = strdup(akfile))) {
 		err = err_set(C2C_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((err = slurp(akfile, &text, &tlen)) == C2C_ENOTFOUND) {
-		err_clear();
-		err = 0;
-	} else if (err < 0) {
 		goto done;
 	}
 	if (!(f = fopen(tmp, "we"))) {
@@ -901,48 +902,6 @@ static int hub_lamport_write(int fd, long long v)
 	return 0;
 }
 
-/* Add to B the revocations of every node's branch on the hub. */
-static int learn_branches(c2c_node *n, incoming_batch *b)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
-	git_oid seen[64];
-	size_t nseen = 0, added;
-	int rc, err = 0;
-	if ((rc = git_reference_iterator_glob_new(&it, n->repo, "refs/heads/nodes/*")) < 0)
-		return err_git(rc, "listing the hub's branches");
-	while (err == 0 && (rc = git_reference_next(&ref, it)) == 0) {
-		const git_oid *tip = git_reference_target(ref);
-		git_oid tree;
-		int dup = 0;
-		/* Most branches share the office's registry: read each tree of
-		 * network/ once. */
-		if (tip && (err = repo_commit_tree(n->repo, tip, &tree)) == 0) {
-			git_tree *t = NULL;
-			git_tree_entry *e = NULL;
-			git_oid net = tree;
-			if (git_tree_lookup(&t, n->repo, &tree) == 0 && git_tree_entry_bypath(&e, t, "network") == 0)
-				net = *git_tree_entry_id(e);
-			git_error_clear();
-			git_tree_entry_free(e);
-			git_tree_free(t);
-			for (size_t i = 0; i < nseen && !dup; i++)
-				dup = git_oid_equal(&seen[i], &net);
-			if (!dup) {
-				if (nseen < sizeof(seen) / sizeof(seen[0]))
-					seen[nseen++] = net;
-				err = incoming_batch_learn(b, tip, &added);
-			}
-		}
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
-	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
-		err = err_git(rc, "listing the hub's branches");
-	git_error_clear();
-	return err;
-}
-
 int hub_check_pre_receive(const char *gitdir, FILE *in)
 {
 	static const git_oid zero;
@@ -1001,10 +960,12 @@ int hub_check_pre_receive(const char *gitdir, FILE *in)
 	}
 	/* The revocations the hub holds: those of every branch's tip. */
 	incoming_batch *known = NULL;
+	registry_revocations held = {0};
 	if (err == 0)
 		err = incoming_batch_new(&known, &n);
-	if (err == 0)
-		err = learn_branches(&n, known);
+	if (err == 0 && (err = hub_registry(n.repo, NULL, &held)) == 0)
+		err = incoming_batch_add_revocations(known, &held);
+	registry_revocations_free(&held);
 	for (int round = 0; err == 0 && round < 8; round++) {
 		highest = base;
 		for (size_t i = 0; err == 0 && i < nv; i++) {

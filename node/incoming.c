@@ -1078,10 +1078,10 @@ int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added
 	return registry_revocations_read(b->n->repo, &tree, &b->revs, added);
 }
 
-int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from)
+int incoming_batch_add_revocations(incoming_batch *b, const registry_revocations *l)
 {
-	for (size_t i = 0; i < from->revs.n; i++) {
-		const registry_revocation *rv = &from->revs.v[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const registry_revocation *rv = &l->v[i];
 		if (registry_revocations_find(&b->revs, rv->pubkey))
 			continue;
 		registry_revocation *v = realloc(b->revs.v, (b->revs.n + 1) * sizeof(*v));
@@ -1100,6 +1100,11 @@ int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from)
 		b->revs.n++;
 	}
 	return 0;
+}
+
+int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from)
+{
+	return incoming_batch_add_revocations(b, &from->revs);
 }
 
 void incoming_batch_set_base(incoming_batch *b, long long base)

@@ -63,6 +63,7 @@
 #include <git2.h>
 
 #include "c2c/node.h"
+#include "c2c/registry.h"
 
 #define INCOMING_MAX_BLOB (1024 * 1024) /* a record is a few KB; 1 MiB leaves room */
 #define INCOMING_MASS_MIN 10            /* fewer deletions than this are never "mass" */
@@ -93,6 +94,8 @@ long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit);
  * new batch that incoming_batch_learn_from gives them. */
 int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added);
 int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from);
+/* Add the revocations of L (a hub's: those of every branch it holds). */
+int incoming_batch_add_revocations(incoming_batch *b, const registry_revocations *l);
 
 /* Check the commits from TIP back to what the node's head holds (and what
  * passed earlier in BATCH, which may be NULL). 0: all pass. Else a
