@@ -5,6 +5,31 @@
 
 #include "c2c/err.h"
 
+static _Thread_local int json_alloc_failed;
+
+static void *json_alloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p)
+		json_alloc_failed = 1;
+	return p;
+}
+
+void canon_hook_alloc(void)
+{
+	json_set_alloc_funcs(json_alloc, free);
+}
+
+void canon_alloc_reset(void)
+{
+	json_alloc_failed = 0;
+}
+
+int canon_alloc_failed(void)
+{
+	return json_alloc_failed;
+}
+
 typedef struct {
 	char *p;
 	size_t len, cap;
@@ -242,6 +267,17 @@ int canon_dump_line(const json_t *v, char **out, size_t *len)
 	return *out ? 0 : err_set(C2C_ENOMEM, "out of memory");
 }
 
+int canon_load(const char *buf, size_t len, json_t **out)
+{
+	json_error_t e;
+	canon_alloc_reset();
+	*out = json_loadb(buf, len, 0, &e);
+	if (!*out && (canon_alloc_failed() || json_error_code(&e) == json_error_out_of_memory ||
+	              (e.line == -1 && !e.text[0])))
+		return err_set(C2C_ENOMEM, "out of memory reading a record");
+	return 0;
+}
+
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 {
 	json_error_t e;
@@ -249,10 +285,12 @@ int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 	size_t alen = 0;
 	int err;
 	*out = NULL;
+	canon_alloc_reset();
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
-	/* jansson sets no error when it cannot allocate its lexer: line -1 and
-	 * no text is that case. */
-	if (!v && (json_error_code(&e) == json_error_out_of_memory || (e.line == -1 && !e.text[0])))
+	/* jansson sets no error when it cannot allocate its lexer (line -1 and
+	 * no text), and a syntax error when it cannot allocate a string. */
+	if (!v && (canon_alloc_failed() || json_error_code(&e) == json_error_out_of_memory ||
+	           (e.line == -1 && !e.text[0])))
 		return err_set(C2C_ENOMEM, "%s: out of memory reading a record", what);
 	if (!v)
 		return err_set(C2C_EINVALID, "%s: line %d: %s", what, e.line, e.text);

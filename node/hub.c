@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/incoming.h"
 #include "c2c/keys.h"
@@ -844,7 +845,11 @@ static int tree_max_lamport(git_repository *r, const git_oid *tree, long long *m
 				err = err_git(-1, "reading a record");
 				break;
 			}
-			json_t *rec = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, NULL);
+			json_t *rec;
+			if ((err = canon_load(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), &rec)) < 0) {
+				git_blob_free(b);
+				break;
+			}
 			long long l = rec ? record_max_lamport(rec) : 0;
 			if (l > *max)
 				*max = l;

@@ -103,7 +103,9 @@ typedef struct {
 static int key_match(const char *id, const char *text, size_t len, void *payload)
 {
 	key_find *f = payload;
-	json_t *rec = json_loadb(text, len, 0, NULL);
+	json_t *rec;
+	if (canon_load(text, len, &rec) < 0)
+		return C2C_ENOMEM;
 	const char *pk = json_string_value(json_object_get(rec, "pubkey"));
 	int found = 0;
 	if (pk && !strcmp(pk, f->key) && !merge_is_deleted(rec)) {
@@ -302,12 +304,11 @@ static int load_json(git_repository *r, const git_oid *id, json_t **out)
 	*out = NULL;
 	if (git_blob_lookup(&b, r, id) < 0)
 		return err_git(-1, "reading a record");
-	json_error_t e;
-	*out = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), 0, &e);
+	int err = canon_load(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), out);
 	git_blob_free(b);
-	if (!*out && (json_error_code(&e) == json_error_out_of_memory || (e.line == -1 && !e.text[0])))
-		return err_set(C2C_ENOMEM, "out of memory reading a record");
-	return 0;
+	if (err < 0)
+		return err;
+return 0;
 }
 
 static int type_ok(const field_def *f, const json_t *v)
@@ -581,7 +582,11 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 		return err_git(rc, k->path);
 	const char *text = git_blob_rawcontent(b);
 	size_t len = (size_t)git_blob_rawsize(b);
-	if (canon_parse(text, len, k->path, &rec) < 0 || !json_is_object(rec)) {
+	if (canon_parse(text, len, k->path, &rec) < 0 && err_code() == C2C_ENOMEM) {
+		err = C2C_ENOMEM; /* short of memory: not the sender's fault */
+		goto done;
+	}
+	if (!rec || !json_is_object(rec)) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", rec ? "not a JSON object" : err_msg());
 		err = refuse(k, "%s is not a record: %s", k->path, why);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/hub.h"
 #include "c2c/keys.h"
@@ -342,10 +343,12 @@ done:
 /* One revocation record (of node ID) into RV. */
 static int revocation_parse(const char *id, const char *text, size_t len, registry_revocation *rv)
 {
-	json_t *rec = json_loadb(text, len, 0, NULL);
-	const char *cut = json_string_value(json_object_get(rec, "keep_until"));
-	int err = 0;
+	json_t *rec;
 	memset(rv, 0, sizeof(*rv));
+	int err = canon_load(text, len, &rec);
+	if (err < 0)
+		return err;
+	const char *cut = json_string_value(json_object_get(rec, "keep_until"));
 	if (!rec || !cut || !json_string_value(json_object_get(rec, "pubkey")) || strlen(cut) != GIT_OID_HEXSZ ||
 	    git_oid_fromstr(&rv->cut, cut) < 0) {
 		git_error_clear();
@@ -588,10 +591,12 @@ done:
 
 static int node_add_to(const char *id, const char *text, size_t len, void *payload)
 {
-	json_t *into = payload, *rec = json_loadb(text, len, 0, NULL);
+	json_t *into = payload, *rec;
+	int err = canon_load(text, len, &rec);
+	if (err < 0)
+		return err;
 	const char *pk = json_string_value(json_object_get(rec, "pubkey"));
 	const char *ro = json_string_value(json_object_get(rec, "role"));
-	int err = 0;
 	if (pk && !merge_is_deleted(rec) && !json_object_get(into, id) &&
 	    json_object_set_new(into, id,
 	                        json_pack("{s:s,s:s?,s:s}", "role", ro ? ro : "city", "city",

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/fault.h"
 
@@ -61,6 +62,7 @@ int repo_global_init(void)
 	 * c2c verify turns the check back on for what it reads, and git fsck
 	 * checks it all. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	canon_hook_alloc();
 	done = 1;
 	fault_alloc_arm(); /* tests: allocation failures start here (fault.h) */
 	return 0;

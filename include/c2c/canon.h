@@ -25,6 +25,22 @@ int canon_dump_line(const json_t *v, char **out, size_t *len);
  * Returns C2C_EINVALID (with the line at fault) otherwise. */
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out);
 
+/* Jansson reports some failed allocations of its lexer as a syntax error
+ * ("string or '}' expected"): a record a peer sent would be refused as
+ * broken when the node only ran short of memory. canon_hook_alloc() (once,
+ * before any thread starts) routes jansson's allocations through a wrapper
+ * that notes a failure; canon_parse then answers C2C_ENOMEM for it, and
+ * canon_alloc_failed() tells other callers of json_load*. canon_alloc_reset()
+ * clears the note (it is per thread). */
+void canon_hook_alloc(void);
+
+/* Load BUF as JSON, canonical or not, for readers that skip what they
+ * cannot read: 0 with *out NULL when BUF is not JSON, C2C_ENOMEM when
+ * memory ran short. */
+int canon_load(const char *buf, size_t len, json_t **out);
+void canon_alloc_reset(void);
+int canon_alloc_failed(void);
+
 /* 1 if S[0..len) is valid UTF-8 with no NUL and no overlong forms or
  * surrogates, else 0. */
 int canon_utf8_valid(const char *s, size_t len);
