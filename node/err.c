@@ -6,11 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local struct {
-	int code;
-	char msg[1024];
-	char hint[512];
-} E;
+static _Thread_local err_state E;
+
+void err_save(err_state *s)
+{
+	*s = E;
+}
+
+int err_restore(const err_state *s)
+{
+	E = *s;
+	return E.code;
+}
 
 int err_vset(int code, const char *fmt, va_list ap)
 {

@@ -45,4 +45,23 @@ const char *err_hint_msg(void); /* NULL when none */
 int err_code(void);
 void err_clear(void);
 
+/* Out of memory, said one way: return ERR_OOM(); or CHECK_ALLOC(p); */
+#define ERR_OOM() err_set(C2C_ENOMEM, "out of memory")
+#define CHECK_ALLOC(p)                                                                                       \
+	do {                                                                                                     \
+		if (!(p))                                                                                            \
+			return ERR_OOM();                                                                                \
+	} while (0)
+
+/* Keep the current error across a cleanup that may set another (a
+ * rollback, an unlock): err_save(&s); ...; return err_restore(&s); gives
+ * back the first error and its code. */
+typedef struct {
+	int code;
+	char msg[1024];
+	char hint[512];
+} err_state;
+void err_save(err_state *s);
+int err_restore(const err_state *s);
+
 #endif
