@@ -30,11 +30,11 @@ static int to_buffer(render_fn fn, const json_t *rp, const char *lang, char **ou
 	*len = 0;
 	FILE *m = open_memstream(&buf, &n);
 	if (!m)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	fn(m, rp, lang);
 	if (fclose(m) != 0 || !buf) {
 		free(buf);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	}
 	*out = buf;
 	*len = n;
