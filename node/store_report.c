@@ -27,10 +27,10 @@ static int prep(store_report *q, sqlite3_stmt **st, const char *sql, const char 
 		if (p[i])
 			rc = sqlite3_bind_text(*st, i + 1, p[i], -1, SQLITE_TRANSIENT);
 	if (rc != SQLITE_OK) {
-		err_sqlite(q->db, rc, "preparing a query");
+		int err = err_sqlite(q->db, rc, "preparing a query");
 		sqlite3_finalize(*st);
 		*st = NULL;
-		return err_code();
+		return err;
 	}
 	return 0;
 }
@@ -43,9 +43,9 @@ static int step(store_report *q, sqlite3_stmt *st)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	err_sqlite(q->db, rc, "reading the database");
+	int err = err_sqlite(q->db, rc, "reading the database");
 	sqlite3_finalize(st);
-	return err_code();
+	return err;
 }
 
 /* One row of NCOLS integers (NULL reads as 0). */
