@@ -381,7 +381,7 @@ void report_svg_charts(FILE *f, const json_t *rp, const char *lang)
 	fputs("</figure>\n", f);
 	figure(f, "budget-sdg", fmt_tr(lang, "Budget by SDG (goals and targets)"),
 	       fmt_tr(lang, "An action counts under each goal and target it addresses, so the bars add up to more than the "
-	               "budget."));
+	                    "budget."));
 	chart_budget_sdg(f, rp, lang, rtl);
 	fputs("</figure>\n", f);
 	figure(f, "people-sex", fmt_tr(lang, "People reached by sex"), NULL);
@@ -389,7 +389,7 @@ void report_svg_charts(FILE *f, const json_t *rp, const char *lang)
 	fputs("</figure>\n", f);
 	figure(f, "profile-grid", fmt_tr(lang, "Profile completeness: city, section and language"),
 	       fmt_tr(lang, "Each square is one section of the City Migration Profile in one language; the number is the "
-	               "squares validated."));
+	                    "squares validated."));
 	chart_profiles(f, rp, lang, rtl);
 	fputs("</figure>\n", f);
 	figure(f, "events", fmt_tr(lang, "Peer-learning events attended, per city"), NULL);
