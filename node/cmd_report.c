@@ -4,44 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/i18n.h"
 #include "c2c/office.h"
-
-/* Write LEN bytes of BUF to PATH whole: a temporary file, fsynced, renamed. */
-static int write_whole(const char *path, const char *buf, size_t len)
-{
-	size_t pl = strlen(path);
-	char *tmp = malloc(pl + 5);
-	int err = 0;
-	if (!tmp)
-		return err_set(C2C_ENOMEM, "out of memory");
-	memcpy(tmp, path, pl);
-	memcpy(tmp + pl, ".tmp", 5);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		err = err_set(C2C_EIO, "cannot write %s: %s", tmp, strerror(errno));
-		err_hint("check that the directory exists and is writable");
-		free(tmp);
-		return err;
-	}
-	int bad = fwrite(buf, 1, len, f) != len || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-	int saved = errno;
-	bad = fclose(f) != 0 || bad;
-	if (!bad && rename(tmp, path) != 0) {
-		bad = 1;
-		saved = errno;
-	}
-	if (bad) {
-		err = err_set(C2C_EIO, "cannot write %s: %s", path, strerror(saved));
-		unlink(tmp);
-	}
-	free(tmp);
-	return err;
-}
+#include "c2c/util.h"
 
 static int cmd_report_fn(cli_ctx *ctx, c2c_node *n)
 {
@@ -105,9 +73,13 @@ static int cmd_report_fn(cli_ctx *ctx, c2c_node *n)
 		if ((err = office_report(n, &o, &rp)) < 0 || (err = office_render(rp, fmt, lang ? lang : "en", &buf, &len)) < 0)
 			goto done;
 	}
-	if (out && strcmp(out, "-"))
-		err = write_whole(out, buf, len);
-	else if (fwrite(buf, 1, len, stdout) != len)
+	if (out && strcmp(out, "-")) {
+		/* Replaced whole: a temporary file, fsynced, renamed over it. */
+		if ((err = write_file_atomic(out, buf, len, 0666)) < 0) {
+			err_prefix("cannot write ");
+			err_hint("check that the directory exists and is writable");
+		}
+	} else if (fwrite(buf, 1, len, stdout) != len)
 		err = err_set(C2C_EIO, "cannot write the report: %s", strerror(errno));
 done:
 	free(buf);

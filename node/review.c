@@ -1,7 +1,6 @@
 /* review: the office's reviews of a city's records (review.h). */
 #include "c2c/review.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/record.h"
+#include "c2c/store_report.h"
 #include "c2c/write.h"
 
 int review_version(const json_t *rec, char out[41])
@@ -71,7 +71,7 @@ int review_write(c2c_node *n, const table_def *t, const char *id, const char *st
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		size_t l = strlen(pairs[i][0]) + strlen(pairs[i][1] ? pairs[i][1] : "") + 2;
 		if (!(argv[argc] = malloc(l))) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 			goto done;
 		}
 		snprintf(argv[argc++], l, "%s=%s", pairs[i][0], pairs[i][1] ? pairs[i][1] : "");
@@ -127,7 +127,7 @@ static int review_state(store *st, const char *table, const char *id, const json
 	char version[41];
 	int err = 0, deleted = 0, stale = 0;
 	if (!o)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	static const char *const keys[] = {"status", "comment", "reviewer", "reviewed_at", "record_version"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *v = json_object_get(rev, keys[i]);
@@ -167,7 +167,7 @@ int review_of(store *st, const char *table, const char *id, json_t **out)
 		return 0;
 	json_t *key = json_pack("{s:s,s:s}", "record_table", table, "record_id", id);
 	if (!key)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	/* An id too long to make a review's id has no review. */
 	if (record_natural_id(rt, key, &rid) < 0) {
 		json_decref(key);
@@ -188,29 +188,19 @@ int review_of(store *st, const char *table, const char *id, json_t **out)
 int review_list(store *st, const char *city, const char *status, json_t **out)
 {
 	const table_def *rt = store_table(st, "reviews");
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q = NULL;
-	json_t *arr = json_array(), *rev = NULL, *o = NULL;
-	int rc, err = 0;
+	json_t *arr = json_array(), *ids = NULL, *rev = NULL, *o = NULL, *e;
+	size_t i;
+	int err = 0;
 	*out = NULL;
 	if (!arr)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	if (!rt)
 		goto done;
-	rc = sqlite3_prepare_v2(db,
-	                        "SELECT id FROM reviews WHERE (?1 IS NULL OR city = ?1) AND (?2 IS NULL OR status = ?2) "
-	                        "ORDER BY city, record_table, record_id, id",
-	                        -1, &q, NULL);
-	if (rc == SQLITE_OK && city)
-		rc = sqlite3_bind_text(q, 1, city, -1, SQLITE_TRANSIENT);
-	if (rc == SQLITE_OK && status)
-		rc = sqlite3_bind_text(q, 2, status, -1, SQLITE_TRANSIENT);
-	if (rc != SQLITE_OK) {
-		err = err_sqlite(db, rc, "listing reviews");
+	if ((err = store_report_review_ids(st, city, status, &ids)) < 0)
 		goto done;
-	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *rid = (const char *)sqlite3_column_text(q, 0);
+	json_array_foreach(ids, i, e)
+	{
+		const char *rid = json_string_value(e);
 		if ((err = store_row_get(st, rt, rid, &rev)) < 0)
 			goto done;
 		const char *tbl = json_string_value(json_object_get(rev, "record_table"));
@@ -229,10 +219,8 @@ int review_list(store *st, const char *city, const char *status, json_t **out)
 		json_decref(rev);
 		rev = NULL;
 	}
-	if (rc != SQLITE_DONE)
-		err = err_sqlite(db, rc, "listing reviews");
 done:
-	sqlite3_finalize(q);
+	json_decref(ids);
 	json_decref(rev);
 	json_decref(o);
 	if (err < 0) {

@@ -7,7 +7,7 @@
  * that a later edit by the city marks the review out of date.
  *
  * The functions below read the working store ST (or a store rebuilt from a
- * commit, office.h); on a node whose schema has no reviews table they find
+ * commit, office_history.h); on a node whose schema has no reviews table they find
  * no review. Objects returned are new references owned by the caller. */
 #ifndef C2C_REVIEW_H
 #define C2C_REVIEW_H
