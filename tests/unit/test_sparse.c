@@ -1,5 +1,5 @@
 /* Unit tests of the sparse walk that lists what a push sends
- * (repo_pack_sparse, include/c2c/repo.h), on repositories laid out as a
+ * (repo_pack_sparse, include/c2c/sparse.h), on repositories laid out as a
  * node's (records under fan-out directories): a one-record change brings
  * the commit, the trees on the record's path and the record, each with its
  * previous version as delta base; random histories with merges, removals
@@ -18,6 +18,7 @@
 
 #include "c2c/err.h"
 #include "c2c/repo.h"
+#include "c2c/sparse.h"
 
 #include "unit.h"
 
@@ -312,13 +313,12 @@ static void t_one_record(void **state)
 	assert_int_equal(commits, 2);
 	free(w4.v);
 	free(w5.v);
-	/* ADD fails on its third call: the walk stops there and fails. (repo.h
-	 * says ADD's return is returned; today it goes through err_git, which
-	 * makes it C2C_EFAIL "listing the objects to send: libgit2 error": only
-	 * the failure is checked here.) */
+	/* ADD fails on its third call: the walk stops there and its error
+	 * comes back as it is, code and message. */
 	walk w6 = {0};
 	w6.fail_after = 3;
-	assert_true(run(&w6, &c2, 1, &c1, 1, &commits) < 0);
+	assert_int_equal(run(&w6, &c2, 1, &c1, 1, &commits), C2C_ENOMEM);
+	assert_string_equal(err_msg(), "out of memory (test)");
 	assert_int_equal(w6.calls, 3);
 	free(w6.v);
 }
