@@ -99,7 +99,7 @@ int history_line_merge(git_repository *r, const git_oid *head, const char *path,
 		err = err_git(rc, "merging lines");
 	} else if (res.automergeable) {
 		if (!(*out = strndup(res.ptr, res.len)))
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 	}
 	git_merge_file_result_free(&res);
 	json_decref(brec);

@@ -17,8 +17,10 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/oidlist.h"
 #include "c2c/repo.h"
 #include "c2c/sparse.h"
+#include "c2c/util.h"
 
 #include "unit.h"
 
@@ -51,30 +53,11 @@ static int teardown(void **state)
 
 /* ------------------------------------------------------------ a set of ids */
 
-typedef struct {
-	git_oid *v;
-	size_t n, cap;
-} ids;
+typedef oid_list ids;
 
-static int ids_has(const ids *s, const git_oid *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (git_oid_equal(&s->v[i], id))
-			return 1;
-	return 0;
-}
+static int ids_has(const ids *s, const git_oid *id) { return oid_list_has(s, id); }
 
-static void ids_add(ids *s, const git_oid *id)
-{
-	if (ids_has(s, id))
-		return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		assert_non_null(s->v);
-	}
-	git_oid_cpy(&s->v[s->n++], id);
-}
+static void ids_add(ids *s, const git_oid *id) { OK(oid_list_add_unique(s, id)); }
 
 /* Everything commit C reaches (itself, its ancestors, their trees and blobs). */
 static void reach_tree(ids *s, const git_oid *tree)
@@ -135,11 +118,7 @@ static int add(const git_oid *id, const git_oid *base, void *payload)
 		return err_set(C2C_ENOMEM, "out of memory (test)");
 	if (w->fail_after && w->calls > w->fail_after)
 		fail_msg("ADD called again after it failed");
-	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 64;
-		w->v = realloc(w->v, w->cap * sizeof(*w->v));
-		assert_non_null(w->v);
-	}
+	OK(util_grow((void **)&w->v, &w->cap, w->n + 1, sizeof(*w->v)));
 	sent *s = &w->v[w->n++];
 	git_oid_cpy(&s->id, id);
 	s->has_base = base != NULL;
