@@ -5,23 +5,20 @@
  * one git commit for the whole file, or nothing at all. The reading is
  * csv_import.c's, the writing of a file csv_export.c's. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "c2c/canon.h"
 #include "c2c/cli.h"
 #include "c2c/csv_export.h"
 #include "c2c/csv_import.h"
 #include "c2c/err.h"
 #include "c2c/i18n.h"
-#include "c2c/record.h"
 #include "c2c/sheet.h"
 #include "c2c/util.h"
 #include "c2c/write.h"
 
+/* ---------------------------------------------------------------- options */
 
 /* --sep: one character, or its name. */
 static int parse_sep(const char *s, char *out)
@@ -50,6 +47,8 @@ static int take_locale(cli_ctx *ctx, sheet_locale *loc)
 		return err == C2C_EINVALID ? (err_prefix(_("--locale: ")), C2C_EUSAGE) : err;
 	return 0;
 }
+
+/* ----------------------------------------------------------------- import */
 
 static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 {

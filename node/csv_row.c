@@ -13,6 +13,7 @@
 #include "c2c/record.h"
 #include "c2c/write.h"
 
+/* ------------------------------------------------ the rows seen so far */
 
 static size_t seen_hash(const char *s)
 {
@@ -64,6 +65,8 @@ void csv_seen_free(csv_seen_set *ss)
 		free(ss->keys[i]);
 	free(ss->keys), free(ss->rows);
 }
+
+/* ------------------------------------------------------------ one row */
 
 /* The names of the fields of FIELDS that would change REC, comma-joined
  * into OUT; returns how many. */
