@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/util.h"
 
 static _Thread_local int json_alloc_failed;
 
@@ -40,17 +41,9 @@ static void put(sbuf *b, const char *s, size_t n)
 {
 	if (b->bad)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->bad = C2C_ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (n >= (size_t)-1 - b->len || util_grow((void **)&b->p, &b->cap, b->len + n + 1, 1) < 0) {
+		b->bad = C2C_ENOMEM;
+		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -264,7 +257,7 @@ int canon_dump_line(const json_t *v, char **out, size_t *len)
 	*out = b.p ? b.p : strdup("");
 	if (len)
 		*len = b.len;
-	return *out ? 0 : err_set(C2C_ENOMEM, "out of memory");
+	return *out ? 0 : ERR_OOM();
 }
 
 int canon_load(const char *buf, size_t len, json_t **out)

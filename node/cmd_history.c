@@ -8,8 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "c2c/blame.h"
 #include "c2c/cli.h"
 #include "c2c/err.h"
+#include "c2c/history.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
 
@@ -53,26 +55,6 @@ static int history_record(c2c_node *n, const char *arg, const table_def **t, cha
 	return err;
 }
 
-/* The blob at PATH in the tree of commit C: 1 found (*out set), 0 absent. */
-static int blob_at(const git_commit *c, const char *path, git_oid *out)
-{
-	git_tree *tree = NULL;
-	git_tree_entry *e = NULL;
-	int rc = git_commit_tree(&tree, c);
-	if (rc < 0)
-		return err_git(rc, _("reading a commit's tree"));
-	rc = git_tree_entry_bypath(&e, tree, path);
-	git_tree_free(tree);
-	if (rc == GIT_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return err_git(rc, path);
-	int found = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
-	if (found)
-		git_oid_cpy(out, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	return found;
-}
 
 /* Which node made commit C: its C2C-Node trailer, else the local part of a
  * "<node>@c2c.invalid" committer, else the committer's name. Into BUF. */
@@ -115,7 +97,7 @@ static const char *fmt_time(git_time_t when, int iso, char buf[32])
 static int commit_touches(const git_commit *c, const char *path)
 {
 	git_oid mine, theirs;
-	int have = blob_at(c, path, &mine);
+	int have = history_blob_at(c, path, &mine);
 	if (have < 0)
 		return have;
 	unsigned np = git_commit_parentcount(c);
@@ -126,7 +108,7 @@ static int commit_touches(const git_commit *c, const char *path)
 		int rc = git_commit_parent(&p, c, i);
 		if (rc < 0)
 			return err_git(rc, _("reading a parent commit"));
-		int ph = blob_at(p, path, &theirs);
+		int ph = history_blob_at(p, path, &theirs);
 		git_commit_free(p);
 		if (ph < 0)
 			return ph;
@@ -179,7 +161,7 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 		free(signer);
 		free(why);
 		free(revoked);
-		return sn && sa && ss ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
+		return sn && sa && ss ? 0 : ERR_OOM();
 	}
 	json_t *parents = json_array();
 	for (unsigned i = 0; i < git_commit_parentcount(c); i++) {
@@ -197,7 +179,7 @@ static int print_commit(c2c_node *n, const git_commit *c, json_t *arr)
 	free(why);
 	free(revoked);
 	if (!o || json_array_append_new(arr, o))
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	return 0;
 }
 
@@ -233,7 +215,7 @@ static int cmd_log_fn(cli_ctx *ctx, c2c_node *n)
 	if (ctx->argc && (err = history_record(n, ctx->argv[0], &t, &id, &path, &live)) < 0)
 		return err;
 	if (ctx->json && !(arr = json_array())) {
-		err = err_set(C2C_ENOMEM, _("out of memory"));
+		err = ERR_OOM();
 		goto done;
 	}
 	if ((rc = git_revwalk_new(&w, n->repo)) < 0 ||
@@ -298,291 +280,6 @@ const cli_command cmd_log = {
     "  c2c log -n 5\n  c2c log actions/0193f0a1b2c3d4e5f6a7b8c9 --json\n")};
 
 /* ------------------------------------------------------------------ blame */
-
-/* What blame looks for in each version of the file: an edit's dot
- * [node, counter, lamport], or, for a field written without a dot, its
- * value. */
-enum { BT_FIELD, BT_CONFLICT, BT_DELETE };
-typedef struct {
-	int kind;
-	const char *name; /* the field; NULL for BT_DELETE */
-	int has_dot;
-	const char *node;
-	json_int_t counter, lamport;
-	const json_t *val; /* the value at the head; NULL: cleared */
-	int found;         /* the commit that introduced it is known */
-	git_oid commit;
-	git_time_t when;
-	char person[96]; /* the commit's author: the person beside the node */
-} blame_target;
-
-typedef struct {
-	blame_target *v;
-	size_t n, cap;
-} blame_list;
-
-static int bl_add(blame_list *l, const blame_target *t)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		blame_target *nv = realloc(l->v, cap * sizeof(*nv));
-		if (!nv)
-			return err_set(C2C_ENOMEM, _("out of memory"));
-		l->v = nv;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *t;
-	return 0;
-}
-
-/* Read the dot at A[OFF..OFF+2]. 1 if well-formed. */
-static int dot_read(const json_t *a, size_t off, const char **node, json_int_t *k, json_int_t *lamport)
-{
-	const json_t *n = json_array_get(a, off), *c = json_array_get(a, off + 1), *l = json_array_get(a, off + 2);
-	if (!json_is_string(n) || !json_is_integer(c) || !json_is_integer(l))
-		return 0;
-	*node = json_string_value(n);
-	*k = json_integer_value(c);
-	*lamport = json_integer_value(l);
-	return 1;
-}
-
-static int dot_is(const json_t *a, size_t off, const blame_target *t)
-{
-	const char *node;
-	json_int_t k, l;
-	return dot_read(a, off, &node, &k, &l) && k == t->counter && l == t->lamport && !strcmp(node, t->node);
-}
-
-/* The deletions of a version: an array of [node, k, lamport, {clock}]
- * entries, or (older files) one [node, k, lamport]. Entry I, or NULL. */
-static const json_t *deletion(const json_t *deleted, size_t i)
-{
-	if (json_is_string(json_array_get(deleted, 0)))
-		return i == 0 ? deleted : NULL;
-	return json_array_get(deleted, i);
-}
-
-/* Does version V carry target T? A field's edit is carried if it is the
- * standing value's dot or one of the field's open conflicts. */
-static int carries(const json_t *v, const blame_target *t)
-{
-	if (!v)
-		return 0;
-	const json_t *meta = json_object_get(v, "_c2c"), *e;
-	if (t->kind == BT_DELETE) {
-		const json_t *deleted = json_object_get(meta, "deleted");
-		for (size_t i = 0; (e = deletion(deleted, i)); i++)
-			if (dot_is(e, 0, t))
-				return 1;
-		return 0;
-	}
-	if (!t->has_dot)
-		return json_equal(json_object_get(v, t->name), (json_t *)t->val);
-	if (dot_is(json_object_get(json_object_get(meta, "dots"), t->name), 0, t))
-		return 1;
-	const json_t *conf = json_object_get(json_object_get(meta, "conflicts"), t->name);
-	for (size_t i = 0; (e = json_array_get(conf, i)); i++)
-		if (dot_is(e, 1, t))
-			return 1;
-	return 0;
-}
-
-/* The versions of the record file met during the walk, by blob id. */
-typedef struct {
-	git_oid oid;
-	json_t *rec;
-} blame_version;
-
-typedef struct {
-	c2c_node *n;
-	const char *path;
-	blame_version *v;
-	size_t nv, cap;
-} blame_cache;
-
-/* The record at PATH in commit C, parsed (borrowed; NULL: absent). */
-static int version_of(blame_cache *bc, const git_commit *c, const json_t **out)
-{
-	git_oid blob;
-	int have = blob_at(c, bc->path, &blob);
-	*out = NULL;
-	if (have <= 0)
-		return have;
-	for (size_t i = 0; i < bc->nv; i++)
-		if (git_oid_equal(&bc->v[i].oid, &blob)) {
-			*out = bc->v[i].rec;
-			return 0;
-		}
-	git_blob *b = NULL;
-	int rc = git_blob_lookup(&b, bc->n->repo, &blob);
-	if (rc < 0)
-		return err_git(rc, bc->path);
-	json_error_t jerr;
-	json_t *rec = json_loadb(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), JSON_REJECT_DUPLICATES, &jerr);
-	git_blob_free(b);
-	if (!json_is_object(rec)) {
-		char hex[GIT_OID_HEXSZ + 1];
-		json_decref(rec);
-		return err_set(C2C_ECORRUPT, _("%s in commit %s is not a JSON object"), bc->path,
-		               git_oid_tostr(hex, sizeof(hex), git_commit_id(c)));
-	}
-	if (bc->nv == bc->cap) {
-		size_t cap = bc->cap ? bc->cap * 2 : 16;
-		blame_version *nv = realloc(bc->v, cap * sizeof(*nv));
-		if (!nv) {
-			json_decref(rec);
-			return err_set(C2C_ENOMEM, _("out of memory"));
-		}
-		bc->v = nv;
-		bc->cap = cap;
-	}
-	git_oid_cpy(&bc->v[bc->nv].oid, &blob);
-	bc->v[bc->nv++].rec = rec;
-	*out = rec;
-	return 0;
-}
-
-/* Walk from the head; a commit introduced target T if its version carries
- * T and no parent's version does (a parent without the file does not).
- * Stops when every target is found. */
-static int blame_walk(c2c_node *n, const char *path, blame_target *tg, size_t ntg)
-{
-	blame_cache bc = {n, path, NULL, 0, 0};
-	git_revwalk *w = NULL;
-	git_oid oid;
-	size_t left = ntg;
-	int err = 0, rc = 0;
-	int *match = calloc(ntg ? ntg : 1, sizeof(int));
-	if (!match)
-		return err_set(C2C_ENOMEM, _("out of memory"));
-	if ((rc = git_revwalk_new(&w, n->repo)) < 0 ||
-	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
-	    (rc = git_revwalk_push(w, &n->head)) < 0) {
-		err = err_git(rc, _("walking the history"));
-		goto done;
-	}
-	while (left && (rc = git_revwalk_next(&oid, w)) == 0) {
-		git_commit *c = NULL;
-		const json_t *v;
-		size_t nm = 0;
-		if ((rc = git_commit_lookup(&c, n->repo, &oid)) < 0) {
-			err = err_git(rc, _("reading a commit"));
-			goto done;
-		}
-		if ((err = version_of(&bc, c, &v)) < 0) {
-			git_commit_free(c);
-			goto done;
-		}
-		for (size_t i = 0; i < ntg; i++)
-			nm += (size_t)(match[i] = !tg[i].found && carries(v, &tg[i]));
-		for (unsigned p = 0; nm && p < git_commit_parentcount(c); p++) {
-			git_commit *pc = NULL;
-			const json_t *pv;
-			if ((rc = git_commit_parent(&pc, c, p)) < 0) {
-				err = err_git(rc, _("reading a parent commit"));
-				break;
-			}
-			err = version_of(&bc, pc, &pv);
-			git_commit_free(pc);
-			if (err < 0)
-				break;
-			for (size_t i = 0; i < ntg; i++)
-				if (match[i] && carries(pv, &tg[i]))
-					match[i] = 0, nm--;
-		}
-		for (size_t i = 0; err == 0 && i < ntg; i++)
-			if (match[i]) {
-				tg[i].found = 1;
-				git_oid_cpy(&tg[i].commit, &oid);
-				tg[i].when = git_commit_time(c);
-				const git_signature *a = git_commit_author(c);
-				snprintf(tg[i].person, sizeof(tg[i].person), "%s", a && a->name ? a->name : "");
-				left--;
-			}
-		git_commit_free(c);
-		if (err < 0)
-			goto done;
-	}
-	if (rc < 0 && rc != GIT_ITEROVER)
-		err = err_git(rc, _("walking the history"));
-done:
-	for (size_t i = 0; i < bc.nv; i++)
-		json_decref(bc.v[i].rec);
-	free(bc.v);
-	free(match);
-	git_revwalk_free(w);
-	return err;
-}
-
-/* Field F of REC: its standing value, then its open conflicts. */
-static int blame_field(blame_list *l, const json_t *rec, const char *f)
-{
-	const json_t *meta = json_object_get(rec, "_c2c"), *e;
-	const json_t *dot = json_object_get(json_object_get(meta, "dots"), f), *val = json_object_get(rec, f);
-	const json_t *conf = json_object_get(json_object_get(meta, "conflicts"), f);
-	if (json_object_get(json_object_get(meta, "elems"), f))
-		conf = NULL; /* a set's other surviving edits are bookkeeping, not conflicts */
-	blame_target t = {BT_FIELD, f, 0, NULL, 0, 0, val, 0, {{0}}, 0, ""};
-	int err;
-	t.has_dot = dot_read(dot, 0, &t.node, &t.counter, &t.lamport);
-	if ((dot || val) && (err = bl_add(l, &t)) < 0)
-		return err;
-	for (size_t i = 0; (e = json_array_get(conf, i)); i++) {
-		blame_target c = {BT_CONFLICT, f, 0, NULL, 0, 0, NULL, 0, {{0}}, 0, ""};
-		if (!dot_read(e, 1, &c.node, &c.counter, &c.lamport))
-			continue;
-		c.has_dot = 1;
-		c.val = json_is_null(json_array_get(e, 0)) ? NULL : json_array_get(e, 0);
-		if ((err = bl_add(l, &c)) < 0)
-			return err;
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The targets of REC: schema fields in schema order, then fields unknown to
- * this node by name, then the deletions. */
-static int blame_targets(const table_def *t, const json_t *rec, blame_list *l)
-{
-	const json_t *meta = json_object_get(rec, "_c2c"), *e;
-	const json_t *dots = json_object_get(meta, "dots"), *conf = json_object_get(meta, "conflicts");
-	const json_t *src[] = {rec, dots, conf};
-	size_t nu = 0;
-	const char *k;
-	json_t *v;
-	int err = 0;
-	for (size_t i = 0; i < t->nfields; i++)
-		if ((err = blame_field(l, rec, t->fields[i].name)) < 0)
-			return err;
-	const char **unknown =
-	    calloc(json_object_size(rec) + json_object_size(dots) + json_object_size(conf) + 1, sizeof(char *));
-	if (!unknown)
-		return err_set(C2C_ENOMEM, _("out of memory"));
-	for (size_t s = 0; s < 3; s++) {
-		json_object_foreach((json_t *)src[s], k, v)
-		{
-			if (strcmp(k, "_c2c") && !store_field(t, k))
-				unknown[nu++] = k;
-		}
-	}
-	qsort(unknown, nu, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < nu && err == 0; i++)
-		if (i == 0 || strcmp(unknown[i], unknown[i - 1]))
-			err = blame_field(l, rec, unknown[i]);
-	free(unknown);
-	const json_t *deleted = json_object_get(meta, "deleted");
-	for (size_t i = 0; err == 0 && (e = deletion(deleted, i)); i++) {
-		blame_target d = {BT_DELETE, NULL, 1, NULL, 0, 0, NULL, 0, {{0}}, 0, ""};
-		if (dot_read(e, 0, &d.node, &d.counter, &d.lamport))
-			err = bl_add(l, &d);
-	}
-	return err;
-}
 
 /* Display width in code points of UTF-8 S. */
 static size_t text_width(const char *s)
@@ -696,7 +393,7 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 	char hex[GIT_OID_HEXSZ + 1], tbuf[32];
 	char **vals = calloc(l->n ? l->n : 1, sizeof(char *));
 	if (!vals)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	for (size_t i = 0; i < l->n; i++) {
 		const blame_target *x = &l->v[i];
 		if (x->kind == BT_DELETE)
@@ -705,7 +402,7 @@ static int blame_text(c2c_node *n, const blame_list *l, int live)
 			for (size_t j = 0; j < i; j++)
 				free(vals[j]);
 			free(vals);
-			return err_set(C2C_ENOMEM, _("out of memory"));
+			return ERR_OOM();
 		}
 		if ((w = text_width(x->kind == BT_CONFLICT ? conflict : x->name)) > wf)
 			wf = w;
@@ -778,14 +475,14 @@ static int cmd_blame_fn(cli_ctx *ctx, c2c_node *n)
 		err = err_set(C2C_ECORRUPT, _("%s at the head is not a JSON object"), path);
 		goto done;
 	}
-	if ((err = blame_targets(t, rec, &l)) < 0 || (err = blame_walk(n, path, l.v, l.n)) < 0)
+	if ((err = blame_targets(t, rec, &l)) < 0 || (err = blame_walk(n->repo, &n->head, path, l.v, l.n)) < 0)
 		goto done;
 	if (ctx->json)
 		err = cli_print_json(blame_json(n, t, id, path, live, &l));
 	else
 		err = blame_text(n, &l, live);
 done:
-	free(l.v);
+	ARRAY_FREE(&l);
 	json_decref(rec);
 	free(buf);
 	free(id);
@@ -821,3 +518,4 @@ const cli_command cmd_blame = {
     "  git -C repo.git blame main -- cities/tunis/actions/a/b/ID.json\n\n"
     "the commit that last changed each field's line.\n\n"
     "  c2c blame actions/0193f0a1b2c3d4e5f6a7b8c9\n")};
+

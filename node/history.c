@@ -5,6 +5,7 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/repo.h"
 
 static int same_dot(const json_t *d, const char *node, long long counter, size_t at)
@@ -98,9 +99,29 @@ int history_line_merge(git_repository *r, const git_oid *head, const char *path,
 		err = err_git(rc, "merging lines");
 	} else if (res.automergeable) {
 		if (!(*out = strndup(res.ptr, res.len)))
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 	}
 	git_merge_file_result_free(&res);
 	json_decref(brec);
 	return err;
+}
+
+int history_blob_at(const git_commit *c, const char *path, git_oid *out)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int rc = git_commit_tree(&tree, c);
+	if (rc < 0)
+		return err_git(rc, _("reading a commit's tree"));
+	rc = git_tree_entry_bypath(&e, tree, path);
+	git_tree_free(tree);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return err_git(rc, path);
+	int found = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	if (found)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return found;
 }

@@ -54,7 +54,7 @@ int record_natural_id(const table_def *t, const json_t *rec, char **out)
 	}
 	char *id = calloc(1, len);
 	if (!id)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	for (size_t i = 0; i < t->nnatkey; i++) {
 		if (i)
 			strcat(id, ".");
@@ -81,7 +81,7 @@ int record_path(const table_def *t, const char *city, const char *id, char **out
 	SHA256((const unsigned char *)id, strlen(id), h);
 	char *p = malloc(cap);
 	if (!p)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	if (t->city_scope)
 		snprintf(p, cap, "cities/%s/%s/%c/%c/%s.json", city, t->name, hex[h[0] >> 4], hex[h[0] & 15], id);
 	else
@@ -256,7 +256,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 		if ((err = check_one(st, t, f, f->type, text)) < 0)
 			return err;
 		if (!(*out = json_string(text)))
-			return err_set(C2C_ENOMEM, _("out of memory"));
+			return ERR_OOM();
 		return 0;
 	}
 	/* A set: comma-separated elements, trimmed, sorted by bytes, unique. */
@@ -265,7 +265,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 	if (!arr || !copy) {
 		json_decref(arr);
 		free(copy);
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	}
 	field_type et = f->elem == EL_ENUM ? FT_ENUM : f->elem == EL_REF ? FT_REF : FT_TEXT;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -287,7 +287,7 @@ int record_parse_value(store *st, const table_def *t, const field_def *f, const 
 	if (n > 1) {
 		json_t **items = malloc(n * sizeof(*items));
 		if (!items) {
-			err = err_set(C2C_ENOMEM, _("out of memory"));
+			err = ERR_OOM();
 			goto fail;
 		}
 		for (size_t i = 0; i < n; i++)

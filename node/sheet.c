@@ -280,7 +280,7 @@ int sheet_value(const table_def *t, const field_def *f, const sheet_locale *loc,
 		goto done;
 	}
 	if (!(a = numeric ? ascii_digits(text) : strdup(text)) || !(o = malloc(strlen(a) + 32))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	/* trim the spaces ascii_digits made of no-break spaces */
@@ -310,7 +310,7 @@ int sheet_value(const table_def *t, const field_def *f, const sheet_locale *loc,
 done:
 	free(a);
 	if (!err && !o)
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 	if (err < 0)
 		free(o);
 	else
@@ -326,7 +326,7 @@ int sheet_evidence(const field_def *f, const char *text, int *day_first, char *d
 		return 0;
 	char *a = ascii_digits(text);
 	if (!a)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	const char *p = a;
 	while (*p == ' ')
 		p++;

@@ -1,3 +1,6 @@
+/* store: the connection, the schema and its migrations, the record types
+ * read from it, transactions and the node state (include/c2c/store.h); the
+ * rows are store_rows.c's. */
 #include "c2c/store.h"
 
 #include <sqlite3.h>
@@ -7,22 +10,8 @@
 
 #include "c2c/canon.h"
 #include "c2c/err.h"
-#include "c2c/i18n.h"
 #include "c2c/schema_sql.h"
-
-typedef struct {
-	sqlite3_stmt *get, *put, *del;
-} table_stmts;
-
-struct store {
-	sqlite3 *db;
-	int version;
-	table_def *tables;
-	size_t ntables;
-	table_stmts *stmts;
-	sqlite3_stmt *state_get, *state_set, *state_del;
-	sqlite3_stmt *tomb_get, *tomb_put, *tomb_del;
-};
+#include "c2c/store_impl.h"
 
 sqlite3 *store_db(store *st) { return st->db; }
 int store_version(store *st) { return st->version; }
@@ -33,7 +22,7 @@ static int exec(store *st, const char *sql, const char *what)
 	return rc == SQLITE_OK ? 0 : err_sqlite(st->db, rc, what);
 }
 
-static int prepare(store *st, sqlite3_stmt **out, const char *sql)
+int store_prepare(store *st, sqlite3_stmt **out, const char *sql)
 {
 	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 	return rc == SQLITE_OK ? 0 : err_sqlite(st->db, rc, "preparing a statement");
@@ -97,7 +86,7 @@ static void free_meta(store *st)
 	st->ntables = 0;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+char *store_col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	return t ? strdup((const char *)t) : NULL;
@@ -167,19 +156,19 @@ static int prepare_table(store *st, size_t i)
 	}
 	strcat(cols, ", _c2c, _extra");
 	snprintf(sql, cap * 2 + 256, "SELECT %s FROM \"%s\" WHERE id = ?", cols, t->name);
-	if ((err = prepare(st, &st->stmts[i].get, sql)) < 0)
+	if ((err = store_prepare(st, &st->stmts[i].get, sql)) < 0)
 		goto done;
 	snprintf(sql, cap * 2 + 256, "INSERT OR REPLACE INTO \"%s\" (%s) VALUES (?", t->name, cols);
 	for (size_t j = 0; j < t->nfields + 2; j++)
 		strcat(sql, ", ?");
 	strcat(sql, ")");
-	if ((err = prepare(st, &st->stmts[i].put, sql)) < 0)
+	if ((err = store_prepare(st, &st->stmts[i].put, sql)) < 0)
 		goto done;
 	snprintf(sql, cap * 2 + 256, "DELETE FROM \"%s\" WHERE id = ?", t->name);
-	err = prepare(st, &st->stmts[i].del, sql);
+	err = store_prepare(st, &st->stmts[i].del, sql);
 done:
 	if (err == C2C_ENOMEM)
-		err_set(err, "out of memory");
+		ERR_OOM();
 	free(cols);
 	free(sql);
 	return err;
@@ -191,7 +180,7 @@ static int load_meta(store *st)
 	int err = 0, rc;
 	free_meta(st);
 	/* match_key and key_unique came with schema 9 */
-	if ((err = prepare(st, &s,
+	if ((err = store_prepare(st, &s,
 	                   st->version >= 9
 	                       ? "SELECT name, scope, natural_key, summary, match_key, key_unique FROM c2c_tables ORDER BY pos"
 	                       : "SELECT name, scope, natural_key, summary, NULL, 0 FROM c2c_tables ORDER BY pos")) < 0)
@@ -199,24 +188,24 @@ static int load_meta(store *st)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		table_def *nt = realloc(st->tables, (st->ntables + 1) * sizeof(*nt));
 		if (!nt) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 			goto done;
 		}
 		st->tables = nt;
 		table_def *t = &st->tables[st->ntables++];
 		memset(t, 0, sizeof(*t));
-		t->name = col_dup(s, 0);
+		t->name = store_col_dup(s, 0);
 		const char *scope = (const char *)sqlite3_column_text(s, 1);
 		t->city_scope = scope && !strcmp(scope, "city");
 		const char *nk = (const char *)sqlite3_column_text(s, 2);
 		t->natkey = split_csv_list(nk, &t->nnatkey);
-		t->summary = col_dup(s, 3);
+		t->summary = store_col_dup(s, 3);
 		const char *mk = (const char *)sqlite3_column_text(s, 4);
 		t->matchkey = split_csv_list(mk, &t->nmatchkey);
 		t->key_unique = sqlite3_column_int(s, 5);
 		if (!t->name || col_oom(s, 1, scope) || col_oom(s, 2, nk) || list_oom(nk, t->natkey, t->nnatkey) ||
 		    col_oom(s, 3, t->summary) || col_oom(s, 4, mk) || list_oom(mk, t->matchkey, t->nmatchkey)) {
-			err = err_set(C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 			goto done;
 		}
 	}
@@ -226,7 +215,7 @@ static int load_meta(store *st)
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((err = prepare(st, &s, "SELECT name, type, elem, required, immutable, min, allowed, ref, summary "
+	if ((err = store_prepare(st, &s, "SELECT name, type, elem, required, immutable, min, allowed, ref, summary "
 	                           "FROM c2c_fields WHERE tbl = ? ORDER BY pos")) < 0)
 		goto done;
 	for (size_t i = 0; i < st->ntables; i++) {
@@ -236,16 +225,16 @@ static int load_meta(store *st)
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			field_def *nf = realloc(t->fields, (t->nfields + 1) * sizeof(*nf));
 			if (!nf) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 			t->fields = nf;
 			field_def *f = &t->fields[t->nfields++];
 			memset(f, 0, sizeof(*f));
-			f->name = col_dup(s, 0);
+			f->name = store_col_dup(s, 0);
 			const char *type = (const char *)sqlite3_column_text(s, 1);
 			if (!f->name || !type) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 			if (field_type_of(type, &f->type) < 0) {
@@ -260,11 +249,11 @@ static int load_meta(store *st)
 			f->min = sqlite3_column_int64(s, 5);
 			const char *allowed = (const char *)sqlite3_column_text(s, 6);
 			f->allowed = split_csv_list(allowed, &f->nallowed);
-			f->ref = col_dup(s, 7);
-			f->summary = col_dup(s, 8);
+			f->ref = store_col_dup(s, 7);
+			f->summary = store_col_dup(s, 8);
 			if (col_oom(s, 2, elem) || col_oom(s, 6, allowed) || list_oom(allowed, f->allowed, f->nallowed) ||
 			    col_oom(s, 7, f->ref) || col_oom(s, 8, f->summary)) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 		}
@@ -275,7 +264,7 @@ static int load_meta(store *st)
 	}
 	st->stmts = calloc(st->ntables ? st->ntables : 1, sizeof(*st->stmts));
 	if (!st->stmts) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	for (size_t i = 0; i < st->ntables; i++)
@@ -321,7 +310,7 @@ int store_open(store **out, const char *path, int create, int upto)
 	sqlite3_stmt *s = NULL;
 	*out = NULL;
 	if (!st)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if ((rc = sqlite3_open_v2(path, &st->db, flags, NULL)) != SQLITE_OK) {
 		err = err_sqlite(st->db, rc, path);
@@ -345,7 +334,7 @@ int store_open(store **out, const char *path, int create, int upto)
 	if ((err = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 	                path)) < 0)
 		goto done;
-	if ((err = prepare(st, &s, "PRAGMA user_version")) < 0)
+	if ((err = store_prepare(st, &s, "PRAGMA user_version")) < 0)
 		goto done;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		st->version = sqlite3_column_int(s, 0);
@@ -357,13 +346,13 @@ int store_open(store **out, const char *path, int create, int upto)
 	}
 	if ((err = migrate(st, upto)) < 0 || (err = load_meta(st)) < 0)
 		goto done;
-	if ((err = prepare(st, &st->state_get, "SELECT value FROM c2c_state WHERE key = ?")) < 0 ||
-	    (err = prepare(st, &st->state_set, "INSERT OR REPLACE INTO c2c_state (key, value) VALUES (?, ?)")) < 0 ||
-	    (err = prepare(st, &st->state_del, "DELETE FROM c2c_state WHERE key = ?")) < 0 ||
-	    (err = prepare(st, &st->tomb_get, "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0 ||
-	    (err = prepare(st, &st->tomb_put,
+	if ((err = store_prepare(st, &st->state_get, "SELECT value FROM c2c_state WHERE key = ?")) < 0 ||
+	    (err = store_prepare(st, &st->state_set, "INSERT OR REPLACE INTO c2c_state (key, value) VALUES (?, ?)")) < 0 ||
+	    (err = store_prepare(st, &st->state_del, "DELETE FROM c2c_state WHERE key = ?")) < 0 ||
+	    (err = store_prepare(st, &st->tomb_get, "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0 ||
+	    (err = store_prepare(st, &st->tomb_put,
 	                   "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)")) < 0 ||
-	    (err = prepare(st, &st->tomb_del, "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0)
+	    (err = store_prepare(st, &st->tomb_del, "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0)
 		goto done;
 	*out = st;
 	return 0;
@@ -425,8 +414,8 @@ int store_state_get(store *st, const char *key, char **out)
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		if (!(*out = col_dup(s, 0)))
-			err = err_set(C2C_ENOMEM, "out of memory");
+		if (!(*out = store_col_dup(s, 0)))
+			err = ERR_OOM();
 	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		err = C2C_ENOTFOUND;
 		err_set(err, "node state '%s' is not set", key);
@@ -450,466 +439,3 @@ int store_state_set(store *st, const char *key, const char *value)
 	return rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "writing node state");
 }
 
-static table_stmts *stmts_of(store *st, const table_def *t)
-{
-	return &st->stmts[t - st->tables];
-}
-
-/* Build the in-memory record from the current row of S (columns as in
- * prepare_table). */
-static int row_to_json(const table_def *t, sqlite3_stmt *s, const char *id, json_t **out)
-{
-	json_t *rec = json_object(), *v;
-	json_error_t je;
-	int err = 0;
-	if (!rec)
-		return err_set(C2C_ENOMEM, "out of memory");
-	for (size_t j = 0; j < t->nfields; j++) {
-		int c = (int)j + 1;
-		const field_def *f = &t->fields[j];
-		if (sqlite3_column_type(s, c) == SQLITE_NULL)
-			continue;
-		if (f->type == FT_INT) {
-			if (sqlite3_column_type(s, c) != SQLITE_INTEGER) {
-				err = err_set(C2C_ECORRUPT, "row %s/%s: field %s is not an integer", t->name, id, f->name);
-				goto done;
-			}
-			v = json_integer(sqlite3_column_int64(s, c));
-		} else if (f->type == FT_SET) {
-			v = json_loads((const char *)sqlite3_column_text(s, c), JSON_REJECT_DUPLICATES, &je);
-			if (!v || !json_is_array(v)) {
-				json_decref(v);
-				err = err_set(C2C_ECORRUPT, "row %s/%s: field %s is not a JSON array", t->name, id, f->name);
-				goto done;
-			}
-		} else {
-			v = json_stringn((const char *)sqlite3_column_text(s, c), (size_t)sqlite3_column_bytes(s, c));
-			if (!v) {
-				err = err_set(C2C_ECORRUPT, "row %s/%s: field %s is not valid UTF-8", t->name, id, f->name);
-				goto done;
-			}
-		}
-		json_object_set_new(rec, f->name, v);
-	}
-	int c = (int)t->nfields + 1;
-	v = json_loads((const char *)sqlite3_column_text(s, c), JSON_REJECT_DUPLICATES, &je);
-	if (!v || !json_is_object(v)) {
-		json_decref(v);
-		err = err_set(C2C_ECORRUPT, "row %s/%s: column _c2c is not a JSON object", t->name, id);
-		goto done;
-	}
-	json_object_set_new(rec, "_c2c", v);
-	if (sqlite3_column_type(s, c + 1) != SQLITE_NULL) {
-		v = json_loads((const char *)sqlite3_column_text(s, c + 1), JSON_REJECT_DUPLICATES, &je);
-		if (!v || !json_is_object(v)) {
-			json_decref(v);
-			err = err_set(C2C_ECORRUPT, "row %s/%s: column _extra is not a JSON object", t->name, id);
-			goto done;
-		}
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-		{
-			if (!json_object_get(rec, k))
-				json_object_set(rec, k, x);
-		}
-		json_decref(v);
-	}
-done:
-	if (err < 0) {
-		json_decref(rec);
-		return err;
-	}
-	*out = rec;
-	return 0;
-}
-
-int store_row_get(store *st, const table_def *t, const char *id, json_t **out)
-{
-	sqlite3_stmt *s = stmts_of(st, t)->get;
-	int rc, err;
-	*out = NULL;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		err = row_to_json(t, s, id, out);
-	else if (rc == SQLITE_DONE)
-		err = err_set(C2C_ENOTFOUND, _("no record %s/%s"), t->name, id);
-	else
-		err = err_sqlite(st->db, rc, "reading a row");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return err;
-}
-
-int store_row_put(store *st, const table_def *t, const char *id, const json_t *rec)
-{
-	sqlite3_stmt *s = stmts_of(st, t)->put;
-	json_t *extra = json_object();
-	char *buf = NULL;
-	char **texts = calloc(t->nfields + 2, sizeof(char *));
-	int err = 0, rc;
-	if (!extra || !texts) {
-		err = err_set(C2C_ENOMEM, "out of memory");
-		goto done;
-	}
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	for (size_t j = 0; j < t->nfields; j++) {
-		const field_def *f = &t->fields[j];
-		json_t *v = json_object_get(rec, f->name);
-		int c = (int)j + 2;
-		if (!v || json_is_null(v)) {
-			sqlite3_bind_null(s, c);
-		} else if (f->type == FT_INT && json_is_integer(v)) {
-			sqlite3_bind_int64(s, c, json_integer_value(v));
-		} else if (f->type == FT_SET && json_is_array(v)) {
-			if ((err = canon_dump_line(v, &texts[j], NULL)) < 0)
-				goto done;
-			sqlite3_bind_text(s, c, texts[j], -1, SQLITE_STATIC);
-		} else if (f->type != FT_INT && f->type != FT_SET && json_is_string(v)) {
-			sqlite3_bind_text(s, c, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
-		} else {
-			/* A value of another type from a newer node: keep it as it came. */
-			sqlite3_bind_null(s, c);
-			json_object_set(extra, f->name, v);
-		}
-	}
-	const char *k;
-	json_t *x;
-	json_object_foreach((json_t *)rec, k, x)
-	{
-		if (!strcmp(k, "_c2c") || store_field(t, k))
-			continue;
-		json_object_set(extra, k, x);
-	}
-	json_t *meta = json_object_get(rec, "_c2c");
-	if (!meta) {
-		err = err_set(C2C_EINVALID, "record %s/%s has no _c2c", t->name, id);
-		goto done;
-	}
-	if ((err = canon_dump_line(meta, &texts[t->nfields], NULL)) < 0)
-		goto done;
-	sqlite3_bind_text(s, (int)t->nfields + 2, texts[t->nfields], -1, SQLITE_STATIC);
-	if (json_object_size(extra)) {
-		if ((err = canon_dump_line(extra, &texts[t->nfields + 1], NULL)) < 0)
-			goto done;
-		sqlite3_bind_text(s, (int)t->nfields + 3, texts[t->nfields + 1], -1, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(s, (int)t->nfields + 3);
-	}
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, "writing a row");
-done:
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (texts)
-		for (size_t j = 0; j < t->nfields + 2; j++)
-			free(texts[j]);
-	free(texts);
-	free(buf);
-	json_decref(extra);
-	return err;
-}
-
-int store_row_delete(store *st, const table_def *t, const char *id)
-{
-	sqlite3_stmt *s = stmts_of(st, t)->del;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "deleting a row");
-}
-
-int store_row_exists(store *st, const char *table, const char *id)
-{
-	const table_def *t = store_table(st, table);
-	if (!t)
-		return 0;
-	sqlite3_stmt *s = stmts_of(st, t)->get;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	int found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return found;
-}
-
-int store_rows_each(store *st, const table_def *t, const json_t *filter, store_row_cb cb, void *payload)
-{
-	sqlite3_stmt *s = NULL;
-	int err = 0, rc;
-	size_t cap = 512 + json_object_size(filter) * 160;
-	for (size_t j = 0; j < t->nfields; j++)
-		cap += strlen(t->fields[j].name) + 4;
-	char *sql = malloc(cap);
-	if (!sql)
-		return err_set(C2C_ENOMEM, "out of memory");
-	size_t n = (size_t)snprintf(sql, cap, "SELECT id");
-	for (size_t j = 0; j < t->nfields; j++)
-		n += (size_t)snprintf(sql + n, cap - n, ", \"%s\"", t->fields[j].name);
-	n += (size_t)snprintf(sql + n, cap - n, ", _c2c, _extra FROM \"%s\" WHERE 1", t->name);
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)filter, k, v)
-	{
-		const field_def *f = store_field(t, k);
-		if (!f && strcmp(k, "id")) {
-			err = err_set(C2C_ENOTFOUND, "table %s has no field '%s'", t->name, k);
-			err_hint("run 'c2c tables %s' to see its fields", t->name);
-			goto done;
-		}
-		if (f && f->type == FT_SET)
-			n += (size_t)snprintf(sql + n, cap - n,
-			                      " AND EXISTS (SELECT 1 FROM json_each(\"%s\") WHERE value = ?)", k);
-		else
-			n += (size_t)snprintf(sql + n, cap - n, " AND \"%s\" = ?", k);
-	}
-	snprintf(sql + n, cap - n, " ORDER BY id");
-	if ((err = prepare(st, &s, sql)) < 0)
-		goto done;
-	int i = 1;
-	json_object_foreach((json_t *)filter, k, v)
-	{
-		const field_def *f = store_field(t, k);
-		const char *txt = json_string_value(v);
-		char *end;
-		long long iv;
-		if (f && f->type == FT_INT && txt && *txt && (iv = strtoll(txt, &end, 10), !*end))
-			sqlite3_bind_int64(s, i++, iv);
-		else
-			sqlite3_bind_text(s, i++, txt ? txt : "", -1, SQLITE_STATIC);
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *rec = NULL;
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		if ((err = row_to_json(t, s, id, &rec)) < 0)
-			goto done;
-		err = cb(id, rec, payload);
-		json_decref(rec);
-		if (err)
-			goto done;
-	}
-	if (rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, "listing rows");
-done:
-	sqlite3_finalize(s);
-	free(sql);
-	return err;
-}
-
-int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, const json_t *values, char **first,
-                  size_t *count)
-{
-	sqlite3_stmt *s = NULL;
-	int err = 0, rc;
-	size_t cap = 128 + strlen(t->name);
-	*first = NULL;
-	*count = 0;
-	for (size_t j = 0; j < n; j++)
-		cap += strlen(fields[j]) + 32;
-	char *sql = malloc(cap);
-	if (!sql)
-		return err_set(C2C_ENOMEM, "out of memory");
-	size_t k = (size_t)snprintf(sql, cap, "SELECT id FROM \"%s\" WHERE 1", t->name);
-	for (size_t j = 0; j < n; j++) {
-		if (!store_field(t, fields[j])) {
-			err = err_set(C2C_ECORRUPT, "c2c_tables: the key of %s names no field '%s'", t->name, fields[j]);
-			goto done;
-		}
-		k += (size_t)snprintf(sql + k, cap - k, " AND \"%s\" IS ?", fields[j]);
-	}
-	snprintf(sql + k, cap - k, " ORDER BY id");
-	if ((err = prepare(st, &s, sql)) < 0)
-		goto done;
-	for (size_t j = 0; j < n; j++) {
-		json_t *v = json_object_get(values, fields[j]);
-		int i = (int)j + 1;
-		if (json_is_integer(v))
-			sqlite3_bind_int64(s, i, json_integer_value(v));
-		else if (json_is_string(v))
-			sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
-		else if (!v || json_is_null(v))
-			sqlite3_bind_null(s, i);
-		else {
-			char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			if (!txt) {
-				err = err_set(C2C_ENOMEM, "out of memory");
-				goto done;
-			}
-			sqlite3_bind_text(s, i, txt, -1, SQLITE_TRANSIENT);
-			free(txt);
-		}
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!*first && !(*first = strdup((const char *)sqlite3_column_text(s, 0)))) {
-			err = err_set(C2C_ENOMEM, "out of memory");
-			goto done;
-		}
-		(*count)++;
-	}
-	if (rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, "finding a record by its key");
-done:
-	if (err < 0) {
-		free(*first);
-		*first = NULL;
-	}
-	sqlite3_finalize(s);
-	free(sql);
-	return err;
-}
-
-/* Run one cached statement with up to four text arguments; with OUT, read
- * the first column of its row. */
-static int run1(store *st, sqlite3_stmt *s, const char *a, const char *b, const char *c, const char *d,
-                char **out)
-{
-	int err, rc;
-	const char *args[] = {a, b, c, d};
-	for (int i = 0; i < 4; i++)
-		if (args[i])
-			sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (out) {
-		*out = NULL;
-		if (rc == SQLITE_ROW)
-			err = (*out = col_dup(s, 0)) ? 0 : err_set(C2C_ENOMEM, "out of memory");
-		else if (rc == SQLITE_DONE)
-			err = err_set(C2C_ENOTFOUND, "no tombstone %s/%s", a, b);
-		else
-			err = err_sqlite(st->db, rc, "reading tombstones");
-	} else {
-		err = rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "writing tombstones");
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return err;
-}
-
-int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text)
-{
-	return run1(st, st->tomb_put, table, id, path, text, NULL);
-}
-
-int store_tomb_get(store *st, const char *table, const char *id, char **text)
-{
-	return run1(st, st->tomb_get, table, id, NULL, NULL, text);
-}
-
-int store_tomb_delete(store *st, const char *table, const char *id)
-{
-	return run1(st, st->tomb_del, table, id, NULL, NULL, NULL);
-}
-
-int store_count(store *st, const char *table, int tombs, long long *out)
-{
-	sqlite3_stmt *s = NULL;
-	char sql[160];
-	int err;
-	if (!store_table(st, table))
-		return err_set(C2C_ENOTFOUND, "no table %s", table);
-	if (tombs)
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM c2c_tombstones WHERE tbl = '%s'", table);
-	else
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", table);
-	if ((err = prepare(st, &s, sql)) < 0)
-		return err;
-	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return 0;
-}
-
-/* ---------------------------------------------------------- held branches */
-
-int store_held_replace(store *st, const char *remote, const json_t *held, long long now)
-{
-	sqlite3_stmt *since = NULL, *del = NULL, *ins = NULL;
-	int rc = SQLITE_OK, err = 0;
-	size_t i;
-	json_t *h;
-	long long *was = calloc(json_array_size(held) + 1, sizeof(*was));
-	if (!was)
-		return err_set(C2C_ENOMEM, "out of memory");
-	/* A branch held at the same tip as before keeps its first time. */
-	if ((err = prepare(st, &since, "SELECT since FROM c2c_held WHERE remote = ?1 AND branch = ?2 AND tip = ?3")) <
-	        0 ||
-	    (err = prepare(st, &del, "DELETE FROM c2c_held WHERE remote = ?1")) < 0 ||
-	    (err = prepare(st, &ins, "INSERT OR REPLACE INTO c2c_held (remote, branch, node, city, tip, commit_id, rule, "
-	                             "release, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) < 0)
-		goto done;
-	json_array_foreach(held, i, h)
-	{
-		sqlite3_reset(since);
-		sqlite3_bind_text(since, 1, remote, -1, SQLITE_STATIC);
-		sqlite3_bind_text(since, 2, json_string_value(json_object_get(h, "branch")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(since, 3, json_string_value(json_object_get(h, "tip")), -1, SQLITE_STATIC);
-		was[i] = sqlite3_step(since) == SQLITE_ROW ? sqlite3_column_int64(since, 0) : now;
-	}
-	sqlite3_bind_text(del, 1, remote, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(del)) != SQLITE_DONE)
-		goto fail;
-	json_array_foreach(held, i, h)
-	{
-		static const char *const keys[] = {"branch", "node", "city", "tip", "commit", "rule", "release"};
-		sqlite3_reset(ins);
-		sqlite3_bind_text(ins, 1, remote, -1, SQLITE_STATIC);
-		for (int k = 0; k < 7; k++) {
-			const char *v = json_string_value(json_object_get(h, keys[k]));
-			if (v)
-				sqlite3_bind_text(ins, k + 2, v, -1, SQLITE_STATIC);
-			else
-				sqlite3_bind_null(ins, k + 2);
-		}
-		sqlite3_bind_int64(ins, 9, was[i]);
-		if ((rc = sqlite3_step(ins)) != SQLITE_DONE)
-			goto fail;
-	}
-	goto done;
-fail:
-	err = err_sqlite(st->db, rc, "recording held branches");
-done:
-	free(was);
-	sqlite3_finalize(since);
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
-	return err;
-}
-
-int store_held_list(store *st, const char *remote, json_t **out)
-{
-	sqlite3_stmt *s = NULL;
-	int rc, err;
-	json_t *a = json_array();
-	*out = NULL;
-	if (!a)
-		return err_set(C2C_ENOMEM, "out of memory");
-	if ((err = prepare(st, &s, "SELECT remote, branch, node, city, tip, commit_id, rule, release, since FROM c2c_held "
-	                           "WHERE ?1 IS NULL OR remote = ?1 ORDER BY remote, branch")) < 0) {
-		json_decref(a);
-		return err;
-	}
-	if (remote)
-		sqlite3_bind_text(s, 1, remote, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		static const char *const keys[] = {"remote", "branch", "node", "city", "tip", "commit", "rule", "release"};
-		json_t *o = json_object();
-		for (int k = 0; o && k < 8; k++) {
-			const char *v = (const char *)sqlite3_column_text(s, k);
-			json_object_set_new(o, keys[k], v ? json_string(v) : json_null());
-		}
-		if (!o || json_object_set_new(o, "since", json_integer(sqlite3_column_int64(s, 8))) < 0 ||
-		    json_array_append_new(a, o) < 0) {
-			err = err_set(C2C_ENOMEM, "out of memory");
-			break;
-		}
-	}
-	if (err == 0 && rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, "reading held branches");
-	sqlite3_finalize(s);
-	if (err < 0)
-		json_decref(a);
-	else
-		*out = a;
-	return err;
-}

@@ -19,4 +19,8 @@ int history_find_dot(git_repository *r, const git_oid *from, const char *path, c
 int history_line_merge(git_repository *r, const git_oid *head, const char *path, const char *field,
                        const json_t *entry1, const json_t *entry2, char **out);
 
+/* The blob at PATH in the tree of commit C: 1 found (*out set), 0 absent,
+ * or a negative error. */
+int history_blob_at(const git_commit *c, const char *path, git_oid *out);
+
 #endif

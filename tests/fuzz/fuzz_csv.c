@@ -1,14 +1,14 @@
 /* Fuzz target: the CSV file given to 'c2c import'. The input is the file's
  * bytes, imported into each table of a real node in turn (the header
  * decides which gets further than its first line), inside a write that is
- * then abandoned, so every input meets the same node. It runs the importer of node/cmd_csv.c
- * itself: that file is compiled into this target (its functions are static),
- * and libcsv, the header and row checks, the parsing of each value and the
- * write of each record all run as in 'c2c import'. */
+ * then abandoned, so every input meets the same node. It runs the importer
+ * of node/csv_import.c (csv_import.h) itself: libcsv, the header and row
+ * checks, the parsing of each value and the write of each record all run as
+ * in 'c2c import'. */
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../node/cmd_csv.c"
+#include "c2c/csv_import.h"
 #include "fuzz_node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nt = 0;
 	const table_def *tables = store_tables(n->st, &nt);
 	for (size_t i = 0; i < nt; i++) {
-		importer im = {0};
+		csv_importer im = {0};
 		static char one[1];
 		FILE *fp = fmemopen(size ? (void *)data : one, size ? size : 1, "rb");
 		if (!fp)
@@ -32,17 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		im.bad = json_array();
 		sheet_locale_get(i % 2 ? "fr" : NULL, &im.loc); /* half the tables read French numbers and dates */
 		if (node_txn_begin(&im.tx, n) == 0) {
-			import_run(&im, fp);
+			csv_import_run(&im, fp);
 			node_txn_abort(im.tx);
 		}
 		err_clear();
 		fclose(fp);
-		free(im.cols);
-		free(im.kind);
-		free(im.buf);
-		free(im.off);
-		seen_free(&im.seen);
-		json_decref(im.bad);
+		im.tx = NULL;
+		csv_importer_dispose(&im);
 	}
 	return 0;
 }

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/pack.h"
 #include "c2c/repo.h"
+#include "c2c/treeupd.h"
 
 #include "unit.h"
 

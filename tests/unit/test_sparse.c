@@ -1,5 +1,5 @@
 /* Unit tests of the sparse walk that lists what a push sends
- * (repo_pack_sparse, include/c2c/repo.h), on repositories laid out as a
+ * (repo_pack_sparse, include/c2c/sparse.h), on repositories laid out as a
  * node's (records under fan-out directories): a one-record change brings
  * the commit, the trees on the record's path and the record, each with its
  * previous version as delta base; random histories with merges, removals
@@ -17,7 +17,10 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/oidlist.h"
 #include "c2c/repo.h"
+#include "c2c/sparse.h"
+#include "c2c/util.h"
 
 #include "unit.h"
 
@@ -50,30 +53,11 @@ static int teardown(void **state)
 
 /* ------------------------------------------------------------ a set of ids */
 
-typedef struct {
-	git_oid *v;
-	size_t n, cap;
-} ids;
+typedef oid_list ids;
 
-static int ids_has(const ids *s, const git_oid *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (git_oid_equal(&s->v[i], id))
-			return 1;
-	return 0;
-}
+static int ids_has(const ids *s, const git_oid *id) { return oid_list_has(s, id); }
 
-static void ids_add(ids *s, const git_oid *id)
-{
-	if (ids_has(s, id))
-		return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		assert_non_null(s->v);
-	}
-	git_oid_cpy(&s->v[s->n++], id);
-}
+static void ids_add(ids *s, const git_oid *id) { OK(oid_list_add_unique(s, id)); }
 
 /* Everything commit C reaches (itself, its ancestors, their trees and blobs). */
 static void reach_tree(ids *s, const git_oid *tree)
@@ -134,11 +118,7 @@ static int add(const git_oid *id, const git_oid *base, void *payload)
 		return err_set(C2C_ENOMEM, "out of memory (test)");
 	if (w->fail_after && w->calls > w->fail_after)
 		fail_msg("ADD called again after it failed");
-	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 64;
-		w->v = realloc(w->v, w->cap * sizeof(*w->v));
-		assert_non_null(w->v);
-	}
+	OK(util_grow((void **)&w->v, &w->cap, w->n + 1, sizeof(*w->v)));
 	sent *s = &w->v[w->n++];
 	git_oid_cpy(&s->id, id);
 	s->has_base = base != NULL;
@@ -312,13 +292,12 @@ static void t_one_record(void **state)
 	assert_int_equal(commits, 2);
 	free(w4.v);
 	free(w5.v);
-	/* ADD fails on its third call: the walk stops there and fails. (repo.h
-	 * says ADD's return is returned; today it goes through err_git, which
-	 * makes it C2C_EFAIL "listing the objects to send: libgit2 error": only
-	 * the failure is checked here.) */
+	/* ADD fails on its third call: the walk stops there and its error
+	 * comes back as it is, code and message. */
 	walk w6 = {0};
 	w6.fail_after = 3;
-	assert_true(run(&w6, &c2, 1, &c1, 1, &commits) < 0);
+	assert_int_equal(run(&w6, &c2, 1, &c1, 1, &commits), C2C_ENOMEM);
+	assert_string_equal(err_msg(), "out of memory (test)");
 	assert_int_equal(w6.calls, 3);
 	free(w6.v);
 }

@@ -1,0 +1,58 @@
+/* pack: git packs written by the node, and the byte buffer their writers
+ * share.
+ *
+ * A pack is written straight to the pack directory with its version-2
+ * index (gitformat-pack(5)): each object's id, offset and CRC are known as
+ * it is written, so nothing is inflated and hashed a second time. Files
+ * are fsynced and renamed into place, the index last, so a reader never
+ * sees a pack without its index. */
+#ifndef C2C_PACK_H
+#define C2C_PACK_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "c2c/oidlist.h"
+
+/* A growing byte buffer (free p when done). */
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+} repo_buf;
+int repo_buf_put(repo_buf *b, const void *d, size_t n);
+
+/* The header of a pack entry of TYPE (an object's, or 6/7 for deltas) and
+ * SIZE (uncompressed) into HDR; its length. */
+size_t repo_pack_header(unsigned char hdr[16], int type, size_t size);
+
+/* The list of object ids repo_pack_copy takes (oidlist.h); repo_oids_add
+ * fits repo_pack_sparse's ADD (the base is not kept). */
+typedef oid_list repo_oids;
+int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
+
+/* Copy the objects OIDS (sorted and made unique here) from SRC into one
+ * pack of whole objects in DIR (NULL: R's objects/pack), fsynced; each is
+ * hashed again and checked against its id (a mismatch is C2C_ECORRUPT
+ * naming FROM). PROGRESS(LABEL, done, total) after each, if given. */
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
+                   void (*progress)(const char *label, size_t done, size_t total), const char *label);
+
+/* A pack being written: NOBJECTS objects, streamed to the file as they
+ * come, so that memory stays small whatever the count. */
+typedef struct repo_pack repo_pack;
+int repo_pack_new(repo_pack **out, git_repository *r, size_t nobjects);
+/* Same, written into DIR (a pack directory, as the quarantine's) instead
+ * of repo.git/objects/pack; the repository's object database is refreshed
+ * at the end either way. */
+int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t nobjects);
+/* Add a whole object of TYPE; *OUT receives its id. More objects than
+ * announced is C2C_EFAIL. */
+int repo_pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out);
+int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out);
+/* Write the checksum and the index and rename both into place; fewer
+ * objects than announced, or one twice, is C2C_EFAIL. */
+int repo_pack_finish(repo_pack *p);
+/* Free P; a pack not finished is removed. */
+void repo_pack_free(repo_pack *p);
+
+#endif
