@@ -136,7 +136,7 @@ int ui_review_post(ui_req *r, const table_def *t, const char *id)
 		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record (it may have been deleted)."));
 	if (comment) { /* a text area sends CRLF line ends: the record keeps LF */
 		if (!(clean = strdup(comment)))
-			return err_set(C2C_ENOMEM, "out of memory");
+			return ERR_OOM();
 		char *w = clean;
 		for (const char *p = comment; *p; p++)
 			if (!(p[0] == '\r' && p[1] == '\n'))

@@ -286,7 +286,7 @@ int ui_page_profile(ui_req *r)
 			/* Text areas send CRLF line ends: the record keeps LF. */
 			clean[c] = strdup(body);
 			if (!clean[c]) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 			char *w = clean[c];

@@ -366,7 +366,7 @@ int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, j
 	*fields = json_object();
 	*msgs = json_object();
 	if (!*typed || !*fields || !*msgs)
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_def *f = &t->fields[i];
 		if (!form_shows(t, f) || (f->immutable && !is_new))
@@ -375,7 +375,7 @@ int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, j
 		char *text = raw ? trim_copy(raw, f->type == FT_TEXT) : NULL;
 		free(raw);
 		if (!text)
-			return err_set(C2C_ENOMEM, "out of memory");
+			return ERR_OOM();
 		/* Text areas send CRLF line ends: the record keeps LF. */
 		char *w = text;
 		for (const char *p = text; *p; p++)
@@ -488,7 +488,7 @@ static int page_list(ui_req *r, const table_def *t)
 		ui_buf_add(&where, ")", 1);
 	}
 	if (where.oom) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	/* count */
@@ -511,7 +511,7 @@ static int page_list(ui_req *r, const table_def *t)
 		if (qs && *qs) {
 			char *like = malloc(strlen(qs) * 2 + 3), *w = like;
 			if (!like) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 			*w++ = '%';
@@ -556,7 +556,7 @@ static int page_list(ui_req *r, const table_def *t)
 				         (long long)(page - 1) * PAGE_SIZE);
 			ui_buf_add(&sql, tail, strlen(tail));
 			if (sql.oom) {
-				err = err_set(C2C_ENOMEM, "out of memory");
+				err = ERR_OOM();
 				goto done;
 			}
 		}
@@ -720,7 +720,7 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	err_clear();
 	size_t alen = strlen(t->name) + strlen(id) + 16;
 	if (!(action = malloc(alen))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	snprintf(action, alen, "/records/%s/%s", t->name, id);

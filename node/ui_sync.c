@@ -123,7 +123,7 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run)
 	free(job.dir);
 	if (!(job.dir = strdup(r->node_dir))) {
 		job.v.state = JOB_NONE;
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 	}
 	pthread_mutex_unlock(&job.mu);
 	if (err < 0)
