@@ -1,7 +1,6 @@
 /* ui_pages: home, profile, history, conflicts, sync, spreadsheets, report. */
 #include <fcntl.h>
 #include <spawn.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "c2c/merge.h"
 #include "c2c/record.h"
 #include "c2c/review.h"
+#include "c2c/store_browse.h"
 #include "c2c/sync.h"
 #include "c2c/ui.h"
 #include "c2c/write.h"
@@ -61,6 +61,29 @@ static int lang_col(const char *l)
 	return -1;
 }
 
+typedef struct {
+	cell (*grid)[4];
+	const field_def *sf;
+} grid_ctx;
+
+static int grid_cell(const store_section_row *row, void *payload)
+{
+	grid_ctx *g = payload;
+	const field_def *sf = g->sf;
+	int c = row->lang ? lang_col(row->lang) : -1;
+	for (size_t s = 0; s < sf->nallowed && s < 32 && c >= 0; s++) {
+		if (!row->section || strcmp(row->section, sf->allowed[s]))
+			continue;
+		cell *x = &g->grid[s][c];
+		x->exists = 1;
+		x->has_body = row->has_body;
+		x->lamport = row->lamport;
+		snprintf(x->status, sizeof(x->status), "%s", row->status ? row->status : "");
+		snprintf(x->id, sizeof(x->id), "%s", row->id ? row->id : "");
+	}
+	return 0;
+}
+
 /* The profile grid: each section in each language, its status, a mark
  * where another language's text changed after this one was last edited,
  * and the office's review of it (validated, changes requested, out of
@@ -74,28 +97,9 @@ static void profile_grid(ui_req *r)
 		return;
 	cell grid[32][4];
 	memset(grid, 0, sizeof(grid));
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(store_db(n->st),
-	                       "SELECT section, lang, status, body IS NOT NULL AND body != '', "
-	                       "json_extract(_c2c, '$.dots.body[2]'), id FROM profile_sections WHERE city = ?",
-	                       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, n->city, -1, SQLITE_STATIC);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			const char *sec = (const char *)sqlite3_column_text(q, 0), *lang = (const char *)sqlite3_column_text(q, 1);
-			const char *st = (const char *)sqlite3_column_text(q, 2);
-			int c = lang ? lang_col(lang) : -1;
-			for (size_t s = 0; s < sf->nallowed && s < 32 && c >= 0; s++) {
-				if (!sec || strcmp(sec, sf->allowed[s]))
-					continue;
-				grid[s][c].exists = 1;
-				grid[s][c].has_body = sqlite3_column_int(q, 3);
-				grid[s][c].lamport = sqlite3_column_int64(q, 4);
-				snprintf(grid[s][c].status, sizeof(grid[s][c].status), "%s", st ? st : "");
-				snprintf(grid[s][c].id, sizeof(grid[s][c].id), "%s", sqlite3_column_text(q, 5) ? (const char *)sqlite3_column_text(q, 5) : "");
-			}
-		}
-		sqlite3_finalize(q);
-	}
+	grid_ctx gc = {grid, sf};
+	if (store_browse_city_sections(n->st, n->city, grid_cell, &gc) < 0)
+		err_clear(); /* the grid shows what it has */
 	/* the office's reviews of this city's sections, by record id */
 	json_t *revs = NULL, *by_id = json_object(), *e;
 	size_t ri;
@@ -213,12 +217,8 @@ int ui_page_home(ui_req *r)
 	for (size_t i = 0; i < nt; i++) {
 		/* counted up to a bound: the page's cost does not grow with the node */
 		long long c = 0;
-		char sql[160];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM \"%s\" LIMIT 10000)", t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-			c = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		if (store_browse_count_upto(n->st, &t[i], 10000, &c) < 0)
+			err_clear();
 		ui_printf(r, "<li><a href=\"/records/%u\">%h</a> <span class=\"n\">%L%h</span></li>", t[i].name,
 		          i18n_table(r->lang, t[i].name), c, c >= 10000 ? "+" : "");
 	}
@@ -713,6 +713,28 @@ static void conflict_block(ui_req *r, const table_def *t, const char *id, const 
 	ui_lit(r, "</section>\n");
 }
 
+typedef struct {
+	ui_req *r;
+	const table_def *t;
+	long long count;
+} conflicts_ctx;
+
+/* The conflicts of one record that may hold some. */
+static int conflicts_of(const char *id, void *payload)
+{
+	conflicts_ctx *cc = payload;
+	c2c_node *n = cc->r->node;
+	json_t *rec = NULL;
+	if (store_row_get(n->st, cc->t, id, &rec) == 0 && merge_has_conflicts(rec)) {
+		json_t *c = cli_record_conflicts(n, cc->t, id, rec);
+		for (size_t k = 0; k < json_array_size(c); k++, cc->count++)
+			conflict_block(cc->r, cc->t, id, rec, json_array_get(c, k));
+		json_decref(c);
+	}
+	json_decref(rec);
+	return 0;
+}
+
 int ui_page_conflicts(ui_req *r)
 {
 	c2c_node *n = r->node;
@@ -755,27 +777,10 @@ int ui_page_conflicts(ui_req *r)
 	          "When two people change the same field on two computers before they sync, both values are kept. "
 	          "Choose the one that stands, or type a new one.");
 	for (size_t i = 0; i < nt; i++) {
-		char sql[256];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof(sql),
-		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
-		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL) "
-		         "ORDER BY id LIMIT 200",
-		         t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
-			continue;
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *rec = NULL;
-			const char *id = (const char *)sqlite3_column_text(q, 0);
-			if (store_row_get(n->st, &t[i], id, &rec) == 0 && merge_has_conflicts(rec)) {
-				json_t *c = cli_record_conflicts(n, &t[i], id, rec);
-				for (size_t k = 0; k < json_array_size(c); k++, count++)
-					conflict_block(r, &t[i], id, rec, json_array_get(c, k));
-				json_decref(c);
-			}
-			json_decref(rec);
-		}
-		sqlite3_finalize(q);
+		conflicts_ctx cc = {r, &t[i], 0};
+		if (store_browse_conflicted(n->st, &t[i], 200, conflicts_of, &cc) < 0)
+			err_clear();
+		count += cc.count;
 	}
 	err_clear();
 	if (!count)

@@ -1,7 +1,6 @@
 /* ui_records: lists of a table, one record, new records: forms made from
  * the schema (the tables, types and allowed values of `c2c tables`), saved
  * through the same checks and write path as `c2c add` and `c2c set`. */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "c2c/i18n.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/store_browse.h"
 #include "c2c/ui.h"
 #include "c2c/write.h"
 
@@ -20,11 +20,6 @@
 #define COUNT_AHEAD 5000
 
 /* -------------------------------------------------------------- helpers */
-static void ui_lit_buf(ui_buf *b, const char *s)
-{
-	ui_buf_add(b, s, strlen(s));
-}
-
 int ui_table_arg(ui_req *r, const char *name, const table_def **out)
 {
 	*out = name && *name ? store_table(r->node->st, name) : NULL;
@@ -95,30 +90,32 @@ static const char *ref_label_column(const table_def *rt)
 
 /* Options of a ref field: the referenced table's records (of this city for
  * a city table). CB gets each id and label. */
+typedef struct {
+	ui_req *r;
+	const table_def *rt;
+	void (*cb)(ui_req *, const char *, const char *, void *);
+	void *arg;
+} ref_ctx;
+
+static int ref_option(const char *id, const char *label, void *payload)
+{
+	ref_ctx *c = payload;
+	const char *tr = !strcmp(c->rt->name, "themes") ? i18n_tr(c->r->lang, "theme", id) : NULL;
+	if (tr && strcmp(tr, id))
+		label = tr;
+	c->cb(c->r, id, label ? label : id, c->arg);
+	return 0;
+}
+
 static void ref_options(ui_req *r, const field_def *f, void (*cb)(ui_req *, const char *, const char *, void *),
                         void *arg)
 {
 	const table_def *rt = store_table(r->node->st, f->ref);
 	if (!rt)
 		return;
-	const char *lc = ref_label_column(rt);
-	char sql[256];
-	sqlite3_stmt *q = NULL;
-	snprintf(sql, sizeof(sql), "SELECT id, %s%s%s FROM \"%s\"%s ORDER BY id LIMIT 1000", lc ? "\"" : "",
-	         lc ? lc : "id", lc ? "\"" : "", rt->name, rt->city_scope && r->node->city ? " WHERE city = ?" : "");
-	if (sqlite3_prepare_v2(store_db(r->node->st), sql, -1, &q, NULL) != SQLITE_OK)
-		return;
-	if (rt->city_scope && r->node->city)
-		sqlite3_bind_text(q, 1, r->node->city, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *label = (const char *)sqlite3_column_text(q, 1);
-		const char *tr = !strcmp(rt->name, "themes") ? i18n_tr(r->lang, "theme", id) : NULL;
-		if (tr && strcmp(tr, id))
-			label = tr;
-		cb(r, id, label ? label : id, arg);
-	}
-	sqlite3_finalize(q);
+	ref_ctx c = {r, rt, cb, arg};
+	if (store_browse_labels(r->node->st, rt, ref_label_column(rt), r->node->city, 1000, ref_option, &c) < 0)
+		err_clear(); /* a form without choices, as before the table existed */
 }
 
 static void option_cb(ui_req *r, const char *id, const char *label, void *arg)
@@ -143,43 +140,61 @@ static void box_cb(ui_req *r, const char *id, const char *label, void *arg)
 	ui_printf(r, "> %h</label>", label);
 }
 
+typedef struct {
+	ui_req *r;
+	const field_def *f;
+	const char *cur;
+	int goals; /* shown so far */
+} sdg_ctx;
+
+static int sdg_goal(const char *id, int goal, const char *name, void *payload)
+{
+	sdg_ctx *c = payload;
+	ui_req *r = c->r;
+	const char *cur = c->cur;
+	int nn, nl, any = 0;
+	c->goals++;
+	const char *tr = id ? i18n_tr(r->lang, "sdg", id) : NULL;
+	if (tr && id && strcmp(tr, id))
+		name = tr;
+	record_sdg_goal(goal, &nn, &nl);
+	char code[16];
+	for (int k = 1; k <= nn + nl && !any; k++) {
+		if (k <= nn)
+			snprintf(code, sizeof(code), "%d.%d", goal, k);
+		else
+			snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
+		any = in_list(cur, code);
+	}
+	ui_printf(r, "<details%h><summary>%d. %h</summary><div class=\"boxes\">", any ? " open" : "", goal,
+	          name ? name : "");
+	for (int k = 1; k <= nn + nl; k++) {
+		if (k <= nn)
+			snprintf(code, sizeof(code), "%d.%d", goal, k);
+		else
+			snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
+		ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> <bdi>%h</bdi></label>",
+		          c->f->name, code, in_list(cur, code) ? " checked" : "", code);
+	}
+	ui_lit(r, "</div></details>");
+	return 0;
+}
+
 static void sdg_targets(ui_req *r, const field_def *f, const char *cur)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(store_db(r->node->st), "SELECT id, number, name FROM sdgs ORDER BY number", -1, &q,
-	                       NULL) != SQLITE_OK)
-		return;
+	sdg_ctx c = {r, f, cur, 0};
+	size_t mark = r->out.len;
 	ui_lit(r, "<div class=\"sdgs\">");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		int goal = sqlite3_column_int(q, 1), nn, nl, any = 0;
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 2);
-		const char *tr = id ? i18n_tr(r->lang, "sdg", id) : NULL;
-		if (tr && id && strcmp(tr, id))
-			name = tr;
-		record_sdg_goal(goal, &nn, &nl);
-		char code[16];
-		for (int k = 1; k <= nn + nl && !any; k++) {
-			if (k <= nn)
-				snprintf(code, sizeof(code), "%d.%d", goal, k);
-			else
-				snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
-			any = in_list(cur, code);
+	if (store_browse_sdgs(r->node->st, sdg_goal, &c) < 0) {
+		err_clear();
+		if (!c.goals) { /* no table of SDGs: no widget */
+			r->out.len = mark;
+			if (r->out.p)
+				r->out.p[mark] = '\0';
+			return;
 		}
-		ui_printf(r, "<details%h><summary>%d. %h</summary><div class=\"boxes\">", any ? " open" : "", goal,
-		          name ? name : "");
-		for (int k = 1; k <= nn + nl; k++) {
-			if (k <= nn)
-				snprintf(code, sizeof(code), "%d.%d", goal, k);
-			else
-				snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
-			ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> <bdi>%h</bdi></label>",
-			          f->name, code, in_list(cur, code) ? " checked" : "", code);
-		}
-		ui_lit(r, "</div></details>");
 	}
 	ui_lit(r, "</div>");
-	sqlite3_finalize(q);
 }
 
 /* One field of a form: label, widget with what CUR holds (text), and the
@@ -443,10 +458,56 @@ static size_t list_columns(const table_def *t, const field_def **cols)
 	return n;
 }
 
+typedef struct {
+	ui_req *r;
+	const table_def *t;
+	const field_def *const *cols;
+	size_t ncols;
+} list_ctx;
+
+/* One row of the list. */
+static int list_row(const char *id, const char *label, const char *const *vals, int conflict, void *payload)
+{
+	list_ctx *c = payload;
+	ui_req *r = c->r;
+	const table_def *t = c->t;
+	ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>", t->name, id, label ? label : id);
+	ui_lit(r, conflict ? " <span class=\"flag\">⚠</span></td>" : "</td>");
+	for (size_t i = 0; i < c->ncols; i++) {
+		const field_def *f = c->cols[i];
+		const char *txt = vals[i];
+		ui_lit(r, "<td>");
+		if (!txt) {
+		} else if (f->type == FT_SET) {
+			json_t *arr = json_loads(txt, 0, NULL);
+			ui_value_words(r, t, f, arr);
+			json_decref(arr);
+		} else if (f->type == FT_INT) {
+			ui_printf(r, "%h", txt);
+		} else if (f->type == FT_ENUM) {
+			ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, txt));
+		} else {
+			/* at most 80 bytes, cut at a character's start */
+			char cut[84];
+			size_t n = strlen(txt);
+			if (n > 80) {
+				n = 80;
+				while (n && ((unsigned char)txt[n] & 0xC0) == 0x80)
+					n--;
+				memcpy(cut, txt, n);
+				strcpy(cut + n, "…");
+				ui_printf(r, "<bdi>%h</bdi>", cut);
+			} else
+				ui_printf(r, "<bdi>%h</bdi>", txt);
+		}
+		ui_lit(r, "</td>");
+	}
+	ui_lit(r, "</tr>\n");
+	return 0;
+}
+
 static int page_list(ui_req *r, const table_def *t)
 {
-	sqlite3 *db = store_db(r->node->st);
-	sqlite3_stmt *q = NULL;
 	const field_def *cols[5];
 	size_t ncols = list_columns(t, cols);
 	const char *qs = ui_get(r, "q"), *sort = ui_get(r, "sort");
@@ -455,112 +516,28 @@ static int page_list(ui_req *r, const table_def *t)
 	if (page > 1000000) /* no arithmetic on a page number out of reach */
 		page = 1000000;
 	json_t *filters = json_object();
-	ui_buf where = {0}, sql = {0};
 	long long total = 0;
-	int err = 0, rc;
+	int err = 0;
+	if (!filters)
+		return ERR_OOM();
 	if (page < 1)
 		page = 1;
 	if (sort && !store_field(t, sort))
 		sort = NULL;
-	ui_buf_add(&where, " WHERE 1", 8);
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_def *f = &t->fields[i];
 		const char *v = ui_get(r, f->name);
 		if (!v || !*v || (f->type != FT_ENUM && !(f->type == FT_SET && f->elem != EL_TEXT) && f->type != FT_REF))
 			continue;
-		json_object_set_new(filters, f->name, json_string(v));
-		char frag[160];
-		if (f->type == FT_SET)
-			snprintf(frag, sizeof(frag), " AND EXISTS (SELECT 1 FROM json_each(\"%s\") WHERE value = ?)", f->name);
-		else
-			snprintf(frag, sizeof(frag), " AND \"%s\" = ?", f->name);
-		ui_buf_add(&where, frag, strlen(frag));
-	}
-	if (qs && *qs) {
-		ui_lit_buf(&where, " AND (id LIKE ? ESCAPE '\\'");
-		for (size_t i = 0; i < t->nfields; i++) {
-			if (t->fields[i].type != FT_TEXT)
-				continue;
-			char frag[96];
-			snprintf(frag, sizeof(frag), " OR \"%s\" LIKE ? ESCAPE '\\'", t->fields[i].name);
-			ui_buf_add(&where, frag, strlen(frag));
-		}
-		ui_buf_add(&where, ")", 1);
-	}
-	if (where.oom) {
-		err = ERR_OOM();
-		goto done;
-	}
-	/* count */
-	char head[128];
-	long long cap = (long long)(page - 1) * PAGE_SIZE + COUNT_AHEAD;
-	snprintf(head, sizeof(head), "SELECT count(*) FROM (SELECT 1 FROM \"%s\"", t->name);
-	ui_buf_add(&sql, head, strlen(head));
-	ui_buf_add(&sql, where.p, where.len);
-	snprintf(head, sizeof(head), " LIMIT %lld)", cap);
-	ui_buf_add(&sql, head, strlen(head));
-	for (int pass = 0; pass < 2; pass++) {
-		if ((rc = sqlite3_prepare_v2(db, sql.p, -1, &q, NULL)) != SQLITE_OK) {
-			err = err_sqlite(db, rc, "listing records");
+		if (json_object_set_new(filters, f->name, json_string_nocheck(v)) < 0) {
+			err = ERR_OOM();
 			goto done;
 		}
-		int k = 1;
-		const char *key;
-		json_t *val;
-		json_object_foreach(filters, key, val) sqlite3_bind_text(q, k++, json_string_value(val), -1, SQLITE_TRANSIENT);
-		if (qs && *qs) {
-			char *like = malloc(strlen(qs) * 2 + 3), *w = like;
-			if (!like) {
-				err = ERR_OOM();
-				goto done;
-			}
-			*w++ = '%';
-			for (const char *p = qs; *p; p++) {
-				if (*p == '%' || *p == '_' || *p == '\\')
-					*w++ = '\\';
-				*w++ = *p;
-			}
-			*w++ = '%';
-			*w = '\0';
-			sqlite3_bind_text(q, k++, like, -1, SQLITE_TRANSIENT);
-			for (size_t i = 0; i < t->nfields; i++)
-				if (t->fields[i].type == FT_TEXT)
-					sqlite3_bind_text(q, k++, like, -1, SQLITE_TRANSIENT);
-			free(like);
-		}
-		if (pass == 0) {
-			if (sqlite3_step(q) == SQLITE_ROW)
-				total = sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
-			q = NULL;
-			/* the page itself */
-			sql.len = 0;
-			const field_def *lf = list_label(t);
-			char lc[80];
-			snprintf(lc, sizeof(lc), "SELECT id, %s%s%s", lf ? "\"" : "", lf ? lf->name : "NULL", lf ? "\"" : "");
-			ui_buf_add(&sql, lc, strlen(lc));
-			for (size_t i = 0; i < ncols; i++) {
-				char c[80];
-				snprintf(c, sizeof(c), ", \"%s\"", cols[i]->name);
-				ui_buf_add(&sql, c, strlen(c));
-			}
-			snprintf(head, sizeof(head), ", _c2c FROM \"%s\"", t->name);
-			ui_buf_add(&sql, head, strlen(head));
-			ui_buf_add(&sql, where.p, where.len);
-			char tail[200];
-			if (sort)
-				snprintf(tail, sizeof(tail), " ORDER BY \"%s\" %s, id %s LIMIT %d OFFSET %lld", sort,
-				         desc ? "DESC" : "ASC", desc ? "DESC" : "ASC", PAGE_SIZE, (long long)(page - 1) * PAGE_SIZE);
-			else
-				snprintf(tail, sizeof(tail), " ORDER BY id DESC LIMIT %d OFFSET %lld", PAGE_SIZE,
-				         (long long)(page - 1) * PAGE_SIZE);
-			ui_buf_add(&sql, tail, strlen(tail));
-			if (sql.oom) {
-				err = ERR_OOM();
-				goto done;
-			}
-		}
 	}
+	store_browse_query bq = {qs, filters, sort, desc};
+	long long cap = (long long)(page - 1) * PAGE_SIZE + COUNT_AHEAD;
+	if ((err = store_browse_count(r->node->st, t, &bq, cap, &total)) < 0)
+		goto done;
 	const char *tname = i18n_table(r->lang, t->name);
 	ui_page_begin(r, tname);
 	ui_printf(r, "<h1>%h</h1>\n<p class=\"tools\">", tname);
@@ -615,53 +592,10 @@ static int page_list(ui_req *r, const table_def *t)
 		          this ? (desc ? " ▼" : " ▲") : "");
 	}
 	ui_lit(r, "</tr></thead>\n<tbody>\n");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *label = (const char *)sqlite3_column_text(q, 1);
-		const char *meta = (const char *)sqlite3_column_text(q, (int)ncols + 2);
-		int conflict = meta && (strstr(meta, "\"conflicts\"") || strstr(meta, "\"deleted\""));
-		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>", t->name, id, label && *label ? label : id);
-		ui_lit(r, conflict ? " <span class=\"flag\">⚠</span></td>" : "</td>");
-		for (size_t i = 0; i < ncols; i++) {
-			const field_def *f = cols[i];
-			ui_lit(r, "<td>");
-			int col = (int)i + 2;
-			int ct = sqlite3_column_type(q, col);
-			if (ct == SQLITE_NULL) {
-			} else if (f->type == FT_SET) {
-				const char *txt = (const char *)sqlite3_column_text(q, col);
-				json_t *arr = txt ? json_loads(txt, 0, NULL) : NULL;
-				ui_value_words(r, t, f, arr);
-				json_decref(arr);
-			} else if (f->type == FT_INT) {
-				ui_printf(r, "%L", (long long)sqlite3_column_int64(q, col));
-			} else {
-				const char *txt = (const char *)sqlite3_column_text(q, col);
-				if (f->type == FT_ENUM)
-					ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, txt));
-				else {
-					/* at most 80 bytes, cut at a character's start */
-					char cut[84];
-					size_t n = strlen(txt);
-					if (n > 80) {
-						n = 80;
-						while (n && ((unsigned char)txt[n] & 0xC0) == 0x80)
-							n--;
-						memcpy(cut, txt, n);
-						strcpy(cut + n, "…");
-						ui_printf(r, "<bdi>%h</bdi>", cut);
-					} else
-						ui_printf(r, "<bdi>%h</bdi>", txt);
-				}
-			}
-			ui_lit(r, "</td>");
-		}
-		ui_lit(r, "</tr>\n");
-	}
-	if (rc != SQLITE_DONE) {
-		err = err_sqlite(db, rc, "listing records");
+	list_ctx lc = {r, t, cols, ncols};
+	if ((err = store_browse_rows(r->node->st, t, &bq, list_label(t), cols, ncols, (long long)(page - 1) * PAGE_SIZE,
+	                             PAGE_SIZE, list_row, &lc)) != 0)
 		goto done;
-	}
 	ui_lit(r, "</tbody></table>\n");
 	long long pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (pages > 1) {
@@ -684,10 +618,7 @@ static int page_list(ui_req *r, const table_def *t)
 	}
 	ui_page_end(r);
 done:
-	sqlite3_finalize(q);
 	json_decref(filters);
-	free(where.p);
-	free(sql.p);
 	return err;
 }
 
