@@ -1,5 +1,7 @@
 /* ui: the HTTP side of `c2c ui`: libmicrohttpd, the checks every request
- * passes, sessions, the route table and the embedded assets.
+ * passes, the login and its session (the table is node/ui_session.c's),
+ * the route table and the embedded assets. It is the top of the web
+ * interface: it calls the pages, and nothing calls it but `c2c ui`.
  *
  * The daemon answers each connection in a thread of its own, so that a
  * slow page (or one waiting for the node lock while a sync merges) does
@@ -29,6 +31,7 @@
 
 #include "c2c/err.h"
 #include "c2c/i18n.h"
+#include "c2c/mhd_load.h"
 #include "c2c/ui_params.h"
 #include "c2c/ui_session.h"
 
@@ -487,7 +490,10 @@ int ui_start(ui_server **out, const char *dir, int port, char **url)
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	                        MHD_OPTION_END);
 	if (!s->d) {
-		err = err_set(C2C_EIO, "could not start the web server on 127.0.0.1:%d", s->port);
+		if (mhd_load_error())
+			err = err_set(C2C_EIO, "%s", mhd_load_error());
+		else
+			err = err_set(C2C_EIO, "could not start the web server on 127.0.0.1:%d", s->port);
 		goto fail;
 	}
 	s->fd = -1; /* the daemon closes it */

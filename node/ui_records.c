@@ -256,6 +256,7 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	}
 	snprintf(action, alen, "/records/%s/%s", t->name, id);
 	const char *problem = NULL;
+	err_state refused;
 	if (!strcmp(r->method, "POST")) {
 		if (!editable) {
 			err = err_set(C2C_EAUTH, "%s", ui_t(r, "This node may not change this record."));
@@ -305,7 +306,8 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 			}
 			if (err != C2C_EINVALID && err != C2C_EAUTH && err != C2C_ECONFLICT)
 				goto done;
-			problem = err_msg();
+			err_save(&refused); /* kept while the page is made */
+			problem = refused.msg;
 			err = 0;
 		}
 		r->status = 422;
@@ -411,6 +413,7 @@ int ui_page_new(ui_req *r)
 	char action[96];
 	snprintf(action, sizeof(action), "/new/%s", t->name);
 	const char *problem = NULL, *given_id = NULL;
+	err_state refused;
 	if (!strcmp(r->method, "POST")) {
 		int bad = ui_form_read(r, t, NULL, 1, &typed, &fields, &msgs);
 		if (bad >= 0 && !t->city_scope && !t->nnatkey) {
@@ -442,7 +445,8 @@ int ui_page_new(ui_req *r)
 			}
 			if (err != C2C_EINVALID && err != C2C_EAUTH && err != C2C_ECONFLICT)
 				goto done;
-			problem = err_msg();
+			err_save(&refused); /* kept while the page is made */
+			problem = refused.msg;
 			err = 0;
 		}
 		r->status = 422;
