@@ -12,7 +12,6 @@
 #include "c2c/store_browse.h"
 #include "c2c/ui.h"
 
-/* ------------------------------------------------------------ conflicts */
 /* A line diff of two texts: lines only in A marked -, only in B marked +
  * (a longest common subsequence, for the short texts of a record). */
 static void line_diff(ui_req *r, const char *a, const char *b)

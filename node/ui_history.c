@@ -10,7 +10,6 @@
 #include "c2c/record.h"
 #include "c2c/ui.h"
 
-/* -------------------------------------------------------------- history */
 static const char *trailer_node(const char *msg, char *buf, size_t cap)
 {
 	const char *p = strstr(msg, "C2C-Node: ");

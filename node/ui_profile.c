@@ -14,6 +14,7 @@
 #include "c2c/ui.h"
 #include "c2c/write.h"
 
+/* ----------------------------------------------------------------- grid */
 typedef struct {
 	char status[16];
 	long long lamport; /* of the body's last edit */
@@ -120,7 +121,7 @@ void ui_profile_grid(ui_req *r)
 	json_decref(by_id);
 }
 
-/* -------------------------------------------------------------- profile */
+/* ------------------------------------------------------------ a section */
 int ui_page_profile(ui_req *r)
 {
 	c2c_node *n = r->node;

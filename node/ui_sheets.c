@@ -11,7 +11,6 @@
 #include "c2c/ui.h"
 #include "c2c/write.h"
 
-/* --------------------------------------------------------- spreadsheets */
 /* A value of the preview: as words, a long text cut. */
 static void preview_value(ui_req *r, const table_def *t, const char *field, const json_t *v)
 {

@@ -6,8 +6,6 @@
 #include "c2c/err.h"
 #include "c2c/ui.h"
 
-
-/* --------------------------------------------------------------- verify */
 static void verify_finding(const char *what, const char *detail, void *payload)
 {
 	ui_req *r = payload;
