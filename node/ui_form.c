@@ -22,8 +22,6 @@ static const char *ref_label_column(const table_def *rt)
 	return NULL;
 }
 
-/* Options of a ref field: the referenced table's records (of this city for
- * a city table). CB gets each id and label. */
 typedef struct {
 	ui_req *r;
 	const table_def *rt;
@@ -41,6 +39,8 @@ static int ref_option(const char *id, const char *label, void *payload)
 	return 0;
 }
 
+/* Options of a ref field: the referenced table's records (of this city for
+ * a city table). CB gets each id and label. */
 static void ref_options(ui_req *r, const field_def *f, void (*cb)(ui_req *, const char *, const char *, void *),
                         void *arg)
 {

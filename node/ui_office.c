@@ -155,11 +155,6 @@ int ui_review_post(ui_req *r, const table_def *t, const char *id)
 	return ui_redirect(r, "/records/%s/%s?reviewed=1#review", t->name, id);
 }
 
-/* The profile sections of the network the office has to look at: those a
- * city submitted or marked validated, and any the office has reviewed, by
- * city, section (the schema's order) and language, each with its review
- * and the form to validate it or send it back. Their number is bounded by
- * cities x sections x languages, whatever the size of the node. */
 typedef struct {
 	const json_t *by_id; /* the reviews, by record id */
 	json_t *rows;
@@ -178,6 +173,11 @@ static int section_row(const store_section_row *row, void *payload)
 	return 0;
 }
 
+/* The profile sections of the network the office has to look at: those a
+ * city submitted or marked validated, and any the office has reviewed, by
+ * city, section (the schema's order) and language, each with its review
+ * and the form to validate it or send it back. Their number is bounded by
+ * cities x sections x languages, whatever the size of the node. */
 static int review_table(ui_req *r)
 {
 	store *st = r->node->st;
