@@ -17,6 +17,8 @@
 
 #include <microhttpd.h>
 
+#include "c2c/mhd_load.h"
+
 #define MHD_SONAME "libmicrohttpd.so.12"
 
 /* The library's functions, all resolved at once by the first call (the
@@ -39,8 +41,16 @@ static struct {
 	enum MHD_Result (*destroy_post_processor)(struct MHD_PostProcessor *);
 } mhd;
 
-/* Whether the library is loaded with every function above; said once on
- * stderr if not. */
+/* Why the library could not be loaded, for mhd_load_error(). */
+static char why[512];
+
+const char *mhd_load_error(void)
+{
+	return why[0] ? why : NULL;
+}
+
+/* Whether the library is loaded with every function above; why not is
+ * kept for mhd_load_error(). */
 static int mhd_load(void)
 {
 	if (mhd.tried)
@@ -48,8 +58,8 @@ static int mhd_load(void)
 	mhd.tried = 1;
 	void *h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		fprintf(stderr, "c2c: error: the web interface needs %s (Debian: libmicrohttpd12): %s\n", MHD_SONAME,
-		        dlerror());
+		snprintf(why, sizeof(why), "the web interface needs %s (Debian: libmicrohttpd12): %s", MHD_SONAME,
+		         dlerror());
 		return 0;
 	}
 	static const char *const names[] = {
@@ -62,7 +72,7 @@ static int mhd_load(void)
 	void *f[sizeof(names) / sizeof(names[0])];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!(f[i] = dlsym(h, names[i]))) {
-			fprintf(stderr, "c2c: error: %s has no %s\n", MHD_SONAME, names[i]);
+			snprintf(why, sizeof(why), "%s has no %s", MHD_SONAME, names[i]);
 			dlclose(h);
 			return 0;
 		}

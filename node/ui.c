@@ -1,5 +1,7 @@
 /* ui: the HTTP side of `c2c ui`: libmicrohttpd, the checks every request
- * passes, sessions, the route table and the embedded assets.
+ * passes, the login and its session (the table is node/ui_session.c's),
+ * the route table and the embedded assets. It is the top of the web
+ * interface: it calls the pages, and nothing calls it but `c2c ui`.
  *
  * The daemon answers each connection in a thread of its own, so that a
  * slow page (or one waiting for the node lock while a sync merges) does
@@ -24,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "c2c/err.h"
 #include "c2c/i18n.h"
+#include "c2c/mhd_load.h"
+#include "c2c/ui_params.h"
+#include "c2c/ui_session.h"
 
 /* Assets from node/ui/, embedded by cmake/embed_assets.cmake. */
 typedef struct {
@@ -60,21 +64,10 @@ static const ui_route nodeless[] = {
     {"/sync/progress", ui_page_sync_progress},
 };
 
-#define MAX_SESSIONS 32
 #define MAX_BODY (32u * 1024 * 1024)
 /* Cookies belong to a host, not to a port: each server names its own
  * (c2c_session_PORT), so that two nodes served side by side keep theirs. */
 #define COOKIE "c2c_session_%d"
-
-struct ui_session {
-	char id[65];
-	char csrf[65];
-	char lang[4];
-	char upload_table[64];
-	char *upload;
-	size_t upload_len;
-	int used;
-};
 
 struct ui_server {
 	struct MHD_Daemon *d;
@@ -82,8 +75,7 @@ struct ui_server {
 	int port;
 	char *dir;
 	char token[65];
-	ui_session sessions[MAX_SESSIONS];
-	unsigned next; /* round robin when the table is full */
+	ui_sessions sessions;
 	pthread_mutex_t pages; /* the pages that open the node: one at a time */
 	pthread_mutex_t smu;   /* the session table (taken after pages, never before) */
 };
@@ -105,176 +97,6 @@ static char *strfmt(const char *fmt, ...)
 	return p;
 }
 
-static int random_hex(char *out, size_t nbytes)
-{
-	unsigned char b[32];
-	size_t got = 0;
-	if (nbytes > sizeof(b))
-		nbytes = sizeof(b);
-	while (got < nbytes) {
-		ssize_t k = getrandom(b + got, nbytes - got, 0);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_errno(C2C_EIO, "getrandom");
-		}
-		got += (size_t)k;
-	}
-	for (size_t i = 0; i < nbytes; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	return 0;
-}
-
-/* Compare secrets in time that does not depend on where they differ. */
-static int secret_eq(const char *a, const char *b)
-{
-	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
-	unsigned char d = la != lb || !la;
-	for (size_t i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-static ui_session *session_find(ui_server *s, const char *id)
-{
-	if (!id)
-		return NULL;
-	for (int i = 0; i < MAX_SESSIONS; i++)
-		if (s->sessions[i].used && secret_eq(s->sessions[i].id, id))
-			return &s->sessions[i];
-	return NULL;
-}
-
-static ui_session *session_new(ui_server *s)
-{
-	ui_session *x = NULL;
-	for (int i = 0; i < MAX_SESSIONS && !x; i++)
-		if (!s->sessions[i].used)
-			x = &s->sessions[i];
-	if (!x)
-		x = &s->sessions[s->next++ % MAX_SESSIONS];
-	free(x->upload);
-	memset(x, 0, sizeof(*x));
-	if (random_hex(x->id, 32) < 0 || random_hex(x->csrf, 32) < 0)
-		return NULL;
-	x->used = 1;
-	return x;
-}
-
-int ui_session_keep_upload(ui_req *r, const char *table, const char *data, size_t len)
-{
-	ui_session *x = r->session;
-	char *copy = malloc(len + 1);
-	if (!copy)
-		return err_set(C2C_ENOMEM, "out of memory");
-	memcpy(copy, data, len);
-	copy[len] = '\0';
-	free(x->upload);
-	x->upload = copy;
-	x->upload_len = len;
-	snprintf(x->upload_table, sizeof(x->upload_table), "%s", table);
-	return 0;
-}
-
-const char *ui_session_upload(ui_req *r, const char *table, size_t *len)
-{
-	ui_session *x = r->session;
-	if (!x->upload || strcmp(x->upload_table, table))
-		return NULL;
-	*len = x->upload_len;
-	return x->upload;
-}
-
-void ui_session_drop_upload(ui_req *r)
-{
-	free(r->session->upload);
-	r->session->upload = NULL;
-	r->session->upload_len = 0;
-	r->session->upload_table[0] = '\0';
-}
-
-/* ----------------------------------------------------------- parameters */
-static int param_add(ui_param **v, size_t *n, const char *key, const char *val, size_t len, const char *filename)
-{
-	ui_param *nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -1;
-	*v = nv;
-	ui_param *p = &nv[*n];
-	memset(p, 0, sizeof(*p));
-	p->key = strdup(key);
-	p->val = malloc(len + 1);
-	p->filename = filename ? strdup(filename) : NULL;
-	if (!p->key || !p->val || (filename && !p->filename)) {
-		free(p->key);
-		free(p->val);
-		free(p->filename);
-		return -1;
-	}
-	memcpy(p->val, val, len);
-	p->val[len] = '\0';
-	p->len = len;
-	(*n)++;
-	return 0;
-}
-
-static void params_free(ui_param *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].key);
-		free(v[i].val);
-		free(v[i].filename);
-	}
-	free(v);
-}
-
-static const char *param_find(const ui_param *v, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].key, key))
-			return v[i].val;
-	return NULL;
-}
-
-const char *ui_get(const ui_req *r, const char *key)
-{
-	return param_find(r->get, r->nget, key);
-}
-
-const char *ui_post(const ui_req *r, const char *key)
-{
-	return param_find(r->post, r->npost, key);
-}
-
-const ui_param *ui_post_param(const ui_req *r, const char *key)
-{
-	for (size_t i = 0; i < r->npost; i++)
-		if (!strcmp(r->post[i].key, key))
-			return &r->post[i];
-	return NULL;
-}
-
-char *ui_post_joined(const ui_req *r, const char *key)
-{
-	ui_buf b = {0};
-	int first = 1;
-	for (size_t i = 0; i < r->npost; i++) {
-		if (strcmp(r->post[i].key, key) || !r->post[i].val[0])
-			continue;
-		if (!first)
-			ui_buf_add(&b, ",", 1);
-		ui_buf_add(&b, r->post[i].val, strlen(r->post[i].val));
-		first = 0;
-	}
-	if (!b.p)
-		return strdup("");
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
-
 /* ------------------------------------------------------------ a request */
 typedef struct {
 	int deny;       /* 403 once the body is read */
@@ -283,17 +105,14 @@ typedef struct {
 	char sid[65];   /* the session cookie's value, looked up again when the page runs */
 	ui_session *session;
 	struct MHD_PostProcessor *pp;
-	ui_param *post;
-	size_t npost;
-	ui_param *get;
-	size_t nget;
+	ui_params post, get;
 } conn_state;
 
 static enum MHD_Result get_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	conn_state *cs = cls;
 	(void)kind;
-	if (key && param_add(&cs->get, &cs->nget, key, value ? value : "", value ? strlen(value) : 0, NULL) < 0)
+	if (key && ui_params_add(&cs->get, key, value ? value : "", value ? strlen(value) : 0, NULL) < 0)
 		return MHD_NO;
 	return MHD_YES;
 }
@@ -306,18 +125,9 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 	(void)kind, (void)content_type, (void)transfer_encoding;
 	if (!key)
 		return MHD_YES;
-	if (off > 0 && cs->npost && !strcmp(cs->post[cs->npost - 1].key, key)) {
-		ui_param *p = &cs->post[cs->npost - 1];
-		char *nv = realloc(p->val, p->len + size + 1);
-		if (!nv)
-			return MHD_NO;
-		memcpy(nv + p->len, data, size);
-		p->len += size;
-		nv[p->len] = '\0';
-		p->val = nv;
-		return MHD_YES;
-	}
-	return param_add(&cs->post, &cs->npost, key, data ? data : "", data ? size : 0, filename) < 0 ? MHD_NO : MHD_YES;
+	if (off > 0 && cs->post.n && !strcmp(cs->post.v[cs->post.n - 1].key, key))
+		return ui_params_extend_last(&cs->post, data, size) < 0 ? MHD_NO : MHD_YES;
+	return ui_params_add(&cs->post, key, data ? data : "", data ? size : 0, filename) < 0 ? MHD_NO : MHD_YES;
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -328,8 +138,8 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, en
 		return;
 	if (cs->pp)
 		MHD_destroy_post_processor(cs->pp);
-	params_free(cs->post, cs->npost);
-	params_free(cs->get, cs->nget);
+	ui_params_free(&cs->post);
+	ui_params_free(&cs->get);
 	free(cs);
 	*con_cls = NULL;
 }
@@ -426,10 +236,10 @@ static enum MHD_Result run_page(ui_server *s, struct MHD_Connection *c, conn_sta
 	r.path = url;
 	r.node_dir = s->dir;
 	r.session = x; /* only pages that open the node use it (they hold `pages`) */
-	r.get = cs->get;
-	r.nget = cs->nget;
-	r.post = cs->post;
-	r.npost = cs->npost;
+	r.get = cs->get.v;
+	r.nget = cs->get.n;
+	r.post = cs->post.v;
+	r.npost = cs->post.n;
 	r.status = 200;
 	const char *lang = ui_get(&r, "lang");
 	pthread_mutex_lock(&s->smu);
@@ -540,7 +350,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 			const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name);
 			snprintf(cs->sid, sizeof(cs->sid), "%s", cookie ? cookie : "");
 			pthread_mutex_lock(&s->smu);
-			cs->session = session_find(s, cs->sid);
+			cs->session = ui_session_find(&s->sessions, cs->sid);
 			pthread_mutex_unlock(&s->smu);
 			/* only a hint whether to read the body: looked up again below */
 		}
@@ -588,12 +398,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (!strcmp(url, "/login")) {
 		const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
-		if (!secret_eq(tok, s->token))
+		if (!ui_secret_eq(tok, s->token))
 			return send_forbidden(c, "This link is not valid any more. Open the address that "
 			                         "<code>c2c ui</code> printed when it started.");
 		pthread_mutex_lock(&s->pages); /* a session is not recycled while a page uses it */
 		pthread_mutex_lock(&s->smu);
-		ui_session *x = session_new(s);
+		ui_session *x = ui_session_new(&s->sessions);
 		char sid[65];
 		snprintf(sid, sizeof(sid), "%s", x ? x->id : "");
 		pthread_mutex_unlock(&s->smu);
@@ -619,8 +429,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	if (locked)
 		pthread_mutex_lock(&s->pages);
 	pthread_mutex_lock(&s->smu);
-	ui_session *x = session_find(s, cs->sid);
-	int csrf_ok = x && secret_eq(param_find(cs->post, cs->npost, "csrf"), x->csrf);
+	ui_session *x = ui_session_find(&s->sessions, cs->sid);
+	int csrf_ok = x && ui_secret_eq(ui_params_find(cs->post.v, cs->post.n, "csrf"), x->csrf);
 	pthread_mutex_unlock(&s->smu);
 	if (!x)
 		ret = send_forbidden(c, "No session: open the address that <code>c2c ui</code> printed when it "
@@ -646,12 +456,12 @@ int ui_start(ui_server **out, const char *dir, int port, char **url)
 	*url = NULL;
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	}
 	s->fd = -1;
 	pthread_mutex_init(&s->pages, NULL);
 	pthread_mutex_init(&s->smu, NULL);
-	if ((err = random_hex(s->token, 24)) < 0)
+	if ((err = ui_random_hex(s->token, 24)) < 0)
 		goto fail;
 	if ((s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		err = err_errno(C2C_EIO, "socket");
@@ -680,13 +490,16 @@ int ui_start(ui_server **out, const char *dir, int port, char **url)
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	                        MHD_OPTION_END);
 	if (!s->d) {
-		err = err_set(C2C_EIO, "could not start the web server on 127.0.0.1:%d", s->port);
+		if (mhd_load_error())
+			err = err_set(C2C_EIO, "%s", mhd_load_error());
+		else
+			err = err_set(C2C_EIO, "could not start the web server on 127.0.0.1:%d", s->port);
 		goto fail;
 	}
 	s->fd = -1; /* the daemon closes it */
 	if (!(*url = strfmt("http://127.0.0.1:%d/login?token=%s", s->port, s->token))) {
 		ui_stop(s);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	}
 	*out = s;
 	return 0;
@@ -707,8 +520,7 @@ void ui_stop(ui_server *s)
 	ui_sync_stop(); /* a sync the browser started ends as it would in the CLI */
 	if (s->fd >= 0)
 		close(s->fd);
-	for (int i = 0; i < MAX_SESSIONS; i++)
-		free(s->sessions[i].upload);
+	ui_sessions_free(&s->sessions);
 	pthread_mutex_destroy(&s->pages);
 	pthread_mutex_destroy(&s->smu);
 	free(s->dir);

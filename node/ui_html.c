@@ -9,22 +9,16 @@
 #include "c2c/err.h"
 #include "c2c/i18n.h"
 #include "c2c/ui.h"
+#include "c2c/util.h"
 
 int ui_buf_add(ui_buf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return -1;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return -1;
-		}
-		b->p = p;
-		b->cap = cap;
+	size_t need = b->len + n + 1;
+	if (need < n || util_grow((void **)&b->p, &b->cap, need < 4096 ? 4096 : need, 1) < 0) {
+		b->oom = 1;
+		return -1;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -250,7 +244,7 @@ int ui_redirect(ui_req *r, const char *fmt, ...)
 		return err_set(C2C_EINVALID, "bad redirect target");
 	free(r->location);
 	if (!(r->location = strdup(buf)))
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	return 0;
 }
 

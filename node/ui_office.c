@@ -4,7 +4,6 @@
  * on a city record's page, and the review mark a city sees. A review made
  * here goes through review_write, as `c2c review` does: one transaction,
  * one signed commit. */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "c2c/office.h"
 #include "c2c/record.h"
 #include "c2c/review.h"
+#include "c2c/store_browse.h"
 #include "c2c/ui.h"
 
 /* ------------------------------------------------------------- reviews */
@@ -136,7 +136,7 @@ int ui_review_post(ui_req *r, const table_def *t, const char *id)
 		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such record (it may have been deleted)."));
 	if (comment) { /* a text area sends CRLF line ends: the record keeps LF */
 		if (!(clean = strdup(comment)))
-			return err_set(C2C_ENOMEM, "out of memory");
+			return ERR_OOM();
 		char *w = clean;
 		for (const char *p = comment; *p; p++)
 			if (!(p[0] == '\r' && p[1] == '\n'))
@@ -155,6 +155,24 @@ int ui_review_post(ui_req *r, const table_def *t, const char *id)
 	return ui_redirect(r, "/records/%s/%s?reviewed=1#review", t->name, id);
 }
 
+typedef struct {
+	const json_t *by_id; /* the reviews, by record id */
+	json_t *rows;
+} sections_ctx;
+
+/* Keep a section that was submitted, validated or reviewed. */
+static int section_row(const store_section_row *row, void *payload)
+{
+	sections_ctx *c = payload;
+	if (!row->id || (!json_object_get(c->by_id, row->id) &&
+	                 (!row->status || (strcmp(row->status, "submitted") && strcmp(row->status, "validated")))))
+		return 0;
+	json_array_append_new(c->rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", row->id, "city", row->city,
+	                                         "section", row->section, "lang", row->lang, "status", row->status,
+	                                         "name", row->city_name));
+	return 0;
+}
+
 /* The profile sections of the network the office has to look at: those a
  * city submitted or marked validated, and any the office has reviewed, by
  * city, section (the schema's order) and language, each with its review
@@ -165,7 +183,6 @@ static int review_table(ui_req *r)
 	store *st = r->node->st;
 	const table_def *ps = store_table(st, "profile_sections");
 	const field_def *sf = ps ? store_field(ps, "section") : NULL;
-	sqlite3_stmt *q = NULL;
 	json_t *revs = NULL, *by_id = json_object(), *e;
 	size_t i;
 	int err, rows = 0;
@@ -183,31 +200,17 @@ static int review_table(ui_req *r)
 	          "The sections a city submitted or validated, and those the office reviewed. A review is a record of the network, signed and synced to the city.");
 	if (ui_get(r, "reviewed"))
 		ui_printf(r, "<p class=\"ok\" role=\"status\">%t</p>\n", "Review saved.");
-	int rc = sqlite3_prepare_v2(store_db(st),
-	                            "SELECT p.id, p.city, p.section, p.lang, p.status, c.name FROM profile_sections p "
-	                            "LEFT JOIN cities c ON c.id = p.city ORDER BY coalesce(c.name, p.city), p.city, p.id",
-	                            -1, &q, NULL);
-	if (rc != SQLITE_OK) {
-		err = err_sqlite(store_db(st), rc, "listing profile sections");
-		goto done;
-	}
 	/* in the schema's order of sections: one pass per section, the rows being few */
-	json_t *rowsv = json_array();
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0), *status = (const char *)sqlite3_column_text(q, 4);
-		if (!id || (!json_object_get(by_id, id) && (!status || (strcmp(status, "submitted") && strcmp(status, "validated")))))
-			continue;
-		json_array_append_new(rowsv, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", id, "city",
-		                                       (const char *)sqlite3_column_text(q, 1), "section",
-		                                       (const char *)sqlite3_column_text(q, 2), "lang",
-		                                       (const char *)sqlite3_column_text(q, 3), "status", status, "name",
-		                                       (const char *)sqlite3_column_text(q, 5)));
-	}
-	if (rc != SQLITE_DONE) {
-		json_decref(rowsv);
-		err = err_sqlite(store_db(st), rc, "listing profile sections");
+	sections_ctx sc = {by_id, json_array()};
+	if (!sc.rows) {
+		err = ERR_OOM();
 		goto done;
 	}
+	if ((err = store_browse_sections(st, section_row, &sc)) < 0) {
+		json_decref(sc.rows);
+		goto done;
+	}
+	json_t *rowsv = sc.rows;
 	ui_printf(r, "<table class=\"list\" id=\"review-sections\"><thead><tr><th>%t</th><th>%h</th><th>%h</th><th>%h</th><th>%t</th><th>%t</th></tr></thead><tbody>\n",
 	          "City", i18n_field(r->lang, "profile_sections", "section"), i18n_field(r->lang, "profile_sections", "lang"),
 	          i18n_field(r->lang, "profile_sections", "status"), "The office's review", "Review");
@@ -267,7 +270,6 @@ static int review_table(ui_req *r)
 	ui_lit(r, "</section>\n");
 	err = 0;
 done:
-	sqlite3_finalize(q);
 	json_decref(revs);
 	json_decref(by_id);
 	return err;

@@ -1,7 +1,6 @@
-/* ui_records: lists of a table, one record, new records: forms made from
- * the schema (the tables, types and allowed values of `c2c tables`), saved
- * through the same checks and write path as `c2c add` and `c2c set`. */
-#include <sqlite3.h>
+/* ui_records: the records' pages: the list of a table (search, filters,
+ * sort, pages), one record (its form, review and history), a new record.
+ * The forms are node/ui_form.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "c2c/i18n.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
+#include "c2c/store_browse.h"
 #include "c2c/ui.h"
 #include "c2c/write.h"
 
@@ -18,391 +18,6 @@
 /* A list counts its records up to this many past its page, so that its
  * cost grows with the page, not with the table ("more than N" beyond). */
 #define COUNT_AHEAD 5000
-
-/* -------------------------------------------------------------- helpers */
-static void ui_lit_buf(ui_buf *b, const char *s)
-{
-	ui_buf_add(b, s, strlen(s));
-}
-
-int ui_table_arg(ui_req *r, const char *name, const table_def **out)
-{
-	*out = name && *name ? store_table(r->node->st, name) : NULL;
-	if (!*out)
-		return err_set(C2C_ENOTFOUND, "%s", ui_t(r, "There is no such table."));
-	return 0;
-}
-
-/* A long text gets a text area. */
-int ui_field_long(const field_def *f)
-{
-	static const char *const names[] = {"body", "description", "outcomes", "challenge", "proposed_action",
-	                                    "notes", "role", NULL};
-	if (f->type != FT_TEXT)
-		return 0;
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(f->name, names[i]))
-			return 1;
-	return 0;
-}
-
-/* Is VALUE one of the comma-separated CSV? */
-static int in_list(const char *csv, const char *value)
-{
-	size_t n = strlen(value);
-	for (const char *p = csv; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t k = c ? (size_t)(c - p) : strlen(p);
-		if (k == n && !strncmp(p, value, n))
-			return 1;
-		p = c ? c + 1 : NULL;
-	}
-	return 0;
-}
-
-/* A value for a person: allowed values as words, sets with their words. */
-void ui_value_words(ui_req *r, const table_def *t, const field_def *f, const json_t *v)
-{
-	if (!v || json_is_null(v))
-		return;
-	if (json_is_array(v)) {
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			const char *e = json_string_value(json_array_get(v, i));
-			if (i)
-				ui_lit(r, ", ");
-			ui_printf(r, "%h", f && f->elem == EL_ENUM ? i18n_value(r->lang, t->name, f->name, e) : e);
-		}
-		return;
-	}
-	if (json_is_string(v) && f && f->type == FT_ENUM) {
-		ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, json_string_value(v)));
-		return;
-	}
-	char *s = record_value_text(v);
-	ui_printf(r, "%h", s ? s : "");
-	free(s);
-}
-
-/* The name to show for a record of a referenced table. */
-static const char *ref_label_column(const table_def *rt)
-{
-	static const char *const cols[] = {"name", "title", "challenge", NULL};
-	for (int i = 0; cols[i]; i++)
-		if (store_field(rt, cols[i]))
-			return cols[i];
-	return NULL;
-}
-
-/* Options of a ref field: the referenced table's records (of this city for
- * a city table). CB gets each id and label. */
-static void ref_options(ui_req *r, const field_def *f, void (*cb)(ui_req *, const char *, const char *, void *),
-                        void *arg)
-{
-	const table_def *rt = store_table(r->node->st, f->ref);
-	if (!rt)
-		return;
-	const char *lc = ref_label_column(rt);
-	char sql[256];
-	sqlite3_stmt *q = NULL;
-	snprintf(sql, sizeof(sql), "SELECT id, %s%s%s FROM \"%s\"%s ORDER BY id LIMIT 1000", lc ? "\"" : "",
-	         lc ? lc : "id", lc ? "\"" : "", rt->name, rt->city_scope && r->node->city ? " WHERE city = ?" : "");
-	if (sqlite3_prepare_v2(store_db(r->node->st), sql, -1, &q, NULL) != SQLITE_OK)
-		return;
-	if (rt->city_scope && r->node->city)
-		sqlite3_bind_text(q, 1, r->node->city, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *label = (const char *)sqlite3_column_text(q, 1);
-		const char *tr = !strcmp(rt->name, "themes") ? i18n_tr(r->lang, "theme", id) : NULL;
-		if (tr && strcmp(tr, id))
-			label = tr;
-		cb(r, id, label ? label : id, arg);
-	}
-	sqlite3_finalize(q);
-}
-
-static void option_cb(ui_req *r, const char *id, const char *label, void *arg)
-{
-	const char *cur = arg;
-	ui_printf(r, "<option value=\"%a\"", id);
-	if (cur && !strcmp(cur, id))
-		ui_lit(r, " selected");
-	ui_printf(r, ">%h</option>", label);
-}
-
-typedef struct {
-	const char *name, *cur;
-} box_arg;
-
-static void box_cb(ui_req *r, const char *id, const char *label, void *arg)
-{
-	box_arg *b = arg;
-	ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"", b->name, id);
-	if (in_list(b->cur, id))
-		ui_lit(r, " checked");
-	ui_printf(r, "> %h</label>", label);
-}
-
-static void sdg_targets(ui_req *r, const field_def *f, const char *cur)
-{
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(store_db(r->node->st), "SELECT id, number, name FROM sdgs ORDER BY number", -1, &q,
-	                       NULL) != SQLITE_OK)
-		return;
-	ui_lit(r, "<div class=\"sdgs\">");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		int goal = sqlite3_column_int(q, 1), nn, nl, any = 0;
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 2);
-		const char *tr = id ? i18n_tr(r->lang, "sdg", id) : NULL;
-		if (tr && id && strcmp(tr, id))
-			name = tr;
-		record_sdg_goal(goal, &nn, &nl);
-		char code[16];
-		for (int k = 1; k <= nn + nl && !any; k++) {
-			if (k <= nn)
-				snprintf(code, sizeof(code), "%d.%d", goal, k);
-			else
-				snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
-			any = in_list(cur, code);
-		}
-		ui_printf(r, "<details%h><summary>%d. %h</summary><div class=\"boxes\">", any ? " open" : "", goal,
-		          name ? name : "");
-		for (int k = 1; k <= nn + nl; k++) {
-			if (k <= nn)
-				snprintf(code, sizeof(code), "%d.%d", goal, k);
-			else
-				snprintf(code, sizeof(code), "%d.%c", goal, 'a' + (k - nn - 1));
-			ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> <bdi>%h</bdi></label>",
-			          f->name, code, in_list(cur, code) ? " checked" : "", code);
-		}
-		ui_lit(r, "</div></details>");
-	}
-	ui_lit(r, "</div>");
-	sqlite3_finalize(q);
-}
-
-/* One field of a form: label, widget with what CUR holds (text), and the
- * message beside it when MSG. */
-static void form_field(ui_req *r, const table_def *t, const field_def *f, const char *cur, const char *msg,
-                       int readonly)
-{
-	const char *label = i18n_field(r->lang, t->name, f->name);
-	int set = f->type == FT_SET;
-	ui_printf(r, "<div class=\"field%h\" id=\"field-%a\">", msg ? " invalid" : "", f->name);
-	if (set && f->elem != EL_TEXT)
-		ui_printf(r, "<fieldset><legend>%h%h</legend>", label, f->required ? " *" : "");
-	else
-		ui_printf(r, "<label for=\"f-%a\">%h%h</label>", f->name, label, f->required ? " *" : "");
-	if (msg)
-		ui_printf(r, "<p class=\"msg\" id=\"msg-%a\" role=\"alert\">%h</p>", f->name, msg);
-	if (readonly) {
-		if (f->type == FT_ENUM && cur && *cur)
-			ui_printf(r, "<p class=\"ro\" id=\"f-%a\">%h</p>", f->name, i18n_value(r->lang, t->name, f->name, cur));
-		else
-			ui_printf(r, "<p class=\"ro\" id=\"f-%a\">%h</p>", f->name, cur ? cur : "");
-		ui_lit(r, set && f->elem != EL_TEXT ? "</fieldset></div>" : "</div>");
-		return;
-	}
-	switch (f->type) {
-	case FT_TEXT:
-		if (ui_field_long(f))
-			ui_printf(r, "<textarea id=\"f-%a\" name=\"%a\" rows=\"6\" dir=\"auto\">%h</textarea>", f->name, f->name,
-			          cur ? cur : "");
-		else
-			ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"text\" dir=\"auto\" value=\"%a\">", f->name, f->name,
-			          cur ? cur : "");
-		break;
-	case FT_INT:
-		ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"text\" inputmode=\"numeric\" value=\"%a\">", f->name,
-		          f->name, cur ? cur : "");
-		break;
-	case FT_DATE:
-		ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"date\" value=\"%a\">", f->name, f->name, cur ? cur : "");
-		break;
-	case FT_MONTH:
-		ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"month\" value=\"%a\">", f->name, f->name, cur ? cur : "");
-		break;
-	case FT_ENUM: {
-		int found = 0;
-		ui_printf(r, "<select id=\"f-%a\" name=\"%a\"><option value=\"\">—</option>", f->name, f->name);
-		for (size_t i = 0; i < f->nallowed; i++) {
-			int sel = cur && !strcmp(cur, f->allowed[i]);
-			found |= sel;
-			ui_printf(r, "<option value=\"%a\"%h>%h</option>", f->allowed[i], sel ? " selected" : "",
-			          i18n_value(r->lang, t->name, f->name, f->allowed[i]));
-		}
-		if (cur && *cur && !found) /* a value from a newer node: kept */
-			ui_printf(r, "<option value=\"%a\" selected>%h</option>", cur, cur);
-		ui_lit(r, "</select>");
-		break;
-	}
-	case FT_REF:
-		ui_printf(r, "<select id=\"f-%a\" name=\"%a\"><option value=\"\">—</option>", f->name, f->name);
-		ref_options(r, f, option_cb, (void *)cur);
-		ui_lit(r, "</select>");
-		break;
-	case FT_SET:
-		if (f->elem == EL_ENUM) {
-			ui_lit(r, "<div class=\"boxes\">");
-			for (size_t i = 0; i < f->nallowed; i++)
-				ui_printf(r, "<label class=\"box\"><input type=\"checkbox\" name=\"%a\" value=\"%a\"%h> %h</label>",
-				          f->name, f->allowed[i], in_list(cur, f->allowed[i]) ? " checked" : "",
-				          i18n_value(r->lang, t->name, f->name, f->allowed[i]));
-			ui_lit(r, "</div>");
-		} else if (f->elem == EL_REF) {
-			box_arg b = {f->name, cur};
-			ui_lit(r, "<div class=\"boxes\">");
-			ref_options(r, f, box_cb, &b);
-			ui_lit(r, "</div>");
-		} else if (f->elem == EL_SDG_TARGET) {
-			sdg_targets(r, f, cur);
-		} else {
-			ui_printf(r, "<input id=\"f-%a\" name=\"%a\" type=\"text\" dir=\"auto\" value=\"%a\">", f->name,
-			          f->name, cur ? cur : "");
-			ui_printf(r, "<p class=\"help\">%t</p>", "Separate the values with commas.");
-		}
-		break;
-	}
-	ui_lit(r, set && f->elem != EL_TEXT ? "</fieldset></div>\n" : "</div>\n");
-}
-
-/* Fields a form shows: all but a city record's city (the node's city). */
-static int form_shows(const table_def *t, const field_def *f)
-{
-	return !(t->city_scope && !strcmp(f->name, "city"));
-}
-
-void ui_form(ui_req *r, const table_def *t, const char *action, const json_t *typed, const json_t *msgs, int is_new,
-             int editable)
-{
-	if (editable)
-		ui_printf(r, "<form method=\"post\" action=\"%a\" class=\"record\" novalidate>", action);
-	else
-		ui_lit(r, "<div class=\"record\">");
-	if (editable)
-		ui_csrf_field(r);
-	if (is_new && !t->city_scope && !t->nnatkey) {
-		const char *msg = json_string_value(json_object_get(msgs, "id"));
-		ui_printf(r, "<div class=\"field%h\" id=\"field-id\"><label for=\"f-id\">%t</label>", msg ? " invalid" : "", "Id (a short name, e.g. a city's slug)");
-		if (msg)
-			ui_printf(r, "<p class=\"msg\" id=\"msg-id\" role=\"alert\">%h</p>", msg);
-		ui_printf(r, "<input id=\"f-id\" name=\"id\" type=\"text\" dir=\"ltr\" value=\"%a\"></div>\n",
-		          json_string_value(json_object_get(typed, "id")) ? json_string_value(json_object_get(typed, "id")) : "");
-	}
-	for (size_t i = 0; i < t->nfields; i++) {
-		const field_def *f = &t->fields[i];
-		if (!form_shows(t, f))
-			continue;
-		const char *cur = json_string_value(json_object_get(typed, f->name));
-		const char *msg = json_string_value(json_object_get(msgs, f->name));
-		form_field(r, t, f, cur, msg, !editable || (f->immutable && !is_new));
-	}
-	if (editable)
-		ui_printf(r, "<div class=\"actions\"><button type=\"submit\" class=\"primary\">%t</button></div></form>\n",
-		          is_new ? "Add" : "Save");
-	else
-		ui_lit(r, "</div>\n");
-}
-
-/* The record's values as text for the form. */
-static json_t *typed_of(const table_def *t, const json_t *rec)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < t->nfields; i++) {
-		json_t *v = json_object_get(rec, t->fields[i].name);
-		if (!v || json_is_null(v))
-			continue;
-		char *s = record_value_text(v);
-		if (s)
-			json_object_set_new(o, t->fields[i].name, json_string(s));
-		free(s);
-	}
-	return o;
-}
-
-/* The page's words for why VALUE does not fit F. */
-static const char *field_problem(ui_req *r, const field_def *f)
-{
-	switch (f->type) {
-	case FT_INT: return f->has_min && f->min == 0 ? ui_t(r, "Type a whole number, 0 or more.") : ui_t(r, "Type a whole number.");
-	case FT_DATE: return ui_t(r, "Type a date as YYYY-MM-DD.");
-	case FT_MONTH: return ui_t(r, "Type a month as YYYY-MM.");
-	case FT_ENUM: return ui_t(r, "Choose one of the list.");
-	case FT_REF: return ui_t(r, "Choose one of the list.");
-	case FT_SET:
-		if (f->elem == EL_SDG_TARGET)
-			return ui_t(r, "SDG targets are codes such as 10.7 or 16.b.");
-		return ui_t(r, "One of these values is not allowed.");
-	default: return NULL;
-	}
-}
-
-static char *trim_copy(const char *s, int keep)
-{
-	if (keep)
-		return strdup(s);
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		n--;
-	char *o = malloc(n + 1);
-	if (o) {
-		memcpy(o, s, n);
-		o[n] = '\0';
-	}
-	return o;
-}
-
-/* Read the posted form of T: *typed (field -> text as typed), *fields
- * (field -> value, for write_add/write_set), *msgs (field -> message).
- * Returns the number of fields refused, or a negative error. */
-int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, json_t **typed, json_t **fields,
-                 json_t **msgs)
-{
-	int bad = 0;
-	*typed = json_object();
-	*fields = json_object();
-	*msgs = json_object();
-	if (!*typed || !*fields || !*msgs)
-		return err_set(C2C_ENOMEM, "out of memory");
-	for (size_t i = 0; i < t->nfields; i++) {
-		const field_def *f = &t->fields[i];
-		if (!form_shows(t, f) || (f->immutable && !is_new))
-			continue;
-		char *raw = ui_post_joined(r, f->name);
-		char *text = raw ? trim_copy(raw, f->type == FT_TEXT) : NULL;
-		free(raw);
-		if (!text)
-			return err_set(C2C_ENOMEM, "out of memory");
-		/* Text areas send CRLF line ends: the record keeps LF. */
-		char *w = text;
-		for (const char *p = text; *p; p++)
-			if (!(p[0] == '\r' && p[1] == '\n'))
-				*w++ = *p;
-		*w = '\0';
-		json_object_set_new(*typed, f->name, json_string(text));
-		json_t *v = NULL;
-		if (!*text && f->required) {
-			json_object_set_new(*msgs, f->name, json_string(ui_t(r, "This field is required.")));
-			bad++;
-		} else if (record_parse_value(r->node->st, t, f, text, &v) < 0) {
-			const char *m = field_problem(r, f);
-			json_object_set_new(*msgs, f->name, json_string(m ? m : err_msg()));
-			err_clear();
-			bad++;
-		} else if (is_new && json_is_null(v)) {
-			json_decref(v); /* an empty field of a new record: not set */
-		} else if (!is_new && json_is_null(v) && !json_object_get(old, f->name)) {
-			json_decref(v);
-		} else {
-			json_object_set_new(*fields, f->name, v);
-		}
-		free(text);
-	}
-	return bad;
-}
 
 /* ----------------------------------------------------------------- list */
 static void list_link(ui_req *r, const table_def *t, const char *q, const json_t *filters, const char *sort, int desc,
@@ -443,10 +58,56 @@ static size_t list_columns(const table_def *t, const field_def **cols)
 	return n;
 }
 
+typedef struct {
+	ui_req *r;
+	const table_def *t;
+	const field_def *const *cols;
+	size_t ncols;
+} list_ctx;
+
+/* One row of the list. */
+static int list_row(const char *id, const char *label, const char *const *vals, int conflict, void *payload)
+{
+	list_ctx *c = payload;
+	ui_req *r = c->r;
+	const table_def *t = c->t;
+	ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>", t->name, id, label ? label : id);
+	ui_lit(r, conflict ? " <span class=\"flag\">⚠</span></td>" : "</td>");
+	for (size_t i = 0; i < c->ncols; i++) {
+		const field_def *f = c->cols[i];
+		const char *txt = vals[i];
+		ui_lit(r, "<td>");
+		if (!txt) {
+		} else if (f->type == FT_SET) {
+			json_t *arr = json_loads(txt, 0, NULL);
+			ui_value_words(r, t, f, arr);
+			json_decref(arr);
+		} else if (f->type == FT_INT) {
+			ui_printf(r, "%h", txt);
+		} else if (f->type == FT_ENUM) {
+			ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, txt));
+		} else {
+			/* at most 80 bytes, cut at a character's start */
+			char cut[84];
+			size_t n = strlen(txt);
+			if (n > 80) {
+				n = 80;
+				while (n && ((unsigned char)txt[n] & 0xC0) == 0x80)
+					n--;
+				memcpy(cut, txt, n);
+				strcpy(cut + n, "…");
+				ui_printf(r, "<bdi>%h</bdi>", cut);
+			} else
+				ui_printf(r, "<bdi>%h</bdi>", txt);
+		}
+		ui_lit(r, "</td>");
+	}
+	ui_lit(r, "</tr>\n");
+	return 0;
+}
+
 static int page_list(ui_req *r, const table_def *t)
 {
-	sqlite3 *db = store_db(r->node->st);
-	sqlite3_stmt *q = NULL;
 	const field_def *cols[5];
 	size_t ncols = list_columns(t, cols);
 	const char *qs = ui_get(r, "q"), *sort = ui_get(r, "sort");
@@ -455,112 +116,28 @@ static int page_list(ui_req *r, const table_def *t)
 	if (page > 1000000) /* no arithmetic on a page number out of reach */
 		page = 1000000;
 	json_t *filters = json_object();
-	ui_buf where = {0}, sql = {0};
 	long long total = 0;
-	int err = 0, rc;
+	int err = 0;
+	if (!filters)
+		return ERR_OOM();
 	if (page < 1)
 		page = 1;
 	if (sort && !store_field(t, sort))
 		sort = NULL;
-	ui_buf_add(&where, " WHERE 1", 8);
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_def *f = &t->fields[i];
 		const char *v = ui_get(r, f->name);
 		if (!v || !*v || (f->type != FT_ENUM && !(f->type == FT_SET && f->elem != EL_TEXT) && f->type != FT_REF))
 			continue;
-		json_object_set_new(filters, f->name, json_string(v));
-		char frag[160];
-		if (f->type == FT_SET)
-			snprintf(frag, sizeof(frag), " AND EXISTS (SELECT 1 FROM json_each(\"%s\") WHERE value = ?)", f->name);
-		else
-			snprintf(frag, sizeof(frag), " AND \"%s\" = ?", f->name);
-		ui_buf_add(&where, frag, strlen(frag));
-	}
-	if (qs && *qs) {
-		ui_lit_buf(&where, " AND (id LIKE ? ESCAPE '\\'");
-		for (size_t i = 0; i < t->nfields; i++) {
-			if (t->fields[i].type != FT_TEXT)
-				continue;
-			char frag[96];
-			snprintf(frag, sizeof(frag), " OR \"%s\" LIKE ? ESCAPE '\\'", t->fields[i].name);
-			ui_buf_add(&where, frag, strlen(frag));
-		}
-		ui_buf_add(&where, ")", 1);
-	}
-	if (where.oom) {
-		err = err_set(C2C_ENOMEM, "out of memory");
-		goto done;
-	}
-	/* count */
-	char head[128];
-	long long cap = (long long)(page - 1) * PAGE_SIZE + COUNT_AHEAD;
-	snprintf(head, sizeof(head), "SELECT count(*) FROM (SELECT 1 FROM \"%s\"", t->name);
-	ui_buf_add(&sql, head, strlen(head));
-	ui_buf_add(&sql, where.p, where.len);
-	snprintf(head, sizeof(head), " LIMIT %lld)", cap);
-	ui_buf_add(&sql, head, strlen(head));
-	for (int pass = 0; pass < 2; pass++) {
-		if ((rc = sqlite3_prepare_v2(db, sql.p, -1, &q, NULL)) != SQLITE_OK) {
-			err = err_sqlite(db, rc, "listing records");
+		if (json_object_set_new(filters, f->name, json_string_nocheck(v)) < 0) {
+			err = ERR_OOM();
 			goto done;
 		}
-		int k = 1;
-		const char *key;
-		json_t *val;
-		json_object_foreach(filters, key, val) sqlite3_bind_text(q, k++, json_string_value(val), -1, SQLITE_TRANSIENT);
-		if (qs && *qs) {
-			char *like = malloc(strlen(qs) * 2 + 3), *w = like;
-			if (!like) {
-				err = err_set(C2C_ENOMEM, "out of memory");
-				goto done;
-			}
-			*w++ = '%';
-			for (const char *p = qs; *p; p++) {
-				if (*p == '%' || *p == '_' || *p == '\\')
-					*w++ = '\\';
-				*w++ = *p;
-			}
-			*w++ = '%';
-			*w = '\0';
-			sqlite3_bind_text(q, k++, like, -1, SQLITE_TRANSIENT);
-			for (size_t i = 0; i < t->nfields; i++)
-				if (t->fields[i].type == FT_TEXT)
-					sqlite3_bind_text(q, k++, like, -1, SQLITE_TRANSIENT);
-			free(like);
-		}
-		if (pass == 0) {
-			if (sqlite3_step(q) == SQLITE_ROW)
-				total = sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
-			q = NULL;
-			/* the page itself */
-			sql.len = 0;
-			const field_def *lf = list_label(t);
-			char lc[80];
-			snprintf(lc, sizeof(lc), "SELECT id, %s%s%s", lf ? "\"" : "", lf ? lf->name : "NULL", lf ? "\"" : "");
-			ui_buf_add(&sql, lc, strlen(lc));
-			for (size_t i = 0; i < ncols; i++) {
-				char c[80];
-				snprintf(c, sizeof(c), ", \"%s\"", cols[i]->name);
-				ui_buf_add(&sql, c, strlen(c));
-			}
-			snprintf(head, sizeof(head), ", _c2c FROM \"%s\"", t->name);
-			ui_buf_add(&sql, head, strlen(head));
-			ui_buf_add(&sql, where.p, where.len);
-			char tail[200];
-			if (sort)
-				snprintf(tail, sizeof(tail), " ORDER BY \"%s\" %s, id %s LIMIT %d OFFSET %lld", sort,
-				         desc ? "DESC" : "ASC", desc ? "DESC" : "ASC", PAGE_SIZE, (long long)(page - 1) * PAGE_SIZE);
-			else
-				snprintf(tail, sizeof(tail), " ORDER BY id DESC LIMIT %d OFFSET %lld", PAGE_SIZE,
-				         (long long)(page - 1) * PAGE_SIZE);
-			ui_buf_add(&sql, tail, strlen(tail));
-			if (sql.oom) {
-				err = err_set(C2C_ENOMEM, "out of memory");
-				goto done;
-			}
-		}
 	}
+	store_browse_query bq = {qs, filters, sort, desc};
+	long long cap = (long long)(page - 1) * PAGE_SIZE + COUNT_AHEAD;
+	if ((err = store_browse_count(r->node->st, t, &bq, cap, &total)) < 0)
+		goto done;
 	const char *tname = i18n_table(r->lang, t->name);
 	ui_page_begin(r, tname);
 	ui_printf(r, "<h1>%h</h1>\n<p class=\"tools\">", tname);
@@ -615,53 +192,10 @@ static int page_list(ui_req *r, const table_def *t)
 		          this ? (desc ? " ▼" : " ▲") : "");
 	}
 	ui_lit(r, "</tr></thead>\n<tbody>\n");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *label = (const char *)sqlite3_column_text(q, 1);
-		const char *meta = (const char *)sqlite3_column_text(q, (int)ncols + 2);
-		int conflict = meta && (strstr(meta, "\"conflicts\"") || strstr(meta, "\"deleted\""));
-		ui_printf(r, "<tr><td><a href=\"/records/%u/%u\"><bdi>%h</bdi></a>", t->name, id, label && *label ? label : id);
-		ui_lit(r, conflict ? " <span class=\"flag\">⚠</span></td>" : "</td>");
-		for (size_t i = 0; i < ncols; i++) {
-			const field_def *f = cols[i];
-			ui_lit(r, "<td>");
-			int col = (int)i + 2;
-			int ct = sqlite3_column_type(q, col);
-			if (ct == SQLITE_NULL) {
-			} else if (f->type == FT_SET) {
-				const char *txt = (const char *)sqlite3_column_text(q, col);
-				json_t *arr = txt ? json_loads(txt, 0, NULL) : NULL;
-				ui_value_words(r, t, f, arr);
-				json_decref(arr);
-			} else if (f->type == FT_INT) {
-				ui_printf(r, "%L", (long long)sqlite3_column_int64(q, col));
-			} else {
-				const char *txt = (const char *)sqlite3_column_text(q, col);
-				if (f->type == FT_ENUM)
-					ui_printf(r, "%h", i18n_value(r->lang, t->name, f->name, txt));
-				else {
-					/* at most 80 bytes, cut at a character's start */
-					char cut[84];
-					size_t n = strlen(txt);
-					if (n > 80) {
-						n = 80;
-						while (n && ((unsigned char)txt[n] & 0xC0) == 0x80)
-							n--;
-						memcpy(cut, txt, n);
-						strcpy(cut + n, "…");
-						ui_printf(r, "<bdi>%h</bdi>", cut);
-					} else
-						ui_printf(r, "<bdi>%h</bdi>", txt);
-				}
-			}
-			ui_lit(r, "</td>");
-		}
-		ui_lit(r, "</tr>\n");
-	}
-	if (rc != SQLITE_DONE) {
-		err = err_sqlite(db, rc, "listing records");
+	list_ctx lc = {r, t, cols, ncols};
+	if ((err = store_browse_rows(r->node->st, t, &bq, list_label(t), cols, ncols, (long long)(page - 1) * PAGE_SIZE,
+	                             PAGE_SIZE, list_row, &lc)) != 0)
 		goto done;
-	}
 	ui_lit(r, "</tbody></table>\n");
 	long long pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (pages > 1) {
@@ -684,10 +218,7 @@ static int page_list(ui_req *r, const table_def *t)
 	}
 	ui_page_end(r);
 done:
-	sqlite3_finalize(q);
 	json_decref(filters);
-	free(where.p);
-	free(sql.p);
 	return err;
 }
 
@@ -720,11 +251,12 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 	err_clear();
 	size_t alen = strlen(t->name) + strlen(id) + 16;
 	if (!(action = malloc(alen))) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	snprintf(action, alen, "/records/%s/%s", t->name, id);
 	const char *problem = NULL;
+	err_state refused;
 	if (!strcmp(r->method, "POST")) {
 		if (!editable) {
 			err = err_set(C2C_EAUTH, "%s", ui_t(r, "This node may not change this record."));
@@ -774,12 +306,13 @@ static int page_record(ui_req *r, const table_def *t, const char *id)
 			}
 			if (err != C2C_EINVALID && err != C2C_EAUTH && err != C2C_ECONFLICT)
 				goto done;
-			problem = err_msg();
+			err_save(&refused); /* kept while the page is made */
+			problem = refused.msg;
 			err = 0;
 		}
 		r->status = 422;
 	} else {
-		typed = typed_of(t, rec);
+		typed = ui_form_typed(t, rec);
 	}
 	char title[160];
 	snprintf(title, sizeof(title), "%s · %s", i18n_table(r->lang, t->name), id);
@@ -880,6 +413,7 @@ int ui_page_new(ui_req *r)
 	char action[96];
 	snprintf(action, sizeof(action), "/new/%s", t->name);
 	const char *problem = NULL, *given_id = NULL;
+	err_state refused;
 	if (!strcmp(r->method, "POST")) {
 		int bad = ui_form_read(r, t, NULL, 1, &typed, &fields, &msgs);
 		if (bad >= 0 && !t->city_scope && !t->nnatkey) {
@@ -911,7 +445,8 @@ int ui_page_new(ui_req *r)
 			}
 			if (err != C2C_EINVALID && err != C2C_EAUTH && err != C2C_ECONFLICT)
 				goto done;
-			problem = err_msg();
+			err_save(&refused); /* kept while the page is made */
+			problem = refused.msg;
 			err = 0;
 		}
 		r->status = 422;

@@ -38,7 +38,7 @@ typedef struct {
 	char phase[40];           /* the last progress label */
 	job_count in, out;        /* objects received (or copied), sent */
 	sync_result res;
-	char *msg, *hint; /* of a failure */
+	err_state fail;   /* of a failure: its message and hint */
 	json_t *held;     /* the remote's held branches, once done */
 } job_view;
 
@@ -76,13 +76,14 @@ static void *job_main(void *arg)
 	if ((err = node_open(&n, job.dir, NODE_WRITE)) == 0 && (err = sync_with(n, remote, &res)) == 0 &&
 	    store_held_list(n->st, remote, &held) < 0)
 		err_clear(); /* the sync is done; only its list of held branches is missing */
-	char *msg = err < 0 ? strdup(err_msg()) : NULL, *hint = err < 0 && err_hint_msg() ? strdup(err_hint_msg()) : NULL;
+	err_state fail = {0};
+	if (err < 0)
+		err_save(&fail); /* shown on the page, after the node is let go */
 	node_close(n);
 	err_clear();
 	pthread_mutex_lock(&job.mu);
 	job.v.res = res;
-	job.v.msg = msg;
-	job.v.hint = hint;
+	job.v.fail = fail;
 	job.v.held = held;
 	job.v.ended = (long long)time(NULL);
 	job.v.state = err < 0 ? JOB_FAILED : JOB_DONE;
@@ -92,8 +93,6 @@ static void *job_main(void *arg)
 
 static void view_clear(job_view *v)
 {
-	free(v->msg);
-	free(v->hint);
 	json_decref(v->held);
 	memset(v, 0, sizeof(*v));
 }
@@ -123,7 +122,7 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run)
 	free(job.dir);
 	if (!(job.dir = strdup(r->node_dir))) {
 		job.v.state = JOB_NONE;
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 	}
 	pthread_mutex_unlock(&job.mu);
 	if (err < 0)
@@ -171,8 +170,6 @@ static void view_get(job_view *out)
 {
 	pthread_mutex_lock(&job.mu);
 	*out = job.v;
-	out->msg = job.v.msg ? strdup(job.v.msg) : NULL;
-	out->hint = job.v.hint ? strdup(job.v.hint) : NULL;
 	out->held = job.v.held ? json_deep_copy(job.v.held) : NULL;
 	pthread_mutex_unlock(&job.mu);
 }
@@ -278,11 +275,11 @@ static void progress_block(ui_req *r, const job_view *v)
 	} else if (v->state == JOB_FAILED) {
 		ui_printf(r, "<div class=\"error\" role=\"alert\" id=\"sync-error\"><p><strong><bdi>%h</bdi></strong>: %t ",
 		          v->remote, "It did not work:");
-		ui_msg(r, v->msg ? v->msg : "");
+		ui_msg(r, v->fail.msg);
 		ui_lit(r, "</p>");
-		if (v->hint) {
+		if (v->fail.hint[0]) {
 			ui_lit(r, "<p>");
-			ui_msg(r, v->hint);
+			ui_msg(r, v->fail.hint);
 			ui_lit(r, "</p>");
 		}
 		ui_lit(r, "</div>");
@@ -312,15 +309,14 @@ int ui_page_sync(ui_req *r)
 	sync_remote *rv = NULL;
 	size_t nr = 0;
 	int err, failed = 0;
-	char *failmsg = NULL, *failhint = NULL;
+	err_state fail = {0}; /* a remote that could not be added: shown with the page */
 	job_view v = {0};
 	if (!strcmp(r->method, "POST")) {
 		const char *add = ui_post(r, "add_name"), *url = ui_post(r, "add_url"), *name = ui_post(r, "remote");
 		if (add && url) {
 			if ((err = sync_remote_add(n, add, url)) < 0) {
 				failed = 1;
-				failmsg = strdup(err_msg());
-				failhint = err_hint_msg() ? strdup(err_hint_msg()) : NULL;
+				err_save(&fail);
 				err_clear();
 			} else {
 				return ui_redirect(r, "/sync?added=1");
@@ -353,11 +349,11 @@ int ui_page_sync(ui_req *r)
 		progress_block(r, &v);
 	if (failed) {
 		ui_printf(r, "<div class=\"error\" role=\"alert\" id=\"sync-error\"><p>%t ", "It did not work:");
-		ui_msg(r, failmsg ? failmsg : "");
+		ui_msg(r, fail.msg);
 		ui_lit(r, "</p>");
-		if (failhint) {
+		if (fail.hint[0]) {
 			ui_lit(r, "<p>");
-			ui_msg(r, failhint);
+			ui_msg(r, fail.hint);
 			ui_lit(r, "</p>");
 		}
 		ui_lit(r, "</div>\n");
@@ -407,7 +403,5 @@ int ui_page_sync(ui_req *r)
 done:
 	view_clear(&v);
 	sync_remote_list_free(rv, nr);
-	free(failmsg);
-	free(failhint);
 	return err;
 }

@@ -16,6 +16,16 @@
  * node and so answers while another page or a sync holds it). A POST has passed the CSRF check before it
  * reaches the page; a page that changes something answers with ui_redirect.
  *
+ * The files, top to bottom; none calls a file above it: node/ui.c (the
+ * server: checks, sessions' use, the route table) -> the pages, one file
+ * each (ui_home.c, ui_records.c, ui_profile.c, ui_history.c,
+ * ui_conflicts.c, ui_sync.c, ui_sheets.c, ui_report.c, ui_office.c,
+ * ui_verify.c) -> what pages share: the forms (ui_form.c), tables and
+ * fields (ui_fields.c), the library's messages in words (ui_msg.c) -> the
+ * page text (ui_html.c), a request's parameters (ui_params.c) and the
+ * session table (ui_session.c). The pages read the store through
+ * c2c/store_browse.h and the other library headers; none runs SQL.
+ *
  * Output goes through ui_printf and the escaping functions below, one per
  * context: no directive writes a value unescaped, so that a value cannot
  * reach a page by accident. Markup written by the code itself goes through
@@ -103,13 +113,19 @@ int ui_error_page(ui_req *r, int status, const char *message, const char *hint);
  * escaped parts). */
 int ui_redirect(ui_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* --------------------------------------------------- helpers for pages */
+/* ------------------------------- helpers for pages (node/ui_fields.c) */
 /* The table NAME, or C2C_ENOTFOUND with the page's words. */
 int ui_table_arg(ui_req *r, const char *name, const table_def **out);
 /* 1 for a text field that gets a text area. */
 int ui_field_long(const field_def *f);
+/* Is VALUE one of the comma-separated CSV (NULL: none)? */
+int ui_in_list(const char *csv, const char *value);
 /* A value as words: allowed values translated, sets joined (escaped). */
 void ui_value_words(ui_req *r, const table_def *t, const field_def *f, const json_t *v);
+
+/* ------------------------------------------------ forms (node/ui_form.c) */
+/* The record REC's values as text for its form (a new object). */
+json_t *ui_form_typed(const table_def *t, const json_t *rec);
 /* The form of T made from the schema: TYPED holds each field's text,
  * MSGS the message beside a field (both objects, may be NULL). */
 void ui_form(ui_req *r, const table_def *t, const char *action, const json_t *typed, const json_t *msgs, int is_new,
@@ -119,7 +135,7 @@ void ui_form(ui_req *r, const table_def *t, const char *action, const json_t *ty
  * fields were refused (their message in *msgs), or a negative error. */
 int ui_form_read(ui_req *r, const table_def *t, const json_t *old, int is_new, json_t **typed, json_t **fields,
                  json_t **msgs);
-/* The history page of one record (node/ui_pages.c). */
+/* The history page of one record (node/ui_history.c). */
 int ui_record_history(ui_req *r, const table_def *t, const char *id);
 
 /* A message of the library (English, err_msg() or a stored result) in the
@@ -139,7 +155,7 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run);
 int ui_sync_running(void);
 void ui_sync_stop(void);
 
-/* ------------------------------------------------------------ parameters */
+/* ------------------------------------------ parameters (node/ui_params.c) */
 /* The first value of KEY in the query (GET) or the form (POST), or NULL. */
 const char *ui_get(const ui_req *r, const char *key);
 const char *ui_post(const ui_req *r, const char *key);
@@ -155,18 +171,23 @@ typedef struct ui_server ui_server;
 int ui_start(ui_server **out, const char *dir, int port, char **url);
 void ui_stop(ui_server *s);
 
-/* The pages (node/ui_pages.c and others), for the route table. */
-int ui_page_home(ui_req *r);
-int ui_page_records(ui_req *r);
-int ui_page_new(ui_req *r);
-int ui_page_profile(ui_req *r);
-int ui_page_history(ui_req *r);
-int ui_page_conflicts(ui_req *r);
-int ui_page_sync(ui_req *r);
+/* The pages, one file each (node/ui_NAME.c), for the route table. */
+int ui_page_home(ui_req *r);     /* node/ui_home.c */
+int ui_page_records(ui_req *r);  /* node/ui_records.c */
+int ui_page_new(ui_req *r);      /* node/ui_records.c */
+int ui_page_profile(ui_req *r);  /* node/ui_profile.c */
+/* The profile grid of the node's city (node/ui_profile.c): each section in
+ * each language, its status, a mark where another language's text changed
+ * after this one was last edited, and the office's review. Nothing on the
+ * office's node. */
+void ui_profile_grid(ui_req *r);
+int ui_page_history(ui_req *r);  /* node/ui_history.c */
+int ui_page_conflicts(ui_req *r); /* node/ui_conflicts.c */
+int ui_page_sync(ui_req *r);     /* node/ui_sync.c */
 int ui_page_sync_progress(ui_req *r); /* node/ui_sync.c: opens no node (r->node is NULL) */
-int ui_page_import(ui_req *r);
-int ui_page_export(ui_req *r);
-int ui_page_report(ui_req *r);
+int ui_page_import(ui_req *r);   /* node/ui_sheets.c */
+int ui_page_export(ui_req *r);   /* node/ui_sheets.c */
+int ui_page_report(ui_req *r);   /* node/ui_report.c */
 int ui_page_dashboard(ui_req *r); /* node/ui_office.c: the office's dashboard */
 /* The office's reviews (node/ui_office.c). The state of review RV (from
  * review_of or review_list): "validated", "changes_requested",
@@ -180,10 +201,10 @@ void ui_review_mark(ui_req *r, const json_t *rv);
 int ui_review_box(ui_req *r, const table_def *t, const char *id);
 /* POST /records/TABLE/ID/review: as 'c2c review', one commit. */
 int ui_review_post(ui_req *r, const table_def *t, const char *id);
-int ui_page_verify(ui_req *r);
+int ui_page_verify(ui_req *r); /* node/ui_verify.c */
 
 /* Session storage for a two-step import (preview, then write): the upload
- * kept between the two requests. */
+ * kept between the two requests (node/ui_session.c). */
 int ui_session_keep_upload(ui_req *r, const char *table, const char *data, size_t len);
 /* The kept upload for TABLE, or NULL; borrowed until the next keep. */
 const char *ui_session_upload(ui_req *r, const char *table, size_t *len);
