@@ -8,6 +8,7 @@
 #include "c2c/err.h"
 #include "c2c/i18n.h"
 #include "c2c/record.h"
+#include "c2c/util.h"
 
 /* The text of FIELD=@PATH: the file's bytes, or standard input's for "-"
  * (once per command), without one final line break. *out malloc'd. */
@@ -30,14 +31,13 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 	}
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
-			size_t nc = cap ? cap * 2 : 8192;
-			char *nb = nc > (64u << 20) ? NULL : realloc(buf, nc);
-			if (!nb) {
-				err = nc > (64u << 20) ? err_set(C2C_EINVALID, _("%s: a value is at most 64 MiB"), path)
-				                        : ERR_OOM();
+			/* the next capacity, twice this one, would pass 64 MiB */
+			if (cap > (32u << 20)) {
+				err = err_set(C2C_EINVALID, _("%s: a value is at most 64 MiB"), path);
 				goto done;
 			}
-			buf = nb, cap = nc;
+			if ((err = util_grow((void **)&buf, &cap, len + 4096 + 1, 1)) < 0)
+				goto done;
 		}
 		size_t got = fread(buf + len, 1, cap - len - 1, f);
 		len += got;
