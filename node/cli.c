@@ -1,5 +1,6 @@
 #include "c2c/cli.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,23 +125,27 @@ json_t *cli_record_flat(const char *id, const json_t *rec)
 	return o;
 }
 
+/* The settings of cli_progress, read once: C2C_PROGRESS=1 shows progress
+ * when stderr is not a terminal; C2C_PROGRESS_AFTER_MS is how long work
+ * runs before progress shows (1000; tests set 0 to see every report). */
+static pthread_once_t progress_once = PTHREAD_ONCE_INIT;
+static int progress_enabled;
+static double progress_wait;
+
+static void progress_settings(void)
+{
+	const char *env = getenv("C2C_PROGRESS"), *after = getenv("C2C_PROGRESS_AFTER_MS");
+	progress_enabled = env ? !strcmp(env, "1") : isatty(2);
+	progress_wait = after ? atof(after) / 1000.0 : 1.0;
+}
+
 void cli_progress(const char *label, size_t done, size_t total)
 {
 	static struct timespec start, last;
-	static int shown, settings_read, enabled;
-	static double wait;
+	static int shown;
 	struct timespec now;
-	if (!settings_read) {
-		/* The settings, read once: C2C_PROGRESS=1 shows progress when
-		 * stderr is not a terminal; C2C_PROGRESS_AFTER_MS is how long work
-		 * runs before progress shows (1000; tests set 0 to see every
-		 * report). */
-		const char *env = getenv("C2C_PROGRESS"), *after = getenv("C2C_PROGRESS_AFTER_MS");
-		enabled = env ? !strcmp(env, "1") : isatty(2);
-		wait = after ? atof(after) / 1000.0 : 1.0;
-		settings_read = 1;
-	}
-	if (!enabled)
+	pthread_once(&progress_once, progress_settings);
+	if (!progress_enabled)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (done == 0 || !start.tv_sec) {
@@ -151,7 +156,7 @@ void cli_progress(const char *label, size_t done, size_t total)
 	double since_start = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	double since_last = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
 	int end = total && done >= total;
-	if (since_start < wait || (since_last < 0.25 && !end)) {
+	if (since_start < progress_wait || (since_last < 0.25 && !end)) {
 		if (!end || !shown)
 			return;
 	}

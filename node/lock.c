@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,21 @@
 
 #define LOCK_WAIT_MS 10000
 
+/* How long a command waits for the lock: C2C_LOCK_WAIT_MS, read once. */
+static pthread_once_t wait_once = PTHREAD_ONCE_INIT;
+static int lock_wait_ms;
+
+static void read_wait(void)
+{
+	const char *w = getenv("C2C_LOCK_WAIT_MS");
+	lock_wait_ms = w ? atoi(w) : LOCK_WAIT_MS;
+}
+
 /* Wait for the flock on FD (C2C_LOCK_WAIT_MS, default 10 s). */
 static int lock_fd(int fd, const char *path)
 {
-	const char *w = getenv("C2C_LOCK_WAIT_MS");
-	int wait_ms = w ? atoi(w) : LOCK_WAIT_MS, waited = 0;
+	pthread_once(&wait_once, read_wait);
+	int wait_ms = lock_wait_ms, waited = 0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			char pid[32] = "";

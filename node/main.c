@@ -137,7 +137,7 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
-	const char *name = NULL, *user = NULL;
+	const char *name = NULL, *user = NULL, *user_env = NULL;
 	int i = 1, rc;
 
 	/* Messages in the officer's language (LANGUAGE, LC_ALL, LC_MESSAGES,
@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 		return finish(2);
 	}
 	if (!user && CLI_OPEN(ctx.cmd) != CLI_NONE)
-		user = getenv("C2C_USER");
+		user = user_env = getenv("C2C_USER");
 
 	c2c_node *node = NULL;
 	char *dir = NULL;
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
 			rc = node_open(&node, dir, CLI_OPEN(ctx.cmd) == CLI_WRITE ? NODE_WRITE : NODE_READ);
 		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
-			err_prefix("%s: ", getenv("C2C_USER") == user ? "C2C_USER" : "--user");
+			err_prefix("%s: ", user_env && user == user_env ? "C2C_USER" : "--user");
 		if (rc == 0)
 			cli_node_notices(node);
 		if (rc == 0 && node->head_moved && CLI_OPEN(ctx.cmd) == CLI_READ &&
