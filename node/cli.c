@@ -1,5 +1,6 @@
 #include "c2c/cli.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,7 @@ int cli_table_id(c2c_node *n, const char *arg, const table_def **t, char **id)
 	}
 	char *name = strndup(arg, (size_t)(slash - arg));
 	if (!name)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	err = cli_table(n, name, t);
 	free(name);
 	if (err < 0)
@@ -107,7 +108,7 @@ int cli_table_id(c2c_node *n, const char *arg, const table_def **t, char **id)
 		err_set(C2C_EINVALID, _("'%s' is not a valid record id"), slash + 1);
 		return err_hint(_("ids are lower-case letters, digits, '.', '_' and '-' (see 'c2c ls %s')"), (*t)->name);
 	}
-	return (*id = strdup(slash + 1)) ? 0 : err_set(C2C_ENOMEM, _("out of memory"));
+	return (*id = strdup(slash + 1)) ? 0 : ERR_OOM();
 }
 
 json_t *cli_record_flat(const char *id, const json_t *rec)
@@ -124,13 +125,27 @@ json_t *cli_record_flat(const char *id, const json_t *rec)
 	return o;
 }
 
+/* The settings of cli_progress, read once: C2C_PROGRESS=1 shows progress
+ * when stderr is not a terminal; C2C_PROGRESS_AFTER_MS is how long work
+ * runs before progress shows (1000; tests set 0 to see every report). */
+static pthread_once_t progress_once = PTHREAD_ONCE_INIT;
+static int progress_enabled;
+static double progress_wait;
+
+static void progress_settings(void)
+{
+	const char *env = getenv("C2C_PROGRESS"), *after = getenv("C2C_PROGRESS_AFTER_MS");
+	progress_enabled = env ? !strcmp(env, "1") : isatty(2);
+	progress_wait = after ? atof(after) / 1000.0 : 1.0;
+}
+
 void cli_progress(const char *label, size_t done, size_t total)
 {
 	static struct timespec start, last;
 	static int shown;
 	struct timespec now;
-	const char *env = getenv("C2C_PROGRESS");
-	if (!(env ? !strcmp(env, "1") : isatty(2)))
+	pthread_once(&progress_once, progress_settings);
+	if (!progress_enabled)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (done == 0 || !start.tv_sec) {
@@ -141,11 +156,7 @@ void cli_progress(const char *label, size_t done, size_t total)
 	double since_start = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	double since_last = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
 	int end = total && done >= total;
-	/* C2C_PROGRESS_AFTER_MS: how long work runs before progress shows
-	 * (1000; tests set 0 to see every report). */
-	const char *after = getenv("C2C_PROGRESS_AFTER_MS");
-	double wait = after ? atof(after) / 1000.0 : 1.0;
-	if (since_start < wait || (since_last < 0.25 && !end)) {
+	if (since_start < progress_wait || (since_last < 0.25 && !end)) {
 		if (!end || !shown)
 			return;
 	}
@@ -157,6 +168,15 @@ void cli_progress(const char *label, size_t done, size_t total)
 		fprintf(stderr, "\r%s: %zu", label, done);
 	if (end)
 		start.tv_sec = 0, shown = 0;
+}
+
+void cli_node_notices(c2c_node *n)
+{
+	if (!n || !n->finished_write)
+		return;
+	fprintf(stderr, "c2c: finished a write that was interrupted (refs/heads/main -> %.12s)\n",
+	        git_oid_tostr_s(&n->finished_head));
+	n->finished_write = 0;
 }
 
 /* Length of the valid UTF-8 sequence at S (1 to 4), or 0. */

@@ -11,6 +11,7 @@
 #include "c2c/keys.h"
 #include "c2c/review.h"
 #include "c2c/merge.h"
+#include "c2c/refs.h"
 #include "c2c/registry.h"
 #include "c2c/sync.h"
 
@@ -113,12 +114,11 @@ static long long unsent_commits(c2c_node *n, const char *name)
 		git_revwalk_free(w);
 		return -1;
 	}
-	snprintf(ref, sizeof(ref), "refs/c2c/remotes/%s/nodes/%s", name, n->node_id);
-	int seen = git_reference_name_to_id(&oid, n->repo, ref) == 0;
-	if (!seen) {
-		snprintf(ref, sizeof(ref), "refs/c2c/remotes/%s/main", name);
-		seen = git_reference_name_to_id(&oid, n->repo, ref) == 0;
-	}
+	char rest[256];
+	snprintf(rest, sizeof(rest), "nodes/%s", n->node_id);
+	int seen = ref_remote(ref, sizeof(ref), name, rest) == 0 && git_reference_name_to_id(&oid, n->repo, ref) == 0;
+	if (!seen)
+		seen = ref_remote(ref, sizeof(ref), name, "main") == 0 && git_reference_name_to_id(&oid, n->repo, ref) == 0;
 	if (seen)
 		git_revwalk_hide(w, &oid);
 	while (git_revwalk_next(&oid, w) == 0)
@@ -277,7 +277,8 @@ static int cmd_status_fn(cli_ctx *ctx, c2c_node *n)
 	return 0;
 }
 
-const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ, N_("identity, head, records, remotes, conflicts"),
+const cli_command cmd_status = {"status", cmd_status_fn, CLI_READ | CLI_SEES_MOVED_HEAD,
+                                N_("identity, head, records, remotes, conflicts"),
                                 N_("c2c status"),
                                 N_("Shows who this node is, its head commit, how many records it holds,\n"
                                 "and whether the repository still agrees with the database; per remote,\n"
@@ -426,7 +427,7 @@ static int cmd_verify_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_verify = {
-    "verify", cmd_verify_fn, CLI_READ, N_("check that the database equals the head"),
+    "verify", cmd_verify_fn, CLI_READ | CLI_SEES_MOVED_HEAD, N_("check that the database equals the head"),
     N_("c2c verify"),
     N_("Compares every row and tombstone with its record file at the head of\n"
     "repo.git, every record file with its row, and the head with the one the\n"
@@ -455,7 +456,7 @@ static int cmd_repair_fn(cli_ctx *ctx, c2c_node *n)
 }
 
 const cli_command cmd_repair = {
-    "repair", cmd_repair_fn, CLI_READ, N_("make the database equal to the head"),
+    "repair", cmd_repair_fn, CLI_READ | CLI_SEES_MOVED_HEAD, N_("make the database equal to the head"),
     N_("c2c repair"),
     N_("Rebuilds every row from the record files at the head of repo.git (the\n"
     "signed history is the reference) and records that head. Rows edited\n"

@@ -230,7 +230,7 @@ static void ls_columns(ls_state *s, const c2c_node *n)
 static int ls_gather(const char *id, json_t *rec, void *payload)
 {
 	ls_state *s = payload;
-	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? err_set(C2C_ENOMEM, _("out of memory")) : 0;
+	return json_array_append_new(s->rows, json_pack("[sO]", id, rec)) ? ERR_OOM() : 0;
 }
 
 /* Records with a rank (priorities) list by city, then rank, then id. */
@@ -301,7 +301,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 	const field_def *rank = store_field(t, "rank");
 	if (rank && rank->type == FT_INT) {
 		if (!(s.rows = json_array())) {
-			err = err_set(C2C_ENOMEM, _("out of memory"));
+			err = ERR_OOM();
 			goto done;
 		}
 		if ((err = store_rows_each(n->st, t, filter, ls_gather, &s)) < 0)
@@ -309,7 +309,7 @@ static int cmd_ls_fn(cli_ctx *ctx, c2c_node *n)
 		size_t nr = json_array_size(s.rows);
 		json_t **v = malloc((nr ? nr : 1) * sizeof(*v));
 		if (!v) {
-			err = err_set(C2C_ENOMEM, _("out of memory"));
+			err = ERR_OOM();
 			goto done;
 		}
 		for (size_t i = 0; i < nr; i++)

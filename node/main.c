@@ -16,12 +16,13 @@ extern const cli_command cmd_init, cmd_status, cmd_tables, cmd_add, cmd_set, cmd
     cmd_conflicts, cmd_resolve, cmd_hub, cmd_merge_tree, cmd_bundle, cmd_autosync, cmd_node, cmd_audit, cmd_ui, cmd_config;
 extern const cli_command cmd_review;
 extern const cli_command cmd_trust;
+static const cli_command cmd_help;
 
 static const cli_command *const commands[] = {
     &cmd_init, &cmd_status, &cmd_tables, &cmd_add,    &cmd_set,    &cmd_show,   &cmd_ls,     &cmd_rm,
     &cmd_log,  &cmd_blame,  &cmd_verify, &cmd_repair, &cmd_import, &cmd_export, &cmd_report,
     &cmd_remote, &cmd_sync, &cmd_conflicts, &cmd_resolve, &cmd_hub, &cmd_merge_tree, &cmd_bundle, &cmd_autosync, &cmd_node, &cmd_audit, &cmd_ui, &cmd_config,
-    &cmd_review, &cmd_trust,
+    &cmd_review, &cmd_trust, &cmd_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(f, _("usage: %s\n\nA city's migration data in SQLite, its history in git.\n\ncommands:\n"),
 	        _("c2c [-C DIR] [--json] [--user \"Name <mail>\"] COMMAND [ARGS]"));
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-11s %s\n", commands[i]->name, _(commands[i]->summary));
+		if (!(commands[i]->flags & CLI_UNLISTED))
+			fprintf(f, "  %-11s %s\n", commands[i]->name, _(commands[i]->summary));
 	fprintf(f, _("\nThe node is DIR (-C), else $C2C_DIR, else the current directory or a parent.\n"
 	             "'c2c help COMMAND' or 'c2c COMMAND --help' tells more.\n"));
 }
@@ -51,6 +53,25 @@ static void command_help(const cli_command *c)
 	printf(_("\nCommon options: -C DIR (the node), --json (machine-readable output), --user \"Name <mail>\"\n"
 	         "(the author of the commits this command makes; also $C2C_USER), --help.\n"));
 }
+
+/* c2c help [COMMAND]: the list of commands, or the help of one of them. */
+static int cmd_help_fn(cli_ctx *ctx, c2c_node *node)
+{
+	const cli_command *c = ctx->argc > 0 ? find(ctx->argv[0]) : NULL;
+	(void)node;
+	if (ctx->argc > 0 && (!c || (c->flags & CLI_UNLISTED))) {
+		fprintf(stderr, _("c2c: error: no command '%s'\n"), ctx->argv[0]);
+		return 2;
+	}
+	if (c)
+		command_help(c);
+	else
+		usage(stdout);
+	return 0;
+}
+
+static const cli_command cmd_help = {"help", cmd_help_fn, CLI_NONE | CLI_RAW_ARGS | CLI_UNLISTED,
+                                     N_("the list of commands, or one command's help"), N_("c2c help [COMMAND]"), ""};
 
 /* The stable name of an error code, for the JSON error object. */
 static const char *code_name(int code)
@@ -116,7 +137,7 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
-	const char *name = NULL, *user = NULL;
+	const char *name = NULL, *user = NULL, *user_env = NULL;
 	int i = 1, rc;
 
 	/* Messages in the officer's language (LANGUAGE, LC_ALL, LC_MESSAGES,
@@ -152,18 +173,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	name = argv[i++];
-	if (!strcmp(name, "help")) {
-		const cli_command *c = i < argc ? find(argv[i]) : NULL;
-		if (i < argc && !c) {
-			fprintf(stderr, _("c2c: error: no command '%s'\n"), argv[i]);
-			return 2;
-		}
-		if (c)
-			command_help(c);
-		else
-			usage(stdout);
-		return finish(0);
-	}
 	ctx.cmd = find(name);
 	if (!ctx.cmd) {
 		err_set(C2C_EUSAGE, _("'%s' is not a c2c command"), name);
@@ -175,6 +184,10 @@ int main(int argc, char **argv)
 	}
 	ctx.argc = argc - i;
 	ctx.argv = argv + i;
+	if (ctx.cmd->flags & CLI_RAW_ARGS) {
+		rc = ctx.cmd->fn(&ctx, NULL);
+		return rc == 2 ? rc : finish(rc);
+	}
 	if (cli_take_flag(&ctx, "--help") || cli_take_flag(&ctx, "-h")) {
 		command_help(ctx.cmd);
 		return finish(0);
@@ -183,28 +196,31 @@ int main(int argc, char **argv)
 		ctx.json = 1;
 	/* The author of this command's commits: --user, else $C2C_USER, else
 	 * the node's ('c2c config user'). init takes its own --user. */
-	if (ctx.cmd->mode != CLI_NONE && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
+	if (CLI_OPEN(ctx.cmd) != CLI_NONE && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
 		print_error(name, rc, ctx.json);
 		return finish(2);
 	}
-	if (!user && ctx.cmd->mode != CLI_NONE)
-		user = getenv("C2C_USER");
+	if (!user && CLI_OPEN(ctx.cmd) != CLI_NONE)
+		user = user_env = getenv("C2C_USER");
 
 	c2c_node *node = NULL;
 	char *dir = NULL;
 	rc = 0;
-	if (ctx.cmd->mode != CLI_NONE) {
+	if (CLI_OPEN(ctx.cmd) != CLI_NONE) {
 		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
-			rc = node_open(&node, dir, ctx.cmd->mode == CLI_WRITE ? NODE_WRITE : NODE_READ);
+			rc = node_open(&node, dir, CLI_OPEN(ctx.cmd) == CLI_WRITE ? NODE_WRITE : NODE_READ);
 		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
-			err_prefix("%s: ", getenv("C2C_USER") == user ? "C2C_USER" : "--user");
-		if (rc == 0 && node->head_moved && ctx.cmd->mode == CLI_READ && strcmp(name, "verify") &&
-		    strcmp(name, "repair") && strcmp(name, "status"))
+			err_prefix("%s: ", user_env && user == user_env ? "C2C_USER" : "--user");
+		if (rc == 0)
+			cli_node_notices(node);
+		if (rc == 0 && node->head_moved && CLI_OPEN(ctx.cmd) == CLI_READ &&
+		    !(ctx.cmd->flags & CLI_SEES_MOVED_HEAD))
 			fprintf(stderr, _("c2c: warning: refs/heads/main moved behind the node's back; "
 			                  "run 'c2c verify', then 'c2c repair'\n"));
 	}
 	if (rc == 0)
 		rc = ctx.cmd->fn(&ctx, node);
+	cli_node_notices(node); /* a write finished when the command took the node back (node_relock) */
 	node_close(node);
 	free(dir);
 	if (rc < 0) {

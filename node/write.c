@@ -8,6 +8,7 @@
 #include "c2c/err.h"
 #include "c2c/i18n.h"
 #include "c2c/record.h"
+#include "c2c/util.h"
 
 /* The text of FIELD=@PATH: the file's bytes, or standard input's for "-"
  * (once per command), without one final line break. *out malloc'd. */
@@ -30,14 +31,13 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 	}
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
-			size_t nc = cap ? cap * 2 : 8192;
-			char *nb = nc > (64u << 20) ? NULL : realloc(buf, nc);
-			if (!nb) {
-				err = nc > (64u << 20) ? err_set(C2C_EINVALID, _("%s: a value is at most 64 MiB"), path)
-				                        : err_set(C2C_ENOMEM, _("out of memory"));
+			/* the next capacity, twice this one, would pass 64 MiB */
+			if (cap > (32u << 20)) {
+				err = err_set(C2C_EINVALID, _("%s: a value is at most 64 MiB"), path);
 				goto done;
 			}
-			buf = nb, cap = nc;
+			if ((err = util_grow((void **)&buf, &cap, len + 4096 + 1, 1)) < 0)
+				goto done;
 		}
 		size_t got = fread(buf + len, 1, cap - len - 1, f);
 		len += got;
@@ -49,7 +49,7 @@ static int read_value_file(const char *path, int *stdin_used, char **out)
 		goto done;
 	}
 	if (!buf && !(buf = malloc(1))) {
-		err = err_set(C2C_ENOMEM, _("out of memory"));
+		err = ERR_OOM();
 		goto done;
 	}
 	if (len && buf[len - 1] == '\n')
@@ -77,7 +77,7 @@ int write_parse_assignments(c2c_node *n, const table_def *t, int argc, char **ar
 	int err = 0;
 	*out = NULL;
 	if (!o)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq || eq == argv[i]) {
@@ -262,7 +262,7 @@ int write_add(node_txn *tx, c2c_node *n, const table_def *t, const char *id_opt,
 		id = strdup(buf);
 	}
 	if (!id)
-		return err_set(C2C_ENOMEM, _("out of memory"));
+		return ERR_OOM();
 	/* A new id made here cannot exist: skip the look-ups (they cost an import
 	 * two queries a row). */
 	int fresh = !t->nnatkey && !id_opt;

@@ -22,12 +22,26 @@ typedef struct {
 	const struct cli_command *cmd;
 } cli_ctx;
 
-enum { CLI_NONE = 0, CLI_READ = 1, CLI_WRITE = 2 };
+/* How a command runs (cli_command.flags): how main opens the node for it,
+ * one of CLI_NONE (fn gets node NULL), CLI_READ or CLI_WRITE (node_open's
+ * NODE_READ, NODE_WRITE), with the flags that follow ORed in. */
+enum { CLI_NONE = 0, CLI_READ = 1, CLI_WRITE = 2, CLI_OPEN_MASK = 3 };
+enum {
+	/* The command shows a head moved behind the node's back itself
+	 * (status, verify, repair): main gives no warning of it. */
+	CLI_SEES_MOVED_HEAD = 1 << 2,
+	/* The command takes its arguments as they are (help): main takes out
+	 * no option (--help, --json, --user) and runs it at once. */
+	CLI_RAW_ARGS = 1 << 3,
+	/* Not in the list of commands 'c2c --help' prints (help itself). */
+	CLI_UNLISTED = 1 << 4,
+};
+#define CLI_OPEN(c) ((c)->flags & CLI_OPEN_MASK)
 
 typedef struct cli_command {
 	const char *name;
 	int (*fn)(cli_ctx *ctx, c2c_node *node);
-	int mode; /* CLI_NONE: fn gets node NULL; else the node is opened for it */
+	int flags; /* CLI_NONE, CLI_READ or CLI_WRITE, | CLI_SEES_MOVED_HEAD ... */
 	const char *summary;
 	const char *usage; /* "c2c add TABLE FIELD=VALUE..." */
 	const char *help;  /* paragraphs after the usage */
@@ -69,6 +83,11 @@ int cli_print_held(c2c_node *n, const char *name, json_t *o);
  * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line.
  * C2C_PROGRESS_AFTER_MS changes the second (tests: 0). */
 void cli_progress(const char *label, size_t done, size_t total);
+
+/* The notices of opening N (or of node_relock) on stderr: a write a crash
+ * had interrupted that it finished (n->finished_write, then cleared).
+ * Safe on NULL. */
+void cli_node_notices(c2c_node *n);
 
 /* Conflicts and their resolution, shared by 'c2c conflicts', 'c2c resolve'
  * and the web interface (node/cmd_sync.c). cli_record_conflicts: the open

@@ -3,7 +3,8 @@
  * keys/id_ed25519 is an unencrypted OpenSSH private key ("openssh-key-v1"),
  * mode 0600; keys/id_ed25519.pub the one-line public key
  * ("ssh-ed25519 AAAA... c2c-node"). Both are readable by stock ssh and
- * ssh-keygen. Made with OpenSSL's libcrypto (already linked by libssh2). */
+ * ssh-keygen. Made with OpenSSL's libcrypto (already linked by libssh2).
+ * The key files are node/keys.c; commit signing, node/keys_sign.c. */
 #ifndef C2C_KEYS_H
 #define C2C_KEYS_H
 

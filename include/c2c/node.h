@@ -15,7 +15,8 @@
  *   4. refs/heads/main moves old -> new with a compare-and-swap.
  * A crash before 3 leaves orphan objects and a rolled-back transaction: the
  * write did not happen. A crash between 3 and 4 is finished by the next
- * command, which finds the ref at the intent's old head and moves it. */
+ * command, which finds the ref at the intent's old head and moves it.
+ * These steps are the functions of "the write protocol" below. */
 #ifndef C2C_NODE_H
 #define C2C_NODE_H
 
@@ -38,6 +39,13 @@ typedef struct {
 	int lockfd;
 	keys_signer *signer; /* loaded at the first commit (node_signer) */
 	int registry_write;  /* a registry command writes the tables only it may (write_check_scope) */
+	int wstate;          /* where the write under way is (NODE_WS_*, the write protocol below) */
+	git_oid w_old, w_new; /* its intent: refs/heads/main OLD (zero: unborn) -> NEW */
+	/* Opening the node (or node_relock) finished a write that a crash had
+	 * interrupted, moving refs/heads/main to FINISHED_HEAD: a notice for the
+	 * CLI to give (cli_node_notices), which clears it. */
+	int finished_write;
+	git_oid finished_head;
 } c2c_node;
 
 /* The node's commit signer, loaded from keys/ on first use. */
@@ -72,11 +80,58 @@ void node_close(c2c_node *n);
 void node_unlock(c2c_node *n);
 int node_relock(c2c_node *n);
 
+/* Refuse (C2C_ECONFLICT, with a hint) to DOING ("write", "merge") when
+ * refs/heads/main moved behind the node's back (n->head_moved): the one
+ * check of every path that moves the head. 0 when the head is ours. */
+int node_require_head(c2c_node *n, const char *doing);
+
+/* ----------------------------------------------------- the write protocol
+ * One write across SQLite and git, as node_create, node_txn_commit and
+ * node_advance make it and node_open finishes it after a crash. Each step
+ * is one function, which asserts the state the write must be in
+ * (n->wstate) and leaves it in the next; the states and steps, in order:
+ *
+ *   NODE_WS_NONE       no write under way
+ *     node_write_begin         BEGIN IMMEDIATE               -> NODE_WS_OPEN
+ *   NODE_WS_OPEN       rows change in the SQLite transaction; blobs, trees
+ *                      and the commit go into repo.git; no ref moves
+ *     node_write_record_intent the head := NEW and the intent
+ *                              "OLD NEW" ("- NEW" from an unborn ref),
+ *                              in the same transaction       -> NODE_WS_RECORDED
+ *   NODE_WS_RECORDED   the caller may set more state (the Lamport time)
+ *     node_write_commit_db     COMMIT: the commit point; n->head := NEW
+ *                                                            -> NODE_WS_COMMITTED
+ *   NODE_WS_COMMITTED  the write has happened; the ref lags
+ *     node_write_move_ref      refs/heads/main OLD -> NEW, a compare-and-swap
+ *                                                            -> NODE_WS_REF_MOVED
+ *   NODE_WS_REF_MOVED  the intent is no longer needed
+ *     node_write_clear_intent  the intent := none            -> NODE_WS_NONE
+ *
+ * node_write_rollback ends a write before its commit point (from OPEN or
+ * RECORDED; a no-op from NONE). node_write_resume takes up a write whose
+ * intent was found at open (node_recover): to COMMITTED when the ref is
+ * still at OLD, to REF_MOVED when only the intent is left. A failed
+ * node_write_move_ref or node_write_clear_intent ends the write
+ * (NODE_WS_NONE) with the intent kept, and the next open finishes it.
+ * A crash before the commit point leaves orphan objects and a rolled-back
+ * transaction; a crash after it, the intent. The asserts are on in the
+ * Debug and test builds, off with NDEBUG (Release). */
+enum { NODE_WS_NONE = 0, NODE_WS_OPEN, NODE_WS_RECORDED, NODE_WS_COMMITTED, NODE_WS_REF_MOVED };
+int node_write_begin(c2c_node *n);
+/* OLD NULL: the ref is unborn (the genesis of node_create). */
+int node_write_record_intent(c2c_node *n, const git_oid *old, const git_oid *new_);
+int node_write_commit_db(c2c_node *n);
+int node_write_move_ref(c2c_node *n, const char *logmsg);
+int node_write_clear_intent(c2c_node *n);
+void node_write_rollback(c2c_node *n);
+void node_write_resume(c2c_node *n, const git_oid *old, const git_oid *new_, int ref_moved);
+
 /* ----------------------------------------------------------------- writes */
 typedef struct node_txn node_txn;
 
+/* Start a write (node_write_begin): C2C_ECONFLICT when the head moved
+ * (node_require_head). */
 int node_txn_begin(node_txn **out, c2c_node *n);
-/* The Lamport time of this write (stamped on every field it changes). */
 /* Records holding an open conflict (merge_has_conflicts), found through the
  * rows whose bookkeeping has conflicts or deletions (the partial indexes of
  * schema 10), so that the cost follows the conflicts, not the node's size.
@@ -86,7 +141,9 @@ long long node_open_conflicts(c2c_node *n);
  * hub last took its main (sync resets it): what other nodes will count
  * together against the mass-deletion rule (incoming.h, I8). */
 int node_unpushed_deletions(c2c_node *n, long long *out);
-long long node_txn_lamport(node_txn *tx); /* the edit's Lamport time; using it moves the node's */
+/* The Lamport time of this write (stamped on every field it changes);
+ * using it moves the node's. */
+long long node_txn_lamport(node_txn *tx);
 
 /* Read record T/ID for change: the row, checked against its record file at
  * the head. C2C_ENOTFOUND if there is no such live record. */

@@ -1,0 +1,143 @@
+/* advance: moving the head to a commit made elsewhere or by a merge
+ * (include/c2c/node.h: node_advance), each changed record file's row
+ * following it, by the write protocol (intent.c). */
+#define _XOPEN_SOURCE 700
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/canon.h"
+#include "c2c/err.h"
+#include "c2c/fault.h"
+#include "c2c/merge.h"
+#include "c2c/mergetree.h"
+#include "c2c/node_internal.h"
+#include "c2c/record.h"
+
+typedef struct {
+	c2c_node *n;
+	node_advance_stats *st;
+	long long lamport;
+} advance_state;
+
+/* One changed file: its row (or tombstone) follows the new version. */
+static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	advance_state *a = payload;
+	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
+	git_blob *nb = NULL, *ob = NULL;
+	json_t *rec = NULL, *row = NULL;
+	char *text = NULL, *tomb = NULL;
+	int err = 0, rc;
+	if (!strcmp(path, "network/network.json"))
+		return 0;
+	if ((err = record_parse_path(path, table, id, city)) < 0)
+		return err;
+	const table_def *t = store_table(a->n->st, table);
+	if (!t)
+		return 0; /* a table from a newer schema: kept in git, not in rows */
+	/* The row must still be what the old head says (not edited behind our back). */
+	int had_row = store_row_exists(a->n->st, table, id);
+	if (!git_oid_is_zero(old_id)) {
+		if ((rc = git_blob_lookup(&ob, a->n->repo, old_id)) < 0)
+			return err_git(rc, path);
+		size_t len;
+		if (had_row) {
+			if ((err = store_row_get(a->n->st, t, id, &row)) < 0 || (err = canon_dump(row, &text, &len)) < 0)
+				goto done;
+		} else if (store_tomb_get(a->n->st, table, id, &tomb) == 0) {
+			text = tomb, tomb = NULL, len = strlen(text);
+		} else {
+			len = (size_t)-1;
+		}
+		if (len != (size_t)git_blob_rawsize(ob) || memcmp(text, git_blob_rawcontent(ob), len)) {
+			err = err_set(C2C_ECONFLICT, "row %s/%s differs from %s at the head: it was changed behind the "
+			              "node's back", table, id, path);
+			err_hint("run 'c2c verify' to see the difference, then 'c2c repair'");
+			goto done;
+		}
+		free(text);
+		text = NULL;
+	}
+	if (git_oid_is_zero(new_id)) {
+		err = had_row ? store_row_delete(a->n->st, t, id) : store_tomb_delete(a->n->st, table, id);
+		a->st->records++;
+		goto done;
+	}
+	if ((rc = git_blob_lookup(&nb, a->n->repo, new_id)) < 0) {
+		err = err_git(rc, path);
+		goto done;
+	}
+	const char *buf = git_blob_rawcontent(nb);
+	size_t blen = (size_t)git_blob_rawsize(nb);
+	if ((err = canon_parse(buf, blen, path, &rec)) < 0)
+		goto done;
+	long long l = record_max_lamport(rec);
+	if (l > a->lamport)
+		a->lamport = l;
+	if (merge_is_deleted(rec)) {
+		if (!(text = strndup(buf, blen))) {
+			err = ERR_OOM();
+			goto done;
+		}
+		if ((had_row && (err = store_row_delete(a->n->st, t, id)) < 0) ||
+		    (err = store_tomb_put(a->n->st, table, id, path, text)) < 0)
+			goto done;
+	} else {
+		if ((err = store_row_put(a->n->st, t, id, rec)) < 0 || (err = store_tomb_delete(a->n->st, table, id)) < 0)
+			goto done;
+		if (merge_has_conflicts(rec))
+			a->st->conflicts++;
+	}
+	a->st->records++;
+done:
+	free(text);
+	free(tomb);
+	json_decref(rec);
+	json_decref(row);
+	git_blob_free(nb);
+	git_blob_free(ob);
+	return err;
+}
+
+int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats)
+{
+	node_advance_stats local = {0, 0};
+	advance_state a = {n, stats ? stats : &local, 0};
+	git_oid old_tree, new_tree;
+	char *lam = NULL, buf[32];
+	int err;
+	if ((err = node_require_head(n, "merge")) < 0)
+		return err;
+	if (git_oid_equal(commit, &n->head))
+		return 0;
+	if ((err = repo_commit_tree(n->repo, &n->head, &old_tree)) < 0 ||
+	    (err = repo_commit_tree(n->repo, commit, &new_tree)) < 0 || (err = node_write_begin(n)) < 0)
+		return err;
+	fault_point("advance: transaction begun");
+	if ((err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a)) < 0)
+		goto fail;
+	fault_point("advance: rows changed");
+	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
+		goto fail;
+	if (strtoll(lam, NULL, 10) > a.lamport)
+		a.lamport = strtoll(lam, NULL, 10);
+	snprintf(buf, sizeof(buf), "%lld", a.lamport);
+	if ((err = node_write_record_intent(n, &n->head, commit)) < 0 ||
+	    (err = store_state_set(n->st, "lamport", buf)) < 0)
+		goto fail;
+	fault_point("advance: head recorded, before database commit");
+	if ((err = node_write_commit_db(n)) < 0)
+		goto fail;
+	fault_point("advance: database committed, before ref");
+	free(lam);
+	err = node_write_move_ref(n, logmsg);
+	fault_point("advance: ref moved, before the intent is cleared");
+	if (err == 0)
+		err = node_write_clear_intent(n);
+	return err;
+fail:
+	free(lam);
+	node_write_rollback(n);
+	return err;
+}
