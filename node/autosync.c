@@ -1,13 +1,15 @@
 #include "c2c/autosync.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "c2c/err.h"
+#include "c2c/refs.h"
+#include "c2c/remote.h"
 #include "c2c/repo.h"
 #include "c2c/sync.h"
+#include "c2c/util.h"
 
 void autosync_options_init(autosync_options *o)
 {
@@ -24,18 +26,13 @@ typedef struct {
 	int seen; /* still a remote at the last look */
 } slot;
 
-typedef struct {
-	slot *v;
-	size_t n;
-} slots;
+typedef ARRAY(slot) slots;
 
 static void slots_free(slots *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].name);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	ARRAY_FREE(s);
 }
 
 /* Make S follow the node's remotes: new ones are due at once, removed ones
@@ -54,17 +51,12 @@ static int slots_reconcile(slots *s, c2c_node *n, long long now)
 		while (i < s->n && strcmp(s->v[i].name, rv[j].name))
 			i++;
 		if (i == s->n) {
-			slot *x = realloc(s->v, (s->n + 1) * sizeof(*x));
-			if (!x || !(x[s->n].name = strdup(rv[j].name))) {
-				if (x)
-					s->v = x;
+			slot x = {strdup(rv[j].name), 0, now, 0};
+			if (!x.name || ARRAY_PUSH(s, x) < 0) {
+				free(x.name);
 				sync_remote_list_free(rv, nr);
-				return err_set(C2C_ENOMEM, "out of memory");
+				return ERR_OOM();
 			}
-			s->v = x;
-			x[s->n].failures = 0;
-			x[s->n].next_try = now;
-			s->n++;
 		}
 		s->v[i].seen = 1;
 	}
@@ -80,37 +72,9 @@ static int slots_reconcile(slots *s, c2c_node *n, long long now)
 	return 0;
 }
 
-static void set_next_try(c2c_node *n, const char *name, long long when)
-{
-	sqlite3 *db = store_db(n->st);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, "UPDATE c2c_remotes SET next_try = ?2 WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (when)
-		sqlite3_bind_int64(q, 2, when);
-	else
-		sqlite3_bind_null(q, 2);
-	sqlite3_step(q);
-	sqlite3_finalize(q);
-}
-
 int autosync_state_get(c2c_node *n, const char *name, autosync_state *out)
 {
-	sqlite3 *db = store_db(n->st);
-	sqlite3_stmt *q = NULL;
-	int rc;
-	memset(out, 0, sizeof(*out));
-	if ((rc = sqlite3_prepare_v2(db, "SELECT failures, next_try FROM c2c_remotes WHERE name = ?", -1, &q, NULL)) !=
-	    SQLITE_OK)
-		return err_sqlite(db, rc, "reading remotes");
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		out->failures = sqlite3_column_int64(q, 0);
-		out->next_try = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_finalize(q);
-	return 0;
+	return remote_autosync_get(n, name, &out->failures, &out->next_try);
 }
 
 static void say(const autosync_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -169,7 +133,7 @@ static int round_once(const char *dir, const autosync_options *o, slots *s, int 
 			continue;
 		sync_result r;
 		sync_remote info;
-		int rc = sync_with(n, x->name, &r);
+		int rc = sync_with(n, x->name, NULL, &r);
 		now = (long long)time(NULL);
 		if (rc == 0) {
 			x->failures = 0;
@@ -187,7 +151,7 @@ static int round_once(const char *dir, const autosync_options *o, slots *s, int 
 			say(o, "%s: failed (%lld in a row): %s; retry in %lld s", x->name, x->failures,
 			    info.last_result ? info.last_result : err_msg(), x->next_try - now);
 		sync_remote_dispose(&info);
-		set_next_try(n, x->name, x->next_try);
+		remote_autosync_set_next_try(n, x->name, x->next_try);
 	}
 	*head_after = n->head;
 done:
@@ -201,7 +165,7 @@ static void clear_next_tries(const char *dir, const slots *s)
 	if (node_open(&n, dir, NODE_WRITE) < 0)
 		return;
 	for (size_t i = 0; i < s->n; i++)
-		set_next_try(n, s->v[i].name, 0);
+		remote_autosync_set_next_try(n, s->v[i].name, 0);
 	node_close(n);
 }
 
@@ -226,7 +190,7 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 		long long now = (long long)time(NULL);
 		int due = 0, wrote = 0;
 		/* A local write moves main: send it soon. */
-		if ((rc = git_reference_name_to_id(&cur, watch, "refs/heads/main")) == 0 && !git_oid_equal(&cur, &base) &&
+		if ((rc = git_reference_name_to_id(&cur, watch, REF_MAIN)) == 0 && !git_oid_equal(&cur, &base) &&
 		    !write_due)
 			write_due = now + o->after_write;
 		if (write_due && now >= write_due)
