@@ -117,8 +117,8 @@ static void nap(long long ms, volatile sig_atomic_t *stop)
 
 /* One round: open the node, sync every remote that is due (all that are
  * not backing off, when WROTE), note the next tries, close it. */
-static int round_once(const char *dir, const autosync_options *o, slots *s, int wrote, git_oid *head_after,
-                      volatile sig_atomic_t *stop)
+static int round_once(const char *dir, const autosync_options *o, const sync_options *sopts, slots *s, int wrote,
+                      git_oid *head_after, volatile sig_atomic_t *stop)
 {
 	c2c_node *n = NULL;
 	long long now = (long long)time(NULL);
@@ -133,7 +133,7 @@ static int round_once(const char *dir, const autosync_options *o, slots *s, int 
 			continue;
 		sync_result r;
 		sync_remote info;
-		int rc = sync_with(n, x->name, NULL, &r);
+		int rc = sync_with(n, x->name, sopts, &r);
 		now = (long long)time(NULL);
 		if (rc == 0) {
 			x->failures = 0;
@@ -177,8 +177,15 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 	long long write_due = 0, idle_check = 0;
 	char gitdir[4096];
 	int err, rc;
+	/* autosync backs off by itself: each sync tries once, without the
+	 * command's own retries (unless the environment asks for them). */
+	sync_settings set;
+	sync_settings_load(&set);
+	if (!set.budget_set)
+		set.budget_s = 0;
+	const sync_options sopts = {.settings = &set};
 	/* The first round syncs every remote, and says if the node is unusable. */
-	if ((err = round_once(dir, o, &s, 0, &base, stop)) < 0)
+	if ((err = round_once(dir, o, &sopts, &s, 0, &base, stop)) < 0)
 		return err;
 	if (s.n == 0)
 		say(o, "no remotes yet ('c2c remote add NAME URL'); looking again every %lld s", o->interval);
@@ -203,7 +210,7 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 			idle_check = now + o->interval;
 		}
 		if (due) {
-			if ((err = round_once(dir, o, &s, wrote, &base, stop)) < 0) {
+			if ((err = round_once(dir, o, &sopts, &s, wrote, &base, stop)) < 0) {
 				/* The node is busy or broken for a moment: say so, go on. */
 				say(o, "cannot open the node: %s; trying again in %lld s", err_msg(), o->retry);
 				for (size_t i = 0; i < s.n; i++)

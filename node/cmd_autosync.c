@@ -45,9 +45,6 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 	if (o.max_backoff < o.retry)
 		o.max_backoff = o.retry;
 	o.log = stdout;
-	/* autosync backs off by itself: each sync tries once, without the
-	 * command's own retries (unless the environment asks for them). */
-	setenv("C2C_SYNC_BUDGET", "0", 0);
 	if ((err = node_locate(&dir, ctx->dir_opt)) < 0)
 		return err;
 	struct sigaction sa;

@@ -167,7 +167,7 @@ static void sync_retrying(void *payload, const char *why, long long wait_s)
 
 static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 {
-	const sync_options opts = {{sync_progress_line, NULL}, sync_retrying, NULL};
+	const sync_options opts = {.progress = {sync_progress_line, NULL}, .retrying = sync_retrying};
 	int err, failed = 0;
 	sync_remote *v = NULL;
 	size_t k = 0;
@@ -192,7 +192,7 @@ static int cmd_sync_fn(cli_ctx *ctx, c2c_node *n)
 	if (count && !given) {
 		json_decref(arr);
 		sync_remote_list_free(v, k);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	}
 	for (size_t i = 0; i < 2 * count; i++) {
 		const char *name = ctx->argc ? ctx->argv[i % count] : v[i % count].name;

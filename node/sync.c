@@ -214,7 +214,10 @@ int sync_with(c2c_node *n, const char *name, const sync_options *opts, sync_resu
 	 * C2C_SYNC_BUDGET s (90) in all. A failure after the merge (in the push) is retried too: the
 	 * merge is committed, and the next attempt fetches nothing again; what
 	 * the failed attempt applied is kept for the summary. */
-	sync_settings_load(&set);
+	if (opts && opts->settings)
+		set = *opts->settings;
+	else
+		sync_settings_load(&set);
 	long long start = (long long)time(NULL), budget = set.budget_s, idle = set.idle_timeout_s;
 	long long first_wait = set.retry_wait_s;
 	sync_result earlier = {0};

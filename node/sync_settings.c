@@ -16,5 +16,6 @@ void sync_settings_load(sync_settings *s)
 	s->keepalive_s = env_ll("C2C_SSH_KEEPALIVE", 10);
 	s->compress = env_ll("C2C_SSH_COMPRESS", 1) != 0;
 	s->budget_s = env_ll("C2C_SYNC_BUDGET", 90);
+	s->budget_set = getenv("C2C_SYNC_BUDGET") && *getenv("C2C_SYNC_BUDGET");
 	s->retry_wait_s = env_ll("C2C_SYNC_RETRY_WAIT", 2);
 }

@@ -90,23 +90,42 @@ int transport_parse_url(const char *url, transport_url *u)
 	u->port = 22;
 	if (strncmp(url, "ssh://", 6))
 		return err_set(C2C_EINVALID, "%s: not an ssh:// URL", url);
-	const char *p = url + 6, *slash = strchr(p, '/'), *at = strchr(p, '@');
+	const char *p = url + 6, *slash = strchr(p, '/'), *at = NULL, *hend, *after;
 	if (!slash || slash == p)
 		return err_set(C2C_EINVALID, "%s: an ssh URL is ssh://[user@]host[:port]/path", url);
-	if (at && at < slash) {
+	/* The user name runs to the last '@' before the path, as OpenSSH reads
+	 * an ssh:// URL: "a@b@host" is user "a@b" on host "host". */
+	for (const char *q = p; q < slash; q++)
+		if (*q == '@')
+			at = q;
+	if (at) {
 		if ((size_t)(at - p) >= sizeof(u->user))
 			return err_set(C2C_EINVALID, "%s: user name too long", url);
 		memcpy(u->user, p, (size_t)(at - p));
 		p = at + 1;
 	}
-	const char *colon = memchr(p, ':', (size_t)(slash - p));
-	const char *hend = colon ? colon : slash;
-	if (hend == p || (size_t)(hend - p) >= sizeof(u->host))
+	if (*p == '[') {
+		/* An IPv6 address, [::1]: its colons are no port. */
+		const char *close = memchr(p, ']', (size_t)(slash - p));
+		if (!close)
+			return err_set(C2C_EINVALID, "%s: an IPv6 address is written in [] and its ']' is missing", url);
+		after = close + 1;
+		if (after != slash && *after != ':')
+			return err_set(C2C_EINVALID, "%s: after the address in [], a port (:PORT) or the path", url);
+		p++;
+		hend = close;
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(slash - p));
+		hend = after = colon ? colon : slash;
+	}
+	if (hend == p)
 		return err_set(C2C_EINVALID, "%s: no host", url);
+	if ((size_t)(hend - p) >= sizeof(u->host))
+		return err_set(C2C_EINVALID, "%s: host name too long (over %zu bytes)", url, sizeof(u->host) - 1);
 	memcpy(u->host, p, (size_t)(hend - p));
-	if (colon) {
+	if (*after == ':') {
 		char *end;
-		long port = strtol(colon + 1, &end, 10);
+		long port = strtol(after + 1, &end, 10);
 		if (end != slash || port < 1 || port > 65535)
 			return err_set(C2C_EINVALID, "%s: bad port", url);
 		u->port = (int)port;

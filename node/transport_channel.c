@@ -141,7 +141,7 @@ static int local_open(transport_channel *c, const char *path, const char *git_cm
 	while (environ[ne])
 		ne++;
 	if (!(envp = calloc(ne + 2, sizeof(*envp)))) {
-		err = transport_fail(c->t, C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	for (size_t i = 0; i < ne; i++)
@@ -152,7 +152,7 @@ static int local_open(transport_channel *c, const char *path, const char *git_cm
 	if (node_id) {
 		size_t l = strlen("C2C_HUB_NODE=") + strlen(node_id) + 1;
 		if (!(hub_node = malloc(l))) {
-			err = transport_fail(c->t, C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 			goto done;
 		}
 		snprintf(hub_node, l, "C2C_HUB_NODE=%s", node_id);
@@ -161,7 +161,7 @@ static int local_open(transport_channel *c, const char *path, const char *git_cm
 	/* A path that starts with '-' is not an option of git's. */
 	if (path[0] == '-') {
 		if (!(dot = malloc(strlen(path) + 3))) {
-			err = transport_fail(c->t, C2C_ENOMEM, "out of memory");
+			err = ERR_OOM();
 			goto done;
 		}
 		sprintf(dot, "./%s", path);
@@ -260,7 +260,7 @@ int transport_channel_open(transport_channel **out, transport *t, const char *ur
 	int err;
 	*out = NULL;
 	if (!c)
-		return transport_fail(t, C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	c->t = t;
 	c->pid = -1;
 	c->sock = c->errfd = -1;

@@ -262,7 +262,7 @@ static int session_get(transport *t, const transport_url *u, session **out)
 	transport_ssh_close(t);
 	session *x = calloc(1, sizeof(*x));
 	if (!x)
-		return transport_fail(t, C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	x->t = t;
 	x->sock = -1;
 	snprintf(x->key, sizeof(x->key), "%s", key);
@@ -442,7 +442,7 @@ int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char 
 	if ((err = session_get(t, &u, &x)) < 0)
 		return err;
 	if (!(s = calloc(1, sizeof(*s))))
-		return transport_fail(t, C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	s->x = x;
 	s->parent.subtransport = owner;
 	s->parent.read = stream_read;

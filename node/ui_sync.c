@@ -67,7 +67,7 @@ static void *job_main(void *arg)
 	sync_result res;
 	json_t *held = NULL;
 	char remote[128];
-	const sync_options opts = {{on_progress, NULL}, NULL, NULL};
+	const sync_options opts = {.progress = {on_progress, NULL}};
 	int err;
 	(void)arg;
 	pthread_mutex_lock(&job.mu);

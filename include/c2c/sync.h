@@ -22,6 +22,7 @@
 #include "c2c/node.h"
 #include "c2c/progress.h"
 #include "c2c/remote.h"
+#include "c2c/sync_settings.h"
 
 typedef struct {
 	int is_hub;
@@ -44,11 +45,13 @@ typedef struct {
  * copied, sent: LABEL, DONE of TOTAL, TOTAL 0 if not known yet), for the
  * command line's progress line or the web page's. RETRYING: an attempt
  * failed with WHY (err_msg()) on a link that may come back, and the next
- * one starts in WAIT_S seconds. */
+ * one starts in WAIT_S seconds. SETTINGS: as the caller read them once
+ * (NULL: sync_with reads the environment). */
 typedef struct {
 	c2c_progress progress;
 	void (*retrying)(void *payload, const char *why, long long wait_s);
 	void *retrying_payload;
+	const sync_settings *settings;
 } sync_options;
 
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it

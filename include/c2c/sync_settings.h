@@ -10,6 +10,7 @@ typedef struct {
 	long long keepalive_s;       /* C2C_SSH_KEEPALIVE (10) */
 	int compress;                /* C2C_SSH_COMPRESS (1; 0 off) */
 	long long budget_s;          /* C2C_SYNC_BUDGET (90): all retries of one sync within it */
+	int budget_set;              /* C2C_SYNC_BUDGET was given */
 	long long retry_wait_s;      /* C2C_SYNC_RETRY_WAIT (2): the first wait before a retry, then doubled */
 } sync_settings;
 

@@ -72,9 +72,10 @@ int transport_probe(transport *t, const char *url, char **fp);
  * with *n == 0 at the end of the server's output; errors name the remote
  * and the step, as for libgit2's streams. transport_channel_stderr gives
  * what the server wrote on stderr (hooks' messages) in BUF. Close reaps the
- * child. T gives the session over ssh (required there) and the names in
- * messages (NULL: "remote"). SIGPIPE is never raised (the child's stdin is a socket, written
- * with MSG_NOSIGNAL): a child that is gone is an error. */
+ * child. SIGPIPE is never raised (the child's stdin is a socket, written
+ * with MSG_NOSIGNAL): a child that is gone is an error. T gives the
+ * session over ssh (required there) and the names in messages (NULL:
+ * "remote"). */
 typedef struct transport_channel transport_channel;
 int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
                            const char *node_id);
@@ -83,7 +84,11 @@ int transport_channel_write(transport_channel *c, const void *buf, size_t len);
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);
 void transport_channel_close(transport_channel *c);
 
-/* Split ssh://[user@]host[:port]/path. Returns 0 or C2C_EINVALID. */
+/* Split ssh://[user@]host[:port]/path. The user runs to the last '@'
+ * before the path (as OpenSSH reads it); an IPv6 host is written in []
+ * (ssh://[::1]:2222/p gives host "::1"); without a user, $USER's (else the
+ * account's). Returns 0 or C2C_EINVALID naming the URL and the fault (no
+ * host, a host or user name over its buffer, a bad port, a long path). */
 typedef struct {
 	char user[128], host[256], path[1024];
 	int port;
