@@ -1,5 +1,7 @@
 #include "c2c/autosync.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +20,7 @@ void autosync_options_init(autosync_options *o)
 	o->retry = 30;
 	o->max_backoff = 3600;
 	o->log = NULL;
+	o->log_payload = NULL;
 }
 
 typedef struct {
@@ -82,18 +85,12 @@ static void say(const autosync_options *o, const char *fmt, ...)
 {
 	if (!o->log)
 		return;
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(o->log, "%s ", stamp);
-	vfprintf(o->log, fmt, ap);
-	fputc('\n', o->log);
-	fflush(o->log);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	o->log(o->log_payload, line);
 }
 
 static long long backoff(const autosync_options *o, long long failures)
