@@ -1,13 +1,17 @@
 #include "c2c/autosync.h"
 
-#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "c2c/err.h"
+#include "c2c/refs.h"
+#include "c2c/remote.h"
 #include "c2c/repo.h"
 #include "c2c/sync.h"
+#include "c2c/util.h"
 
 void autosync_options_init(autosync_options *o)
 {
@@ -16,6 +20,7 @@ void autosync_options_init(autosync_options *o)
 	o->retry = 30;
 	o->max_backoff = 3600;
 	o->log = NULL;
+	o->log_payload = NULL;
 }
 
 typedef struct {
@@ -24,18 +29,13 @@ typedef struct {
 	int seen; /* still a remote at the last look */
 } slot;
 
-typedef struct {
-	slot *v;
-	size_t n;
-} slots;
+typedef ARRAY(slot) slots;
 
 static void slots_free(slots *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].name);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	ARRAY_FREE(s);
 }
 
 /* Make S follow the node's remotes: new ones are due at once, removed ones
@@ -54,17 +54,12 @@ static int slots_reconcile(slots *s, c2c_node *n, long long now)
 		while (i < s->n && strcmp(s->v[i].name, rv[j].name))
 			i++;
 		if (i == s->n) {
-			slot *x = realloc(s->v, (s->n + 1) * sizeof(*x));
-			if (!x || !(x[s->n].name = strdup(rv[j].name))) {
-				if (x)
-					s->v = x;
+			slot x = {strdup(rv[j].name), 0, now, 0};
+			if (!x.name || ARRAY_PUSH(s, x) < 0) {
+				free(x.name);
 				sync_remote_list_free(rv, nr);
-				return err_set(C2C_ENOMEM, "out of memory");
+				return ERR_OOM();
 			}
-			s->v = x;
-			x[s->n].failures = 0;
-			x[s->n].next_try = now;
-			s->n++;
 		}
 		s->v[i].seen = 1;
 	}
@@ -80,37 +75,9 @@ static int slots_reconcile(slots *s, c2c_node *n, long long now)
 	return 0;
 }
 
-static void set_next_try(c2c_node *n, const char *name, long long when)
-{
-	sqlite3 *db = store_db(n->st);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, "UPDATE c2c_remotes SET next_try = ?2 WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (when)
-		sqlite3_bind_int64(q, 2, when);
-	else
-		sqlite3_bind_null(q, 2);
-	sqlite3_step(q);
-	sqlite3_finalize(q);
-}
-
 int autosync_state_get(c2c_node *n, const char *name, autosync_state *out)
 {
-	sqlite3 *db = store_db(n->st);
-	sqlite3_stmt *q = NULL;
-	int rc;
-	memset(out, 0, sizeof(*out));
-	if ((rc = sqlite3_prepare_v2(db, "SELECT failures, next_try FROM c2c_remotes WHERE name = ?", -1, &q, NULL)) !=
-	    SQLITE_OK)
-		return err_sqlite(db, rc, "reading remotes");
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		out->failures = sqlite3_column_int64(q, 0);
-		out->next_try = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_finalize(q);
-	return 0;
+	return remote_autosync_get(n, name, &out->failures, &out->next_try);
 }
 
 static void say(const autosync_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -118,18 +85,12 @@ static void say(const autosync_options *o, const char *fmt, ...)
 {
 	if (!o->log)
 		return;
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(o->log, "%s ", stamp);
-	vfprintf(o->log, fmt, ap);
-	fputc('\n', o->log);
-	fflush(o->log);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	o->log(o->log_payload, line);
 }
 
 static long long backoff(const autosync_options *o, long long failures)
@@ -153,8 +114,8 @@ static void nap(long long ms, volatile sig_atomic_t *stop)
 
 /* One round: open the node, sync every remote that is due (all that are
  * not backing off, when WROTE), note the next tries, close it. */
-static int round_once(const char *dir, const autosync_options *o, slots *s, int wrote, git_oid *head_after,
-                      volatile sig_atomic_t *stop)
+static int round_once(const char *dir, const autosync_options *o, const sync_options *sopts, slots *s, int wrote,
+                      git_oid *head_after, volatile sig_atomic_t *stop)
 {
 	c2c_node *n = NULL;
 	long long now = (long long)time(NULL);
@@ -169,7 +130,7 @@ static int round_once(const char *dir, const autosync_options *o, slots *s, int 
 			continue;
 		sync_result r;
 		sync_remote info;
-		int rc = sync_with(n, x->name, &r);
+		int rc = sync_with(n, x->name, sopts, &r);
 		now = (long long)time(NULL);
 		if (rc == 0) {
 			x->failures = 0;
@@ -187,7 +148,7 @@ static int round_once(const char *dir, const autosync_options *o, slots *s, int 
 			say(o, "%s: failed (%lld in a row): %s; retry in %lld s", x->name, x->failures,
 			    info.last_result ? info.last_result : err_msg(), x->next_try - now);
 		sync_remote_dispose(&info);
-		set_next_try(n, x->name, x->next_try);
+		remote_autosync_set_next_try(n, x->name, x->next_try);
 	}
 	*head_after = n->head;
 done:
@@ -201,7 +162,7 @@ static void clear_next_tries(const char *dir, const slots *s)
 	if (node_open(&n, dir, NODE_WRITE) < 0)
 		return;
 	for (size_t i = 0; i < s->n; i++)
-		set_next_try(n, s->v[i].name, 0);
+		remote_autosync_set_next_try(n, s->v[i].name, 0);
 	node_close(n);
 }
 
@@ -213,8 +174,15 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 	long long write_due = 0, idle_check = 0;
 	char gitdir[4096];
 	int err, rc;
+	/* autosync backs off by itself: each sync tries once, without the
+	 * command's own retries (unless the environment asks for them). */
+	sync_settings set;
+	sync_settings_load(&set);
+	if (!set.budget_set)
+		set.budget_s = 0;
+	const sync_options sopts = {.settings = &set};
 	/* The first round syncs every remote, and says if the node is unusable. */
-	if ((err = round_once(dir, o, &s, 0, &base, stop)) < 0)
+	if ((err = round_once(dir, o, &sopts, &s, 0, &base, stop)) < 0)
 		return err;
 	if (s.n == 0)
 		say(o, "no remotes yet ('c2c remote add NAME URL'); looking again every %lld s", o->interval);
@@ -226,7 +194,7 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 		long long now = (long long)time(NULL);
 		int due = 0, wrote = 0;
 		/* A local write moves main: send it soon. */
-		if ((rc = git_reference_name_to_id(&cur, watch, "refs/heads/main")) == 0 && !git_oid_equal(&cur, &base) &&
+		if ((rc = git_reference_name_to_id(&cur, watch, REF_MAIN)) == 0 && !git_oid_equal(&cur, &base) &&
 		    !write_due)
 			write_due = now + o->after_write;
 		if (write_due && now >= write_due)
@@ -239,7 +207,7 @@ int autosync_run(const char *dir, const autosync_options *o, volatile sig_atomic
 			idle_check = now + o->interval;
 		}
 		if (due) {
-			if ((err = round_once(dir, o, &s, wrote, &base, stop)) < 0) {
+			if ((err = round_once(dir, o, &sopts, &s, wrote, &base, stop)) < 0) {
 				/* The node is busy or broken for a moment: say so, go on. */
 				say(o, "cannot open the node: %s; trying again in %lld s", err_msg(), o->retry);
 				for (size_t i = 0; i < s.n; i++)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,43 +13,17 @@
 
 #include "c2c/err.h"
 #include "c2c/incoming.h"
+#include "c2c/oidlist.h"
+#include "c2c/refs.h"
+#include "c2c/util.h"
 
 #define BUNDLE_SIGNATURE "# v2 git bundle\n"
 
 /* ------------------------------------------------------------------ create */
 
-typedef struct {
-	git_oid *v;
-	size_t n, cap;
-} oids;
-
-static int oids_has(const oids *s, const git_oid *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (git_oid_equal(&s->v[i], id))
-			return 1;
-	return 0;
-}
-
-static int oids_add(oids *s, const git_oid *id)
-{
-	if (oids_has(s, id))
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		git_oid *x = realloc(s->v, cap * sizeof(*x));
-		if (!x)
-			return err_set(C2C_ENOMEM, "out of memory");
-		s->v = x;
-		s->cap = cap;
-	}
-	git_oid_cpy(&s->v[s->n++], id);
-	return 0;
-}
-
 /* The commits the receiver is known to hold: the tips under
  * refs/c2c/remotes/NAME/, or SINCE. */
-static int known_held(c2c_node *n, const char *for_name, const char *since, oids *out)
+static int known_held(c2c_node *n, const char *for_name, const char *since, oid_list *out)
 {
 	int rc, err = 0;
 	if (since) {
@@ -57,7 +32,7 @@ static int known_held(c2c_node *n, const char *for_name, const char *since, oids
 			git_object_free(o);
 			return err_set(C2C_ENOTFOUND, "'%s' is not a commit of this node", since);
 		}
-		err = oids_add(out, git_object_id(o));
+		err = oid_list_add_unique(out, git_object_id(o));
 		git_object_free(o);
 		return err;
 	}
@@ -65,7 +40,8 @@ static int known_held(c2c_node *n, const char *for_name, const char *since, oids
 		return 0;
 	git_strarray refs = {0};
 	char prefix[256];
-	snprintf(prefix, sizeof(prefix), "refs/c2c/remotes/%s/", for_name);
+	if ((err = ref_remote(prefix, sizeof(prefix), for_name, "")) < 0)
+		return err;
 	if ((rc = git_reference_list(&refs, n->repo)) < 0)
 		return err_git(rc, "listing refs");
 	for (size_t i = 0; i < refs.count && err == 0; i++) {
@@ -75,7 +51,7 @@ static int known_held(c2c_node *n, const char *for_name, const char *since, oids
 		    git_reference_name_to_id(&id, n->repo, refs.strings[i]) < 0)
 			continue;
 		if (git_commit_lookup(&c, n->repo, &id) == 0)
-			err = oids_add(out, &id);
+			err = oid_list_add_unique(out, &id);
 		git_commit_free(c);
 	}
 	git_strarray_dispose(&refs);
@@ -87,7 +63,7 @@ static int known_held(c2c_node *n, const char *for_name, const char *since, oids
 	return err;
 }
 
-static int walk_new(git_revwalk **out, c2c_node *n, const oids *held)
+static int walk_new(git_revwalk **out, c2c_node *n, const oid_list *held)
 {
 	int rc;
 	if ((rc = git_revwalk_new(out, n->repo)) < 0 || (rc = git_revwalk_push(*out, &n->head)) < 0)
@@ -98,24 +74,9 @@ static int walk_new(git_revwalk **out, c2c_node *n, const oids *held)
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len) {
-		ssize_t w = write(fd, c, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int bundle_create(c2c_node *n, const char *path, const char *for_name, const char *since, bundle_info *info)
 {
-	oids held = {0}, commits = {0}, prereq = {0};
+	oid_list held = {0}, commits = {0}, prereq = {0};
 	git_revwalk *walk = NULL;
 	git_packbuilder *pb = NULL;
 	git_buf pack = {0};
@@ -131,7 +92,7 @@ int bundle_create(c2c_node *n, const char *path, const char *for_name, const cha
 	if ((err = walk_new(&walk, n, &held)) < 0)
 		goto done;
 	while ((rc = git_revwalk_next(&id, walk)) == 0)
-		if ((err = oids_add(&commits, &id)) < 0)
+		if ((err = oid_list_add_unique(&commits, &id)) < 0)
 			goto done;
 	if (rc != GIT_ITEROVER) {
 		err = err_git(rc, "walking the history");
@@ -153,8 +114,8 @@ int bundle_create(c2c_node *n, const char *path, const char *for_name, const cha
 			goto done;
 		}
 		for (unsigned p = 0; p < git_commit_parentcount(c) && err == 0; p++)
-			if (!oids_has(&commits, git_commit_parent_id(c, p)))
-				err = oids_add(&prereq, git_commit_parent_id(c, p));
+			if (!oid_list_has(&commits, git_commit_parent_id(c, p)))
+				err = oid_list_add_unique(&prereq, git_commit_parent_id(c, p));
 		git_commit_free(c);
 		if (err < 0)
 			goto done;
@@ -177,8 +138,8 @@ int bundle_create(c2c_node *n, const char *path, const char *for_name, const cha
 		tmp[0] = 0;
 		goto done;
 	}
-	if (write_all(fd, BUNDLE_SIGNATURE, strlen(BUNDLE_SIGNATURE)) < 0)
-		goto write_failed;
+	if ((err = write_all(fd, BUNDLE_SIGNATURE, strlen(BUNDLE_SIGNATURE), path)) < 0)
+		goto done;
 	size += strlen(BUNDLE_SIGNATURE);
 	for (size_t i = 0; i < prereq.n; i++) {
 		git_commit *c = NULL;
@@ -192,14 +153,16 @@ int bundle_create(c2c_node *n, const char *path, const char *for_name, const cha
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		strcat(line, "\n");
-		if (write_all(fd, line, strlen(line)) < 0)
-			goto write_failed;
+		if ((err = write_all(fd, line, strlen(line), path)) < 0)
+			goto done;
 		size += strlen(line);
 	}
 	git_oid_tostr(hex, sizeof(hex), &n->head);
 	char refs[2 * GIT_OID_HEXSZ + 64];
 	snprintf(refs, sizeof(refs), "%s HEAD\n%s refs/heads/main\n\n", hex, hex);
-	if (write_all(fd, refs, strlen(refs)) < 0 || write_all(fd, pack.ptr, pack.size) < 0 || fsync(fd) < 0)
+	if ((err = write_all(fd, refs, strlen(refs), path)) < 0 || (err = write_all(fd, pack.ptr, pack.size, path)) < 0)
+		goto done;
+	if (fsync(fd) < 0)
 		goto write_failed;
 	size += strlen(refs) + pack.size;
 	close(fd);
@@ -209,6 +172,9 @@ int bundle_create(c2c_node *n, const char *path, const char *for_name, const cha
 		goto done;
 	}
 	tmp[0] = 0;
+	/* The new name survives a power cut (as write_file_atomic's). */
+	if ((err = fsync_parent_dir(path)) < 0)
+		goto done;
 	info->tip = n->head;
 	info->prerequisites = prereq.n;
 	info->commits = commits.n;
@@ -225,50 +191,13 @@ done:
 	git_revwalk_free(walk);
 	git_packbuilder_free(pb);
 	git_buf_dispose(&pack);
-	free(held.v);
-	free(commits.v);
-	free(prereq.v);
+	oid_list_free(&held);
+	oid_list_free(&commits);
+	oid_list_free(&prereq);
 	return err;
 }
 
 /* ------------------------------------------------------------------- apply */
-
-static int read_file(const char *path, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, k = 0;
-	*out = NULL;
-	if (!f)
-		return err_errno(C2C_ENOTFOUND, path);
-	for (;;) {
-		if (k == cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			char *x = realloc(buf, nc + 1);
-			if (!x) {
-				free(buf);
-				fclose(f);
-				return err_set(C2C_ENOMEM, "out of memory reading %s", path);
-			}
-			buf = x;
-			cap = nc;
-		}
-		size_t r = fread(buf + k, 1, cap - k, f);
-		k += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return err_set(C2C_EIO, "%s: read error", path);
-	}
-	buf[k] = 0;
-	*out = buf;
-	*len = k;
-	return 0;
-}
 
 static int parse_hex(const char *s, git_oid *out)
 {
@@ -378,7 +307,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	char *buf = NULL, qdir[PATH_MAX], qpack[PATH_MAX], ref[320], name[64];
 	size_t len = 0, off, nprereq = 0;
 	git_oid tip, prereq, genesis, old_ref;
-	oids missing = {0};
+	oid_list missing = {0};
 	git_indexer *idx = NULL;
 	git_odb *odb = NULL;
 	git_indexer_progress st = {0};
@@ -394,7 +323,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	}
 	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
 		return err_git(rc, "opening the object database");
-	if ((err = read_file(path, &buf, &len)) < 0)
+	if ((err = read_file(path, SIZE_MAX / 2, &buf, &len)) < 0)
 		goto done;
 	info->bytes = len;
 	if (len < strlen(BUNDLE_SIGNATURE) || memcmp(buf, BUNDLE_SIGNATURE, strlen(BUNDLE_SIGNATURE))) {
@@ -422,7 +351,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 			}
 			nprereq++;
 			if (!git_odb_exists(odb, &prereq) &&
-			    (err = oids_add(&missing, &prereq)) < 0)
+			    (err = oid_list_add_unique(&missing, &prereq)) < 0)
 				goto done;
 			continue;
 		}
@@ -539,7 +468,8 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	}
 	/* Merge it as a sync merges what it fetched. */
 	snprintf(name, sizeof(name), "%s", from ? from : "bundle");
-	snprintf(ref, sizeof(ref), "refs/c2c/remotes/%s/main", name);
+	if ((err = ref_remote(ref, sizeof(ref), name, "main")) < 0)
+		goto done;
 	had_ref = git_reference_name_to_id(&old_ref, n->repo, ref) == 0;
 	{
 		git_reference *r = NULL;
@@ -564,15 +494,19 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 done:
 	if (quarantined) {
 		/* What passed is in repo.git now; the rest goes. */
+		err_state saved;
+		err_save(&saved);
 		int e2 = incoming_quarantine_close(n, from ? from : "bundle");
 		if (err == 0)
 			err = e2;
+		else
+			err_restore(&saved);
 	}
 	git_indexer_free(idx);
 	git_odb_free(odb);
 	if (qdir[0])
 		remove_tree(qdir);
-	free(missing.v);
+	oid_list_free(&missing);
 	free(buf);
 	return err;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "c2c/autosync.h"
 #include "c2c/cli.h"
@@ -14,6 +15,19 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* One line of the log on standard output, stamped with the time (UTC). */
+static void log_line(void *payload, const char *line)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	(void)payload;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s %s\n", stamp, line);
+	fflush(stdout);
 }
 
 static int seconds_opt(cli_ctx *ctx, const char *name, long long *out)
@@ -44,10 +58,7 @@ static int cmd_autosync_fn(cli_ctx *ctx, c2c_node *unused)
 		return err;
 	if (o.max_backoff < o.retry)
 		o.max_backoff = o.retry;
-	o.log = stdout;
-	/* autosync backs off by itself: each sync tries once, without the
-	 * command's own retries (unless the environment asks for them). */
-	setenv("C2C_SYNC_BUDGET", "0", 0);
+	o.log = log_line;
 	if ((err = node_locate(&dir, ctx->dir_opt)) < 0)
 		return err;
 	struct sigaction sa;

@@ -11,7 +11,7 @@
  *
  * One sync at a time per server: a second request while one runs is shown
  * the one that runs. The progress comes from the hook of sync.c and push.c
- * (sync_set_progress), set while the thread runs and read under a mutex. */
+ * (sync_options), given to the thread's sync and read under a mutex. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +50,9 @@ static struct {
 	job_view v;
 } job = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void on_progress(const char *label, size_t done, size_t total)
+static void on_progress(void *payload, const char *label, size_t done, size_t total)
 {
+	(void)payload;
 	pthread_mutex_lock(&job.mu);
 	job_count *c = !strcmp(label, "sending objects") ? &job.v.out : &job.v.in;
 	c->done = done;
@@ -66,6 +67,7 @@ static void *job_main(void *arg)
 	sync_result res;
 	json_t *held = NULL;
 	char remote[128];
+	const sync_options opts = {.progress = {on_progress, NULL}};
 	int err;
 	(void)arg;
 	pthread_mutex_lock(&job.mu);
@@ -73,7 +75,7 @@ static void *job_main(void *arg)
 	pthread_mutex_unlock(&job.mu);
 	memset(&res, 0, sizeof(res));
 	err_clear();
-	if ((err = node_open(&n, job.dir, NODE_WRITE)) == 0 && (err = sync_with(n, remote, &res)) == 0 &&
+	if ((err = node_open(&n, job.dir, NODE_WRITE)) == 0 && (err = sync_with(n, remote, &opts, &res)) == 0 &&
 	    store_held_list(n->st, remote, &held) < 0)
 		err_clear(); /* the sync is done; only its list of held branches is missing */
 	err_state fail = {0};
@@ -127,7 +129,6 @@ int ui_sync_start(ui_req *r, const char *remote, unsigned *run)
 	pthread_mutex_unlock(&job.mu);
 	if (err < 0)
 		return err;
-	sync_set_progress(on_progress);
 	if (pthread_create(&job.th, NULL, job_main, NULL) != 0) {
 		pthread_mutex_lock(&job.mu);
 		job.v.state = JOB_NONE;
@@ -159,7 +160,6 @@ void ui_sync_stop(void)
 	if (job.has_thread)
 		pthread_join(job.th, NULL);
 	job.has_thread = 0;
-	sync_set_progress(NULL);
 	view_clear(&job.v);
 	free(job.dir);
 	job.dir = NULL;

@@ -14,7 +14,6 @@
 #define C2C_AUTOSYNC_H
 
 #include <signal.h>
-#include <stdio.h>
 
 #include "c2c/node.h"
 
@@ -23,7 +22,10 @@ typedef struct {
 	long long after_write; /* s from a local write to the sync that sends it (5) */
 	long long retry;       /* s before the first retry of a failed sync (30) */
 	long long max_backoff; /* s, the longest wait between retries (3600) */
-	FILE *log;             /* one line per sync attempt; NULL: none */
+	/* One line per sync attempt (LINE, without a newline), given to LOG
+	 * with LOG_PAYLOAD; NULL: none. The module itself prints nothing. */
+	void (*log)(void *payload, const char *line);
+	void *log_payload;
 } autosync_options;
 
 void autosync_options_init(autosync_options *o);

@@ -13,16 +13,29 @@
  * holds. The hub's receive-pack completes and checks it (quarantine,
  * receive.fsckObjects, the c2c hooks: the ref rule, fast-forward only and,
  * with the office key, every node's incoming checks) as for stock git,
- * whatever the transport: a push by path cannot skip the hub's rules. */
+ * whatever the transport: a push by path cannot skip the hub's rules.
+ *
+ * The pkt-lines are pktline.h's, the delta encoder delta.h's, the pack
+ * pushpack.h's; this module is the protocol. */
 #ifndef C2C_PUSH_H
 #define C2C_PUSH_H
 
 #include "c2c/node.h"
+#include "c2c/progress.h"
 #include "c2c/repo.h"
+#include "c2c/transport.h"
 
 typedef struct {
 	size_t commits, objects, deltas; /* what the pack held */
 } push_stats;
+
+/* How a push runs: the sync's transport (its ssh session, the remote's
+ * name and step for messages; see transport.h) and where the progress of
+ * the objects sent goes (may be empty). */
+typedef struct {
+	transport *transport;
+	c2c_progress progress;
+} push_options;
 
 /* Update REF on the hub at URL (ssh://, or a path on this machine) from
  * what the hub has to NEW_. 0 once the hub reports REF updated. A refusal
@@ -30,18 +43,13 @@ typedef struct {
  * the hub's reason and its hooks' messages, and a hint when the office has
  * not registered the signer yet; other failures name the step. STATS may
  * be NULL. */
-int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, push_stats *stats);
+int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_, const push_options *opts,
+              push_stats *stats);
 
 /* The same for a hub by path (GITDIR, a bare repository made by 'c2c hub
  * init'): push_thin through a git receive-pack child, so that the hub's
  * hooks and checks run as over ssh. */
-int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, push_stats *stats);
-
-/* The delta encoder of the packs above, exposed for tests/unit/test_delta.c:
- * into OUT (emptied first), a git delta (gitformat-pack(5): the two sizes,
- * then copy and insert instructions) that turns BASE (BL bytes) into T (TL
- * bytes). BASE is indexed by its 16-byte blocks; T is scanned for them, each
- * match extended both ways and copied, the rest inserted. */
-int push_make_delta(repo_buf *out, const unsigned char *base, size_t bl, const unsigned char *t, size_t tl);
+int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, const push_options *opts,
+               push_stats *stats);
 
 #endif

@@ -1,4 +1,4 @@
-/* sync: remotes, and the exchange of commits with them.
+/* sync: the exchange of commits with remotes (remote.h keeps the table).
  *
  * A remote is a hub (a bare repository made by `c2c hub init`, where each
  * node pushes its main to refs/heads/nodes/<node-id> and fetches all
@@ -11,33 +11,18 @@
  *   - otherwise makes one merge commit whose parents are the head, then the
  *     other tips by id, and whose tree is the join of their trees
  *     (mergetree_join), with the trailer "C2C-Merge: join-1";
- * then moves the head through node_advance, and pushes main to a hub. */
+ * then moves the head through node_advance, and pushes main to a hub.
+ *
+ * sync.c runs a sync (with its retries), fetch.c brings the commits in,
+ * sync_merge.c judges and joins them, push.c sends main to a hub. */
 #ifndef C2C_SYNC_H
 #define C2C_SYNC_H
 
 #include "c2c/mergetree.h"
 #include "c2c/node.h"
-
-typedef struct {
-	char *name, *url;
-	long long added, last_attempt, last_ok;
-	char *last_result; /* NULL if never synced */
-	char *host_key;    /* trusted SHA256 fingerprint of an ssh:// remote, or NULL */
-} sync_remote;
-
-/* NAME: [a-z0-9][a-z0-9._-]*. URL: a path to a node directory or a hub
- * (checked now), or ssh://user@host[:port]/path (once the SSH transport is
- * there). C2C_EINVALID if NAME exists or URL is not a c2c remote. */
-int sync_remote_add(c2c_node *n, const char *name, const char *url);
-int sync_remote_rm(c2c_node *n, const char *name);
-/* Trust FP ("SHA256:...") as NAME's host key; with FP NULL, connect, learn
- * the key and trust it. *shown (malloc'd) is the fingerprint kept. */
-int sync_remote_trust(c2c_node *n, const char *name, const char *fp, char **shown);
-int sync_remote_get(c2c_node *n, const char *name, sync_remote *out);
-/* All remotes by name. Free with sync_remote_list_free. */
-int sync_remote_list(c2c_node *n, sync_remote **out, size_t *count);
-void sync_remote_dispose(sync_remote *r);
-void sync_remote_list_free(sync_remote *list, size_t count);
+#include "c2c/progress.h"
+#include "c2c/remote.h"
+#include "c2c/sync_settings.h"
 
 typedef struct {
 	int is_hub;
@@ -55,13 +40,19 @@ typedef struct {
 	char root_to[96]; /* a hand-over of the root arrived: the new root's fingerprint, else "" */
 } sync_result;
 
-/* Progress of the transfers of a sync (objects received, copied, sent or
- * written: LABEL, DONE of TOTAL, TOTAL 0 if not known yet), given to FN
- * (the command line's progress line); NULL: none (the default, as for
- * autosync). sync_progress is how sync.c and push.c report. */
-typedef void (*sync_progress_fn)(const char *label, size_t done, size_t total);
-void sync_set_progress(sync_progress_fn fn);
-void sync_progress(const char *label, size_t done, size_t total);
+/* How a sync reports while it runs (the caller owns it; NULL: silently, as
+ * autosync and tests run). PROGRESS: the transfers (objects received,
+ * copied, sent: LABEL, DONE of TOTAL, TOTAL 0 if not known yet), for the
+ * command line's progress line or the web page's. RETRYING: an attempt
+ * failed with WHY (err_msg()) on a link that may come back, and the next
+ * one starts in WAIT_S seconds. SETTINGS: as the caller read them once
+ * (NULL: sync_with reads the environment). */
+typedef struct {
+	c2c_progress progress;
+	void (*retrying)(void *payload, const char *why, long long wait_s);
+	void *retrying_payload;
+	const sync_settings *settings;
+} sync_options;
 
 /* Join into the head the commits under refs/c2c/remotes/NAME/ that it
  * lacks, as a sync does once it has fetched (fast-forward, or one merge
@@ -80,6 +71,6 @@ int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, si
 
 /* Sync with the remote NAME. On failure the node is as it was (the head
  * and rows are untouched); the remote's last_result records the error. */
-int sync_with(c2c_node *n, const char *name, sync_result *res);
+int sync_with(c2c_node *n, const char *name, const sync_options *opts, sync_result *res);
 
 #endif

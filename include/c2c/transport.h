@@ -20,29 +20,46 @@
  * over ssh and to a hub by path, where it runs stock git receive-pack as a
  * child process: one code path, the hub's checks either way.
  *
- * Settings (environment): C2C_SSH_CONNECT_TIMEOUT (s, default 15),
- * C2C_SSH_IDLE_TIMEOUT (s, 30), C2C_SSH_KEEPALIVE (s, 10), C2C_SSH_COMPRESS
- * (1 default, 0 off). */
+ * Settings: sync_settings.h (C2C_SSH_CONNECT_TIMEOUT, C2C_SSH_IDLE_TIMEOUT,
+ * C2C_SSH_KEEPALIVE, C2C_SSH_COMPRESS), read once by the caller.
+ *
+ * No state at file level: what one sync connects to, and its open session,
+ * are held in a transport object the caller makes and frees.
+ * transport.c holds that object and the libgit2 subtransport,
+ * transport_ssh.c the ssh session (connect, host key, login, channels),
+ * transport_channel.c the channel API below and its child process. */
 #ifndef C2C_TRANSPORT_H
 #define C2C_TRANSPORT_H
 
+#include <git2.h>
 #include <stddef.h>
 
-/* Register the transport for ssh:// URLs (once per process). */
+#include "c2c/sync_settings.h"
+
+/* Start libssh2 (once per process). */
 int transport_register(void);
 
-/* What the next connections are for: the remote's NAME (for messages), the
- * node directory (keys/), and the trusted host key fingerprint
- * ("SHA256:...", NULL if none). */
-void transport_begin(const char *name, const char *node_dir, const char *trusted_fp);
+/* What the connections of one sync are for: the remote's NAME (for
+ * messages), the node directory (keys/), the trusted host key fingerprint
+ * ("SHA256:...", NULL if none) and the SETTINGS (copied). The object keeps
+ * one ssh session open across the fetch and the push; transport_free
+ * closes it (end of a sync). C2C_ENOMEM. */
+typedef struct transport transport;
+int transport_new(transport **out, const char *name, const char *node_dir, const char *trusted_fp,
+                  const sync_settings *settings);
+void transport_free(transport *t);
 /* The step in progress, for messages ("fetch", "push"). */
-void transport_step(const char *step);
-/* Close the cached session (end of a sync). */
-void transport_end(void);
+void transport_step(transport *t, const char *step);
+
+/* libgit2's transport for a fetch of an ssh:// URL through T: set
+ * callbacks.transport to transport_git and callbacks.payload to T (for a
+ * remote whose other callbacks need a payload of their own, call it from
+ * a git_transport_cb that has T). */
+int transport_git(git_transport **out, git_remote *owner, transport *t);
 
 /* Connect to URL's host and complete the key exchange only, to learn its
  * host key fingerprint (for `remote trust`). *fp malloc'd. */
-int transport_probe(const char *url, char **fp);
+int transport_probe(transport *t, const char *url, char **fp);
 
 /* A channel running GIT_CMD ("git-receive-pack") on URL's repository, for
  * c2c's own protocol work (push.h). For an ssh:// URL, a channel on the
@@ -56,15 +73,22 @@ int transport_probe(const char *url, char **fp);
  * and the step, as for libgit2's streams. transport_channel_stderr gives
  * what the server wrote on stderr (hooks' messages) in BUF. Close reaps the
  * child. SIGPIPE is never raised (the child's stdin is a socket, written
- * with MSG_NOSIGNAL): a child that is gone is an error. */
+ * with MSG_NOSIGNAL): a child that is gone is an error. T gives the
+ * session over ssh (required there) and the names in messages (NULL:
+ * "remote"). */
 typedef struct transport_channel transport_channel;
-int transport_channel_open(transport_channel **out, const char *url, const char *git_cmd, const char *node_id);
+int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
+                           const char *node_id);
 int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n);
 int transport_channel_write(transport_channel *c, const void *buf, size_t len);
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);
 void transport_channel_close(transport_channel *c);
 
-/* Split ssh://[user@]host[:port]/path. Returns 0 or C2C_EINVALID. */
+/* Split ssh://[user@]host[:port]/path. The user runs to the last '@'
+ * before the path (as OpenSSH reads it); an IPv6 host is written in []
+ * (ssh://[::1]:2222/p gives host "::1"); without a user, $USER's (else the
+ * account's). Returns 0 or C2C_EINVALID naming the URL and the fault (no
+ * host, a host or user name over its buffer, a bad port, a long path). */
 typedef struct {
 	char user[128], host[256], path[1024];
 	int port;

@@ -210,7 +210,7 @@ static void sync_clean(c2c_node *n, const char *remote, const char *when)
 {
 	sync_result res;
 	memset(&res, 0, sizeof(res));
-	if (sync_with(n, remote, &res) < 0)
+	if (sync_with(n, remote, NULL, &res) < 0)
 		FAIL("%s: sync of %s with %s failed", when, n->node_id, remote);
 	if (res.held)
 		FAIL("%s: sync of %s with %s held %zu branch(es)", when, n->node_id, remote, res.held);
@@ -1087,7 +1087,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = open_node(G.wdir);
 	write_own(w, "a5", 0, "W before merging");
 	memset(&res, 0, sizeof(res));
-	if (sync_with(w, "r", &res) < 0)
+	if (sync_with(w, "r", NULL, &res) < 0)
 		FAIL("W cannot sync with R");
 	if (res.held)
 		FAIL("W held R's branch, which holds only what R accepted");
@@ -1099,7 +1099,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	r = open_node(G.rdir);
 	memset(&res, 0, sizeof(res));
-	if (sync_with(r, "w", &res) < 0)
+	if (sync_with(r, "w", NULL, &res) < 0)
 		FAIL("R cannot sync with W");
 	if (res.held)
 		FAIL("R held W's merge of what R had accepted");

@@ -1,5 +1,5 @@
-/* Unit tests of the delta encoder of c2c's push (push_make_delta,
- * include/c2c/push.h). Each delta is read back by a decoder written here
+/* Unit tests of the delta encoder of c2c's push (delta_make,
+ * include/c2c/delta.h). Each delta is read back by a decoder written here
  * from gitformat-pack(5) ("Deltified representation"), which also checks
  * the instructions as git's patch-delta.c does (no zero opcode, copies
  * inside the base, sizes that add up); the result must be the target byte
@@ -19,7 +19,7 @@
 #include <zlib.h>
 
 #include "c2c/err.h"
-#include "c2c/push.h"
+#include "c2c/delta.h"
 #include "c2c/repo.h"
 
 #include "unit.h"
@@ -108,7 +108,7 @@ static size_t round_trip(const void *base, size_t bl, const void *t, size_t tl, 
 	repo_buf d = {0};
 	unsigned char *got = NULL;
 	size_t gl = 0;
-	OK(push_make_delta(&d, base, bl, t, tl));
+	OK(delta_make(&d, base, bl, t, tl));
 	apply(base, bl, d.p ? d.p : (const unsigned char *)"", d.len, &got, &gl, shape);
 	assert_int_equal(gl, tl);
 	if (tl && memcmp(got, t, tl))
@@ -314,7 +314,7 @@ static void t_git_reads_it(void **state)
 	/* The pack: header, one REF_DELTA entry (its header, the base's id, the
 	 * zlib'd delta), the SHA-1 of all that. */
 	repo_buf d = {0}, pack = {0};
-	OK(push_make_delta(&d, (const unsigned char *)a, strlen(a), (const unsigned char *)b, strlen(b)));
+	OK(delta_make(&d, (const unsigned char *)a, strlen(a), (const unsigned char *)b, strlen(b)));
 	unsigned char hdr[16];
 	OK(repo_buf_put(&pack, "PACK\0\0\0\2\0\0\0\1", 12));
 	OK(repo_buf_put(&pack, hdr, repo_pack_header(hdr, 7, d.len)));

@@ -1,7 +1,8 @@
 /* Unit tests of the parsing of a remote's ssh:// URL (transport_parse_url,
  * include/c2c/transport.h): ssh://[user@]host[:port]/path, the path kept
- * whole (the hub's, absolute), user and port defaulted, and each bad URL
- * refused with C2C_EINVALID and a message naming the URL and the fault. */
+ * whole (the hub's, absolute), user and port defaulted, a user name with
+ * an '@', an IPv6 address in [], and each bad URL refused with
+ * C2C_EINVALID and a message naming the URL and the fault. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -62,6 +63,34 @@ static void t_good(void **state)
 	parses(url, user, host, 2022, path);
 }
 
+/* A user name with an '@' in it: the user runs to the last '@' before the
+ * path, as OpenSSH reads the URL. */
+static void t_at_in_user(void **state)
+{
+	(void)state;
+	parses("ssh://user@a@host/p", "user@a", "host", 22, "/p");
+	parses("ssh://user@a@host:2222/srv/x@y/hub.git", "user@a", "host", 2222, "/srv/x@y/hub.git");
+	refused("ssh://user@a@/p", "no host");
+	refused("ssh://user@a@:22/p", "no host");
+}
+
+/* An IPv6 address in []: its colons are no port; the brackets are not part
+ * of the host (getaddrinfo takes it bare). */
+static void t_ipv6(void **state)
+{
+	(void)state;
+	const char *me = getenv("USER") && *getenv("USER") ? getenv("USER") : "root";
+	parses("ssh://u@[::1]/hub.git", "u", "::1", 22, "/hub.git");
+	parses("ssh://u@[::1]:2222/hub.git", "u", "::1", 2222, "/hub.git");
+	parses("ssh://[2001:db8::7]:22/srv/c2c/hub.git", me, "2001:db8::7", 22, "/srv/c2c/hub.git");
+	refused("ssh://u@[::1/hub.git", "']' is missing");
+	refused("ssh://u@[]/hub.git", "no host");
+	refused("ssh://u@[]:22/hub.git", "no host");
+	refused("ssh://u@[::1]x/hub.git", "after the address in []");
+	refused("ssh://u@[::1]:/hub.git", "bad port");
+	refused("ssh://u@[::1]:0/hub.git", "bad port");
+}
+
 /* Without a user, the login is $USER's (else the account's name). */
 static void t_default_user(void **state)
 {
@@ -111,7 +140,11 @@ static void t_bad(void **state)
 	memset(long_, 'h', 256);
 	long_[256] = '\0';
 	snprintf(url, sizeof(url), "ssh://u@%s/p", long_);
-	refused(url, "no host");
+	refused(url, "host name too long");
+	snprintf(url, sizeof(url), "ssh://u@%s:22/p", long_);
+	refused(url, "host name too long");
+	snprintf(url, sizeof(url), "ssh://u@[%s]:22/p", long_);
+	refused(url, "host name too long");
 	long_[0] = '/';
 	memset(long_ + 1, 'p', 1023);
 	long_[1024] = '\0';
@@ -129,6 +162,8 @@ int main(void)
 	    cmocka_unit_test(t_good),
 	    cmocka_unit_test(t_default_user),
 	    cmocka_unit_test(t_bad),
+	    cmocka_unit_test(t_at_in_user),
+	    cmocka_unit_test(t_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,44 @@
+/* pktline: git's pkt-line framing (gitprotocol-common(5)) on a
+ * transport_channel, for c2c's own send-pack (push.c).
+ *
+ * Input is buffered; output is buffered too and goes out on
+ * pktline_flush_out or when the buffer fills. While a pack is sent
+ * (pktline_pack_begin .. pktline_pack_end) every byte put also feeds the
+ * pack's running SHA-1 and counts its position. */
+#ifndef C2C_PKTLINE_H
+#define C2C_PKTLINE_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c2c/transport.h"
+
+typedef struct {
+	transport_channel *ch;
+	char in[65536];
+	size_t off, len;
+	/* output: buffered, with the pack's running SHA-1 while it is sent */
+	unsigned char out[65536];
+	size_t olen;
+	EVP_MD_CTX *sha;
+	uint64_t packpos; /* bytes of the pack sent so far */
+} pktline_conn;
+
+/* One pkt-line into LINE (NUL-terminated, the final LF dropped; *LEN its
+ * length); *FLUSH set for "0000". A line that does not fit CAP, or a bad
+ * length, is C2C_EFAIL; a connection that ends first, C2C_EIO. */
+int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush);
+/* Buffer N bytes of D for sending (raw: no framing). */
+int pktline_put(pktline_conn *c, const void *d, size_t n);
+/* Buffer S (N bytes) as one pkt-line. */
+int pktline_put_line(pktline_conn *c, const char *s, size_t n);
+/* Send what is buffered. */
+int pktline_flush_out(pktline_conn *c);
+
+/* Start the pack's checksum and position (C2C_ENOMEM); end it, putting
+ * the SHA-1 trailer when PUT_TRAILER (else only freeing it). */
+int pktline_pack_begin(pktline_conn *c);
+int pktline_pack_end(pktline_conn *c, int put_trailer);
+
+#endif

@@ -1,0 +1,169 @@
+/* fetch: a remote's commits into the quarantine (include/c2c/fetch.h). */
+#include "c2c/fetch.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/err.h"
+#include "c2c/refs.h"
+#include "c2c/repo.h"
+#include "c2c/util.h"
+
+typedef struct {
+	transport *t;
+	const c2c_progress *progress;
+} fetch_ctx;
+
+static int fetch_transport(git_transport **out, git_remote *owner, void *payload)
+{
+	return transport_git(out, owner, ((fetch_ctx *)payload)->t);
+}
+
+static int fetch_progress(const git_indexer_progress *st, void *payload)
+{
+	progress_report(((fetch_ctx *)payload)->progress, "receiving objects", st->received_objects, st->total_objects);
+	return 0;
+}
+
+int fetch_remote(c2c_node *n, git_remote *rm, const char *name, int is_hub, int want_key, transport *t,
+                 const c2c_progress *progress)
+{
+	fetch_ctx ctx = {t, progress};
+	char spec[512], spec2[512], spec3[512], dst[400];
+	char *specs[3];
+	size_t ns = 0;
+	git_fetch_options fo;
+	int rc;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	fo.callbacks.transfer_progress = fetch_progress;
+	fo.callbacks.transport = fetch_transport;
+	fo.callbacks.payload = &ctx;
+	/* A hub given the office's key publishes it (a blob); a node that has
+	 * none yet learns it from the first hub it trusts. */
+	if ((rc = ref_remote(dst, sizeof(dst), name, "nodes/*")) < 0)
+		return rc;
+	snprintf(spec, sizeof(spec), "+" REF_NODES "*:%s", dst);
+	if ((rc = ref_remote(dst, sizeof(dst), name, "main")) < 0)
+		return rc;
+	snprintf(spec2, sizeof(spec2), "+" REF_MAIN ":%s", dst);
+	if ((rc = ref_remote(dst, sizeof(dst), name, "office-key")) < 0)
+		return rc;
+	snprintf(spec3, sizeof(spec3), "+" REF_OFFICE_KEY ":%s", dst);
+	if (is_hub != 0)
+		specs[ns++] = spec;
+	if (is_hub <= 0)
+		specs[ns++] = spec2;
+	if (is_hub != 0 && want_key)
+		specs[ns++] = spec3;
+	git_strarray refspecs = {specs, ns};
+	(void)n;
+	err_clear();
+	if ((rc = git_remote_fetch(rm, &refspecs, &fo, "c2c sync: fetch")) < 0)
+		return err_code() < 0 ? err_code() : err_git(rc, "fetching");
+	return 0;
+}
+
+/* What fetch_local gathers: the node's object database (what it holds)
+ * and the ids of the objects to copy. */
+typedef struct {
+	git_odb *odb;
+	repo_oids ids;
+} local_objs;
+
+static int local_have(const git_oid *id, void *payload) { return git_odb_exists(((local_objs *)payload)->odb, id); }
+
+/* Stored whole (repo_pack_copy): no deltas on a local disk. */
+static int local_add(const git_oid *id, const git_oid *base, void *payload)
+{
+	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
+}
+
+/* repo_pack_copy's progress hook has no payload: the copy reports through
+ * this, set for the length of the call and per thread. */
+static _Thread_local const c2c_progress *copy_progress;
+
+static void copy_report(const char *label, size_t done, size_t total)
+{
+	progress_report(copy_progress, label, done, total);
+}
+
+int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
+                const c2c_progress *progress)
+{
+	git_repository *src = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *sodb = NULL;
+	local_objs objs = {0};
+	ARRAY(char *) names = {0};
+	oid_list ids = {0};
+	char dst[PATH_MAX], pack[PATH_MAX];
+	git_oid key;
+	size_t commits = 0;
+	int rc, err = 0, has_key = 0;
+	if ((rc = git_repository_open_bare(&src, gitdir)) < 0)
+		return err_git(rc, gitdir);
+	if ((rc = git_repository_odb(&objs.odb, n->repo)) < 0 || (rc = git_repository_odb(&sodb, src)) < 0 ||
+	    (rc = git_reference_iterator_glob_new(&it, src, is_hub ? REF_NODES "*" : REF_MAIN)) < 0)
+		goto fail;
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		char *name_ = strdup(git_reference_name(ref));
+		git_oid id;
+		git_reference_free(ref);
+		if (!name_ || (err = ARRAY_PUSH(&names, name_)) < 0) {
+			free(name_);
+			err = ERR_OOM();
+			goto done;
+		}
+		if ((rc = git_reference_name_to_id(&id, src, name_)) < 0)
+			goto fail;
+		if ((err = oid_list_add(&ids, &id)) < 0 || (err = oid_list_add_unique(arrived, &id)) < 0)
+			goto done;
+	}
+	if (rc != GIT_ITEROVER)
+		goto fail;
+	if ((err = repo_pack_sparse(src, ids.v, ids.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0)
+		goto done;
+	has_key = is_hub && want_key && git_reference_name_to_id(&key, src, REF_OFFICE_KEY) == 0;
+	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, NULL, &objs)) < 0)
+		goto done;
+	git_error_clear();
+	/* Each object once, read from the remote and stored whole. */
+	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
+	copy_progress = progress;
+	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, copy_report, "copying objects");
+	copy_progress = NULL;
+	if (err < 0)
+		goto done;
+	for (size_t i = 0; i <= names.n; i++) {
+		git_reference *r = NULL;
+		if (i == names.n && !has_key)
+			break;
+		if ((err = ref_remote(dst, sizeof(dst), name,
+		                      i == names.n ? "office-key" : names.v[i] + strlen("refs/heads/"))) < 0)
+			goto done;
+		rc = git_reference_create(&r, n->repo, dst, i == names.n ? &key : &ids.v[i], 1, "c2c sync: fetch");
+		git_reference_free(r);
+		if (rc < 0)
+			goto fail;
+	}
+	goto done;
+fail:
+	err = err_git(rc, gitdir);
+done:
+	for (size_t i = 0; i < names.n; i++)
+		free(names.v[i]);
+	ARRAY_FREE(&names);
+	oid_list_free(&ids);
+	free(objs.ids.v);
+	git_reference_iterator_free(it);
+	git_odb_free(sodb);
+	git_odb_free(objs.odb);
+	git_repository_free(src);
+	return err;
+}
+

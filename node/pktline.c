@@ -1,0 +1,118 @@
+/* pktline: git's pkt-line framing on a transport_channel (include/c2c/pktline.h). */
+#include "c2c/pktline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/err.h"
+
+static int fill(pktline_conn *c, size_t want)
+{
+	if (c->off && c->len - c->off < want) {
+		memmove(c->in, c->in + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	while (c->len - c->off < want) {
+		size_t n = 0;
+		int err = transport_channel_read(c->ch, c->in + c->len, sizeof(c->in) - c->len, &n);
+		if (err < 0)
+			return err;
+		if (n == 0) /* a cut link looks the same: retried like one */
+			return err_set(C2C_EIO, "the connection ended before the hub's receive-pack had answered");
+		c->len += n;
+	}
+	return 0;
+}
+
+int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush)
+{
+	char hex[5];
+	unsigned long n;
+	int err;
+	if ((err = fill(c, 4)) < 0)
+		return err;
+	memcpy(hex, c->in + c->off, 4);
+	hex[4] = '\0';
+	char *end;
+	n = strtoul(hex, &end, 16);
+	if (*end || (n != 0 && (n < 4 || n - 4 >= cap)))
+		return err_set(C2C_EFAIL, "the hub sent a malformed pkt-line ('%.4s')", hex);
+	c->off += 4;
+	*flush = n == 0;
+	*len = 0;
+	if (n == 0) {
+		line[0] = '\0';
+		return 0;
+	}
+	n -= 4;
+	if ((err = fill(c, n)) < 0)
+		return err;
+	memcpy(line, c->in + c->off, n);
+	c->off += n;
+	if (n && line[n - 1] == '\n')
+		n--;
+	line[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+int pktline_flush_out(pktline_conn *c)
+{
+	int err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
+	c->olen = 0;
+	return err;
+}
+
+int pktline_put(pktline_conn *c, const void *d, size_t n)
+{
+	const unsigned char *p = d;
+	int err;
+	if (c->sha) {
+		EVP_DigestUpdate(c->sha, p, n);
+		c->packpos += n;
+	}
+	while (n) {
+		size_t k = sizeof(c->out) - c->olen < n ? sizeof(c->out) - c->olen : n;
+		memcpy(c->out + c->olen, p, k);
+		c->olen += k;
+		p += k;
+		n -= k;
+		if (c->olen == sizeof(c->out) && (err = pktline_flush_out(c)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+int pktline_put_line(pktline_conn *c, const char *s, size_t n)
+{
+	char hdr[5];
+	snprintf(hdr, sizeof(hdr), "%04zx", n + 4);
+	int err = pktline_put(c, hdr, 4);
+	return err < 0 ? err : pktline_put(c, s, n);
+}
+
+int pktline_pack_begin(pktline_conn *c)
+{
+	c->packpos = 0;
+	if (!(c->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL))
+		return err_set(C2C_ENOMEM, "starting a pack checksum");
+	return 0;
+}
+
+int pktline_pack_end(pktline_conn *c, int put_trailer)
+{
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned int sumlen = 0;
+	int err = 0;
+	if (put_trailer && c->sha) {
+		EVP_DigestFinal_ex(c->sha, sum, &sumlen);
+		EVP_MD_CTX_free(c->sha);
+		c->sha = NULL; /* the trailer is not part of what it sums */
+		err = pktline_put(c, sum, sumlen);
+	}
+	EVP_MD_CTX_free(c->sha);
+	c->sha = NULL;
+	return err;
+}

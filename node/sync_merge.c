@@ -1,0 +1,394 @@
+/* sync_merge: judge the branches a sync or a bundle brought, and join
+ * those that pass into the head (sync_merge_fetched, include/c2c/sync.h). */
+#include "c2c/sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "c2c/err.h"
+#include "c2c/fault.h"
+#include "c2c/incoming.h"
+#include "c2c/oidlist.h"
+#include "c2c/record.h"
+#include "c2c/refs.h"
+#include "c2c/registry.h"
+#include "c2c/repo.h"
+#include "c2c/util.h"
+
+/* A remote branch fetched into refs/c2c/remotes/NAME/: BRANCH is the part
+ * after that ("nodes/<id>", "main"), or NULL for a head the remote
+ * advertised that no listed ref holds. */
+typedef struct {
+	char *branch;
+	git_oid tip;
+	int held;
+} branch;
+
+typedef ARRAY(branch) branches;
+
+static void branches_free(branches *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].branch);
+	ARRAY_FREE(b);
+}
+
+static int branches_add(branches *b, const char *name, const git_oid *tip)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (git_oid_equal(&b->v[i].tip, tip) && (!name || (b->v[i].branch && !strcmp(b->v[i].branch, name))))
+			return 0;
+	branch x = {name ? strdup(name) : NULL, *tip, 0};
+	if (name && !x.branch)
+		return ERR_OOM();
+	if (ARRAY_PUSH(b, x) < 0) {
+		free(x.branch);
+		return C2C_ENOMEM;
+	}
+	return 0;
+}
+
+/* The branches fetched from NAME whose tips hold commits the head lacks. */
+static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
+                            branches *out)
+{
+	git_strarray refs = {0};
+	char prefix[256];
+	int rc, err = 0;
+	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
+		return err;
+	size_t pl = strlen(prefix);
+	if ((rc = git_reference_list(&refs, n->repo)) < 0)
+		return err_git(rc, "listing fetched refs");
+	for (size_t i = 0; i < refs.count + narrived && err == 0; i++) {
+		git_oid tip;
+		const char *bname = NULL;
+		if (i >= refs.count)
+			tip = arrived[i - refs.count];
+		else if (strncmp(refs.strings[i], prefix, pl))
+			continue;
+		else if ((rc = git_reference_name_to_id(&tip, n->repo, refs.strings[i])) == GIT_ENOTFOUND)
+			continue;
+		else if (rc < 0) {
+			err = err_git(rc, refs.strings[i]);
+			break;
+		} else {
+			res->tips++;
+			bname = refs.strings[i] + pl;
+		}
+		if (git_oid_equal(&tip, &n->head) || git_graph_descendant_of(n->repo, &n->head, &tip) == 1)
+			continue;
+		if (!bname) { /* an advertised head: named if a listed branch has it */
+			int known = 0;
+			for (size_t j = 0; j < out->n && !known; j++)
+				known = git_oid_equal(&out->v[j].tip, &tip);
+			if (known)
+				continue;
+		}
+		err = branches_add(out, bname, &tip);
+	}
+	if (res->tips < narrived)
+		res->tips = narrived;
+	git_strarray_dispose(&refs);
+	return err;
+}
+
+/* The tips of the branches not held, reduced to those no other holds, by
+ * id. */
+static int candidates(c2c_node *n, const branches *b, oid_list *out)
+{
+	int err = 0;
+	oid_list_clear(out);
+	for (size_t i = 0; i < b->n && err == 0; i++) {
+		int inside = b->v[i].held;
+		for (size_t j = 0; j < b->n && !inside; j++)
+			inside = !b->v[j].held && !git_oid_equal(&b->v[j].tip, &b->v[i].tip) &&
+			         git_graph_descendant_of(n->repo, &b->v[j].tip, &b->v[i].tip) == 1;
+		if (!inside)
+			err = oid_list_add_unique(out, &b->v[i].tip);
+	}
+	oid_list_sort(out);
+	return err;
+}
+
+/* Hold branch B: nothing of it is merged; HELD gets what to show. The
+ * error message (incoming.c's "FROM: commit ID refused: RULE", or a merge's)
+ * says why. */
+static int hold(c2c_node *n, branch *b, json_t *held)
+{
+	char tip[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1], node[128] = "", release[512];
+	const char *msg = err_msg(), *rule = msg, *p;
+	char *city = NULL;
+	json_t *o = NULL;
+	int err = 0;
+	b->held = 1;
+	git_oid_tostr(tip, sizeof(tip), &b->tip);
+	snprintf(commit, sizeof(commit), "%s", tip);
+	if ((p = strstr(msg, ": commit ")) && strlen(p) > 9 + GIT_OID_HEXSZ && !strncmp(p + 9 + GIT_OID_HEXSZ, " refused: ", 10)) {
+		snprintf(commit, sizeof(commit), "%.40s", p + 9);
+		rule = p + 9 + GIT_OID_HEXSZ + 10;
+	}
+	if (b->branch && !strncmp(b->branch, "nodes/", 6))
+		snprintf(node, sizeof(node), "%s", b->branch + 6);
+	else {
+		/* A peer's main: the node that made the refused commit, as it says. */
+		git_commit *c = NULL;
+		git_oid id;
+		if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, n->repo, &id) == 0 &&
+		    git_commit_committer(c) && git_commit_committer(c)->name)
+			snprintf(node, sizeof(node), "%s", git_commit_committer(c)->name);
+		git_commit_free(c);
+		git_error_clear();
+	}
+	const table_def *t = store_table(n->st, "nodes");
+	json_t *rec = NULL;
+	if (node[0] && t && store_row_get(n->st, t, node, &rec) == 0)
+		city = json_string_value(json_object_get(rec, "city")) ? strdup(json_string_value(json_object_get(rec, "city")))
+		                                                        : NULL;
+	json_decref(rec);
+	err_clear();
+	if (strstr(rule, "which the office has not registered"))
+		snprintf(release, sizeof(release),
+		         "it waits for the office to register %s ('c2c node add' on the office's node); every sync tries it "
+		         "again",
+		         node[0] ? node : "its node");
+	else if (strstr(rule, "whose key the office revoked"))
+		snprintf(release, sizeof(release),
+		         "nothing: the office revoked %s's key, and what it signed after the cut is never accepted (its city "
+		         "carries on from a new node)",
+		         node[0] ? node : "its node");
+	else
+		snprintf(release, sizeof(release),
+		         "%s must mend its history (or the office revoke its key); every sync tries it again",
+		         node[0] ? node : "the node that made it");
+	o = json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s}", "branch", b->branch, "node", node[0] ? node : NULL, "city",
+	              city, "tip", tip, "commit", commit, "rule", rule, "release", release);
+	if (!o || json_array_append_new(held, o) < 0)
+		err = ERR_OOM();
+	free(city);
+	return err;
+}
+
+static int merge_commit(c2c_node *n, const char *name, const oid_list *tips, git_oid *tree, git_oid *out)
+{
+	git_commit **parents = calloc(tips->n + 1, sizeof(*parents));
+	git_tree *t = NULL;
+	git_signature *sig = NULL;
+	char msg[512], cname[128], cmail[160];
+	int rc, err = 0;
+	size_t k = 0;
+	CHECK_ALLOC(parents);
+	if ((rc = git_commit_lookup(&parents[k++], n->repo, &n->head)) < 0)
+		goto fail;
+	for (size_t i = 0; i < tips->n; i++)
+		if ((rc = git_commit_lookup(&parents[k++], n->repo, &tips->v[i])) < 0)
+			goto fail;
+	snprintf(cname, sizeof(cname), "%s", n->node_id);
+	snprintf(cmail, sizeof(cmail), "%s@c2c.invalid", n->node_id);
+	snprintf(msg, sizeof(msg), "sync with %s: join %zu branch%s\n\nC2C-Node: %s\nC2C-Merge: join-1\n", name, tips->n,
+	         tips->n == 1 ? "" : "es", n->node_id);
+	const keys_signer *signer = NULL;
+	if ((rc = git_tree_lookup(&t, n->repo, tree)) < 0 ||
+	    (rc = git_signature_new(&sig, cname, cmail, (git_time_t)time(NULL), 0)) < 0)
+		goto fail;
+	if ((err = node_signer(n, &signer)) == 0)
+		err = repo_commit_write(n->repo, signer, sig, sig, msg, t, k, (const git_commit **)parents, out);
+	goto done;
+fail:
+	err = err_git(rc, "making the merge commit");
+done:
+	for (size_t i = 0; i < k; i++)
+		git_commit_free(parents[i]);
+	free(parents);
+	git_tree_free(t);
+	git_signature_free(sig);
+	return err;
+}
+
+/* One round of sync_merge_fetched. */
+typedef struct {
+	c2c_node *n;
+	const char *name;         /* the remote */
+	const git_oid *arrived;   /* the tips the caller brought */
+	size_t narrived;
+	sync_result *res;
+	json_t *held;             /* the branches held in this round */
+	int moved;                /* the head moved */
+} merge_ctx;
+
+/* Judge each branch fetched from M's remote on its own and merge those
+ * that pass (SPEC 7: no node can stop another). A branch whose new commits
+ * fail a check, or whose tip cannot join the others (two versions of one
+ * edit), is held: added to M->held, nothing of it merged. */
+static int merge_round(merge_ctx *m)
+{
+	c2c_node *n = m->n;
+	const char *name = m->name;
+	sync_result *res = m->res;
+	json_t *held = m->held;
+	branches br = {0};
+	oid_list tips = {0};
+	incoming_batch *batch = NULL;
+	git_oid joined, head_tree, target;
+	int err, ff = 0;
+	size_t nheld = 0;
+	m->moved = 0;
+	res->tips = 0;
+	if ((err = fetched_branches(n, name, m->arrived, m->narrived, res, &br)) < 0 ||
+	    (err = incoming_batch_new(&batch, n)) < 0)
+		goto done;
+	/* Every incoming commit is checked before anything is merged. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		size_t learnt = 0, added;
+		for (size_t i = 0; i < br.n; i++) {
+			if (br.v[i].held)
+				continue;
+			int e = incoming_check(n, batch, name, &br.v[i].tip);
+			if (e == C2C_EINVALID || e == C2C_EAUTH) {
+				if ((err = hold(n, &br.v[i], held)) < 0)
+					goto done;
+				nheld++;
+			} else if (e < 0) {
+				err = e;
+				goto done;
+			}
+		}
+		/* A revocation that passed with this sync (I9) counts for every
+		 * branch of it: what passed before it is judged again. */
+		for (size_t i = 0; i < br.n; i++)
+			if (!br.v[i].held) {
+				if ((err = incoming_batch_learn(batch, &br.v[i].tip, &added)) < 0)
+					goto done;
+				learnt += added;
+			}
+		if (!learnt)
+			break;
+		incoming_batch *again = NULL;
+		if ((err = incoming_batch_new(&again, n)) < 0 || (err = incoming_batch_learn_from(again, batch)) < 0) {
+			incoming_batch_free(again);
+			goto done;
+		}
+		incoming_batch_free(batch);
+		batch = again;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->check_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* The tips that passed, joined; one that cannot join (a dot with two
+	 * values, from two branches each fine alone) is held in turn. */
+	if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
+		goto done;
+	for (;;) {
+		if ((err = candidates(n, &br, &tips)) < 0)
+			goto done;
+		/* A tip that holds the head holds the join of both: no trees to
+		 * open (the join of a record with a later version of itself is
+		 * that version). */
+		ff = tips.n == 1 && git_graph_descendant_of(n->repo, &tips.v[0], &n->head) == 1;
+		joined = head_tree;
+		memset(&res->merge, 0, sizeof(res->merge));
+		size_t bad = tips.n;
+		for (size_t i = 0; i < tips.n && !ff && bad == tips.n; i++) {
+			git_oid t;
+			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0)
+				goto done;
+			if ((err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) == C2C_ECORRUPT)
+				bad = i;
+			else if (err < 0)
+				goto done;
+		}
+		if (bad == tips.n)
+			break;
+		char why[768];
+		snprintf(why, sizeof(why), "%s", err_msg());
+		for (size_t j = 0; j < br.n; j++)
+			if (!br.v[j].held && git_oid_equal(&br.v[j].tip, &tips.v[bad])) {
+				char hex[GIT_OID_HEXSZ + 1];
+				err_set(C2C_EINVALID, "%s: commit %s refused: it cannot join this node's history: %s", name,
+				        git_oid_tostr(hex, sizeof(hex), &tips.v[bad]), why);
+				if ((err = hold(n, &br.v[j], held)) < 0)
+					goto done;
+				nheld++;
+			}
+	}
+	res->new_tips = tips.n;
+	/* What passed enters repo.git before anything refers to it. */
+	if ((err = incoming_quarantine_promote(n, tips.v, tips.n, nheld == 0)) < 0)
+		goto done;
+	fault_point("sync: checked, accepted from quarantine");
+	if (tips.n) {
+		if (ff) {
+			target = tips.v[0];
+			res->fast_forward = 1;
+		} else if (git_oid_equal(&joined, &head_tree)) {
+			target = n->head; /* we hold it all already */
+		} else {
+			if ((err = merge_commit(n, name, &tips, &joined, &target)) < 0)
+				goto done;
+			res->merged = 1;
+		}
+		fault_point("sync: merged, before the head moves");
+		if (!git_oid_equal(&target, &n->head)) {
+			if ((err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
+			                        &res->applied)) < 0)
+				goto done;
+			m->moved = 1;
+			/* The node's Lamport time covers the whole history it now
+			 * holds, as the incoming checks bound it (I5). */
+			long long bound = 0, have = 0;
+			char *lam = NULL;
+			for (size_t i = 0; i < tips.n; i++)
+				if (incoming_batch_bound(batch, &tips.v[i]) > bound)
+					bound = incoming_batch_bound(batch, &tips.v[i]);
+			if (store_state_get(n->st, "lamport", &lam) == 0 && lam)
+				have = strtoll(lam, NULL, 10);
+			free(lam);
+			err_clear();
+			if (bound > have && bound <= RECORD_CLOCK_MAX) {
+				char num[32];
+				snprintf(num, sizeof(num), "%lld", bound);
+				if ((err = store_state_set(n->st, "lamport", num)) < 0)
+					goto done;
+			}
+		}
+	}
+done:
+	incoming_batch_free(batch);
+	branches_free(&br);
+	oid_list_free(&tips);
+	return err;
+}
+
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
+{
+	merge_ctx m = {n, name, arrived, narrived, res, NULL, 0};
+	int err = 0;
+	/* A second round when something was held and something merged: a node
+	 * registered by an office commit merged in the first round is known in
+	 * the second. */
+	for (int round = 0; round < 2; round++) {
+		json_decref(m.held);
+		if (!(m.held = json_array()))
+			return ERR_OOM();
+		if ((err = merge_round(&m)) < 0)
+			goto done;
+		if (!json_array_size(m.held) || !m.moved)
+			break;
+	}
+	res->held = json_array_size(m.held);
+	err = store_held_replace(n->st, name, m.held, (long long)time(NULL));
+	/* A hand-over of the root that arrived: this node trusts the new root. */
+	if (err == 0) {
+		char *fp = NULL;
+		if ((err = registry_follow_root(n, &fp)) == 0 && fp)
+			snprintf(res->root_to, sizeof(res->root_to), "%s", fp);
+		free(fp);
+	}
+done:
+	json_decref(m.held);
+	return err;
+}
+
