@@ -317,10 +317,8 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	res->before = res->after = n->head;
 	res->pushed = -1;
 	qdir[0] = qpack[0] = 0;
-	if (n->head_moved) {
-		err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to merge", n->gitdir);
-		return err_hint("run 'c2c verify', then 'c2c repair'");
-	}
+	if ((err = node_require_head(n, "merge")) < 0)
+		return err;
 	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
 		return err_git(rc, "opening the object database");
 	if ((err = read_file(path, SIZE_MAX / 2, &buf, &len)) < 0)

@@ -128,11 +128,8 @@ static int sync_inner(const sync_run *s)
 		goto done;
 	if (want_key && (err = registry_learn_office_key(n, r->name)) < 0)
 		goto done;
-	if (n->head_moved) {
-		err = err_set(C2C_ECONFLICT, "%s: the head moved behind the node's back; refusing to merge", n->gitdir);
-		err_hint("run 'c2c verify', then 'c2c repair'");
+	if ((err = node_require_head(n, "merge")) < 0)
 		goto done;
-	}
 	res->before = n->head;
 	if (res->is_hub < 0) {
 		/* Over ssh: a peer node advertises main, a hub only nodes' branches
