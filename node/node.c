@@ -1,6 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "c2c/node.h"
-#include "c2c/incoming.h"
+#include "c2c/quarantine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,6 +127,7 @@ void node_close(c2c_node *n)
 	if (!n)
 		return;
 	store_close(n->st);
+	quarantine_dispose(&n->quarantine);
 	keys_signer_free(n->signer);
 	git_repository_free(n->repo);
 	if (n->lockfd > 0)
@@ -614,12 +615,14 @@ out:
 int node_open(c2c_node **out, const char *dir, int mode)
 {
 	c2c_node *n = NULL;
-	int err;
+	int err, dropped = 0;
 	*out = NULL;
 	if ((err = node_alloc(&n, dir)) < 0 || (err = take_lock(n)) < 0 || (err = repo_global_init()) < 0 ||
 	    (err = store_open(&n->st, n->dbpath, 0, 0)) < 0 || (err = repo_open(&n->repo, n->gitdir)) < 0 ||
-	    (err = read_state(n)) < 0 || (err = recover(n)) < 0 || (err = incoming_quarantine_repair(n)) < 0)
+	    (err = read_state(n)) < 0 || (err = recover(n)) < 0 || (err = quarantine_repair(&n->quarantine, n->repo, n->gitdir, &dropped)) < 0)
 		goto fail;
+	if (dropped)
+		fprintf(stderr, "c2c: dropped what an interrupted sync had fetched but not checked\n");
 	if (n->head_moved && mode == NODE_WRITE) {
 		git_oid ref;
 		char a[GIT_OID_HEXSZ + 1] = "(none)", b[GIT_OID_HEXSZ + 1];

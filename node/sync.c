@@ -16,6 +16,7 @@
 #include "c2c/fault.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
 #include "c2c/repo.h"
 #include "c2c/transport.h"
 

@@ -22,6 +22,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "c2c/quarantine.h"
 #include "c2c/repo.h"
 #include "c2c/store.h"
 
@@ -38,6 +39,7 @@ typedef struct {
 	int lockfd;
 	keys_signer *signer; /* loaded at the first commit (node_signer) */
 	int registry_write;  /* a registry command writes the tables only it may (write_check_scope) */
+	quarantine quarantine; /* where incoming objects wait for their checks (quarantine.h) */
 } c2c_node;
 
 /* The node's commit signer, loaded from keys/ on first use. */
