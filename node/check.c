@@ -162,7 +162,7 @@ int node_verify(c2c_node *n, node_report_cb report, void *payload)
 	s.rows_seen = calloc(nt + 1, sizeof(long long));
 	s.tombs_seen = calloc(nt + 1, sizeof(long long));
 	if (!s.rows_seen || !s.tombs_seen) {
-		err = err_set(C2C_ENOMEM, "out of memory");
+		err = ERR_OOM();
 		goto done;
 	}
 	s.t = tables;

@@ -172,11 +172,18 @@ void cli_progress(const char *label, size_t done, size_t total)
 
 void cli_node_notices(c2c_node *n)
 {
-	if (!n || !n->finished_write)
+	if (!n)
 		return;
-	fprintf(stderr, "c2c: finished a write that was interrupted (refs/heads/main -> %.12s)\n",
-	        git_oid_tostr_s(&n->finished_head));
-	n->finished_write = 0;
+	if (n->finished_write)
+		fprintf(stderr, "c2c: finished a write that was interrupted (refs/heads/main -> %.12s)\n",
+		        git_oid_tostr_s(&n->finished_head));
+	if (n->dropped_fetch)
+		fprintf(stderr, "c2c: dropped what an interrupted sync had fetched but not checked\n");
+	if (n->learnt_office_key)
+		fprintf(stderr, "c2c: learnt the office's key %s, and kept it\n", n->learnt_office_key);
+	n->finished_write = n->dropped_fetch = 0;
+	free(n->learnt_office_key);
+	n->learnt_office_key = NULL;
 }
 
 /* Length of the valid UTF-8 sequence at S (1 to 4), or 0. */

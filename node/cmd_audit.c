@@ -9,6 +9,8 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
+#include "c2c/util.h"
 
 static int node_add(cli_ctx *ctx, c2c_node *n, const char *city, const char *role)
 {
@@ -155,24 +157,10 @@ done:
 	return 0;
 }
 
-/* Write TEXT to PATH through PATH.tmp and a rename. */
+/* Replace PATH by TEXT at once (util.h). */
 static int write_file(const char *path, const char *text)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return err_set(C2C_EINVALID, _("%s: path too long"), path);
-	FILE *f = fopen(tmp, "we");
-	if (!f)
-		return err_errno(C2C_EIO, tmp);
-	int bad = fputs(text, f) < 0;
-	bad |= fflush(f) != 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) < 0) {
-		int e = err_errno(C2C_EIO, path);
-		unlink(tmp);
-		return e;
-	}
-	return 0;
+	return write_file_atomic(path, text, strlen(text), 0644);
 }
 
 static const char guide[] =

@@ -13,6 +13,7 @@
 #include "c2c/merge.h"
 #include "c2c/refs.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
 #include "c2c/sync.h"
 
 /* A node's role for a person to read ("city", "office" in --json). */

@@ -6,6 +6,7 @@
 #include "c2c/cli.h"
 #include "c2c/err.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
 
 static int trust_show(cli_ctx *ctx, c2c_node *n)
 {

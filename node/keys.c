@@ -313,21 +313,13 @@ done:
 int keys_line_fingerprint(const char *line, char **out)
 {
 	*out = NULL;
-	const char *sp = strchr(line, ' ');
-	if (!sp || strncmp(line, SSHWIRE_KEY_TYPE " ", strlen(SSHWIRE_KEY_TYPE) + 1))
-		return err_set(C2C_EINVALID, "not an " SSHWIRE_KEY_TYPE " public key line");
-	const char *enc = sp + 1;
-	size_t n = strcspn(enc, " \t\r\n");
-	unsigned char blob[128], md[EVP_MAX_MD_SIZE];
+	const char *enc;
+	unsigned char blob[KEYS_BLOB_LEN], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	if (n == 0 || n % 4 || n > 4 * sizeof(blob) / 3)
-		return err_set(C2C_EINVALID, "the public key is not valid base64");
-	int got = EVP_DecodeBlock(blob, (const unsigned char *)enc, (int)n);
-	size_t bl = got < 0 ? 0 : (size_t)got;
-	for (size_t i = n; i > 0 && enc[i - 1] == '=' && bl > 0; i--)
-		bl--;
-	if (bl != SSHWIRE_PUB_BLOB_LEN)
-		return err_set(C2C_EINVALID, "not a well-formed " SSHWIRE_KEY_TYPE " key");
+	size_t bl = sizeof(blob);
+	int perr = keys_parse_line(line, &enc, blob, NULL);
+	if (perr < 0)
+		return perr;
 	if (EVP_Digest(blob, bl, md, &mdlen, EVP_sha256(), NULL) != 1)
 		return sshwire_err_ossl(C2C_EFAIL, "hashing a public key");
 	char *b64 = NULL;
@@ -343,4 +335,29 @@ int keys_line_fingerprint(const char *line, char **out)
 		snprintf(*out, cap, "SHA256:%s", b64);
 	free(b64);
 	return *out ? 0 : ERR_OOM();
+}
+
+int keys_parse_line(const char *line, const char **b64, unsigned char blob[KEYS_BLOB_LEN], int *why)
+{
+	unsigned char buf[KEYS_B64_LEN / 4 * 3 + 1];
+	size_t tn = strcspn(line, " \t");
+	*b64 = NULL;
+	if (why)
+		*why = KEYS_LINE_TYPE;
+	if (tn != strlen(SSHWIRE_KEY_TYPE) || strncmp(line, SSHWIRE_KEY_TYPE, tn))
+		return err_set(C2C_EINVALID, "not an " SSHWIRE_KEY_TYPE " public key line");
+	const char *enc = line + tn + strspn(line + tn, " \t");
+	size_t en = strcspn(enc, " \t\r\n");
+	if (why)
+		*why = KEYS_LINE_KEY;
+	/* No padding in 68 characters: EVP_DecodeBlock gives exactly 51. */
+	int got = en == KEYS_B64_LEN ? EVP_DecodeBlock(buf, (const unsigned char *)enc, (int)en) : -1;
+	if (got != KEYS_BLOB_LEN || memcmp(buf, "\0\0\0\13" SSHWIRE_KEY_TYPE "\0\0\0\40", 4 + 11 + 4))
+		return err_set(C2C_EINVALID, "not a well-formed " SSHWIRE_KEY_TYPE " key");
+	if (blob)
+		memcpy(blob, buf, KEYS_BLOB_LEN);
+	if (why)
+		*why = 0;
+	*b64 = enc;
+	return 0;
 }

@@ -19,6 +19,7 @@
 #include "c2c/merge.h"
 #include "c2c/mergetree.h"
 #include "c2c/node_internal.h"
+#include "c2c/quarantine.h"
 #include "c2c/record.h"
 
 char *node_path_join(const char *a, const char *b)
@@ -72,6 +73,8 @@ void node_close(c2c_node *n)
 	if (!n)
 		return;
 	store_close(n->st);
+	quarantine_dispose(&n->quarantine);
+	free(n->learnt_office_key);
 	keys_signer_free(n->signer);
 	git_repository_free(n->repo);
 	if (n->lockfd > 0)
@@ -250,12 +253,13 @@ static int recover(c2c_node *n) { return node_recover(n); }
 int node_open(c2c_node **out, const char *dir, int mode)
 {
 	c2c_node *n = NULL;
-	int err;
+	int err, dropped = 0;
 	*out = NULL;
 	if ((err = node_alloc(&n, dir)) < 0 || (err = take_lock(n)) < 0 || (err = repo_global_init()) < 0 ||
 	    (err = store_open(&n->st, n->dbpath, 0, 0)) < 0 || (err = repo_open(&n->repo, n->gitdir)) < 0 ||
-	    (err = read_state(n)) < 0 || (err = recover(n)) < 0 || (err = incoming_quarantine_repair(n)) < 0)
+	    (err = read_state(n)) < 0 || (err = recover(n)) < 0 || (err = quarantine_repair(&n->quarantine, n->repo, n->gitdir, &dropped)) < 0)
 		goto fail;
+	n->dropped_fetch = dropped;
 	if (n->head_moved && mode == NODE_WRITE) {
 		git_oid ref;
 		char a[GIT_OID_HEXSZ + 1] = "(none)", b[GIT_OID_HEXSZ + 1];

@@ -16,6 +16,8 @@
 #include "c2c/refs.h"
 #include "c2c/registry.h"
 #include "c2c/sync_settings.h"
+#include "c2c/trust.h"
+#include "c2c/repo.h"
 #include "c2c/transport.h"
 
 /* Take the node back after network work that ended with ERR, keeping
@@ -126,8 +128,18 @@ static int sync_inner(const sync_run *s)
 	fault_point("sync: fetched into quarantine, node unlocked");
 	if ((err = relock_after(n, err)) < 0)
 		goto done;
-	if (want_key && (err = registry_learn_office_key(n, r->name)) < 0)
-		goto done;
+	if (want_key) {
+		char *fp = NULL;
+		if ((err = registry_take_office_key(n, r->name, &fp)) < 0)
+			goto done;
+		if (fp) { /* told by the CLI (cli_node_notices) */
+			size_t len = strlen(fp) + strlen(r->name) + sizeof(" from ");
+			free(n->learnt_office_key);
+			if ((n->learnt_office_key = malloc(len)))
+				snprintf(n->learnt_office_key, len, "%s from %s", fp, r->name);
+			free(fp);
+		}
+	}
 	if ((err = node_require_head(n, "merge")) < 0)
 		goto done;
 	res->before = n->head;

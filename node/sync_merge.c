@@ -14,6 +14,7 @@
 #include "c2c/record.h"
 #include "c2c/refs.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
 #include "c2c/repo.h"
 #include "c2c/util.h"
 

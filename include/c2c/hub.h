@@ -31,10 +31,6 @@ int hub_init(const char *path, const char *office_key_file);
  * that learn it. *old_fp, *new_fp: the two fingerprints (malloc'd). */
 int hub_set_office_key(const char *path, const char *office_key_file, char **old_fp, char **new_fp);
 
-/* Whether ID is a well-formed node id: [a-z0-9][a-z0-9._-]*, at most 100
- * bytes. */
-int hub_valid_node_id(const char *id);
-
 /* Let node NODE_ID reach the hub at PATH with the key in PUBKEY_FILE (one
  * ssh-ed25519 line): append to AUTHORIZED_KEYS (NULL: the running user's
  * ~/.ssh/authorized_keys; the file is made 0600 and its directory 0700 if

@@ -64,16 +64,30 @@
 
 #include "c2c/node.h"
 #include "c2c/registry.h"
+#include "c2c/store.h"
 
 #define INCOMING_MAX_BLOB (1024 * 1024) /* a record is a few KB; 1 MiB leaves room */
 #define INCOMING_MASS_MIN 10            /* fewer deletions than this are never "mass" */
+
+/* What the checks read of the receiver (a node, or a hub's pre-receive
+ * hook, which has no node): borrowed, and kept alive by the caller while
+ * a check or a batch made with it lives. */
+typedef struct {
+	git_repository *repo;
+	git_oid head;     /* what the receiver holds: its history is not checked again (zero: nothing) */
+	const char *root; /* the office key the receiver trusts; NULL: none yet */
+	/* The table definitions (store_table); a node's also holds its
+	 * registry at the head (registry_find_in) and its Lamport time. A hub
+	 * passes an in-memory store: the schema, with no rows. */
+	store *st;
+} incoming_ctx;
 
 /* The commits that passed in one sync (or one push to a hub), so that the
  * branches that share them check them once, with the bound of the Lamport
  * times of each (I5). Made at the node's current head; free with
  * incoming_batch_free (NULL is fine). */
 typedef struct incoming_batch incoming_batch;
-int incoming_batch_new(incoming_batch **out, c2c_node *n);
+int incoming_batch_new_ctx(incoming_batch **out, const incoming_ctx *cx);
 void incoming_batch_free(incoming_batch *b);
 /* A hub has no database: it gives the bound of the Lamport times its
  * branches hold (hub.c keeps it), and learns the new one, the highest of
@@ -101,34 +115,22 @@ int incoming_batch_add_revocations(incoming_batch *b, const registry_revocations
  * passed earlier in BATCH, which may be NULL). 0: all pass. Else a
  * negative code (C2C_EINVALID for a commit refused, with the error naming
  * FROM, the commit and the rule; others for what went wrong here). */
-int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const git_oid *tip);
+int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char *from, const git_oid *tip);
 
 /* Would deleting DELETED records of CITY in a commit on top of the tree
  * TREE be a mass deletion (then its message must confirm it)? */
 int incoming_mass_deletion(git_repository *r, const git_oid *tree, const char *city, size_t deleted, size_t *total,
                            int *mass);
 
-/* Quarantine: what a fetch brings lands in repo.git/objects/c2c-incoming/
- * (a pack backend of the repository's object database, above the others,
- * so libgit2's fetch writes its pack there) and enters the repository only
- * once checked, before any merge refers to it:
- * - incoming_quarantine_open drops what a killed process left there (and
- *   the fetched refs that pointed into it), and readies it;
- * - incoming_quarantine_promote, after the checks: with ALL (nothing
- *   refused) the packs move into repo.git; else what the accepted TIPS reach
- *   beyond the head is written into repo.git as a pack of its own;
- * - incoming_quarantine_close, after the merge: drops the rest, and the
- *   fetched refs under refs/c2c/remotes/FROM/ that the head does not reach,
- *   so that no ref points at a refused commit. */
+/* ------------------------------------------------------------ a node's
+ * The same, for node N (node/incoming_node.c): its repository, head,
+ * database and office key. */
+int incoming_batch_new(incoming_batch **out, c2c_node *n);
+int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const git_oid *tip);
+
+/* The node's quarantine (quarantine.h), kept in N. */
 int incoming_quarantine_open(c2c_node *n);
 int incoming_quarantine_promote(c2c_node *n, const git_oid *tips, size_t ntips, int all);
 int incoming_quarantine_close(c2c_node *n, const char *from);
-/* Only one process at a time holds the quarantine (open takes
- * repo.git/c2c-incoming.lock; close lets it go): a second sync or bundle
- * apply meanwhile fails with C2C_ELOCKED. At every node_open,
- * incoming_quarantine_repair drops what a killed sync fetched but never
- * checked, with the fetched refs that point into it, unless another
- * process holds the quarantine. */
-int incoming_quarantine_repair(c2c_node *n);
 
 #endif

@@ -44,4 +44,16 @@ int keys_verify_git(const char *buf, size_t len, const char *sig, size_t siglen,
 /* "SHA256:..." fingerprint of a public key line "ssh-ed25519 BASE64 [...]". */
 int keys_line_fingerprint(const char *line, char **out);
 
+/* The one parser of a public key line "ssh-ed25519 BASE64 [comment]"
+ * (spaces or tabs between the words), as .pub files, authorized_keys and
+ * the registry hold it. 0: *b64 points at the key's base64 in LINE
+ * (KEYS_B64_LEN characters) and BLOB (may be NULL) receives the decoded
+ * key blob. Else C2C_EINVALID (message set) and *why (may be NULL) says
+ * what is wrong: KEYS_LINE_TYPE, the first word is not ssh-ed25519;
+ * KEYS_LINE_KEY, what follows is not the base64 of an ed25519 key. */
+#define KEYS_BLOB_LEN 51 /* string "ssh-ed25519", string of the 32-byte key */
+#define KEYS_B64_LEN 68  /* its base64, with no padding */
+enum { KEYS_LINE_TYPE = 1, KEYS_LINE_KEY = 2 };
+int keys_parse_line(const char *line, const char **b64, unsigned char blob[KEYS_BLOB_LEN], int *why);
+
 #endif

@@ -23,6 +23,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "c2c/quarantine.h"
 #include "c2c/repo.h"
 #include "c2c/store.h"
 
@@ -46,6 +47,12 @@ typedef struct {
 	 * CLI to give (cli_node_notices), which clears it. */
 	int finished_write;
 	git_oid finished_head;
+	/* Notices of the same kind: opening dropped what an interrupted sync
+	 * had fetched but not checked (quarantine_repair); a sync kept the
+	 * office's key a hub published ("FP from REMOTE", malloc'd). */
+	int dropped_fetch;
+	char *learnt_office_key;
+	quarantine quarantine; /* where incoming objects wait for their checks (quarantine.h) */
 } c2c_node;
 
 /* The node's commit signer, loaded from keys/ on first use. */

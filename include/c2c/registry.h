@@ -7,7 +7,12 @@
  * "office" | "hub", "pubkey": "ssh-ed25519 BASE64"}. The office registers
  * itself at init. Lookups read the registry as it stands in SQLite at the
  * node's head: nodes are registered, never moved between cities, so the
- * head's registry also names the signers of older commits. */
+ * head's registry also names the signers of older commits.
+ *
+ * This module only reads (the node's database, trees, key files): what
+ * writes the registry (registering, revoking, handing the root over,
+ * keeping the office's key) is trust.h, above the write path. It uses of
+ * a node only its repository, database, head and directory. */
 #ifndef C2C_REGISTRY_H
 #define C2C_REGISTRY_H
 
@@ -15,6 +20,7 @@
 #include <jansson.h>
 
 #include "c2c/node.h"
+#include "c2c/store.h"
 
 /* Read a public key file (one line "ssh-ed25519 BASE64 [comment]"); *line
  * is "ssh-ed25519 BASE64", malloc'd. The error names FILE. */
@@ -22,21 +28,13 @@ int registry_read_key_file(const char *file, char **line);
 
 /* The root key this node trusts (C2C_ENOTFOUND if none yet). */
 int registry_office_key(c2c_node *n, char **line);
-int registry_set_office_key(c2c_node *n, const char *line);
-
-/* Register NODE_ID (CITY NULL: not a city's) with ROLE and key LINE in one
- * commit. Office only; an id already registered is C2C_EINVALID. */
-int registry_add(c2c_node *n, const char *node_id, const char *city, const char *role, const char *line);
-
-/* A node without a root key learns the one the hub REMOTE publishes
- * (refs/c2c/office-key, fetched as refs/c2c/remotes/REMOTE/office-key):
- * keeps it and prints its fingerprint. Nothing if the hub has none. */
-int registry_learn_office_key(c2c_node *n, const char *remote);
 
 /* The registered node whose key is LINE: *node_id, *city (NULL for an
  * office node) and *role (ROLE may be NULL) malloc'd. C2C_ENOTFOUND if the
  * key is not registered. */
 int registry_find(c2c_node *n, const char *line, char **node_id, char **city, char **role);
+/* The same in the registry of the database ST. */
+int registry_find_in(store *st, const char *line, char **node_id, char **city, char **role);
 
 /* Every registered node, by id: [{"node_id", "city", "role", "pubkey"}],
  * with "revoked_at" and "keep_until" for a revoked one. */
@@ -79,13 +77,6 @@ const registry_revocation *registry_revocations_find(const registry_revocations 
  * ancestors): 1 yes, 0 no, or an error. */
 int registry_within_cut(git_repository *r, const registry_revocation *rv, const git_oid *commit);
 
-/* Revoke NODE_ID (office only) in one commit: its commits up to KEEP_UNTIL
- * (NULL: its newest commit in this node's history, or genesis if none)
- * stay valid. KEEP_UNTIL must be in the head's history. The root key and
- * this node itself cannot be revoked (hand the root over first). *cut: the
- * cut chosen. */
-int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const char *keep_until, git_oid *cut);
-
 /* The revocation of the key LINE in the head's registry: *rv filled (free
  * with registry_revocation_clear), or C2C_ENOTFOUND. */
 int registry_revocation_of(c2c_node *n, const char *line, registry_revocation *rv);
@@ -97,14 +88,11 @@ void registry_revocation_clear(registry_revocation *rv);
 /* ------------------------------------------------------------- the root
  * The root key is the office key every node trusts (c2c_state
  * "office_key"). The root hands itself over to a registered office node
- * by a record of table "roots" that it signs (registry_handover); every
- * node follows the hand-overs its head holds (registry_follow_root, after
+ * by a record of table "roots" that it signs (registry_handover, in
+ * trust.h); every node follows the hand-overs its head holds (registry_follow_root, after
  * a sync). Where the root key is lost, every node is re-rooted out of band
- * (registry_set_office_key, 'c2c trust office NEW.pub --replace'). */
-int registry_handover(c2c_node *n, const char *node_id);
-/* Follow the hand-overs from the root this node trusts; *to (may be NULL)
- * the new root's fingerprint if it moved, else NULL (malloc'd). */
-int registry_follow_root(c2c_node *n, char **to);
+ * (registry_set_office_key in trust.h, 'c2c trust office NEW.pub --replace'). */
+
 /* This node's own public key line ("ssh-ed25519 BASE64"), malloc'd. */
 int registry_own_key(c2c_node *n, char **line);
 

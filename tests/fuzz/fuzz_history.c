@@ -64,6 +64,7 @@
 #include "c2c/mergetree.h"
 #include "c2c/record.h"
 #include "c2c/registry.h"
+#include "c2c/trust.h"
 #include "c2c/sync.h"
 #include "c2c/write.h"
 

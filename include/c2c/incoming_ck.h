@@ -1,0 +1,74 @@
+/* The incoming checks' own parts, shared by node/incoming*.c (not a
+ * contract for other modules: see incoming.h). */
+#ifndef C2C_INCOMING_CK_H
+#define C2C_INCOMING_CK_H
+
+#include <git2.h>
+
+#include "c2c/incoming.h"
+#include "c2c/oidlist.h"
+#include "c2c/record.h"
+#include "c2c/util.h"
+
+/* Commits that passed, with the bound of the Lamport times their trees
+ * hold (an open-addressing table keyed by the id's first bytes). */
+typedef struct {
+	git_oid id;
+	long long bound;
+	int used;
+} passed;
+
+struct incoming_batch {
+	git_repository *repo;
+	passed *v;
+	size_t n_used, cap;
+	oid_list tips;       /* tips that passed whole: their histories are not walked again */
+	long long base;      /* the node's Lamport time: bounds what its head's history holds */
+	long long highest;   /* the highest Lamport time of the commits that passed */
+	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
+	registry_revocations revs; /* the head's, and those of tips that passed (incoming_batch_learn) */
+	oid_list seen;             /* the trees of network/revocations read into revs */
+};
+
+/* What one node brings in at once, per city: deletions not confirmed. */
+typedef struct {
+	char city[RECORD_ID_MAX + 1];
+	size_t unconfirmed, total;
+	int counted;
+} tally;
+
+/* The check of one history: the commit K->c being checked, and what is
+ * known of it. */
+typedef struct {
+	const incoming_ctx *cx;
+	incoming_batch *b;
+	const char *from;
+	git_commit *c;
+	char hex[GIT_OID_HEXSZ + 1];
+	char *signer, *city; /* the signing node; its city (NULL: the office) */
+	const char *root;    /* the node's office key, or NULL */
+	char *key;           /* the key that signed k->c */
+	int open;            /* no office key yet: who may write what is not known */
+	git_tree *tip_tree;  /* the tree of the tip being checked */
+	int tip_registry;    /* a signer was found only in the tip's registry */
+	size_t deleted;      /* records this commit deletes */
+	long long bound;     /* the Lamport times the commit's parent holds are at most this */
+	long long lamport;   /* the Lamport time of the commit's edit; -1 while none is seen */
+	ARRAY(tally) tallies; /* per city, over the commits of this check */
+	char path[1024];
+} ck;
+
+/* Refuse K->c for the rule FMT says (C2C_EINVALID naming the commit), or
+ * C2C_ENOMEM when memory ran short meanwhile. */
+int incoming_refuse(ck *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Who signed K->c (I1, I9): sets k->signer, k->city, k->key, k->open. */
+int incoming_check_signer(ck *k);
+
+/* The change of a commit with one parent (I2-I6): the raw tree ID at WHERE
+ * ("" for the root) is canonical; what differs from OLD (may be NULL) to
+ * NEW under k->path (PLEN bytes of it) passes. */
+int incoming_check_raw_tree(ck *k, const git_oid *id, const char *where);
+int incoming_check_walk(ck *k, const git_tree *old, const git_tree *new_, size_t plen);
+
+#endif
