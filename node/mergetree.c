@@ -399,20 +399,19 @@ int mergetree_join_commits(git_repository *r, const git_oid *a, const git_oid *b
                            mergetree_stats *stats)
 {
 	git_oid ta, tb, mb, tc;
-	int rc, err, have_base = 0;
+	int err, have_base = 0;
 	if ((err = repo_commit_tree(r, a, &ta)) < 0 || (err = repo_commit_tree(r, b, &tb)) < 0)
 		return err;
 	if (git_oid_equal(&ta, &tb)) {
 		git_oid_cpy(out, &ta);
 		return 0;
 	}
-	if ((rc = git_merge_base(&mb, r, a, b)) == 0) {
-		if ((err = repo_commit_tree(r, &mb, &tc)) < 0)
-			return err;
+	/* No base (unrelated histories), or none to be found (a history cut
+	 * short): the join without one, which needs no history. */
+	if (git_merge_base(&mb, r, a, b) == 0 && repo_commit_tree(r, &mb, &tc) == 0)
 		have_base = 1;
-	} else if (rc != GIT_ENOTFOUND) {
-		return err_git(rc, "finding the merge base");
-	}
+	err_clear();
+	git_error_clear();
 	return mergetree_join_base(r, have_base ? &tc : NULL, &ta, &tb, out, stats);
 }
 

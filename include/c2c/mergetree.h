@@ -53,7 +53,7 @@ int mergetree_join_base(git_repository *r, const git_oid *base, const git_oid *a
 
 /* Join the trees of commits A and B, with their merge base's tree (as
  * git_merge_base finds it; any common ancestor gives the same tree, see
- * above) when they have one. */
+ * above) when they have one and it can be read, else without a base. */
 int mergetree_join_commits(git_repository *r, const git_oid *a, const git_oid *b, git_oid *out,
                            mergetree_stats *stats);
 
