@@ -14,6 +14,10 @@
 #include <git2.h>
 #include <stddef.h>
 
+/* The difference of two trees, walked the same way: mergediff.h, included
+ * here for its readers. */
+#include "c2c/mergediff.h"
+
 typedef struct {
 	size_t joined;   /* records both sides changed, joined */
 	size_t taken;    /* records only the second side had or changed */
@@ -56,12 +60,5 @@ int mergetree_join_base(git_repository *r, const git_oid *base, const git_oid *a
  * above) when they have one and it can be read, else without a base. */
 int mergetree_join_commits(git_repository *r, const git_oid *a, const git_oid *b, git_oid *out,
                            mergetree_stats *stats);
-
-/* Call CB for every blob path whose id differs between trees OLD (NULL: empty)
- * and NEW, with both ids (a zero id where absent), opening only subtrees
- * that differ. */
-typedef int (*mergetree_diff_cb)(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload);
-int mergetree_diff(git_repository *r, const git_oid *old_tree, const git_oid *new_tree, mergetree_diff_cb cb,
-                   void *payload);
 
 #endif
