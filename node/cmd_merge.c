@@ -463,7 +463,7 @@ const cli_command cmd_resolve = {
 static int cmd_merge_tree_fn(cli_ctx *ctx, c2c_node *n)
 {
 	git_object *a = NULL, *b = NULL;
-	git_oid ta, tb, out;
+	git_oid out;
 	mergetree_stats st = {0};
 	int rc, err;
 	if ((err = cli_positionals(ctx, 2, 2)) < 0)
@@ -473,9 +473,7 @@ static int cmd_merge_tree_fn(cli_ctx *ctx, c2c_node *n)
 		err = err_set(C2C_ENOTFOUND, _("'%s' is not a commit in repo.git"), a ? ctx->argv[1] : ctx->argv[0]);
 		goto done;
 	}
-	if ((err = repo_commit_tree(n->repo, git_object_id(a), &ta)) < 0 ||
-	    (err = repo_commit_tree(n->repo, git_object_id(b), &tb)) < 0 ||
-	    (err = mergetree_join(n->repo, &ta, &tb, &out, &st)) < 0)
+	if ((err = mergetree_join_commits(n->repo, git_object_id(a), git_object_id(b), &out, &st)) < 0)
 		goto done;
 	if (ctx->json)
 		err = cli_print_json(json_pack("{s:s,s:I,s:I,s:I,s:I}", "tree", git_oid_tostr_s(&out), "joined",

@@ -8,37 +8,48 @@
 #include "c2c/err.h"
 #include "c2c/merge.h"
 #include "c2c/repo.h"
+#include "c2c/util.h"
+
+/* A subtree of the result taken whole from the second side (the merge-base
+ * shortcut of mergetree_join_base). */
+typedef struct {
+	char *path;
+	git_oid id;
+} graft;
 
 typedef struct {
 	git_repository *r;
 	git_odb *odb;
-	git_tree_update *u;
-	char **paths;
-	size_t n, cap;
+	ARRAY(git_tree_update) u; /* each path malloc'd */
+	ARRAY(graft) grafts;      /* in the walk's order: git's order, depth first */
 	mergetree_stats *st;
 } join_state;
 
 static int push_update(join_state *s, const char *path, const git_oid *id)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		git_tree_update *u = realloc(s->u, cap * sizeof(*u));
-		char **p = u ? realloc(s->paths, cap * sizeof(*p)) : NULL;
-		if (u)
-			s->u = u;
-		if (!u || !p)
-			return err_set(C2C_ENOMEM, "out of memory");
-		s->paths = p;
-		s->cap = cap;
+	git_tree_update u;
+	memset(&u, 0, sizeof(u));
+	u.action = GIT_TREE_UPDATE_UPSERT;
+	u.filemode = GIT_FILEMODE_BLOB;
+	git_oid_cpy(&u.id, id);
+	CHECK_ALLOC(u.path = strdup(path));
+	if (ARRAY_PUSH(&s->u, u) < 0) {
+		free((char *)u.path);
+		return C2C_ENOMEM;
 	}
-	if (!(s->paths[s->n] = strdup(path)))
-		return err_set(C2C_ENOMEM, "out of memory");
-	memset(&s->u[s->n], 0, sizeof(s->u[s->n]));
-	s->u[s->n].action = GIT_TREE_UPDATE_UPSERT;
-	s->u[s->n].filemode = GIT_FILEMODE_BLOB;
-	s->u[s->n].path = s->paths[s->n];
-	git_oid_cpy(&s->u[s->n].id, id);
-	s->n++;
+	return 0;
+}
+
+static int push_graft(join_state *s, const char *path, const git_oid *id)
+{
+	graft g;
+	CHECK_ALLOC(g.path = strdup(path));
+	git_oid_cpy(&g.id, id);
+	if (ARRAY_PUSH(&s->grafts, g) < 0) {
+		free(g.path);
+		return C2C_ENOMEM;
+	}
+	s->st->grafted++;
 	return 0;
 }
 
@@ -59,6 +70,8 @@ typedef struct {
 	size_t len;
 	git_object_t type; /* GIT_OBJECT_TREE, _BLOB, or _COMMIT (a submodule) */
 	git_oid id;
+	const char *raw; /* the entry as stored: mode, name, id */
+	size_t rawlen;
 } raw_entry;
 
 typedef struct {
@@ -93,7 +106,7 @@ static int raw_tree_read(join_state *s, const git_oid *id, raw_tree *t, const ch
 		cap++;
 	if (cap && !(t->e = malloc(cap * sizeof(*t->e)))) {
 		raw_tree_free(t);
-		return err_set(C2C_ENOMEM, "out of memory");
+		return ERR_OOM();
 	}
 	while (p < end) {
 		unsigned mode = 0;
@@ -114,30 +127,37 @@ static int raw_tree_read(join_state *s, const git_oid *id, raw_tree *t, const ch
 		e->len = (size_t)(nul - name);
 		e->type = mode == 040000 ? GIT_OBJECT_TREE : mode == 0160000 ? GIT_OBJECT_COMMIT : GIT_OBJECT_BLOB;
 		git_oid_fromraw(&e->id, (const unsigned char *)nul + 1);
+		e->raw = p;
 		p = nul + 1 + GIT_OID_RAWSZ;
+		e->rawlen = (size_t)(p - e->raw);
 	}
 	return 0;
 }
 
 
-/* Whether T holds an entry named like E but of the other kind (binary
- * search in git's order, T's entries being in it). */
-static int raw_other_kind(const raw_tree *t, const raw_entry *e)
+/* The entry of T named NAME (of LEN bytes), a tree if TREE, by binary
+ * search in git's order (T's entries being in it); NULL if none. */
+static const raw_entry *raw_find(const raw_tree *t, const char *name, size_t len, int tree)
 {
-	int tree = e->type != GIT_OBJECT_TREE;
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const raw_entry *x = &t->e[mid];
-		int c = repo_entry_order(x->name, x->len, x->type == GIT_OBJECT_TREE, e->name, e->len, tree);
+		int c = repo_entry_order(x->name, x->len, x->type == GIT_OBJECT_TREE, name, len, tree);
 		if (c == 0)
-			return x->len == e->len && (x->type == GIT_OBJECT_TREE) == tree;
+			return x->len == len && (x->type == GIT_OBJECT_TREE) == tree ? x : NULL;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
+	return NULL;
+}
+
+/* Whether T holds an entry named like E but of the other kind. */
+static int raw_other_kind(const raw_tree *t, const raw_entry *e)
+{
+	return raw_find(t, e->name, e->len, e->type != GIT_OBJECT_TREE) != NULL;
 }
 
 static int join_path(char *buf, size_t size, const char *prefix, const raw_entry *e)
@@ -214,22 +234,32 @@ done:
 	return err;
 }
 
+/* May the subtree at PATH be taken whole from a side by the merge-base
+ * shortcut? Not the root nor "network": network/network.json, the one file
+ * that is not a record, is joined by its bytes, a rule that is not monotonic
+ * (an older version may sort higher), so it stays on the join's own path.
+ * Below them, the invariants of incoming.h (I2) admit only records. */
+static int graftable(const char *path) { return strcmp(path, "network") != 0; }
+
 /* Both trees' entries are in git's order, so the two sides are walked
- * side by side; an entry whose id is equal on both is not opened. */
-static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, const char *prefix)
+ * side by side; an entry whose id is equal on both is not opened. C_ID
+ * (NULL: none) is the merge base's tree at PREFIX, read only if a subtree
+ * differs: a subtree that one side holds as the base does is the other
+ * side's (mergetree.h). */
+static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, const git_oid *c_id, const char *prefix)
 {
-	raw_tree a = {0}, b = {0};
+	raw_tree a = {0}, b = {0}, c = {0};
 	size_t j = 0;
-	int err;
+	int err, c_read = 0;
 	if ((err = raw_tree_read(s, a_id, &a, prefix)) < 0 || (err = raw_tree_read(s, b_id, &b, prefix)) < 0)
 		goto done;
 	for (size_t i = 0; i < b.n && err == 0; i++) {
 		const raw_entry *eb = &b.e[i], *ea = NULL;
-		int bt = eb->type == GIT_OBJECT_TREE, c = -1;
-		while (j < a.n && (c = repo_entry_order(a.e[j].name, a.e[j].len, a.e[j].type == GIT_OBJECT_TREE, eb->name,
-		                                 eb->len, bt)) < 0)
+		int bt = eb->type == GIT_OBJECT_TREE, o = -1;
+		while (j < a.n && (o = repo_entry_order(a.e[j].name, a.e[j].len, a.e[j].type == GIT_OBJECT_TREE, eb->name,
+		                                        eb->len, bt)) < 0)
 			j++;
-		if (j < a.n && c == 0)
+		if (j < a.n && o == 0)
 			ea = &a.e[j];
 		if (ea && git_oid_equal(&ea->id, &eb->id)) {
 			s->st->skipped++;
@@ -238,20 +268,32 @@ static int join_trees(join_state *s, const git_oid *a_id, const git_oid *b_id, c
 		char path[1024];
 		if ((err = join_path(path, sizeof(path), prefix, eb)) < 0)
 			break;
-		if (!ea && raw_other_kind(&a, eb))
+		if (!ea && raw_other_kind(&a, eb)) {
 			err = err_set(C2C_ECORRUPT, "%s is a file on one side and a directory on the other", path);
-		else if (!ea)
+		} else if (!ea) {
 			err = take_all(s, eb, path);
-		else if (ea->type == GIT_OBJECT_TREE)
-			err = join_trees(s, &ea->id, &eb->id, path);
-		else if (ea->type != GIT_OBJECT_BLOB || eb->type != GIT_OBJECT_BLOB)
+		} else if (ea->type == GIT_OBJECT_TREE) {
+			const raw_entry *ec = NULL;
+			if (c_id && !c_read && (err = raw_tree_read(s, c_id, &c, prefix)) == 0)
+				c_read = 1;
+			if (c_read)
+				ec = raw_find(&c, eb->name, eb->len, 1);
+			if (ec && graftable(path) && git_oid_equal(&ec->id, &ea->id))
+				err = push_graft(s, path, &eb->id);
+			else if (ec && graftable(path) && git_oid_equal(&ec->id, &eb->id))
+				s->st->skipped++;
+			else if (err == 0)
+				err = join_trees(s, &ea->id, &eb->id, ec ? &ec->id : NULL, path);
+		} else if (ea->type != GIT_OBJECT_BLOB || eb->type != GIT_OBJECT_BLOB) {
 			err = err_set(C2C_ECORRUPT, "%s is neither a file nor a directory", path);
-		else
+		} else {
 			err = join_blobs(s, &ea->id, &eb->id, path);
+		}
 	}
 done:
 	raw_tree_free(&a);
 	raw_tree_free(&b);
+	raw_tree_free(&c);
 	return err;
 }
 
@@ -260,136 +302,115 @@ static int cmp_update(const void *x, const void *y)
 	return strcmp(((const git_tree_update *)x)->path, ((const git_tree_update *)y)->path);
 }
 
-int mergetree_join(git_repository *r, const git_oid *a, const git_oid *b, git_oid *out, mergetree_stats *stats)
+/* Tree ID with the grafts G[0..n) put in (their paths from OFF on are
+ * relative to it), written; *out its id. Only the trees on the grafts'
+ * paths are read and written again, every other entry as it is. */
+static int graft_at(join_state *s, const git_oid *id, const graft *g, size_t n, size_t off, git_oid *out)
+{
+	raw_tree t;
+	ARRAY(char) buf = {0};
+	size_t i = 0;
+	int rc, err = raw_tree_read(s, id, &t, "the merged tree");
+	for (size_t k = 0; k < t.n && err == 0; k++) {
+		const raw_entry *e = &t.e[k];
+		size_t m = i;
+		while (e->type == GIT_OBJECT_TREE && m < n && !strncmp(g[m].path + off, e->name, e->len) &&
+		       (g[m].path[off + e->len] == '/' || !g[m].path[off + e->len]))
+			m++;
+		if (m == i) {
+			if ((err = ARRAY_RESERVE(&buf, buf.n + e->rawlen)) == 0) {
+				memcpy(buf.v + buf.n, e->raw, e->rawlen);
+				buf.n += e->rawlen;
+			}
+			continue;
+		}
+		git_oid sub;
+		if (m == i + 1 && !g[i].path[off + e->len])
+			git_oid_cpy(&sub, &g[i].id);
+		else
+			err = graft_at(s, &e->id, g + i, m - i, off + e->len + 1, &sub);
+		i = m;
+		if (err == 0 && (err = ARRAY_RESERVE(&buf, buf.n + 7 + e->len + GIT_OID_RAWSZ)) == 0) {
+			memcpy(buf.v + buf.n, "40000 ", 6);
+			memcpy(buf.v + buf.n + 6, e->name, e->len);
+			buf.v[buf.n + 6 + e->len] = '\0';
+			memcpy(buf.v + buf.n + 7 + e->len, sub.id, GIT_OID_RAWSZ);
+			buf.n += 7 + e->len + GIT_OID_RAWSZ;
+		}
+	}
+	if (err == 0 && i < n)
+		err = err_set(C2C_ECORRUPT, "%s: not a directory of the merged tree", g[i].path);
+	if (err == 0 && (rc = git_odb_write(out, s->odb, buf.v ? buf.v : "", buf.n, GIT_OBJECT_TREE)) < 0)
+		err = err_git(rc, "writing the merged tree");
+	ARRAY_FREE(&buf);
+	raw_tree_free(&t);
+	return err;
+}
+
+int mergetree_join_base(git_repository *r, const git_oid *base, const git_oid *a, const git_oid *b, git_oid *out,
+                        mergetree_stats *stats)
 {
 	mergetree_stats local = {0};
-	join_state s = {r, NULL, NULL, NULL, 0, 0, stats ? stats : &local};
-	git_tree *base = NULL;
+	join_state s;
+	git_tree *at = NULL;
+	git_oid cur;
 	int rc, err;
 	if (git_oid_equal(a, b)) {
 		git_oid_cpy(out, a);
 		return 0;
 	}
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	s.st = stats ? stats : &local;
 	if ((rc = git_repository_odb(&s.odb, r)) < 0)
 		return err_git(rc, "opening the object database");
-	if ((err = join_trees(&s, a, b, "")) < 0)
+	if ((err = join_trees(&s, a, b, base, "")) < 0)
 		goto done;
-	if (s.n == 0) {
-		git_oid_cpy(out, a);
-		goto done;
+	git_oid_cpy(&cur, a);
+	if (s.u.n) {
+		qsort(s.u.v, s.u.n, sizeof(*s.u.v), cmp_update);
+		if ((rc = git_tree_lookup(&at, r, a)) < 0)
+			err = err_git(rc, "writing the merged tree");
+		else
+			err = repo_tree_create_updated(&cur, r, at, s.u.n, s.u.v);
 	}
-	qsort(s.u, s.n, sizeof(*s.u), cmp_update);
-	if ((rc = git_tree_lookup(&base, r, a)) < 0)
-		err = err_git(rc, "writing the merged tree");
-	else
-		err = repo_tree_create_updated(out, r, base, s.n, s.u);
+	if (err == 0 && s.grafts.n)
+		err = graft_at(&s, &cur, s.grafts.v, s.grafts.n, 0, &cur);
+	if (err == 0)
+		git_oid_cpy(out, &cur);
 done:
-	git_tree_free(base);
+	git_tree_free(at);
 	git_odb_free(s.odb);
-	for (size_t i = 0; i < s.n; i++)
-		free(s.paths[i]);
-	free(s.paths);
-	free(s.u);
+	for (size_t i = 0; i < s.u.n; i++)
+		free((char *)s.u.v[i].path);
+	for (size_t i = 0; i < s.grafts.n; i++)
+		free(s.grafts.v[i].path);
+	ARRAY_FREE(&s.u);
+	ARRAY_FREE(&s.grafts);
 	return err;
 }
 
-/* ------------------------------------------------------------------ diff */
-
-/* git's order of entries, for libgit2's parsed trees. */
-static int entry_order(const git_tree_entry *x, const git_tree_entry *y)
+int mergetree_join(git_repository *r, const git_oid *a, const git_oid *b, git_oid *out, mergetree_stats *stats)
 {
-	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
-	return repo_entry_order(a, strlen(a), git_tree_entry_type(x) == GIT_OBJECT_TREE, b, strlen(b),
-	                 git_tree_entry_type(y) == GIT_OBJECT_TREE);
+	return mergetree_join_base(r, NULL, a, b, out, stats);
 }
 
-/* The entry of T at the position *J (moved forward) that sorts with E. */
-static const git_tree_entry *match(const git_tree *t, size_t *j, const git_tree_entry *e)
+int mergetree_join_commits(git_repository *r, const git_oid *a, const git_oid *b, git_oid *out,
+                           mergetree_stats *stats)
 {
-	size_t n = t ? git_tree_entrycount(t) : 0;
-	while (*j < n && entry_order(git_tree_entry_byindex(t, *j), e) < 0)
-		(*j)++;
-	const git_tree_entry *x = *j < n ? git_tree_entry_byindex(t, *j) : NULL;
-	return x && entry_order(x, e) == 0 ? x : NULL;
-}
-
-typedef struct {
-	git_repository *r;
-	mergetree_diff_cb cb;
-	void *payload;
-} diff_state;
-
-static const git_oid zero_oid;
-
-static int diff_side(diff_state *d, const git_tree_entry *e, const char *path, int is_new)
-{
-	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-		return is_new ? d->cb(path, &zero_oid, git_tree_entry_id(e), d->payload)
-		              : d->cb(path, git_tree_entry_id(e), &zero_oid, d->payload);
-	git_tree *t = NULL;
-	int rc = git_tree_lookup(&t, d->r, git_tree_entry_id(e)), err = 0;
-	if (rc < 0)
-		return err_git(rc, path);
-	for (size_t i = 0; i < git_tree_entrycount(t) && err == 0; i++) {
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", path, git_tree_entry_name(git_tree_entry_byindex(t, i)));
-		err = diff_side(d, git_tree_entry_byindex(t, i), sub, is_new);
+	git_oid ta, tb, mb, tc;
+	int err, have_base = 0;
+	if ((err = repo_commit_tree(r, a, &ta)) < 0 || (err = repo_commit_tree(r, b, &tb)) < 0)
+		return err;
+	if (git_oid_equal(&ta, &tb)) {
+		git_oid_cpy(out, &ta);
+		return 0;
 	}
-	git_tree_free(t);
-	return err;
-}
-
-static int diff_trees(diff_state *d, git_tree *a, git_tree *b, const char *prefix)
-{
-	int err = 0, rc;
-	size_t j = 0;
-	/* Entries of B against A, then entries only A has. */
-	for (size_t i = 0; b && i < git_tree_entrycount(b) && err == 0; i++) {
-		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
-		const git_tree_entry *ea = match(a, &j, eb);
-		if (ea && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-			continue;
-		char path[1024];
-		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", git_tree_entry_name(eb));
-		if (!ea && a && git_tree_entry_byname(a, git_tree_entry_name(eb))) {
-			err = err_set(C2C_ECORRUPT, "%s changes between a file and a directory", path);
-		} else if (!ea) {
-			err = diff_side(d, eb, path, 1);
-		} else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE) {
-			git_tree *ta = NULL, *tb = NULL;
-			if ((rc = git_tree_lookup(&ta, d->r, git_tree_entry_id(ea))) < 0 ||
-			    (rc = git_tree_lookup(&tb, d->r, git_tree_entry_id(eb))) < 0)
-				err = err_git(rc, path);
-			else
-				err = diff_trees(d, ta, tb, path);
-			git_tree_free(ta);
-			git_tree_free(tb);
-		} else {
-			err = d->cb(path, git_tree_entry_id(ea), git_tree_entry_id(eb), d->payload);
-		}
-	}
-	j = 0;
-	for (size_t i = 0; a && i < git_tree_entrycount(a) && err == 0; i++) {
-		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
-		if (match(b, &j, ea) || (b && git_tree_entry_byname(b, git_tree_entry_name(ea))))
-			continue;
-		char path[1024];
-		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", git_tree_entry_name(ea));
-		err = diff_side(d, ea, path, 0);
-	}
-	return err;
-}
-
-int mergetree_diff(git_repository *r, const git_oid *old_tree, const git_oid *new_tree, mergetree_diff_cb cb,
-                   void *payload)
-{
-	diff_state d = {r, cb, payload};
-	git_tree *a = NULL, *b = NULL;
-	int rc, err;
-	if ((old_tree && (rc = git_tree_lookup(&a, r, old_tree)) < 0) || (rc = git_tree_lookup(&b, r, new_tree)) < 0)
-		return err_git(rc, "reading a tree");
-	err = diff_trees(&d, a, b, "");
-	git_tree_free(a);
-	git_tree_free(b);
-	return err;
+	/* No base (unrelated histories), or none to be found (a history cut
+	 * short): the join without one, which needs no history. */
+	if (git_merge_base(&mb, r, a, b) == 0 && repo_commit_tree(r, &mb, &tc) == 0)
+		have_base = 1;
+	err_clear();
+	git_error_clear();
+	return mergetree_join_base(r, have_base ? &tc : NULL, &ta, &tb, out, stats);
 }

@@ -44,21 +44,13 @@
 
 #include <jansson.h>
 
+/* What a joined record holds (deleted, open conflicts): mergestate.h,
+ * included here for the many readers that need both. */
+#include "c2c/mergestate.h"
+
 /* Join A and B (either may be NULL: no version). *out is a new record, or
  * NULL if both are NULL. Neither input is modified. C2C_ECORRUPT if a
  * version's bookkeeping is malformed (the message names what). */
 int merge_records(const json_t *a, const json_t *b, json_t **out);
-
-/* 1 if REC (a merged or written version) is deleted by the rule above. */
-int merge_is_deleted(const json_t *rec);
-
-/* 1 if FIELD of REC is an open conflict: a concurrent value different from
- * the standing one (concurrent writes of the same value are kept, for the
- * join's sake, but are no conflict to show). */
-int merge_field_open(const json_t *rec, const char *field);
-
-/* 1 if REC has any open conflict: an open field, or a deletion concurrent
- * with a surviving edit. */
-int merge_has_conflicts(const json_t *rec);
 
 #endif

@@ -5,7 +5,8 @@
 # has; one both hold alike), joined in both orders, give the tree pinned
 # here (computed before the join read trees raw from the object database).
 # And where the two sides changed different records, c2c merge-tree gives
-# the very tree stock `git merge-tree --write-tree` gives.
+# the very tree stock `git merge-tree --write-tree` gives, opening no
+# record where one side left a bucket as their merge base holds it.
 . "$(dirname "$0")/lib.sh"
 
 cd "$T" || exit 1
@@ -260,5 +261,25 @@ run 0 "git merge-tree --write-tree" git -C "$G" merge-tree --write-tree "$A" "$B
 GIT=$(cat "$T/out")
 run 0 "c2c merge-tree of the same commits" c2c -C n merge-tree "$A" "$B2"
 same "c2c's tree is git's" "$(cat "$T/out")" "$GIT"
+
+# One side changed a bucket that the other left as their merge base holds
+# it: the join takes that side's bucket whole without opening it (the
+# merge-base shortcut of mergetree.h), and its tree is git's and that of
+# the join without a base (of parentless copies of the two commits).
+F=$B/8/2/01a24c1b8611654c322a6691.json
+X=$(git -C "$G" rev-parse "d00437c17dab1355b941f7ec8a4d1243fffb31c3:$F") || exit 1
+GIT_INDEX_FILE=$T/c.index git -C "$G" read-tree "$BASE" &&
+	GIT_INDEX_FILE=$T/c.index git -C "$G" update-index --cacheinfo "100644,$X,$F" || exit 1
+C3=$(commit c "$BASE") || exit 1
+run 0 "git merge-tree --write-tree, one bucket changed on one side" git -C "$G" merge-tree --write-tree "$A" "$C3"
+GIT=$(cat "$T/out")
+joined() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["tree"], d["joined"], d["taken"])' "$T/out"; }
+run 0 "c2c merge-tree of the same commits" c2c -C n --json merge-tree "$A" "$C3"
+same "git's tree, and no record opened" "$(joined)" "$GIT 0 0"
+run 0 "the other way round" c2c -C n --json merge-tree "$C3" "$A"
+same "git's tree; the record only the second side has is taken" "$(joined)" "$GIT 0 1"
+PA=$(git -C "$G" commit-tree -m a "$A^{tree}") && PC=$(git -C "$G" commit-tree -m c "$C3^{tree}") || exit 1
+run 0 "the join without a base" c2c -C n --json merge-tree "$PA" "$PC"
+same "the same tree, one record joined" "$(joined)" "$GIT 1 0"
 
 finish
