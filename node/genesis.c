@@ -18,6 +18,7 @@
 #include "c2c/i18n.h"
 #include "c2c/keys.h"
 #include "c2c/node_internal.h"
+#include "c2c/util.h"
 #include "c2c/record.h"
 #include "c2c/refdata.h"
 
@@ -148,7 +149,7 @@ static void undo_create(const char *dir)
 {
 	static const char *names[] = {"c2c.db", "c2c.db-wal", "c2c.db-shm", "c2c.lock", "repo.git", "keys"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		char *p = node_path_join(dir, names[i]);
+		char *p = path_join(dir, names[i]);
 		if (p)
 			nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		free(p);

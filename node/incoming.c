@@ -18,22 +18,6 @@
 #include "c2c/store.h"
 #include "c2c/util.h"
 
-int incoming_refuse(ck *k, const char *fmt, ...)
-{
-	char rule[768];
-	/* Running out of memory while reading the commit is this node's
-	 * trouble, not the commit's: an error, never a refusal (a branch held
-	 * for it would wait for nothing). */
-	if (err_code() == C2C_ENOMEM)
-		return C2C_ENOMEM;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(rule, sizeof(rule), fmt, ap);
-	va_end(ap);
-	err_set(C2C_EINVALID, "%s: commit %s refused: %s", k->from, k->hex, rule);
-	return err_hint("nothing of it was merged; the node that made it must be repaired, or the office asked");
-}
-
 /* ------------------------------------------------------- one commit */
 
 static int count_blobs(git_repository *r, const git_tree *t, size_t *n)
@@ -171,11 +155,13 @@ static int check_mass_deletion(ck *k)
 			return err;
 		t->counted = 1;
 	}
-	if (t->unconfirmed * 2 > t->total)
+	if (t->unconfirmed * 2 > t->total) {
+		t->unconfirmed -= k->deleted; /* a commit refused counts for nothing (and is checked again) */
 		return incoming_refuse(k,
 		              "it deletes %zu of %s's %zu records (%zu with the commits before it from the same node) "
 		              "without the author's confirmation",
-		              k->deleted, k->city, t->total, t->unconfirmed);
+		              k->deleted, k->city, t->total, t->unconfirmed + k->deleted);
+	}
 	return 0;
 }
 
@@ -425,6 +411,35 @@ done:
 	return err;
 }
 
+/* A refusal holds a branch until the node that made it mends it, so it
+ * must come from the commit, never from this run: the same commit checked
+ * again is refused by the same rule. Libraries report some failed
+ * allocations as bad input (a signature that "does not match", a commit
+ * with "no parent", a message that "cannot be read"), so a refusal is
+ * checked once more; an answer that differs is this node's trouble, an
+ * error that holds nothing, as a failed allocation is. */
+static int check_one_twice(ck *k)
+{
+	int err = check_one(k);
+	if (err != C2C_EINVALID)
+		return err;
+	err_state first;
+	err_save(&first);
+	free(k->signer);
+	free(k->city);
+	free(k->key);
+	k->signer = k->city = k->key = NULL;
+	k->open = 0;
+	int again = check_one(k);
+	if (again == C2C_EINVALID && !strcmp(err_msg(), first.msg))
+		return err_restore(&first);
+	err_set(C2C_EFAIL,
+	        "%s: commit %s: checked twice, refused and then %s: this node ran short of memory or cannot "
+	        "read its repository; nothing of it was merged",
+	        k->from, k->hex, again == 0 ? "passed" : "failed otherwise");
+	return err_hint("sync again; if this recurs, run 'c2c verify'");
+}
+
 int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char *from, const git_oid *tip)
 {
 	git_revwalk *w = NULL;
@@ -464,7 +479,7 @@ int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char
 			break;
 		}
 		k.tip_registry = 0;
-		err = check_one(&k);
+		err = check_one_twice(&k);
 		tip_only |= k.tip_registry;
 		if (err == 0)
 			err = remember(batch, &id, k.lamport > k.bound ? k.lamport : k.bound);

@@ -29,18 +29,6 @@
 #define KEY_COMMENT "c2c-node"
 #define PUB_MAX 8192 /* a .pub line longer than this is not ours */
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = malloc(a + 1 + b + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
-
 /* Create PATH (O_EXCL when EXCL, else truncating) with MODE, write TEXT,
  * fsync and close. On failure the file is removed again if we made it.
  * Not write_file_atomic: a key file is made once, never replaced, and its

@@ -15,6 +15,7 @@
 #include "c2c/err.h"
 #include "c2c/i18n.h"
 #include "c2c/node_internal.h"
+#include "c2c/util.h"
 
 #define LOCK_WAIT_MS 10000
 
@@ -56,7 +57,7 @@ static int lock_fd(int fd, const char *path)
 
 int node_lock_take(c2c_node *n)
 {
-	char *p = node_path_join(n->dir, "c2c.lock");
+	char *p = path_join(n->dir, "c2c.lock");
 	int fd, err;
 	if (!p)
 		return ERR_OOM();
@@ -82,7 +83,7 @@ void node_unlock(c2c_node *n)
 
 int node_relock(c2c_node *n)
 {
-	char *p = node_path_join(n->dir, "c2c.lock"), *head = NULL;
+	char *p = path_join(n->dir, "c2c.lock"), *head = NULL;
 	int err;
 	if (!p)
 		return ERR_OOM();

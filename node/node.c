@@ -19,22 +19,14 @@
 #include "c2c/merge.h"
 #include "c2c/mergetree.h"
 #include "c2c/node_internal.h"
+#include "c2c/util.h"
 #include "c2c/quarantine.h"
 #include "c2c/record.h"
-
-char *node_path_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
 
 int node_file_exists(const char *dir, const char *name)
 {
 	struct stat sb;
-	char *p = node_path_join(dir, name);
+	char *p = path_join(dir, name);
 	int ok = p && stat(p, &sb) == 0;
 	free(p);
 	return ok;
@@ -98,8 +90,8 @@ int node_alloc(c2c_node **out, const char *dir)
 		return ERR_OOM();
 	n->lockfd = -1;
 	n->dir = strdup(dir);
-	n->gitdir = node_path_join(dir, "repo.git");
-	n->dbpath = node_path_join(dir, "c2c.db");
+	n->gitdir = path_join(dir, "repo.git");
+	n->dbpath = path_join(dir, "c2c.db");
 	if (!n->dir || !n->gitdir || !n->dbpath) {
 		node_close(n);
 		return ERR_OOM();

@@ -82,6 +82,15 @@ int read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
+char *path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
 int fsync_parent_dir(const char *path)
 {
 	char dir[4096];

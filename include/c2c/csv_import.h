@@ -105,6 +105,8 @@ void csv_importer_dispose(csv_importer *im);
  * (one row's values, written): not for other modules. */
 int csv_import_row(csv_importer *im, size_t row);
 int csv_bad(csv_importer *im, size_t row, long col);
+/* "A".."Z", "AA".. : the column letter a spreadsheet shows for column I (0-based). */
+void csv_col_letter(size_t i, char out[8]);
 const char *csv_cell(const csv_importer *im, size_t i, size_t *len);
 char *csv_trim(char *s);
 int csv_cell_utf8(const csv_importer *im, size_t i);

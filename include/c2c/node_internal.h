@@ -12,7 +12,6 @@
 #define NODE_FORMAT_MINOR 0
 
 /* "A/B", malloc'd; NULL when out of memory. */
-char *node_path_join(const char *a, const char *b);
 /* Does DIR/NAME exist? */
 int node_file_exists(const char *dir, const char *name);
 

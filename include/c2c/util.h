@@ -45,6 +45,9 @@ int read_file(const char *path, size_t max, char **out, size_t *len);
  * and the temporary file removed. */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* "A/B", malloc'd; NULL when out of memory. */
+char *path_join(const char *a, const char *b);
+
 /* fsync the directory that holds PATH (after a rename or a create in it). */
 int fsync_parent_dir(const char *path);
 

@@ -571,8 +571,8 @@ has "$T/err" "$PB" "10: names the bad file"
 has "$T/err" "held: badhub's branch nodes/tunis-0badbad0 \(node tunis-0badbad0, not registered\)" "10: names the held branch"
 same "10: nothing merged (head and database)" "$(state b)" "$ST"
 run 0 "10: b verify after the refusal" c2c -C b verify
-same "10: the bad branch as it was, b's own pushed" "$(git -C badhub.git for-each-ref --format='%(refname)' | tr '\n' ' ')" \
-	"refs/heads/nodes/tunis-0badbad0 refs/heads/nodes/$B "
+same "10: the bad branch as it was, b's own pushed" "$(git -C badhub.git for-each-ref --format='%(refname)' | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' refs/heads/nodes/tunis-0badbad0 "refs/heads/nodes/$B" | sort | tr '\n' ' ')"
 run 1 "10: sync all with a bad one" c2c -C b sync
 same "10: still nothing of it" "$(state b)" "$ST"
 run 0 "10: remote rm badhub" c2c -C b remote rm badhub
