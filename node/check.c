@@ -280,19 +280,8 @@ int node_repair(c2c_node *n, node_report_cb report, void *payload)
 	}
 	if ((err = store_begin(n->st)) < 0)
 		return err;
-	size_t nt;
-	const table_def *tables = store_tables(n->st, &nt);
-	for (size_t i = 0; i < nt; i++) {
-		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", tables[i].name);
-		if ((err = sqlite3_exec(store_db(n->st), sql, NULL, NULL, NULL)) != 0) {
-			err = err_sqlite(store_db(n->st), err, "clearing rows");
-			goto fail;
-		}
-	}
-	if ((err = sqlite3_exec(store_db(n->st), "DELETE FROM c2c_tombstones", NULL, NULL, NULL)) != 0) {
-		err = err_sqlite(store_db(n->st), err, "clearing tombstones");
+	if ((err = store_clear_rows(n->st)) < 0)
 		goto fail;
-	}
 	if ((err = repo_commit_tree(n->repo, &ref, &tree_id)) < 0)
 		goto fail;
 	if ((err = git_tree_lookup(&tree, n->repo, &tree_id)) < 0) {

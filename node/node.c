@@ -283,30 +283,31 @@ int node_signer(c2c_node *n, const keys_signer **out)
 	return 0;
 }
 
+typedef struct {
+	c2c_node *n;
+	const table_def *t;
+	long long count;
+} conflict_count;
+
+static int count_open(const char *id, void *payload)
+{
+	conflict_count *c = payload;
+	json_t *rec = NULL;
+	if (store_row_get(c->n->st, c->t, id, &rec) == 0 && merge_has_conflicts(rec))
+		c->count++;
+	json_decref(rec);
+	return 0;
+}
+
 long long node_open_conflicts(c2c_node *n)
 {
 	size_t nt;
 	const table_def *t = store_tables(n->st, &nt);
-	long long count = 0;
+	conflict_count c = {n, NULL, 0};
 	for (size_t i = 0; i < nt; i++) {
-		char sql[256];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof(sql),
-		         /* instr first: a byte search, where json_extract parses every row */
-		         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
-		         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL)",
-		         t[i].name);
-		if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &q, NULL) != SQLITE_OK)
-			continue;
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *rec = NULL;
-			if (store_row_get(n->st, &t[i], (const char *)sqlite3_column_text(q, 0), &rec) == 0 &&
-			    merge_has_conflicts(rec))
-				count++;
-			json_decref(rec);
-		}
-		sqlite3_finalize(q);
+		c.t = &t[i];
+		store_each_flagged(n->st, &t[i], count_open, &c);
 	}
 	err_clear();
-	return count;
+	return c.count;
 }

@@ -1,7 +1,6 @@
 /* trust: what writes the registry and the root of trust (include/c2c/trust.h). */
 #include "c2c/trust.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +13,6 @@
 #include "c2c/write.h"
 
 #define KEY_FILE_MAX 8192
-
-static char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? strdup((const char *)t) : NULL;
-}
 
 int registry_set_office_key(c2c_node *n, const char *line) { return store_state_set(n->st, "office_key", line); }
 
@@ -159,7 +152,6 @@ static int trust_record_add(c2c_node *n, const table_def *t, const char *id, jso
 int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const char *keep_until, git_oid *cut)
 {
 	const table_def *t = store_table(n->st, "revocations");
-	sqlite3_stmt *s = NULL;
 	json_t *fields = NULL;
 	git_object *obj = NULL;
 	char *key = NULL, *root = NULL, *when = NULL, hex[GIT_OID_HEXSZ + 1], now[32], msg[512];
@@ -170,19 +162,13 @@ int registry_revoke(c2c_node *n, const char *node_id, const char *reason, const 
 	}
 	if (!t)
 		return err_set(C2C_ECORRUPT, "this database has no table 'revocations'");
-	rc = sqlite3_prepare_v2(store_db(n->st), "SELECT pubkey FROM nodes WHERE id = ? AND pubkey IS NOT NULL", -1, &s,
-	                        NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, node_id, -1, SQLITE_TRANSIENT);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		rc = (key = col(s, 0)) ? SQLITE_OK : SQLITE_NOMEM;
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE) {
+	rc = store_node_key(n->st, node_id, &key, NULL);
+	if (rc == C2C_ENOTFOUND) {
 		err_set(C2C_ENOTFOUND, "no node '%s' in the registry", node_id);
 		return err_hint("'c2c ls nodes' lists the registered nodes");
 	}
-	if (rc != SQLITE_OK)
-		return err_sqlite(store_db(n->st), rc, "reading the node registry");
+	if (rc < 0)
+		return rc;
 	if ((err = registry_revoked_at(n, node_id, &when)) < 0)
 		goto done;
 	if (when || store_row_exists(n->st, "revocations", node_id)) {
@@ -246,7 +232,6 @@ int registry_handover(c2c_node *n, const char *node_id)
 {
 	const table_def *t = store_table(n->st, "roots");
 	json_t *fields = NULL;
-	sqlite3_stmt *s = NULL;
 	char *root = NULL, *own = NULL, *key = NULL, *role = NULL, *when = NULL, now[32], msg[256];
 	int err, rc;
 	if (!t)
@@ -260,20 +245,14 @@ int registry_handover(c2c_node *n, const char *node_id)
 		    "run 'c2c trust handover' on the office node whose key is the root ('c2c trust' shows it)");
 		goto done;
 	}
-	rc = sqlite3_prepare_v2(store_db(n->st), "SELECT pubkey, coalesce(role, 'city') FROM nodes WHERE id = ?", -1,
-	                        &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, node_id, -1, SQLITE_TRANSIENT);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		rc = (key = col(s, 0)) && (role = col(s, 1)) ? SQLITE_OK : SQLITE_NOMEM;
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE || (rc == SQLITE_OK && strcmp(role, "office"))) {
+	rc = store_node_key(n->st, node_id, &key, &role);
+	if (rc == C2C_ENOTFOUND || (rc == 0 && strcmp(role, "office"))) {
 		err_set(C2C_EINVALID, "node %s is not a registered office node", node_id);
 		err = err_hint("register it first: 'c2c node add %s --role office KEY.pub'", node_id);
 		goto done;
 	}
-	if (rc != SQLITE_OK) {
-		err = err_sqlite(store_db(n->st), rc, "reading the node registry");
+	if (rc < 0) {
+		err = rc;
 		goto done;
 	}
 	if (!strcmp(key, root)) {
@@ -327,18 +306,11 @@ int registry_follow_root(c2c_node *n, char **to)
 	/* A chain of hand-overs, each signed by the root before it; a loop
 	 * (A to B, B to A) ends where it started. */
 	for (int hops = 0; hops < 64; hops++) {
-		sqlite3_stmt *s = NULL;
-		int rc = sqlite3_prepare_v2(
-		    store_db(n->st), "SELECT pubkey FROM roots WHERE previous = ? ORDER BY id LIMIT 1", -1, &s, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_text(s, 1, root, -1, SQLITE_TRANSIENT);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-			rc = (next = col(s, 0)) ? SQLITE_OK : SQLITE_NOMEM;
-		sqlite3_finalize(s);
-		if (rc == SQLITE_DONE)
+		int rc = store_root_next(n->st, root, &next);
+		if (rc == C2C_ENOTFOUND)
 			break;
-		if (rc != SQLITE_OK) {
-			err = err_sqlite(store_db(n->st), rc, "reading the hand-overs of the root");
+		if (rc < 0) {
+			err = rc;
 			goto done;
 		}
 		free(root);

@@ -41,4 +41,10 @@ int registry_handover(c2c_node *n, const char *node_id);
  * the new root's fingerprint if it moved, else NULL (malloc'd). */
 int registry_follow_root(c2c_node *n, char **to);
 
+/* The store's answers for the writers above (store_registry.c): node
+ * NODE_ID's public key and role (ROLE may be NULL), and the key the root
+ * PREVIOUS was handed over to; C2C_ENOTFOUND when there is none. */
+int store_node_key(store *st, const char *node_id, char **pubkey, char **role);
+int store_root_next(store *st, const char *previous, char **next);
+
 #endif
