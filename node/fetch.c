@@ -82,15 +82,6 @@ static int local_add(const git_oid *id, const git_oid *base, void *payload)
 	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
 }
 
-/* repo_pack_copy's progress hook has no payload: the copy reports through
- * this, set for the length of the call and per thread. */
-static _Thread_local const c2c_progress *copy_progress;
-
-static void copy_report(const char *label, size_t done, size_t total)
-{
-	progress_report(copy_progress, label, done, total);
-}
-
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
                 const c2c_progress *progress)
 {
@@ -134,9 +125,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	git_error_clear();
 	/* Each object once, read from the remote and stored whole. */
 	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
-	copy_progress = progress;
-	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, copy_report, "copying objects");
-	copy_progress = NULL;
+	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, "copying objects");
 	if (err < 0)
 		goto done;
 	for (size_t i = 0; i <= names.n; i++) {

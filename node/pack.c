@@ -355,7 +355,7 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 }
 
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
-                   void (*progress)(const char *label, size_t done, size_t total), const char *label)
+                   const c2c_progress *progress, const char *label)
 {
 	repo_pack *pk = NULL;
 	size_t u;
@@ -375,8 +375,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		}
 		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
 		git_odb_object_free(o);
-		if (progress)
-			progress(label, i + 1, u);
+		progress_report(progress, label, i + 1, u);
 		if (err == 0 && !git_oid_equal(&got, &oids->v[i]))
 			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
 			              git_oid_tostr_s(&oids->v[i]));

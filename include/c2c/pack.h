@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "c2c/oidlist.h"
+#include "c2c/progress.h"
 
 /* A growing byte buffer (free p when done). */
 typedef struct {
@@ -33,9 +34,9 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
 /* Copy the objects OIDS (sorted and made unique here) from SRC into one
  * pack of whole objects in DIR (NULL: R's objects/pack), fsynced; each is
  * hashed again and checked against its id (a mismatch is C2C_ECORRUPT
- * naming FROM). PROGRESS(LABEL, done, total) after each, if given. */
+ * naming FROM). PROGRESS (LABEL, done, total) after each, if given. */
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
-                   void (*progress)(const char *label, size_t done, size_t total), const char *label);
+                   const c2c_progress *progress, const char *label);
 
 /* A pack being written: NOBJECTS objects, streamed to the file as they
  * come, so that memory stays small whatever the count. */
