@@ -22,6 +22,7 @@
 #include "c2c/util.h"
 #include "c2c/quarantine.h"
 #include "c2c/record.h"
+#include "c2c/store_browse.h"
 
 int node_file_exists(const char *dir, const char *name)
 {
@@ -306,7 +307,7 @@ long long node_open_conflicts(c2c_node *n)
 	conflict_count c = {n, NULL, 0};
 	for (size_t i = 0; i < nt; i++) {
 		c.t = &t[i];
-		store_each_flagged(n->st, &t[i], count_open, &c);
+		store_browse_conflicted(n->st, &t[i], -1, count_open, &c);
 	}
 	err_clear();
 	return c.count;

@@ -477,26 +477,6 @@ int store_held_list(store *st, const char *remote, json_t **out)
 	return err;
 }
 
-int store_each_flagged(store *st, const table_def *t, int (*cb)(const char *id, void *payload), void *payload)
-{
-	char sql[256];
-	sqlite3_stmt *q = NULL;
-	snprintf(sql, sizeof(sql),
-	         /* instr first: a byte search, where json_extract parses every row */
-	         "SELECT id FROM \"%s\" WHERE (instr(_c2c, '\"conflicts\"') OR instr(_c2c, '\"deleted\"')) AND "
-	         "(json_extract(_c2c, '$.conflicts') IS NOT NULL OR json_extract(_c2c, '$.deleted') IS NOT NULL)",
-	         t->name);
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL), err = 0;
-	if (rc != SQLITE_OK)
-		return err_sqlite(st->db, rc, t->name);
-	while (err == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW)
-		err = cb((const char *)sqlite3_column_text(q, 0), payload);
-	if (err == 0 && rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, t->name);
-	sqlite3_finalize(q);
-	return err;
-}
-
 int store_clear_rows(store *st)
 {
 	char sql[128];

@@ -106,9 +106,6 @@ int store_count(store *st, const char *table, int tombs, long long *out);
 int store_held_replace(store *st, const char *remote, const json_t *held, long long now);
 int store_held_list(store *st, const char *remote, json_t **out);
 
-/* Each row of T whose bookkeeping holds a conflict or a deletion (a
- * candidate for an open conflict): CB(id) until it returns non-zero. */
-int store_each_flagged(store *st, const table_def *t, int (*cb)(const char *id, void *payload), void *payload);
 /* Every row of every table, and the tombstones, deleted (repair rebuilds
  * them from the head), inside the caller's transaction. */
 int store_clear_rows(store *st);

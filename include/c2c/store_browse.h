@@ -50,8 +50,9 @@ int store_browse_rows(store *st, const table_def *t, const store_browse_query *q
 int store_browse_count_upto(store *st, const table_def *t, long long cap, long long *out);
 
 /* --------------------------------------------------------------- records */
-/* The ids of T's records (at most LIMIT, in id order) that may hold a
- * conflict or a deletion mark: the caller reads each to be sure. */
+/* The ids of T's records (at most LIMIT, -1 for all, in id order) that
+ * may hold a conflict or a deletion mark: the caller reads each to be
+ * sure. */
 typedef int (*store_browse_id_cb)(const char *id, void *payload);
 int store_browse_conflicted(store *st, const table_def *t, int limit, store_browse_id_cb cb, void *payload);
 
