@@ -115,6 +115,10 @@ static void print_result(const char *name, const sync_result *r, int json, json_
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "checks_ms", json_real(r->check_ms));
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "root_handed_over_to",
 		                    r->root_to[0] ? json_string(r->root_to) : json_null());
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "protocol",
+		                    json_string(r->exchange ? "c2c" : "git"));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "refs_named",
+		                    r->exchange ? json_integer((json_int_t)r->refs_named) : json_null());
 		/* The pack of a push over ssh (c2c's own, push.h); null otherwise. */
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "push_pack",
 		                    r->pushed == 1 && r->thin_push

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/exchange.h"
 #include "c2c/keys.h"
 #include "c2c/nodeid.h"
 #include "c2c/registry.h"
@@ -371,6 +372,10 @@ int hub_serve(const char *path, const char *node_id, const char *command)
 		return err_hint(
 		    "add the hub as a remote of the node ('c2c remote add hub ssh://...') and run 'c2c sync'");
 	}
+	/* c2c's own sync (exchange.h): its push runs receive-pack here,
+	 * with the same rules. */
+	if (!strncmp(command, EXCHANGE_COMMAND " ", strlen(EXCHANGE_COMMAND) + 1) && !strchr(command, '\n'))
+		return hubsync_serve(path, node_id, 0, 1);
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		size_t n = strlen(allowed[i].prefix);
 		/* The path the client asked for is not used: this key reaches this

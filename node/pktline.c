@@ -26,7 +26,7 @@ static int fill(pktline_conn *c, size_t want)
 	return 0;
 }
 
-int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush)
+static int read_line(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush, int text)
 {
 	char hex[5];
 	unsigned long n;
@@ -43,7 +43,8 @@ int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flus
 	*flush = n == 0;
 	*len = 0;
 	if (n == 0) {
-		line[0] = '\0';
+		if (text)
+			line[0] = '\0';
 		return 0;
 	}
 	n -= 4;
@@ -51,17 +52,48 @@ int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flus
 		return err;
 	memcpy(line, c->in + c->off, n);
 	c->off += n;
-	if (n && line[n - 1] == '\n')
+	if (text && n && line[n - 1] == '\n')
 		n--;
-	line[n] = '\0';
+	if (text)
+		line[n] = '\0';
 	*len = n;
 	return 0;
 }
 
+int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush)
+{
+	return read_line(c, line, cap, len, flush, 1);
+}
+
+int pktline_read_raw(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush)
+{
+	return read_line(c, line, cap + 1, len, flush, 0);
+}
+
+/* A framed buffer keeps 4 bytes at its start for the pkt-line's length. */
+#define FRAME_MAX 65520
+
 int pktline_flush_out(pktline_conn *c)
 {
-	int err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
+	int err = 0;
+	if (c->framed && c->olen <= 4) {
+		c->olen = 0;
+		return 0;
+	}
+	if (c->framed) {
+		char hdr[5];
+		snprintf(hdr, sizeof(hdr), "%04zx", c->olen);
+		memcpy(c->out, hdr, 4);
+	}
+	err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
 	c->olen = 0;
+	return err;
+}
+
+int pktline_frame(pktline_conn *c, int on)
+{
+	int err = pktline_flush_out(c);
+	c->framed = on;
 	return err;
 }
 
@@ -73,13 +105,16 @@ int pktline_put(pktline_conn *c, const void *d, size_t n)
 		EVP_DigestUpdate(c->sha, p, n);
 		c->packpos += n;
 	}
+	size_t cap = c->framed ? FRAME_MAX : sizeof(c->out);
 	while (n) {
-		size_t k = sizeof(c->out) - c->olen < n ? sizeof(c->out) - c->olen : n;
+		if (c->framed && c->olen == 0)
+			c->olen = 4;
+		size_t k = cap - c->olen < n ? cap - c->olen : n;
 		memcpy(c->out + c->olen, p, k);
 		c->olen += k;
 		p += k;
 		n -= k;
-		if (c->olen == sizeof(c->out) && (err = pktline_flush_out(c)) < 0)
+		if (c->olen == cap && (err = pktline_flush_out(c)) < 0)
 			return err;
 	}
 	return 0;

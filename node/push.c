@@ -18,7 +18,7 @@
  * registered (incoming.c says "which the office has not registered"): a
  * new node's first push, before the office has added it. Only this node
  * knows where its key is: say what to send, and to whom. */
-static void unregistered_hint(const c2c_node *n, const char *said)
+void push_refusal_hint(const c2c_node *n, const char *said)
 {
 	char *fp = NULL, *abs = NULL;
 	if (!strstr(said, "which the office has not registered"))
@@ -127,7 +127,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 				*p = ' ';
 		err = err_set(C2C_ECONFLICT, "the hub refused %s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report",
 		              msg[0] ? "; it said: " : "", msg);
-		unregistered_hint(n, msg);
+		push_refusal_hint(n, msg);
 		goto done;
 	}
 	st.commits = commits;

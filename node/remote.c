@@ -109,9 +109,16 @@ int sync_remote_rm(c2c_node *n, const char *name)
 	if ((err = exec_bound(n, "DELETE FROM c2c_remotes WHERE name = ?", name, NULL, 0)) < 0 ||
 	    (err = exec_bound(n, "DELETE FROM c2c_held WHERE remote = ?", name, NULL, 0)) < 0)
 		return err;
-	/* Forget what was fetched from it. */
+	/* Forget what was fetched from it, and what it was last seen holding
+	 * (exchange.h: a remote added again under its name starts afresh). */
 	git_strarray refs = {0};
-	char prefix[256];
+	char prefix[256], key[300];
+	snprintf(key, sizeof(key), REMOTE_KEY_SINCE "%s", name);
+	if ((err = store_state_set(n->st, key, NULL)) < 0)
+		return err;
+	snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name);
+	if ((err = store_state_set(n->st, key, NULL)) < 0)
+		return err;
 	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
 		return err;
 	if (git_reference_list(&refs, n->repo) == 0) {
@@ -206,8 +213,19 @@ static int list_where(c2c_node *n, const char *name, sync_remote **out, size_t *
 		r->last_ok = sqlite3_column_int64(s, 4);
 		r->last_result = dup_col(s, 5);
 		r->host_key = dup_col(s, 6);
+		/* name and url are NOT NULL: missing, an allocation failed */
+		if (!r->name || !r->url || (sqlite3_column_type(s, 5) != SQLITE_NULL && !r->last_result) ||
+		    (sqlite3_column_type(s, 6) != SQLITE_NULL && !r->host_key)) {
+			sqlite3_finalize(s);
+			sync_remote_list_free(v.v, v.n);
+			return ERR_OOM();
+		}
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		sync_remote_list_free(v.v, v.n);
+		return err_sqlite(db, rc, "reading remotes");
+	}
 	*out = v.v;
 	*count = v.n;
 	return 0;

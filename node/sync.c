@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/exchange.h"
 #include "c2c/fault.h"
 #include "c2c/fetch.h"
 #include "c2c/incoming.h"
@@ -40,6 +41,7 @@ typedef struct {
 	const sync_options *opts;
 	transport *t;
 	sync_result *res;
+	const sync_settings *set;
 } sync_run;
 
 static const c2c_progress *run_progress(const sync_run *s) { return s->opts ? &s->opts->progress : NULL; }
@@ -88,6 +90,71 @@ static int push(const sync_run *s, git_remote *rm)
 	return 0;
 }
 
+/* Whether to try the exchange with remote NAME: not once it answered as
+ * a plain git server (exchange_remember_git). */
+static int exchange_wanted(c2c_node *n, const char *name, int *yes)
+{
+	char key[300], *v = NULL;
+	int err;
+	*yes = 0;
+	if ((err = snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name)) < 0 || (size_t)err >= sizeof(key))
+		return err_set(C2C_EINVALID, "remote name too long: %s", name);
+	if ((err = store_state_get(n->st, key, &v)) < 0 && err != C2C_ENOTFOUND)
+		return err;
+	err_clear();
+	*yes = !v || strcmp(v, "git") != 0;
+	free(v);
+	return 0;
+}
+
+static int exchange_remember_git(c2c_node *n, const char *name)
+{
+	char key[300];
+	snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name);
+	return store_state_set(n->st, key, "git");
+}
+
+/* After the merge: the push's result, and main pushed again on the same
+ * channel when the merge moved it. */
+static int exchange_pushed(const sync_run *s, git_remote *rm, exchange_state *x)
+{
+	c2c_node *n = s->n;
+	sync_result *res = s->res;
+	int err = 0;
+	res->thin_push = 1;
+	res->pushed_objects = x->pushed_objects;
+	res->pushed_deltas = x->pushed_deltas;
+	res->pushed = x->pushed == 1;
+	if (x->pushed == -1 && x->unpack_failed) {
+		/* The hub lacks what the node thought it held (restored from an
+		 * older copy?): git's push finds out what it has. */
+		node_unlock(n);
+		err = relock_after(n, push(s, rm));
+	} else if (x->pushed == -1) {
+		err = err_set(C2C_ECONFLICT, "%s: push: the hub refused %s", s->r->name, x->refused);
+		push_refusal_hint(n, x->refused);
+		return err;
+	} else if (!git_oid_equal(&n->head, &x->head)) {
+		node_unlock(n);
+		err = exchange_push(n, x);
+		if (err < 0 && (strncmp(err_msg(), s->r->name, strlen(s->r->name)) || err_msg()[strlen(s->r->name)] != ':'))
+			err_prefix("%s: push: ", s->r->name);
+		if ((err = relock_after(n, err)) == 0) {
+			char own[300], rest[200];
+			git_reference *ref = NULL;
+			snprintf(rest, sizeof(rest), "nodes/%s", n->node_id);
+			if ((err = ref_remote(own, sizeof(own), s->r->name, rest)) == 0)
+				git_reference_create(&ref, n->repo, own, &x->head, 1, "c2c sync: pushed");
+			git_reference_free(ref);
+			res->pushed = 1;
+			res->pushed_objects += x->pushed_objects;
+		}
+	}
+	if (err == 0 && git_oid_equal(&n->head, &res->after))
+		err = store_state_set(n->st, "unpushed_deletions", NULL);
+	return err;
+}
+
 static int sync_inner(const sync_run *s)
 {
 	c2c_node *n = s->n;
@@ -96,7 +163,8 @@ static int sync_inner(const sync_run *s)
 	git_remote *rm = NULL;
 	char *gitdir = NULL;
 	oid_list arrived = {0}; /* the heads the remote has */
-	int rc, err, e2, quarantined = 0, local = 0;
+	exchange_state x = {0};
+	int rc, err, e2, quarantined = 0, local = 0, exch = 0;
 	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
 		goto done;
 	/* An anonymous remote, without url.*.insteadOf rewriting: a node's URLs
@@ -121,13 +189,44 @@ static int sync_inner(const sync_run *s)
 	int want_key = registry_office_key(n, &root) == C2C_ENOTFOUND;
 	free(root);
 	err_clear();
-	node_unlock(n);
 	local = res->is_hub >= 0; /* by path: a hub or a node's repository here */
-	err = local ? fetch_local(n, gitdir, r->name, res->is_hub, want_key, &arrived, run_progress(s))
-	            : fetch_remote(n, rm, r->name, res->is_hub, want_key, s->t, run_progress(s));
-	fault_point("sync: fetched into quarantine, node unlocked");
-	if ((err = relock_after(n, err)) < 0)
+	/* A hub over ssh that runs c2c: one request and one answer (exchange.h);
+	 * else git's protocols, remembered for the remote. */
+	if (!local && !s->set->git_only && (err = exchange_wanted(n, r->name, &exch)) < 0)
 		goto done;
+	if (exch) {
+		x.t = s->t, x.url = r->url, x.name = r->name, x.want_key = want_key, x.progress = run_progress(s);
+		if ((err = exchange_prepare(n, &x)) < 0)
+			goto done;
+		transport_step(s->t, "sync");
+		node_unlock(n);
+		err = exchange_run(n, &x);
+		fault_point("sync: exchanged, node unlocked");
+		if ((err = relock_after(n, err)) < 0)
+			goto done;
+		if (x.unsupported) {
+			exch = 0;
+			if ((err = exchange_remember_git(n, r->name)) < 0)
+				goto done;
+			transport_step(s->t, "fetch");
+		} else {
+			res->is_hub = 1;
+			res->exchange = 1;
+			res->refs_named = x.refs.n;
+			if ((err = exchange_apply(n, &x, &arrived)) < 0)
+				goto done;
+		}
+	}
+	if (!exch) {
+		node_unlock(n);
+		err = local ? fetch_local(n, gitdir, r->name, res->is_hub, want_key, &arrived, run_progress(s))
+		            : fetch_remote(n, rm, r->name, res->is_hub, want_key, s->t, run_progress(s));
+	}
+	if (!exch) {
+		fault_point("sync: fetched into quarantine, node unlocked");
+		if ((err = relock_after(n, err)) < 0)
+			goto done;
+	}
 	if (want_key) {
 		char *fp = NULL;
 		if ((err = registry_take_office_key(n, r->name, &fp)) < 0)
@@ -143,7 +242,7 @@ static int sync_inner(const sync_run *s)
 	if ((err = node_require_head(n, "merge")) < 0)
 		goto done;
 	res->before = n->head;
-	if (res->is_hub < 0) {
+	if (res->is_hub < 0 && !exch) {
 		/* Over ssh: a peer node advertises main, a hub only nodes' branches
 		 * (the list stays readable after the fetch). */
 		const git_remote_head **heads = NULL;
@@ -167,7 +266,7 @@ static int sync_inner(const sync_run *s)
 		/* The heads the remote advertised, which the fetch brought. */
 		const git_remote_head **heads = NULL;
 		size_t nh = 0;
-		if (!local && (rc = git_remote_ls(&heads, &nh, rm)) < 0)
+		if (!local && !exch && (rc = git_remote_ls(&heads, &nh, rm)) < 0)
 			err = err_git(rc, "listing the remote's heads");
 		for (size_t i = 0; i < nh && err == 0; i++)
 			if (res->is_hub ? !strncmp(heads[i]->name, REF_NODES, strlen(REF_NODES))
@@ -184,7 +283,14 @@ static int sync_inner(const sync_run *s)
 	res->after = n->head;
 	res->pushed = -1;
 	transport_step(s->t, "push");
-	if (res->is_hub) {
+	if (exch) {
+		/* What the hub saw is recorded once its commits are merged. */
+		char key[300];
+		if (x.new_since[0] && ((err = exchange_since_key(key, sizeof(key), r->name)) < 0 ||
+		                       (err = store_state_set(n->st, key, x.new_since)) < 0))
+			goto done;
+		err = exchange_pushed(s, rm, &x);
+	} else if (res->is_hub) {
 		/* main is read once, when the pack is made: a write meanwhile is
 		 * pushed by the next sync. */
 		node_unlock(n);
@@ -203,6 +309,7 @@ done:
 		incoming_quarantine_close(n, r->name);
 		err_restore(&saved);
 	}
+	exchange_close(&x);
 	git_remote_free(rm);
 	free(gitdir);
 	oid_list_free(&arrived);
@@ -232,7 +339,7 @@ int sync_with(c2c_node *n, const char *name, const sync_options *opts, sync_resu
 	sync_result earlier = {0};
 	int carried = 0;
 	for (int attempt = 1;; attempt++) {
-		sync_run run = {n, &r, opts, NULL, res};
+		sync_run run = {n, &r, opts, NULL, res, &set};
 		if ((err = transport_new(&run.t, name, n->dir, r.host_key, &set)) < 0)
 			break;
 		err = sync_inner(&run);

@@ -2,6 +2,7 @@
 #include "c2c/sync_settings.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static long long env_ll(const char *name, long long def)
 {
@@ -18,4 +19,5 @@ void sync_settings_load(sync_settings *s)
 	s->budget_s = env_ll("C2C_SYNC_BUDGET", 90);
 	s->budget_set = getenv("C2C_SYNC_BUDGET") && *getenv("C2C_SYNC_BUDGET");
 	s->retry_wait_s = env_ll("C2C_SYNC_RETRY_WAIT", 2);
+	s->git_only = getenv("C2C_SYNC_PROTOCOL") && !strcmp(getenv("C2C_SYNC_PROTOCOL"), "git");
 }

@@ -36,6 +36,8 @@ struct transport_channel {
 	int errfd;
 	char err[8192];
 	size_t errlen;
+	/* transport_channel_fds: this process's own input and output */
+	int in_fd, out_fd;
 };
 
 /* The variables through which the pushing process's own repository would
@@ -253,6 +255,48 @@ static int local_write(transport_channel *c, const char *buf, size_t len)
 	return 0;
 }
 
+/* Blocking reads and writes on this process's own descriptors (the hub's
+ * side of c2c's sync exchange, where sshd holds the other ends). */
+static int fd_read(transport_channel *c, char *buf, size_t cap, size_t *n)
+{
+	for (;;) {
+		ssize_t k = read(c->in_fd, buf, cap);
+		if (k >= 0) {
+			*n = (size_t)k;
+			return 0;
+		}
+		if (errno != EINTR)
+			return transport_fail(c->t, C2C_EIO, "reading the request: %s", strerror(errno));
+	}
+}
+
+static int fd_write(transport_channel *c, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(c->out_fd, buf, len);
+		if (k > 0) {
+			buf += k;
+			len -= (size_t)k;
+		} else if (k < 0 && errno != EINTR)
+			return transport_fail(c->t, C2C_EIO, "writing the answer: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int transport_channel_fds(transport_channel **out, int in_fd, int out_fd)
+{
+	transport_channel *c = calloc(1, sizeof(*c));
+	*out = NULL;
+	if (!c)
+		return ERR_OOM();
+	c->pid = -1;
+	c->sock = c->errfd = -1;
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	*out = c;
+	return 0;
+}
+
 int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
                            const char *node_id)
 {
@@ -264,6 +308,7 @@ int transport_channel_open(transport_channel **out, transport *t, const char *ur
 	c->t = t;
 	c->pid = -1;
 	c->sock = c->errfd = -1;
+	c->in_fd = c->out_fd = -1;
 	if (!strncmp(url, "ssh://", 6))
 		err = c->t ? ssh_stream_open(&c->ssh, c->t, url, git_cmd, NULL)
 		           : err_set(C2C_EINVALID, "%s: an ssh:// remote needs a transport", url);
@@ -279,14 +324,27 @@ int transport_channel_open(transport_channel **out, transport *t, const char *ur
 
 int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n)
 {
+	if (c->in_fd >= 0)
+		return fd_read(c, buf, cap, n);
 	return c->ssh ? ssh_stream_read(c->ssh, buf, cap, n) : local_read(c, buf, cap, n);
 }
 
 int transport_channel_write(transport_channel *c, const void *buf, size_t len)
 {
+	if (c->out_fd >= 0)
+		return fd_write(c, buf, len);
 	if (!c->ssh)
 		return local_write(c, buf, len);
 	return ssh_stream_write_all(c->ssh, buf, len);
+}
+
+int transport_channel_end_input(transport_channel *c)
+{
+	if (c->ssh || c->in_fd >= 0 || c->sock < 0)
+		return 0;
+	if (shutdown(c->sock, SHUT_WR) < 0)
+		return transport_fail(c->t, C2C_EIO, "ending git's input: %s", strerror(errno));
+	return 0;
 }
 
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap)

@@ -58,8 +58,10 @@ int hub_keys(const char *path, const char *authorized_keys, hub_keys_result *res
  * for an interactive login) is git-upload-pack or git-receive-pack (also
  * spelled "git upload-pack") with an argument, then replace the process
  * with stock git's upload-pack or receive-pack on the hub at PATH, with
- * C2C_HUB_NODE=NODE_ID. Returns only on failure: C2C_EAUTH for a refused
- * command. */
+ * C2C_HUB_NODE=NODE_ID; or "c2c-sync" with an argument, c2c's own sync
+ * (exchange.h), served on stdin and stdout, whose push runs the same
+ * receive-pack. Returns only on failure, or at the end of a c2c-sync:
+ * C2C_EAUTH for a refused command. */
 int hub_serve(const char *path, const char *node_id, const char *original_command);
 
 /* The update hook's rule for one ref, in the hub at GITDIR (opened as git's

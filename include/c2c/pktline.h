@@ -23,12 +23,20 @@ typedef struct {
 	size_t olen;
 	EVP_MD_CTX *sha;
 	uint64_t packpos; /* bytes of the pack sent so far */
+	int framed;       /* pktline_frame: raw output goes out as pkt-lines */
 } pktline_conn;
 
 /* One pkt-line into LINE (NUL-terminated, the final LF dropped; *LEN its
  * length); *FLUSH set for "0000". A line that does not fit CAP, or a bad
  * length, is C2C_EFAIL; a connection that ends first, C2C_EIO. */
 int pktline_read(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush);
+/* The same, but the line is kept as it came (binary data: no LF
+ * dropped, no NUL added). */
+int pktline_read_raw(pktline_conn *c, char *line, size_t cap, size_t *len, int *flush);
+/* With ON, what pktline_put buffers from now on goes out as pkt-lines of
+ * at most 65520 bytes (data framed for c2c's sync exchange, exchange.h);
+ * with 0, raw again. Either way what was buffered before is sent first. */
+int pktline_frame(pktline_conn *c, int on);
 /* Buffer N bytes of D for sending (raw: no framing). */
 int pktline_put(pktline_conn *c, const void *d, size_t n);
 /* Buffer S (N bytes) as one pkt-line. */

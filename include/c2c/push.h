@@ -52,4 +52,8 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, const push_options *opts,
                push_stats *stats);
 
+/* The hint for a hub's refusal that SAID (its hooks' words) names: a
+ * signer the office has not registered yet (this node, or another). */
+void push_refusal_hint(const c2c_node *n, const char *said);
+
 #endif

@@ -50,4 +50,11 @@ int remote_autosync_get(c2c_node *n, const char *name, long long *failures, long
 /* Note the next try of NAME (WHEN 0: none). Best effort. */
 void remote_autosync_set_next_try(c2c_node *n, const char *name, long long when);
 
+/* What a node keeps of a remote in its state table (store_state), under
+ * the prefix and the remote's name; sync_remote_rm forgets both: what the
+ * remote was last seen holding ("EPOCH SEQ", exchange.h) and "git" once it
+ * answered as a plain git server. */
+#define REMOTE_KEY_SINCE "sync_since:"
+#define REMOTE_KEY_PROTOCOL "sync_protocol:"
+
 #endif

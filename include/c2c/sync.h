@@ -38,6 +38,8 @@ typedef struct {
 	int thin_push;                        /* pushed by push.c (over ssh) */
 	size_t pushed_objects, pushed_deltas; /* what its thin pack held */
 	char root_to[96]; /* a hand-over of the root arrived: the new root's fingerprint, else "" */
+	int exchange;      /* 1: the hub answered c2c's exchange (exchange.h), 0: git's protocols */
+	size_t refs_named; /* with the exchange: the refs the hub's answer named (what changed) */
 } sync_result;
 
 /* How a sync reports while it runs (the caller owns it; NULL: silently, as

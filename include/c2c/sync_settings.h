@@ -12,6 +12,7 @@ typedef struct {
 	long long budget_s;          /* C2C_SYNC_BUDGET (90): all retries of one sync within it */
 	int budget_set;              /* C2C_SYNC_BUDGET was given */
 	long long retry_wait_s;      /* C2C_SYNC_RETRY_WAIT (2): the first wait before a retry, then doubled */
+	int git_only;                /* C2C_SYNC_PROTOCOL=git: git's protocols even with a c2c hub (exchange.h) */
 } sync_settings;
 
 /* Fill S from the environment. */

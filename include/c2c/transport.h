@@ -79,9 +79,16 @@ int transport_probe(transport *t, const char *url, char **fp);
 typedef struct transport_channel transport_channel;
 int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
                            const char *node_id);
+/* A channel on this process's own IN_FD and OUT_FD (left open by close):
+ * the hub's side of c2c's sync exchange (exchange.h), whose other ends
+ * sshd holds. Blocking, without timeouts: sshd's own end the session. */
+int transport_channel_fds(transport_channel **out, int in_fd, int out_fd);
 int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n);
 int transport_channel_write(transport_channel *c, const void *buf, size_t len);
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);
+/* For a child process: nothing more is sent (its stdin ends), so that a
+ * pack cut short is git's error, not a wait. Over ssh, nothing. */
+int transport_channel_end_input(transport_channel *c);
 void transport_channel_close(transport_channel *c);
 
 /* Split ssh://[user@]host[:port]/path. The user runs to the last '@'

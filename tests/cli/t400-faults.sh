@@ -56,7 +56,7 @@ proxy_start
 run 0 "the clean sync again" c2c -C "$T/a" sync
 proxy_stop
 if [ $(($(pstat up) + $(pstat down))) -lt $((UP + DOWN)) ]; then UP=$(pstat up) DOWN=$(pstat down); fi
-FULL=$((UP + DOWN))
+FULL=$((UP + DOWN)) UPX=$UP DOWNX=$DOWN
 echo "full transfer: $FULL bytes ($DOWN down, $UP up), $NREC + $((NREC / 2)) records"
 
 # after_fault NAME: the node is whole, the hub clean, and a sync with a
@@ -115,7 +115,7 @@ for k in 1 2 3 4 5 6 7 8 9; do
 	else
 		failed=$((failed + 1))
 		same "cut at $k/10: exit status" "$rc" 1
-		has "$T/err" "^c2c sync: error: hub: (fetch|push): .*(closed|timed out|no answer|connection|reset|reading|writing)" "cut at $k/10: a clear message"
+		has "$T/err" "^c2c sync: error: hub: (fetch|push|sync): .*(closed|timed out|no answer|connection|reset|reading|writing)" "cut at $k/10: a clear message"
 	fi
 	after_fault "cut at $k/10"
 	[ "$rc" -eq 0 ] || sync_again "cut at $k/10"
@@ -123,9 +123,16 @@ done
 echo "cuts at each tenth: $retried retried and completed, $failed failed cleanly (then completed), $uncut not reached"
 check "most cut points cut the link ($uncut of 9 not reached)" [ "$uncut" -le 3 ]
 
-# 3. A cut in the push (the last tenth, the fetch is done and merged): the
-# next sync fetches nothing again; only the push, which git cannot resume,
-# is sent again.
+# 3. With git's protocols (C2C_SYNC_PROTOCOL=git: a hub without c2c), a
+# cut in the push (the last tenth, the fetch is done and merged): the next
+# sync fetches nothing again; only the push, which git cannot resume, is
+# sent again.
+export C2C_SYNC_PROTOCOL=git
+restore
+proxy_start
+run 0 "a clean sync with git's protocols" c2c -C "$T/a" sync
+proxy_stop
+UP=$(pstat up) DOWN=$(pstat down)
 restore
 # (cut by the bytes sent up: two thirds of them is inside the push's pack
 # whatever the run's exact sizes; 95% of the total missed it once)
@@ -141,6 +148,22 @@ down2=$(pstat down) up2=$(pstat up)
 echo "after a cut in the push: the next sync moved $down2 bytes down (full fetch $DOWN), $up2 up (full push $UP)"
 check "what arrived is not fetched again" [ "$down2" -lt $((DOWN / 3)) ]
 same "the node holds the whole merge" "$(head_of "$T/a" "^{tree}")" "$WANT"
+unset C2C_SYNC_PROTOCOL
+UP=$UPX DOWN=$DOWNX
+
+# 3b. With c2c's exchange, a cut in the answer (the hub took the push, the
+# node did not learn it): the sync fails cleanly, nothing is merged, and the
+# next sync completes; the hub, which already holds the push, is unchanged
+# by the push sent again.
+restore
+proxy_start --cut-down $((DOWN * 2 / 3)) --faulty 1
+C2C_SYNC_BUDGET=0 run 1 "a cut in the exchange's answer, no retry: fails" c2c -C "$T/a" sync
+proxy_stop
+has "$T/err" "hub: " "the failure names the remote"
+same "the hub took the push before the cut" "$(git -C "$HUB" rev-parse "refs/heads/nodes/$(node_id "$T/a")")" "$H0"
+same "nothing is merged" "$(head_of "$T/a")" "$H0"
+after_fault "cut in the answer"
+sync_again "cut in the answer"
 
 # 4. A stalled link (the proxy stops forwarding half way through the fetch): the sync gives up
 # after the idle timeout, with a clear message.

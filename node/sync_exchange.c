@@ -1,0 +1,327 @@
+/* sync_exchange: the node's side of the sync exchange with a c2c hub
+ * (include/c2c/exchange.h). */
+#include "c2c/exchange.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2c/err.h"
+#include "c2c/pktline.h"
+#include "c2c/push.h"
+#include "c2c/pushpack.h"
+#include "c2c/refs.h"
+#include "c2c/remote.h"
+#include "c2c/sparse.h"
+#include "c2c/store.h"
+
+int exchange_since_key(char *buf, size_t size, const char *name)
+{
+	int k = snprintf(buf, size, REMOTE_KEY_SINCE "%s", name);
+	return k < 0 || (size_t)k >= size ? err_set(C2C_EINVALID, "remote name too long: %s", name) : 0;
+}
+
+int exchange_prepare(c2c_node *n, exchange_state *x)
+{
+	char key[300], glob[300], own[300], rest[200];
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	json_t *held = NULL;
+	int rc, err;
+	x->head = n->head;
+	memset(&x->old, 0, sizeof(x->old));
+	if ((err = exchange_since_key(key, sizeof(key), x->name)) < 0)
+		return err;
+	if ((err = store_state_get(n->st, key, &x->since)) < 0 && err != C2C_ENOTFOUND)
+		return err;
+	err_clear();
+	snprintf(rest, sizeof(rest), "nodes/%s", n->node_id);
+	if ((err = ref_remote(own, sizeof(own), x->name, rest)) < 0 || (err = ref_remote(glob, sizeof(glob), x->name, "*")) < 0)
+		return err;
+	if (git_reference_name_to_id(&x->old, n->repo, own) < 0)
+		memset(&x->old, 0, sizeof(x->old));
+	/* What the hub held at the last sync: it never loses a branch's commits
+	 * (no deletes, no non-fast-forwards), so the push leaves them out. */
+	if ((rc = git_reference_iterator_glob_new(&it, n->repo, glob)) < 0)
+		return err_git(rc, "listing the fetched refs");
+	while (err == 0 && (rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *id = git_reference_target(ref);
+		if (id && strcmp(git_reference_name(ref) + strlen(glob) - 1, "office-key"))
+			err = oid_list_add_unique(&x->seen, id);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	if (err < 0)
+		return err;
+	/* A held branch is tried again at every sync: asked for by name. */
+	if ((err = store_held_list(n->st, x->name, &held)) < 0)
+		return err;
+	if (json_array_size(held) && !(x->held = calloc(json_array_size(held), sizeof(*x->held))))
+		err = ERR_OOM();
+	for (size_t i = 0; err == 0 && i < json_array_size(held); i++) {
+		const char *b = json_string_value(json_object_get(json_array_get(held, i), "branch"));
+		size_t l;
+		if (!b || strncmp(b, "nodes/", 6))
+			continue;
+		l = strlen("refs/heads/") + strlen(b) + 1;
+		if (!(x->held[x->nheld] = malloc(l)))
+			err = ERR_OOM();
+		else
+			snprintf(x->held[x->nheld++], l, "refs/heads/%s", b);
+	}
+	json_decref(held);
+	return err;
+}
+
+static int put_text(pktline_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int put_text(pktline_conn *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k > sizeof(line) - 2)
+		return err_set(C2C_EFAIL, "a request line too long");
+	line[k++] = '\n';
+	return pktline_put_line(c, line, (size_t)k);
+}
+
+/* The push line and its pack: main beyond what the hub holds. */
+static int put_push(c2c_node *n, exchange_state *x, pktline_conn *c, const git_oid *old, const git_oid *new_)
+{
+	char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+	pushpack_objs o = {0};
+	git_odb *odb = NULL;
+	size_t commits = 0;
+	int rc, err;
+	if ((err = put_text(c, "push %s %s", git_oid_tostr(a, sizeof(a), old), git_oid_tostr(b, sizeof(b), new_))) < 0 ||
+	    (err = pktline_put(c, "0000", 4)) < 0)
+		return err;
+	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
+		return err_git(rc, "opening the object database");
+	err = repo_pack_sparse(n->repo, new_, 1, x->seen.v, x->seen.n, NULL, pushpack_add, &o, &commits);
+	/* A pack even when empty: receive-pack waits for one after a command
+	 * that is not a deletion. */
+	if (err == 0) {
+		pushpack_unique(&o);
+		if ((err = pktline_frame(c, 1)) == 0 &&
+		    (err = pushpack_send(c, odb, &o, 1, 1, x->progress, &x->pushed_deltas)) == 0)
+			err = pktline_frame(c, 0);
+		x->pushed_objects = o.n;
+	}
+	if (err == 0)
+		err = pktline_put(c, "0000", 4);
+	ARRAY_FREE(&o);
+	git_odb_free(odb);
+	return err;
+}
+
+static int indexer_progress(const git_indexer_progress *st, void *payload)
+{
+	progress_report(payload, "receiving objects", st->received_objects, st->total_objects);
+	return 0;
+}
+
+/* The answer's pack, to its flush, into the quarantine (the first backend
+ * of the object database: quarantine.h). */
+static int take_pack(c2c_node *n, exchange_state *x, pktline_conn *c)
+{
+	static char data[65520];
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress st = {0};
+	size_t len;
+	int rc, err = 0, flush;
+	for (;;) {
+		if ((err = pktline_read_raw(c, data, sizeof(data) - 1, &len, &flush)) < 0)
+			break;
+		if (flush) {
+			if (wp && (rc = wp->commit(wp, &st)) < 0)
+				err = err_git(rc, "the pack the hub sent");
+			break;
+		}
+		if (!wp && ((rc = git_repository_odb(&odb, n->repo)) < 0 ||
+		            (rc = git_odb_write_pack(&wp, odb, indexer_progress, (void *)x->progress)) < 0)) {
+			err = err_git(rc, "storing what the hub sent");
+			break;
+		}
+		if ((rc = wp->append(wp, data, len, &st)) < 0) {
+			err = err_git(rc, "the pack the hub sent");
+			break;
+		}
+	}
+	if (wp)
+		wp->free(wp);
+	git_odb_free(odb);
+	return err;
+}
+
+/* The answer's lines to their flush. */
+static int take_answer(exchange_state *x, pktline_conn *c, int first_request)
+{
+	char line[4200];
+	size_t len;
+	int flush, err, first = 1;
+	for (;;) {
+		if ((err = pktline_read(c, line, sizeof(line), &len, &flush)) < 0) {
+			/* A server that does not know the command ends at once,
+			 * having said nothing: sync by git's protocols. */
+			char said[256];
+			if (first && first_request && c->len == c->off && err == C2C_EIO &&
+			    transport_channel_stderr(c->ch, said, sizeof(said)) > 0) {
+				err_clear();
+				x->unsupported = 1;
+				return 0;
+			}
+			return err;
+		}
+		if (flush)
+			return first ? err_set(C2C_EFAIL, "%s: the hub's answer was empty", x->name) : 0;
+		if (first) {
+			if (!strncmp(line, "error ", 6))
+				return err_set(C2C_EFAIL, "%s: the hub could not sync: %s", x->name, line + 6);
+			if (strcmp(line, EXCHANGE_COMMAND " 1")) {
+				if (first_request) {
+					x->unsupported = 1;
+					return 0;
+				}
+				return err_set(C2C_EFAIL, "%s: the hub's answer is not c2c's: '%.60s'", x->name, line);
+			}
+			first = 0;
+			continue;
+		}
+		if (!strcmp(line, "push ok")) {
+			x->pushed = 1;
+		} else if (!strncmp(line, "push ng ", 8)) {
+			x->pushed = -1;
+			x->unpack_failed = !strncmp(line + 8, "unpack ", 7);
+			free(x->refused);
+			if (!(x->refused = strdup(line + 8)))
+				return ERR_OOM();
+		} else if (!strncmp(line, "since ", 6)) {
+			if (len - 6 >= sizeof(x->new_since))
+				return err_set(C2C_EFAIL, "%s: the hub sent a malformed line", x->name);
+			memcpy(x->new_since, line + 6, len - 6 + 1);
+		} else if (!strncmp(line, "ref ", 4)) {
+			exchange_ref e = {{{0}}, NULL};
+			const char *name = line + 4 + GIT_OID_HEXSZ + 1;
+			if (len < 4 + GIT_OID_HEXSZ + 2 || line[4 + GIT_OID_HEXSZ] != ' ' ||
+			    git_oid_fromstrn(&e.id, line + 4, GIT_OID_HEXSZ) < 0 ||
+			    (strncmp(name, REF_NODES, strlen(REF_NODES)) && strcmp(name, REF_OFFICE_KEY)) ||
+			    !git_reference_is_valid_name(name))
+				return err_set(C2C_EFAIL, "%s: the hub sent a malformed ref line: '%.80s'", x->name, line);
+			if (!(e.name = strdup(name)) || ARRAY_PUSH(&x->refs, e) < 0) {
+				free(e.name);
+				return ERR_OOM();
+			}
+		} /* other lines: a later version's, ignored */
+	}
+}
+
+int exchange_run(c2c_node *n, exchange_state *x)
+{
+	pktline_conn *c = calloc(1, sizeof(*c));
+	int err;
+	if (!c)
+		return ERR_OOM();
+	x->conn = c;
+	x->pushed = 0;
+	if ((err = transport_channel_open(&c->ch, x->t, x->url, EXCHANGE_COMMAND, n->node_id)) < 0)
+		return err;
+	char hex[GIT_OID_HEXSZ + 1];
+	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (x->since && (err = put_text(c, "since %s", x->since)) < 0) ||
+	    (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
+	    (!git_oid_is_zero(&x->old) && (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->old))) < 0))
+		return err;
+	for (size_t i = 0; i < x->nheld; i++)
+		if ((err = put_text(c, "ref %s", x->held[i])) < 0)
+			return err;
+	if (git_oid_equal(&x->head, &x->old))
+		err = pktline_put(c, "0000", 4);
+	else
+		err = put_push(n, x, c, &x->old, &x->head);
+	if (err < 0 || (err = pktline_flush_out(c)) < 0 || (err = take_answer(x, c, 1)) < 0 || x->unsupported)
+		return err;
+	return take_pack(n, x, c);
+}
+
+int exchange_apply(c2c_node *n, exchange_state *x, oid_list *arrived)
+{
+	char dst[400];
+	int rc, err = 0;
+	for (size_t i = 0; i < x->refs.n && err == 0; i++) {
+		git_reference *r = NULL;
+		const char *name = x->refs.v[i].name;
+		int key = !strcmp(name, REF_OFFICE_KEY);
+		if (key && !x->want_key)
+			continue;
+		if ((err = ref_remote(dst, sizeof(dst), x->name, key ? "office-key" : name + strlen("refs/heads/"))) < 0)
+			break;
+		/* Only what arrived: a ref to an object the node lacks would
+		 * break its repository. */
+		git_odb *odb = NULL;
+		int have = git_repository_odb(&odb, n->repo) == 0 && git_odb_exists(odb, &x->refs.v[i].id);
+		git_odb_free(odb);
+		if (!have) {
+			err = err_set(C2C_EFAIL, "%s: the hub named %s at %s but did not send it", x->name, name,
+			              git_oid_tostr_s(&x->refs.v[i].id));
+			break;
+		}
+		if ((rc = git_reference_create(&r, n->repo, dst, &x->refs.v[i].id, 1, "c2c sync: exchange")) < 0)
+			err = err_git(rc, dst);
+		git_reference_free(r);
+		if (err == 0 && !key && (err = oid_list_add_unique(arrived, &x->refs.v[i].id)) == 0)
+			err = oid_list_add_unique(&x->seen, &x->refs.v[i].id); /* the hub has it: a later push leaves it out */
+	}
+	if (err == 0 && x->pushed == 1)
+		err = oid_list_add_unique(&x->seen, &x->head);
+	return err;
+}
+
+int exchange_push(c2c_node *n, exchange_state *x)
+{
+	pktline_conn *c = x->conn;
+	int err;
+	git_oid old = x->pushed == 1 ? x->head : x->old;
+	if (!c || !c->ch)
+		return err_set(C2C_EFAIL, "%s: no channel to push on", x->name);
+	free(x->refused);
+	x->refused = NULL;
+	x->pushed = 0;
+	x->head = n->head;
+	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (err = put_text(c, "nofetch")) < 0 ||
+	    (err = put_push(n, x, c, &old, &n->head)) < 0 || (err = pktline_flush_out(c)) < 0 ||
+	    (err = take_answer(x, c, 0)) < 0)
+		return err;
+	if (x->pushed == 1)
+		oid_list_add_unique(&x->seen, &x->head);
+	if (x->pushed != 1) {
+		err = err_set(C2C_ECONFLICT, "the hub refused %s", x->refused ? x->refused : "the push: no report");
+		if (x->refused)
+			push_refusal_hint(n, x->refused);
+	}
+	/* the answer ends with the (empty) pack's flush */
+	return err < 0 ? err : take_pack(n, x, c);
+}
+
+void exchange_close(exchange_state *x)
+{
+	pktline_conn *c = x->conn;
+	if (c)
+		transport_channel_close(c->ch);
+	free(c);
+	x->conn = NULL;
+	free(x->since);
+	for (size_t i = 0; i < x->nheld; i++)
+		free(x->held[i]);
+	free(x->held);
+	free(x->refused);
+	oid_list_free(&x->seen);
+	exchange_refs_free(&x->refs);
+	x->since = x->refused = NULL;
+	x->held = NULL;
+	x->nheld = 0;
+}
