@@ -73,17 +73,16 @@ static void free_meta(store *st)
 		free_list(t->natkey, t->nnatkey);
 		free_list(t->matchkey, t->nmatchkey);
 		free(t->summary);
-		if (st->stmts) {
-			sqlite3_finalize(st->stmts[i].get);
-			sqlite3_finalize(st->stmts[i].put);
-			sqlite3_finalize(st->stmts[i].del);
-		}
+		if (st->tstmts)
+			for (int k = 0; k < TSTMT_N; k++)
+				sqlite3_finalize(st->tstmts[i][k]);
 	}
 	free(st->tables);
-	free(st->stmts);
+	free(st->tstmts);
 	st->tables = NULL;
-	st->stmts = NULL;
+	st->tstmts = NULL;
 	st->ntables = 0;
+	st->meta_loaded = 0;
 }
 
 char *store_col_dup(sqlite3_stmt *s, int i)
@@ -136,9 +135,9 @@ static elem_type elem_type_of(const char *s)
 	return EL_NONE;
 }
 
-/* Prepared statements of one table; column names come from the schema's own
+/* Statement KIND of table I; column names come from the schema's own
  * metadata, never from input. */
-static int prepare_table(store *st, size_t i)
+static int prepare_table(store *st, size_t i, table_stmt kind, sqlite3_stmt **out)
 {
 	table_def *t = &st->tables[i];
 	size_t cap = 256;
@@ -155,17 +154,17 @@ static int prepare_table(store *st, size_t i)
 		strcat(cols, "\"");
 	}
 	strcat(cols, ", _c2c, _extra");
-	snprintf(sql, cap * 2 + 256, "SELECT %s FROM \"%s\" WHERE id = ?", cols, t->name);
-	if ((err = store_prepare(st, &st->stmts[i].get, sql)) < 0)
-		goto done;
-	snprintf(sql, cap * 2 + 256, "INSERT OR REPLACE INTO \"%s\" (%s) VALUES (?", t->name, cols);
-	for (size_t j = 0; j < t->nfields + 2; j++)
-		strcat(sql, ", ?");
-	strcat(sql, ")");
-	if ((err = store_prepare(st, &st->stmts[i].put, sql)) < 0)
-		goto done;
-	snprintf(sql, cap * 2 + 256, "DELETE FROM \"%s\" WHERE id = ?", t->name);
-	err = store_prepare(st, &st->stmts[i].del, sql);
+	if (kind == TSTMT_GET) {
+		snprintf(sql, cap * 2 + 256, "SELECT %s FROM \"%s\" WHERE id = ?", cols, t->name);
+	} else if (kind == TSTMT_PUT) {
+		snprintf(sql, cap * 2 + 256, "INSERT OR REPLACE INTO \"%s\" (%s) VALUES (?", t->name, cols);
+		for (size_t j = 0; j < t->nfields + 2; j++)
+			strcat(sql, ", ?");
+		strcat(sql, ")");
+	} else {
+		snprintf(sql, cap * 2 + 256, "DELETE FROM \"%s\" WHERE id = ?", t->name);
+	}
+	err = store_prepare(st, out, sql);
 done:
 	if (err == C2C_ENOMEM)
 		ERR_OOM();
@@ -262,18 +261,21 @@ static int load_meta(store *st)
 			goto done;
 		}
 	}
-	st->stmts = calloc(st->ntables ? st->ntables : 1, sizeof(*st->stmts));
-	if (!st->stmts) {
+	st->tstmts = calloc(st->ntables ? st->ntables : 1, sizeof(*st->tstmts));
+	if (!st->tstmts) {
 		err = ERR_OOM();
 		goto done;
 	}
-	for (size_t i = 0; i < st->ntables; i++)
-		if ((err = prepare_table(st, i)) < 0)
-			goto done;
+	st->meta_loaded = 1;
 done:
 	sqlite3_finalize(s);
+	if (err < 0)
+		free_meta(st);
 	return err;
 }
+
+/* The record types, read on the first call that needs them. */
+static int need_meta(store *st) { return st->meta_loaded ? 0 : load_meta(st); }
 
 static int migrate(store *st, int upto)
 {
@@ -344,15 +346,7 @@ int store_open(store **out, const char *path, int create, int upto)
 		err = err_set(C2C_ECORRUPT, "%s: not a c2c database (no schema)", path);
 		goto done;
 	}
-	if ((err = migrate(st, upto)) < 0 || (err = load_meta(st)) < 0)
-		goto done;
-	if ((err = store_prepare(st, &st->state_get, "SELECT value FROM c2c_state WHERE key = ?")) < 0 ||
-	    (err = store_prepare(st, &st->state_set, "INSERT OR REPLACE INTO c2c_state (key, value) VALUES (?, ?)")) < 0 ||
-	    (err = store_prepare(st, &st->state_del, "DELETE FROM c2c_state WHERE key = ?")) < 0 ||
-	    (err = store_prepare(st, &st->tomb_get, "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0 ||
-	    (err = store_prepare(st, &st->tomb_put,
-	                   "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)")) < 0 ||
-	    (err = store_prepare(st, &st->tomb_del, "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?")) < 0)
+	if ((err = migrate(st, upto)) < 0)
 		goto done;
 	*out = st;
 	return 0;
@@ -366,18 +360,51 @@ void store_close(store *st)
 	if (!st)
 		return;
 	free_meta(st);
-	sqlite3_finalize(st->state_get);
-	sqlite3_finalize(st->state_set);
-	sqlite3_finalize(st->state_del);
-	sqlite3_finalize(st->tomb_get);
-	sqlite3_finalize(st->tomb_put);
-	sqlite3_finalize(st->tomb_del);
+	for (int i = 0; i < STMT_N; i++)
+		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
 
+static const char *const fixed_sql[STMT_N] = {
+    [STMT_STATE_GET] = "SELECT value FROM c2c_state WHERE key = ?",
+    [STMT_STATE_SET] = "INSERT OR REPLACE INTO c2c_state (key, value) VALUES (?, ?)",
+    [STMT_STATE_DEL] = "DELETE FROM c2c_state WHERE key = ?",
+    [STMT_TOMB_GET] = "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?",
+    [STMT_TOMB_PUT] = "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)",
+    [STMT_TOMB_DEL] = "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?",
+};
+
+int store_stmt(store *st, store_stmt_id id, sqlite3_stmt **out)
+{
+	int err;
+	if (!st->stmts[id] && (err = store_prepare(st, &st->stmts[id], fixed_sql[id])) < 0)
+		return err;
+	*out = st->stmts[id];
+	return 0;
+}
+
+int store_table_stmt(store *st, const table_def *t, table_stmt kind, sqlite3_stmt **out)
+{
+	size_t i = (size_t)(t - st->tables);
+	int err;
+	if (!st->tstmts[i][kind] && (err = prepare_table(st, i, kind, &st->tstmts[i][kind])) < 0)
+		return err;
+	*out = st->tstmts[i][kind];
+	return 0;
+}
+
+/* The record types are read on first use: a read-only entry point takes
+ * the store as const, but the store itself is never a const object. */
+static const store *with_meta(const store *st)
+{
+	need_meta((store *)st);
+	return st;
+}
+
 const table_def *store_table(const store *st, const char *name)
 {
+	st = with_meta(st);
 	for (size_t i = 0; i < st->ntables; i++)
 		if (!strcmp(st->tables[i].name, name))
 			return &st->tables[i];
@@ -386,6 +413,7 @@ const table_def *store_table(const store *st, const char *name)
 
 const table_def *store_tables(const store *st, size_t *n)
 {
+	st = with_meta(st);
 	*n = st->ntables;
 	return st->tables;
 }
@@ -398,7 +426,14 @@ const field_def *store_field(const table_def *t, const char *name)
 	return NULL;
 }
 
-int store_begin(store *st) { return exec(st, "BEGIN IMMEDIATE", "starting a transaction"); }
+/* Every write of rows runs in a transaction: the record types are read
+ * before it starts, so that a failure to read them stops the write instead
+ * of letting it skip every table. */
+int store_begin(store *st)
+{
+	int err = need_meta(st);
+	return err < 0 ? err : exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+}
 int store_commit(store *st) { return exec(st, "COMMIT", "committing the transaction"); }
 void store_rollback(store *st)
 {
@@ -408,9 +443,11 @@ void store_rollback(store *st)
 
 int store_state_get(store *st, const char *key, char **out)
 {
-	sqlite3_stmt *s = st->state_get;
-	int rc, err = 0;
+	sqlite3_stmt *s;
+	int rc, err;
 	*out = NULL;
+	if ((err = store_stmt(st, STMT_STATE_GET, &s)) < 0)
+		return err;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
@@ -429,7 +466,10 @@ int store_state_get(store *st, const char *key, char **out)
 
 int store_state_set(store *st, const char *key, const char *value)
 {
-	sqlite3_stmt *s = value ? st->state_set : st->state_del;
+	sqlite3_stmt *s;
+	int err = store_stmt(st, value ? STMT_STATE_SET : STMT_STATE_DEL, &s);
+	if (err < 0)
+		return err;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if (value)
 		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);

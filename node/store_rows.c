@@ -13,11 +13,6 @@
 #include "c2c/i18n.h"
 #include "c2c/store_impl.h"
 
-static table_stmts *stmts_of(store *st, const table_def *t)
-{
-	return &st->stmts[t - st->tables];
-}
-
 /* Build the in-memory record from the current row of S (columns as in
  * prepare_table). */
 static int row_to_json(const table_def *t, sqlite3_stmt *s, const char *id, json_t **out)
@@ -89,9 +84,11 @@ done:
 
 int store_row_get(store *st, const table_def *t, const char *id, json_t **out)
 {
-	sqlite3_stmt *s = stmts_of(st, t)->get;
+	sqlite3_stmt *s;
 	int rc, err;
 	*out = NULL;
+	if ((err = store_table_stmt(st, t, TSTMT_GET, &s)) < 0)
+		return err;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -107,11 +104,13 @@ int store_row_get(store *st, const table_def *t, const char *id, json_t **out)
 
 int store_row_put(store *st, const table_def *t, const char *id, const json_t *rec)
 {
-	sqlite3_stmt *s = stmts_of(st, t)->put;
+	sqlite3_stmt *s;
+	int err = store_table_stmt(st, t, TSTMT_PUT, &s), rc;
+	if (err < 0)
+		return err;
 	json_t *extra = json_object();
 	char *buf = NULL;
 	char **texts = calloc(t->nfields + 2, sizeof(char *));
-	int err = 0, rc;
 	if (!extra || !texts) {
 		err = ERR_OOM();
 		goto done;
@@ -177,7 +176,10 @@ done:
 
 int store_row_delete(store *st, const table_def *t, const char *id)
 {
-	sqlite3_stmt *s = stmts_of(st, t)->del;
+	sqlite3_stmt *s;
+	int err = store_table_stmt(st, t, TSTMT_DEL, &s);
+	if (err < 0)
+		return err;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -190,7 +192,9 @@ int store_row_exists(store *st, const char *table, const char *id)
 	const table_def *t = store_table(st, table);
 	if (!t)
 		return 0;
-	sqlite3_stmt *s = stmts_of(st, t)->get;
+	sqlite3_stmt *s;
+	if (store_table_stmt(st, t, TSTMT_GET, &s) < 0)
+		return 0;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	int found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
@@ -325,11 +329,16 @@ done:
 
 /* Run one cached statement with up to four text arguments; with OUT, read
  * the first column of its row. */
-static int run1(store *st, sqlite3_stmt *s, const char *a, const char *b, const char *c, const char *d,
+static int run1(store *st, store_stmt_id id, const char *a, const char *b, const char *c, const char *d,
                 char **out)
 {
+	sqlite3_stmt *s;
 	int err, rc;
 	const char *args[] = {a, b, c, d};
+	if (out)
+		*out = NULL;
+	if ((err = store_stmt(st, id, &s)) < 0)
+		return err;
 	for (int i = 0; i < 4; i++)
 		if (args[i])
 			sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
@@ -352,17 +361,17 @@ static int run1(store *st, sqlite3_stmt *s, const char *a, const char *b, const 
 
 int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text)
 {
-	return run1(st, st->tomb_put, table, id, path, text, NULL);
+	return run1(st, STMT_TOMB_PUT, table, id, path, text, NULL);
 }
 
 int store_tomb_get(store *st, const char *table, const char *id, char **text)
 {
-	return run1(st, st->tomb_get, table, id, NULL, NULL, text);
+	return run1(st, STMT_TOMB_GET, table, id, NULL, NULL, text);
 }
 
 int store_tomb_delete(store *st, const char *table, const char *id)
 {
-	return run1(st, st->tomb_del, table, id, NULL, NULL, NULL);
+	return run1(st, STMT_TOMB_DEL, table, id, NULL, NULL, NULL);
 }
 
 int store_count(store *st, const char *table, int tombs, long long *out)

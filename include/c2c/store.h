@@ -54,6 +54,12 @@ void store_close(store *st);
 sqlite3 *store_db(store *st);
 int store_version(store *st);
 
+/* The record types (borrowed, valid until store_close), read from
+ * c2c_tables and c2c_fields on the first call that needs them (store_open
+ * reads nothing it does not need; each statement is prepared on its first
+ * use). store_table gives NULL for a table this node does not know, and so
+ * do both if the types cannot be read (the error is set; store_begin
+ * returns it, so that no write runs without them). */
 const table_def *store_table(const store *st, const char *name);
 const table_def *store_tables(const store *st, size_t *n);
 const field_def *store_field(const table_def *t, const char *name);

@@ -8,22 +8,38 @@
 
 #include "c2c/store.h"
 
-typedef struct {
-	sqlite3_stmt *get, *put, *del;
-} table_stmts;
+/* A table's statements: its row by id, the whole row written, deleted. */
+typedef enum { TSTMT_GET, TSTMT_PUT, TSTMT_DEL, TSTMT_N } table_stmt;
+/* The store's fixed statements. */
+typedef enum {
+	STMT_STATE_GET,
+	STMT_STATE_SET,
+	STMT_STATE_DEL,
+	STMT_TOMB_GET,
+	STMT_TOMB_PUT,
+	STMT_TOMB_DEL,
+	STMT_N
+} store_stmt_id;
 
+/* Every statement is prepared on its first use (a command pays only for
+ * what it runs) and finalized by store_close; the record types are read
+ * from c2c_tables and c2c_fields on the first call that needs them. */
 struct store {
 	sqlite3 *db;
 	int version;
+	int meta_loaded;
 	table_def *tables;
 	size_t ntables;
-	table_stmts *stmts;
-	sqlite3_stmt *state_get, *state_set, *state_del;
-	sqlite3_stmt *tomb_get, *tomb_put, *tomb_del;
+	sqlite3_stmt *(*tstmts)[TSTMT_N]; /* one row per table */
+	sqlite3_stmt *stmts[STMT_N];
 };
 
 /* Prepare SQL as a persistent statement of ST's connection. */
 int store_prepare(store *st, sqlite3_stmt **out, const char *sql);
+/* The statement ID, or table T's statement KIND, prepared on first use and
+ * kept until store_close (*out borrowed; reset it after use). */
+int store_stmt(store *st, store_stmt_id id, sqlite3_stmt **out);
+int store_table_stmt(store *st, const table_def *t, table_stmt kind, sqlite3_stmt **out);
 /* Column I of the current row of S, malloc'd; NULL for SQL NULL (or when
  * memory runs out). */
 char *store_col_dup(sqlite3_stmt *s, int i);
