@@ -1,8 +1,11 @@
 /* rowcache: the row images of the blobs the incoming checks parsed, by
  * blob id (include/c2c/rowimage.h). An open-addressing table keyed by the
- * id's first bytes, grown at half full. */
+ * id's first bytes, grown at half full; the images copied into blocks of
+ * their own, so that a hundred thousand of them kept do not scatter the
+ * heap the checks allocate and free in (zlib's windows, jansson's values). */
 #include "c2c/rowimage.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +16,19 @@ typedef struct {
 	row_image *img;
 } slot;
 
+#define BLOCK_SIZE ((size_t)1 << 20)
+
+/* A block of images; the first image starts at DATA. */
+typedef struct block {
+	struct block *next;
+	size_t used, size;
+	max_align_t data[];
+} block;
+
 struct row_cache {
 	slot *v;
 	size_t cap, n, bytes, budget;
+	block *blocks;
 };
 
 int row_cache_new(row_cache **out, size_t budget)
@@ -32,8 +45,11 @@ void row_cache_free(row_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		free(c->v[i].img);
+	while (c->blocks) {
+		block *b = c->blocks;
+		c->blocks = b->next;
+		free(b);
+	}
 	free(c->v);
 	free(c);
 }
@@ -67,27 +83,49 @@ static int grow(row_cache *c)
 	return 0;
 }
 
+/* A copy of IMG in C's blocks (its pointers into itself moved with it). */
+static row_image *copy_in(row_cache *c, const row_image *img)
+{
+	size_t need = (img->bytes + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	block *b = c->blocks;
+	if (!b || b->size - b->used < need) {
+		size_t room = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+		if (!(b = malloc(sizeof(*b) + room)))
+			return NULL;
+		b->next = c->blocks;
+		b->used = 0;
+		b->size = room;
+		c->blocks = b;
+	}
+	row_image *to = (row_image *)((char *)b->data + b->used);
+	b->used += need;
+	memcpy(to, img, img->bytes);
+	to->cols = (row_col *)((char *)to + ((const char *)img->cols - (const char *)img));
+	to->text = (char *)to + (img->text - (const char *)img);
+	return to;
+}
+
 int row_cache_put(row_cache *c, const git_oid *id, row_image *img)
 {
 	size_t size = sizeof(slot) * 2 + img->bytes;
-	if (c->bytes + size > c->budget) {
-		free(img);
-		return 0;
-	}
-	if ((c->n + 1) * 2 > c->cap && grow(c) < 0) {
-		free(img);
-		return C2C_ENOMEM;
-	}
+	int err = 0;
+	if (c->bytes + size > c->budget)
+		goto done;
+	if ((c->n + 1) * 2 > c->cap && (err = grow(c)) < 0)
+		goto done;
 	slot *s = find(c, id);
-	if (s->img) {
-		free(img);
-		return 0;
+	if (s->img)
+		goto done;
+	if (!(s->img = copy_in(c, img))) {
+		err = ERR_OOM();
+		goto done;
 	}
 	s->id = *id;
-	s->img = img;
 	c->n++;
 	c->bytes += size;
-	return 0;
+done:
+	free(img);
+	return err;
 }
 
 const row_image *row_cache_get(const row_cache *c, const git_oid *id, const table_def *t)

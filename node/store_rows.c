@@ -116,14 +116,14 @@ typedef struct {
 static int text_add(textbuf *b, row_col *c, char *s, size_t len)
 {
 	int err = 0;
-	if (len > (size_t)-1 - b->len - 1 || (err = util_grow((void **)&b->p, &b->cap, b->len + len + 1, 1)) < 0) {
+	if (len >= 0x7fffffff || (err = util_grow((void **)&b->p, &b->cap, b->len + len + 1, 1)) < 0) {
 		free(s);
 		return err ? err : ERR_OOM();
 	}
 	memcpy(b->p + b->len, s, len);
 	c->kind = ROW_TEXT;
-	c->off = b->len;
-	c->len = len;
+	c->i = (long long)b->len;
+	c->len = (unsigned)len;
 	b->len += len;
 	b->p[b->len++] = '\0';
 	free(s);
@@ -226,7 +226,7 @@ int store_row_put_image(store *st, const char *id, const row_image *img)
 		if (c->kind == ROW_INT)
 			sqlite3_bind_int64(s, (int)j + 2, c->i);
 		else if (c->kind == ROW_TEXT)
-			sqlite3_bind_text(s, (int)j + 2, img->text + c->off, (int)c->len, SQLITE_STATIC);
+			sqlite3_bind_text(s, (int)j + 2, img->text + c->i, (int)c->len, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(s, (int)j + 2);
 	}

@@ -10,11 +10,12 @@
 
 #include "c2c/store.h"
 
-/* One column's value: SQL NULL, an integer or a text. */
+/* One column's value: SQL NULL, an integer (I) or a text (bytes
+ * [I, I+len) of the image's text). */
 typedef struct {
-	int kind; /* ROW_NULL, ROW_INT, ROW_TEXT */
 	long long i;
-	size_t off, len; /* a text: bytes [off, off+len) of the image's text */
+	unsigned len;
+	int kind; /* ROW_NULL, ROW_INT, ROW_TEXT */
 } row_col;
 
 enum { ROW_NULL, ROW_INT, ROW_TEXT };
@@ -52,8 +53,8 @@ typedef struct row_cache row_cache;
 int row_cache_new(row_cache **out, size_t budget);
 void row_cache_free(row_cache *c); /* NULL is fine */
 
-/* Keep IMG (the cache takes it: freed now when over the budget, or when
- * ID has an image already). 0, or C2C_ENOMEM (IMG freed). */
+/* Keep a copy of IMG for blob ID (none when over the budget, or when ID
+ * has an image already), and free IMG. 0, or C2C_ENOMEM. */
 int row_cache_put(row_cache *c, const git_oid *id, row_image *img);
 
 /* The image kept for blob ID as a record of T, or NULL. */
