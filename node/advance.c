@@ -13,11 +13,13 @@
 #include "c2c/mergetree.h"
 #include "c2c/node_internal.h"
 #include "c2c/record.h"
+#include "c2c/rowimage.h"
 
 typedef struct {
 	c2c_node *n;
 	node_advance_stats *st;
 	long long lamport;
+	const row_cache *rows;
 } advance_state;
 
 /* One changed file: its row (or tombstone) follows the new version. */
@@ -37,7 +39,10 @@ static int advance_file(const char *path, const git_oid *old_id, const git_oid *
 	if (!t)
 		return 0; /* a table from a newer schema: kept in git, not in rows */
 	/* The row must still be what the old head says (not edited behind our back). */
-	int had_row = store_row_exists(a->n->st, table, id);
+	/* Whether the row is there matters only when the file was there (the
+	 * row must match it) or goes (row or tombstone to remove): a new
+	 * file's row is written whole, and a first sync's are all new. */
+	int had_row = git_oid_is_zero(old_id) ? -1 : store_row_exists(a->n->st, table, id);
 	if (!git_oid_is_zero(old_id)) {
 		if ((rc = git_blob_lookup(&ob, a->n->repo, old_id)) < 0)
 			return err_git(rc, path);
@@ -59,8 +64,22 @@ static int advance_file(const char *path, const git_oid *old_id, const git_oid *
 		free(text);
 		text = NULL;
 	}
+	if (had_row < 0 && git_oid_is_zero(new_id))
+		had_row = store_row_exists(a->n->st, table, id);
 	if (git_oid_is_zero(new_id)) {
 		err = had_row ? store_row_delete(a->n->st, t, id) : store_tomb_delete(a->n->st, table, id);
+		a->st->records++;
+		goto done;
+	}
+	const row_image *img = row_cache_get(a->rows, new_id, t);
+	if (img) { /* checked and parsed by the incoming checks: a live record */
+		if (img->lamport > a->lamport)
+			a->lamport = img->lamport;
+		if ((err = store_row_put_image(a->n->st, id, img)) < 0 ||
+		    (err = store_tomb_delete(a->n->st, table, id)) < 0)
+			goto done;
+		if (img->conflicts)
+			a->st->conflicts++;
 		a->st->records++;
 		goto done;
 	}
@@ -76,6 +95,8 @@ static int advance_file(const char *path, const git_oid *old_id, const git_oid *
 	if (l > a->lamport)
 		a->lamport = l;
 	if (merge_is_deleted(rec)) {
+		if (had_row < 0)
+			had_row = store_row_exists(a->n->st, table, id);
 		if (!(text = strndup(buf, blen))) {
 			err = ERR_OOM();
 			goto done;
@@ -102,8 +123,14 @@ done:
 
 int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats)
 {
+	return node_advance_rows(n, commit, logmsg, stats, NULL);
+}
+
+int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats,
+                      const row_cache *rows)
+{
 	node_advance_stats local = {0, 0};
-	advance_state a = {n, stats ? stats : &local, 0};
+	advance_state a = {n, stats ? stats : &local, 0, rows};
 	git_oid old_tree, new_tree;
 	char *lam = NULL, buf[32];
 	int err;
@@ -115,7 +142,10 @@ int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_ad
 	    (err = repo_commit_tree(n->repo, commit, &new_tree)) < 0 || (err = node_write_begin(n)) < 0)
 		return err;
 	fault_point("advance: transaction begun");
-	if ((err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a)) < 0)
+	if ((err = store_bulk_cache(n->st, 1)) < 0)
+		goto fail;
+	err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a);
+	if (err < 0)
 		goto fail;
 	fault_point("advance: rows changed");
 	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
@@ -130,6 +160,7 @@ int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_ad
 	if ((err = node_write_commit_db(n)) < 0)
 		goto fail;
 	fault_point("advance: database committed, before ref");
+	store_bulk_cache(n->st, 0);
 	free(lam);
 	err = node_write_move_ref(n, logmsg);
 	fault_point("advance: ref moved, before the intent is cleared");
@@ -139,5 +170,6 @@ int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_ad
 fail:
 	free(lam);
 	node_write_rollback(n);
+	store_bulk_cache(n->st, 0);
 	return err;
 }

@@ -31,16 +31,29 @@ int canon_alloc_failed(void)
 	return json_alloc_failed;
 }
 
+/* The text being written; or, with CMP set, the text being compared
+ * against CMP[0..cmplen) without being written (canon_parse): DIFFERS is
+ * then set at the first byte that differs, DIFF its offset. */
 typedef struct {
 	char *p;
 	size_t len, cap;
 	int bad;
+	const char *cmp;
+	size_t cmplen, diff;
+	int differs;
 } sbuf;
 
 static void put(sbuf *b, const char *s, size_t n)
 {
 	if (b->bad)
 		return;
+	if (b->cmp) {
+		for (size_t i = 0; i < n && !b->differs; i++)
+			if (b->len + i >= b->cmplen || b->cmp[b->len + i] != s[i])
+				b->differs = 1, b->diff = b->len + i;
+		b->len += n;
+		return;
+	}
 	if (n >= (size_t)-1 - b->len || util_grow((void **)&b->p, &b->cap, b->len + n + 1, 1) < 0) {
 		b->bad = C2C_ENOMEM;
 		return;
@@ -131,50 +144,69 @@ static void put_string(sbuf *b, const char *s, size_t n)
 	put(b, "\"", 1);
 }
 
-static int keycmp(const void *a, const void *b)
+/* A key of an object and its value, sorted by the key's bytes. */
+typedef struct {
+	const char *k;
+	const json_t *v;
+} kv;
+
+static int kvcmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const kv *)a)->k, ((const kv *)b)->k);
 }
 
 static void put_value(sbuf *b, const json_t *v, int depth, int inline_only);
 
 static void put_indent(sbuf *b, int depth)
 {
-	for (int i = 0; i < depth; i++)
-		put(b, "  ", 2);
+	static const char sp[] = "                                ";
+	size_t n = 2 * (size_t)depth;
+	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
+		put(b, sp, sizeof(sp) - 1);
+	put(b, sp, n);
 }
 
 static void put_object(sbuf *b, const json_t *v, int depth, int inline_only)
 {
 	size_t n = json_object_size(v), i = 0;
+	kv small[16], *keys = small;
 	if (n == 0) {
 		put(b, "{}", 2);
 		return;
 	}
-	const char **keys = malloc(n * sizeof(*keys));
-	if (!keys) {
+	if (n > sizeof(small) / sizeof(small[0]) && !(keys = malloc(n * sizeof(*keys)))) {
 		b->bad = C2C_ENOMEM;
 		return;
 	}
-	const char *k;
 	void *it;
-	for (it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
-		k = json_object_iter_key(it);
+	for (it = json_object_iter((json_t *)v); it && i < n; it = json_object_iter_next((json_t *)v, it)) {
+		const char *k = json_object_iter_key(it);
 		if (json_object_iter_key_len(it) != strlen(k)) {
-			free(keys);
 			b->bad = C2C_EINVALID; /* a key holding NUL */
-			return;
+			goto done;
 		}
-		keys[i++] = k;
+		keys[i].k = k;
+		keys[i++].v = json_object_iter_value(it);
 	}
-	qsort(keys, n, sizeof(*keys), keycmp);
+	n = i;
+	if (n > 8) {
+		qsort(keys, n, sizeof(*keys), kvcmp);
+	} else { /* a record's objects are small: no call per comparison */
+		for (size_t a = 1; a < n; a++) {
+			kv x = keys[a];
+			size_t c = a;
+			for (; c > 0 && strcmp(keys[c - 1].k, x.k) > 0; c--)
+				keys[c] = keys[c - 1];
+			keys[c] = x;
+		}
+	}
 	put(b, inline_only ? "{" : "{\n", inline_only ? 1 : 2);
 	for (i = 0; i < n; i++) {
 		if (!inline_only)
 			put_indent(b, depth + 1);
-		put_string(b, keys[i], strlen(keys[i]));
+		put_string(b, keys[i].k, strlen(keys[i].k));
 		put(b, ": ", 2);
-		put_value(b, json_object_get(v, keys[i]), depth + 1, inline_only);
+		put_value(b, keys[i].v, depth + 1, inline_only);
 		if (i + 1 < n)
 			put(b, inline_only ? ", " : ",\n", 2);
 	}
@@ -183,12 +215,26 @@ static void put_object(sbuf *b, const json_t *v, int depth, int inline_only)
 		put_indent(b, depth);
 	}
 	put(b, "}", 1);
-	free(keys);
+done:
+	if (keys != small)
+		free(keys);
+}
+
+/* An integer in decimal, as "%" JSON_INTEGER_FORMAT writes it. */
+static void put_int(sbuf *b, json_int_t x)
+{
+	char num[32], *e = num + sizeof(num), *p = e;
+	unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (x < 0)
+		*--p = '-';
+	put(b, p, (size_t)(e - p));
 }
 
 static void put_value(sbuf *b, const json_t *v, int depth, int inline_only)
 {
-	char num[32];
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		put_object(b, v, depth, inline_only);
@@ -208,8 +254,7 @@ static void put_value(sbuf *b, const json_t *v, int depth, int inline_only)
 		put_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		puts_(b, num);
+		put_int(b, json_integer_value(v));
 		break;
 	case JSON_TRUE:
 		puts_(b, "true");
@@ -274,9 +319,6 @@ int canon_load(const char *buf, size_t len, json_t **out)
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 {
 	json_error_t e;
-	char *again = NULL;
-	size_t alen = 0;
-	int err;
 	*out = NULL;
 	canon_alloc_reset();
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
@@ -291,20 +333,27 @@ int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
 		json_decref(v);
 		return err_set(C2C_EINVALID, "%s: a record must be a JSON object", what);
 	}
-	if ((err = canon_dump(v, &again, &alen)) < 0) {
+	/* Written again, compared byte by byte as it goes: nothing allocated. */
+	sbuf b = {NULL, 0, 0, 0, buf, len, 0, 0};
+	put_value(&b, v, 0, 0);
+	put(&b, "\n", 1);
+	if (b.bad) {
 		json_decref(v);
-		return err_prefix("%s: ", what);
+		if (b.bad == C2C_ENOMEM)
+			return err_set(C2C_ENOMEM, "%s: out of memory serializing a record", what);
+		return err_set(C2C_EINVALID,
+		               "%s: value cannot be written canonically (a real number or text that is not UTF-8)", what);
 	}
-	if (alen != len || memcmp(again, buf, len)) {
-		size_t i = 0, line = 1;
-		while (i < len && i < alen && again[i] == buf[i])
-			if (buf[i++] == '\n')
+	if (!b.differs && b.len != len)
+		b.differs = 1, b.diff = len < b.len ? len : b.len;
+	if (b.differs) {
+		size_t line = 1;
+		for (size_t i = 0; i < b.diff && i < len; i++)
+			if (buf[i] == '\n')
 				line++;
-		free(again);
 		json_decref(v);
 		return err_set(C2C_EINVALID, "%s: line %zu: not in canonical form", what, line);
 	}
-	free(again);
 	*out = v;
 	return 0;
 }

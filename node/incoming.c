@@ -346,6 +346,11 @@ int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from)
 	return incoming_batch_add_revocations(b, &from->revs);
 }
 
+void incoming_batch_keep_rows(incoming_batch *b, struct row_cache *rows)
+{
+	b->rows = rows;
+}
+
 void incoming_batch_set_base(incoming_batch *b, long long base)
 {
 	b->base = base;

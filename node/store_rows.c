@@ -11,7 +11,9 @@
 #include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/i18n.h"
+#include "c2c/rowimage.h"
 #include "c2c/store_impl.h"
+#include "c2c/util.h"
 
 /* Build the in-memory record from the current row of S (columns as in
  * prepare_table). */
@@ -102,75 +104,146 @@ int store_row_get(store *st, const table_def *t, const char *id, json_t **out)
 	return err;
 }
 
-int store_row_put(store *st, const table_def *t, const char *id, const json_t *rec)
+/* A growing text: the image's texts while it is made. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+} textbuf;
+
+static int text_add(textbuf *b, row_col *c, char *s, size_t len)
 {
-	sqlite3_stmt *s;
-	int err = store_table_stmt(st, t, TSTMT_PUT, &s), rc;
-	if (err < 0)
-		return err;
+	int err = 0;
+	if (len >= 0x7fffffff || (err = util_grow((void **)&b->p, &b->cap, b->len + len + 1, 1)) < 0) {
+		free(s);
+		return err ? err : ERR_OOM();
+	}
+	memcpy(b->p + b->len, s, len);
+	c->kind = ROW_TEXT;
+	c->i = (long long)b->len;
+	c->len = (unsigned)len;
+	b->len += len;
+	b->p[b->len++] = '\0';
+	free(s);
+	return 0;
+}
+
+int store_row_image(const table_def *t, const char *id, const json_t *rec, row_image **out)
+{
+	size_t nc = t->nfields + 2;
+	row_col *cols = calloc(nc, sizeof(*cols));
 	json_t *extra = json_object();
-	char *buf = NULL;
-	char **texts = calloc(t->nfields + 2, sizeof(char *));
-	if (!extra || !texts) {
+	textbuf b = {0};
+	char *s = NULL;
+	size_t len = 0;
+	int err = 0;
+	*out = NULL;
+	if (!extra || !cols) {
 		err = ERR_OOM();
 		goto done;
 	}
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	for (size_t j = 0; j < t->nfields; j++) {
+	for (size_t j = 0; j < t->nfields && err == 0; j++) {
 		const field_def *f = &t->fields[j];
 		json_t *v = json_object_get(rec, f->name);
-		int c = (int)j + 2;
 		if (!v || json_is_null(v)) {
-			sqlite3_bind_null(s, c);
+			cols[j].kind = ROW_NULL;
 		} else if (f->type == FT_INT && json_is_integer(v)) {
-			sqlite3_bind_int64(s, c, json_integer_value(v));
+			cols[j].kind = ROW_INT;
+			cols[j].i = json_integer_value(v);
 		} else if (f->type == FT_SET && json_is_array(v)) {
-			if ((err = canon_dump_line(v, &texts[j], NULL)) < 0)
-				goto done;
-			sqlite3_bind_text(s, c, texts[j], -1, SQLITE_STATIC);
+			if ((err = canon_dump_line(v, &s, &len)) == 0)
+				err = text_add(&b, &cols[j], s, len);
 		} else if (f->type != FT_INT && f->type != FT_SET && json_is_string(v)) {
-			sqlite3_bind_text(s, c, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
+			s = malloc(json_string_length(v) + 1);
+			if (!s)
+				err = ERR_OOM();
+			else {
+				memcpy(s, json_string_value(v), json_string_length(v));
+				err = text_add(&b, &cols[j], s, json_string_length(v));
+			}
 		} else {
 			/* A value of another type from a newer node: keep it as it came. */
-			sqlite3_bind_null(s, c);
-			json_object_set(extra, f->name, v);
+			cols[j].kind = ROW_NULL;
+			if (json_object_set(extra, f->name, v) < 0)
+				err = ERR_OOM();
 		}
 	}
+	if (err < 0)
+		goto done;
 	const char *k;
 	json_t *x;
 	json_object_foreach((json_t *)rec, k, x)
 	{
 		if (!strcmp(k, "_c2c") || store_field(t, k))
 			continue;
-		json_object_set(extra, k, x);
+		if (json_object_set(extra, k, x) < 0) {
+			err = ERR_OOM();
+			goto done;
+		}
 	}
 	json_t *meta = json_object_get(rec, "_c2c");
 	if (!meta) {
 		err = err_set(C2C_EINVALID, "record %s/%s has no _c2c", t->name, id);
 		goto done;
 	}
-	if ((err = canon_dump_line(meta, &texts[t->nfields], NULL)) < 0)
+	if ((err = canon_dump_line(meta, &s, &len)) < 0 || (err = text_add(&b, &cols[t->nfields], s, len)) < 0)
 		goto done;
-	sqlite3_bind_text(s, (int)t->nfields + 2, texts[t->nfields], -1, SQLITE_STATIC);
-	if (json_object_size(extra)) {
-		if ((err = canon_dump_line(extra, &texts[t->nfields + 1], NULL)) < 0)
-			goto done;
-		sqlite3_bind_text(s, (int)t->nfields + 3, texts[t->nfields + 1], -1, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(s, (int)t->nfields + 3);
+	if (json_object_size(extra) &&
+	    ((err = canon_dump_line(extra, &s, &len)) < 0 || (err = text_add(&b, &cols[t->nfields + 1], s, len)) < 0))
+		goto done;
+	row_image *img = malloc(sizeof(*img) + nc * sizeof(*cols) + b.len);
+	if (!img) {
+		err = ERR_OOM();
+		goto done;
+	}
+	img->t = t;
+	img->lamport = 0;
+	img->conflicts = 0;
+	img->ncols = nc;
+	img->bytes = sizeof(*img) + nc * sizeof(*cols) + b.len;
+	img->cols = (row_col *)(img + 1);
+	img->text = (char *)(img->cols + nc);
+	memcpy(img->cols, cols, nc * sizeof(*cols));
+	if (b.len)
+		memcpy(img->text, b.p, b.len);
+	*out = img;
+done:
+	free(cols);
+	free(b.p);
+	json_decref(extra);
+	return err;
+}
+
+int store_row_put_image(store *st, const char *id, const row_image *img)
+{
+	sqlite3_stmt *s;
+	int rc, err = store_table_stmt(st, img->t, TSTMT_PUT, &s);
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	for (size_t j = 0; j < img->ncols; j++) {
+		const row_col *c = &img->cols[j];
+		if (c->kind == ROW_INT)
+			sqlite3_bind_int64(s, (int)j + 2, c->i);
+		else if (c->kind == ROW_TEXT)
+			sqlite3_bind_text(s, (int)j + 2, img->text + c->i, (int)c->len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, (int)j + 2);
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		err = err_sqlite(st->db, rc, "writing a row");
-done:
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	if (texts)
-		for (size_t j = 0; j < t->nfields + 2; j++)
-			free(texts[j]);
-	free(texts);
-	free(buf);
-	json_decref(extra);
+	return err;
+}
+
+int store_row_put(store *st, const table_def *t, const char *id, const json_t *rec)
+{
+	row_image *img = NULL;
+	int err = store_row_image(t, id, rec, &img);
+	if (err == 0)
+		err = store_row_put_image(st, id, img);
+	free(img);
 	return err;
 }
 
@@ -185,6 +258,13 @@ int store_row_delete(store *st, const table_def *t, const char *id)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "deleting a row");
+}
+
+int store_bulk_cache(store *st, int bulk)
+{
+	int rc = sqlite3_exec(st->db, bulk ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000", NULL, NULL,
+	                      NULL);
+	return rc == SQLITE_OK ? 0 : err_sqlite(st->db, rc, "setting the page cache");
 }
 
 int store_row_exists(store *st, const char *table, const char *id)

@@ -16,7 +16,12 @@
 #include "c2c/registry.h"
 #include "c2c/trust.h"
 #include "c2c/repo.h"
+#include "c2c/rowimage.h"
 #include "c2c/util.h"
+
+/* The bytes of row images a sync keeps from its checks for the head's move
+ * (rowimage.h); past it, rows are made from their blobs. */
+#define SYNC_ROWS_BUDGET ((size_t)256 << 20)
 
 /* A remote branch fetched into refs/c2c/remotes/NAME/: BRANCH is the part
  * after that ("nodes/<id>", "main"), or NULL for a head the remote
@@ -232,14 +237,18 @@ static int merge_round(merge_ctx *m)
 	branches br = {0};
 	oid_list tips = {0};
 	incoming_batch *batch = NULL;
+	row_cache *rows = NULL;
 	git_oid joined, head_tree, target;
 	int err, ff = 0;
 	size_t nheld = 0;
 	m->moved = 0;
 	res->tips = 0;
+	/* The rows of the records the checks parse, kept for the head's move
+	 * (a first sync's: each blob parsed once). */
 	if ((err = fetched_branches(n, name, m->arrived, m->narrived, res, &br)) < 0 ||
-	    (err = incoming_batch_new(&batch, n)) < 0)
+	    (err = row_cache_new(&rows, SYNC_ROWS_BUDGET)) < 0 || (err = incoming_batch_new(&batch, n)) < 0)
 		goto done;
+	incoming_batch_keep_rows(batch, rows);
 	/* Every incoming commit is checked before anything is merged. */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -275,6 +284,7 @@ static int merge_round(merge_ctx *m)
 		}
 		incoming_batch_free(batch);
 		batch = again;
+		incoming_batch_keep_rows(batch, rows);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->check_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -333,8 +343,8 @@ static int merge_round(merge_ctx *m)
 		}
 		fault_point("sync: merged, before the head moves");
 		if (!git_oid_equal(&target, &n->head)) {
-			if ((err = node_advance(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
-			                        &res->applied)) < 0)
+			if ((err = node_advance_rows(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
+			                             &res->applied, rows)) < 0)
 				goto done;
 			m->moved = 1;
 			/* The node's Lamport time covers the whole history it now
@@ -358,6 +368,7 @@ static int merge_round(merge_ctx *m)
 	}
 done:
 	incoming_batch_free(batch);
+	row_cache_free(rows);
 	branches_free(&br);
 	oid_list_free(&tips);
 	return err;

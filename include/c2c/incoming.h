@@ -108,6 +108,11 @@ long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit);
  * new batch that incoming_batch_learn_from gives them. */
 int incoming_batch_learn(incoming_batch *b, const git_oid *commit, size_t *added);
 int incoming_batch_learn_from(incoming_batch *b, const incoming_batch *from);
+/* Keep in ROWS (NULL: nowhere) the row image of each record blob B's
+ * checks parse (rowimage.h), for node_advance_rows to write it without
+ * parsing the blob again. The caller owns ROWS and frees it after B. */
+struct row_cache;
+void incoming_batch_keep_rows(incoming_batch *b, struct row_cache *rows);
 /* Add the revocations of L (a hub's: those of every branch it holds). */
 int incoming_batch_add_revocations(incoming_batch *b, const registry_revocations *l);
 

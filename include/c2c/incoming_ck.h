@@ -8,6 +8,7 @@
 #include "c2c/incoming.h"
 #include "c2c/oidlist.h"
 #include "c2c/record.h"
+#include "c2c/rowimage.h"
 #include "c2c/util.h"
 
 /* Commits that passed, with the bound of the Lamport times their trees
@@ -28,6 +29,7 @@ struct incoming_batch {
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */
 	registry_revocations revs; /* the head's, and those of tips that passed (incoming_batch_learn) */
 	oid_list seen;             /* the trees of network/revocations read into revs */
+	row_cache *rows;           /* where the rows of the records checked are kept, or NULL */
 };
 
 /* What one node brings in at once, per city: deletions not confirmed. */

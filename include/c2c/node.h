@@ -183,6 +183,12 @@ typedef struct {
 	size_t conflicts; /* of them, records holding an open conflict */
 } node_advance_stats;
 int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats);
+/* The same, taking the row of a record whose new blob ROWS holds (the
+ * images the incoming checks made of it, rowimage.h; NULL: none) instead of
+ * reading and parsing the blob again. */
+struct row_cache;
+int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats,
+                      const struct row_cache *rows);
 
 /* ----------------------------------------------------------------- checks */
 /* Compare every row and tombstone with the tree of the head, and the head
