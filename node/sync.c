@@ -125,9 +125,10 @@ static int exchange_pushed(const sync_run *s, git_remote *rm, exchange_state *x)
 	res->pushed_objects = x->pushed_objects;
 	res->pushed_deltas = x->pushed_deltas;
 	res->pushed = x->pushed == 1;
-	if (x->pushed == -1 && x->unpack_failed) {
+	if ((x->pushed == -1 && x->unpack_failed) || (x->pushed != -1 && x->ended && !git_oid_equal(&n->head, &x->head))) {
 		/* The hub lacks what the node thought it held (restored from an
-		 * older copy?): git's push finds out what it has. */
+		 * older copy?), or the channel is over: git's push finds out
+		 * what the hub has. */
 		node_unlock(n);
 		err = relock_after(n, push(s, rm));
 	} else if (x->pushed == -1) {

@@ -243,9 +243,20 @@ int exchange_run(c2c_node *n, exchange_state *x)
 		err = pktline_put(c, "0000", 4);
 	else
 		err = put_push(n, x, c, &x->old, &x->head);
-	if (err < 0 || (err = pktline_flush_out(c)) < 0 || (err = take_answer(x, c, 1)) < 0 || x->unsupported)
+	if (err < 0 || (err = pktline_flush_out(c)) < 0 || (err = take_answer(x, c, 1)) < 0 || x->unsupported ||
+	    (err = take_pack(n, x, c)) < 0)
 		return err;
-	return take_pack(n, x, c);
+	/* No tip the head lacks: no merge, so no second push. Ending the
+	 * request now lets the hub close the channel while this node checks
+	 * and applies the answer (a round trip less). */
+	int more = 0;
+	for (size_t i = 0; i < x->refs.n && !more; i++)
+		more = strcmp(x->refs.v[i].name, REF_OFFICE_KEY) && !git_oid_equal(&x->refs.v[i].id, &x->head) &&
+		       git_graph_descendant_of(n->repo, &x->head, &x->refs.v[i].id) != 1;
+	git_error_clear();
+	if (!more && (err = transport_channel_end_input(c->ch)) == 0)
+		x->ended = 1;
+	return err;
 }
 
 int exchange_apply(c2c_node *n, exchange_state *x, oid_list *arrived)
@@ -292,9 +303,12 @@ int exchange_push(c2c_node *n, exchange_state *x)
 	x->refused = NULL;
 	x->pushed = 0;
 	x->head = n->head;
+	if (x->ended)
+		return err_set(C2C_EFAIL, "%s: the exchange is over", x->name);
+	/* The last request: its EOF goes with it. */
 	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (err = put_text(c, "nofetch")) < 0 ||
 	    (err = put_push(n, x, c, &old, &n->head)) < 0 || (err = pktline_flush_out(c)) < 0 ||
-	    (err = take_answer(x, c, 0)) < 0)
+	    (err = transport_channel_end_input(c->ch)) < 0 || (x->ended = 1, err = take_answer(x, c, 0)) < 0)
 		return err;
 	if (x->pushed == 1)
 		oid_list_add_unique(&x->seen, &x->head);

@@ -340,7 +340,9 @@ int transport_channel_write(transport_channel *c, const void *buf, size_t len)
 
 int transport_channel_end_input(transport_channel *c)
 {
-	if (c->ssh || c->in_fd >= 0 || c->sock < 0)
+	if (c->ssh)
+		return ssh_stream_send_eof(c->ssh);
+	if (c->in_fd >= 0 || c->sock < 0)
 		return 0;
 	if (shutdown(c->sock, SHUT_WR) < 0)
 		return transport_fail(c->t, C2C_EIO, "ending git's input: %s", strerror(errno));

@@ -480,6 +480,18 @@ void ssh_stream_free(ssh_stream *s)
 		stream_free(&s->parent);
 }
 
+int ssh_stream_send_eof(ssh_stream *s)
+{
+	long long last = now_ms();
+	int rc, err;
+	if ((err = stream_flush(s)) < 0)
+		return err;
+	while ((rc = libssh2_channel_send_eof(s->ch)) == LIBSSH2_ERROR_EAGAIN)
+		if ((err = wait_io(s->x, &last, "ending the request")) < 0)
+			return err;
+	return rc < 0 ? ssh_error(s->x, "ending the request") : 0;
+}
+
 size_t ssh_stream_stderr(ssh_stream *s, char *buf, size_t cap)
 {
 	size_t n = 0;

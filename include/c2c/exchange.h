@@ -101,6 +101,7 @@ typedef struct {
 	int unpack_failed;         /* it could not unpack: push by git's protocol */
 	size_t pushed_objects, pushed_deltas;
 	void *conn; /* the channel, kept for exchange_push */
+	int ended;  /* the request's end was sent: no exchange_push on this channel */
 } exchange_state;
 
 int exchange_prepare(c2c_node *n, exchange_state *x);

@@ -86,8 +86,9 @@ int transport_channel_fds(transport_channel **out, int in_fd, int out_fd);
 int transport_channel_read(transport_channel *c, char *buf, size_t cap, size_t *n);
 int transport_channel_write(transport_channel *c, const void *buf, size_t len);
 size_t transport_channel_stderr(transport_channel *c, char *buf, size_t cap);
-/* For a child process: nothing more is sent (its stdin ends), so that a
- * pack cut short is git's error, not a wait. Over ssh, nothing. */
+/* Nothing more is sent: a child process's stdin ends (a pack cut short
+ * is then git's error, not a wait); over ssh, the channel's EOF, sent
+ * without waiting (the server's close then follows its last answer). */
 int transport_channel_end_input(transport_channel *c);
 void transport_channel_close(transport_channel *c);
 

@@ -50,6 +50,8 @@ int ssh_stream_read(ssh_stream *s, char *buf, size_t cap, size_t *n);
 int ssh_stream_write_all(ssh_stream *s, const char *buf, size_t len);
 /* What the server wrote on stderr, up to CAP - 1 bytes; BUF NUL-terminated. */
 size_t ssh_stream_stderr(ssh_stream *s, char *buf, size_t cap);
+/* Nothing more is sent on the channel (its EOF; no wait for the answer). */
+int ssh_stream_send_eof(ssh_stream *s);
 void ssh_stream_free(ssh_stream *s);
 
 #endif

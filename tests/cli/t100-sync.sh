@@ -82,7 +82,7 @@ S=$(cat "$T/out")
 AH=$(head_of a)
 sync_ok "a sync" a
 same "sync --json fields" "$(js '" ".join(sorted(d[0]))')" \
-	"after before branches checks_ms conflicts fast_forward held kind merged new_branches push_pack pushed records_changed records_joined remote root_handed_over_to"
+	"after before branches checks_ms conflicts fast_forward held kind merged new_branches protocol push_pack pushed records_changed records_joined refs_named remote root_handed_over_to"
 same "a sync kind" "$(js 'd[0]["kind"]')" hub
 same "a sync remote" "$(js 'd[0]["remote"]')" hub
 same "a sync pushed" "$(js 'd[0]["pushed"]')" yes
