@@ -19,7 +19,7 @@
 #include "c2c/sparse.h"
 
 typedef struct {
-	int has_since, push, nofetch;
+	int has_since, push, nofetch, end;
 	char epoch[17];
 	long long since;
 	git_oid old, new_;
@@ -97,6 +97,8 @@ static int read_request(pktline_conn *c, request *r)
 			r->push = 1;
 		} else if (!strcmp(line, "nofetch")) {
 			r->nofetch = 1;
+		} else if (!strcmp(line, "end")) {
+			r->end = 1;
 		} else {
 			return err_set(C2C_EINVALID, "an unknown line: '%.60s'", line);
 		}
@@ -209,14 +211,15 @@ fail:
 	return 0;
 }
 
-/* The answer's pack: what REFS reach beyond the haves the hub holds. */
-static int send_pack(pktline_conn *c, git_repository *repo, const exchange_refs *refs, const request *r)
+/* The answer's objects: what REFS reach beyond the haves the hub holds
+ * (*COMMITS of them commits). */
+static int pack_objects(git_repository *repo, const exchange_refs *refs, const request *r, pushpack_objs *o,
+                        size_t *commits)
 {
 	oid_list tips = {0}, hide = {0};
-	pushpack_objs o = {0};
 	git_odb *odb = NULL;
-	size_t commits = 0, deltas = 0;
 	int rc, err = 0;
+	*commits = 0;
 	if ((rc = git_repository_odb(&odb, repo)) < 0)
 		return err_git(rc, "opening the hub's objects");
 	for (size_t i = 0; i < r->haves.n && err == 0; i++) {
@@ -228,20 +231,31 @@ static int send_pack(pktline_conn *c, git_repository *repo, const exchange_refs 
 	git_error_clear();
 	for (size_t i = 0; i < refs->n && err == 0; i++) {
 		if (!strcmp(refs->v[i].name, REF_OFFICE_KEY))
-			err = pushpack_add(&refs->v[i].id, NULL, &o); /* a blob */
+			err = pushpack_add(&refs->v[i].id, NULL, o); /* a blob */
 		else
 			err = oid_list_add_unique(&tips, &refs->v[i].id);
 	}
 	if (err == 0 && tips.n)
-		err = repo_pack_sparse(repo, tips.v, tips.n, hide.v, hide.n, NULL, pushpack_add, &o, &commits);
-	if (err == 0 && o.n) {
-		pushpack_unique(&o);
-		if ((err = pktline_frame(c, 1)) == 0 && (err = pushpack_send(c, odb, &o, 1, 1, NULL, &deltas)) == 0)
-			err = pktline_frame(c, 0);
-	}
-	ARRAY_FREE(&o);
+		err = repo_pack_sparse(repo, tips.v, tips.n, hide.v, hide.n, NULL, pushpack_add, o, commits);
+	if (err == 0)
+		pushpack_unique(o);
 	oid_list_free(&tips);
 	oid_list_free(&hide);
+	git_odb_free(odb);
+	return err;
+}
+
+static int send_pack(pktline_conn *c, git_repository *repo, const pushpack_objs *o)
+{
+	git_odb *odb = NULL;
+	size_t deltas = 0;
+	int rc, err;
+	if (!o->n)
+		return 0;
+	if ((rc = git_repository_odb(&odb, repo)) < 0)
+		return err_git(rc, "opening the hub's objects");
+	if ((err = pktline_frame(c, 1)) == 0 && (err = pushpack_send(c, odb, o, 1, 1, NULL, &deltas)) == 0)
+		err = pktline_frame(c, 0);
 	git_odb_free(odb);
 	return err;
 }
@@ -263,10 +277,12 @@ static int put_text(pktline_conn *c, const char *fmt, ...)
 }
 
 /* One request's answer. */
-static int answer(pktline_conn *c, const char *path, const char *node_id, request *r)
+static int answer(pktline_conn *c, const char *path, const char *node_id, request *r, int *last)
 {
 	git_repository *repo = NULL;
 	exchange_refs refs = {0};
+	pushpack_objs o = {0};
+	size_t commits = 0;
 	char epoch[17] = "", *why = NULL;
 	long long seq = 0;
 	int rc, err = 0;
@@ -291,6 +307,10 @@ static int answer(pktline_conn *c, const char *path, const char *node_id, reques
 		}
 	}
 	git_error_clear();
+	if (!r->nofetch && err == 0)
+		err = pack_objects(repo, &refs, r, &o, &commits);
+	/* Nothing for the node to merge: nothing more will come from it. */
+	*last = r->end && !r->nofetch && commits == 0;
 	if (err < 0 || (err = put_text(c, EXCHANGE_COMMAND " 1")) < 0)
 		goto done;
 	if (r->push && (err = why ? put_text(c, "push ng %s", why) : put_text(c, "push ok")) < 0)
@@ -303,14 +323,17 @@ static int answer(pktline_conn *c, const char *path, const char *node_id, reques
 			err = put_text(c, "ref %s %s", git_oid_tostr(hex, sizeof(hex), &refs.v[i].id), refs.v[i].name);
 		}
 	}
+	if (err == 0 && *last)
+		err = put_text(c, "end");
 	if (err < 0 || (err = pktline_put(c, "0000", 4)) < 0)
 		goto done;
-	if (!r->nofetch && (err = send_pack(c, repo, &refs, r)) < 0)
+	if (!r->nofetch && (err = send_pack(c, repo, &o)) < 0)
 		goto done;
 	if ((err = pktline_put(c, "0000", 4)) == 0)
 		err = pktline_flush_out(c);
 done:
 	free(why);
+	ARRAY_FREE(&o);
 	exchange_refs_free(&refs);
 	git_repository_free(repo);
 	return err;
@@ -338,8 +361,11 @@ int hubsync_serve(const char *path, const char *node_id, int in_fd, int out_fd)
 			request_free(&r);
 			break;
 		}
-		err = got < 0 ? got : answer(c, path, node_id, &r);
+		int last = 0;
+		err = got < 0 ? got : answer(c, path, node_id, &r, &last);
 		request_free(&r);
+		if (err == 0 && last)
+			break;
 		if (err < 0) {
 			/* Say why, then end: the node reports it. */
 			char msg[1024];

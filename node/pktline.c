@@ -80,10 +80,10 @@ int pktline_flush_out(pktline_conn *c)
 		c->olen = 0;
 		return 0;
 	}
-	if (c->framed) {
-		char hdr[5];
-		snprintf(hdr, sizeof(hdr), "%04zx", c->olen);
-		memcpy(c->out, hdr, 4);
+	if (c->framed) { /* olen <= FRAME_MAX: four hex digits */
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 0; i < 4; i++)
+			c->out[i] = (unsigned char)hex[(c->olen >> (12 - 4 * i)) & 0xf];
 	}
 	err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
 	c->olen = 0;

@@ -274,7 +274,8 @@ static int sync_inner(const sync_run *s)
 			                : !strcmp(heads[i]->name, REF_MAIN))
 				err = oid_list_add_unique(&arrived, &heads[i]->oid);
 		if (err == 0)
-			err = sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
+			err = exch ? sync_merge_changed(n, r->name, arrived.v, arrived.n, res)
+			           : sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
 	}
 	quarantined = 0;
 	if ((e2 = incoming_quarantine_close(n, r->name)) < 0 && err == 0)

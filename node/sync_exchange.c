@@ -217,6 +217,8 @@ static int take_answer(exchange_state *x, pktline_conn *c, int first_request)
 				free(e.name);
 				return ERR_OOM();
 			}
+		} else if (!strcmp(line, "end")) {
+			x->ended = 1; /* the hub closes the channel after this answer */
 		} /* other lines: a later version's, ignored */
 	}
 }
@@ -233,7 +235,7 @@ int exchange_run(c2c_node *n, exchange_state *x)
 		return err;
 	char hex[GIT_OID_HEXSZ + 1];
 	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (x->since && (err = put_text(c, "since %s", x->since)) < 0) ||
-	    (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
+	    (err = put_text(c, "end")) < 0 || (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
 	    (!git_oid_is_zero(&x->old) && (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->old))) < 0))
 		return err;
 	for (size_t i = 0; i < x->nheld; i++)
@@ -249,7 +251,7 @@ int exchange_run(c2c_node *n, exchange_state *x)
 	/* No tip the head lacks: no merge, so no second push. Ending the
 	 * request now lets the hub close the channel while this node checks
 	 * and applies the answer (a round trip less). */
-	int more = 0;
+	int more = x->ended;
 	for (size_t i = 0; i < x->refs.n && !more; i++)
 		more = strcmp(x->refs.v[i].name, REF_OFFICE_KEY) && !git_oid_equal(&x->refs.v[i].id, &x->head) &&
 		       git_graph_descendant_of(n->repo, &x->head, &x->refs.v[i].id) != 1;

@@ -56,9 +56,18 @@ static int branches_add(branches *b, const char *name, const git_oid *tip)
 	return 0;
 }
 
-/* The branches fetched from NAME whose tips hold commits the head lacks. */
-static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res,
-                            branches *out)
+static int tip_in(const git_oid *v, size_t n, const git_oid *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (git_oid_equal(&v[i], id))
+			return 1;
+	return 0;
+}
+
+/* The branches fetched from NAME whose tips hold commits the head lacks
+ * (with ONLY, among those whose tips are in ARRIVED). */
+static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, int only,
+                            sync_result *res, branches *out)
 {
 	git_strarray refs = {0};
 	char prefix[256];
@@ -80,6 +89,8 @@ static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrive
 		else if (rc < 0) {
 			err = err_git(rc, refs.strings[i]);
 			break;
+		} else if (only && !tip_in(arrived, narrived, &tip)) {
+			continue; /* unchanged since it was judged */
 		} else {
 			res->tips++;
 			bname = refs.strings[i] + pl;
@@ -220,6 +231,7 @@ typedef struct {
 	const git_oid *arrived;   /* the tips the caller brought */
 	size_t narrived;
 	sync_result *res;
+	int only;                 /* the arrived tips are all that changed */
 	json_t *held;             /* the branches held in this round */
 	int moved;                /* the head moved */
 } merge_ctx;
@@ -245,7 +257,7 @@ static int merge_round(merge_ctx *m)
 	res->tips = 0;
 	/* The rows of the records the checks parse, kept for the head's move
 	 * (a first sync's: each blob parsed once). */
-	if ((err = fetched_branches(n, name, m->arrived, m->narrived, res, &br)) < 0 ||
+	if ((err = fetched_branches(n, name, m->arrived, m->narrived, m->only, res, &br)) < 0 ||
 	    (err = row_cache_new(&rows, SYNC_ROWS_BUDGET)) < 0 || (err = incoming_batch_new(&batch, n)) < 0)
 		goto done;
 	incoming_batch_keep_rows(batch, rows);
@@ -374,9 +386,10 @@ done:
 	return err;
 }
 
-int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
+static int merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, int only,
+                         sync_result *res)
 {
-	merge_ctx m = {n, name, arrived, narrived, res, NULL, 0};
+	merge_ctx m = {n, name, arrived, narrived, res, only, NULL, 0};
 	int err = 0;
 	/* A second round when something was held and something merged: a node
 	 * registered by an office commit merged in the first round is known in
@@ -404,3 +417,12 @@ done:
 	return err;
 }
 
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
+{
+	return merge_fetched(n, name, arrived, narrived, 0, res);
+}
+
+int sync_merge_changed(c2c_node *n, const char *name, const git_oid *changed, size_t nchanged, sync_result *res)
+{
+	return merge_fetched(n, name, changed, nchanged, 1, res);
+}

@@ -22,11 +22,15 @@
  *                       last saw there) to NEW; its pack follows the flush,
  *                       framed as pkt-lines and ended by a flush
  *   nofetch             the answer holds the push's result only
+ *   end                 if the answer brings no commit (nothing to merge,
+ *                       so no second push), the hub ends the exchange
+ *                       after it
  * The answer:
  *   c2c-sync 1
  *   push ok | push ng WHY     (to a push)
  *   since EPOCH SEQ            what to send as since next time
  *   ref ID NAME                each ref changed since SEQ (or asked for)
+ *   end                        (to "end") the hub closes the channel next
  *   flush, then the pack of what those refs reach beyond the haves, thin
  *   (deltas against objects the haves reach), framed, and a flush.
  * or "error WHY" and a flush. Several requests may follow on one channel.
