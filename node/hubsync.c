@@ -109,15 +109,17 @@ static int read_request(pktline_conn *c, request *r)
  * read and dropped). */
 static int relay_pack(pktline_conn *c, pktline_conn *rp)
 {
-	static char data[65520];
+	char *data = malloc(65520);
 	size_t len;
 	int flush, err = 0;
+	if (!data)
+		return ERR_OOM();
 	for (;;) {
-		int e = pktline_read_raw(c, data, sizeof(data) - 1, &len, &flush);
-		if (e < 0)
-			return e;
-		if (flush)
-			return err;
+		int e = pktline_read_raw(c, data, 65519, &len, &flush);
+		if (e < 0 || flush) {
+			free(data);
+			return e < 0 ? e : err;
+		}
 		if (rp && err == 0 && (err = pktline_put(rp, data, len)) < 0)
 			rp = NULL; /* keep reading to the flush: the channel stays in step */
 	}

@@ -129,14 +129,16 @@ static int indexer_progress(const git_indexer_progress *st, void *payload)
  * of the object database: quarantine.h). */
 static int take_pack(c2c_node *n, exchange_state *x, pktline_conn *c)
 {
-	static char data[65520];
+	char *data = malloc(65520);
 	git_odb *odb = NULL;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress st = {0};
 	size_t len;
 	int rc, err = 0, flush;
+	if (!data)
+		return ERR_OOM();
 	for (;;) {
-		if ((err = pktline_read_raw(c, data, sizeof(data) - 1, &len, &flush)) < 0)
+		if ((err = pktline_read_raw(c, data, 65519, &len, &flush)) < 0)
 			break;
 		if (flush) {
 			if (wp && (rc = wp->commit(wp, &st)) < 0)
@@ -156,6 +158,7 @@ static int take_pack(c2c_node *n, exchange_state *x, pktline_conn *c)
 	if (wp)
 		wp->free(wp);
 	git_odb_free(odb);
+	free(data);
 	return err;
 }
 
