@@ -131,10 +131,10 @@ static int relay_pack(pktline_conn *c, pktline_conn *rp)
 static int push(pktline_conn *c, const char *path, const char *node_id, const request *r, char **why)
 {
 	pktline_conn *rp = calloc(1, sizeof(*rp));
-	char line[4096], ref[256], old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ng[600] = "";
+	char line[4096], ref[256], old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
 	git_oid old;
 	size_t len;
-	int flush, err, unpack_ok = 0, ref_ok = 0;
+	int flush, err;
 	*why = NULL;
 	if (!rp)
 		return ERR_OOM();
@@ -162,35 +162,16 @@ static int push(pktline_conn *c, const char *path, const char *node_id, const re
 	if ((err = relay_pack(c, rp)) < 0 || (err = pktline_flush_out(rp)) < 0 ||
 	    (err = transport_channel_end_input(rp->ch)) < 0)
 		goto fail;
-	for (;;) {
-		if ((err = pktline_read(rp, line, sizeof(line), &len, &flush)) < 0)
-			goto fail;
-		if (flush)
-			break;
-		if (!strcmp(line, "unpack ok"))
-			unpack_ok = 1;
-		else if (!strncmp(line, "unpack ", 7))
-			snprintf(ng, sizeof(ng), "unpack %.400s", line + 7);
-		else if (!strncmp(line, "ok ", 3) && !strcmp(line + 3, ref))
-			ref_ok = 1;
-		else if (!strncmp(line, "ng ", 3) && !ng[0])
-			snprintf(ng, sizeof(ng), "%.500s", line + 3);
-	}
-	if (!unpack_ok || !ref_ok) {
-		char msg[2048];
-		size_t k = transport_channel_stderr(rp->ch, msg, sizeof(msg));
-		while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
-			msg[--k] = '\0';
-		for (char *p = msg; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-		size_t l = strlen(ng) + strlen(msg) + strlen(ref) + 32;
-		if (!(*why = malloc(l)))
-			err = ERR_OOM();
-		else
-			snprintf(*why, l, "%s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report", msg[0] ? "; it said: " : "",
-			         msg);
-	}
+	char said[3000];
+	int unpack_failed;
+	if ((err = pktline_read_report(rp, ref, said, sizeof(said), &unpack_failed)) < 0)
+		goto fail;
+	/* "unpack ..." first when it could not unpack: the node then pushes
+	 * by git's protocol, which finds what this hub has. */
+	if (said[0] && !(*why = malloc(strlen(said) + 8)))
+		err = ERR_OOM();
+	else if (said[0])
+		sprintf(*why, "%s%s", unpack_failed ? "unpack " : "", said);
 	transport_channel_close(rp->ch);
 	free(rp);
 	return err;
@@ -262,22 +243,6 @@ static int send_pack(pktline_conn *c, git_repository *repo, const pushpack_objs 
 	return err;
 }
 
-static int put_text(pktline_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int put_text(pktline_conn *c, const char *fmt, ...)
-{
-	char line[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return err_set(C2C_EFAIL, "formatting a line");
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	return pktline_put_line(c, line, (size_t)n);
-}
-
 /* One request's answer. */
 static int answer(pktline_conn *c, const char *path, const char *node_id, request *r, int *last)
 {
@@ -313,20 +278,20 @@ static int answer(pktline_conn *c, const char *path, const char *node_id, reques
 		err = pack_objects(repo, &refs, r, &o, &commits);
 	/* Nothing for the node to merge: nothing more will come from it. */
 	*last = r->end && !r->nofetch && commits == 0;
-	if (err < 0 || (err = put_text(c, EXCHANGE_COMMAND " 1")) < 0)
+	if (err < 0 || (err = pktline_put_text(c, EXCHANGE_COMMAND " 1")) < 0)
 		goto done;
-	if (r->push && (err = why ? put_text(c, "push ng %s", why) : put_text(c, "push ok")) < 0)
+	if (r->push && (err = why ? pktline_put_text(c, "push ng %s", why) : pktline_put_text(c, "push ok")) < 0)
 		goto done;
 	if (!r->nofetch) {
-		if ((err = put_text(c, "since %s %lld", epoch, seq)) < 0)
+		if ((err = pktline_put_text(c, "since %s %lld", epoch, seq)) < 0)
 			goto done;
 		for (size_t i = 0; i < refs.n && err == 0; i++) {
 			char hex[GIT_OID_HEXSZ + 1];
-			err = put_text(c, "ref %s %s", git_oid_tostr(hex, sizeof(hex), &refs.v[i].id), refs.v[i].name);
+			err = pktline_put_text(c, "ref %s %s", git_oid_tostr(hex, sizeof(hex), &refs.v[i].id), refs.v[i].name);
 		}
 	}
 	if (err == 0 && *last)
-		err = put_text(c, "end");
+		err = pktline_put_text(c, "end");
 	if (err < 0 || (err = pktline_put(c, "0000", 4)) < 0)
 		goto done;
 	if (!r->nofetch && (err = send_pack(c, repo, &o)) < 0)
@@ -374,7 +339,7 @@ int hubsync_serve(const char *path, const char *node_id, int in_fd, int out_fd)
 			snprintf(msg, sizeof(msg), "%s", err_msg());
 			c->olen = 0;
 			c->framed = 0;
-			if (put_text(c, "error %s", msg) == 0 && pktline_put(c, "0000", 4) == 0)
+			if (pktline_put_text(c, "error %s", msg) == 0 && pktline_put(c, "0000", 4) == 0)
 				pktline_flush_out(c);
 			break;
 		}

@@ -1,6 +1,7 @@
 /* pktline: git's pkt-line framing on a transport_channel (include/c2c/pktline.h). */
 #include "c2c/pktline.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +151,55 @@ int pktline_pack_end(pktline_conn *c, int put_trailer)
 	EVP_MD_CTX_free(c->sha);
 	c->sha = NULL;
 	return err;
+}
+
+int pktline_put_text(pktline_conn *c, const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return err_set(C2C_EFAIL, "formatting a line");
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	return pktline_put_line(c, line, (size_t)n);
+}
+
+int pktline_read_report(pktline_conn *c, const char *ref, char *why, size_t size, int *unpack_failed)
+{
+	char line[4096], ng[600] = "", msg[2048];
+	size_t len, k;
+	int err, flush, unpack_ok = 0, ref_ok = 0;
+	why[0] = '\0';
+	*unpack_failed = 0;
+	/* "unpack ok", then "ok REF" or "ng REF why" */
+	for (;;) {
+		if ((err = pktline_read(c, line, sizeof(line), &len, &flush)) < 0)
+			return err;
+		if (flush)
+			break;
+		if (!strcmp(line, "unpack ok"))
+			unpack_ok = 1;
+		else if (!strncmp(line, "unpack ", 7))
+			snprintf(ng, sizeof(ng), "%s: it could not unpack what was sent (%.400s)", ref, line + 7);
+		else if (!strncmp(line, "ok ", 3) && !strcmp(line + 3, ref))
+			ref_ok = 1;
+		else if (!strncmp(line, "ng ", 3) && !ng[0])
+			snprintf(ng, sizeof(ng), "%.500s", line + 3);
+	}
+	if (unpack_ok && ref_ok)
+		return 0;
+	*unpack_failed = !unpack_ok;
+	/* The hooks' messages (stderr) say why. */
+	k = transport_channel_stderr(c->ch, msg, sizeof(msg));
+	while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
+		msg[--k] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(why, size, "%s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report", msg[0] ? "; it said: " : "", msg);
+	return 0;
 }

@@ -49,8 +49,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 	pushpack_objs o = {0};
 	git_odb *odb = NULL;
 	push_stats st = {0};
-	int err, flush = 0, first = 1, unpack_ok = 0, ref_ok = 0;
-	char ng[512] = "";
+	int err, flush = 0, first = 1;
 	if (!c)
 		return ERR_OOM();
 	git_oid_fromstr(&old, "0000000000000000000000000000000000000000");
@@ -101,33 +100,14 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 	                         &st.deltas)) < 0 ||
 	    (err = pktline_flush_out(c)) < 0)
 		goto done;
-	/* receive-pack's report: "unpack ok", then "ok REF" or "ng REF why". */
-	for (;;) {
-		if ((err = pktline_read(c, line, sizeof(line), &len, &flush)) < 0)
-			goto done;
-		if (flush)
-			break;
-		if (!strcmp(line, "unpack ok"))
-			unpack_ok = 1;
-		else if (!strncmp(line, "unpack ", 7))
-			snprintf(ng, sizeof(ng), "%s: it could not unpack what was sent (%.400s)", ref, line + 7);
-		else if (!strncmp(line, "ok ", 3) && !strcmp(line + 3, ref))
-			ref_ok = 1;
-		else if (!strncmp(line, "ng ", 3) && !ng[0])
-			snprintf(ng, sizeof(ng), "%.500s", line + 3);
-	}
-	if (!unpack_ok || !ref_ok) {
-		/* The hooks' messages (stderr) say why. */
-		char msg[2048];
-		size_t k = transport_channel_stderr(c->ch, msg, sizeof(msg));
-		while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
-			msg[--k] = '\0';
-		for (char *p = msg; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-		err = err_set(C2C_ECONFLICT, "the hub refused %s%s%s%s", ng[0] ? ng : ref, ng[0] ? "" : ": no report",
-		              msg[0] ? "; it said: " : "", msg);
-		push_refusal_hint(n, msg);
+	/* receive-pack's report, and its hooks' messages when it refused. */
+	char why[3000];
+	int unpack_failed;
+	if ((err = pktline_read_report(c, ref, why, sizeof(why), &unpack_failed)) < 0)
+		goto done;
+	if (why[0]) {
+		err = err_set(C2C_ECONFLICT, "the hub refused %s", why);
+		push_refusal_hint(n, why);
 		goto done;
 	}
 	st.commits = commits;

@@ -75,20 +75,6 @@ int exchange_prepare(c2c_node *n, exchange_state *x)
 	return err;
 }
 
-static int put_text(pktline_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int put_text(pktline_conn *c, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k > sizeof(line) - 2)
-		return err_set(C2C_EFAIL, "a request line too long");
-	line[k++] = '\n';
-	return pktline_put_line(c, line, (size_t)k);
-}
-
 /* The push line and its pack: main beyond what the hub holds. */
 static int put_push(c2c_node *n, exchange_state *x, pktline_conn *c, const git_oid *old, const git_oid *new_)
 {
@@ -97,7 +83,7 @@ static int put_push(c2c_node *n, exchange_state *x, pktline_conn *c, const git_o
 	git_odb *odb = NULL;
 	size_t commits = 0;
 	int rc, err;
-	if ((err = put_text(c, "push %s %s", git_oid_tostr(a, sizeof(a), old), git_oid_tostr(b, sizeof(b), new_))) < 0 ||
+	if ((err = pktline_put_text(c, "push %s %s", git_oid_tostr(a, sizeof(a), old), git_oid_tostr(b, sizeof(b), new_))) < 0 ||
 	    (err = pktline_put(c, "0000", 4)) < 0)
 		return err;
 	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
@@ -202,7 +188,7 @@ static int take_answer(exchange_state *x, pktline_conn *c, int first_request)
 			x->pushed = -1;
 			x->unpack_failed = !strncmp(line + 8, "unpack ", 7);
 			free(x->refused);
-			if (!(x->refused = strdup(line + 8)))
+			if (!(x->refused = strdup(line + 8 + (x->unpack_failed ? 7 : 0))))
 				return ERR_OOM();
 		} else if (!strncmp(line, "since ", 6)) {
 			if (len - 6 >= sizeof(x->new_since))
@@ -237,12 +223,12 @@ int exchange_run(c2c_node *n, exchange_state *x)
 	if ((err = transport_channel_open(&c->ch, x->t, x->url, EXCHANGE_COMMAND, n->node_id)) < 0)
 		return err;
 	char hex[GIT_OID_HEXSZ + 1];
-	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (x->since && (err = put_text(c, "since %s", x->since)) < 0) ||
-	    (err = put_text(c, "end")) < 0 || (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
-	    (!git_oid_is_zero(&x->old) && (err = put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->old))) < 0))
+	if ((err = pktline_put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (x->since && (err = pktline_put_text(c, "since %s", x->since)) < 0) ||
+	    (err = pktline_put_text(c, "end")) < 0 || (err = pktline_put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
+	    (!git_oid_is_zero(&x->old) && (err = pktline_put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->old))) < 0))
 		return err;
 	for (size_t i = 0; i < x->nheld; i++)
-		if ((err = put_text(c, "ref %s", x->held[i])) < 0)
+		if ((err = pktline_put_text(c, "ref %s", x->held[i])) < 0)
 			return err;
 	if (git_oid_equal(&x->head, &x->old))
 		err = pktline_put(c, "0000", 4);
@@ -311,7 +297,7 @@ int exchange_push(c2c_node *n, exchange_state *x)
 	if (x->ended)
 		return err_set(C2C_EFAIL, "%s: the exchange is over", x->name);
 	/* The last request: its EOF goes with it. */
-	if ((err = put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (err = put_text(c, "nofetch")) < 0 ||
+	if ((err = pktline_put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (err = pktline_put_text(c, "nofetch")) < 0 ||
 	    (err = put_push(n, x, c, &old, &n->head)) < 0 || (err = pktline_flush_out(c)) < 0 ||
 	    (err = transport_channel_end_input(c->ch)) < 0 || (x->ended = 1, err = take_answer(x, c, 0)) < 0)
 		return err;

@@ -41,6 +41,15 @@ int pktline_frame(pktline_conn *c, int on);
 int pktline_put(pktline_conn *c, const void *d, size_t n);
 /* Buffer S (N bytes) as one pkt-line. */
 int pktline_put_line(pktline_conn *c, const char *s, size_t n);
+/* Buffer one text pkt-line, printf-style, with its LF (at most 4 KB:
+ * longer is cut). */
+int pktline_put_text(pktline_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* git receive-pack's report for REF (after the pack): 0 with WHY "" when
+ * REF was updated; else 0 with WHY saying why (its "ng" reason, or that it
+ * could not unpack what was sent, then "; it said: " and its hooks'
+ * messages from stderr, on one line), and *UNPACK_FAILED set when it
+ * could not unpack. A connection that fails is the error. */
+int pktline_read_report(pktline_conn *c, const char *ref, char *why, size_t size, int *unpack_failed);
 /* Send what is buffered. */
 int pktline_flush_out(pktline_conn *c);
 
