@@ -82,77 +82,6 @@ static int local_add(const git_oid *id, const git_oid *base, void *payload)
 	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
 }
 
-/* The index of ID in the sorted, unique list L (it holds ID). */
-static size_t index_of(const oid_list *l, const git_oid *id)
-{
-	size_t lo = 0, hi = l->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = git_oid_cmp(&l->v[mid], id);
-		if (!c)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Copy IDS from SRC into one pack of whole objects in DIR, each once, each
- * hashed again and checked against its id (repo_pack_copy's contract), but
- * in the order the walk found them rather than by id: near the order the
- * source's pack holds them in, so that a delta's base is read once while
- * libgit2 caches it, not again for each object (at 200,000 records, id
- * order made reading the hub's pack the largest part of a first sync). */
-static int copy_objects(c2c_node *n, const char *dir, git_odb *src, const char *from, const oid_list *ids,
-                        const c2c_progress *progress)
-{
-	oid_list uniq = {0};
-	unsigned char *done = NULL;
-	repo_pack *pk = NULL;
-	size_t copied = 0;
-	int rc, err = 0;
-	if (!ids->n)
-		return 0;
-	for (size_t i = 0; i < ids->n && err == 0; i++)
-		err = oid_list_add(&uniq, &ids->v[i]);
-	if (err < 0)
-		goto done;
-	oid_list_sort(&uniq);
-	if (!(done = calloc(uniq.n, 1))) {
-		err = ERR_OOM();
-		goto done;
-	}
-	if ((err = repo_pack_new_in(&pk, n->repo, dir, uniq.n)) < 0)
-		goto done;
-	for (size_t i = 0; i < ids->n && err == 0; i++) {
-		size_t at = index_of(&uniq, &ids->v[i]);
-		git_odb_object *o = NULL;
-		git_oid got;
-		if (done[at])
-			continue;
-		done[at] = 1;
-		if ((rc = git_odb_read(&o, src, &ids->v[i])) < 0) {
-			err = err_git(rc, from);
-			break;
-		}
-		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
-		git_odb_object_free(o);
-		progress_report(progress, "copying objects", ++copied, uniq.n);
-		if (err == 0 && !git_oid_equal(&got, &ids->v[i]))
-			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
-			              git_oid_tostr_s(&ids->v[i]));
-	}
-	if (err == 0)
-		err = repo_pack_finish(pk);
-done:
-	repo_pack_free(pk);
-	free(done);
-	oid_list_free(&uniq);
-	return err;
-}
-
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
                 const c2c_progress *progress)
 {
@@ -196,7 +125,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	git_error_clear();
 	/* Each object once, read from the remote and stored whole. */
 	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
-	err = copy_objects(n, pack, sodb, gitdir, &objs.ids, progress);
+	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, "copying objects");
 	if (err < 0)
 		goto done;
 	for (size_t i = 0; i <= names.n; i++) {

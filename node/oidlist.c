@@ -21,22 +21,29 @@ int oid_list_add_unique(oid_list *l, const git_oid *id)
 	return oid_list_has(l, id) ? 0 : oid_list_add(l, id);
 }
 
+int oid_list_index(const oid_list *l, const git_oid *id, size_t *at)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = git_oid_cmp(&l->v[mid], id);
+		if (!c) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 int oid_list_has(const oid_list *l, const git_oid *id)
 {
-	if (l->sorted) {
-		size_t lo = 0, hi = l->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = git_oid_cmp(&l->v[mid], id);
-			if (!c)
-				return 1;
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return 0;
-	}
+	size_t at;
+	if (l->sorted)
+		return oid_list_index(l, id, &at);
 	for (size_t i = 0; i < l->n; i++)
 		if (git_oid_equal(&l->v[i], id))
 			return 1;

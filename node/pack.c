@@ -354,35 +354,51 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 	return oid_list_add(oids, id);
 }
 
-int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, repo_oids *oids,
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, const repo_oids *oids,
                    const c2c_progress *progress, const char *label)
 {
+	oid_list uniq = {0};
+	unsigned char *done = NULL;
 	repo_pack *pk = NULL;
-	size_t u;
-	int err, rc;
+	size_t copied = 0, at;
+	int rc, err = 0;
 	if (!oids->n)
 		return 0;
-	oid_list_sort(oids);
-	u = oids->n;
-	if ((err = repo_pack_new_in(&pk, r, dir, u)) < 0)
-		return err;
-	for (size_t i = 0; i < u && err == 0; i++) {
+	/* Each once: a sorted copy says which were copied. */
+	for (size_t i = 0; i < oids->n && err == 0; i++)
+		err = oid_list_add(&uniq, &oids->v[i]);
+	if (err < 0)
+		goto done;
+	oid_list_sort(&uniq);
+	if (!(done = calloc(uniq.n, 1))) {
+		err = ERR_OOM();
+		goto done;
+	}
+	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0)
+		goto done;
+	for (size_t i = 0; i < oids->n && err == 0; i++) {
 		git_odb_object *o = NULL;
 		git_oid got;
+		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
+			continue;
+		done[at] = 1;
 		if ((rc = git_odb_read(&o, src, &oids->v[i])) < 0) {
 			err = err_git(rc, from);
 			break;
 		}
 		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
 		git_odb_object_free(o);
-		progress_report(progress, label, i + 1, u);
+		progress_report(progress, label, ++copied, uniq.n);
 		if (err == 0 && !git_oid_equal(&got, &oids->v[i]))
 			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
 			              git_oid_tostr_s(&oids->v[i]));
 	}
 	if (err == 0)
 		err = repo_pack_finish(pk);
+done:
 	repo_pack_free(pk);
+	free(done);
+	oid_list_free(&uniq);
 	return err;
 }
 

@@ -18,6 +18,8 @@ int oid_list_add(oid_list *l, const git_oid *id);
 int oid_list_add_unique(oid_list *l, const git_oid *id);
 /* 1 if the list holds ID. */
 int oid_list_has(const oid_list *l, const git_oid *id);
+/* In a sorted list: 1 and *AT its index if it holds ID, else 0. */
+int oid_list_index(const oid_list *l, const git_oid *id, size_t *at);
 /* Sort and drop duplicates. */
 void oid_list_sort(oid_list *l);
 void oid_list_clear(oid_list *l); /* empty it, keep the memory */
