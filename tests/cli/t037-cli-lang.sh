@@ -204,4 +204,13 @@ has "$T/err" "no existe el registro" "LC_ALL wins"
 run 1 "LC_MESSAGES before LANG" with LANG=fr_FR.UTF-8 LC_MESSAGES=ar_TN.UTF-8 c2c show actions/nope
 has "$T/err" "لا يوجد سجل actions/nope" "LC_MESSAGES wins over LANG"
 
+# ------------------------------------------------ the catalogs follow the code
+# Every message the code marks is in cli.en.po as the code has it, and
+# translated in fr, es and ar, with none left over (scripts/po-cli --check,
+# xgettext reading node/*.c): a changed help text cannot fall back to
+# English unnoticed.
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+run 0 "the catalogs follow the code" python3 "$SRC/scripts/po-cli" --check
+has "$T/out" "^[0-9]+ messages$" "po-cli counted the messages"
+
 finish
