@@ -15,6 +15,7 @@
 #include "c2c/incoming.h"
 #include "c2c/oidlist.h"
 #include "c2c/refs.h"
+#include "c2c/remote.h"
 #include "c2c/util.h"
 
 #define BUNDLE_SIGNATURE "# v2 git bundle\n"
@@ -468,6 +469,11 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 	snprintf(name, sizeof(name), "%s", from ? from : "bundle");
 	if ((err = ref_remote(ref, sizeof(ref), name, "main")) < 0)
 		goto done;
+	/* A ref of NAME's moves here: its next sync by path judges them all. */
+	char judged[300];
+	snprintf(judged, sizeof(judged), REMOTE_KEY_JUDGED "%s", name);
+	if ((err = store_state_set(n->st, judged, NULL)) < 0)
+		goto done;
 	had_ref = git_reference_name_to_id(&old_ref, n->repo, ref) == 0;
 	{
 		git_reference *r = NULL;
@@ -494,7 +500,7 @@ done:
 		/* What passed is in repo.git now; the rest goes. */
 		err_state saved;
 		err_save(&saved);
-		int e2 = incoming_quarantine_close(n, from ? from : "bundle");
+		int e2 = incoming_quarantine_close(n, from ? from : "bundle", NULL);
 		if (err == 0)
 			err = e2;
 		else

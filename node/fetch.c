@@ -83,7 +83,7 @@ static int local_add(const git_oid *id, const git_oid *base, void *payload)
 }
 
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
-                const c2c_progress *progress)
+                oid_list *changed, const c2c_progress *progress)
 {
 	git_repository *src = NULL;
 	git_reference_iterator *it = NULL;
@@ -135,7 +135,14 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 		if ((err = ref_remote(dst, sizeof(dst), name,
 		                      i == names.n ? "office-key" : names.v[i] + strlen("refs/heads/"))) < 0)
 			goto done;
-		rc = git_reference_create(&r, n->repo, dst, i == names.n ? &key : &ids.v[i], 1, "c2c sync: fetch");
+		const git_oid *to = i == names.n ? &key : &ids.v[i];
+		git_oid cur;
+		if (git_reference_name_to_id(&cur, n->repo, dst) == 0 && git_oid_equal(&cur, to))
+			continue; /* unchanged: no write (a thousand branches, one of them new) */
+		git_error_clear();
+		if (changed && i < names.n && (err = oid_list_add_unique(changed, to)) < 0)
+			goto done;
+		rc = git_reference_create(&r, n->repo, dst, to, 1, "c2c sync: fetch");
 		git_reference_free(r);
 		if (rc < 0)
 			goto fail;

@@ -165,27 +165,34 @@ static int check_mass_deletion(ck *k)
 	return 0;
 }
 
+/* The join of the parents' trees, recomputed where its objects stay in
+ * memory (scratch.h): only the result's id matters, and the joins of an
+ * octopus merge's first parents are trees no commit holds. */
 static int check_merge(ck *k)
 {
 	git_oid joined, t;
 	mergetree_stats st = {0};
 	int err;
+	if (!k->b->scratch && (err = repo_scratch_new(&k->b->scratch, k->cx->repo)) < 0)
+		return err;
+	git_repository *r = repo_scratch_repo(k->b->scratch);
 	if ((err = repo_commit_tree(k->cx->repo, git_commit_parent_id(k->c, 0), &joined)) < 0)
 		return err;
-	for (unsigned i = 1; i < git_commit_parentcount(k->c); i++) {
+	for (unsigned i = 1; i < git_commit_parentcount(k->c) && err == 0; i++) {
 		if ((err = repo_commit_tree(k->cx->repo, git_commit_parent_id(k->c, i), &t)) < 0)
-			return err;
+			break;
 		/* Parents that cannot be joined (one dot with two values) are the
 		 * sender's fault: the commit is refused and its branch held, never
 		 * an error that would stop the sync of every branch (SPEC 7). */
-		if ((err = mergetree_join(k->cx->repo, &joined, &t, &joined, &st)) == C2C_ECORRUPT) {
+		if ((err = mergetree_join(r, &joined, &t, &joined, &st)) == C2C_ECORRUPT) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s", err_msg());
-			return incoming_refuse(k, "its parents cannot be joined: %s", why);
+			err = incoming_refuse(k, "its parents cannot be joined: %s", why);
 		}
-		if (err < 0)
-			return err;
 	}
+	repo_scratch_reset(k->b->scratch);
+	if (err < 0)
+		return err;
 	if (!git_oid_equal(&joined, git_commit_tree_id(k->c)))
 		return incoming_refuse(k, "its tree is not the merge of its parents (a change smuggled into a merge)");
 	return 0;
@@ -375,6 +382,8 @@ void incoming_batch_free(incoming_batch *b)
 	git_tree_free(b->head_tree);
 	registry_revocations_free(&b->revs);
 	oid_list_free(&b->seen);
+	incoming_regs_free(b);
+	repo_scratch_free(b->scratch);
 	free(b);
 }
 

@@ -50,7 +50,7 @@ int incoming_quarantine_promote(c2c_node *n, const git_oid *tips, size_t ntips, 
 	return quarantine_promote(n->repo, n->gitdir, &n->head, tips, ntips, all);
 }
 
-int incoming_quarantine_close(c2c_node *n, const char *from)
+int incoming_quarantine_close(c2c_node *n, const char *from, const oid_list *only)
 {
-	return quarantine_close(&n->quarantine, n->repo, n->gitdir, &n->head, from);
+	return quarantine_close(&n->quarantine, n->repo, n->gitdir, &n->head, from, only);
 }

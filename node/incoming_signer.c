@@ -11,42 +11,185 @@
 #include "c2c/err.h"
 #include "c2c/keys.h"
 #include "c2c/merge.h"
+#include "c2c/record.h"
 #include "c2c/registry.h"
+#include "c2c/store.h"
 
-/* The "nodes" record in TREE whose pubkey is KEY: *id, *city (NULL if
- * none), *role. 0 found, C2C_ENOTFOUND, or an error. */
-typedef struct {
-	const char *key;
-	char **id, **city, **role;
-} key_find;
-
-static int key_match(const char *id, const char *text, size_t len, void *payload)
+/* A registry's live records by key (reg_index, incoming_ck.h): each
+ * record of a network/nodes tree is parsed once per batch, not once for
+ * each commit whose signer is looked up in it (a thousand branches built
+ * on one registry cost a thousand scans of it). */
+static void reg_entry_free(reg_entry *e)
 {
-	key_find *f = payload;
+	free(e->key);
+	free(e->id);
+	free(e->city);
+	free(e->role);
+}
+
+static void reg_index_free(reg_index *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		reg_entry_free(&x->v[i]);
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+}
+
+void incoming_regs_free(incoming_batch *b)
+{
+	for (size_t i = 0; i < b->nregs; i++)
+		reg_index_free(&b->regs[i]);
+	b->nregs = 0;
+}
+
+static int reg_add(const char *id, const char *text, size_t len, void *payload)
+{
+	reg_index *x = payload;
 	json_t *rec;
+	int err = 0;
 	if (canon_load(text, len, &rec) < 0)
-		return C2C_ENOMEM;
-	const char *pk = json_string_value(json_object_get(rec, "pubkey"));
-	int found = 0;
-	if (pk && !strcmp(pk, f->key) && !merge_is_deleted(rec)) {
+		return ERR_OOM();
+	const char *pk = json_string_value(json_object_get(rec, "pubkey")); /* not JSON: rec NULL, skipped */
+	if (pk && !merge_is_deleted(rec)) {
 		const char *c = json_string_value(json_object_get(rec, "city"));
 		const char *ro = json_string_value(json_object_get(rec, "role"));
-		*f->id = strdup(id);
-		*f->city = c ? strdup(c) : NULL;
-		*f->role = strdup(ro ? ro : "city");
-		found = *f->id && *f->role && (!c || *f->city) ? 1 : ERR_OOM();
+		reg_entry e = {strdup(pk), strdup(id), c ? strdup(c) : NULL, strdup(ro ? ro : "city"), x->n};
+		if (!e.key || !e.id || !e.role || (c && !e.city)) {
+			reg_entry_free(&e);
+			err = ERR_OOM();
+		} else if (x->n == x->cap) {
+			size_t cap = x->cap ? 2 * x->cap : 64;
+			reg_entry *v = realloc(x->v, cap * sizeof(*v));
+			if (!v) {
+				reg_entry_free(&e);
+				err = ERR_OOM();
+			} else {
+				x->v = v, x->cap = cap;
+			}
+		}
+		if (err == 0 && e.key)
+			x->v[x->n++] = e;
 	}
 	json_decref(rec);
+	return err;
+}
+
+static int reg_cmp(const void *a_, const void *b_)
+{
+	const reg_entry *a = a_, *b = b_;
+	int c = strcmp(a->key, b->key);
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+/* The index of the registry in TREE (a root tree), read on first use;
+ * NULL with *err 0 when TREE has no network/nodes. */
+static const reg_index *reg_index_of(ck *k, const git_tree *tree, int *err)
+{
+	incoming_batch *b = k->b;
+	git_tree_entry *e = NULL;
+	*err = 0;
+	if (git_tree_entry_bypath(&e, tree, "network/nodes") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+		git_tree_entry_free(e);
+		git_error_clear();
+		return NULL;
+	}
+	git_oid id;
+	git_oid_cpy(&id, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	for (size_t i = b->nregs; i-- > 0;)
+		if (git_oid_equal(&b->regs[i].tree, &id))
+			return &b->regs[i];
+	if (b->nregs == REG_INDEX_KEEP) { /* the oldest goes */
+		reg_index_free(&b->regs[0]);
+		memmove(&b->regs[0], &b->regs[1], (REG_INDEX_KEEP - 1) * sizeof(b->regs[0]));
+		memset(&b->regs[REG_INDEX_KEEP - 1], 0, sizeof(b->regs[0]));
+		b->nregs--;
+	}
+	reg_index *x = &b->regs[b->nregs];
+	if ((*err = registry_tree_records(k->cx->repo, git_tree_id(tree), "nodes", 0, reg_add, x)) < 0) {
+		reg_index_free(x);
+		return NULL;
+	}
+	qsort(x->v, x->n, sizeof(*x->v), reg_cmp);
+	git_oid_cpy(&x->tree, &id);
+	b->nregs++;
+	return x;
+}
+
+/* The record of node NAME in TREE, if it is live and its pubkey is KEY:
+ * 1 and *id, *city, *role; 0 if not; C2C_ENOMEM. */
+static int named_record(ck *k, const git_tree *tree, const char *name, const char *key, char **id, char **city,
+                        char **role)
+{
+	table_def nodes = {0};
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	json_t *rec = NULL;
+	char *path = NULL;
+	int found = 0;
+	nodes.name = (char *)"nodes";
+	if (!record_id_valid(name) || record_path(&nodes, NULL, name, &path) < 0) {
+		err_clear();
+		return 0;
+	}
+	if (git_tree_entry_bypath(&e, tree, path) == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+	    git_blob_lookup(&b, k->cx->repo, git_tree_entry_id(e)) == 0 &&
+	    (found = canon_load(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), &rec)) == 0 && rec) {
+		const char *pk = json_string_value(json_object_get(rec, "pubkey"));
+		if (pk && !strcmp(pk, key) && !merge_is_deleted(rec)) {
+			const char *c = json_string_value(json_object_get(rec, "city"));
+			const char *ro = json_string_value(json_object_get(rec, "role"));
+			*id = strdup(name);
+			*city = c ? strdup(c) : NULL;
+			*role = strdup(ro ? ro : "city");
+			found = *id && *role && (!c || *city) ? 1 : ERR_OOM();
+		}
+	}
+	git_error_clear();
+	json_decref(rec);
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	free(path);
 	return found;
 }
 
-static int tree_registry_find(git_repository *r, const git_tree *tree, const char *key, char **id, char **city,
-                              char **role)
+/* The "nodes" record in TREE whose pubkey is KEY: *id, *city (NULL if
+ * none), *role. 0 found, C2C_ENOTFOUND, or an error. The record of the
+ * node the commit names (its C2C-Node trailer, which must be the signer)
+ * is read first, by its path: a registry of a thousand nodes is not read
+ * whole for each commit of the office's that registered them one by one,
+ * each on a registry of its own. Otherwise (no trailer, or that record
+ * lacks the key) the first live record with the key, as a scan of the
+ * tree finds it (reg_index). */
+static int tree_registry_find(ck *k, const git_tree *tree, const char *key, char **id, char **city, char **role)
 {
-	key_find f = {key, id, city, role};
+	int err;
 	*id = *city = *role = NULL;
-	int rc = registry_tree_records(r, git_tree_id(tree), "nodes", 0, key_match, &f);
-	return rc == 1 ? 0 : rc < 0 ? rc : C2C_ENOTFOUND;
+	if (k->named[0] && (err = named_record(k, tree, k->named, key, id, city, role)) != 0)
+		return err < 0 ? err : 0;
+	const reg_index *x = reg_index_of(k, tree, &err);
+	if (!x)
+		return err < 0 ? err : C2C_ENOTFOUND;
+	size_t lo = 0, hi = x->n; /* the first entry whose key is not below KEY */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->v[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == x->n || strcmp(x->v[lo].key, key))
+		return C2C_ENOTFOUND;
+	const reg_entry *f = &x->v[lo];
+	*id = strdup(f->id);
+	*city = f->city ? strdup(f->city) : NULL;
+	*role = strdup(f->role);
+	if (!*id || !*role || (f->city && !*city)) {
+		free(*id), free(*city), free(*role);
+		*id = *city = *role = NULL;
+		return ERR_OOM();
+	}
+	return 0;
 }
 
 /* The registry of the tree of each parent of K->c (checked before it, or
@@ -61,7 +204,7 @@ static int parents_registry_find(ck *k, const char *key, char **role)
 		if ((rc = git_commit_parent(&p, k->c, i)) < 0 || (rc = git_commit_tree(&t, p)) < 0)
 			err = err_git(rc, "reading a parent's tree");
 		else
-			err = tree_registry_find(k->cx->repo, t, key, &k->signer, &k->city, role);
+			err = tree_registry_find(k, t, key, &k->signer, &k->city, role);
 		git_tree_free(t);
 		git_commit_free(p);
 	}
@@ -102,7 +245,15 @@ int incoming_check_signer(ck *k)
 	git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
 	git_tree *tree = NULL;
 	char *key = NULL, *role = NULL;
+	git_message_trailer_array trailers = {0};
 	int err;
+	k->named[0] = '\0';
+	if (git_message_trailers(&trailers, git_commit_message(k->c)) == 0)
+		for (size_t i = 0; i < trailers.count && !k->named[0]; i++)
+			if (!strcmp(trailers.trailers[i].key, "C2C-Node") && strlen(trailers.trailers[i].value) < sizeof(k->named))
+				snprintf(k->named, sizeof(k->named), "%s", trailers.trailers[i].value);
+	git_message_trailer_array_free(&trailers);
+	git_error_clear();
 	int rc = git_commit_extract_signature(&sig, &data, k->cx->repo, (git_oid *)git_commit_id(k->c), "gpgsig");
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
@@ -127,7 +278,7 @@ int incoming_check_signer(ck *k)
 			err = err_git(rc, "reading a commit's tree");
 			goto done;
 		}
-		err = tree_registry_find(k->cx->repo, tree, key, &k->signer, &k->city, &role);
+		err = tree_registry_find(k, tree, key, &k->signer, &k->city, &role);
 		if (err == 0 && (k->city || strcmp(role, "office"))) {
 			err = incoming_refuse(k, "the network's root key is registered as %s, not as an office node",
 			                      k->signer);
@@ -135,7 +286,7 @@ int incoming_check_signer(ck *k)
 		}
 	}
 	if (err == C2C_ENOTFOUND && k->tip_tree &&
-	    (err = tree_registry_find(k->cx->repo, k->tip_tree, key, &k->signer, &k->city, &role)) == 0) {
+	    (err = tree_registry_find(k, k->tip_tree, key, &k->signer, &k->city, &role)) == 0) {
 		k->tip_registry = 1;
 		/* (A node without a root key cannot tell an office from
 		 * another: it takes the tip's word, as for any signer.) */

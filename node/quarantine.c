@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 
 #include "c2c/err.h"
 #include "c2c/refs.h"
+#include "c2c/repo.h"
 #include "c2c/util.h"
 
 #define QDIR "objects/c2c-incoming"
@@ -140,41 +142,49 @@ int quarantine_open(quarantine *q, git_repository *repo, const char *gitdir)
 	return 0;
 }
 
-/* Delete refs under refs/c2c/remotes/FROM/ that the head does not reach. */
-static int drop_unmerged_refs(git_repository *repo, const git_oid *head, const char *from)
+/* Delete refs under refs/c2c/remotes/FROM/ that the head does not reach
+ * (one walk for them all: repo_tips_new). */
+static int drop_unmerged_refs(git_repository *repo, const git_oid *head, const char *from, const oid_list *only)
 {
 	git_strarray refs = {0};
 	char prefix[256];
-	int rc;
+	int rc, err = 0;
 	if ((rc = ref_remote(prefix, sizeof(prefix), from, "")) < 0)
 		return rc;
 	if ((rc = git_reference_list(&refs, repo)) < 0)
 		return err_git(rc, "listing fetched refs");
-	for (size_t i = 0; i < refs.count; i++) {
-		git_oid tip;
-		if (strncmp(refs.strings[i], prefix, strlen(prefix)))
-			continue;
-		if (git_reference_name_to_id(&tip, repo, refs.strings[i]) == 0 && !git_oid_equal(&tip, head) &&
-		    git_graph_descendant_of(repo, head, &tip) != 1) {
-			git_reference *r = NULL;
-			if (git_reference_lookup(&r, repo, refs.strings[i]) == 0)
-				git_reference_delete(r);
-			git_reference_free(r);
-		}
+	size_t pl = strlen(prefix), k = 0;
+	git_oid *tips = calloc(refs.count + 1, sizeof(*tips));
+	const char **names = calloc(refs.count + 1, sizeof(*names));
+	unsigned char *isnew = calloc(refs.count + 1, 1);
+	if (!tips || !names || !isnew)
+		err = ERR_OOM();
+	for (size_t i = 0; i < refs.count && err == 0; i++)
+		if (!strncmp(refs.strings[i], prefix, pl) && git_reference_name_to_id(&tips[k], repo, refs.strings[i]) == 0 &&
+		    (!only || oid_list_has(only, &tips[k])))
+			names[k++] = refs.strings[i];
+	if (err == 0)
+		repo_tips_new(repo, head, tips, k, isnew);
+	for (size_t i = 0; i < k && err == 0; i++) {
+		git_reference *r = NULL;
+		if (isnew[i] && git_reference_lookup(&r, repo, names[i]) == 0)
+			git_reference_delete(r);
+		git_reference_free(r);
 	}
 	git_error_clear();
+	free(tips);
+	free(names);
+	free(isnew);
 	git_strarray_dispose(&refs);
-	return 0;
+	return err;
 }
 
 int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *head, const git_oid *tips,
                        size_t ntips, int all)
 {
 	char pack[PATH_MAX], dst[PATH_MAX], src[PATH_MAX];
-	git_packbuilder *pb = NULL;
-	git_revwalk *w = NULL;
 	git_odb *odb = NULL;
-	int rc = 0, err = 0;
+	int rc, err;
 	if ((err = qpath(gitdir, "/pack", pack, sizeof(pack))) < 0)
 		return err;
 	if (all) {
@@ -207,39 +217,36 @@ int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *
 			close(dfd);
 	} else if (ntips) {
 		/* Some passed, some were refused: what the good tips reach goes in,
-		 * as a pack of its own; the rest stays in quarantine. */
-		snprintf(dst, sizeof(dst), "%s/objects/pack", gitdir);
-		if ((rc = git_packbuilder_new(&pb, repo)) < 0 || (rc = git_revwalk_new(&w, repo)) < 0 ||
-		    (rc = git_revwalk_hide(w, head)) < 0)
-			goto fail;
-		for (size_t i = 0; i < ntips; i++)
-			if ((rc = git_revwalk_push(w, &tips[i])) < 0)
-				goto fail;
-		if ((rc = git_packbuilder_insert_walk(pb, w)) < 0 ||
-		    (rc = git_packbuilder_write(pb, dst, 0, NULL, NULL)) < 0)
-			goto fail;
+		 * as a pack of its own, each object whole and hashed again on the
+		 * way (repo_pack_copy; libgit2's pack builder searched deltas and
+		 * indexed its pack again, most of a new node's first sync when one
+		 * branch of many was held); the rest stays in quarantine. */
+		repo_oids objs = {0};
+		size_t commits = 0;
+		if ((err = repo_pack_sparse(repo, tips, ntips, head, 1, NULL, repo_oids_add, &objs, &commits)) == 0 &&
+		    (rc = git_repository_odb(&odb, repo)) < 0)
+			err = err_git(rc, "storing the accepted objects");
+		if (err == 0 && objs.n)
+			err = repo_pack_copy(repo, NULL, odb, "the quarantine", &objs, NULL, NULL);
+		oid_list_free(&objs);
+		git_odb_free(odb);
+		odb = NULL;
 	}
 	if (err == 0 && git_repository_odb(&odb, repo) == 0)
 		git_odb_refresh(odb);
-	goto done;
-fail:
-	err = err_git(rc, "storing the accepted objects");
-done:
 	git_odb_free(odb);
-	git_revwalk_free(w);
-	git_packbuilder_free(pb);
 	return err;
 }
 
 int quarantine_close(quarantine *q, git_repository *repo, const char *gitdir, const git_oid *head,
-                     const char *from)
+                     const char *from, const oid_list *only)
 {
 	char pack[PATH_MAX];
 	int err;
 	if ((err = qpath(gitdir, "/pack", pack, sizeof(pack))) < 0)
 		return err;
 	empty_dir(pack);
-	err = drop_unmerged_refs(repo, head, from);
+	err = drop_unmerged_refs(repo, head, from, only);
 	qunlock(q);
 	return err;
 }

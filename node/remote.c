@@ -119,6 +119,9 @@ int sync_remote_rm(c2c_node *n, const char *name)
 	snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name);
 	if ((err = store_state_set(n->st, key, NULL)) < 0)
 		return err;
+	snprintf(key, sizeof(key), REMOTE_KEY_JUDGED "%s", name);
+	if ((err = store_state_set(n->st, key, NULL)) < 0)
+		return err;
 	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
 		return err;
 	if (git_reference_list(&refs, n->repo) == 0) {

@@ -412,3 +412,55 @@ int repo_clear_stale_locks(const char *gitdir)
 	snprintf(p, sizeof(p), "%s/refs", gitdir);
 	return n + clear_locks_in(p, 0);
 }
+
+static int walk_push(git_revwalk *w, git_repository *r, const git_oid *tip, int parents)
+{
+	git_commit *c = NULL;
+	int rc;
+	if (!parents)
+		return git_revwalk_push(w, tip);
+	if ((rc = git_commit_lookup(&c, r, tip)) < 0)
+		return rc;
+	for (unsigned i = 0; i < git_commit_parentcount(c) && rc == 0; i++)
+		rc = git_revwalk_push(w, git_commit_parent_id(c, i));
+	git_commit_free(c);
+	return rc;
+}
+
+int repo_commits_beyond(git_repository *r, const git_oid *hide, size_t nhide, const git_oid *tips, size_t n,
+                        int parents, oid_list *out)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int rc, err = 0;
+	oid_list_clear(out);
+	if ((rc = git_revwalk_new(&w, r)) < 0)
+		return err_git(rc, "walking the history");
+	for (size_t i = 0; i < nhide && rc == 0; i++)
+		if (!git_oid_is_zero(&hide[i]))
+			rc = git_revwalk_hide(w, &hide[i]);
+	for (size_t i = 0; i < n && rc == 0 && err == 0; i++)
+		if (walk_push(w, r, &tips[i], parents) < 0)
+			err = parents ? 0 : oid_list_add(out, &tips[i]); /* not a commit here: new, its checks say why */
+	git_error_clear();
+	while (rc == 0 && err == 0 && (rc = git_revwalk_next(&id, w)) == 0)
+		err = oid_list_add(out, &id);
+	git_revwalk_free(w);
+	if (err == 0 && rc < 0 && rc != GIT_ITEROVER)
+		err = err_git(rc, "walking the history");
+	oid_list_sort(out);
+	return err;
+}
+
+void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, size_t n, unsigned char *isnew)
+{
+	oid_list beyond = {0};
+	int err = repo_commits_beyond(r, head, 1, tips, n, 0, &beyond);
+	for (size_t i = 0; i < n; i++)
+		isnew[i] = err == 0 ? oid_list_has(&beyond, &tips[i])
+		                    : !git_oid_equal(&tips[i], head) && git_graph_descendant_of(r, head, &tips[i]) != 1;
+	oid_list_free(&beyond);
+	if (err < 0)
+		err_clear();
+	git_error_clear();
+}

@@ -164,6 +164,7 @@ static int sync_inner(const sync_run *s)
 	git_remote *rm = NULL;
 	char *gitdir = NULL;
 	oid_list arrived = {0}; /* the heads the remote has */
+	oid_list moved = {0};   /* by path: those of the refs the fetch set */
 	exchange_state x = {0};
 	int rc, err, e2, quarantined = 0, local = 0, exch = 0;
 	if ((err = remote_target(r->url, &gitdir, &res->is_hub)) < 0)
@@ -191,6 +192,24 @@ static int sync_inner(const sync_run *s)
 	free(root);
 	err_clear();
 	local = res->is_hub >= 0; /* by path: a hub or a node's repository here */
+	/* By path: were the remote's refs all judged when its last sync ended,
+	 * at an ancestor of the head? Then only those this fetch moves are
+	 * judged now (REMOTE_KEY_JUDGED). The mark is taken out until this
+	 * sync ends whole, whatever the protocol, so a sync cut short leaves
+	 * every ref to judge. */
+	char judged_key[300], *mark = NULL;
+	int judged = 0;
+	snprintf(judged_key, sizeof(judged_key), REMOTE_KEY_JUDGED "%s", r->name);
+	if (store_state_get(n->st, judged_key, &mark) == 0 && mark) {
+		git_oid at;
+		if (local && git_oid_fromstr(&at, mark) == 0)
+			judged = git_oid_equal(&at, &n->head) || git_graph_descendant_of(n->repo, &n->head, &at) == 1;
+		git_error_clear();
+		free(mark);
+		if ((err = store_state_set(n->st, judged_key, NULL)) < 0)
+			goto done;
+	}
+	err_clear();
 	/* A hub over ssh that runs c2c: one request and one answer (exchange.h);
 	 * else git's protocols, remembered for the remote. */
 	if (!local && !s->set->git_only && (err = exchange_wanted(n, r->name, &exch)) < 0)
@@ -220,7 +239,7 @@ static int sync_inner(const sync_run *s)
 	}
 	if (!exch) {
 		node_unlock(n);
-		err = local ? fetch_local(n, gitdir, r->name, res->is_hub, want_key, &arrived, run_progress(s))
+		err = local ? fetch_local(n, gitdir, r->name, res->is_hub, want_key, &arrived, &moved, run_progress(s))
 		            : fetch_remote(n, rm, r->name, res->is_hub, want_key, s->t, run_progress(s));
 	}
 	if (!exch) {
@@ -273,13 +292,21 @@ static int sync_inner(const sync_run *s)
 			if (res->is_hub ? !strncmp(heads[i]->name, REF_NODES, strlen(REF_NODES))
 			                : !strcmp(heads[i]->name, REF_MAIN))
 				err = oid_list_add_unique(&arrived, &heads[i]->oid);
-		if (err == 0)
+		if (err == 0 && judged) {
+			err = sync_merge_changed(n, r->name, moved.v, moved.n, res);
+			res->tips = arrived.n; /* the branches fetched, as a sync that judges them all counts them */
+		} else if (err == 0) {
 			err = exch ? sync_merge_changed(n, r->name, arrived.v, arrived.n, res)
 			           : sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
+		}
 	}
 	quarantined = 0;
-	if ((e2 = incoming_quarantine_close(n, r->name)) < 0 && err == 0)
+	if ((e2 = incoming_quarantine_close(n, r->name, judged ? &moved : NULL)) < 0 && err == 0)
 		err = e2;
+	if (err == 0 && local && !exch) {
+		char hex[GIT_OID_HEXSZ + 1];
+		err = store_state_set(n->st, judged_key, git_oid_tostr(hex, sizeof(hex), &n->head));
+	}
 	if (err < 0)
 		goto done;
 	res->after = n->head;
@@ -308,13 +335,14 @@ done:
 		 * nothing of it was checked, so nothing of it stays. */
 		err_state saved;
 		err_save(&saved);
-		incoming_quarantine_close(n, r->name);
+		incoming_quarantine_close(n, r->name, NULL);
 		err_restore(&saved);
 	}
 	exchange_close(&x);
 	git_remote_free(rm);
 	free(gitdir);
 	oid_list_free(&arrived);
+	oid_list_free(&moved);
 	return err;
 }
 

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/oidlist.h"
 #include "c2c/pktline.h"
 #include "c2c/push.h"
 #include "c2c/pushpack.h"
 #include "c2c/refs.h"
 #include "c2c/remote.h"
+#include "c2c/repo.h"
 #include "c2c/sparse.h"
 #include "c2c/store.h"
 
@@ -241,9 +243,22 @@ int exchange_run(c2c_node *n, exchange_state *x)
 	 * request now lets the hub close the channel while this node checks
 	 * and applies the answer (a round trip less). */
 	int more = x->ended;
-	for (size_t i = 0; i < x->refs.n && !more; i++)
-		more = strcmp(x->refs.v[i].name, REF_OFFICE_KEY) && !git_oid_equal(&x->refs.v[i].id, &x->head) &&
-		       git_graph_descendant_of(n->repo, &x->head, &x->refs.v[i].id) != 1;
+	if (!more) {
+		oid_list tips = {0};
+		unsigned char *isnew = calloc(x->refs.n + 1, 1);
+		int e = isnew ? 0 : ERR_OOM();
+		for (size_t i = 0; i < x->refs.n && e == 0; i++)
+			if (strcmp(x->refs.v[i].name, REF_OFFICE_KEY))
+				e = oid_list_add(&tips, &x->refs.v[i].id);
+		if (e == 0)
+			repo_tips_new(n->repo, &x->head, tips.v, tips.n, isnew);
+		more = e < 0; /* the channel stays open, at the cost of a round trip */
+		for (size_t i = 0; i < tips.n && !more; i++)
+			more = isnew[i];
+		oid_list_free(&tips);
+		free(isnew);
+		err_clear();
+	}
 	git_error_clear();
 	if (!more && (err = transport_channel_end_input(c->ch)) == 0)
 		x->ended = 1;

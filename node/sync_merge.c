@@ -74,58 +74,86 @@ static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrive
 	int rc, err = 0;
 	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
 		return err;
-	size_t pl = strlen(prefix);
+	size_t pl = strlen(prefix), k = 0;
 	if ((rc = git_reference_list(&refs, n->repo)) < 0)
 		return err_git(rc, "listing fetched refs");
+	/* The tips to judge, in order: the listed branches, then the heads
+	 * the remote advertised (name NULL). */
+	git_oid *tips = calloc(refs.count + narrived + 1, sizeof(*tips));
+	const char **names = calloc(refs.count + narrived + 1, sizeof(*names));
+	unsigned char *isnew = calloc(refs.count + narrived + 1, 1);
+	if (!tips || !names || !isnew)
+		err = ERR_OOM();
 	for (size_t i = 0; i < refs.count + narrived && err == 0; i++) {
-		git_oid tip;
-		const char *bname = NULL;
-		if (i >= refs.count)
-			tip = arrived[i - refs.count];
-		else if (strncmp(refs.strings[i], prefix, pl))
+		if (i >= refs.count) {
+			tips[k] = arrived[i - refs.count];
+			names[k++] = NULL;
 			continue;
-		else if ((rc = git_reference_name_to_id(&tip, n->repo, refs.strings[i])) == GIT_ENOTFOUND)
+		}
+		if (strncmp(refs.strings[i], prefix, pl))
 			continue;
-		else if (rc < 0) {
+		if ((rc = git_reference_name_to_id(&tips[k], n->repo, refs.strings[i])) == GIT_ENOTFOUND)
+			continue;
+		if (rc < 0) {
 			err = err_git(rc, refs.strings[i]);
 			break;
-		} else if (only && !tip_in(arrived, narrived, &tip)) {
-			continue; /* unchanged since it was judged */
-		} else {
-			res->tips++;
-			bname = refs.strings[i] + pl;
 		}
-		if (git_oid_equal(&tip, &n->head) || git_graph_descendant_of(n->repo, &n->head, &tip) == 1)
+		if (only && !tip_in(arrived, narrived, &tips[k]))
+			continue; /* unchanged since it was judged */
+		res->tips++;
+		names[k++] = refs.strings[i] + pl;
+	}
+	if (err == 0)
+		repo_tips_new(n->repo, &n->head, tips, k, isnew);
+	for (size_t i = 0; i < k && err == 0; i++) {
+		if (!isnew[i])
 			continue;
-		if (!bname) { /* an advertised head: named if a listed branch has it */
+		if (!names[i]) { /* an advertised head: named if a listed branch has it */
 			int known = 0;
 			for (size_t j = 0; j < out->n && !known; j++)
-				known = git_oid_equal(&out->v[j].tip, &tip);
+				known = git_oid_equal(&out->v[j].tip, &tips[i]);
 			if (known)
 				continue;
 		}
-		err = branches_add(out, bname, &tip);
+		err = branches_add(out, names[i], &tips[i]);
 	}
 	if (res->tips < narrived)
 		res->tips = narrived;
+	free(tips);
+	free(names);
+	free(isnew);
 	git_strarray_dispose(&refs);
 	return err;
 }
 
 /* The tips of the branches not held, reduced to those no other holds, by
- * id. */
+ * id: one walk from the tips' parents, beyond the head, reaches every tip
+ * that another holds; when it fails, pair by pair. */
 static int candidates(c2c_node *n, const branches *b, oid_list *out)
 {
-	int err = 0;
+	oid_list below = {0};
+	int err = 0, walked;
+	oid_list_clear(out);
+	for (size_t i = 0; i < b->n && err == 0; i++)
+		if (!b->v[i].held)
+			err = oid_list_add(out, &b->v[i].tip);
+	if (err < 0)
+		return err;
+	walked = repo_commits_beyond(n->repo, &n->head, 1, out->v, out->n, 1, &below) == 0;
+	err_clear();
+	git_error_clear();
 	oid_list_clear(out);
 	for (size_t i = 0; i < b->n && err == 0; i++) {
 		int inside = b->v[i].held;
-		for (size_t j = 0; j < b->n && !inside; j++)
+		if (!inside && walked)
+			inside = oid_list_has(&below, &b->v[i].tip);
+		for (size_t j = 0; j < b->n && !inside && !walked; j++)
 			inside = !b->v[j].held && !git_oid_equal(&b->v[j].tip, &b->v[i].tip) &&
 			         git_graph_descendant_of(n->repo, &b->v[j].tip, &b->v[i].tip) == 1;
 		if (!inside)
 			err = oid_list_add_unique(out, &b->v[i].tip);
 	}
+	oid_list_free(&below);
 	oid_list_sort(out);
 	return err;
 }

@@ -25,8 +25,9 @@ int fetch_remote(c2c_node *n, git_remote *rm, const char *name, int is_hub, int 
  * change, and written whole into a pack in the quarantine. The refs under
  * refs/c2c/remotes/NAME/ are set as the refspecs of fetch_remote would set
  * them. ARRIVED gets the heads the remote has (its nodes' branches, or
- * main), each once. */
+ * main), each once; CHANGED (may be NULL) those of the refs this fetch
+ * set, new or moved (a ref that already held its head is not written). */
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
-                const c2c_progress *progress);
+                oid_list *changed, const c2c_progress *progress);
 
 #endif

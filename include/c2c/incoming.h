@@ -63,6 +63,7 @@
 #include <git2.h>
 
 #include "c2c/node.h"
+#include "c2c/oidlist.h"
 #include "c2c/registry.h"
 #include "c2c/store.h"
 
@@ -136,6 +137,6 @@ int incoming_check(c2c_node *n, incoming_batch *batch, const char *from, const g
 /* The node's quarantine (quarantine.h), kept in N. */
 int incoming_quarantine_open(c2c_node *n);
 int incoming_quarantine_promote(c2c_node *n, const git_oid *tips, size_t ntips, int all);
-int incoming_quarantine_close(c2c_node *n, const char *from);
+int incoming_quarantine_close(c2c_node *n, const char *from, const oid_list *only);
 
 #endif

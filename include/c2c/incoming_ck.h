@@ -9,6 +9,7 @@
 #include "c2c/oidlist.h"
 #include "c2c/record.h"
 #include "c2c/rowimage.h"
+#include "c2c/scratch.h"
 #include "c2c/util.h"
 
 /* Commits that passed, with the bound of the Lamport times their trees
@@ -18,6 +19,24 @@ typedef struct {
 	long long bound;
 	int used;
 } passed;
+
+/* One registry's nodes (a network/nodes tree), by key: the live records,
+ * sorted by key, then by their place in the tree (the first one wins, as
+ * a scan of the tree finds it). */
+typedef struct {
+	char *key, *id, *city, *role;
+	size_t order;
+} reg_entry;
+
+typedef struct {
+	git_oid tree; /* the network/nodes tree */
+	reg_entry *v;
+	size_t n, cap;
+} reg_index;
+
+/* The registries read so far, newest last; a few kept: a batch's commits
+ * are built on a handful of registry versions. */
+#define REG_INDEX_KEEP 8
 
 struct incoming_batch {
 	git_repository *repo;
@@ -30,7 +49,13 @@ struct incoming_batch {
 	registry_revocations revs; /* the head's, and those of tips that passed (incoming_batch_learn) */
 	oid_list seen;             /* the trees of network/revocations read into revs */
 	row_cache *rows;           /* where the rows of the records checked are kept, or NULL */
+	reg_index regs[REG_INDEX_KEEP]; /* registries by network/nodes tree (incoming_signer.c) */
+	size_t nregs;
+	repo_scratch *scratch; /* where merge commits' trees are recomputed (scratch.h), made on first use */
 };
+
+/* Free what the batch's registry indexes hold. */
+void incoming_regs_free(incoming_batch *b);
 
 /* What one node brings in at once, per city: deletions not confirmed. */
 typedef struct {
@@ -50,6 +75,7 @@ typedef struct {
 	char *signer, *city; /* the signing node; its city (NULL: the office) */
 	const char *root;    /* the node's office key, or NULL */
 	char *key;           /* the key that signed k->c */
+	char named[RECORD_ID_MAX + 1]; /* its C2C-Node trailer's node, "" if none (check_identity judges it) */
 	int open;            /* no office key yet: who may write what is not known */
 	git_tree *tip_tree;  /* the tree of the tip being checked */
 	int tip_registry;    /* a signer was found only in the tip's registry */

@@ -29,6 +29,8 @@
 
 #include <git2.h>
 
+#include "c2c/oidlist.h"
+
 typedef struct {
 	git_odb *attached; /* the object database that has the backend (a reference held) */
 	int lockfd;        /* the flock on GITDIR/c2c-incoming.lock, while LOCKED */
@@ -38,8 +40,11 @@ typedef struct {
 int quarantine_open(quarantine *q, git_repository *repo, const char *gitdir);
 int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *head, const git_oid *tips,
                        size_t ntips, int all);
+/* Empty the quarantine and drop the refs under refs/c2c/remotes/FROM/
+ * that HEAD does not reach; with ONLY, only refs whose tips are in it are
+ * judged (the others are known merged). */
 int quarantine_close(quarantine *q, git_repository *repo, const char *gitdir, const git_oid *head,
-                     const char *from);
+                     const char *from, const oid_list *only);
 /* *dropped (may be NULL): 1 if it dropped what an interrupted sync had
  * fetched but not checked (the caller tells the user), else 0. */
 int quarantine_repair(quarantine *q, git_repository *repo, const char *gitdir, int *dropped);

@@ -56,5 +56,10 @@ void remote_autosync_set_next_try(c2c_node *n, const char *name, long long when)
  * answered as a plain git server. */
 #define REMOTE_KEY_SINCE "sync_since:"
 #define REMOTE_KEY_PROTOCOL "sync_protocol:"
+/* The head of the node when a sync by path with the remote last ended
+ * whole: every ref under refs/c2c/remotes/NAME/ was then merged (the
+ * others dropped), so the next sync judges only the refs its fetch moves.
+ * Taken out when a sync with the remote begins, put back when it ends. */
+#define REMOTE_KEY_JUDGED "sync_judged:"
 
 #endif

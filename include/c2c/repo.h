@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "c2c/keys.h"
+#include "c2c/oidlist.h"
 /* The repository's other modules, for the callers that include this header
  * alone: pack writing, tree updates, the sparse walk. */
 #include "c2c/pack.h"
@@ -77,6 +78,25 @@ int repo_commit_write(git_repository *r, const keys_signer *signer, const git_si
 
 /* The tree id of COMMIT. */
 int repo_commit_tree(git_repository *r, const git_oid *commit, git_oid *tree);
+
+/* The commits that TIPS[0..N) reach and HIDE[0..NHIDE) do not (zero ids
+ * in HIDE are skipped), sorted, in OUT (cleared first). With PARENTS, the
+ * walk starts from the tips' parents: a tip is then in OUT when another
+ * tip (or itself, through a cycle no valid history has) reaches it. One
+ * walk for every tip: libgit2's git_graph_descendant_of walks once per
+ * pair, so judging each of a thousand branches against the head costs a
+ * thousand walks of the history; this costs the commits beyond HIDE.
+ * A tip that is not a commit here is in OUT (it is new to HIDE, and its
+ * checks say what is wrong with it); a walk that fails (a missing parent)
+ * is an error, and callers judge tip by tip instead. */
+int repo_commits_beyond(git_repository *r, const git_oid *hide, size_t nhide, const git_oid *tips, size_t n,
+                        int parents, oid_list *out);
+
+/* For each of TIPS[0..N): ISNEW[i] = 1 when it holds a commit HEAD lacks
+ * (0 for HEAD and its ancestors). One walk (repo_commits_beyond); when it
+ * fails, tip by tip with git_graph_descendant_of, so a broken history is
+ * judged as before, only slower. Never fails. */
+void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, size_t n, unsigned char *isnew);
 
 /* Remove stale lock files (*.lock under refs/ and HEAD.lock) that a killed
  * process left; call only while holding the node lock. Returns how many. */

@@ -92,9 +92,11 @@ fsck_ok() {
 }
 
 # state DIR: the node's head and a digest of its database, but for the
-# remotes' bookkeeping, which a sync updates (c2c_remotes, c2c_held).
+# remotes' bookkeeping, which a sync updates (c2c_remotes, c2c_held, and
+# the head at which a sync by path last judged a remote's refs).
 state() {
-	echo "$(head_of "$1") $(sqlite3 -readonly "$1/c2c.db" .dump | grep -v '^INSERT INTO c2c_\(remotes\|held\)' | md5sum)"
+	echo "$(head_of "$1") $(sqlite3 -readonly "$1/c2c.db" .dump |
+		grep -v "^INSERT INTO c2c_\(remotes\|held\)\|^INSERT INTO c2c_state VALUES('sync_judged:" | md5sum)"
 }
 
 # For the tests that work inside one node's directory:

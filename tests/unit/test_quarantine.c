@@ -80,7 +80,7 @@ static void one_holder(void **state)
 	OK(quarantine_open(&a, f->repo, f->gitdir)); /* the holder may open it again */
 	assert_int_equal(quarantine_open(&b, f->repo, f->gitdir), C2C_ELOCKED);
 	assert_non_null(strstr(err_msg(), "another sync or bundle apply"));
-	OK(quarantine_close(&a, f->repo, f->gitdir, &head, "peer"));
+	OK(quarantine_close(&a, f->repo, f->gitdir, &head, "peer", NULL));
 	OK(quarantine_open(&b, f->repo, f->gitdir));
 	quarantine_dispose(&b); /* lets the lock go */
 	OK(quarantine_open(&a, f->repo, f->gitdir));
@@ -110,7 +110,7 @@ static void repair(void **state)
 	assert_false(r.locked);
 	OK(quarantine_repair(&r, f->repo, f->gitdir, NULL));
 	OK(quarantine_open(&a, f->repo, f->gitdir));
-	OK(quarantine_close(&a, f->repo, f->gitdir, &head, "peer"));
+	OK(quarantine_close(&a, f->repo, f->gitdir, &head, "peer", NULL));
 	quarantine_dispose(&a);
 }
 

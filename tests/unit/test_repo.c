@@ -15,6 +15,7 @@
 #include "c2c/err.h"
 #include "c2c/pack.h"
 #include "c2c/repo.h"
+#include "c2c/scratch.h"
 #include "c2c/treeupd.h"
 
 #include "unit.h"
@@ -489,6 +490,135 @@ static void t_tree_update(void **state)
 	git_repository_free(r);
 }
 
+
+/* A commit of the empty tree with PARENTS[0..n), its time T (so that
+ * dates do not follow the graph: walks must not trust them). */
+static void dag_commit(git_repository *r, const git_oid *tree, const git_oid *parents, size_t n, long t, git_oid *out)
+{
+	git_signature *sig = NULL;
+	git_tree *tr = NULL;
+	const git_commit *pc[4] = {0};
+	git_commit *own[4] = {0};
+	assert_int_equal(git_signature_new(&sig, "n", "n@c2c.invalid", t, 0), 0);
+	assert_int_equal(git_tree_lookup(&tr, r, tree), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(git_commit_lookup(&own[i], r, &parents[i]), 0);
+		pc[i] = own[i];
+	}
+	char msg[64];
+	snprintf(msg, sizeof(msg), "c %ld\n", t);
+	assert_int_equal(git_commit_create(out, r, NULL, sig, sig, NULL, msg, tr, n, pc), 0);
+	for (size_t i = 0; i < n; i++)
+		git_commit_free(own[i]);
+	git_tree_free(tr);
+	git_signature_free(sig);
+}
+
+/* repo_tips_new and repo_commits_beyond against libgit2's pair-by-pair
+ * git_graph_descendant_of, on random histories: branches, merges of up to
+ * three parents, dates that lie. With a commit object gone, the walk fails
+ * and repo_tips_new judges tip by tip. */
+static void t_tips_new(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("dag", path, sizeof(path));
+	git_odb *odb = NULL;
+	git_oid empty, c[60];
+	assert_int_equal(git_repository_odb(&odb, r), 0);
+	assert_int_equal(git_odb_write(&empty, odb, "", 0, GIT_OBJECT_TREE), 0);
+	unsigned seed = 7;
+	for (int round = 0; round < 20; round++) {
+		size_t n = 0;
+		dag_commit(r, &empty, NULL, 0, 1000, &c[n++]);
+		while (n < 60) {
+			git_oid p[3];
+			size_t np = 1 + (size_t)(rand_r(&seed) % 3);
+			for (size_t i = 0; i < np; i++)
+				p[i] = c[(size_t)rand_r(&seed) % n];
+			if ((np == 2 && git_oid_equal(&p[0], &p[1])) || (np == 3 && (git_oid_equal(&p[0], &p[2]) || git_oid_equal(&p[1], &p[2]) || git_oid_equal(&p[0], &p[1]))))
+				np = 1;
+			dag_commit(r, &empty, p, np, 2000 + rand_r(&seed) % 5000, &c[n++]);
+		}
+		const git_oid *head = &c[(size_t)rand_r(&seed) % n];
+		unsigned char isnew[60];
+		repo_tips_new(r, head, c, n, isnew);
+		oid_list below = {0};
+		OK(repo_commits_beyond(r, head, 1, c, n, 1, &below));
+		for (size_t i = 0; i < n; i++) {
+			int want = !git_oid_equal(&c[i], head) && git_graph_descendant_of(r, head, &c[i]) != 1;
+			if (isnew[i] != want)
+				fail_msg("round %d: commit %zu: new %d, libgit2 %d", round, i, isnew[i], want);
+			/* below: reached from another tip's parents, and not from the head */
+			int inside = 0;
+			for (size_t j = 0; j < n && !inside; j++)
+				inside = !git_oid_equal(&c[j], &c[i]) && git_graph_descendant_of(r, &c[j], &c[i]) == 1;
+			if (oid_list_has(&below, &c[i]) != (inside && want))
+				fail_msg("round %d: commit %zu: below %d, libgit2 %d", round, i, oid_list_has(&below, &c[i]),
+				         inside && want);
+		}
+		oid_list_free(&below);
+	}
+	/* A history cut short: the walk is an error, the judgement tip by tip. */
+	git_oid a, b, m;
+	dag_commit(r, &empty, NULL, 0, 10, &a);
+	dag_commit(r, &empty, &a, 1, 11, &b);
+	dag_commit(r, &empty, &b, 1, 12, &m);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &b);
+	assert_int_equal(sh("rm -f '%s/objects/%.2s/%s'", path, hex, hex + 2), 0);
+	git_odb_refresh(odb);
+	git_repository_free(r);
+	OK(repo_open(&r, path));
+	oid_list out = {0};
+	git_oid tips[2] = {m, c[0]};
+	assert_true(repo_commits_beyond(r, &c[59], 1, tips, 2, 0, &out) < 0);
+	err_clear();
+	unsigned char got[2];
+	repo_tips_new(r, &c[59], tips, 2, got);
+	assert_int_equal(got[0], 1); /* m: not in the head's history */
+	oid_list_free(&out);
+	git_odb_free(odb);
+	git_repository_free(r);
+}
+
+/* A scratch repository reads the real one's objects and keeps its own
+ * writes in memory: nothing reaches the disk, a reset forgets them. */
+static void t_scratch(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("scratch", path, sizeof(path));
+	git_oid real_blob, mem_blob, again;
+	OK(repo_write_blob(r, "on disk\n", 8, &real_blob));
+	long loose = count_objects(path, "count");
+	repo_scratch *s = NULL;
+	OK(repo_scratch_new(&s, r));
+	git_repository *sr = repo_scratch_repo(s);
+	git_blob *b = NULL;
+	assert_int_equal(git_blob_lookup(&b, sr, &real_blob), 0);
+	assert_memory_equal(git_blob_rawcontent(b), "on disk\n", 8);
+	git_blob_free(b);
+	OK(repo_write_blob(sr, "in memory\n", 10, &mem_blob));
+	OK(repo_write_blob(sr, "on disk\n", 8, &again)); /* held by the real one: not copied */
+	assert_true(git_oid_equal(&again, &real_blob));
+	assert_int_equal(git_blob_lookup(&b, sr, &mem_blob), 0);
+	git_blob_free(b);
+	git_odb *odb = NULL;
+	assert_int_equal(git_repository_odb(&odb, r), 0);
+	assert_false(git_odb_exists(odb, &mem_blob));
+	assert_int_equal(count_objects(path, "count"), loose);
+	repo_scratch_reset(s);
+	git_odb *sodb = NULL;
+	assert_int_equal(git_repository_odb(&sodb, sr), 0);
+	assert_false(git_odb_exists(sodb, &mem_blob));
+	assert_true(git_odb_exists(sodb, &real_blob));
+	git_odb_free(sodb);
+	git_odb_free(odb);
+	repo_scratch_free(s);
+	git_repository_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +628,8 @@ int main(void)
 	    cmocka_unit_test(t_pack_short),
 	    cmocka_unit_test(t_clear_stale_locks),
 	    cmocka_unit_test(t_tree_update),
+	    cmocka_unit_test(t_tips_new),
+	    cmocka_unit_test(t_scratch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
