@@ -559,7 +559,10 @@ static void t_tips_new(void **state)
 		}
 		oid_list_free(&below);
 	}
-	/* A history cut short: the walk is an error, the judgement tip by tip. */
+	/* A history cut short: the walk is an error, the judgement tip by tip.
+	 * In a child that ends with _exit: libgit2 1.5.1 leaks its walk's
+	 * lists when a walk stops on a missing object (a broken repository's
+	 * case, not ours to free), which the sanitizer build would report. */
 	git_oid a, b, m;
 	dag_commit(r, &empty, NULL, 0, 10, &a);
 	dag_commit(r, &empty, &a, 1, 11, &b);
@@ -568,16 +571,24 @@ static void t_tips_new(void **state)
 	git_oid_tostr(hex, sizeof(hex), &b);
 	assert_int_equal(sh("rm -f '%s/objects/%.2s/%s'", path, hex, hex + 2), 0);
 	git_odb_refresh(odb);
-	git_repository_free(r);
-	OK(repo_open(&r, path));
-	oid_list out = {0};
-	git_oid tips[2] = {m, c[0]};
-	assert_true(repo_commits_beyond(r, &c[59], 1, tips, 2, 0, &out) < 0);
-	err_clear();
-	unsigned char got[2];
-	repo_tips_new(r, &c[59], tips, 2, got);
-	assert_int_equal(got[0], 1); /* m: not in the head's history */
-	oid_list_free(&out);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		git_repository *cut = NULL;
+		oid_list out = {0};
+		git_oid tips[2] = {m, c[0]};
+		unsigned char got[2];
+		if (repo_open(&cut, path) < 0 || repo_commits_beyond(cut, &c[59], 1, tips, 2, 0, &out) == 0)
+			_exit(1);
+		err_clear();
+		repo_tips_new(cut, &c[59], tips, 2, got);
+		_exit(got[0] == 1 ? 0 : 2); /* m: not in the head's history */
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 	git_odb_free(odb);
 	git_repository_free(r);
 }
