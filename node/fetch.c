@@ -104,13 +104,17 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		char *name_ = strdup(git_reference_name(ref));
 		git_oid id;
+		/* the iterator read the ref: its target, unless it is symbolic */
+		const git_oid *t = git_reference_type(ref) == GIT_REFERENCE_DIRECT ? git_reference_target(ref) : NULL;
+		if (t)
+			git_oid_cpy(&id, t);
 		git_reference_free(ref);
 		if (!name_ || (err = ARRAY_PUSH(&names, name_)) < 0) {
 			free(name_);
 			err = ERR_OOM();
 			goto done;
 		}
-		if ((rc = git_reference_name_to_id(&id, src, name_)) < 0)
+		if (!t && (rc = git_reference_name_to_id(&id, src, name_)) < 0)
 			goto fail;
 		if ((err = oid_list_add(&ids, &id)) < 0 || (err = oid_list_add_unique(arrived, &id)) < 0)
 			goto done;

@@ -85,7 +85,7 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 		err = err_git(err, "opening the object database");
 		goto done;
 	}
-	if ((err = repo_pack_sparse(n->repo, new_, 1, tips.v, tips.n, NULL, pushpack_add, &o, &commits)) < 0)
+	if ((err = pushpack_walk(n->repo, new_, &tips, &o, &commits)) < 0)
 		goto done;
 	pushpack_unique(&o);
 	/* The command, then the pack (empty when the hub has every object). */

@@ -203,3 +203,21 @@ done:
 	return err;
 }
 
+typedef struct {
+	pushpack_objs *o;
+	const oid_list *hub;
+} walk_ctx;
+
+static int hub_has(const git_oid *commit, void *payload) { return oid_list_has(((walk_ctx *)payload)->hub, commit); }
+
+static int walk_add(const git_oid *id, const git_oid *base, void *payload)
+{
+	return pushpack_add(id, base, ((walk_ctx *)payload)->o);
+}
+
+int pushpack_walk(git_repository *r, const git_oid *new_, oid_list *hub, pushpack_objs *o, size_t *commits)
+{
+	walk_ctx w = {o, hub};
+	oid_list_sort(hub);
+	return repo_pack_sparse(r, new_, 1, NULL, 0, hub_has, walk_add, &w, commits);
+}

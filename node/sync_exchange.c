@@ -90,7 +90,7 @@ static int put_push(c2c_node *n, exchange_state *x, pktline_conn *c, const git_o
 		return err;
 	if ((rc = git_repository_odb(&odb, n->repo)) < 0)
 		return err_git(rc, "opening the object database");
-	err = repo_pack_sparse(n->repo, new_, 1, x->seen.v, x->seen.n, NULL, pushpack_add, &o, &commits);
+	err = pushpack_walk(n->repo, new_, &x->seen, &o, &commits);
 	/* A pack even when empty: receive-pack waits for one after a command
 	 * that is not a deletion. */
 	if (err == 0) {

@@ -11,6 +11,7 @@
 
 #include <git2.h>
 
+#include "c2c/oidlist.h"
 #include "c2c/pktline.h"
 #include "c2c/progress.h"
 #include "c2c/util.h"
@@ -25,6 +26,15 @@ typedef ARRAY(pushpack_obj) pushpack_objs;
 /* repo_pack_sparse's ADD: append ID (with its delta BASE, or NULL) to the
  * pushpack_objs PAYLOAD. */
 int pushpack_add(const git_oid *id, const git_oid *base, void *payload);
+/* The objects of NEW_'s commits that the hub, whose branch tips are HUB
+ * (sorted or not), lacks, into O (repo_pack_sparse): a commit that is one
+ * of HUB is left out with its ancestors as the walk meets it, so the walk
+ * costs the new commits, where hiding every tip of a hub of a thousand
+ * branches read each of them and the history below (libgit2's revwalk).
+ * An ancestor of a tip that the walk reaches by another way goes again:
+ * the hub takes it as a no-op. *COMMITS counts the commits walked. */
+int pushpack_walk(git_repository *r, const git_oid *new_, oid_list *hub, pushpack_objs *o, size_t *commits);
+
 /* Each object once (where it first came: its delta base kept), in the
  * walk's order. */
 void pushpack_unique(pushpack_objs *o);
