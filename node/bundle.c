@@ -471,8 +471,8 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		goto done;
 	/* A ref of NAME's moves here: its next sync by path judges them all. */
 	char judged[300];
-	snprintf(judged, sizeof(judged), REMOTE_KEY_JUDGED "%s", name);
-	if ((err = store_state_set(n->st, judged, NULL)) < 0)
+	if ((err = remote_state_key(judged, sizeof(judged), REMOTE_KEY_JUDGED, name)) < 0 ||
+	    (err = store_state_set(n->st, judged, NULL)) < 0)
 		goto done;
 	had_ref = git_reference_name_to_id(&old_ref, n->repo, ref) == 0;
 	{

@@ -113,15 +113,11 @@ int sync_remote_rm(c2c_node *n, const char *name)
 	 * (exchange.h: a remote added again under its name starts afresh). */
 	git_strarray refs = {0};
 	char prefix[256], key[300];
-	snprintf(key, sizeof(key), REMOTE_KEY_SINCE "%s", name);
-	if ((err = store_state_set(n->st, key, NULL)) < 0)
-		return err;
-	snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name);
-	if ((err = store_state_set(n->st, key, NULL)) < 0)
-		return err;
-	snprintf(key, sizeof(key), REMOTE_KEY_JUDGED "%s", name);
-	if ((err = store_state_set(n->st, key, NULL)) < 0)
-		return err;
+	static const char *const kept[] = {REMOTE_KEY_SINCE, REMOTE_KEY_PROTOCOL, REMOTE_KEY_JUDGED};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if ((err = remote_state_key(key, sizeof(key), kept[i], name)) < 0 ||
+		    (err = store_state_set(n->st, key, NULL)) < 0)
+			return err;
 	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
 		return err;
 	if (git_reference_list(&refs, n->repo) == 0) {
@@ -321,4 +317,10 @@ void remote_autosync_set_next_try(c2c_node *n, const char *name, long long when)
 		sqlite3_bind_null(q, 2);
 	sqlite3_step(q);
 	sqlite3_finalize(q);
+}
+
+int remote_state_key(char *buf, size_t size, const char *prefix, const char *name)
+{
+	int k = snprintf(buf, size, "%s%s", prefix, name);
+	return k < 0 || (size_t)k >= size ? err_set(C2C_EINVALID, "remote name too long: %s", name) : 0;
 }

@@ -97,8 +97,8 @@ static int exchange_wanted(c2c_node *n, const char *name, int *yes)
 	char key[300], *v = NULL;
 	int err;
 	*yes = 0;
-	if ((err = snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name)) < 0 || (size_t)err >= sizeof(key))
-		return err_set(C2C_EINVALID, "remote name too long: %s", name);
+	if ((err = remote_state_key(key, sizeof(key), REMOTE_KEY_PROTOCOL, name)) < 0)
+		return err;
 	if ((err = store_state_get(n->st, key, &v)) < 0 && err != C2C_ENOTFOUND)
 		return err;
 	err_clear();
@@ -110,8 +110,8 @@ static int exchange_wanted(c2c_node *n, const char *name, int *yes)
 static int exchange_remember_git(c2c_node *n, const char *name)
 {
 	char key[300];
-	snprintf(key, sizeof(key), REMOTE_KEY_PROTOCOL "%s", name);
-	return store_state_set(n->st, key, "git");
+	int err = remote_state_key(key, sizeof(key), REMOTE_KEY_PROTOCOL, name);
+	return err < 0 ? err : store_state_set(n->st, key, "git");
 }
 
 /* After the merge: the push's result, and main pushed again on the same
@@ -199,7 +199,8 @@ static int sync_inner(const sync_run *s)
 	 * every ref to judge. */
 	char judged_key[300], *mark = NULL;
 	int judged = 0;
-	snprintf(judged_key, sizeof(judged_key), REMOTE_KEY_JUDGED "%s", r->name);
+	if ((err = remote_state_key(judged_key, sizeof(judged_key), REMOTE_KEY_JUDGED, r->name)) < 0)
+		goto done;
 	if (store_state_get(n->st, judged_key, &mark) == 0 && mark) {
 		git_oid at;
 		if (local && git_oid_fromstr(&at, mark) == 0)
@@ -315,7 +316,7 @@ static int sync_inner(const sync_run *s)
 	if (exch) {
 		/* What the hub saw is recorded once its commits are merged. */
 		char key[300];
-		if (x.new_since[0] && ((err = exchange_since_key(key, sizeof(key), r->name)) < 0 ||
+		if (x.new_since[0] && ((err = remote_state_key(key, sizeof(key), REMOTE_KEY_SINCE, r->name)) < 0 ||
 		                       (err = store_state_set(n->st, key, x.new_since)) < 0))
 			goto done;
 		err = exchange_pushed(s, rm, &x);

@@ -18,12 +18,6 @@
 #include "c2c/sparse.h"
 #include "c2c/store.h"
 
-int exchange_since_key(char *buf, size_t size, const char *name)
-{
-	int k = snprintf(buf, size, REMOTE_KEY_SINCE "%s", name);
-	return k < 0 || (size_t)k >= size ? err_set(C2C_EINVALID, "remote name too long: %s", name) : 0;
-}
-
 int exchange_prepare(c2c_node *n, exchange_state *x)
 {
 	char key[300], glob[300], own[300], rest[200];
@@ -33,7 +27,7 @@ int exchange_prepare(c2c_node *n, exchange_state *x)
 	int rc, err;
 	x->head = n->head;
 	memset(&x->old, 0, sizeof(x->old));
-	if ((err = exchange_since_key(key, sizeof(key), x->name)) < 0)
+	if ((err = remote_state_key(key, sizeof(key), REMOTE_KEY_SINCE, x->name)) < 0)
 		return err;
 	if ((err = store_state_get(n->st, key, &x->since)) < 0 && err != C2C_ENOTFOUND)
 		return err;

@@ -115,9 +115,6 @@ int exchange_prepare(c2c_node *n, exchange_state *x);
 int exchange_run(c2c_node *n, exchange_state *x);
 /* ARRIVED gets the heads of the nodes' branches the answer named. */
 int exchange_apply(c2c_node *n, exchange_state *x, oid_list *arrived);
-/* The key under which the node keeps what it saw of remote NAME
- * (store_state), "sync_since:NAME". */
-int exchange_since_key(char *buf, size_t size, const char *name);
 /* On the same channel, push main (N's head, after the merge) without
  * fetching. 0 when the hub took it; a refusal as push_thin gives it. */
 int exchange_push(c2c_node *n, exchange_state *x);

@@ -61,5 +61,8 @@ void remote_autosync_set_next_try(c2c_node *n, const char *name, long long when)
  * others dropped), so the next sync judges only the refs its fetch moves.
  * Taken out when a sync with the remote begins, put back when it ends. */
 #define REMOTE_KEY_JUDGED "sync_judged:"
+/* PREFIX (one of the above) and NAME into BUF: C2C_EINVALID naming the
+ * remote if it does not fit. */
+int remote_state_key(char *buf, size_t size, const char *prefix, const char *name);
 
 #endif
