@@ -375,7 +375,7 @@ int hub_serve(const char *path, const char *node_id, const char *command)
 	/* c2c's own sync (exchange.h): its push runs receive-pack here,
 	 * with the same rules. */
 	if (!strncmp(command, EXCHANGE_COMMAND " ", strlen(EXCHANGE_COMMAND) + 1) && !strchr(command, '\n'))
-		return hubsync_serve(path, node_id, 0, 1);
+		return hubsync_serve(path, node_id, command, 0, 1);
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		size_t n = strlen(allowed[i].prefix);
 		/* The path the client asked for is not used: this key reaches this

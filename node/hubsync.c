@@ -4,6 +4,7 @@
  * (repo_pack_sparse, pushpack_send). */
 #include "c2c/exchange.h"
 
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -306,7 +307,37 @@ done:
 	return err;
 }
 
-int hubsync_serve(const char *path, const char *node_id, int in_fd, int out_fd)
+/* The first request, when COMMAND carries it (exchange.h), into C's
+ * input, ahead of what comes on the channel. */
+static int take_inline(pktline_conn *c, const char *command)
+{
+	const char *q = strrchr(command, '\''), *arg = strrchr(command, ' ');
+	size_t n, pad = 0;
+	int got;
+	/* the last word, after the quoted path */
+	if (!arg || (q && arg < q) || strncmp(arg + 1, EXCHANGE_REQUEST_ARG, strlen(EXCHANGE_REQUEST_ARG)))
+		return 0;
+	arg += 1 + strlen(EXCHANGE_REQUEST_ARG);
+	n = strlen(arg);
+	if (n == 0 || n % 4 || n / 4 * 3 > EXCHANGE_INLINE_TAKE || n / 4 * 3 > sizeof(c->in))
+		return err_set(C2C_EINVALID, "the request on the command line is %s",
+		               n / 4 * 3 > EXCHANGE_INLINE_TAKE ? "too long" : "not base64");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)arg[i];
+		int ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' ||
+		         ch == '/' || (ch == '=' && i >= n - 2 && (i == n - 1 || arg[n - 1] == '='));
+		if (!ok)
+			return err_set(C2C_EINVALID, "the request on the command line is not base64");
+		pad += ch == '=';
+	}
+	if ((got = EVP_DecodeBlock((unsigned char *)c->in, (const unsigned char *)arg, (int)n)) < 0 || (size_t)got < pad)
+		return err_set(C2C_EINVALID, "the request on the command line is not base64");
+	c->off = 0;
+	c->len = (size_t)got - pad;
+	return 0;
+}
+
+int hubsync_serve(const char *path, const char *node_id, const char *command, int in_fd, int out_fd)
 {
 	pktline_conn *c = calloc(1, sizeof(*c));
 	int err = 0;
@@ -320,9 +351,11 @@ int hubsync_serve(const char *path, const char *node_id, int in_fd, int out_fd)
 	signal(SIGPIPE, SIG_IGN);
 	if ((err = transport_channel_fds(&c->ch, in_fd, out_fd)) < 0)
 		goto done;
+	int given = command ? take_inline(c, command) : 0;
 	for (;;) {
 		request r = {0};
-		int got = read_request(c, &r);
+		int got = given < 0 ? given : read_request(c, &r);
+		given = 0;
 		if (got == 1) {
 			err = 0;
 			request_free(&r);

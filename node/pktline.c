@@ -86,9 +86,40 @@ int pktline_flush_out(pktline_conn *c)
 		for (int i = 0; i < 4; i++)
 			c->out[i] = (unsigned char)hex[(c->olen >> (12 - 4 * i)) & 0xf];
 	}
-	err = c->olen ? transport_channel_write(c->ch, c->out, c->olen) : 0;
+	if (c->hold_max && c->olen) {
+		if (c->olen > c->hold_max - c->nheld) {
+			c->held_over = 1;
+			return err_set(C2C_EFAIL, "more than %zu bytes to hold", c->hold_max);
+		}
+		memcpy(c->held + c->nheld, c->out, c->olen);
+		c->nheld += c->olen;
+	} else if (c->olen) {
+		err = transport_channel_write(c->ch, c->out, c->olen);
+	}
 	c->olen = 0;
 	return err;
+}
+
+int pktline_hold(pktline_conn *c, size_t max)
+{
+	pktline_unhold(c);
+	if (!(c->held = malloc(max ? max : 1)))
+		return ERR_OOM();
+	c->hold_max = max;
+	return 0;
+}
+
+void pktline_unhold(pktline_conn *c)
+{
+	if (c->held_over) {
+		pktline_pack_end(c, 0);
+		c->olen = 0;
+		c->framed = 0;
+	}
+	free(c->held);
+	c->held = NULL;
+	c->nheld = c->hold_max = 0;
+	c->held_over = 0;
 }
 
 int pktline_frame(pktline_conn *c, int on)

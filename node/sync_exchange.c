@@ -2,6 +2,7 @@
  * (include/c2c/exchange.h). */
 #include "c2c/exchange.h"
 
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,17 +209,12 @@ static int take_answer(exchange_state *x, pktline_conn *c, int first_request)
 	}
 }
 
-int exchange_run(c2c_node *n, exchange_state *x)
+/* The first request: what the node has, and its push. */
+static int put_request(c2c_node *n, exchange_state *x, pktline_conn *c)
 {
-	pktline_conn *c = calloc(1, sizeof(*c));
-	int err;
-	if (!c)
-		return ERR_OOM();
-	x->conn = c;
-	x->pushed = 0;
-	if ((err = transport_channel_open(&c->ch, x->t, x->url, EXCHANGE_COMMAND, n->node_id)) < 0)
-		return err;
 	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+	x->pushed_objects = x->pushed_deltas = 0;
 	if ((err = pktline_put_text(c, EXCHANGE_COMMAND " 1")) < 0 || (x->since && (err = pktline_put_text(c, "since %s", x->since)) < 0) ||
 	    (err = pktline_put_text(c, "end")) < 0 || (err = pktline_put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->head))) < 0 ||
 	    (!git_oid_is_zero(&x->old) && (err = pktline_put_text(c, "have %s", git_oid_tostr(hex, sizeof(hex), &x->old))) < 0))
@@ -230,7 +226,53 @@ int exchange_run(c2c_node *n, exchange_state *x)
 		err = pktline_put(c, "0000", 4);
 	else
 		err = put_push(n, x, c, &x->old, &x->head);
-	if (err < 0 || (err = pktline_flush_out(c)) < 0 || (err = take_answer(x, c, 1)) < 0 || x->unsupported ||
+	return err < 0 ? err : pktline_flush_out(c);
+}
+
+/* The first request as the command's argument (exchange.h) in *ARG, or
+ * NULL when it is too large to go there. */
+static int request_arg(c2c_node *n, exchange_state *x, pktline_conn *c, char **arg)
+{
+	const c2c_progress *progress = x->progress;
+	size_t pre = strlen(EXCHANGE_REQUEST_ARG);
+	int err;
+	*arg = NULL;
+	if ((err = pktline_hold(c, EXCHANGE_INLINE_MAX)) < 0)
+		return err;
+	x->progress = NULL; /* in memory, at most a moment; sent again if too large */
+	err = put_request(n, x, c);
+	x->progress = progress;
+	if (err < 0 && c->held_over) {
+		err_clear();
+		err = 0;
+	} else if (err == 0) {
+		if (!(*arg = malloc(pre + (c->nheld + 2) / 3 * 4 + 1)))
+			err = ERR_OOM();
+		else {
+			memcpy(*arg, EXCHANGE_REQUEST_ARG, pre);
+			EVP_EncodeBlock((unsigned char *)*arg + pre, c->held, (int)c->nheld);
+		}
+	}
+	pktline_unhold(c);
+	return err;
+}
+
+int exchange_run(c2c_node *n, exchange_state *x)
+{
+	pktline_conn *c = calloc(1, sizeof(*c));
+	char *arg = NULL;
+	int err, given;
+	if (!c)
+		return ERR_OOM();
+	x->conn = c;
+	x->pushed = 0;
+	/* Over ssh, a small request rides with the command: a round trip less. */
+	if (!strncmp(x->url, "ssh://", 6) && (err = request_arg(n, x, c, &arg)) < 0)
+		return err;
+	err = transport_channel_open_arg(&c->ch, x->t, x->url, EXCHANGE_COMMAND, arg, n->node_id);
+	given = arg != NULL;
+	free(arg);
+	if (err < 0 || (!given && (err = put_request(n, x, c)) < 0) || (err = take_answer(x, c, 1)) < 0 || x->unsupported ||
 	    (err = take_pack(n, x, c)) < 0)
 		return err;
 	/* No tip the head lacks: no merge, so no second push. Ending the

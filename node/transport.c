@@ -84,7 +84,7 @@ static int sub_action(git_smart_subtransport_stream **out, git_smart_subtranspor
 	const char *git_cmd = action == GIT_SERVICE_UPLOADPACK_LS || action == GIT_SERVICE_UPLOADPACK
 	                          ? "git-upload-pack"
 	                          : "git-receive-pack";
-	if ((err = ssh_stream_open(&s, t->t, url, git_cmd, t_)) < 0)
+	if ((err = ssh_stream_open(&s, t->t, url, git_cmd, NULL, t_)) < 0)
 		return transport_to_git(err);
 	t->current = s;
 	*out = ssh_stream_git(s);

@@ -300,6 +300,12 @@ int transport_channel_fds(transport_channel **out, int in_fd, int out_fd)
 int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
                            const char *node_id)
 {
+	return transport_channel_open_arg(out, t, url, git_cmd, NULL, node_id);
+}
+
+int transport_channel_open_arg(transport_channel **out, transport *t, const char *url, const char *git_cmd,
+                               const char *arg, const char *node_id)
+{
 	transport_channel *c = calloc(1, sizeof(*c));
 	int err;
 	*out = NULL;
@@ -310,8 +316,10 @@ int transport_channel_open(transport_channel **out, transport *t, const char *ur
 	c->sock = c->errfd = -1;
 	c->in_fd = c->out_fd = -1;
 	if (!strncmp(url, "ssh://", 6))
-		err = c->t ? ssh_stream_open(&c->ssh, c->t, url, git_cmd, NULL)
+		err = c->t ? ssh_stream_open(&c->ssh, c->t, url, git_cmd, arg, NULL)
 		           : err_set(C2C_EINVALID, "%s: an ssh:// remote needs a transport", url);
+	else if (arg)
+		err = err_set(C2C_EINVALID, "%s: a command's argument goes over ssh only", url);
 	else
 		err = local_open(c, url, git_cmd, node_id);
 	if (err < 0) {

@@ -406,12 +406,15 @@ static void stream_free(git_smart_subtransport_stream *s_)
 }
 
 /* 'PATH' for a POSIX shell: ' becomes '\'' (CVE-2026-5917 in libgit2 1.5.1). */
-static int quote_command(char *out, size_t cap, const char *cmd, const char *path)
+/* "CMD 'PATH'" (then " ARG"), in a new string. */
+static char *quote_command(const char *cmd, const char *path, const char *arg)
 {
-	size_t n = (size_t)snprintf(out, cap, "%s '", cmd);
+	size_t cap = strlen(cmd) + 4 * strlen(path) + (arg ? strlen(arg) + 1 : 0) + 4, n;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	n = (size_t)snprintf(out, cap, "%s '", cmd);
 	for (const char *p = path; *p; p++) {
-		if (n + 5 >= cap)
-			return -1;
 		if (*p == '\'') {
 			memcpy(out + n, "'\\''", 4);
 			n += 4;
@@ -419,30 +422,30 @@ static int quote_command(char *out, size_t cap, const char *cmd, const char *pat
 			out[n++] = *p;
 		}
 	}
-	if (n + 2 >= cap)
-		return -1;
 	out[n++] = '\'';
 	out[n] = '\0';
-	return 0;
+	if (arg)
+		snprintf(out + n, cap - n, " %s", arg);
+	return out;
 }
 
-int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char *git_cmd,
+int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char *git_cmd, const char *arg,
                     git_smart_subtransport *owner)
 {
 	transport_url u;
 	session *x = NULL;
 	ssh_stream *s = NULL;
-	char cmd[2200];
+	char *cmd = NULL;
 	int err, rc;
 	*out = NULL;
 	if ((err = transport_parse_url(url, &u)) < 0)
 		return err;
-	if (quote_command(cmd, sizeof(cmd), git_cmd, u.path) < 0)
-		return transport_fail(t, C2C_EINVALID, "path too long");
-	if ((err = session_get(t, &u, &x)) < 0)
-		return err;
-	if (!(s = calloc(1, sizeof(*s))))
+	if (!(cmd = quote_command(git_cmd, u.path, arg)))
 		return ERR_OOM();
+	if ((err = session_get(t, &u, &x)) < 0 || !(s = calloc(1, sizeof(*s)))) {
+		free(cmd);
+		return err < 0 ? err : ERR_OOM();
+	}
 	s->x = x;
 	s->parent.subtransport = owner;
 	s->parent.read = stream_read;
@@ -464,9 +467,11 @@ int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char 
 		err = ssh_error(x, "starting git on the server");
 		goto fail_;
 	}
+	free(cmd);
 	*out = s;
 	return 0;
 fail_:
+	free(cmd);
 	stream_free(&s->parent);
 	return err;
 }

@@ -35,6 +35,16 @@
  *   (deltas against objects the haves reach), framed, and a flush.
  * or "error WHY" and a flush. Several requests may follow on one channel.
  *
+ * The first request, when it is at most EXCHANGE_INLINE_MAX bytes (a
+ * sync that pushes a few records), goes on the command line itself, in
+ * base64 (RFC 4648, padded) after EXCHANGE_REQUEST_ARG:
+ *   c2c-sync 'PATH' --request=BASE64
+ * sshd opens a session channel's window only when its command runs, so a
+ * request sent as input waits a round trip for the exec's answer; on the
+ * command line it arrives with the exec, and the answer follows at once.
+ * The hub reads it as if it came first on its input; later requests come
+ * on the input. A larger first request goes on the input, as the rest.
+ *
  * The hub keeps its checks: the pushed pack goes to stock git's
  * receive-pack on the hub, as the node's key line allows, with the hub's
  * hooks (the ref rule, fast-forward only, the office's checks) and
@@ -58,11 +68,18 @@
 #define EXCHANGE_COMMAND "c2c-sync"
 #define EXCHANGE_MAX_HAVES 64
 #define EXCHANGE_MAX_REFS 100000
+#define EXCHANGE_REQUEST_ARG "--request="
+/* The node puts a first request of at most this many bytes on the command
+ * line (libssh2 sends a command of at most about 34 KB; base64 makes 4
+ * bytes of 3); the hub takes one of at most EXCHANGE_INLINE_TAKE. */
+#define EXCHANGE_INLINE_MAX 16384
+#define EXCHANGE_INLINE_TAKE 49152
 
 /* The hub's side: serve the requests arriving on IN_FD, answering on
- * OUT_FD, for node NODE_ID (its key line's), on the hub at PATH. 0 at the
- * end of the requests. */
-int hubsync_serve(const char *path, const char *node_id, int in_fd, int out_fd);
+ * OUT_FD, for node NODE_ID (its key line's), on the hub at PATH; the
+ * first may be on COMMAND (the node's, "c2c-sync 'PATH' --request=...").
+ * 0 at the end of the requests. */
+int hubsync_serve(const char *path, const char *node_id, const char *command, int in_fd, int out_fd);
 
 /* The hub's numbered refs (hubtips.c): compare the refs of REPO (nodes'
  * branches and the office key) with PATH/c2c-tips.db, number what

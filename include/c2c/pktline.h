@@ -24,6 +24,10 @@ typedef struct {
 	EVP_MD_CTX *sha;
 	uint64_t packpos; /* bytes of the pack sent so far */
 	int framed;       /* pktline_frame: raw output goes out as pkt-lines */
+	/* pktline_hold: output kept here instead of sent */
+	unsigned char *held;
+	size_t nheld, hold_max;
+	int held_over; /* more than hold_max was put */
 } pktline_conn;
 
 /* One pkt-line into LINE (NUL-terminated, the final LF dropped; *LEN its
@@ -52,6 +56,13 @@ int pktline_put_text(pktline_conn *c, const char *fmt, ...) __attribute__((forma
 int pktline_read_report(pktline_conn *c, const char *ref, char *why, size_t size, int *unpack_failed);
 /* Send what is buffered. */
 int pktline_flush_out(pktline_conn *c);
+/* From now on, what would be sent is kept in C->held (C->nheld bytes), up
+ * to MAX bytes: more is C2C_EFAIL with C->held_over set, and C is then
+ * to be reset with pktline_unhold. */
+int pktline_hold(pktline_conn *c, size_t max);
+/* Send on the channel again; forget what was held, and what was buffered
+ * (framing, a pack's checksum) when the hold ran over. */
+void pktline_unhold(pktline_conn *c);
 
 /* Start the pack's checksum and position (C2C_ENOMEM); end it, putting
  * the SHA-1 trailer when PUT_TRAILER (else only freeing it). */

@@ -79,6 +79,10 @@ int transport_probe(transport *t, const char *url, char **fp);
 typedef struct transport_channel transport_channel;
 int transport_channel_open(transport_channel **out, transport *t, const char *url, const char *git_cmd,
                            const char *node_id);
+/* The same with ARG after the path on the command line (over ssh only:
+ * C2C_EINVALID for a path). */
+int transport_channel_open_arg(transport_channel **out, transport *t, const char *url, const char *git_cmd,
+                               const char *arg, const char *node_id);
 /* A channel on this process's own IN_FD and OUT_FD (left open by close):
  * the hub's side of c2c's sync exchange (exchange.h), whose other ends
  * sshd holds. Blocking, without timeouts: sshd's own end the session. */

@@ -41,9 +41,9 @@ void transport_ssh_close(transport *t);
 int transport_ssh_probe(transport *t, const transport_url *u, char **fp);
 
 /* A channel on T's session (opened and logged in if needed) running
- * GIT_CMD on URL's path, as a libgit2 stream of OWNER (NULL for c2c's own
- * channels). */
-int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char *git_cmd,
+ * GIT_CMD on URL's path (then ARG, unquoted, when not NULL), as a libgit2
+ * stream of OWNER (NULL for c2c's own channels). */
+int ssh_stream_open(ssh_stream **out, transport *t, const char *url, const char *git_cmd, const char *arg,
                     git_smart_subtransport *owner);
 git_smart_subtransport_stream *ssh_stream_git(ssh_stream *s);
 int ssh_stream_read(ssh_stream *s, char *buf, size_t cap, size_t *n);

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
 . "$(dirname "$0")/lib-hub.sh"
+. "$(dirname "$0")/lib-proxy.sh"
 sshd_start "$T/sshd" || exit 1
 export C2C_SSH_IDLE_TIMEOUT=10 C2C_SSH_CONNECT_TIMEOUT=5
 
@@ -68,6 +69,17 @@ has "$T/ans" "error .*malformed pkt-line" "a broken framing is refused"
 { pkt "c2c-sync 1"; pkt "push 0000000000000000000000000000000000000000 $(head_of "$T/a")"; printf 0000; printf '0009PACK\n'; printf 0000; } |
 	serve >"$T/ans" 2>"$T/err"
 has "$T/ans" "push ng" "a broken pack is refused by the hub's receive-pack"
+# The first request on the command line (exchange.h): read as if it came
+# first on the input; anything but padded base64 of a bounded size is refused.
+inline() { SSH_ORIGINAL_COMMAND="c2c-sync 'x' --request=$1" c2c hub serve "$HUB" "$(node_id "$T/c")" </dev/null; }
+inline "$({ pkt "c2c-sync 1"; pkt "end"; printf 0000; } | base64 -w0)" >"$T/ans" 2>"$T/err"
+has "$T/ans" "since " "a request on the command line is answered"
+inline "$({ pkt "c2c-sync 1"; pkt "ref refs/heads/main"; printf 0000; } | base64 -w0)" >"$T/ans" 2>"$T/err"
+has "$T/ans" "error not a node's branch" "and checked as one on the input"
+for bad in 'YzJj!!!!' 'YzJjLXN5bmMg===' 'Yz=j' "$(head -c 60000 /dev/zero | base64 -w0)"; do
+	inline "$bad" >"$T/ans" 2>"$T/err"
+	has "$T/ans" "error the request on the command line is (not base64|too long)" "a bad request on the command line is refused (${bad:0:12})"
+done
 same "the hub's refs are unchanged" "$(refs "$HUB")" "$before"
 check "hub fsck --strict after hostile requests" git -C "$HUB" fsck --strict --no-progress
 
@@ -86,4 +98,31 @@ run 0 "and again" c2c -C "$T/e" sync --json
 has "$T/out" '"protocol": "git"' "remembered"
 run 0 "C2C_SYNC_PROTOCOL=git on a c2c hub" env C2C_SYNC_PROTOCOL=git "$C2C" -C "$T/a" sync --json
 has "$T/out" '"protocol": "git"' "git's protocols when asked for"
+
+# 6. Round trips, counted by scripts/netproxy on a link that delays each
+# way: a small first request rides on the command line (exchange.h), so a
+# sync is the ssh handshake, the login, the channel and one answer: 7 round
+# trips where a request sent as the channel's input took 8. A request too
+# large for the command line goes as input and is served the same.
+proxy_start --delay-ms 40
+for x in a b; do
+	c2c -C "$T/$x" remote add slow "$(proxy_url "$HUB")" >/dev/null
+	c2c -C "$T/$x" remote trust slow "$SSHD_FP" >/dev/null
+done
+c2c -C "$T/a" sync slow >/dev/null 2>&1 && c2c -C "$T/b" sync slow >/dev/null 2>&1 || not_ok "a and b sync through the proxy"
+c2c -C "$T/a" add actions title="Tunis: one more action" budget_eur=2500 >/dev/null
+proxy_start --delay-ms 40
+run 0 "a syncs one changed record through a slow link" c2c -C "$T/a" sync slow --json
+proxy_stop
+has "$T/out" '"pushed": "yes"' "a's change is pushed"
+rt=$(pstat round_trips)
+[ "$rt" -le 7 ] && ok "a's sync takes $rt round trips (at most 7)" || not_ok "a's sync takes $rt round trips, more than 7"
+{ echo title,budget_eur; for i in $(seq 400); do echo "Tunis: action $i of a long list,$i"; done; } >"$T/many.csv"
+c2c -C "$T/a" import actions "$T/many.csv" >/dev/null || not_ok "a imports 400 actions"
+proxy_start
+run 0 "a syncs a push too large for the command line" c2c -C "$T/a" sync slow --json
+proxy_stop
+has "$T/out" '"pushed": "yes"' "the large push is taken"
+same "the hub holds a's main" "$(git -C "$HUB" rev-parse "nodes/$(node_id "$T/a")")" "$(head_of "$T/a")"
+check "hub fsck --strict after both" git -C "$HUB" fsck --strict --no-progress
 finish
