@@ -146,23 +146,22 @@ int quarantine_open(quarantine *q, git_repository *repo, const char *gitdir)
  * (one walk for them all: repo_tips_new). */
 static int drop_unmerged_refs(git_repository *repo, const git_oid *head, const char *from, const oid_list *only)
 {
-	git_strarray refs = {0};
+	repo_refs refs = {0};
 	char prefix[256];
-	int rc, err = 0;
-	if ((rc = ref_remote(prefix, sizeof(prefix), from, "")) < 0)
-		return rc;
-	if ((rc = git_reference_list(&refs, repo)) < 0)
-		return err_git(rc, "listing fetched refs");
-	size_t pl = strlen(prefix), k = 0;
-	git_oid *tips = calloc(refs.count + 1, sizeof(*tips));
-	const char **names = calloc(refs.count + 1, sizeof(*names));
-	unsigned char *isnew = calloc(refs.count + 1, 1);
+	int err = 0;
+	if ((err = ref_remote(prefix, sizeof(prefix), from, "")) < 0 || (err = repo_refs_under(repo, prefix, &refs)) < 0)
+		return err;
+	size_t k = 0;
+	git_oid *tips = calloc(refs.n + 1, sizeof(*tips));
+	const char **names = calloc(refs.n + 1, sizeof(*names));
+	unsigned char *isnew = calloc(refs.n + 1, 1);
 	if (!tips || !names || !isnew)
 		err = ERR_OOM();
-	for (size_t i = 0; i < refs.count && err == 0; i++)
-		if (!strncmp(refs.strings[i], prefix, pl) && git_reference_name_to_id(&tips[k], repo, refs.strings[i]) == 0 &&
-		    (!only || oid_list_has(only, &tips[k])))
-			names[k++] = refs.strings[i];
+	for (size_t i = 0; i < refs.n && err == 0; i++)
+		if (!only || oid_list_has(only, &refs.v[i].id)) {
+			tips[k] = refs.v[i].id;
+			names[k++] = refs.v[i].name;
+		}
 	if (err == 0)
 		repo_tips_new(repo, head, tips, k, isnew);
 	for (size_t i = 0; i < k && err == 0; i++) {
@@ -175,7 +174,7 @@ static int drop_unmerged_refs(git_repository *repo, const git_oid *head, const c
 	free(tips);
 	free(names);
 	free(isnew);
-	git_strarray_dispose(&refs);
+	repo_refs_free(&refs);
 	return err;
 }
 

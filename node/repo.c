@@ -16,6 +16,7 @@
 #include "c2c/oidlist.h"
 #include "c2c/pack.h"
 #include "c2c/treeupd.h"
+#include "c2c/util.h"
 
 /* libgit2 as Debian builds it takes its TLS from mbedTLS, whose start-up in
  * git_libgit2_init parses the system's whole CA bundle (some 140
@@ -462,5 +463,59 @@ void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, 
 	oid_list_free(&beyond);
 	if (err < 0)
 		err_clear();
+	git_error_clear();
+}
+
+int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t pl = strlen(prefix);
+	char *glob = malloc(pl + 2);
+	int rc, err = 0;
+	memset(out, 0, sizeof(*out));
+	if (!glob)
+		return ERR_OOM();
+	memcpy(glob, prefix, pl);
+	memcpy(glob + pl, "*", 2);
+	rc = git_reference_iterator_glob_new(&it, r, glob);
+	free(glob);
+	if (rc < 0)
+		return err_git(rc, prefix);
+	while (err == 0 && (rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *id = git_reference_type(ref) == GIT_REFERENCE_DIRECT ? git_reference_target(ref) : NULL;
+		if (id && !strncmp(git_reference_name(ref), prefix, pl)) {
+			repo_ref e = {strdup(git_reference_name(ref)), *id};
+			if (!e.name || (err = util_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v))) < 0) {
+				free(e.name);
+				err = ERR_OOM();
+			} else {
+				out->v[out->n++] = e;
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (err == 0 && rc != GIT_ITEROVER)
+		err = err_git(rc, prefix);
+	if (err < 0)
+		repo_refs_free(out);
+	return err;
+}
+
+void repo_refs_free(repo_refs *refs)
+{
+	for (size_t i = 0; i < refs->n; i++)
+		free(refs->v[i].name);
+	free(refs->v);
+	memset(refs, 0, sizeof(*refs));
+}
+
+void repo_pack_refs(git_repository *r)
+{
+	git_refdb *db = NULL;
+	if (git_repository_refdb(&db, r) == 0)
+		git_refdb_compress(db);
+	git_refdb_free(db);
 	git_error_clear();
 }

@@ -308,6 +308,10 @@ static int sync_inner(const sync_run *s)
 		char hex[GIT_OID_HEXSZ + 1];
 		err = store_state_set(n->st, judged_key, git_oid_tostr(hex, sizeof(hex), &n->head));
 	}
+	/* The fetched refs, one per node of the network, into packed-refs:
+	 * each sync reads them all, one file where it read a file each. */
+	if (err == 0 && (local ? moved.n > 0 : !exch || x.refs.n > 0))
+		repo_pack_refs(n->repo);
 	if (err < 0)
 		goto done;
 	res->after = n->head;

@@ -69,39 +69,30 @@ static int tip_in(const git_oid *v, size_t n, const git_oid *id)
 static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, int only,
                             sync_result *res, branches *out)
 {
-	git_strarray refs = {0};
+	repo_refs refs = {0};
 	char prefix[256];
-	int rc, err = 0;
-	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0)
+	int err = 0;
+	if ((err = ref_remote(prefix, sizeof(prefix), name, "")) < 0 || (err = repo_refs_under(n->repo, prefix, &refs)) < 0)
 		return err;
 	size_t pl = strlen(prefix), k = 0;
-	if ((rc = git_reference_list(&refs, n->repo)) < 0)
-		return err_git(rc, "listing fetched refs");
 	/* The tips to judge, in order: the listed branches, then the heads
 	 * the remote advertised (name NULL). */
-	git_oid *tips = calloc(refs.count + narrived + 1, sizeof(*tips));
-	const char **names = calloc(refs.count + narrived + 1, sizeof(*names));
-	unsigned char *isnew = calloc(refs.count + narrived + 1, 1);
+	git_oid *tips = calloc(refs.n + narrived + 1, sizeof(*tips));
+	const char **names = calloc(refs.n + narrived + 1, sizeof(*names));
+	unsigned char *isnew = calloc(refs.n + narrived + 1, 1);
 	if (!tips || !names || !isnew)
 		err = ERR_OOM();
-	for (size_t i = 0; i < refs.count + narrived && err == 0; i++) {
-		if (i >= refs.count) {
-			tips[k] = arrived[i - refs.count];
+	for (size_t i = 0; i < refs.n + narrived && err == 0; i++) {
+		if (i >= refs.n) {
+			tips[k] = arrived[i - refs.n];
 			names[k++] = NULL;
 			continue;
 		}
-		if (strncmp(refs.strings[i], prefix, pl))
-			continue;
-		if ((rc = git_reference_name_to_id(&tips[k], n->repo, refs.strings[i])) == GIT_ENOTFOUND)
-			continue;
-		if (rc < 0) {
-			err = err_git(rc, refs.strings[i]);
-			break;
-		}
+		tips[k] = refs.v[i].id;
 		if (only && !tip_in(arrived, narrived, &tips[k]))
 			continue; /* unchanged since it was judged */
 		res->tips++;
-		names[k++] = refs.strings[i] + pl;
+		names[k++] = refs.v[i].name + pl;
 	}
 	if (err == 0)
 		repo_tips_new(n->repo, &n->head, tips, k, isnew);
@@ -122,7 +113,7 @@ static int fetched_branches(c2c_node *n, const char *name, const git_oid *arrive
 	free(tips);
 	free(names);
 	free(isnew);
-	git_strarray_dispose(&refs);
+	repo_refs_free(&refs);
 	return err;
 }
 

@@ -98,6 +98,26 @@ int repo_commits_beyond(git_repository *r, const git_oid *hide, size_t nhide, co
  * judged as before, only slower. Never fails. */
 void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, size_t n, unsigned char *isnew);
 
+/* The direct refs whose names begin with PREFIX, each read once (a
+ * glob's iterator gives its target), in OUT->v (names malloc'd).
+ * git_reference_list then a lookup per name read each loose ref twice, and
+ * every ref of the repository. */
+typedef struct {
+	char *name;
+	git_oid id;
+} repo_ref;
+typedef struct {
+	repo_ref *v;
+	size_t n, cap;
+} repo_refs;
+int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out);
+void repo_refs_free(repo_refs *refs);
+
+/* Pack the loose refs into packed-refs, as git pack-refs --all does (a
+ * sync reads every fetched ref: one file then, not one per node). Best
+ * effort: a failure (a lock held) leaves the refs loose and valid. */
+void repo_pack_refs(git_repository *r);
+
 /* Remove stale lock files (*.lock under refs/ and HEAD.lock) that a killed
  * process left; call only while holding the node lock. Returns how many. */
 int repo_clear_stale_locks(const char *gitdir);

@@ -60,6 +60,14 @@ run 0 "the node's next sync pushes" c2c -C sfax sync
 same "its branch is on the hub" "$(git -C hubk.git rev-parse "refs/heads/nodes/$SID")" "$(head_of sfax)"
 run 0 "the others merge it" c2c -C tunis sync
 check "tunis holds sfax's record" grep -q "Reception desk" <(c2c -C tunis ls actions --json)
+# Each sync reads every fetched ref (one per node of the network): they
+# are kept in packed-refs, one file, where stock git reads them too.
+loose=$(find tunis/repo.git/refs/c2c/remotes/hub -type f | wc -l)
+[ "$loose" -le 1 ] && ok || not_ok "$loose fetched refs of tunis are loose files, not packed"
+same "stock git lists every branch of the hub among tunis's fetched refs" \
+	"$(git -C tunis/repo.git for-each-ref --format='%(objectname) %(refname)' refs/c2c/remotes/hub/nodes | sed 's|refs/c2c/remotes/hub/|refs/heads/|')" \
+	"$(git -C hubk.git for-each-ref --format='%(objectname) %(refname)' refs/heads/nodes)"
+run 0 "tunis's node is whole" c2c -C tunis verify
 
 # --- (b) fast-forward only -------------------------------------------------------
 # A copy of tunis's node (restored from a backup, say) writes on; its sync
