@@ -378,7 +378,8 @@ void incoming_batch_free(incoming_batch *b)
 	if (!b)
 		return;
 	free(b->v);
-	oid_list_free(&b->tips);
+	oid_list_free(&b->walked);
+	oid_list_free(&b->beyond);
 	git_tree_free(b->head_tree);
 	registry_revocations_free(&b->revs);
 	oid_list_free(&b->seen);
@@ -454,6 +455,32 @@ static int check_one_twice(ck *k)
 	return err_hint("sync again; if this recurs, run 'c2c verify'");
 }
 
+/* The walk's hide callback: a commit that passed under a tip that passed
+ * whole, with everything below it, was judged already. Hiding each such
+ * tip instead made every walk read the histories of all of them: a first
+ * sync of a thousand branches read a thousand commits per branch. */
+static int walked_whole(const git_oid *id, void *payload)
+{
+	const incoming_batch *b = payload;
+	if (b->has_beyond && !oid_list_has(&b->beyond, id))
+		return 1; /* the head holds it */
+	if (!b->cap)
+		return 0;
+	size_t i = slot(b, id);
+	return b->v[i].used && b->v[i].whole;
+}
+
+int incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n)
+{
+	oid_list_clear(&b->beyond);
+	b->has_beyond = !git_oid_is_zero(head) && repo_commits_beyond(b->repo, head, 1, tips, n, 0, &b->beyond) == 0;
+	if (!b->has_beyond)
+		oid_list_clear(&b->beyond);
+	err_clear();
+	git_error_clear();
+	return 0;
+}
+
 int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char *from, const git_oid *tip)
 {
 	git_revwalk *w = NULL;
@@ -477,15 +504,20 @@ int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char
 	git_commit_free(tc);
 	if ((rc = git_revwalk_new(&w, cx->repo)) < 0 ||
 	    (rc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE)) < 0 ||
-	    (rc = git_revwalk_push(w, tip)) < 0 || (rc = git_revwalk_hide(w, &cx->head)) < 0) {
+	    (rc = git_revwalk_push(w, tip)) < 0 ||
+	    /* the head's history, by the batch's list when it has one: hiding
+	     * the head made each walk read back through the head's history as
+	     * far as the tip's date (the office's thousand registrations, for
+	     * each of a thousand branches) */
+	    (!batch->has_beyond && (rc = git_revwalk_hide(w, &cx->head)) < 0) ||
+	    (rc = git_revwalk_add_hide_cb(w, walked_whole, batch)) < 0) {
 		err = err_git(rc, "walking the incoming commits");
 		goto done;
 	}
-	/* What passed for another branch of this batch is not checked again. */
-	for (size_t i = 0; i < batch->tips.n && rc == 0; i++)
-		if ((rc = git_revwalk_hide(w, &batch->tips.v[i])) < 0)
-			err = err_git(rc, "walking the incoming commits");
+	/* What passed for another branch of this batch is not checked again
+	 * (walked_whole). */
 	int tip_only = 0;
+	oid_list_clear(&batch->walked);
 	while (err == 0 && (rc = git_revwalk_next(&id, w)) == 0) {
 		git_oid_tostr(k.hex, sizeof(k.hex), &id);
 		if ((rc = git_commit_lookup(&k.c, cx->repo, &id)) < 0) {
@@ -497,6 +529,8 @@ int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char
 		tip_only |= k.tip_registry;
 		if (err == 0)
 			err = remember(batch, &id, k.lamport > k.bound ? k.lamport : k.bound);
+		if (err == 0)
+			err = oid_list_add(&batch->walked, &id);
 		git_commit_free(k.c);
 		k.c = NULL;
 		free(k.signer);
@@ -510,7 +544,8 @@ int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char
 	/* A commit that passed only by this tip's registry is judged again
 	 * with each tip: only a tip without one is hidden from the next walks. */
 	if (err == 0 && !tip_only)
-		err = oid_list_add(&batch->tips, tip);
+		for (size_t i = 0; i < batch->walked.n; i++)
+			batch->v[slot(batch, &batch->walked.v[i])].whole = 1;
 done:
 	free(k.key);
 	ARRAY_FREE(&k.tallies);

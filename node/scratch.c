@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/pack.h"
 
 typedef struct {
 	git_odb_backend parent;
@@ -103,6 +104,46 @@ fail:
 }
 
 git_repository *repo_scratch_repo(repo_scratch *s) { return s->repo; }
+
+/* ID and what it holds, when written here, into OUT: what is not here is
+ * in the real database, with everything below it. */
+static int keep_walk(repo_scratch *s, const git_oid *id, repo_oids *out)
+{
+	git_tree *t = NULL;
+	int rc, err;
+	if (!s->mem->exists(s->mem, id))
+		return 0;
+	if ((err = oid_list_add(out, id)) < 0)
+		return err;
+	if ((rc = git_tree_lookup(&t, s->repo, id)) < 0)
+		return err_git(rc, "reading a joined tree");
+	for (size_t i = 0; i < git_tree_entrycount(t) && err == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const git_oid *eid = git_tree_entry_id(e);
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			err = keep_walk(s, eid, out);
+		else if (s->mem->exists(s->mem, eid))
+			err = oid_list_add(out, eid);
+	}
+	git_tree_free(t);
+	return err;
+}
+
+int repo_scratch_keep(repo_scratch *s, git_repository *real, const git_oid *tree)
+{
+	repo_oids ids = {0};
+	git_odb *odb = NULL;
+	int rc, err = keep_walk(s, tree, &ids);
+	if (err == 0 && ids.n) {
+		if ((rc = git_repository_odb(&odb, s->repo)) < 0)
+			err = err_git(rc, "reading a joined tree");
+		else
+			err = repo_pack_copy(real, NULL, odb, "the joined tree", &ids, NULL, NULL);
+	}
+	git_odb_free(odb);
+	oid_list_free(&ids);
+	return err;
+}
 
 void repo_scratch_reset(repo_scratch *s)
 {

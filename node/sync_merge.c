@@ -17,6 +17,7 @@
 #include "c2c/trust.h"
 #include "c2c/repo.h"
 #include "c2c/rowimage.h"
+#include "c2c/scratch.h"
 #include "c2c/util.h"
 
 /* The bytes of row images a sync keeps from its checks for the head's move
@@ -268,6 +269,7 @@ static int merge_round(merge_ctx *m)
 	branches br = {0};
 	oid_list tips = {0};
 	incoming_batch *batch = NULL;
+	repo_scratch *scr = NULL;
 	row_cache *rows = NULL;
 	git_oid joined, head_tree, target;
 	int err, ff = 0;
@@ -285,6 +287,15 @@ static int merge_round(merge_ctx *m)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		size_t learnt = 0, added;
+		oid_list all = {0};
+		for (size_t i = 0; i < br.n && err == 0; i++)
+			if (!br.v[i].held)
+				err = oid_list_add(&all, &br.v[i].tip);
+		if (err == 0)
+			err = incoming_batch_tips(batch, &n->head, all.v, all.n);
+		oid_list_free(&all);
+		if (err < 0)
+			goto done;
 		for (size_t i = 0; i < br.n; i++) {
 			if (br.v[i].held)
 				continue;
@@ -323,6 +334,9 @@ static int merge_round(merge_ctx *m)
 	 * values, from two branches each fine alone) is held in turn. */
 	if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
 		goto done;
+	/* Joined in memory: only the last join's new trees are written. */
+	if ((err = repo_scratch_new(&scr, n->repo)) < 0)
+		goto done;
 	for (;;) {
 		if ((err = candidates(n, &br, &tips)) < 0)
 			goto done;
@@ -337,7 +351,7 @@ static int merge_round(merge_ctx *m)
 			git_oid t;
 			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0)
 				goto done;
-			if ((err = mergetree_join(n->repo, &joined, &t, &joined, &res->merge)) == C2C_ECORRUPT)
+			if ((err = mergetree_join(repo_scratch_repo(scr), &joined, &t, &joined, &res->merge)) == C2C_ECORRUPT)
 				bad = i;
 			else if (err < 0)
 				goto done;
@@ -368,7 +382,8 @@ static int merge_round(merge_ctx *m)
 		} else if (git_oid_equal(&joined, &head_tree)) {
 			target = n->head; /* we hold it all already */
 		} else {
-			if ((err = merge_commit(n, name, &tips, &joined, &target)) < 0)
+			if ((err = repo_scratch_keep(scr, n->repo, &joined)) < 0 ||
+			    (err = merge_commit(n, name, &tips, &joined, &target)) < 0)
 				goto done;
 			res->merged = 1;
 		}
@@ -398,6 +413,7 @@ static int merge_round(merge_ctx *m)
 		}
 	}
 done:
+	repo_scratch_free(scr);
 	incoming_batch_free(batch);
 	row_cache_free(rows);
 	branches_free(&br);

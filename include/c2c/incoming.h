@@ -122,6 +122,13 @@ int incoming_batch_add_revocations(incoming_batch *b, const registry_revocations
  * negative code (C2C_EINVALID for a commit refused, with the error naming
  * FROM, the commit and the rule; others for what went wrong here). */
 int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char *from, const git_oid *tip);
+/* Tell BATCH the tips it will check against HEAD (the context's head):
+ * the commits they hold beyond it are found in one walk, and each check
+ * walks those only. Without it each check's walk hides the head, and
+ * libgit2 reads the head's history back to the tip's date: a thousand
+ * branches older than a thousand commits of the head read a million. A
+ * walk that fails leaves the batch as it was (each check hides the head). */
+int incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n);
 
 /* Would deleting DELETED records of CITY in a commit on top of the tree
  * TREE be a mass deletion (then its message must confirm it)? */

@@ -18,6 +18,7 @@ typedef struct {
 	git_oid id;
 	long long bound;
 	int used;
+	int whole; /* under a tip that passed whole: later walks stop here */
 } passed;
 
 /* One registry's nodes (a network/nodes tree), by key: the live records,
@@ -42,7 +43,9 @@ struct incoming_batch {
 	git_repository *repo;
 	passed *v;
 	size_t n_used, cap;
-	oid_list tips;       /* tips that passed whole: their histories are not walked again */
+	oid_list walked;     /* the commits of the walk under way (whole once its tip passes) */
+	oid_list beyond;     /* incoming_batch_tips: the commits of the tips the head lacks */
+	int has_beyond;
 	long long base;      /* the node's Lamport time: bounds what its head's history holds */
 	long long highest;   /* the highest Lamport time of the commits that passed */
 	git_tree *head_tree; /* the tree of the node's head: the versions it knows */

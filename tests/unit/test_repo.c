@@ -630,6 +630,98 @@ static void t_scratch(void **state)
 	git_repository_free(r);
 }
 
+/* repo_refs_under: the direct refs under a prefix, loose or packed, each
+ * with its target; repo_pack_refs moves them to packed-refs and they read
+ * the same. */
+static void t_refs_under(void **state)
+{
+	(void)state;
+	char path[256], file[320];
+	git_repository *r = new_repo("refs", path, sizeof(path));
+	git_oid blob, other;
+	git_reference *ref = NULL;
+	OK(repo_write_blob(r, "a\n", 2, &blob));
+	OK(repo_write_blob(r, "b\n", 2, &other));
+	static const char *const names[] = {"refs/c2c/remotes/hub/nodes/tunis-1", "refs/c2c/remotes/hub/nodes/sfax-2",
+	                                    "refs/c2c/remotes/hub/office-key", "refs/c2c/remotes/hubx/nodes/amman-3",
+	                                    "refs/heads/other"};
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(git_reference_create(&ref, r, names[i], i == 1 ? &other : &blob, 1, "test"), 0);
+		git_reference_free(ref);
+	}
+	assert_int_equal(git_reference_symbolic_create(&ref, r, "refs/c2c/remotes/hub/sym", "refs/heads/other", 1, "test"), 0);
+	git_reference_free(ref);
+	for (int packed = 0; packed < 2; packed++) {
+		repo_refs got = {0};
+		int seen = 0;
+		OK(repo_refs_under(r, "refs/c2c/remotes/hub/", &got));
+		assert_int_equal(got.n, 3); /* not hubx's, not the symbolic one */
+		for (size_t i = 0; i < got.n; i++)
+			for (int k = 0; k < 3; k++)
+				if (!strcmp(got.v[i].name, names[k])) {
+					assert_true(git_oid_equal(&got.v[i].id, k == 1 ? &other : &blob));
+					seen |= 1 << k;
+				}
+		assert_int_equal(seen, 7);
+		repo_refs_free(&got);
+		if (!packed) {
+			repo_pack_refs(r);
+			snprintf(file, sizeof(file), "%s/%s", path, names[0]);
+			assert_int_equal(access(file, F_OK), -1); /* no longer a loose file */
+			snprintf(file, sizeof(file), "%s/packed-refs", path);
+			assert_int_equal(access(file, F_OK), 0);
+		}
+	}
+	repo_refs none = {0};
+	OK(repo_refs_under(r, "refs/c2c/remotes/nowhere/", &none));
+	assert_int_equal(none.n, 0);
+	repo_refs_free(&none);
+	git_repository_free(r);
+}
+
+/* repo_scratch_keep: what a tree written in the scratch repository holds
+ * that the real one lacks goes into the real one as one pack; the rest of
+ * what was written there (an intermediate join) does not. */
+static void t_scratch_keep(void **state)
+{
+	(void)state;
+	char path[256];
+	git_repository *r = new_repo("keep", path, sizeof(path));
+	git_oid old_blob, new_blob, junk, sub, top;
+	git_treebuilder *tb = NULL;
+	OK(repo_write_blob(r, "old\n", 4, &old_blob));
+	long loose = count_objects(path, "count"), packs = count_objects(path, "packs");
+	repo_scratch *s = NULL;
+	OK(repo_scratch_new(&s, r));
+	git_repository *sr = repo_scratch_repo(s);
+	OK(repo_write_blob(sr, "new\n", 4, &new_blob));
+	OK(repo_write_blob(sr, "an intermediate join\n", 21, &junk));
+	assert_int_equal(git_treebuilder_new(&tb, sr, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "a", &old_blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "b", &new_blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&sub, tb), 0);
+	git_treebuilder_free(tb);
+	assert_int_equal(git_treebuilder_new(&tb, sr, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "d", &sub, GIT_FILEMODE_TREE), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "e", &old_blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&top, tb), 0);
+	git_treebuilder_free(tb);
+	git_odb *odb = NULL;
+	assert_int_equal(git_repository_odb(&odb, r), 0);
+	assert_false(git_odb_exists(odb, &top));
+	OK(repo_scratch_keep(s, r, &top));
+	git_odb_refresh(odb);
+	assert_true(git_odb_exists(odb, &top));
+	assert_true(git_odb_exists(odb, &sub));
+	assert_true(git_odb_exists(odb, &new_blob));
+	assert_false(git_odb_exists(odb, &junk));
+	assert_int_equal(count_objects(path, "count"), loose); /* a pack, no loose objects */
+	assert_int_equal(count_objects(path, "packs"), packs + 1);
+	git_odb_free(odb);
+	repo_scratch_free(s);
+	git_repository_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +733,8 @@ int main(void)
 	    cmocka_unit_test(t_tree_update),
 	    cmocka_unit_test(t_tips_new),
 	    cmocka_unit_test(t_scratch),
+	    cmocka_unit_test(t_refs_under),
+	    cmocka_unit_test(t_scratch_keep),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
