@@ -405,8 +405,8 @@ static void stream_free(git_smart_subtransport_stream *s_)
 	free(s);
 }
 
-/* 'PATH' for a POSIX shell: ' becomes '\'' (CVE-2026-5917 in libgit2 1.5.1). */
-/* "CMD 'PATH'" (then " ARG"), in a new string. */
+/* "CMD 'PATH'" (then " ARG"), in a new string, PATH quoted for a POSIX
+ * shell: ' becomes '\'' (CVE-2026-5917 in libgit2 1.5.1). */
 static char *quote_command(const char *cmd, const char *path, const char *arg)
 {
 	size_t cap = strlen(cmd) + 4 * strlen(path) + (arg ? strlen(arg) + 1 : 0) + 4, n;
