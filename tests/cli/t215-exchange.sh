@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
 . "$(dirname "$0")/lib-hub.sh"
-. "$(dirname "$0")/lib-proxy.sh"
 sshd_start "$T/sshd" || exit 1
 export C2C_SSH_IDLE_TIMEOUT=10 C2C_SSH_CONNECT_TIMEOUT=5
 
@@ -99,30 +98,37 @@ has "$T/out" '"protocol": "git"' "remembered"
 run 0 "C2C_SYNC_PROTOCOL=git on a c2c hub" env C2C_SYNC_PROTOCOL=git "$C2C" -C "$T/a" sync --json
 has "$T/out" '"protocol": "git"' "git's protocols when asked for"
 
-# 6. Round trips, counted by scripts/netproxy on a link that delays each
-# way: a small first request rides on the command line (exchange.h), so a
-# sync is the ssh handshake, the login, the channel and one answer: 7 round
-# trips where a request sent as the channel's input took 8. A request too
-# large for the command line goes as input and is served the same.
-proxy_start --delay-ms 40
-for x in a b; do
-	c2c -C "$T/$x" remote add slow "$(proxy_url "$HUB")" >/dev/null
-	c2c -C "$T/$x" remote trust slow "$SSHD_FP" >/dev/null
-done
-c2c -C "$T/a" sync slow >/dev/null 2>&1 && c2c -C "$T/b" sync slow >/dev/null 2>&1 || not_ok "a and b sync through the proxy"
+# 6. A small first request rides on the command line (exchange.h): it
+# reaches the hub with the exec, a round trip before the channel's input
+# would. A wrapper of a's forced command tells which way it came. A
+# request too large for the command line goes as input and is served the
+# same. (scripts/bench counts the round trips: a sync's count depends on
+# timing, so it is not asserted here.)
+cat >"$T/logcmd" <<EOF
+#!/bin/sh
+case "\$SSH_ORIGINAL_COMMAND" in
+*" --request="*) echo "command line" >>'$T/cmd.log' ;;
+*) echo "input" >>'$T/cmd.log' ;;
+esac
+exec "\$@"
+EOF
+chmod +x "$T/logcmd"
+AID=$(node_id "$T/a")
+sed -i "/ c2c-node $AID\$/s|command=\"'|command=\"'$T/logcmd' '|" "$SSHD_AUTHORIZED_KEYS"
+grep -q "logcmd.* c2c-node $AID\$" "$SSHD_AUTHORIZED_KEYS" && ok || not_ok "a's key line runs the wrapper"
 c2c -C "$T/a" add actions title="Tunis: one more action" budget_eur=2500 >/dev/null
-proxy_start --delay-ms 40
-run 0 "a syncs one changed record through a slow link" c2c -C "$T/a" sync slow --json
-proxy_stop
+rm -f "$T/cmd.log"
+run 0 "a syncs one new record" c2c -C "$T/a" sync --json
 has "$T/out" '"pushed": "yes"' "a's change is pushed"
-rt=$(pstat round_trips)
-[ "$rt" -le 7 ] && ok "a's sync takes $rt round trips (at most 7)" || not_ok "a's sync takes $rt round trips, more than 7"
+same "its request came on the command line" "$(cat "$T/cmd.log" 2>/dev/null)" "command line"
 { echo title,budget_eur; for i in $(seq 400); do echo "Tunis: action $i of a long list,$i"; done; } >"$T/many.csv"
 c2c -C "$T/a" import actions "$T/many.csv" >/dev/null || not_ok "a imports 400 actions"
-proxy_start
-run 0 "a syncs a push too large for the command line" c2c -C "$T/a" sync slow --json
-proxy_stop
+rm -f "$T/cmd.log"
+run 0 "a syncs a push too large for the command line" c2c -C "$T/a" sync --json
 has "$T/out" '"pushed": "yes"' "the large push is taken"
-same "the hub holds a's main" "$(git -C "$HUB" rev-parse "nodes/$(node_id "$T/a")")" "$(head_of "$T/a")"
+same "its request came as input" "$(cat "$T/cmd.log" 2>/dev/null)" "input"
+same "the hub holds a's main" "$(git -C "$HUB" rev-parse "nodes/$AID")" "$(head_of "$T/a")"
+run 0 "b syncs both" c2c -C "$T/b" sync
+same "b holds the 400 actions" "$(c2c -C "$T/b" ls actions --json | grep -c 'of a long list')" 400
 check "hub fsck --strict after both" git -C "$HUB" fsck --strict --no-progress
 finish
