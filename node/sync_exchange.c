@@ -272,6 +272,9 @@ int exchange_run(c2c_node *n, exchange_state *x)
 	err = transport_channel_open_arg(&c->ch, x->t, x->url, EXCHANGE_COMMAND, arg, n->node_id);
 	given = arg != NULL;
 	free(arg);
+	/* sent with the command: told as a pack sent on the input is */
+	if (err == 0 && given && x->pushed_objects)
+		progress_report(x->progress, "sending objects", x->pushed_objects, x->pushed_objects);
 	if (err < 0 || (!given && (err = put_request(n, x, c)) < 0) || (err = take_answer(x, c, 1)) < 0 || x->unsupported ||
 	    (err = take_pack(n, x, c)) < 0)
 		return err;
