@@ -455,8 +455,9 @@ static int check_one_twice(ck *k)
 	return err_hint("sync again; if this recurs, run 'c2c verify'");
 }
 
-/* The walk's hide callback: a commit that passed under a tip that passed
- * whole, with everything below it, was judged already. Hiding each such
+/* The walk's hide callback: a commit the head holds (when the batch knows
+ * its tips: incoming_batch_tips), or one that passed under a tip that
+ * passed whole, is not walked, nor anything below it. Hiding each such
  * tip instead made every walk read the histories of all of them: a first
  * sync of a thousand branches read a thousand commits per branch. */
 static int walked_whole(const git_oid *id, void *payload)
@@ -470,15 +471,14 @@ static int walked_whole(const git_oid *id, void *payload)
 	return b->v[i].used && b->v[i].whole;
 }
 
-int incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n)
+void incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n)
 {
 	oid_list_clear(&b->beyond);
 	b->has_beyond = !git_oid_is_zero(head) && repo_commits_beyond(b->repo, head, 1, tips, n, 0, &b->beyond) == 0;
 	if (!b->has_beyond)
-		oid_list_clear(&b->beyond);
+		oid_list_clear(&b->beyond); /* what a failed walk left */
 	err_clear();
 	git_error_clear();
-	return 0;
 }
 
 int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char *from, const git_oid *tip)

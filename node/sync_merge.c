@@ -292,7 +292,7 @@ static int merge_round(merge_ctx *m)
 			if (!br.v[i].held)
 				err = oid_list_add(&all, &br.v[i].tip);
 		if (err == 0)
-			err = incoming_batch_tips(batch, &n->head, all.v, all.n);
+			incoming_batch_tips(batch, &n->head, all.v, all.n);
 		oid_list_free(&all);
 		if (err < 0)
 			goto done;
@@ -334,9 +334,6 @@ static int merge_round(merge_ctx *m)
 	 * values, from two branches each fine alone) is held in turn. */
 	if ((err = repo_commit_tree(n->repo, &n->head, &head_tree)) < 0)
 		goto done;
-	/* Joined in memory: only the last join's new trees are written. */
-	if ((err = repo_scratch_new(&scr, n->repo)) < 0)
-		goto done;
 	for (;;) {
 		if ((err = candidates(n, &br, &tips)) < 0)
 			goto done;
@@ -350,6 +347,9 @@ static int merge_round(merge_ctx *m)
 		for (size_t i = 0; i < tips.n && !ff && bad == tips.n; i++) {
 			git_oid t;
 			if ((err = repo_commit_tree(n->repo, &tips.v[i], &t)) < 0)
+				goto done;
+			/* joined in memory: only the last join's new trees are written */
+			if (!scr && (err = repo_scratch_new(&scr, n->repo)) < 0)
 				goto done;
 			if ((err = mergetree_join(repo_scratch_repo(scr), &joined, &t, &joined, &res->merge)) == C2C_ECORRUPT)
 				bad = i;

@@ -128,7 +128,7 @@ int incoming_check_ctx(const incoming_ctx *cx, incoming_batch *batch, const char
  * libgit2 reads the head's history back to the tip's date: a thousand
  * branches older than a thousand commits of the head read a million. A
  * walk that fails leaves the batch as it was (each check hides the head). */
-int incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n);
+void incoming_batch_tips(incoming_batch *b, const git_oid *head, const git_oid *tips, size_t n);
 
 /* Would deleting DELETED records of CITY in a commit on top of the tree
  * TREE be a mass deletion (then its message must confirm it)? */

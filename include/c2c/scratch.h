@@ -2,9 +2,10 @@
  * written to it in memory, for work whose objects are thrown away: the
  * incoming checks recompute each merge commit's tree, and the joins of an
  * octopus merge's first parents are trees no commit holds (the node's own
- * merge joins its branches here too, and keeps the last join only). Written to the
- * node's repository, each was a loose object fsynced for nothing (a
- * thousand-parent merge, thousands of fsyncs); here they cost a hash. */
+ * merge joins its branches here too, and keeps the last join only).
+ * Written to the node's repository, each was a loose object fsynced for
+ * nothing (a thousand-parent merge, thousands of fsyncs); here they cost a
+ * hash. */
 #ifndef C2C_SCRATCH_H
 #define C2C_SCRATCH_H
 
