@@ -488,7 +488,7 @@ done:
 }
 
 const cli_command cmd_merge_tree = {
-    "merge-tree", cmd_merge_tree_fn, CLI_READ, N_("join two commits' trees, as a sync would (plumbing)"),
+    "merge-tree", cmd_merge_tree_fn, CLI_REPO, N_("join two commits' trees, as a sync would (plumbing)"),
     N_("c2c merge-tree COMMIT COMMIT"),
     N_("Writes the tree that joining the two commits' records gives, and prints\n"
     "its id; moves no ref and changes no row. Any node computes the same tree\n"

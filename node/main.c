@@ -196,24 +196,28 @@ int main(int argc, char **argv)
 		ctx.json = 1;
 	/* The author of this command's commits: --user, else $C2C_USER, else
 	 * the node's ('c2c config user'). init takes its own --user. */
-	if (CLI_OPEN(ctx.cmd) != CLI_NONE && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
+	int how = CLI_OPEN(ctx.cmd);
+	if ((how == CLI_READ || how == CLI_WRITE) && (rc = cli_take_opt(&ctx, "--user", &user)) < 0) {
 		print_error(name, rc, ctx.json);
 		return finish(2);
 	}
-	if (!user && CLI_OPEN(ctx.cmd) != CLI_NONE)
+	if (!user && (how == CLI_READ || how == CLI_WRITE))
 		user = user_env = getenv("C2C_USER");
 
 	c2c_node *node = NULL;
 	char *dir = NULL;
 	rc = 0;
-	if (CLI_OPEN(ctx.cmd) != CLI_NONE) {
+	if (how == CLI_REPO) {
 		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
-			rc = node_open(&node, dir, CLI_OPEN(ctx.cmd) == CLI_WRITE ? NODE_WRITE : NODE_READ);
+			rc = node_open_repo(&node, dir);
+	} else if (how != CLI_NONE) {
+		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
+			rc = node_open(&node, dir, how == CLI_WRITE ? NODE_WRITE : NODE_READ);
 		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
 			err_prefix("%s: ", user_env && user == user_env ? "C2C_USER" : "--user");
 		if (rc == 0)
 			cli_node_notices(node);
-		if (rc == 0 && node->head_moved && CLI_OPEN(ctx.cmd) == CLI_READ &&
+		if (rc == 0 && node->head_moved && how == CLI_READ &&
 		    !(ctx.cmd->flags & CLI_SEES_MOVED_HEAD))
 			fprintf(stderr, _("c2c: warning: refs/heads/main moved behind the node's back; "
 			                  "run 'c2c verify', then 'c2c repair'\n"));

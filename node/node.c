@@ -275,6 +275,20 @@ fail:
 	return err;
 }
 
+int node_open_repo(c2c_node **out, const char *dir)
+{
+	c2c_node *n = NULL;
+	int err;
+	*out = NULL;
+	if ((err = node_alloc(&n, dir)) < 0 || (err = repo_global_init()) < 0 ||
+	    (err = repo_open(&n->repo, n->gitdir)) < 0) {
+		node_close(n);
+		return err;
+	}
+	*out = n;
+	return 0;
+}
+
 int node_signer(c2c_node *n, const keys_signer **out)
 {
 	int err;

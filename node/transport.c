@@ -3,8 +3,10 @@
  * smart subtransport libgit2 fetches through. The session itself is
  * transport_ssh.c's, the channel API transport_channel.c's, URLs and the
  * errors that name the remote transport_url.c's. */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "c2c/transport.h"
 
+#include <dlfcn.h>
 #include <libssh2.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -119,11 +121,34 @@ int transport_git(git_transport **out, git_remote *owner, transport *t)
 	return git_transport_smart(out, owner, &t->def);
 }
 
+/* git_libgit2_init starts libssh2 for libgit2's own ssh transport, and
+ * libssh2_init starts OpenSSL's engines: a fifth of a short command's
+ * time (c2c merge-tree, status), for a transport c2c never uses (its
+ * syncs run their own sessions, above). This definition, in the
+ * executable, takes the place of libssh2's for the whole process, as
+ * repo.c's does for mbedTLS's CA bundle: until transport_register asks
+ * for libssh2, a call (libgit2's) is answered with success and starts
+ * nothing; from then on every call, libssh2's own included, is
+ * libssh2's. libssh2_exit without a start does nothing. */
+static int ssh_wanted;
+
+int libssh2_init(int flags)
+{
+	static int (*real)(int);
+	if (!ssh_wanted)
+		return 0;
+	/* POSIX: a function pointer converts to and from void * (dlsym). */
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "libssh2_init");
+	return real ? real(flags) : -1;
+}
+
 int transport_register(void)
 {
 	static int done;
 	if (done)
 		return 0;
+	ssh_wanted = 1;
 	if (libssh2_init(0))
 		return err_set(C2C_EFAIL, "libssh2 failed to start");
 	done = 1;

@@ -161,6 +161,8 @@ static int handshake(session *x, const transport_url *u)
 {
 	long long last = now_ms();
 	int rc, err;
+	if ((err = transport_register()) < 0) /* once per process; a sync has done it already */
+		return err;
 	if (!(x->s = libssh2_session_init()))
 		return transport_fail(x->t, C2C_ENOMEM, "starting an SSH session");
 	libssh2_session_set_blocking(x->s, 0);

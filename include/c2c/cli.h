@@ -24,8 +24,10 @@ typedef struct {
 
 /* How a command runs (cli_command.flags): how main opens the node for it,
  * one of CLI_NONE (fn gets node NULL), CLI_READ or CLI_WRITE (node_open's
- * NODE_READ, NODE_WRITE), with the flags that follow ORed in. */
-enum { CLI_NONE = 0, CLI_READ = 1, CLI_WRITE = 2, CLI_OPEN_MASK = 3 };
+ * NODE_READ, NODE_WRITE), or CLI_REPO (node_open_repo: the repository
+ * alone, for plumbing that reads objects and writes only new ones), with
+ * the flags that follow ORed in. */
+enum { CLI_NONE = 0, CLI_READ = 1, CLI_WRITE = 2, CLI_REPO = 3, CLI_OPEN_MASK = 3 };
 enum {
 	/* The command shows a head moved behind the node's back itself
 	 * (status, verify, repair): main gives no warning of it. */

@@ -79,6 +79,11 @@ enum { NODE_READ = 0, NODE_WRITE = 1 };
  * repository head or a row disagrees with the database for any reason other
  * than our own interrupted write. */
 int node_open(c2c_node **out, const char *dir, int mode);
+/* Open only the repository of the node at DIR: no lock, no database, no
+ * finishing of an interrupted write (n->st is NULL). For plumbing that
+ * reads objects and refs and writes nothing but new objects, as git's own
+ * plumbing does beside a running command (merge-tree). */
+int node_open_repo(c2c_node **out, const char *dir);
 void node_close(c2c_node *n);
 
 /* Let other commands use the node while this one waits on the network, and

@@ -6,7 +6,9 @@
 # here (computed before the join read trees raw from the object database).
 # And where the two sides changed different records, c2c merge-tree gives
 # the very tree stock `git merge-tree --write-tree` gives, opening no
-# record where one side left a bucket as their merge base holds it.
+# record where one side left a bucket as their merge base holds it. Like
+# git's plumbing, it needs only the repository: it runs beside a command
+# that holds the node, and without reading the database.
 . "$(dirname "$0")/lib.sh"
 
 cd "$T" || exit 1
@@ -281,5 +283,25 @@ same "git's tree; the record only the second side has is taken" "$(joined)" "$GI
 PA=$(git -C "$G" commit-tree -m a "$A^{tree}") && PC=$(git -C "$G" commit-tree -m c "$C3^{tree}") || exit 1
 run 0 "the join without a base" c2c -C n --json merge-tree "$PA" "$PC"
 same "the same tree, one record joined" "$(joined)" "$GIT 1 0"
+
+# Only the repository: no wait for the node's lock, no database read.
+flock -o n/c2c.lock sleep 30 >/dev/null 2>&1 &
+holder=$!
+sleep 0.3
+export C2C_LOCK_WAIT_MS=500
+run 0 "c2c merge-tree while another command holds the node" c2c -C n merge-tree "$A" "$C3"
+same "the same tree" "$(cat "$T/out")" "$GIT"
+run 1 "while a write waits for the lock, and gives up" c2c -C n set "actions/x" title=y
+pkill -P $holder sleep
+wait $holder 2>/dev/null
+mv n/c2c.db n/c2c.db.away && : >n/c2c.db
+run 0 "c2c merge-tree with the database unreadable" c2c -C n merge-tree "$A" "$C3"
+same "the same tree" "$(cat "$T/out")" "$GIT"
+run 1 "a command that reads the database" c2c -C n status
+mv n/c2c.db.away n/c2c.db
+run 0 "c2c merge-tree of a commit with itself" c2c -C n merge-tree main main
+same "its own tree" "$(cat "$T/out")" "$(git -C "$G" rev-parse 'main^{tree}')"
+run 1 "a name that is not a commit" c2c -C n merge-tree main nosuchref
+has "$T/err" "'nosuchref' is not a commit in repo.git" "the message names it"
 
 finish

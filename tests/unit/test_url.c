@@ -13,10 +13,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OPENSSL_SUPPRESS_DEPRECATED /* ENGINE_get_first: what libssh2_init starts */
+#include <openssl/engine.h>
+
 #include "c2c/err.h"
+#include "c2c/repo.h"
 #include "c2c/transport.h"
 
 #include "unit.h"
+
+/* libgit2's initialisation no longer starts libssh2, and with it OpenSSL's
+ * engines (transport.c): a short command pays for neither. A sync's
+ * transport_register starts it for real. */
+static void t_ssh_started_late(void **state)
+{
+	(void)state;
+	assert_int_equal(repo_global_init(), 0);
+	ENGINE *e = ENGINE_get_first();
+	if (e) {
+		ENGINE_free(e);
+		fail_msg("git_libgit2_init started libssh2 (OpenSSL's engines are loaded)");
+	}
+	assert_int_equal(transport_register(), 0);
+	e = ENGINE_get_first();
+	if (!e)
+		fail_msg("transport_register did not start libssh2 (no OpenSSL engine loaded)");
+	ENGINE_free(e);
+}
 
 static void parses(const char *url, const char *user, const char *host, int port, const char *path)
 {
@@ -164,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(t_bad),
 	    cmocka_unit_test(t_at_in_user),
 	    cmocka_unit_test(t_ipv6),
+	    cmocka_unit_test(t_ssh_started_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
