@@ -35,7 +35,7 @@
 #include "c2c/ui_params.h"
 #include "c2c/ui_session.h"
 
-/* Assets from node/ui/, embedded by cmake/embed_assets.cmake. */
+/* Assets from node/ui/, embedded by scripts/embed_assets.cmake. */
 typedef struct {
 	const char *name, *type;
 	const unsigned char *data;

@@ -1,7 +1,7 @@
 /* i18n: the words a person reads, in English, French, Spanish and Arabic.
  *
  * The catalogs are gettext .po files, node/po/DOMAIN.LANG.po, embedded at
- * build time (cmake/embed_po.cmake): translators edit them with the tools they
+ * build time (scripts/embed_po.cmake): translators edit them with the tools they
  * know, and the node needs no locale installed to speak a language. Every
  * catalog of a language is read into one table at first use (thread-safe);
  * a domain is only a file, so that the CLI, the web interface and the report

@@ -2,7 +2,7 @@
 # CSS, script and icons) as bytes, with its name and media type.
 file(GLOB FILES ${ASSET_DIR}/*)
 list(SORT FILES)
-set(body "/* Generated from the files of node/ui by cmake/embed_assets.cmake. Do not edit. */\n#include <stddef.h>\n")
+set(body "/* Generated from the files of node/ui by scripts/embed_assets.cmake. Do not edit. */\n#include <stddef.h>\n")
 string(APPEND body "typedef struct { const char *name, *type; const unsigned char *data; size_t len; } ui_asset;\n")
 string(APPEND body "extern const ui_asset ui_assets[];\n")
 set(table "")

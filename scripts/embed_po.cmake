@@ -2,7 +2,7 @@
 # as a string, with its language, in file-name order.
 file(GLOB FILES ${PO_DIR}/*.po)
 list(SORT FILES)
-set(body "/* Generated from node/po/DOMAIN.LANG.po by cmake/embed_po.cmake. Do not edit. */\n#include \"c2c/i18n.h\"\n")
+set(body "/* Generated from node/po/DOMAIN.LANG.po by scripts/embed_po.cmake. Do not edit. */\n#include \"c2c/i18n.h\"\n")
 set(table "")
 set(n 0)
 foreach(f ${FILES})

@@ -2,7 +2,7 @@
 # The migration number is the file name's leading digits.
 file(GLOB FILES ${SCHEMA_DIR}/*.sql)
 list(SORT FILES)
-set(body "/* Generated from schema/NNN-name.sql by cmake/embed_sql.cmake. Do not edit. */\n#include \"c2c/schema_sql.h\"\n")
+set(body "/* Generated from schema/NNN-name.sql by scripts/embed_sql.cmake. Do not edit. */\n#include \"c2c/schema_sql.h\"\n")
 set(table "")
 set(n 0)
 foreach(f ${FILES})
