@@ -292,7 +292,7 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 	size_t size = 0;
 	git_object_t type;
 	git_blob *b = NULL;
-	json_t *rec = NULL, *prev = NULL, *copy = NULL;
+	json_t *rec = NULL, *prev = NULL;
 	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
 	int rc, err = 0;
 	if ((rc = git_repository_odb(&odb, k->cx->repo)) < 0 ||
@@ -330,7 +330,7 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 		goto done;
 	}
 	/* canon_parse took it only in canonical form: written again, the same bytes. */
-	if (merge_records(rec, NULL, &copy) < 0) {
+	if (merge_check(rec) < 0) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", err_msg());
 		err = incoming_refuse(k, "%s: %s", k->path, why);
@@ -378,7 +378,6 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 done:
 	json_decref(rec);
 	json_decref(prev);
-	json_decref(copy);
 	git_blob_free(b);
 	return err;
 }

@@ -53,4 +53,8 @@
  * version's bookkeeping is malformed (the message names what). */
 int merge_records(const json_t *a, const json_t *b, json_t **out);
 
+/* merge_records(REC, NULL)'s check of one version, without its copy:
+ * 0, or C2C_ECORRUPT naming what is malformed (the incoming checks). */
+int merge_check(const json_t *rec);
+
 #endif

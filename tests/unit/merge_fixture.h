@@ -110,6 +110,12 @@ static FIXTURE void refused(const json_t *a, const json_t *b, const char *needle
 	if (!strstr(err_msg(), needle) || (needle2 && !strstr(err_msg(), needle2)))
 		fail_msg("message does not name '%s'%s%s: %s", needle, needle2 ? " and " : "", needle2 ? needle2 : "",
 		         err_msg());
+	if (!b) { /* the incoming checks' merge_check refuses it alike */
+		char want[1024];
+		snprintf(want, sizeof(want), "%s", err_msg());
+		assert_int_equal(merge_check(a), C2C_ECORRUPT);
+		assert_string_equal(err_msg(), want);
+	}
 }
 
 /* ------------------------------------------------- the edits of write.c */

@@ -408,6 +408,8 @@ static void t_corrupt(void **state)
 	b = J("{\"themes\": [\"a\"], \"_c2c\": {\"clock\": {\"n1\": 1}, \"dots\": {\"themes\": [\"n1\", 1, 1]},"
 	      " \"elems\": {\"themes\": {\"b\": [[\"n1\", 1, 1]]}}}}");
 	refused(a, b, "themes", "elems");
+	refused(b, NULL, "themes", "elems"); /* alone too: only a join reads elems */
+	assert_int_equal(merge_check(a), 0);
 	json_decref(b);
 	b = J("{\"_c2c\": {\"clock\": {\"n1\": 1}, \"deleted\": [[\"n1\", 1, 1]]}}");
 	refused(a, b, "deletion", NULL);
