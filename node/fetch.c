@@ -82,6 +82,11 @@ static int local_add(const git_oid *id, const git_oid *base, void *payload)
 	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
 }
 
+static int cmp_ref_name(const void *a, const void *b)
+{
+	return strcmp(((const repo_ref *)a)->name, ((const repo_ref *)b)->name);
+}
+
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
                 oid_list *changed, const c2c_progress *progress)
 {
@@ -90,6 +95,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	git_reference *ref = NULL;
 	git_odb *sodb = NULL;
 	local_objs objs = {0};
+	repo_refs mine = {0};
 	ARRAY(char *) names = {0};
 	oid_list ids = {0};
 	char dst[PATH_MAX], pack[PATH_MAX];
@@ -132,6 +138,12 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, "copying objects");
 	if (err < 0)
 		goto done;
+	/* What the node holds of the remote's refs, read in one glob and
+	 * sorted by name: a lookup by name for each of a thousand branches
+	 * checked the loose file and packed-refs a thousand times. */
+	if ((err = ref_remote(dst, sizeof(dst), name, "")) < 0 || (err = repo_refs_under(n->repo, dst, &mine)) < 0)
+		goto done;
+	qsort(mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
 	for (size_t i = 0; i <= names.n; i++) {
 		git_reference *r = NULL;
 		if (i == names.n && !has_key)
@@ -140,10 +152,10 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 		                      i == names.n ? "office-key" : names.v[i] + strlen("refs/heads/"))) < 0)
 			goto done;
 		const git_oid *to = i == names.n ? &key : &ids.v[i];
-		git_oid cur;
-		if (git_reference_name_to_id(&cur, n->repo, dst) == 0 && git_oid_equal(&cur, to))
+		repo_ref want = {dst, {{0}}};
+		const repo_ref *cur = bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
+		if (cur && git_oid_equal(&cur->id, to))
 			continue; /* unchanged: no write (a thousand branches, one of them new) */
-		git_error_clear();
 		if (changed && i < names.n && (err = oid_list_add_unique(changed, to)) < 0)
 			goto done;
 		rc = git_reference_create(&r, n->repo, dst, to, 1, "c2c sync: fetch");
@@ -155,6 +167,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 fail:
 	err = err_git(rc, gitdir);
 done:
+	repo_refs_free(&mine);
 	for (size_t i = 0; i < names.n; i++)
 		free(names.v[i]);
 	ARRAY_FREE(&names);

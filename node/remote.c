@@ -160,7 +160,7 @@ int sync_remote_trust(c2c_node *n, const char *name, const char *fp, char **show
 	}
 	if (!fp) {
 		transport *t = NULL;
-		if ((err = transport_register()) < 0 || (err = transport_new(&t, name, n->dir, NULL, NULL)) < 0)
+		if ((err = transport_new(&t, name, n->dir, NULL, NULL)) < 0)
 			goto done;
 		err = transport_probe(t, r.url, &seen);
 		transport_free(t);

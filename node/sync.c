@@ -358,7 +358,7 @@ int sync_with(c2c_node *n, const char *name, const sync_options *opts, sync_resu
 	int err;
 	memset(res, 0, sizeof(*res));
 	res->before = res->after = n->head;
-	if ((err = sync_remote_get(n, name, &r)) < 0 || (err = transport_register()) < 0)
+	if ((err = sync_remote_get(n, name, &r)) < 0) /* (libssh2 starts with an ssh session: transport_ssh.c) */
 		return err;
 	/* Links drop: retry a failed connection with back-off (the first wait
 	 * C2C_SYNC_RETRY_WAIT s, 2 by default, then doubled), within

@@ -127,9 +127,10 @@ int transport_git(git_transport **out, git_remote *owner, transport *t)
  * syncs run their own sessions, above). This definition, in the
  * executable, takes the place of libssh2's for the whole process, as
  * repo.c's does for mbedTLS's CA bundle: until transport_register asks
- * for libssh2, a call (libgit2's) is answered with success and starts
- * nothing; from then on every call, libssh2's own included, is
- * libssh2's. libssh2_exit without a start does nothing. */
+ * for libssh2 (the first ssh session's handshake), a call (libgit2's) is
+ * answered with success and starts nothing; from then on every call,
+ * libssh2's own included, is libssh2's. A sync by path never starts it.
+ * libssh2_exit without a start does nothing. */
 static int ssh_wanted;
 
 int libssh2_init(int flags)

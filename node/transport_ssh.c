@@ -161,7 +161,7 @@ static int handshake(session *x, const transport_url *u)
 {
 	long long last = now_ms();
 	int rc, err;
-	if ((err = transport_register()) < 0) /* once per process; a sync has done it already */
+	if ((err = transport_register()) < 0) /* once per process */
 		return err;
 	if (!(x->s = libssh2_session_init()))
 		return transport_fail(x->t, C2C_ENOMEM, "starting an SSH session");

@@ -36,7 +36,7 @@
 
 #include "c2c/sync_settings.h"
 
-/* Start libssh2 (once per process). */
+/* Start libssh2 (once per process; an ssh session's handshake does). */
 int transport_register(void);
 
 /* What the connections of one sync are for: the remote's NAME (for
