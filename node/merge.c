@@ -53,7 +53,8 @@
  *   (a shorter prefix lower) is taken.
  * - Empty "clock", "dots", "conflicts", "elems", "deleted" and "_c2c" are
  *   left out; a clock keeps zero counters it was given.
- * - merge_records(a, NULL) checks A and returns a deep copy of it. */
+ * - merge_records(a, NULL) checks A and returns a deep copy of it;
+ *   merge_check(a) checks it alone. */
 
 static const char *const known_meta[] = {"clock", "dots", "conflicts", "elems", "deleted"};
 

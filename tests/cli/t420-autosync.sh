@@ -76,9 +76,13 @@ check "the write did not reach the hub" not_on_hub
 # 3. Meanwhile sfax writes to the hub; the link comes back: autosync catches
 # up by itself, both ways.
 c2c -C "$S" add actions title="ACMALS" >/dev/null && c2c -C "$S" sync >/dev/null || exit 1
+oks=$(grep -c "hub: ok:" "$T/auto.log")
 proxy_start
 a_has_sfax() { c2c -C "$A" ls actions --json | grep -q '"ACMALS"'; }
-caught_up() { hub_has_a && a_has_sfax; }
+# (and autosync has logged a sync that succeeded: the sync records its
+# outcome after its push, so the hub can hold the write a moment before)
+logged_ok() { [ "$(grep -c "hub: ok:" "$T/auto.log")" -gt "$oks" ]; }
+caught_up() { hub_has_a && a_has_sfax && logged_ok; }
 w=$(wait_for 20 caught_up)
 check "it catches up by itself once the link is back ($w s)" [ "$w" != timeout ]
 echo "caught up $w s after the link came back"
