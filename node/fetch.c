@@ -143,7 +143,8 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	 * checked the loose file and packed-refs a thousand times. */
 	if ((err = ref_remote(dst, sizeof(dst), name, "")) < 0 || (err = repo_refs_under(n->repo, dst, &mine)) < 0)
 		goto done;
-	qsort(mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
+	if (mine.n) /* (qsort and bsearch take no NULL array, even empty) */
+		qsort(mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
 	for (size_t i = 0; i <= names.n; i++) {
 		git_reference *r = NULL;
 		if (i == names.n && !has_key)
@@ -153,7 +154,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 			goto done;
 		const git_oid *to = i == names.n ? &key : &ids.v[i];
 		repo_ref want = {dst, {{0}}};
-		const repo_ref *cur = bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
+		const repo_ref *cur = mine.n ? bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name) : NULL;
 		if (cur && git_oid_equal(&cur->id, to))
 			continue; /* unchanged: no write (a thousand branches, one of them new) */
 		if (changed && i < names.n && (err = oid_list_add_unique(changed, to)) < 0)
