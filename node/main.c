@@ -207,13 +207,13 @@ int main(int argc, char **argv)
 	c2c_node *node = NULL;
 	char *dir = NULL;
 	rc = 0;
-	if (how == CLI_REPO) {
-		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
-			rc = node_open_repo(&node, dir);
-	} else if (how != CLI_NONE) {
-		if ((rc = node_locate(&dir, ctx.dir_opt)) == 0)
-			rc = node_open(&node, dir, how == CLI_WRITE ? NODE_WRITE : NODE_READ);
-		if (rc == 0 && user && *user && (rc = node_set_user(node, user, 0)) < 0)
+	if (how != CLI_NONE && (rc = node_locate(&dir, ctx.dir_opt)) == 0)
+		rc = how == CLI_REPO ? node_open_repo(&node, dir)
+		                     : node_open(&node, dir, how == CLI_WRITE ? NODE_WRITE : NODE_READ);
+	/* (A repository alone has no user, no notices and no head moved: it
+	 * takes none of what follows.) */
+	if (rc == 0 && node) {
+		if (user && *user && (rc = node_set_user(node, user, 0)) < 0)
 			err_prefix("%s: ", user_env && user == user_env ? "C2C_USER" : "--user");
 		if (rc == 0)
 			cli_node_notices(node);

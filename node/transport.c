@@ -122,8 +122,8 @@ int transport_git(git_transport **out, git_remote *owner, transport *t)
 }
 
 /* git_libgit2_init starts libssh2 for libgit2's own ssh transport, and
- * libssh2_init starts OpenSSL's engines: a fifth of a short command's
- * time (c2c merge-tree, status), for a transport c2c never uses (its
+ * libssh2_init starts OpenSSL's engines: 5 % of a short command's time
+ * (c2c merge-tree, status), for a transport c2c never uses (its
  * syncs run their own sessions, above). This definition, in the
  * executable, takes the place of libssh2's for the whole process, as
  * repo.c's does for mbedTLS's CA bundle: until transport_register asks
