@@ -4,15 +4,18 @@
  * canon_parse must refuse it or give a value whose canonical form is the
  * input itself; a parsed object then goes where a record file's contents go
  * in the node: the merge's check of its bookkeeping (merge_records(r, NULL)),
- * a join with itself (which must not fail), the Lamport time, the
+ * a join with itself (which must fail exactly when the check does, with the
+ * same message), the Lamport time, the
  * natural id and required fields of a table, and a row of that table put
  * and read back in the database, as repair and a merge's apply do (the
  * transaction is rolled back). Errors are fine; crashes, leaks, sanitizer
  * reports and broken contracts (abort) are not. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "c2c/canon.h"
+#include "c2c/err.h"
 #include "c2c/merge.h"
 #include "c2c/record.h"
 #include "fuzz_node.h"
@@ -31,8 +34,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "canon_parse accepted a text that is not its own canonical form\n");
 		abort();
 	}
-	if (!json_is_object(rec) || merge_records(rec, NULL, &copy) < 0)
+	if (!json_is_object(rec))
 		goto done;
+	if (merge_records(rec, NULL, &copy) < 0) {
+		/* The check alone refuses just what a join with itself refuses,
+		 * with the same message. */
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", err_msg());
+		if (err_code() != C2C_ENOMEM &&
+		    (merge_records(rec, rec, &self) == 0 || strcmp(err_msg(), why))) {
+			fprintf(stderr, "the check refused a record its join with itself %s: %s\n",
+			        self ? "accepts" : "refuses otherwise", why);
+			abort();
+		}
+		goto done;
+	}
 	/* A record that passed the check joins (with itself). Whether a
 	 * second join changes nothing is not asked: records whose entries
 	 * have counter 0 (no node writes them) do not settle; see README. */
