@@ -368,6 +368,16 @@ long long incoming_batch_bound(const incoming_batch *b, const git_oid *commit)
 	return bound_of(b, commit);
 }
 
+void incoming_batch_set_progress(incoming_batch *b, const c2c_progress *p)
+{
+	b->progress = p;
+}
+
+const c2c_progress *incoming_batch_progress(const incoming_batch *b)
+{
+	return b->progress;
+}
+
 long long incoming_batch_highest(const incoming_batch *b)
 {
 	return b->highest > b->base ? b->highest : b->base;
@@ -417,7 +427,7 @@ static int check_one(ck *k)
 	if (!git_oid_equal(git_tree_id(pt), git_tree_id(ct)) &&
 	    (err = incoming_check_raw_tree(k, git_tree_id(ct), "")) < 0)
 		goto done;
-	if ((err = incoming_check_walk(k, pt, ct, 0)) == 0)
+	if ((err = incoming_check_change(k, pt, ct)) == 0)
 		err = check_mass_deletion(k);
 done:
 	git_tree_free(pt);

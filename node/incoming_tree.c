@@ -285,8 +285,7 @@ static int check_trust_record(ck *k, const char *table, const char *id, const js
 	return 0;
 }
 
-/* A new or changed file at K->path: OLD (NULL: new) and NEW blob ids. */
-static int check_record(ck *k, const git_oid *old, const git_oid *new_)
+int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_)
 {
 	git_odb *odb = NULL;
 	size_t size = 0;
@@ -371,7 +370,11 @@ static int check_record(ck *k, const git_oid *old, const git_oid *new_)
 		if (store_row_image(t, id, rec, &img) == 0) {
 			img->lamport = record_max_lamport(rec);
 			img->conflicts = merge_has_conflicts(rec);
+			if (k->rows_lock)
+				pthread_mutex_lock(k->rows_lock);
 			row_cache_put(k->b->rows, new_, img);
+			if (k->rows_lock)
+				pthread_mutex_unlock(k->rows_lock);
 		}
 		err_clear();
 	}
@@ -506,9 +509,10 @@ int incoming_check_walk(ck *k, const git_tree *old, const git_tree *new_, size_t
 			                       k->signer, k->path, k->city ? "cities/" : "network/",
 			                       k->city ? k->city : "", k->city ? "/" : "");
 		} else {
-			err = check_record(
-			    k, oe && git_tree_entry_filemode(oe) == GIT_FILEMODE_BLOB ? git_tree_entry_id(oe) : NULL,
-			    git_tree_entry_id(e));
+			const git_oid *was =
+			    oe && git_tree_entry_filemode(oe) == GIT_FILEMODE_BLOB ? git_tree_entry_id(oe) : NULL;
+			err = k->jobs ? incoming_job_add(k, was, git_tree_entry_id(e))
+			              : incoming_check_record(k, was, git_tree_entry_id(e));
 		}
 	}
 	for (size_t i = 0; old && i < git_tree_entrycount(old) && err == 0; i++) {

@@ -62,6 +62,8 @@
 
 #include <git2.h>
 
+#include "c2c/progress.h"
+
 #include "c2c/node.h"
 #include "c2c/oidlist.h"
 #include "c2c/registry.h"
@@ -95,6 +97,10 @@ void incoming_batch_free(incoming_batch *b);
  * what passed, for the next push. */
 void incoming_batch_set_base(incoming_batch *b, long long base);
 long long incoming_batch_highest(const incoming_batch *b);
+/* Where the checks of B report how far they got ("checking records");
+ * NULL (the default): nowhere. P must outlive B's checks. */
+void incoming_batch_set_progress(incoming_batch *b, const c2c_progress *p);
+const c2c_progress *incoming_batch_progress(const incoming_batch *b);
 /* The bound of the Lamport times the history of COMMIT holds (a commit that
  * passed in B, else the base): a node that merges COMMIT takes it as its
  * own Lamport time at least, so that what it holds stays under its own

@@ -4,6 +4,7 @@
 #define C2C_INCOMING_CK_H
 
 #include <git2.h>
+#include <pthread.h>
 
 #include "c2c/incoming.h"
 #include "c2c/oidlist.h"
@@ -55,6 +56,7 @@ struct incoming_batch {
 	reg_index regs[REG_INDEX_KEEP]; /* registries by network/nodes tree (incoming_signer.c) */
 	size_t nregs;
 	repo_scratch *scratch; /* where merge commits' trees are recomputed (scratch.h), made on first use */
+	const c2c_progress *progress; /* incoming_batch_set_progress */
 };
 
 /* Free what the batch's registry indexes hold. */
@@ -66,6 +68,21 @@ typedef struct {
 	size_t unconfirmed, total;
 	int counted;
 } tally;
+
+/* The record files a commit's walk found, checked after it (with more
+ * than one thread when there are many: incoming_check_change): each
+ * one's path, an offset into PATHS, and its blob ids. */
+typedef struct {
+	size_t path;
+	git_oid old, new_;
+	int has_old;
+} rec_job;
+
+typedef struct {
+	ARRAY(rec_job) v;
+	char *paths;
+	size_t plen, pcap;
+} rec_jobs;
 
 /* The check of one history: the commit K->c being checked, and what is
  * known of it. */
@@ -86,6 +103,8 @@ typedef struct {
 	long long bound;     /* the Lamport times the commit's parent holds are at most this */
 	long long lamport;   /* the Lamport time of the commit's edit; -1 while none is seen */
 	ARRAY(tally) tallies; /* per city, over the commits of this check */
+	rec_jobs *jobs;       /* where the walk puts record files, or NULL: checked at once */
+	pthread_mutex_t *rows_lock; /* held around k->b->rows while threads check records */
 	char path[1024];
 } ck;
 
@@ -101,5 +120,14 @@ int incoming_check_signer(ck *k);
  * NEW under k->path (PLEN bytes of it) passes. */
 int incoming_check_raw_tree(ck *k, const git_oid *id, const char *where);
 int incoming_check_walk(ck *k, const git_tree *old, const git_tree *new_, size_t plen);
+/* Put the record file at k->path in k->jobs. */
+int incoming_job_add(ck *k, const git_oid *old, const git_oid *new_);
+/* One record file at k->path: OLD (NULL: new) and NEW blob ids (I3-I6). */
+int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_);
+/* The whole change from OLD to NEW (the root trees): the walk, then its
+ * record files, on threads when there are many (incoming_par.c). The
+ * answer, and its message, is the one a check of each file in the walk's
+ * order gives. */
+int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_);
 
 #endif

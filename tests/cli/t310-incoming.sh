@@ -6,7 +6,8 @@
 # entry advanced, and a mass deletion without the author's confirmation.
 # Each is refused on the receiving node, naming the commit and the rule,
 # with its head, database and verify unchanged; good commits before a bad
-# one still arrive.
+# one still arrive. A commit of many records, checked on several threads,
+# is refused with the message one thread gives.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hub.sh"
 
@@ -200,6 +201,37 @@ expect_refused massdel "it deletes 15 of sfax's"
 c2c -C sfax sync >/dev/null
 run 0 "the confirmed deletion is accepted" c2c -C tunis sync
 same "tunis holds sfax's deletions" "$(c2c -C tunis ls stakeholders --json | grep -c '"name": "s[0-9]')" 0
+
+# 11. Many records in one commit are checked on several threads: the
+# answer, and the record it names, are those of one thread checking them in
+# order (the first of two bad records, wherever the threads meet them).
+awk 'BEGIN { print "name,kind"; for (i = 1; i <= 700; i++) printf "many %d,civil_society\n", i }' >many.csv
+run 0 "sfax imports 700 records in one commit" c2c -C sfax import stakeholders many.csv
+MANY=$(git -C sfax/repo.git rev-parse main)
+forge many
+mapfile -t MP < <(git -C "$F" diff-tree -r --name-only "$MANY^" "$MANY")
+same "the commit adds 700 records" "${#MP[@]}" 700
+TR=$(git -C "$F" rev-parse "$MANY^{tree}")
+for at in 300 650; do
+	git -C "$F" show "$MANY:${MP[$at]}" | sed 's/"name": "many [0-9]*"/"name": 7/' >x.json
+	TR=$(python3 "$GRAFT" "$F" "$TR" "${MP[$at]}" 100644 "$(git -C "$F" hash-object -w "$T/x.json")")
+done
+git -C "$F" update-ref refs/heads/main "$MANY^"
+git -C "$F" update-ref refs/heads/main "$(commit "$TR" "700 records, two of the wrong type")"
+BAD=$(git -C "$F" rev-parse main)
+for threads in 1 4; do
+	c2c -C tunis remote add many "$R" >/dev/null
+	C2C_CHECK_THREADS=$threads run 1 "many, on $threads thread(s): sync refuses" c2c -C tunis sync many
+	has "$T/err" "many: commit $BAD refused: ${MP[300]}: field 'name' is not of type" \
+		"many, on $threads thread(s): names the first bad record in the tree's order"
+	grep -v "^progress" "$T/err" >"many-$threads.err"
+	c2c -C tunis remote rm many >/dev/null
+done
+check "the same message on 1 and 4 threads" cmp many-1.err many-4.err
+c2c -C sfax sync >/dev/null
+C2C_CHECK_THREADS=4 run 0 "sfax's good commit of 700 records passes on 4 threads" c2c -C tunis sync
+same "tunis holds them" "$(c2c -C tunis ls stakeholders --json | grep -c '"name": "many ')" 700
+run 0 "verify after them" c2c -C tunis verify
 
 check "fsck --strict on the receiver" git -C tunis/repo.git fsck --strict --no-progress
 finish

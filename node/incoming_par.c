@@ -1,0 +1,183 @@
+/* incoming: a commit's change, its trees walked first and its record files
+ * checked after, on several threads when there are many (incoming_ck.h).
+ *
+ * The answer is the one a check of each file in the walk's order gives,
+ * with the same message: the walk stops at the first fault of a tree, so
+ * every file it listed comes before that fault, and the first file that
+ * fails comes before any. Threads share nothing a check writes but the
+ * rows kept for the head's move (under a lock); each has its own copy of
+ * the commit's state. What the files must agree on across threads (one
+ * Lamport time for the commit's edit) is compared after. When any thread
+ * meets a fault, or the threads disagree, the files are checked again on
+ * one thread, in order, and that answer stands: a refusal names the file
+ * the serial check names. */
+#include "c2c/incoming_ck.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "c2c/err.h"
+#include "c2c/store.h"
+
+/* Fewer record files than this are checked on one thread (unless
+ * C2C_CHECK_THREADS asks for more). */
+#define PAR_MIN 512
+/* The files a thread takes at a time. */
+#define PAR_BLOCK 64
+#define PAR_MAX_THREADS 8
+
+int incoming_job_add(ck *k, const git_oid *old, const git_oid *new_)
+{
+	rec_jobs *j = k->jobs;
+	size_t l = strlen(k->path) + 1;
+	int err;
+	if ((err = util_grow((void **)&j->paths, &j->pcap, j->plen + l, 1)) < 0 ||
+	    (err = ARRAY_RESERVE(&j->v, j->v.n + 1)) < 0)
+		return err;
+	rec_job *r = &j->v.v[j->v.n++];
+	memcpy(j->paths + j->plen, k->path, l);
+	r->path = j->plen;
+	j->plen += l;
+	r->has_old = old != NULL;
+	if (old)
+		r->old = *old;
+	r->new_ = *new_;
+	return 0;
+}
+
+static int check_at(ck *k, const rec_jobs *j, size_t i)
+{
+	const rec_job *r = &j->v.v[i];
+	snprintf(k->path, sizeof(k->path), "%s", j->paths + r->path);
+	return incoming_check_record(k, r->has_old ? &r->old : NULL, &r->new_);
+}
+
+/* How many threads check N files: C2C_CHECK_THREADS if set (1: one),
+ * else the processors online, for PAR_MIN files or more. */
+static size_t threads_for(size_t n)
+{
+	const char *e = getenv("C2C_CHECK_THREADS");
+	long want = e && *e ? strtol(e, NULL, 10) : 0;
+	if (want < 1) {
+		if (n < PAR_MIN)
+			return 1;
+		want = sysconf(_SC_NPROCESSORS_ONLN);
+	}
+	if (want > PAR_MAX_THREADS)
+		want = PAR_MAX_THREADS;
+	if ((size_t)want > (n + PAR_BLOCK - 1) / PAR_BLOCK)
+		want = (long)((n + PAR_BLOCK - 1) / PAR_BLOCK);
+	return want < 1 ? 1 : (size_t)want;
+}
+
+typedef struct {
+	ck k; /* this thread's copy: its path, Lamport time and deletions */
+	const rec_jobs *j;
+	atomic_size_t *next, *done;
+	atomic_int *stop;
+	const c2c_progress *progress; /* the first thread's only */
+	int err;
+	pthread_t th;
+} worker;
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	size_t n = w->j->v.n;
+	while (!w->err && !atomic_load(w->stop)) {
+		size_t at = atomic_fetch_add(w->next, PAR_BLOCK);
+		if (at >= n)
+			break;
+		size_t end = at + PAR_BLOCK < n ? at + PAR_BLOCK : n;
+		for (size_t i = at; i < end && !w->err; i++)
+			w->err = check_at(&w->k, w->j, i);
+		if (w->err)
+			atomic_store(w->stop, 1);
+		size_t done = atomic_fetch_add(w->done, end - at) + (end - at);
+		progress_report(w->progress, "checking records", done, n);
+	}
+	return NULL;
+}
+
+/* The files on NT threads (the caller's among them). 1: they passed, and
+ * K has their Lamport time and deletions; 0: check again on one thread. */
+static int check_threads(ck *k, const rec_jobs *j, size_t nt)
+{
+	worker w[PAR_MAX_THREADS];
+	atomic_size_t next = 0, done = 0;
+	atomic_int stop = 0;
+	pthread_mutex_t rows = PTHREAD_MUTEX_INITIALIZER;
+	size_t started = 1;
+	int ok = 1;
+	for (size_t i = 0; i < nt; i++) {
+		w[i].k = *k;
+		w[i].k.rows_lock = &rows;
+		w[i].k.jobs = NULL;
+		w[i].j = j;
+		w[i].next = &next;
+		w[i].done = &done;
+		w[i].stop = &stop;
+		w[i].progress = i == 0 ? incoming_batch_progress(k->b) : NULL;
+		w[i].err = 0;
+	}
+	for (size_t i = 1; i < nt; i++, started++)
+		if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0)
+			break; /* fewer threads: the others take more */
+	work(&w[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(w[i].th, NULL);
+	pthread_mutex_destroy(&rows);
+	long long lamport = k->lamport;
+	size_t deleted = k->deleted;
+	for (size_t i = 0; i < started && ok; i++) {
+		if (w[i].err) {
+			ok = 0;
+			break;
+		}
+		if (w[i].k.lamport >= 0) {
+			if (lamport >= 0 && lamport != w[i].k.lamport)
+				ok = 0;
+			lamport = w[i].k.lamport;
+		}
+		deleted += w[i].k.deleted - k->deleted;
+	}
+	err_clear(); /* a thread's fault is said again by the serial check */
+	if (!ok)
+		return 0;
+	k->lamport = lamport;
+	k->deleted = deleted;
+	return 1;
+}
+
+int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_)
+{
+	rec_jobs j = {0};
+	size_t nt;
+	int err, walk;
+	k->jobs = &j;
+	walk = incoming_check_walk(k, old, new_, 0);
+	k->jobs = NULL;
+	err_state walk_err;
+	if (walk < 0)
+		err_save(&walk_err);
+	err = 0;
+	nt = threads_for(j.v.n);
+	if (nt > 1) /* the record types, read once before the threads look them up */
+		(void)store_tables(k->cx->st, &(size_t){0});
+	if (nt <= 1 || !check_threads(k, &j, nt)) {
+		const c2c_progress *p = incoming_batch_progress(k->b);
+		for (size_t i = 0; i < j.v.n && err == 0; i++) {
+			err = check_at(k, &j, i);
+			if (p && (i + 1) % PAR_BLOCK == 0)
+				progress_report(p, "checking records", i + 1, j.v.n);
+		}
+	}
+	if (err == 0 && walk < 0)
+		err = err_restore(&walk_err);
+	ARRAY_FREE(&j.v);
+	free(j.paths);
+	return err;
+}
