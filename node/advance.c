@@ -20,10 +20,11 @@ typedef struct {
 	node_advance_stats *st;
 	long long lamport;
 	const row_cache *rows;
+	const c2c_progress *progress;
 } advance_state;
 
 /* One changed file: its row (or tombstone) follows the new version. */
-static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+static int advance_one(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
 {
 	advance_state *a = payload;
 	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
@@ -121,16 +122,26 @@ done:
 	return err;
 }
 
+static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	advance_state *a = payload;
+	size_t before = a->st->records;
+	int err = advance_one(path, old_id, new_id, payload);
+	if (err == 0 && a->st->records != before && a->st->records % 256 == 0)
+		progress_report(a->progress, "writing rows", a->st->records, 0);
+	return err;
+}
+
 int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats)
 {
-	return node_advance_rows(n, commit, logmsg, stats, NULL);
+	return node_advance_rows(n, commit, logmsg, stats, NULL, NULL);
 }
 
 int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats,
-                      const row_cache *rows)
+                      const row_cache *rows, const c2c_progress *progress)
 {
 	node_advance_stats local = {0, 0};
-	advance_state a = {n, stats ? stats : &local, 0, rows};
+	advance_state a = {n, stats ? stats : &local, 0, rows, progress};
 	git_oid old_tree, new_tree;
 	char *lam = NULL, buf[32];
 	int err;
@@ -147,6 +158,8 @@ int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, no
 	err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a);
 	if (err < 0)
 		goto fail;
+	if (a.st->records >= 256)
+		progress_report(progress, "writing rows", a.st->records, a.st->records);
 	fault_point("advance: rows changed");
 	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
 		goto fail;

@@ -483,7 +483,7 @@ int bundle_apply(c2c_node *n, const char *path, const char *from, sync_result *r
 		}
 		git_reference_free(r);
 	}
-	if ((err = sync_merge_fetched(n, name, &tip, 1, res)) < 0 || res->held) {
+	if ((err = sync_merge_fetched(n, name, &tip, 1, NULL, res)) < 0 || res->held) {
 		/* Leave the record of what NAME holds as it was. */
 		git_reference *r = NULL;
 		if (had_ref)

@@ -127,7 +127,8 @@ json_t *cli_record_flat(const char *id, const json_t *rec)
 
 /* The settings of cli_progress, read once: C2C_PROGRESS=1 shows progress
  * when stderr is not a terminal; C2C_PROGRESS_AFTER_MS is how long work
- * runs before progress shows (1000; tests set 0 to see every report). */
+ * runs before progress shows (1000), and at most how long between two
+ * lines (250: tests set 0 to see every report). */
 static pthread_once_t progress_once = PTHREAD_ONCE_INIT;
 static int progress_enabled;
 static double progress_wait;
@@ -156,7 +157,7 @@ void cli_progress(const char *label, size_t done, size_t total)
 	double since_start = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	double since_last = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
 	int end = total && done >= total;
-	if (since_start < progress_wait || (since_last < 0.25 && !end)) {
+	if (since_start < progress_wait || (since_last < (progress_wait < 0.25 ? progress_wait : 0.25) && !end)) {
 		if (!end || !shown)
 			return;
 	}

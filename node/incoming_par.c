@@ -97,7 +97,8 @@ static void *work(void *arg)
 		if (w->err)
 			atomic_store(w->stop, 1);
 		size_t done = atomic_fetch_add(w->done, end - at) + (end - at);
-		progress_report(w->progress, "checking records", done, n);
+		if (done < n) /* the caller reports the end */
+			progress_report(w->progress, "checking records", done, n);
 	}
 	return NULL;
 }
@@ -167,14 +168,16 @@ int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_)
 	nt = threads_for(j.v.n);
 	if (nt > 1) /* the record types, read once before the threads look them up */
 		(void)store_tables(k->cx->st, &(size_t){0});
+	const c2c_progress *p = incoming_batch_progress(k->b);
 	if (nt <= 1 || !check_threads(k, &j, nt)) {
-		const c2c_progress *p = incoming_batch_progress(k->b);
 		for (size_t i = 0; i < j.v.n && err == 0; i++) {
 			err = check_at(k, &j, i);
-			if (p && (i + 1) % PAR_BLOCK == 0)
+			if ((i + 1) % PAR_BLOCK == 0 && i + 1 < j.v.n)
 				progress_report(p, "checking records", i + 1, j.v.n);
 		}
 	}
+	if (err == 0 && j.v.n >= PAR_BLOCK)
+		progress_report(p, "checking records", j.v.n, j.v.n);
 	if (err == 0 && walk < 0)
 		err = err_restore(&walk_err);
 	ARRAY_FREE(&j.v);

@@ -294,11 +294,11 @@ static int sync_inner(const sync_run *s)
 			                : !strcmp(heads[i]->name, REF_MAIN))
 				err = oid_list_add_unique(&arrived, &heads[i]->oid);
 		if (err == 0 && judged) {
-			err = sync_merge_changed(n, r->name, moved.v, moved.n, res);
+			err = sync_merge_changed(n, r->name, moved.v, moved.n, run_progress(s), res);
 			res->tips = arrived.n; /* the branches fetched, as a sync that judges them all counts them */
 		} else if (err == 0) {
-			err = exch ? sync_merge_changed(n, r->name, arrived.v, arrived.n, res)
-			           : sync_merge_fetched(n, r->name, arrived.v, arrived.n, res);
+			err = exch ? sync_merge_changed(n, r->name, arrived.v, arrived.n, run_progress(s), res)
+			           : sync_merge_fetched(n, r->name, arrived.v, arrived.n, run_progress(s), res);
 		}
 	}
 	quarantined = 0;

@@ -254,6 +254,7 @@ typedef struct {
 	int only;                 /* the arrived tips are all that changed */
 	json_t *held;             /* the branches held in this round */
 	int moved;                /* the head moved */
+	const c2c_progress *progress;
 } merge_ctx;
 
 /* Judge each branch fetched from M's remote on its own and merge those
@@ -282,6 +283,7 @@ static int merge_round(merge_ctx *m)
 	    (err = row_cache_new(&rows, SYNC_ROWS_BUDGET)) < 0 || (err = incoming_batch_new(&batch, n)) < 0)
 		goto done;
 	incoming_batch_keep_rows(batch, rows);
+	incoming_batch_set_progress(batch, m->progress);
 	/* Every incoming commit is checked before anything is merged. */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -327,6 +329,7 @@ static int merge_round(merge_ctx *m)
 		incoming_batch_free(batch);
 		batch = again;
 		incoming_batch_keep_rows(batch, rows);
+		incoming_batch_set_progress(batch, m->progress);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->check_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -390,7 +393,7 @@ static int merge_round(merge_ctx *m)
 		fault_point("sync: merged, before the head moves");
 		if (!git_oid_equal(&target, &n->head)) {
 			if ((err = node_advance_rows(n, &target, res->merged ? "c2c sync: merge" : "c2c sync: fast-forward",
-			                             &res->applied, rows)) < 0)
+			                             &res->applied, rows, m->progress)) < 0)
 				goto done;
 			m->moved = 1;
 			/* The node's Lamport time covers the whole history it now
@@ -422,9 +425,9 @@ done:
 }
 
 static int merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, int only,
-                         sync_result *res)
+                         const c2c_progress *progress, sync_result *res)
 {
-	merge_ctx m = {n, name, arrived, narrived, res, only, NULL, 0};
+	merge_ctx m = {n, name, arrived, narrived, res, only, NULL, 0, progress};
 	int err = 0;
 	/* A second round when something was held and something merged: a node
 	 * registered by an office commit merged in the first round is known in
@@ -452,12 +455,14 @@ done:
 	return err;
 }
 
-int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res)
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived,
+                       const c2c_progress *progress, sync_result *res)
 {
-	return merge_fetched(n, name, arrived, narrived, 0, res);
+	return merge_fetched(n, name, arrived, narrived, 0, progress, res);
 }
 
-int sync_merge_changed(c2c_node *n, const char *name, const git_oid *changed, size_t nchanged, sync_result *res)
+int sync_merge_changed(c2c_node *n, const char *name, const git_oid *changed, size_t nchanged,
+                       const c2c_progress *progress, sync_result *res)
 {
-	return merge_fetched(n, name, changed, nchanged, 1, res);
+	return merge_fetched(n, name, changed, nchanged, 1, progress, res);
 }

@@ -37,6 +37,7 @@ typedef struct {
 	long long started, ended; /* seconds since the epoch */
 	char phase[40];           /* the last progress label */
 	job_count in, out;        /* objects received (or copied), sent */
+	job_count records;        /* records checked, then rows written (phase says which) */
 	sync_result res;
 	err_state fail;   /* of a failure: its message and hint */
 	json_t *held;     /* the remote's held branches, once done */
@@ -54,7 +55,8 @@ static void on_progress(void *payload, const char *label, size_t done, size_t to
 {
 	(void)payload;
 	pthread_mutex_lock(&job.mu);
-	job_count *c = !strcmp(label, "sending objects") ? &job.v.out : &job.v.in;
+	int recs = !strcmp(label, "checking records") || !strcmp(label, "writing rows");
+	job_count *c = recs ? &job.v.records : !strcmp(label, "sending objects") ? &job.v.out : &job.v.in;
 	c->done = done;
 	c->total = total;
 	snprintf(job.v.phase, sizeof(job.v.phase), "%s", label);
@@ -228,6 +230,10 @@ static void held_table(ui_req *r, const char *id, json_t *held)
 
 static const char *phase_words(ui_req *r, const job_view *v)
 {
+	if (!strcmp(v->phase, "checking records"))
+		return ui_t(r, "Checking the records received…");
+	if (!strcmp(v->phase, "writing rows"))
+		return ui_t(r, "Writing the records into the database…");
 	if (v->out.total || !strcmp(v->phase, "sending objects"))
 		return v->out.total && v->out.done >= v->out.total ? ui_t(r, "Sent; finishing.") : ui_t(r, "Sending your changes…");
 	if (v->in.total && v->in.done >= v->in.total)
@@ -261,6 +267,9 @@ static void progress_block(ui_req *r, const job_view *v)
 		ui_printf(r, "<p><strong>%t <bdi>%h</bdi></strong> · <span class=\"phase\">%h</span> · <span class=\"secs\">%L %t</span></p>",
 		          "Syncing with", v->remote, phase_words(r, v), now - v->started, "s (seconds)");
 		count_line(r, "sync-in", "Objects received:", &v->in);
+		if (v->records.done)
+			count_line(r, "sync-records", !strcmp(v->phase, "writing rows") ? "Records written:" : "Records checked:",
+			           &v->records);
 		if (v->out.total || v->out.done)
 			count_line(r, "sync-out", "Objects sent:", &v->out);
 		ui_printf(r, "<p class=\"help\">%t</p>", "You can use the other pages meanwhile; this one follows the sync.");

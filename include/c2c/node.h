@@ -23,6 +23,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "c2c/progress.h"
 #include "c2c/quarantine.h"
 #include "c2c/repo.h"
 #include "c2c/store.h"
@@ -190,10 +191,11 @@ typedef struct {
 int node_advance(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats);
 /* The same, taking the row of a record whose new blob ROWS holds (the
  * images the incoming checks made of it, rowimage.h; NULL: none) instead of
- * reading and parsing the blob again. */
+ * reading and parsing the blob again, and reporting the rows written to
+ * PROGRESS ("writing rows", no total; NULL: nowhere). */
 struct row_cache;
 int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, node_advance_stats *stats,
-                      const struct row_cache *rows);
+                      const struct row_cache *rows, const c2c_progress *progress);
 
 /* ----------------------------------------------------------------- checks */
 /* Compare every row and tombstone with the tree of the head, and the head

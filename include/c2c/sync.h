@@ -68,14 +68,17 @@ typedef struct {
  * ARRIVED (NARRIVED of them) are the tips the caller knows it brought (the
  * remote's advertised heads, the bundle's tip): they count even when the
  * listing of refs comes back short, as libgit2 1.5's does, silently, when
- * an allocation fails while it reads a directory of loose refs. */
-int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived, sync_result *res);
+ * an allocation fails while it reads a directory of loose refs. PROGRESS
+ * (NULL: none) hears "checking records" and "writing rows". */
+int sync_merge_fetched(c2c_node *n, const char *name, const git_oid *arrived, size_t narrived,
+                       const c2c_progress *progress, sync_result *res);
 /* The same when CHANGED are the only tips that changed since the last
  * sync with NAME (c2c's exchange names them, and the held branches, which
  * it asks for again): the other branches under refs/c2c/remotes/NAME/
  * were judged then, and are not walked again (with 1,000 nodes behind a
  * hub, a walk from the head for each branch at every sync). */
-int sync_merge_changed(c2c_node *n, const char *name, const git_oid *changed, size_t nchanged, sync_result *res);
+int sync_merge_changed(c2c_node *n, const char *name, const git_oid *changed, size_t nchanged,
+                       const c2c_progress *progress, sync_result *res);
 
 /* Sync with the remote NAME. On failure the node is as it was (the head
  * and rows are untouched); the remote's last_result records the error. */

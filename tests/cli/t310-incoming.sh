@@ -229,7 +229,11 @@ for threads in 1 4; do
 done
 check "the same message on 1 and 4 threads" cmp many-1.err many-4.err
 c2c -C sfax sync >/dev/null
-C2C_CHECK_THREADS=4 run 0 "sfax's good commit of 700 records passes on 4 threads" c2c -C tunis sync
+C2C_CHECK_THREADS=4 C2C_PROGRESS=1 C2C_PROGRESS_AFTER_MS=0 run 0 \
+	"sfax's good commit of 700 records passes on 4 threads" c2c -C tunis sync
+tr '\r' '\n' <"$T/err" >progress.txt
+check "... showing the records checked, to the last" grep -q "^checking records: 700/700 (100%)" progress.txt
+check "... and the rows written" grep -q "^writing rows: 512$" progress.txt
 same "tunis holds them" "$(c2c -C tunis ls stakeholders --json | grep -c '"name": "many ')" 700
 run 0 "verify after them" c2c -C tunis verify
 

@@ -1061,7 +1061,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	before = r->head;
 	memset(&res, 0, sizeof(res));
-	if (sync_merge_fetched(r, "w", &tip, 1, &res) < 0)
+	if (sync_merge_fetched(r, "w", &tip, 1, NULL, &res) < 0)
 		FAIL("R's merge of W's branch failed (a history must be merged or held, never stop the sync)");
 	if (verbose) {
 		json_t *held = NULL;
