@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,8 @@ struct repo_pack {
 	EVP_MD_CTX *sha;
 	unsigned char *buf, *z;
 	size_t len, cap, zcap;
-	uint64_t written; /* bytes of the pack so far */
-	z_stream zs;      /* one deflate stream, reset per object */
-	int zinit;
+	uint64_t written;  /* bytes of the pack so far */
+	repo_deflated one; /* repo_pack_add's: one deflate stream, reset per object */
 	pack_entry *e;
 	size_t expected, added;
 };
@@ -131,45 +131,69 @@ size_t repo_pack_header(unsigned char hdr[16], int type, size_t size)
 	return h + 1;
 }
 
-int repo_pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out)
+int repo_pack_deflate(repo_deflated *d, git_object_t type, const char *data, size_t len)
 {
-	unsigned char hdr[16];
-	size_t h = 0, sz = len;
-	int rc, err;
-	if (p->added == p->expected)
-		return err_set(C2C_EFAIL, "pack holds more objects than announced");
-	if ((rc = git_odb_hash(out, data, len, type)) < 0)
+	int rc;
+	if ((rc = git_odb_hash(&d->oid, data, len, type)) < 0)
 		return err_git(rc, "hashing an object");
-	h = repo_pack_header(hdr, (int)type, sz);
-	if (!p->zinit) {
-		if (deflateInit(&p->zs, Z_BEST_SPEED) != Z_OK)
+	d->hlen = repo_pack_header(d->hdr, (int)type, len);
+	if (!d->zinit) {
+		if (deflateInit(&d->zs, Z_BEST_SPEED) != Z_OK)
 			return err_set(C2C_ENOMEM, "starting zlib");
-		p->zinit = 1;
-	} else if (deflateReset(&p->zs) != Z_OK) {
+		d->zinit = 1;
+	} else if (deflateReset(&d->zs) != Z_OK) {
 		return err_set(C2C_EFAIL, "resetting zlib");
 	}
-	uLong bound = deflateBound(&p->zs, (uLong)len);
-	if (bound > p->zcap) {
-		unsigned char *z = realloc(p->z, bound);
+	uLong bound = deflateBound(&d->zs, (uLong)len);
+	if (bound > d->zcap) {
+		unsigned char *z = realloc(d->z, bound);
 		if (!z)
 			return ERR_OOM();
-		p->z = z;
-		p->zcap = bound;
+		d->z = z;
+		d->zcap = bound;
 	}
-	p->zs.next_in = (Bytef *)(uintptr_t)data;
-	p->zs.avail_in = (uInt)len;
-	p->zs.next_out = p->z;
-	p->zs.avail_out = (uInt)p->zcap;
-	if (deflate(&p->zs, Z_FINISH) != Z_STREAM_END)
-		return err_set(C2C_EFAIL, "compressing an object failed: %s", p->zs.msg ? p->zs.msg : "zlib error");
-	size_t zlen = p->zs.total_out;
+	d->zs.next_in = (Bytef *)(uintptr_t)data;
+	d->zs.avail_in = (uInt)len;
+	d->zs.next_out = d->z;
+	d->zs.avail_out = (uInt)d->zcap;
+	if (deflate(&d->zs, Z_FINISH) != Z_STREAM_END)
+		return err_set(C2C_EFAIL, "compressing an object failed: %s", d->zs.msg ? d->zs.msg : "zlib error");
+	d->zlen = d->zs.total_out;
+	d->crc = (uint32_t)crc32(crc32(0L, d->hdr, (uInt)d->hlen), d->z, (uInt)d->zlen);
+	return 0;
+}
+
+int repo_pack_add_deflated(repo_pack *p, const repo_deflated *d)
+{
+	int err;
+	if (p->added == p->expected)
+		return err_set(C2C_EFAIL, "pack holds more objects than announced");
 	pack_entry *e = &p->e[p->added];
-	git_oid_cpy(&e->oid, out);
+	git_oid_cpy(&e->oid, &d->oid);
 	e->off = p->written;
-	e->crc = (uint32_t)crc32(crc32(0L, hdr, (uInt)h), p->z, (uInt)zlen);
-	if ((err = pack_put(p, hdr, h)) < 0 || (err = pack_put(p, p->z, zlen)) < 0)
+	e->crc = d->crc;
+	if ((err = pack_put(p, d->hdr, d->hlen)) < 0 || (err = pack_put(p, d->z, d->zlen)) < 0)
 		return err;
 	p->added++;
+	return 0;
+}
+
+void repo_deflated_free(repo_deflated *d)
+{
+	if (d->zinit)
+		deflateEnd(&d->zs);
+	free(d->z);
+	memset(d, 0, sizeof(*d));
+}
+
+int repo_pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out)
+{
+	int err;
+	if (p->added == p->expected)
+		return err_set(C2C_EFAIL, "pack holds more objects than announced");
+	if ((err = repo_pack_deflate(&p->one, type, data, len)) < 0 || (err = repo_pack_add_deflated(p, &p->one)) < 0)
+		return err;
+	git_oid_cpy(out, &p->one.oid);
 	return 0;
 }
 
@@ -333,12 +357,10 @@ void repo_pack_free(repo_pack *p)
 	if (p->tmp_pack)
 		unlink(p->tmp_pack); /* not finished: leave nothing behind */
 	EVP_MD_CTX_free(p->sha);
-	if (p->zinit)
-		deflateEnd(&p->zs);
+	repo_deflated_free(&p->one);
 	free(p->tmp_pack);
 	free(p->dir);
 	free(p->buf);
-	free(p->z);
 	free(p->e);
 	free(p);
 }
@@ -354,14 +376,129 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 	return oid_list_add(oids, id);
 }
 
+/* Below this many objects a copy runs on one thread. */
+#define COPY_PAR_MIN 2048
+#define COPY_RING 512
+#define COPY_MAX_THREADS 4
+
+/* The objects read and waiting for a thread to compress them. */
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t can_put, can_take;
+	struct {
+		git_odb_object *o;
+		const git_oid *want;
+	} ring[COPY_RING];
+	size_t head, tail; /* taken at head, put at tail (counts) */
+	int closed;        /* the reader put its last */
+	int failed;        /* a thread failed (fail says how): everyone stops */
+	err_state fail;
+	pthread_mutex_t pack_mu; /* one thread at a time appends to pk */
+	repo_pack *pk;
+	const char *from;
+} copy_ring;
+
+static void copy_failed(copy_ring *c)
+{
+	pthread_mutex_lock(&c->mu);
+	if (!c->failed) {
+		c->failed = 1;
+		err_save(&c->fail);
+	}
+	pthread_cond_broadcast(&c->can_put);
+	pthread_cond_broadcast(&c->can_take);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void *copy_work(void *arg)
+{
+	copy_ring *c = arg;
+	repo_deflated d = {0};
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (c->head == c->tail && !c->closed && !c->failed)
+			pthread_cond_wait(&c->can_take, &c->mu);
+		if (c->head == c->tail || c->failed) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		git_odb_object *o = c->ring[c->head % COPY_RING].o;
+		const git_oid *want = c->ring[c->head % COPY_RING].want;
+		c->head++;
+		pthread_cond_signal(&c->can_put);
+		pthread_mutex_unlock(&c->mu);
+		int err = repo_pack_deflate(&d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
+		git_odb_object_free(o);
+		if (err == 0 && !git_oid_equal(&d.oid, want))
+			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", c->from,
+			              git_oid_tostr_s(want));
+		if (err == 0) {
+			pthread_mutex_lock(&c->pack_mu);
+			err = repo_pack_add_deflated(c->pk, &d);
+			pthread_mutex_unlock(&c->pack_mu);
+		}
+		if (err < 0) {
+			copy_failed(c);
+			break;
+		}
+	}
+	repo_deflated_free(&d);
+	return NULL;
+}
+
+static size_t copy_threads(size_t n)
+{
+	if (n < COPY_PAR_MIN)
+		return 0;
+	long k = sysconf(_SC_NPROCESSORS_ONLN);
+	return k < 2 ? 0 : k > COPY_MAX_THREADS ? COPY_MAX_THREADS : (size_t)k;
+}
+
+/* One object of the copy: read (on this thread), then compressed and
+ * appended here (RING NULL) or by the ring's threads. */
+static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, copy_ring *ring)
+{
+	git_odb_object *o = NULL;
+	git_oid got;
+	int rc, err;
+	if ((rc = git_odb_read(&o, src, want)) < 0) {
+		err = err_git(rc, from);
+		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
+	}
+	if (!ring) {
+		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
+		git_odb_object_free(o);
+		if (err == 0 && !git_oid_equal(&got, want))
+			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
+			              git_oid_tostr_s(want));
+		return err;
+	}
+	pthread_mutex_lock(&ring->mu);
+	while (ring->tail - ring->head == COPY_RING && !ring->failed)
+		pthread_cond_wait(&ring->can_put, &ring->mu);
+	if (ring->failed) {
+		pthread_mutex_unlock(&ring->mu);
+		git_odb_object_free(o);
+		return err_restore(&ring->fail);
+	}
+	ring->ring[ring->tail % COPY_RING].o = o;
+	ring->ring[ring->tail % COPY_RING].want = want;
+	ring->tail++;
+	pthread_cond_signal(&ring->can_take);
+	pthread_mutex_unlock(&ring->mu);
+	return 0;
+}
+
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, const repo_oids *oids,
                    const c2c_progress *progress, const char *label)
 {
 	oid_list uniq = {0};
 	unsigned char *done = NULL;
 	repo_pack *pk = NULL;
-	size_t copied = 0, at;
-	int rc, err = 0;
+	copy_ring *ring = NULL;
+	pthread_t th[COPY_MAX_THREADS];
+	size_t copied = 0, at, nth = 0;
+	int err = 0;
 	if (!oids->n)
 		return 0;
 	/* Each once: a sorted copy says which were copied. */
@@ -376,26 +513,49 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	}
 	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0)
 		goto done;
+	size_t want = copy_threads(uniq.n);
+	if (want && (ring = calloc(1, sizeof(*ring)))) {
+		pthread_mutex_init(&ring->mu, NULL);
+		pthread_mutex_init(&ring->pack_mu, NULL);
+		pthread_cond_init(&ring->can_put, NULL);
+		pthread_cond_init(&ring->can_take, NULL);
+		ring->pk = pk;
+		ring->from = from;
+		while (nth < want && pthread_create(&th[nth], NULL, copy_work, ring) == 0)
+			nth++;
+	}
+	copy_ring *use = nth ? ring : NULL; /* no thread started: all here */
 	for (size_t i = 0; i < oids->n && err == 0; i++) {
-		git_odb_object *o = NULL;
-		git_oid got;
 		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
 			continue;
 		done[at] = 1;
-		if ((rc = git_odb_read(&o, src, &oids->v[i])) < 0) {
-			err = err_git(rc, from);
-			break;
-		}
-		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
-		git_odb_object_free(o);
+		err = copy_one(src, from, &oids->v[i], pk, use);
 		progress_report(progress, label, ++copied, uniq.n);
-		if (err == 0 && !git_oid_equal(&got, &oids->v[i]))
-			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
-			              git_oid_tostr_s(&oids->v[i]));
+	}
+	if (ring) {
+		if (err < 0)
+			copy_failed(ring);
+		pthread_mutex_lock(&ring->mu);
+		ring->closed = 1;
+		pthread_cond_broadcast(&ring->can_take);
+		pthread_mutex_unlock(&ring->mu);
+		for (size_t i = 0; i < nth; i++)
+			pthread_join(th[i], NULL);
+		for (; ring->head < ring->tail; ring->head++) /* left by a failure */
+			git_odb_object_free(ring->ring[ring->head % COPY_RING].o);
+		if (err == 0 && ring->failed)
+			err = err_restore(&ring->fail);
 	}
 	if (err == 0)
 		err = repo_pack_finish(pk);
 done:
+	if (ring) {
+		pthread_mutex_destroy(&ring->mu);
+		pthread_mutex_destroy(&ring->pack_mu);
+		pthread_cond_destroy(&ring->can_put);
+		pthread_cond_destroy(&ring->can_take);
+		free(ring);
+	}
 	repo_pack_free(pk);
 	free(done);
 	oid_list_free(&uniq);

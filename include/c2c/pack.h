@@ -11,6 +11,8 @@
 
 #include <git2.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
 
 #include "c2c/oidlist.h"
 #include "c2c/progress.h"
@@ -38,7 +40,9 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
  * id order made reading a hub's pack the largest part of a first sync);
  * each is hashed again and checked against its id (a mismatch is
  * C2C_ECORRUPT naming FROM). PROGRESS (LABEL, done, total) after each, if
- * given. */
+ * given. Many objects are hashed and compressed on other threads while
+ * this one reads SRC (libgit2 reads one pack on one thread at a time);
+ * the pack's content is the same set of entries either way. */
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, const repo_oids *oids,
                    const c2c_progress *progress, const char *label);
 
@@ -53,6 +57,23 @@ int repo_pack_new_in(repo_pack **out, git_repository *r, const char *dir, size_t
 /* Add a whole object of TYPE; *OUT receives its id. More objects than
  * announced is C2C_EFAIL. */
 int repo_pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out);
+/* repo_pack_add in two steps, so that the costly one runs on any thread:
+ * repo_pack_deflate hashes and compresses an object into D (which keeps
+ * its buffers and zlib stream for the next object; zero it first, free
+ * it with repo_deflated_free), and repo_pack_add_deflated appends D's
+ * entry to P (one thread at a time per pack). */
+typedef struct {
+	git_oid oid;
+	unsigned char hdr[16];
+	size_t hlen, zlen, zcap;
+	unsigned char *z;
+	uint32_t crc;
+	z_stream zs;
+	int zinit;
+} repo_deflated;
+int repo_pack_deflate(repo_deflated *d, git_object_t type, const char *data, size_t len);
+int repo_pack_add_deflated(repo_pack *p, const repo_deflated *d);
+void repo_deflated_free(repo_deflated *d);
 int repo_pack_add_blob(repo_pack *p, const char *data, size_t len, git_oid *out);
 /* Write the checksum and the index and rename both into place; fewer
  * objects than announced, or one twice, is C2C_EFAIL. */

@@ -6,7 +6,8 @@
 # fast-forward only) and, with the office key, the pre-receive hook (every
 # node's incoming checks) all run. A node the office has not registered yet
 # is refused, by path and over ssh, and told what to do; the other nodes
-# sync as before; the hub stays clean for `git fsck --strict`.
+# sync as before; the hub stays clean for `git fsck --strict`. A broken
+# object in a hub by path stops a first sync, which keeps nothing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd-lib.sh"
 
@@ -145,6 +146,35 @@ check "git fsck --strict on the hub with the office key" fsck_clean hubk.git
 check "git fsck --strict on the plain hub" fsck_clean hubp.git
 
 # --- over ssh: the same refusal, the same hint -------------------------------------------
+# A broken object in a hub by path: a new node's first sync of 2,500
+# records (copied on several threads) stops, naming the hub, and keeps
+# nothing; once the hub is mended, the next sync brings them all.
+c2c hub init big.git >/dev/null
+c2c init bigsrc --city tunis >/dev/null
+awk 'BEGIN { print "name,kind"; for (i = 1; i <= 2500; i++) printf "big %d,civil_society\n", i }' >big.csv
+c2c -C bigsrc import stakeholders big.csv >/dev/null
+c2c -C bigsrc remote add hub "$T/big.git" >/dev/null
+run 0 "a hub of 2,500 records" c2c -C bigsrc sync
+c2c init bignew --city tunis >/dev/null
+c2c -C bignew remote add hub "$T/big.git" >/dev/null
+BEFORE=$(state bignew)
+PK=$(ls big.git/objects/pack/*.pack)
+cp "$PK" pack.saved
+chmod u+w "$PK"
+# a byte inside the compressed data of a record's blob, which only the copy reads
+read -r _ _ _ INPACK OFF _ < <(git verify-pack -v "$T/${PK%.pack}.idx" | awk '$2 == "blob"' | sed -n 1200p)
+printf 'X' | dd of="$PK" bs=1 seek=$((OFF + INPACK - 3)) conv=notrunc status=none
+run 1 "the first sync from the broken hub fails" c2c -C bignew sync
+says "... naming the hub and its path" "hub: $T/big.git: "
+says "... and what to do" "run 'git fsck' there"
+same "... and keeps nothing" "$(state bignew)" "$BEFORE"
+check "... nor a pack of what it copied" test -z "$(find bignew/repo.git/objects -name 'tmp_pack_*')"
+cp pack.saved "$PK"
+run 0 "once the hub is mended, the next sync" c2c -C bignew sync
+same "... brings every record" "$(c2c -C bignew ls stakeholders --json | grep -c '"name": "big ')" 2500
+run 0 "... and verify passes" c2c -C bignew verify
+check "... as does git fsck --strict" git -C bignew/repo.git fsck --strict --no-progress
+
 if sshd_start "$T/sshd"; then
 	FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
 	c2c hub init hubs.git --office-key "$OKEY" >/dev/null || exit 1
