@@ -48,11 +48,11 @@ int incoming_job_add(ck *k, const git_oid *old, const git_oid *new_)
 	return 0;
 }
 
-static int check_at(ck *k, const rec_jobs *j, size_t i)
+static int check_at(ck *k, const rec_jobs *j, size_t i, git_blob *pre)
 {
 	const rec_job *r = &j->v.v[i];
 	snprintf(k->path, sizeof(k->path), "%s", j->paths + r->path);
-	return incoming_check_record(k, r->has_old ? &r->old : NULL, &r->new_);
+	return incoming_check_record(k, r->has_old ? &r->old : NULL, &r->new_, pre);
 }
 
 /* How many threads check N files: C2C_CHECK_THREADS if set (1: one),
@@ -73,12 +73,27 @@ static size_t threads_for(size_t n)
 	return want < 1 ? 1 : (size_t)want;
 }
 
+/* What the threads share. The caller's thread reads the blobs ahead, in
+ * the walk's order (libgit2 reads a pack on one thread at a time: threads
+ * that each read their own queued on its locks), at most PAR_AHEAD past
+ * what was checked; the others check them. */
+typedef struct {
+	const rec_jobs *j;
+	git_blob **pre; /* pre[i]: file i's blob, read ahead (NULL: its check reads it) */
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	size_t ready;   /* files read ahead (under mu) */
+	size_t checked; /* files checked (under mu) */
+	int stop;       /* a thread met a fault: all stop (under mu) */
+	atomic_size_t next;
+	pthread_mutex_t rows; /* around the rows kept for the head's move */
+} par;
+
+#define PAR_AHEAD 4096
+
 typedef struct {
 	ck k; /* this thread's copy: its path, Lamport time and deletions */
-	const rec_jobs *j;
-	atomic_size_t *next, *done;
-	atomic_int *stop;
-	const c2c_progress *progress; /* the first thread's only */
+	par *p;
 	int err;
 	pthread_t th;
 } worker;
@@ -86,51 +101,105 @@ typedef struct {
 static void *work(void *arg)
 {
 	worker *w = arg;
-	size_t n = w->j->v.n;
-	while (!w->err && !atomic_load(w->stop)) {
-		size_t at = atomic_fetch_add(w->next, PAR_BLOCK);
+	par *p = w->p;
+	size_t n = p->j->v.n;
+	for (;;) {
+		size_t at = atomic_fetch_add(&p->next, PAR_BLOCK);
 		if (at >= n)
 			break;
 		size_t end = at + PAR_BLOCK < n ? at + PAR_BLOCK : n;
-		for (size_t i = at; i < end && !w->err; i++)
-			w->err = check_at(&w->k, w->j, i);
+		pthread_mutex_lock(&p->mu);
+		while (p->ready < end && !p->stop)
+			pthread_cond_wait(&p->more, &p->mu);
+		int stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		for (size_t i = at; i < end && !w->err; i++) {
+			git_blob *b = p->pre[i];
+			p->pre[i] = NULL;
+			w->err = check_at(&w->k, p->j, i, b);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->checked += end - at;
 		if (w->err)
-			atomic_store(w->stop, 1);
-		size_t done = atomic_fetch_add(w->done, end - at) + (end - at);
-		if (done < n) /* the caller reports the end */
-			progress_report(w->progress, "checking records", done, n);
+			p->stop = 1;
+		pthread_cond_broadcast(&p->room);
+		if (w->err)
+			pthread_cond_broadcast(&p->more);
+		pthread_mutex_unlock(&p->mu);
+		if (w->err)
+			break;
 	}
 	return NULL;
 }
 
-/* The files on NT threads (the caller's among them). 1: they passed, and
+/* Read the blobs ahead for the workers, reporting progress. */
+static void read_ahead(par *p, const ck *k)
+{
+	const c2c_progress *progress = incoming_batch_progress(k->b);
+	size_t n = p->j->v.n, i = 0;
+	while (i < n) {
+		size_t end = i + PAR_BLOCK < n ? i + PAR_BLOCK : n, checked;
+		pthread_mutex_lock(&p->mu);
+		while (i >= p->checked + PAR_AHEAD && !p->stop)
+			pthread_cond_wait(&p->room, &p->mu);
+		int stop = p->stop;
+		checked = p->checked;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		if (checked && checked < n)
+			progress_report(progress, "checking records", checked, n);
+		for (; i < end; i++)
+			if (incoming_read_record(k->cx->repo, &p->j->v.v[i].new_, &p->pre[i]) < 0)
+				err_clear(); /* its check reads it again and says why */
+		pthread_mutex_lock(&p->mu);
+		p->ready = end;
+		pthread_cond_broadcast(&p->more);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->ready = n; /* all read, or stopped: no worker waits */
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The files on NT threads, the caller's reading ahead. 1: they passed, and
  * K has their Lamport time and deletions; 0: check again on one thread. */
 static int check_threads(ck *k, const rec_jobs *j, size_t nt)
 {
 	worker w[PAR_MAX_THREADS];
-	atomic_size_t next = 0, done = 0;
-	atomic_int stop = 0;
-	pthread_mutex_t rows = PTHREAD_MUTEX_INITIALIZER;
-	size_t started = 1;
+	par p = {.j = j, .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
+	         .room = PTHREAD_COND_INITIALIZER, .rows = PTHREAD_MUTEX_INITIALIZER};
+	size_t started = 0;
 	int ok = 1;
-	for (size_t i = 0; i < nt; i++) {
+	atomic_init(&p.next, 0);
+	if (!(p.pre = calloc(j->v.n, sizeof(*p.pre))))
+		return 0;
+	for (size_t i = 0; i < nt; i++, started++) {
 		w[i].k = *k;
-		w[i].k.rows_lock = &rows;
+		w[i].k.rows_lock = &p.rows;
 		w[i].k.jobs = NULL;
-		w[i].j = j;
-		w[i].next = &next;
-		w[i].done = &done;
-		w[i].stop = &stop;
-		w[i].progress = i == 0 ? incoming_batch_progress(k->b) : NULL;
+		w[i].p = &p;
 		w[i].err = 0;
-	}
-	for (size_t i = 1; i < nt; i++, started++)
 		if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0)
 			break; /* fewer threads: the others take more */
-	work(&w[0]);
-	for (size_t i = 1; i < started; i++)
+	}
+	if (started == 0) {
+		free(p.pre);
+		return 0;
+	}
+	read_ahead(&p, k);
+	for (size_t i = 0; i < started; i++)
 		pthread_join(w[i].th, NULL);
-	pthread_mutex_destroy(&rows);
+	for (size_t i = 0; i < j->v.n; i++) /* left by a stop */
+		git_blob_free(p.pre[i]);
+	free(p.pre);
+	pthread_mutex_destroy(&p.mu);
+	pthread_mutex_destroy(&p.rows);
+	pthread_cond_destroy(&p.more);
+	pthread_cond_destroy(&p.room);
 	long long lamport = k->lamport;
 	size_t deleted = k->deleted;
 	for (size_t i = 0; i < started && ok; i++) {
@@ -171,7 +240,7 @@ int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_)
 	const c2c_progress *p = incoming_batch_progress(k->b);
 	if (nt <= 1 || !check_threads(k, &j, nt)) {
 		for (size_t i = 0; i < j.v.n && err == 0; i++) {
-			err = check_at(k, &j, i);
+			err = check_at(k, &j, i, NULL);
 			if ((i + 1) % PAR_BLOCK == 0 && i + 1 < j.v.n)
 				progress_report(p, "checking records", i + 1, j.v.n);
 		}

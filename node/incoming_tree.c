@@ -285,37 +285,68 @@ static int check_trust_record(ck *k, const char *table, const char *id, const js
 	return 0;
 }
 
-int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_)
+int incoming_read_record(git_repository *r, const git_oid *id, git_blob **out)
 {
 	git_odb *odb = NULL;
 	size_t size = 0;
 	git_object_t type;
-	git_blob *b = NULL;
+	int rc;
+	*out = NULL;
+	if ((rc = git_repository_odb(&odb, r)) < 0 || (rc = git_odb_read_header(&size, &type, odb, id)) < 0) {
+		git_odb_free(odb);
+		return err_git(rc, "reading a record");
+	}
+	git_odb_free(odb);
+	if (size > INCOMING_MAX_BLOB)
+		return C2C_EINVALID; /* the check says why */
+	if ((rc = git_blob_lookup(out, r, id)) < 0)
+		return err_git(rc, "reading a record");
+	return 0;
+}
+
+int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_, git_blob *pre)
+{
+	git_odb *odb = NULL;
+	size_t size = 0;
+	git_object_t type;
+	git_blob *b = pre;
 	json_t *rec = NULL, *prev = NULL;
 	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
 	int rc, err = 0;
-	if ((rc = git_repository_odb(&odb, k->cx->repo)) < 0 ||
-	    (rc = git_odb_read_header(&size, &type, odb, new_)) < 0) {
+	if (b) {
+		size = (size_t)git_blob_rawsize(b);
+	} else if ((rc = git_repository_odb(&odb, k->cx->repo)) < 0 ||
+	           (rc = git_odb_read_header(&size, &type, odb, new_)) < 0) {
 		git_odb_free(odb);
 		return err_git(rc, k->path);
 	}
 	git_odb_free(odb);
-	if (size > INCOMING_MAX_BLOB)
+	if (size > INCOMING_MAX_BLOB) {
+		git_blob_free(b);
 		return incoming_refuse(k, "%s is %zu bytes, over the %d a record may have", k->path, size,
 		                       INCOMING_MAX_BLOB);
+	}
+	const table_def *t = NULL;
+	int trust = 0;
 	if (record_parse_path(k->path, table, id, city) < 0) {
 		err_clear();
-		return incoming_refuse(k, "%s is not a record path", k->path);
+		err = incoming_refuse(k, "%s is not a record path", k->path);
+		goto done;
 	}
-	const table_def *t = store_table(k->cx->st, table);
-	if (!t)
-		return incoming_refuse(k, "%s: this node has no table '%s'", k->path, table);
-	int trust = !strcmp(table, "revocations") || !strcmp(table, "roots");
-	if (trust && old)
-		return incoming_refuse(k, "%s: a %s never changes once made", k->path,
-		              !strcmp(table, "roots") ? "hand-over of the root" : "revocation");
-	if ((rc = git_blob_lookup(&b, k->cx->repo, new_)) < 0)
-		return err_git(rc, k->path);
+	if (!(t = store_table(k->cx->st, table))) {
+		err = incoming_refuse(k, "%s: this node has no table '%s'", k->path, table);
+		goto done;
+	}
+	trust = !strcmp(table, "revocations") || !strcmp(table, "roots");
+	if (trust && old) {
+		err = incoming_refuse(k, "%s: a %s never changes once made", k->path,
+		                      !strcmp(table, "roots") ? "hand-over of the root" : "revocation");
+		goto done;
+	}
+	if (!b && (rc = git_blob_lookup(&b, k->cx->repo, new_)) < 0) {
+		err = err_git(rc, k->path);
+		goto done;
+	}
 	const char *text = git_blob_rawcontent(b);
 	size_t len = (size_t)git_blob_rawsize(b);
 	if (canon_parse(text, len, k->path, &rec) < 0 && err_code() == C2C_ENOMEM) {
@@ -512,7 +543,7 @@ int incoming_check_walk(ck *k, const git_tree *old, const git_tree *new_, size_t
 			const git_oid *was =
 			    oe && git_tree_entry_filemode(oe) == GIT_FILEMODE_BLOB ? git_tree_entry_id(oe) : NULL;
 			err = k->jobs ? incoming_job_add(k, was, git_tree_entry_id(e))
-			              : incoming_check_record(k, was, git_tree_entry_id(e));
+			              : incoming_check_record(k, was, git_tree_entry_id(e), NULL);
 		}
 	}
 	for (size_t i = 0; old && i < git_tree_entrycount(old) && err == 0; i++) {

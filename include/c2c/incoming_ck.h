@@ -122,8 +122,12 @@ int incoming_check_raw_tree(ck *k, const git_oid *id, const char *where);
 int incoming_check_walk(ck *k, const git_tree *old, const git_tree *new_, size_t plen);
 /* Put the record file at k->path in k->jobs. */
 int incoming_job_add(ck *k, const git_oid *old, const git_oid *new_);
-/* One record file at k->path: OLD (NULL: new) and NEW blob ids (I3-I6). */
-int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_);
+/* One record file at k->path: OLD (NULL: new) and NEW blob ids (I3-I6).
+ * PRE: NEW's blob as incoming_read_record read it (taken), or NULL. */
+int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_, git_blob *pre);
+/* Read the record blob ID ahead of its check, on any thread: 0 and *OUT,
+ * or an error (and NULL: the check reads it again and says why). */
+int incoming_read_record(git_repository *r, const git_oid *id, git_blob **out);
 /* The whole change from OLD to NEW (the root trees): the walk, then its
  * record files, on threads when there are many (incoming_par.c). The
  * answer, and its message, is the one a check of each file in the walk's
