@@ -10,7 +10,9 @@
  * Lamport time for the commit's edit) is compared after. When any thread
  * meets a fault, or the threads disagree, the files are checked again on
  * one thread, in order, and that answer stands: a refusal names the file
- * the serial check names. */
+ * the serial check names. The calling thread reads the blobs ahead for
+ * the others (libgit2 reads a pack on one thread at a time); a blob it
+ * could not read is read again by its check, which says why. */
 #include "c2c/incoming_ck.h"
 
 #include <stdatomic.h>

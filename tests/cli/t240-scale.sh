@@ -5,7 +5,8 @@
 # through the hub's checks; a spare node's first sync receives every
 # node's records, a sync bringing one changed record brings it, the same
 # over the loopback sshd through scripts/netproxy, and a new node's first
-# sync of 2,000 records gets them all and shows progress. Behaviour only:
+# sync of 2,000 records gets them all and shows progress: objects copied,
+# records checked, rows written. Behaviour only:
 # the timing verdicts it prints never fail the test.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,4 +24,6 @@ for figure in "city's sync of 1 changed record" "same over ssh, bytes" "first fu
 done
 grep -q '| *progress lines shown during that first sync *| *[1-9]' "$T/out" && ok ||
 	not_ok "no progress shown during a first sync"
+grep -q '| *of: copying objects, checking records, writing rows *|' "$T/out" && ok ||
+	not_ok "the first sync's progress does not show its three phases: $(grep ' of: ' "$T/out")"
 finish
