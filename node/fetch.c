@@ -127,8 +127,13 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	}
 	if (rc != GIT_ITEROVER)
 		goto fail;
-	if ((err = repo_pack_sparse(src, ids.v, ids.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0)
+	if ((err = repo_pack_sparse(src, ids.v, ids.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0) {
+		if (err != C2C_ENOMEM) {
+			err_prefix("%s: ", gitdir);
+			err_hint("its repository may be damaged: run 'git fsck' there");
+		}
 		goto done;
+	}
 	has_key = is_hub && want_key && git_reference_name_to_id(&key, src, REF_OFFICE_KEY) == 0;
 	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, NULL, &objs)) < 0)
 		goto done;

@@ -10,7 +10,7 @@
 
 #include "c2c/err.h"
 
-#define WHAT "listing the objects to send"
+#define WHAT "listing the objects the other side lacks"
 
 typedef struct {
 	int (*add)(const git_oid *, const git_oid *, void *);

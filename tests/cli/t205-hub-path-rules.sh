@@ -163,12 +163,20 @@ cp "$PK" pack.saved
 chmod u+w "$PK"
 # a byte inside the compressed data of a record's blob, which only the copy reads
 read -r _ _ _ INPACK OFF _ < <(git verify-pack -v "$T/${PK%.pack}.idx" | awk '$2 == "blob"' | sed -n 1200p)
-printf 'X' | dd of="$PK" bs=1 seek=$((OFF + INPACK - 3)) conv=notrunc status=none
+printf 'X' | dd of="$PK" bs=1 seek=$((OFF + INPACK / 2)) conv=notrunc status=none
 run 1 "the first sync from the broken hub fails" c2c -C bignew sync
 says "... naming the hub and its path" "hub: $T/big.git: "
 says "... and what to do" "run 'git fsck' there"
 same "... and keeps nothing" "$(state bignew)" "$BEFORE"
 check "... nor a pack of what it copied" test -z "$(find bignew/repo.git/objects -name 'tmp_pack_*')"
+cp pack.saved "$PK"
+# and a tree, which the walk that lists what to copy reads
+read -r _ _ _ INPACK OFF _ < <(git verify-pack -v "$T/${PK%.pack}.idx" | awk '$2 == "tree"' | sort -k4,4n | tail -n 1)
+printf 'X' | dd of="$PK" bs=1 seek=$((OFF + INPACK / 2)) conv=notrunc status=none
+run 1 "a broken tree: the first sync fails" c2c -C bignew sync
+says "... naming the hub, its path and the step" "hub: $T/big.git: listing the objects the other side lacks: "
+says "... and what to do" "run 'git fsck' there"
+same "... and keeps nothing" "$(state bignew)" "$BEFORE"
 cp pack.saved "$PK"
 run 0 "once the hub is mended, the next sync" c2c -C bignew sync
 same "... brings every record" "$(c2c -C bignew ls stakeholders --json | grep -c '"name": "big ')" 2500
