@@ -228,6 +228,23 @@ for threads in 1 4; do
 	c2c -C tunis remote rm many >/dev/null
 done
 check "the same message on 1 and 4 threads" cmp many-1.err many-4.err
+# One record, the first of the second block of 64 the threads take, with
+# its edit a Lamport time lower than the others': fine alone (a thread
+# that starts there takes its time as the commit's), wrong beside them.
+# The commit is refused as one thread refuses it, naming that record.
+git -C "$F" show "$MANY:${MP[64]}" | perl -pe 's/(\["[^"]+", \d+, )(\d+)\]/$1.($2 - 1)."]"/ge' >x.json
+LOW=$(sed -n 's/.*"name": \["[^"]*", [0-9]*, \([0-9]*\)\].*/\1/p' x.json)
+TR=$(python3 "$GRAFT" "$F" "$(git -C "$F" rev-parse "$MANY^{tree}")" "${MP[64]}" 100644 "$(git -C "$F" hash-object -w "$T/x.json")")
+git -C "$F" update-ref refs/heads/main "$MANY^"
+git -C "$F" update-ref refs/heads/main "$(commit "$TR" "700 records, one of them a Lamport time lower")"
+BAD=$(git -C "$F" rev-parse main)
+for threads in 1 4; do
+	c2c -C tunis remote add low "$R" >/dev/null
+	C2C_CHECK_THREADS=$threads run 1 "low, on $threads thread(s): sync refuses" c2c -C tunis sync low
+	has "$T/err" "low: commit $BAD refused: ${MP[64]}: its edit's Lamport time $LOW is not the commit's \\($((LOW + 1))\\)" \
+		"low, on $threads thread(s): names the record and the two times"
+	c2c -C tunis remote rm low >/dev/null
+done
 c2c -C sfax sync >/dev/null
 C2C_CHECK_THREADS=4 C2C_PROGRESS=1 C2C_PROGRESS_AFTER_MS=0 run 0 \
 	"sfax's good commit of 700 records passes on 4 threads" c2c -C tunis sync
