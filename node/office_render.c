@@ -99,7 +99,12 @@ static void dashboard(FILE *f, const json_t *rp, const char *lang)
 	json_array_foreach(json_object_get(rp, "cities"), i, c)
 	{
 		json_t *lt = json_object_get(c, "last_change_time");
-		long long days = json_is_integer(lt) ? (now - (long long)json_integer_value(lt)) / 86400 : -1;
+		long long days = -1; /* no change received */
+		if (json_is_integer(lt)) {
+			days = (now - (long long)json_integer_value(lt)) / 86400;
+			if (days < 0) /* dated after now: a node's clock ahead of this one's, recent all the same */
+				days = 0;
+		}
 		int silent = days < 0 || days >= silent_days;
 		fputs("<tr data-city=\"", f);
 		fmt_h(f, fmt_gs(c, "city"));

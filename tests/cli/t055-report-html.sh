@@ -459,6 +459,16 @@ assert "<html" not in s and "chart-actions-status" in s
 assert re.search(r"data-city=\"sfax\" data-silent=\"1\" class=\"silent\"><th>Sfax <span class=\"silent-mark\">silent</span>", s)
 assert not re.search(r"data-city=\"tunis\"[^>]*><th>Tunis <span", s)' "$T/out"
 run 2 "dashboard is html only" c2c -C office report --dashboard
+# A change dated after the report's time (a node's clock ahead of the
+# office's) is recent, not silent, and zero days ago
+C2C_REPORT_NOW=1767225600 run 0 "dashboard made on 2026-01-01, before every change" \
+	c2c -C office report --format html --dashboard --silent-days 100
+check "dashboard: a change dated after now is zero days ago, not silent" python3 -c '
+import sys, re
+s = open(sys.argv[1]).read()
+rows = dict(re.findall(r"<tr data-city=\"([a-z]+)\" data-silent=\"([01])\"", s))
+assert rows["tunis"] == "0" and rows["sfax"] == "0" and rows["amman"] == "1", rows
+assert re.search(r"data-city=\"tunis\"[^\n]*?<td class=\"n\" data-value=\"0\">", s), "days ago"' "$T/out"
 
 # --- print: a headless Chromium ------------------------------------------------
 pdf() {
