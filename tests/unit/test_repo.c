@@ -333,6 +333,76 @@ static void t_pack_short(void **state)
 	assert_int_equal(count_objects(path, "in-pack"), 0);
 }
 
+/* repo_pack_copy of more objects than it copies on one thread: every object
+ * once, whole, in one pack; an object that does not hash to its id (read
+ * with libgit2's own check off, so that the copy's threads meet it) is
+ * C2C_ECORRUPT naming the source and the id, and leaves no pack behind. */
+static void t_pack_copy(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	char spath[256], dpath[256], from[300], to[300];
+	git_repository *src = new_repo("copysrc", spath, sizeof(spath));
+	git_repository *dst = new_repo("copydst", dpath, sizeof(dpath));
+	git_odb *sodb = NULL;
+	repo_oids oids = {0};
+	OK(git_repository_odb(&sodb, src));
+	for (int i = 0; i < N; i++) {
+		char d[64];
+		int n = snprintf(d, sizeof(d), "{\"title\": \"Action %d\"}\n", i);
+		git_oid id;
+		assert_int_equal(git_odb_write(&id, sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(&oids, &id));
+		if (i % 100 == 0)
+			OK(oid_list_add(&oids, &id)); /* named twice, copied once */
+	}
+	OK(repo_pack_copy(dst, NULL, sodb, "copysrc", &oids, NULL, NULL));
+	assert_int_equal(count_objects(dpath, "in-pack"), N);
+	assert_int_equal(count_objects(dpath, "packs"), 1);
+	assert_int_equal(sh("git --git-dir='%s' verify-pack %s/objects/pack/*.idx", dpath, dpath), 0);
+	for (size_t i = 0; i < oids.n; i += 97) {
+		git_blob *a = NULL, *b = NULL;
+		assert_int_equal(git_blob_lookup(&a, src, &oids.v[i]), 0);
+		assert_int_equal(git_blob_lookup(&b, dst, &oids.v[i]), 0);
+		assert_int_equal(git_blob_rawsize(a), git_blob_rawsize(b));
+		assert_memory_equal(git_blob_rawcontent(a), git_blob_rawcontent(b), (size_t)git_blob_rawsize(a));
+		git_blob_free(a);
+		git_blob_free(b);
+	}
+	git_repository_free(dst);
+
+	/* The file of an object near the end replaced by the first one's. */
+	char ha[GIT_OID_HEXSZ + 1], hb[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(ha, sizeof(ha), &oids.v[0]);
+	git_oid_tostr(hb, sizeof(hb), &oids.v[oids.n - 500]);
+	snprintf(from, sizeof(from), "%s/objects/%.2s/%s", spath, ha, ha + 2);
+	snprintf(to, sizeof(to), "%s/objects/%.2s/%s", spath, hb, hb + 2);
+	assert_int_equal(sh("chmod u+w '%s' && cp '%s' '%s'", to, from, to), 0);
+	for (int strict = 1; strict >= 0; strict--) {
+		char name[32];
+		snprintf(name, sizeof(name), "copybad%d", strict);
+		git_repository *bad = new_repo(name, dpath, sizeof(dpath));
+		assert_int_equal(git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, strict), 0);
+		int rc = repo_pack_copy(bad, NULL, sodb, "copysrc", &oids, NULL, NULL);
+		if (strict) {
+			assert_true(rc < 0);
+		} else {
+			assert_int_equal(rc, C2C_ECORRUPT);
+			assert_non_null(strstr(err_msg(), "copysrc: object "));
+			assert_non_null(strstr(err_msg(), hb));
+			assert_non_null(strstr(err_msg(), "does not hash to its id"));
+		}
+		err_clear();
+		assert_int_equal(count_objects(dpath, "in-pack"), 0);
+		assert_int_equal(sh("test -z \"$(ls '%s/objects/pack')\"", dpath), 0);
+		git_repository_free(bad);
+	}
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	git_odb_free(sodb);
+	oid_list_free(&oids);
+	git_repository_free(src);
+}
+
 static void t_clear_stale_locks(void **state)
 {
 	(void)state;
@@ -729,6 +799,7 @@ int main(void)
 	    cmocka_unit_test(t_commit_read_move),
 	    cmocka_unit_test(t_pack),
 	    cmocka_unit_test(t_pack_short),
+	    cmocka_unit_test(t_pack_copy),
 	    cmocka_unit_test(t_clear_stale_locks),
 	    cmocka_unit_test(t_tree_update),
 	    cmocka_unit_test(t_tips_new),
