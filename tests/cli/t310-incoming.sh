@@ -218,16 +218,21 @@ for at in 300 650; do
 done
 git -C "$F" update-ref refs/heads/main "$MANY^"
 git -C "$F" update-ref refs/heads/main "$(commit "$TR" "700 records, two of the wrong type")"
-BAD=$(git -C "$F" rev-parse main)
-for threads in 1 4; do
-	c2c -C tunis remote add many "$R" >/dev/null
-	C2C_CHECK_THREADS=$threads run 1 "many, on $threads thread(s): sync refuses" c2c -C tunis sync many
-	has "$T/err" "many: commit $BAD refused: ${MP[300]}: field 'name' is not of type" \
-		"many, on $threads thread(s): names the first bad record in the tree's order"
-	grep -v "^progress" "$T/err" >"many-$threads.err"
-	c2c -C tunis remote rm many >/dev/null
-done
-check "the same message on 1 and 4 threads" cmp many-1.err many-4.err
+# refused_on_threads NAME RULE WHAT: tunis syncs F's main as the remote
+# NAME on 1 and on 4 threads, and refuses it by RULE both times, alike
+refused_on_threads() {
+	local bad threads
+	bad=$(git -C "$F" rev-parse main)
+	for threads in 1 4; do
+		c2c -C tunis remote add "$1" "$R" >/dev/null
+		C2C_CHECK_THREADS=$threads run 1 "$1, on $threads thread(s): sync refuses" c2c -C tunis sync "$1"
+		has "$T/err" "$1: commit $bad refused: $2" "$1, on $threads thread(s): $3"
+		cp "$T/err" "$1-$threads.err"
+		c2c -C tunis remote rm "$1" >/dev/null
+	done
+	check "$1: the same message on 1 and 4 threads" cmp "$1-1.err" "$1-4.err"
+}
+refused_on_threads many "${MP[300]}: field 'name' is not of type" "names the first bad record in the tree's order"
 # One record, the first of the second block of 64 the threads take, with
 # its edit a Lamport time lower than the others': fine alone (a thread
 # that starts there takes its time as the commit's), wrong beside them.
@@ -237,14 +242,8 @@ LOW=$(sed -n 's/.*"name": \["[^"]*", [0-9]*, \([0-9]*\)\].*/\1/p' x.json)
 TR=$(python3 "$GRAFT" "$F" "$(git -C "$F" rev-parse "$MANY^{tree}")" "${MP[64]}" 100644 "$(git -C "$F" hash-object -w "$T/x.json")")
 git -C "$F" update-ref refs/heads/main "$MANY^"
 git -C "$F" update-ref refs/heads/main "$(commit "$TR" "700 records, one of them a Lamport time lower")"
-BAD=$(git -C "$F" rev-parse main)
-for threads in 1 4; do
-	c2c -C tunis remote add low "$R" >/dev/null
-	C2C_CHECK_THREADS=$threads run 1 "low, on $threads thread(s): sync refuses" c2c -C tunis sync low
-	has "$T/err" "low: commit $BAD refused: ${MP[64]}: its edit's Lamport time $LOW is not the commit's \\($((LOW + 1))\\)" \
-		"low, on $threads thread(s): names the record and the two times"
-	c2c -C tunis remote rm low >/dev/null
-done
+refused_on_threads low "${MP[64]}: its edit's Lamport time $LOW is not the commit's \\($((LOW + 1))\\)" \
+	"names the record and the two times"
 c2c -C sfax sync >/dev/null
 C2C_CHECK_THREADS=4 C2C_PROGRESS=1 C2C_PROGRESS_AFTER_MS=0 run 0 \
 	"sfax's good commit of 700 records passes on 4 threads" c2c -C tunis sync
