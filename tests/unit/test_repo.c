@@ -341,7 +341,7 @@ static void t_pack_copy(void **state)
 {
 	(void)state;
 	enum { N = 3000 };
-	char spath[256], dpath[256], from[300], to[300];
+	char spath[256], dpath[256], from[512], to[512];
 	git_repository *src = new_repo("copysrc", spath, sizeof(spath));
 	git_repository *dst = new_repo("copydst", dpath, sizeof(dpath));
 	git_odb *sodb = NULL;
