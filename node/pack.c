@@ -189,8 +189,6 @@ void repo_deflated_free(repo_deflated *d)
 int repo_pack_add(repo_pack *p, git_object_t type, const char *data, size_t len, git_oid *out)
 {
 	int err;
-	if (p->added == p->expected)
-		return err_set(C2C_EFAIL, "pack holds more objects than announced");
 	if ((err = repo_pack_deflate(&p->one, type, data, len)) < 0 || (err = repo_pack_add_deflated(p, &p->one)) < 0)
 		return err;
 	git_oid_cpy(out, &p->one.oid);
@@ -410,6 +408,18 @@ static void copy_failed(copy_ring *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* O, read for WANT from FROM, compressed into D: C2C_ECORRUPT if it does
+ * not hash to WANT. O is freed either way. */
+static int copy_deflate(repo_deflated *d, git_odb_object *o, const git_oid *want, const char *from)
+{
+	int err = repo_pack_deflate(d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
+	git_odb_object_free(o);
+	if (err == 0 && !git_oid_equal(&d->oid, want))
+		err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
+		              git_oid_tostr_s(want));
+	return err;
+}
+
 static void *copy_work(void *arg)
 {
 	copy_ring *c = arg;
@@ -427,11 +437,7 @@ static void *copy_work(void *arg)
 		c->head++;
 		pthread_cond_signal(&c->can_put);
 		pthread_mutex_unlock(&c->mu);
-		int err = repo_pack_deflate(&d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
-		git_odb_object_free(o);
-		if (err == 0 && !git_oid_equal(&d.oid, want))
-			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", c->from,
-			              git_oid_tostr_s(want));
+		int err = copy_deflate(&d, o, want, c->from);
 		if (err == 0) {
 			pthread_mutex_lock(&c->pack_mu);
 			err = repo_pack_add_deflated(c->pk, &d);
@@ -454,25 +460,19 @@ static size_t copy_threads(size_t n)
 	return k < 2 ? 0 : k > COPY_MAX_THREADS ? COPY_MAX_THREADS : (size_t)k;
 }
 
-/* One object of the copy: read (on this thread), then compressed and
- * appended here (RING NULL) or by the ring's threads. */
-static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, copy_ring *ring)
+/* One object of the copy: read (on this thread), then compressed into D
+ * and appended here (RING NULL) or by the ring's threads. */
+static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, repo_deflated *d,
+                    copy_ring *ring)
 {
 	git_odb_object *o = NULL;
-	git_oid got;
 	int rc, err;
 	if ((rc = git_odb_read(&o, src, want)) < 0) {
 		err = err_git(rc, from);
 		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
 	}
-	if (!ring) {
-		err = repo_pack_add(pk, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), &got);
-		git_odb_object_free(o);
-		if (err == 0 && !git_oid_equal(&got, want))
-			err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
-			              git_oid_tostr_s(want));
-		return err;
-	}
+	if (!ring)
+		return (err = copy_deflate(d, o, want, from)) < 0 ? err : repo_pack_add_deflated(pk, d);
 	pthread_mutex_lock(&ring->mu);
 	while (ring->tail - ring->head == COPY_RING && !ring->failed)
 		pthread_cond_wait(&ring->can_put, &ring->mu);
@@ -496,6 +496,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	unsigned char *done = NULL;
 	repo_pack *pk = NULL;
 	copy_ring *ring = NULL;
+	repo_deflated one = {0}; /* this thread's, when no other compresses */
 	pthread_t th[COPY_MAX_THREADS];
 	size_t copied = 0, at, nth = 0;
 	int err = 0;
@@ -529,7 +530,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
 			continue;
 		done[at] = 1;
-		err = copy_one(src, from, &oids->v[i], pk, use);
+		err = copy_one(src, from, &oids->v[i], pk, &one, use);
 		progress_report(progress, label, ++copied, uniq.n);
 	}
 	if (ring) {
@@ -557,6 +558,7 @@ done:
 		free(ring);
 	}
 	repo_pack_free(pk);
+	repo_deflated_free(&one);
 	free(done);
 	oid_list_free(&uniq);
 	return err;
