@@ -373,11 +373,6 @@ void incoming_batch_set_progress(incoming_batch *b, const c2c_progress *p)
 	b->progress = p;
 }
 
-const c2c_progress *incoming_batch_progress(const incoming_batch *b)
-{
-	return b->progress;
-}
-
 long long incoming_batch_highest(const incoming_batch *b)
 {
 	return b->highest > b->base ? b->highest : b->base;

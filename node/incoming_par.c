@@ -139,7 +139,7 @@ static void *work(void *arg)
 /* Read the blobs ahead for the workers, reporting progress. */
 static void read_ahead(par *p, const ck *k)
 {
-	const c2c_progress *progress = incoming_batch_progress(k->b);
+	const c2c_progress *progress = k->b->progress;
 	size_t n = p->j->v.n, i = 0;
 	while (i < n) {
 		size_t end = i + PAR_BLOCK < n ? i + PAR_BLOCK : n, checked;
@@ -239,7 +239,7 @@ int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_)
 	nt = threads_for(j.v.n);
 	if (nt > 1) /* the record types, read once before the threads look them up */
 		(void)store_tables(k->cx->st, &(size_t){0});
-	const c2c_progress *p = incoming_batch_progress(k->b);
+	const c2c_progress *p = k->b->progress;
 	if (nt <= 1 || !check_threads(k, &j, nt)) {
 		for (size_t i = 0; i < j.v.n && err == 0; i++) {
 			err = check_at(k, &j, i, NULL);

@@ -285,18 +285,26 @@ static int check_trust_record(ck *k, const char *table, const char *id, const js
 	return 0;
 }
 
-int incoming_read_record(git_repository *r, const git_oid *id, git_blob **out)
+/* The size of blob ID from its header, the blob unread (a record may not
+ * be large enough to be worth reading): 0, or an error naming WHAT. */
+static int blob_size(git_repository *r, const git_oid *id, size_t *size, const char *what)
 {
 	git_odb *odb = NULL;
-	size_t size = 0;
 	git_object_t type;
-	int rc;
-	*out = NULL;
-	if ((rc = git_repository_odb(&odb, r)) < 0 || (rc = git_odb_read_header(&size, &type, odb, id)) < 0) {
-		git_odb_free(odb);
-		return err_git(rc, "reading a record");
-	}
+	int rc = git_repository_odb(&odb, r);
+	if (rc == 0)
+		rc = git_odb_read_header(size, &type, odb, id);
 	git_odb_free(odb);
+	return rc < 0 ? err_git(rc, what) : 0;
+}
+
+int incoming_read_record(git_repository *r, const git_oid *id, git_blob **out)
+{
+	size_t size = 0;
+	int rc, err;
+	*out = NULL;
+	if ((err = blob_size(r, id, &size, "reading a record")) < 0)
+		return err;
 	if (size > INCOMING_MAX_BLOB)
 		return C2C_EINVALID; /* the check says why */
 	if ((rc = git_blob_lookup(out, r, id)) < 0)
@@ -306,21 +314,15 @@ int incoming_read_record(git_repository *r, const git_oid *id, git_blob **out)
 
 int incoming_check_record(ck *k, const git_oid *old, const git_oid *new_, git_blob *pre)
 {
-	git_odb *odb = NULL;
 	size_t size = 0;
-	git_object_t type;
 	git_blob *b = pre;
 	json_t *rec = NULL, *prev = NULL;
 	char table[64], id[RECORD_ID_MAX + 1], city[RECORD_ID_MAX + 1];
 	int rc, err = 0;
-	if (b) {
+	if (b)
 		size = (size_t)git_blob_rawsize(b);
-	} else if ((rc = git_repository_odb(&odb, k->cx->repo)) < 0 ||
-	           (rc = git_odb_read_header(&size, &type, odb, new_)) < 0) {
-		git_odb_free(odb);
-		return err_git(rc, k->path);
-	}
-	git_odb_free(odb);
+	else if ((err = blob_size(k->cx->repo, new_, &size, k->path)) < 0)
+		return err;
 	if (size > INCOMING_MAX_BLOB) {
 		git_blob_free(b);
 		return incoming_refuse(k, "%s is %zu bytes, over the %d a record may have", k->path, size,

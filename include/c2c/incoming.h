@@ -100,7 +100,6 @@ long long incoming_batch_highest(const incoming_batch *b);
 /* Where the checks of B report how far they got ("checking records");
  * NULL (the default): nowhere. P must outlive B's checks. */
 void incoming_batch_set_progress(incoming_batch *b, const c2c_progress *p);
-const c2c_progress *incoming_batch_progress(const incoming_batch *b);
 /* The bound of the Lamport times the history of COMMIT holds (a commit that
  * passed in B, else the base): a node that merges COMMIT takes it as its
  * own Lamport time at least, so that what it holds stays under its own
