@@ -71,7 +71,8 @@ int record_natural_id(const table_def *t, const json_t *rec, char **out)
 	return 0;
 }
 
-/* The first byte of the SHA-256 of ID: its bucket. OpenSSL 3's one-shot
+/* ID's bucket: the two hex digits of the first byte of its SHA-256, into
+ * B[0] and B[1] (the path's two directories). OpenSSL 3's one-shot
  * SHA256() looks the algorithm up, under a lock, at every call; this
  * fetches it once (a first sync parses 200,000 paths, on several threads). */
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
@@ -79,32 +80,34 @@ static EVP_MD *sha256_md;
 
 static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
 
-static unsigned char bucket_byte(const char *id)
+static void bucket(const char *id, char b[2])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int l = 0;
 	pthread_once(&sha256_once, sha256_fetch);
 	if (!sha256_md || EVP_Digest(id, strlen(id), h, &l, sha256_md, NULL) != 1 || l < 1)
 		SHA256((const unsigned char *)id, strlen(id), h);
-	return h[0];
+	b[0] = hex[h[0] >> 4];
+	b[1] = hex[h[0] & 15];
 }
 
 int record_path(const table_def *t, const char *city, const char *id, char **out)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t cap = strlen(id) + strlen(t->name) + (city ? strlen(city) : 0) + 40;
 	*out = NULL;
 	if (t->city_scope && (!city || !record_id_valid(city)))
 		return err_set(C2C_EINVALID, _("%s/%s: city '%s' is not a valid city slug"), t->name, id,
 		               city ? city : "");
-	unsigned char h0 = bucket_byte(id);
+	char bk[2];
+	bucket(id, bk);
 	char *p = malloc(cap);
 	if (!p)
 		return ERR_OOM();
 	if (t->city_scope)
-		snprintf(p, cap, "cities/%s/%s/%c/%c/%s.json", city, t->name, hex[h0 >> 4], hex[h0 & 15], id);
+		snprintf(p, cap, "cities/%s/%s/%c/%c/%s.json", city, t->name, bk[0], bk[1], id);
 	else
-		snprintf(p, cap, "network/%s/%c/%c/%s.json", t->name, hex[h0 >> 4], hex[h0 & 15], id);
+		snprintf(p, cap, "network/%s/%c/%c/%s.json", t->name, bk[0], bk[1], id);
 	*out = p;
 	return 0;
 }
@@ -139,10 +142,10 @@ int record_parse_path(const char *path, char table[64], char id[RECORD_ID_MAX + 
 	strcpy(city, city_scope ? parts[1] : "");
 	if (!record_id_valid(id) || (city_scope && !record_id_valid(city)))
 		return err_set(C2C_EINVALID, _("%s: not a valid record id"), path);
-	static const char hex[] = "0123456789abcdef";
-	unsigned char h0 = bucket_byte(id);
+	char bk[2];
+	bucket(id, bk);
 	const char *a = parts[np - 3], *b = parts[np - 2];
-	if (a[0] != hex[h0 >> 4] || a[1] || b[0] != hex[h0 & 15] || b[1])
+	if (a[0] != bk[0] || a[1] || b[0] != bk[1] || b[1])
 		return err_set(C2C_EINVALID, _("%s: record is in the wrong bucket"), path);
 	return 0;
 }
