@@ -242,7 +242,7 @@ int csv_import_row(csv_importer *im, size_t row)
 		}
 		if (t->city_scope && !json_is_string(json_object_get(k, "city")) && n->city)
 			json_object_set_new(k, "city", json_string(n->city));
-		err = store_find_by(n->st, t, t->matchkey, t->nmatchkey, k, &id, &count);
+		err = store_find_by_key(n->st, t, k, &id, &count);
 		if (err >= 0) {
 			/* its key, to find the same record twice in this file (the
 			 * first may have just been added) */

@@ -161,8 +161,18 @@ static int prepare_table(store *st, size_t i, table_stmt kind, sqlite3_stmt **ou
 		for (size_t j = 0; j < t->nfields + 2; j++)
 			strcat(sql, ", ?");
 		strcat(sql, ")");
-	} else {
+	} else if (kind == TSTMT_DEL) {
 		snprintf(sql, cap * 2 + 256, "DELETE FROM \"%s\" WHERE id = ?", t->name);
+	} else {
+		size_t k = (size_t)snprintf(sql, cap * 2 + 256, "SELECT id FROM \"%s\" WHERE 1", t->name);
+		for (size_t j = 0; j < t->nmatchkey; j++) {
+			if (!store_field(t, t->matchkey[j])) {
+				err = err_set(C2C_ECORRUPT, "c2c_tables: the key of %s names no field '%s'", t->name,
+				              t->matchkey[j]);
+				goto done;
+			}
+			k += (size_t)snprintf(sql + k, cap * 2 + 256 - k, " AND \"%s\" IS ?", t->matchkey[j]);
+		}
 	}
 	err = store_prepare(st, out, sql);
 done:

@@ -345,32 +345,16 @@ done:
 	return err;
 }
 
-int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, const json_t *values, char **first,
-                  size_t *count)
+int store_find_by_key(store *st, const table_def *t, const json_t *values, char **first, size_t *count)
 {
-	sqlite3_stmt *s = NULL;
-	int err = 0, rc;
-	size_t cap = 128 + strlen(t->name);
+	sqlite3_stmt *s;
+	int err, rc;
 	*first = NULL;
 	*count = 0;
-	for (size_t j = 0; j < n; j++)
-		cap += strlen(fields[j]) + 32;
-	char *sql = malloc(cap);
-	if (!sql)
-		return ERR_OOM();
-	size_t k = (size_t)snprintf(sql, cap, "SELECT id FROM \"%s\" WHERE 1", t->name);
-	for (size_t j = 0; j < n; j++) {
-		if (!store_field(t, fields[j])) {
-			err = err_set(C2C_ECORRUPT, "c2c_tables: the key of %s names no field '%s'", t->name, fields[j]);
-			goto done;
-		}
-		k += (size_t)snprintf(sql + k, cap - k, " AND \"%s\" IS ?", fields[j]);
-	}
-	snprintf(sql + k, cap - k, " ORDER BY id");
-	if ((err = store_prepare(st, &s, sql)) < 0)
-		goto done;
-	for (size_t j = 0; j < n; j++) {
-		json_t *v = json_object_get(values, fields[j]);
+	if ((err = store_table_stmt(st, t, TSTMT_KEY, &s)) < 0)
+		return err;
+	for (size_t j = 0; j < t->nmatchkey; j++) {
+		json_t *v = json_object_get(values, t->matchkey[j]);
 		int i = (int)j + 1;
 		if (json_is_integer(v))
 			sqlite3_bind_int64(s, i, json_integer_value(v));
@@ -388,10 +372,16 @@ int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, 
 			free(txt);
 		}
 	}
+	/* The first in id order is kept here: an ORDER BY would sort the one
+	 * row a key usually finds. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!*first && !(*first = strdup((const char *)sqlite3_column_text(s, 0)))) {
-			err = ERR_OOM();
-			goto done;
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		if (!*first || strcmp(id, *first) < 0) {
+			free(*first);
+			if (!(*first = strdup(id))) {
+				err = ERR_OOM();
+				goto done;
+			}
 		}
 		(*count)++;
 	}
@@ -402,8 +392,8 @@ done:
 		free(*first);
 		*first = NULL;
 	}
-	sqlite3_finalize(s);
-	free(sql);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return err;
 }
 

@@ -212,7 +212,7 @@ static int check_unique(c2c_node *n, const table_def *t, const char *id, const j
 	int err;
 	if (!t->key_unique || !t->nmatchkey)
 		return 0;
-	if ((err = store_find_by(n->st, t, t->matchkey, t->nmatchkey, rec, &other, &count)) < 0)
+	if ((err = store_find_by_key(n->st, t, rec, &other, &count)) < 0)
 		return err;
 	if (count > 1 || (other && strcmp(other, id))) {
 		char key[512];

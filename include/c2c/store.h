@@ -88,12 +88,11 @@ typedef int (*store_row_cb)(const char *id, json_t *rec, void *payload);
 int store_rows_each(store *st, const table_def *t, const json_t *filter, store_row_cb cb,
                     void *payload);
 
-/* The ids of T's rows whose fields FIELDS[0..N) equal those of VALUES (an
- * object of JSON values; an absent or null one matches an empty field), in
- * id order: *first gets the first (malloc'd, NULL if none), *count their
+/* The ids of T's rows whose match key (t->matchkey) equals that of VALUES
+ * (an object of JSON values; an absent or null one matches an empty field),
+ * in id order: *first gets the first (malloc'd, NULL if none), *count their
  * number. */
-int store_find_by(store *st, const table_def *t, char *const *fields, size_t n, const json_t *values, char **first,
-                  size_t *count);
+int store_find_by_key(store *st, const table_def *t, const json_t *values, char **first, size_t *count);
 
 /* Tombstones of deleted records: the last record text, at its path. */
 int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text);

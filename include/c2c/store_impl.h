@@ -8,8 +8,9 @@
 
 #include "c2c/store.h"
 
-/* A table's statements: its row by id, the whole row written, deleted. */
-typedef enum { TSTMT_GET, TSTMT_PUT, TSTMT_DEL, TSTMT_N } table_stmt;
+/* A table's statements: its row by id, the whole row written, deleted, the
+ * ids of the rows with a given match key. */
+typedef enum { TSTMT_GET, TSTMT_PUT, TSTMT_DEL, TSTMT_KEY, TSTMT_N } table_stmt;
 /* The store's fixed statements. */
 typedef enum {
 	STMT_STATE_GET,
