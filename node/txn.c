@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "c2c/blobq.h"
 #include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/fault.h"
@@ -129,6 +130,7 @@ struct node_txn {
 	ARRAY(txn_update) u; /* the record files written, in order */
 	arena_block *paths;
 	FILE *spill;      /* record texts, read back when the blobs are written */
+	repo_blobq *q;    /* the texts after the first TXN_QUEUE_AFTER, compressed */
 	hash_set touched; /* records written in this transaction */
 	size_t deleted;   /* records this transaction deletes */
 };
@@ -214,6 +216,10 @@ done:
 	return err;
 }
 
+/* A write of more texts than this compresses them on another thread (a
+ * few records' edit starts no thread). */
+#define TXN_QUEUE_AFTER REPO_BULK
+
 static int txn_add(node_txn *tx, const char *path, const char *text, size_t len)
 {
 	int err = 0;
@@ -228,6 +234,11 @@ static int txn_add(node_txn *tx, const char *path, const char *text, size_t len)
 	x->seq = tx->u.n;
 	if (fwrite(text, 1, len, tx->spill) != len)
 		return err_errno(C2C_EIO, "writing a temporary file");
+	/* A large write compresses its texts on another thread as they come. */
+	if (x->seq == TXN_QUEUE_AFTER && (err = repo_blobq_new(&tx->q)) < 0)
+		return err;
+	if (tx->q && (err = repo_blobq_put(tx->q, x->seq, text, len)) < 0)
+		return err;
 	if (!(x->path = arena_strdup(&tx->paths, path)))
 		return ERR_OOM();
 	tx->u.n++;
@@ -299,7 +310,24 @@ static int cmp_txn_update(const void *a, const void *b)
 	return c ? c : (x->seq < y->seq ? -1 : x->seq > y->seq);
 }
 
-/* Write each path's last text as a blob: loose for a few, one pack for many. */
+/* The text of TX's update I, read back from the spill file into *BUF. */
+static int read_update(node_txn *tx, size_t i, char **buf, size_t *cap)
+{
+	txn_update *x = &tx->u.v[i];
+	if (x->len + 1 > *cap) {
+		char *b = realloc(*buf, x->len + 1);
+		if (!b)
+			return ERR_OOM();
+		*buf = b;
+		*cap = x->len + 1;
+	}
+	if (fseek(tx->spill, x->off, SEEK_SET) < 0 || fread(*buf, 1, x->len, tx->spill) != x->len)
+		return err_errno(C2C_EIO, "reading a temporary file");
+	return 0;
+}
+
+/* Write each path's last text as a blob: loose for a few, one pack for many
+ * (its entries compressed by the queue as the texts came, when it ran). */
 static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 {
 	size_t k = 0;
@@ -307,6 +335,8 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 	size_t bufcap = 0;
 	repo_pack *pack = NULL;
 	int err = 0;
+	if (tx->q && (err = repo_blobq_finish(tx->q)) < 0)
+		return err;
 	qsort(tx->u.v, tx->u.n, sizeof(*tx->u.v), cmp_txn_update);
 	for (size_t i = 0; i < tx->u.n; i++)
 		if (i + 1 == tx->u.n || strcmp(tx->u.v[i].path, tx->u.v[i + 1].path))
@@ -319,22 +349,12 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 		goto done;
 	for (size_t i = 0; i < k; i++) {
 		txn_update *x = &tx->u.v[i];
-		if (x->len + 1 > bufcap) {
-			char *b = realloc(buf, x->len + 1);
-			if (!b) {
-				err = ERR_OOM();
-				goto done;
-			}
-			buf = b;
-			bufcap = x->len + 1;
-		}
-		if (fseek(tx->spill, x->off, SEEK_SET) < 0 || fread(buf, 1, x->len, tx->spill) != x->len) {
-			err = err_errno(C2C_EIO, "reading a temporary file");
+		int queued = pack && tx->q ? repo_blobq_add_to(tx->q, x->seq, pack, &ru[i].oid) : 0;
+		if ((err = queued) < 0)
 			goto done;
-		}
-		err = pack ? repo_pack_add_blob(pack, buf, x->len, &ru[i].oid)
-		           : repo_write_blob(tx->n->repo, buf, x->len, &ru[i].oid);
-		if (err < 0)
+		if (!queued && ((err = read_update(tx, i, &buf, &bufcap)) < 0 ||
+		                (err = pack ? repo_pack_add_blob(pack, buf, x->len, &ru[i].oid)
+		                            : repo_write_blob(tx->n->repo, buf, x->len, &ru[i].oid)) < 0))
 			goto done;
 		ru[i].path = x->path;
 		if (i == 0 || i == k / 2)
@@ -452,6 +472,7 @@ void node_txn_abort(node_txn *tx)
 		node_write_rollback(tx->n);
 	arena_free(tx->paths);
 	ARRAY_FREE(&tx->u);
+	repo_blobq_free(tx->q);
 	if (tx->spill)
 		fclose(tx->spill);
 	free(tx->touched.v);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "c2c/blobq.h"
 #include "c2c/err.h"
 #include "c2c/pack.h"
 #include "c2c/repo.h"
@@ -401,6 +402,66 @@ static void t_pack_copy(void **state)
 	git_odb_free(sodb);
 	oid_list_free(&oids);
 	git_repository_free(src);
+}
+
+/* Blobs compressed on the queue's thread come out as the same objects,
+ * in a pack git accepts, taken in any order and any subset. */
+static void t_blobq(void **state)
+{
+	(void)state;
+	enum { N = 5000, FIRST = 64 };
+	char path[256];
+	git_repository *r = new_repo("blobq", path, sizeof(path));
+	repo_blobq *q = NULL;
+	OK(repo_blobq_new(&q));
+	if (!q) { /* one processor: the writer compresses at its commit */
+		git_repository_free(r);
+		return;
+	}
+	static git_oid want[N];
+	for (int i = 0; i < N; i++) {
+		char d[256];
+		/* a few larger than a batch, so that one batch holds one blob */
+		int n = i % 1000 == 7 ? 0 : snprintf(d, sizeof(d), "{\n  \"title\": \"Action %d\"\n}\n", i);
+		static char big[100 * 1024];
+		const char *data = d;
+		if (i % 1000 == 7) {
+			memset(big, 'a' + i % 26, sizeof(big));
+			data = big;
+			n = (int)sizeof(big);
+		}
+		OK(git_odb_hash(&want[i], data, (size_t)n, GIT_OBJECT_BLOB));
+		OK(repo_blobq_put(q, FIRST + (size_t)i, data, (size_t)n));
+	}
+	/* A seq out of turn is refused. */
+	assert_int_equal(repo_blobq_put(q, FIRST, "x", 1), C2C_EFAIL);
+	err_clear();
+	OK(repo_blobq_finish(q));
+	repo_pack *p = NULL;
+	git_oid got;
+	OK(repo_pack_new(&p, r, N / 2));
+	assert_int_equal(repo_blobq_add_to(q, FIRST - 1, p, &got), 0); /* never queued */
+	assert_int_equal(repo_blobq_add_to(q, FIRST + N, p, &got), 0);
+	for (int i = N - 1; i >= 0; i -= 2) { /* backwards, every other one */
+		assert_int_equal(repo_blobq_add_to(q, FIRST + (size_t)i, p, &got), 1);
+		assert_true(git_oid_equal(&got, &want[i]));
+	}
+	OK(repo_pack_finish(p));
+	repo_pack_free(p);
+	repo_blobq_free(q);
+	assert_int_equal(count_objects(path, "in-pack"), N / 2);
+	assert_int_equal(sh("git --git-dir='%s' verify-pack %s/objects/pack/*.idx", path, path), 0);
+	for (int i = 1; i < N; i += 2 * 97) {
+		git_blob *b = NULL;
+		assert_int_equal(git_blob_lookup(&b, r, &want[i]), 0);
+		git_blob_free(b);
+	}
+	/* A queue dropped unfinished, with blobs still on their way. */
+	OK(repo_blobq_new(&q));
+	for (int i = 0; i < N; i++)
+		OK(repo_blobq_put(q, (size_t)i, "{}\n", 3));
+	repo_blobq_free(q);
+	git_repository_free(r);
 }
 
 static void t_clear_stale_locks(void **state)
@@ -800,6 +861,7 @@ int main(void)
 	    cmocka_unit_test(t_pack),
 	    cmocka_unit_test(t_pack_short),
 	    cmocka_unit_test(t_pack_copy),
+	    cmocka_unit_test(t_blobq),
 	    cmocka_unit_test(t_clear_stale_locks),
 	    cmocka_unit_test(t_tree_update),
 	    cmocka_unit_test(t_tips_new),
