@@ -14,6 +14,19 @@
 #include "c2c/node_internal.h"
 #include "c2c/record.h"
 #include "c2c/rowimage.h"
+#include "c2c/util.h"
+
+/* A new record's row, checked and parsed by the incoming checks, waiting
+ * to be written with the others of its run. */
+typedef struct {
+	const table_def *t;
+	const row_image *img;
+	size_t seq;
+	union {
+		size_t off; /* in ids, while the run grows */
+		const char *p;
+	} id;
+} pending_row;
 
 typedef struct {
 	c2c_node *n;
@@ -21,7 +34,61 @@ typedef struct {
 	long long lamport;
 	const row_cache *rows;
 	const c2c_progress *progress;
+	ARRAY(pending_row) pend; /* new files' rows, in diff order */
+	char *ids;               /* their ids, NUL-terminated one after another */
+	size_t ids_len, ids_cap;
 } advance_state;
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const pending_row *x = a, *y = b;
+	int c = strcmp(x->t->name, y->t->name);
+	if (!c)
+		c = strcmp(x->id.p, y->id.p);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Write the run of new rows, in table and id order: each table's primary
+ * key then grows at its end, where the diff's order (by bucket: a hash of
+ * the id) sent every insert to a random page of it (at 200,000 records, a
+ * fifth of the rows' time). Nothing else ran between them (any other
+ * change writes the run first), and equal ids keep their order, so the
+ * rows come out as they would have one by one. */
+static int flush_pending(advance_state *a)
+{
+	int err = 0;
+	for (size_t i = 0; i < a->pend.n; i++)
+		a->pend.v[i].id.p = a->ids + a->pend.v[i].id.off;
+	qsort(a->pend.v, a->pend.n, sizeof(*a->pend.v), cmp_pending);
+	for (size_t i = 0; i < a->pend.n && err == 0; i++) {
+		const pending_row *p = &a->pend.v[i];
+		if ((err = store_row_put_image(a->n->st, p->id.p, p->img)) == 0 &&
+		    (err = store_tomb_delete(a->n->st, p->t->name, p->id.p)) == 0 && ++a->st->records % 256 == 0)
+			progress_report(a->progress, "writing rows", a->st->records, 0);
+	}
+	a->pend.n = 0;
+	a->ids_len = 0;
+	return err;
+}
+
+static int add_pending(advance_state *a, const table_def *t, const char *id, const row_image *img)
+{
+	size_t l = strlen(id) + 1;
+	if (a->ids_len + l > a->ids_cap) {
+		size_t cap = a->ids_cap ? 2 * a->ids_cap : 64 * 1024;
+		char *p = realloc(a->ids, cap);
+		if (!p)
+			return ERR_OOM();
+		a->ids = p;
+		a->ids_cap = cap;
+	}
+	pending_row r = {.t = t, .img = img, .seq = a->pend.n, .id.off = a->ids_len};
+	if (ARRAY_PUSH(&a->pend, r) < 0)
+		return ERR_OOM();
+	memcpy(a->ids + a->ids_len, id, l);
+	a->ids_len += l;
+	return 0;
+}
 
 /* One changed file: its row (or tombstone) follows the new version. */
 static int advance_one(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
@@ -39,6 +106,18 @@ static int advance_one(const char *path, const git_oid *old_id, const git_oid *n
 	const table_def *t = store_table(a->n->st, table);
 	if (!t)
 		return 0; /* a table from a newer schema: kept in git, not in rows */
+	if (git_oid_is_zero(old_id) && !git_oid_is_zero(new_id)) {
+		const row_image *img = row_cache_get(a->rows, new_id, t);
+		if (img) { /* a new record, checked and parsed by the incoming checks */
+			if (img->lamport > a->lamport)
+				a->lamport = img->lamport;
+			if (img->conflicts)
+				a->st->conflicts++;
+			return add_pending(a, t, id, img);
+		}
+	}
+	if ((err = flush_pending(a)) < 0) /* before anything reads the rows */
+		return err;
 	/* The row must still be what the old head says (not edited behind our back). */
 	/* Whether the row is there matters only when the file was there (the
 	 * row must match it) or goes (row or tombstone to remove): a new
@@ -141,7 +220,7 @@ int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, no
                       const row_cache *rows, const c2c_progress *progress)
 {
 	node_advance_stats local = {0, 0};
-	advance_state a = {n, stats ? stats : &local, 0, rows, progress};
+	advance_state a = {n, stats ? stats : &local, 0, rows, progress, {0}, NULL, 0, 0};
 	git_oid old_tree, new_tree;
 	char *lam = NULL, buf[32];
 	int err;
@@ -156,6 +235,10 @@ int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, no
 	if ((err = store_bulk_cache(n->st, 1)) < 0)
 		goto fail;
 	err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a);
+	if (err == 0)
+		err = flush_pending(&a);
+	ARRAY_FREE(&a.pend);
+	free(a.ids);
 	if (err < 0)
 		goto fail;
 	if (a.st->records >= 256)
