@@ -57,6 +57,8 @@ static int cmp_pending(const void *a, const void *b)
 static int flush_pending(advance_state *a)
 {
 	int err = 0;
+	if (!a->pend.n)
+		return 0;
 	for (size_t i = 0; i < a->pend.n; i++)
 		a->pend.v[i].id.p = a->ids + a->pend.v[i].id.off;
 	qsort(a->pend.v, a->pend.n, sizeof(*a->pend.v), cmp_pending);
