@@ -57,7 +57,7 @@ struct repo_blobq {
 
 static int flush_out(repo_blobq *q)
 {
-	int err = q->outlen ? write_all(fileno(q->f), q->out, q->outlen, "a temporary file") : 0;
+	int err = q->outlen && write_all(fileno(q->f), q->out, q->outlen, "") < 0 ? err_tmpfile("writing compressed records to") : 0;
 	q->outlen = 0;
 	return err;
 }
@@ -68,7 +68,7 @@ static int put_out(repo_blobq *q, const void *d, size_t n)
 	if (q->outlen + n > BLOBQ_BUF && (err = flush_out(q)) < 0)
 		return err;
 	if (n > BLOBQ_BUF)
-		return write_all(fileno(q->f), d, n, "a temporary file");
+		return write_all(fileno(q->f), d, n, "") < 0 ? err_tmpfile("writing compressed records to") : 0;
 	memcpy(q->out + q->outlen, d, n);
 	q->outlen += n;
 	return 0;
@@ -167,7 +167,7 @@ int repo_blobq_new(repo_blobq **out)
 	if (!(q->f = tmpfile())) {
 		free(q->out);
 		free(q);
-		return err_errno(C2C_EIO, "creating a temporary file");
+		return err_tmpfile("creating");
 	}
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->can_put, NULL);
@@ -259,7 +259,7 @@ int repo_blobq_add_to(repo_blobq *q, size_t seq, repo_pack *p, git_oid *out)
 	}
 	ssize_t got = pread(fileno(q->f), q->buf, e->len, (off_t)e->off);
 	if (got != (ssize_t)e->len)
-		return err_errno(C2C_EIO, "reading a temporary file");
+		return err_tmpfile("reading compressed records from");
 	repo_deflated d = {0};
 	git_oid_cpy(&d.oid, &e->oid);
 	memcpy(d.hdr, q->buf, e->hlen);

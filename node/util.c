@@ -42,6 +42,15 @@ int write_all(int fd, const void *buf, size_t len, const char *what)
 	return 0;
 }
 
+int err_tmpfile(const char *doing)
+{
+	int e = errno;
+	err_set(C2C_EIO, "%s a temporary file in %s: %s", doing, P_tmpdir, strerror(e));
+	return err_hint("nothing was written: make room in %s (or raise the limit on a file's size) and run the "
+	                "command again",
+	                P_tmpdir);
+}
+
 int read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	char *buf = NULL;

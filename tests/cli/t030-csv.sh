@@ -194,6 +194,21 @@ awk -v n="$BIG" 'BEGIN {
 	for (i = 1; i <= n; i++)
 		printf "\"Action %d, district %d\",ongoing,%d,\"10.7,16.%d\",2024-01-%02d\n", i, i % 17, i * 10, i % 10 + 1, i % 28 + 1
 }' >"$T/big.csv"
+
+# A disk that fills up (a limit on a file's size stands in for it): the
+# import keeps its texts in a temporary file until its commit; that file
+# cannot grow, and the import says where it is and what to do, and changes
+# nothing. No temporary pack is left; the same import then goes through.
+LIM=1024
+[ -n "${C2C_VALGRIND:-}" ] && LIM=100
+snapshot >"$T/before"
+run 1 "import with a full disk" sh -c "trap '' XFSZ; ulimit -f $LIM; exec \"\$0\" \"\$@\"" \
+	"$C2C" import actions "$T/big.csv"
+has "$T/err" "^c2c import: error: writing the record texts to a temporary file in /[^ ]*: File too large$" \
+	"full disk: names the temporary file's directory"
+has "$T/err" "^hint: nothing was written: make room in /" "full disk: what to do"
+unchanged "the import with a full disk"
+check "no temporary pack left" sh -c "! ls repo.git/objects/pack | grep -q tmp_"
 C3=$(commits)
 run 0 "import $BIG rows" c2c import actions "$T/big.csv"
 has "$T/out" "$BIG added, 0 changed, 0 unchanged" "$BIG added"

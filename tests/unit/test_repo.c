@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -456,6 +458,33 @@ static void t_blobq(void **state)
 		assert_int_equal(git_blob_lookup(&b, r, &want[i]), 0);
 		git_blob_free(b);
 	}
+	/* Its file cannot grow (a full disk): the thread's error, whole, at
+	 * the writer. */
+	struct rlimit was, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim = was;
+	lim.rlim_cur = 64 * 1024;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	OK(repo_blobq_new(&q));
+	int rc = 0;
+	for (int i = 0; i < N && rc == 0; i++) {
+		char d[64];
+		int n = snprintf(d, sizeof(d), "{\n  \"n\": %d, \"r\": %d\n}\n", i, i * 7919 % 10007);
+		rc = repo_blobq_put(q, (size_t)i, d, (size_t)n);
+	}
+	if (rc == 0)
+		rc = repo_blobq_finish(q);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, C2C_EIO);
+	assert_non_null(strstr(err_msg(), "writing compressed records to a temporary file in "));
+	assert_non_null(strstr(err_msg(), "File too large"));
+	assert_non_null(err_hint_msg());
+	assert_non_null(strstr(err_hint_msg(), "make room in "));
+	err_clear();
+	repo_blobq_free(q);
+
 	/* A queue dropped unfinished, with blobs still on their way. */
 	OK(repo_blobq_new(&q));
 	for (int i = 0; i < N; i++)
