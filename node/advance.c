@@ -9,6 +9,7 @@
 #include "c2c/canon.h"
 #include "c2c/err.h"
 #include "c2c/fault.h"
+#include "c2c/i18n.h"
 #include "c2c/merge.h"
 #include "c2c/mergetree.h"
 #include "c2c/node_internal.h"
@@ -66,7 +67,7 @@ static int flush_pending(advance_state *a)
 		const pending_row *p = &a->pend.v[i];
 		if ((err = store_row_put_image(a->n->st, p->id.p, p->img)) == 0 &&
 		    (err = store_tomb_delete(a->n->st, p->t->name, p->id.p)) == 0 && ++a->st->records % 256 == 0)
-			progress_report(a->progress, "writing rows", a->st->records, 0);
+			progress_report(a->progress, N_("writing rows"), a->st->records, 0);
 	}
 	a->pend.n = 0;
 	a->ids_len = 0;
@@ -209,7 +210,7 @@ static int advance_file(const char *path, const git_oid *old_id, const git_oid *
 	size_t before = a->st->records;
 	int err = advance_one(path, old_id, new_id, payload);
 	if (err == 0 && a->st->records != before && a->st->records % 256 == 0)
-		progress_report(a->progress, "writing rows", a->st->records, 0);
+		progress_report(a->progress, N_("writing rows"), a->st->records, 0);
 	return err;
 }
 
@@ -244,7 +245,7 @@ int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, no
 	if (err < 0)
 		goto fail;
 	if (a.st->records >= 256)
-		progress_report(progress, "writing rows", a.st->records, a.st->records);
+		progress_report(progress, N_("writing rows"), a.st->records, a.st->records);
 	fault_point("advance: rows changed");
 	if ((err = store_state_get(n->st, "lamport", &lam)) < 0)
 		goto fail;

@@ -164,9 +164,9 @@ void cli_progress(const char *label, size_t done, size_t total)
 	last = now;
 	shown = 1;
 	if (total)
-		fprintf(stderr, "\r%s: %zu/%zu (%zu%%)%s", label, done, total, done * 100 / total, end ? "\n" : "");
+		fprintf(stderr, "\r%s: %zu/%zu (%zu%%)%s", _(label), done, total, done * 100 / total, end ? "\n" : "");
 	else
-		fprintf(stderr, "\r%s: %zu", label, done);
+		fprintf(stderr, "\r%s: %zu", _(label), done);
 	if (end)
 		start.tv_sec = 0, shown = 0;
 }

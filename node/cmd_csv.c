@@ -94,7 +94,7 @@ static int cmd_import_fn(cli_ctx *ctx, c2c_node *n)
 	if ((err = csv_import_run(&im, fp)) < 0)
 		goto done;
 	if (im.rows)
-		cli_progress("importing", im.rows, im.rows);
+		cli_progress(N_("importing"), im.rows, im.rows);
 	if (im.nbad) {
 		cli_error_details(json_incref(im.bad));
 		if (im.nbad > CSV_MAX_LISTED)

@@ -243,7 +243,7 @@ static void imp_end_row(int c, void *data)
 	else if (csv_import_row(im, row) == 0 && im->ncells) {
 		im->rows++;
 		if (im->progress)
-			im->progress("importing", im->rows, 0);
+			im->progress(N_("importing"), im->rows, 0);
 	}
 	/* line breaks inside quoted cells do not start a spreadsheet row */
 	im->quoted_nl += count_nl(im->buf, im->blen);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/refs.h"
 #include "c2c/repo.h"
 #include "c2c/util.h"
@@ -23,7 +24,7 @@ static int fetch_transport(git_transport **out, git_remote *owner, void *payload
 
 static int fetch_progress(const git_indexer_progress *st, void *payload)
 {
-	progress_report(((fetch_ctx *)payload)->progress, "receiving objects", st->received_objects, st->total_objects);
+	progress_report(((fetch_ctx *)payload)->progress, N_("receiving objects"), st->received_objects, st->total_objects);
 	return 0;
 }
 
@@ -140,7 +141,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	git_error_clear();
 	/* Each object once, read from the remote and stored whole. */
 	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
-	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, "copying objects");
+	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, N_("copying objects"));
 	if (err < 0)
 		goto done;
 	/* What the node holds of the remote's refs, read in one glob and

@@ -13,6 +13,7 @@
  * the serial check names. The calling thread reads the blobs ahead for
  * the others (libgit2 reads a pack on one thread at a time); a blob it
  * could not read is read again by its check, which says why. */
+#include "c2c/i18n.h"
 #include "c2c/incoming_ck.h"
 
 #include <stdatomic.h>
@@ -152,7 +153,7 @@ static void read_ahead(par *p, const ck *k)
 		if (stop)
 			break;
 		if (checked && checked < n)
-			progress_report(progress, "checking records", checked, n);
+			progress_report(progress, N_("checking records"), checked, n);
 		for (; i < end; i++)
 			if (incoming_read_record(k->cx->repo, &p->j->v.v[i].new_, &p->pre[i]) < 0)
 				err_clear(); /* its check reads it again and says why */
@@ -244,11 +245,11 @@ int incoming_check_change(ck *k, const git_tree *old, const git_tree *new_)
 		for (size_t i = 0; i < j.v.n && err == 0; i++) {
 			err = check_at(k, &j, i, NULL);
 			if ((i + 1) % PAR_BLOCK == 0 && i + 1 < j.v.n)
-				progress_report(p, "checking records", i + 1, j.v.n);
+				progress_report(p, N_("checking records"), i + 1, j.v.n);
 		}
 	}
 	if (err == 0 && j.v.n >= PAR_BLOCK)
-		progress_report(p, "checking records", j.v.n, j.v.n);
+		progress_report(p, N_("checking records"), j.v.n, j.v.n);
 	if (err == 0 && walk < 0)
 		err = err_restore(&walk_err);
 	ARRAY_FREE(&j.v);

@@ -1,4 +1,5 @@
 /* pushpack: the pack of a push, written onto the connection (include/c2c/pushpack.h). */
+#include "c2c/i18n.h"
 #include "c2c/pushpack.h"
 
 #include <stdint.h>
@@ -178,7 +179,7 @@ int pushpack_send(pktline_conn *c, git_odb *odb, const pushpack_objs *o, int thi
 			err = put_entry(c, &z, (int)type, data, len, NULL, 0);
 		}
 		git_odb_object_free(base);
-		progress_report(progress, "sending objects", i + 1, o->n);
+		progress_report(progress, N_("sending objects"), i + 1, o->n);
 		if (k >= 0) {
 			recent *r = &win[k][nwin[k] % WINDOW];
 			git_odb_object_free(r->o);

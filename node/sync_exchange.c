@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/oidlist.h"
 #include "c2c/pktline.h"
 #include "c2c/push.h"
@@ -104,7 +105,7 @@ static int put_push(c2c_node *n, exchange_state *x, pktline_conn *c, const git_o
 
 static int indexer_progress(const git_indexer_progress *st, void *payload)
 {
-	progress_report(payload, "receiving objects", st->received_objects, st->total_objects);
+	progress_report(payload, N_("receiving objects"), st->received_objects, st->total_objects);
 	return 0;
 }
 
@@ -274,7 +275,7 @@ int exchange_run(c2c_node *n, exchange_state *x)
 	free(arg);
 	/* sent with the command: told as a pack sent on the input is */
 	if (err == 0 && given && x->pushed_objects)
-		progress_report(x->progress, "sending objects", x->pushed_objects, x->pushed_objects);
+		progress_report(x->progress, N_("sending objects"), x->pushed_objects, x->pushed_objects);
 	if (err < 0 || (!given && (err = put_request(n, x, c)) < 0) || (err = take_answer(x, c, 1)) < 0 || x->unsupported ||
 	    (err = take_pack(n, x, c)) < 0)
 		return err;

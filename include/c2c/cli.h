@@ -83,6 +83,7 @@ int cli_print_held(c2c_node *n, const char *name, json_t *o);
 /* Progress on stderr for work over a second: cli_progress(label, done,
  * total) prints at most a few times a second when stderr is a terminal or
  * C2C_PROGRESS=1; total 0 for unknown; done == total ends the line.
+ * LABEL is an English message of the cli catalog, printed translated.
  * C2C_PROGRESS_AFTER_MS changes the second (tests: 0). */
 void cli_progress(const char *label, size_t done, size_t total);
 

@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
-/* LABEL ("receiving objects"), DONE of TOTAL (TOTAL 0: not known yet). */
+/* LABEL ("receiving objects"), DONE of TOTAL (TOTAL 0: not known yet).
+ * LABEL is English, marked N_() where it is written: the command line
+ * prints it in the officer's language (cli.LANG.po), and the web page's
+ * sync view tells the phases apart by it. */
 typedef void (*c2c_progress_fn)(void *payload, const char *label, size_t done, size_t total);
 
 typedef struct {

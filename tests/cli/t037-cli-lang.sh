@@ -192,6 +192,17 @@ run 1 "fr: a message without translation" fr c2c node revoke nobody
 has "$T/err" "^c2c node : erreur : only the office revokes nodes; this is tunis's node tunis-" "fr: untranslated message in English"
 has "$T/err" "^conseil : run 'c2c node revoke' on an office node$" "fr: untranslated hint in English"
 
+# ------------------------------------------------ progress
+# Progress lines name their phase in the officer's language; the counts
+# stay as they are.
+printf 'title,status\nRéunion,ongoing\nAtelier,approved\n' >"$T/two.csv"
+run 0 "fr: import's progress" with LANG=fr_FR.UTF-8 C2C_PROGRESS=1 C2C_PROGRESS_AFTER_MS=0 c2c import actions "$T/two.csv"
+tr '\r' '\n' <"$T/err" >"$T/progress"
+has "$T/progress" "^importation: 2/2 \(100%\)$" "fr: the import's progress line"
+run 0 "ar: import's progress" with LANG=ar_TN.UTF-8 C2C_PROGRESS=1 C2C_PROGRESS_AFTER_MS=0 c2c import actions "$T/two.csv"
+tr '\r' '\n' <"$T/err" >"$T/progress"
+has "$T/progress" "^الاستيراد: 2/2 \(100%\)$" "ar: the import's progress line"
+
 # ------------------------------------------------ which variable wins
 run 1 "LANGUAGE before LANG" with LANG=fr_FR.UTF-8 LANGUAGE=es c2c show actions/nope
 has "$T/err" "^c2c show: error: no existe el registro actions/nope$" "LANGUAGE=es over LANG=fr"
