@@ -182,6 +182,10 @@ run 0 "once the hub is mended, the next sync" c2c -C bignew sync
 same "... brings every record" "$(c2c -C bignew ls stakeholders --json | grep -c '"name": "big ')" 2500
 run 0 "... and verify passes" c2c -C bignew verify
 check "... as does git fsck --strict" git -C bignew/repo.git fsck --strict --no-progress
+# A first sync writes its new rows in id order (the table's key then grows
+# at its end): the rows' insertion order is their ids' order.
+same "... its rows written in id order (rows after a larger id)" \
+	"$(sqlite3 bignew/c2c.db 'SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY rowid) AS prev FROM stakeholders) WHERE prev > id')" 0
 
 if sshd_start "$T/sshd"; then
 	FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
