@@ -40,6 +40,31 @@ typedef struct {
 	size_t ids_len, ids_cap;
 } advance_state;
 
+/* One more row written or removed: progress every 256. */
+static void row_done(advance_state *a)
+{
+	if (++a->st->records % 256 == 0)
+		progress_report(a->progress, N_("writing rows"), a->st->records, 0);
+}
+
+/* A row image the incoming checks made: its Lamport time and conflicts. */
+static void note_image(advance_state *a, const row_image *img)
+{
+	if (img->lamport > a->lamport)
+		a->lamport = img->lamport;
+	if (img->conflicts)
+		a->st->conflicts++;
+}
+
+/* ID's row written from IMG, its tombstone (if any) gone. */
+static int put_image(advance_state *a, const table_def *t, const char *id, const row_image *img)
+{
+	int err = store_row_put_image(a->n->st, id, img);
+	if (err == 0 && (err = store_tomb_delete(a->n->st, t->name, id)) == 0)
+		row_done(a);
+	return err;
+}
+
 static int cmp_pending(const void *a, const void *b)
 {
 	const pending_row *x = a, *y = b;
@@ -63,12 +88,8 @@ static int flush_pending(advance_state *a)
 	for (size_t i = 0; i < a->pend.n; i++)
 		a->pend.v[i].id.p = a->ids + a->pend.v[i].id.off;
 	qsort(a->pend.v, a->pend.n, sizeof(*a->pend.v), cmp_pending);
-	for (size_t i = 0; i < a->pend.n && err == 0; i++) {
-		const pending_row *p = &a->pend.v[i];
-		if ((err = store_row_put_image(a->n->st, p->id.p, p->img)) == 0 &&
-		    (err = store_tomb_delete(a->n->st, p->t->name, p->id.p)) == 0 && ++a->st->records % 256 == 0)
-			progress_report(a->progress, N_("writing rows"), a->st->records, 0);
-	}
+	for (size_t i = 0; i < a->pend.n && err == 0; i++)
+		err = put_image(a, a->pend.v[i].t, a->pend.v[i].id.p, a->pend.v[i].img);
 	a->pend.n = 0;
 	a->ids_len = 0;
 	return err;
@@ -77,14 +98,9 @@ static int flush_pending(advance_state *a)
 static int add_pending(advance_state *a, const table_def *t, const char *id, const row_image *img)
 {
 	size_t l = strlen(id) + 1;
-	if (a->ids_len + l > a->ids_cap) {
-		size_t cap = a->ids_cap ? 2 * a->ids_cap : 64 * 1024;
-		char *p = realloc(a->ids, cap);
-		if (!p)
-			return ERR_OOM();
-		a->ids = p;
-		a->ids_cap = cap;
-	}
+	int err;
+	if ((err = util_grow((void **)&a->ids, &a->ids_cap, a->ids_len + l, 1)) < 0)
+		return err;
 	pending_row r = {.t = t, .img = img, .seq = a->pend.n, .id.off = a->ids_len};
 	if (ARRAY_PUSH(&a->pend, r) < 0)
 		return ERR_OOM();
@@ -112,10 +128,7 @@ static int advance_one(const char *path, const git_oid *old_id, const git_oid *n
 	if (git_oid_is_zero(old_id) && !git_oid_is_zero(new_id)) {
 		const row_image *img = row_cache_get(a->rows, new_id, t);
 		if (img) { /* a new record, checked and parsed by the incoming checks */
-			if (img->lamport > a->lamport)
-				a->lamport = img->lamport;
-			if (img->conflicts)
-				a->st->conflicts++;
+			note_image(a, img);
 			return add_pending(a, t, id, img);
 		}
 	}
@@ -150,20 +163,14 @@ static int advance_one(const char *path, const git_oid *old_id, const git_oid *n
 	if (had_row < 0 && git_oid_is_zero(new_id))
 		had_row = store_row_exists(a->n->st, table, id);
 	if (git_oid_is_zero(new_id)) {
-		err = had_row ? store_row_delete(a->n->st, t, id) : store_tomb_delete(a->n->st, table, id);
-		a->st->records++;
+		if ((err = had_row ? store_row_delete(a->n->st, t, id) : store_tomb_delete(a->n->st, table, id)) == 0)
+			row_done(a);
 		goto done;
 	}
 	const row_image *img = row_cache_get(a->rows, new_id, t);
 	if (img) { /* checked and parsed by the incoming checks: a live record */
-		if (img->lamport > a->lamport)
-			a->lamport = img->lamport;
-		if ((err = store_row_put_image(a->n->st, id, img)) < 0 ||
-		    (err = store_tomb_delete(a->n->st, table, id)) < 0)
-			goto done;
-		if (img->conflicts)
-			a->st->conflicts++;
-		a->st->records++;
+		note_image(a, img);
+		err = put_image(a, t, id, img);
 		goto done;
 	}
 	if ((rc = git_blob_lookup(&nb, a->n->repo, new_id)) < 0) {
@@ -193,7 +200,7 @@ static int advance_one(const char *path, const git_oid *old_id, const git_oid *n
 		if (merge_has_conflicts(rec))
 			a->st->conflicts++;
 	}
-	a->st->records++;
+	row_done(a);
 done:
 	free(text);
 	free(tomb);
@@ -201,16 +208,6 @@ done:
 	json_decref(row);
 	git_blob_free(nb);
 	git_blob_free(ob);
-	return err;
-}
-
-static int advance_file(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
-{
-	advance_state *a = payload;
-	size_t before = a->st->records;
-	int err = advance_one(path, old_id, new_id, payload);
-	if (err == 0 && a->st->records != before && a->st->records % 256 == 0)
-		progress_report(a->progress, N_("writing rows"), a->st->records, 0);
 	return err;
 }
 
@@ -237,7 +234,7 @@ int node_advance_rows(c2c_node *n, const git_oid *commit, const char *logmsg, no
 	fault_point("advance: transaction begun");
 	if ((err = store_bulk_cache(n->st, 1)) < 0)
 		goto fail;
-	err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_file, &a);
+	err = mergetree_diff(n->repo, &old_tree, &new_tree, advance_one, &a);
 	if (err == 0)
 		err = flush_pending(&a);
 	ARRAY_FREE(&a.pend);
