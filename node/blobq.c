@@ -57,9 +57,9 @@ struct repo_blobq {
 
 static int flush_out(repo_blobq *q)
 {
-	int err = q->outlen && write_all(fileno(q->f), q->out, q->outlen, "") < 0 ? err_tmpfile("writing compressed records to") : 0;
+	int err = q->outlen ? write_all(fileno(q->f), q->out, q->outlen, "") : 0;
 	q->outlen = 0;
-	return err;
+	return err < 0 ? err_tmpfile("writing compressed records to") : 0;
 }
 
 static int put_out(repo_blobq *q, const void *d, size_t n)
@@ -83,14 +83,8 @@ static int compress_one(repo_blobq *q, repo_deflated *d, const char *data, size_
 		return err;
 	if (d->hlen + d->zlen > UINT32_MAX)
 		return err_set(C2C_EINVALID, "a record of %zu bytes is too large", len);
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? 2 * q->cap : 1024;
-		blobq_entry *e = realloc(q->e, cap * sizeof(*e));
-		if (!e)
-			return ERR_OOM();
-		q->e = e;
-		q->cap = cap;
-	}
+	if ((err = util_grow((void **)&q->e, &q->cap, q->n + 1, sizeof(*q->e))) < 0)
+		return err;
 	blobq_entry *e = &q->e[q->n];
 	e->off = q->written;
 	e->len = (uint32_t)(d->hlen + d->zlen);
@@ -204,18 +198,13 @@ static int hand_over(repo_blobq *q)
 int repo_blobq_put(repo_blobq *q, size_t seq, const char *data, size_t len)
 {
 	size_t need = q->next.len + sizeof(len) + len;
+	int err;
 	if (!q->nput)
 		q->first = seq;
 	if (seq != q->first + q->nput)
 		return err_set(C2C_EFAIL, "blob %zu queued after %zu", seq, q->first + q->nput - 1);
-	if (need > q->next.cap) {
-		size_t cap = need > BLOBQ_BUF ? need : BLOBQ_BUF;
-		unsigned char *p = realloc(q->next.p, cap);
-		if (!p)
-			return ERR_OOM();
-		q->next.p = p;
-		q->next.cap = cap;
-	}
+	if ((err = util_grow((void **)&q->next.p, &q->next.cap, need > BLOBQ_BUF ? need : BLOBQ_BUF, 1)) < 0)
+		return err;
 	memcpy(q->next.p + q->next.len, &len, sizeof(len));
 	memcpy(q->next.p + q->next.len + sizeof(len), data, len);
 	q->next.len = need;
@@ -250,13 +239,9 @@ int repo_blobq_add_to(repo_blobq *q, size_t seq, repo_pack *p, git_oid *out)
 	if (!q->nput || seq < q->first || seq - q->first >= q->n)
 		return 0;
 	const blobq_entry *e = &q->e[seq - q->first];
-	if (e->len > q->bufcap) {
-		unsigned char *b = realloc(q->buf, e->len);
-		if (!b)
-			return ERR_OOM();
-		q->buf = b;
-		q->bufcap = e->len;
-	}
+	int err;
+	if ((err = util_grow((void **)&q->buf, &q->bufcap, e->len, 1)) < 0)
+		return err;
 	ssize_t got = pread(fileno(q->f), q->buf, e->len, (off_t)e->off);
 	if (got != (ssize_t)e->len)
 		return err_tmpfile("reading compressed records from");
@@ -267,8 +252,7 @@ int repo_blobq_add_to(repo_blobq *q, size_t seq, repo_pack *p, git_oid *out)
 	d.z = q->buf + e->hlen;
 	d.zlen = e->len - e->hlen;
 	d.crc = e->crc;
-	int err = repo_pack_add_deflated(p, &d);
-	if (err < 0)
+	if ((err = repo_pack_add_deflated(p, &d)) < 0)
 		return err;
 	git_oid_cpy(out, &e->oid);
 	return 1;

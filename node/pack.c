@@ -460,10 +460,10 @@ static size_t copy_threads(size_t n)
 	return k < 2 ? 0 : k > COPY_MAX_THREADS ? COPY_MAX_THREADS : (size_t)k;
 }
 
-/* One object of the copy: read (on this thread), then compressed into D
- * and appended here (RING NULL) or by the ring's threads. */
-static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, repo_deflated *d,
-                    copy_ring *ring)
+/* One object of the copy: read (on this thread), then compressed and
+ * appended here (RING NULL, with the pack's own stream) or by the ring's
+ * threads. */
+static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, copy_ring *ring)
 {
 	git_odb_object *o = NULL;
 	int rc, err;
@@ -472,7 +472,7 @@ static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pa
 		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
 	}
 	if (!ring)
-		return (err = copy_deflate(d, o, want, from)) < 0 ? err : repo_pack_add_deflated(pk, d);
+		return (err = copy_deflate(&pk->one, o, want, from)) < 0 ? err : repo_pack_add_deflated(pk, &pk->one);
 	pthread_mutex_lock(&ring->mu);
 	while (ring->tail - ring->head == COPY_RING && !ring->failed)
 		pthread_cond_wait(&ring->can_put, &ring->mu);
@@ -496,7 +496,6 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	unsigned char *done = NULL;
 	repo_pack *pk = NULL;
 	copy_ring *ring = NULL;
-	repo_deflated one = {0}; /* this thread's, when no other compresses */
 	pthread_t th[COPY_MAX_THREADS];
 	size_t copied = 0, at, nth = 0;
 	int err = 0;
@@ -530,7 +529,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
 			continue;
 		done[at] = 1;
-		err = copy_one(src, from, &oids->v[i], pk, &one, use);
+		err = copy_one(src, from, &oids->v[i], pk, use);
 		progress_report(progress, label, ++copied, uniq.n);
 	}
 	if (ring) {
@@ -558,7 +557,6 @@ done:
 		free(ring);
 	}
 	repo_pack_free(pk);
-	repo_deflated_free(&one);
 	free(done);
 	oid_list_free(&uniq);
 	return err;

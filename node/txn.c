@@ -314,13 +314,9 @@ static int cmp_txn_update(const void *a, const void *b)
 static int read_update(node_txn *tx, size_t i, char **buf, size_t *cap)
 {
 	txn_update *x = &tx->u.v[i];
-	if (x->len + 1 > *cap) {
-		char *b = realloc(*buf, x->len + 1);
-		if (!b)
-			return ERR_OOM();
-		*buf = b;
-		*cap = x->len + 1;
-	}
+	int err;
+	if ((err = util_grow((void **)buf, cap, x->len + 1, 1)) < 0)
+		return err;
 	if (fseek(tx->spill, x->off, SEEK_SET) < 0 || fread(*buf, 1, x->len, tx->spill) != x->len)
 		return err_tmpfile("reading the record texts from");
 	return 0;
