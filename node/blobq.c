@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/util.h"
 
 #define BLOBQ_RING 16
@@ -55,11 +56,18 @@ struct repo_blobq {
 	size_t bufcap;
 };
 
+/* N bytes at D onto the file. */
+static int write_out(repo_blobq *q, const void *d, size_t n)
+{
+	return write_all(fileno(q->f), d, n, "") < 0 ? err_tmpfile(_("writing compressed records to a temporary file in %s"))
+	                                              : 0;
+}
+
 static int flush_out(repo_blobq *q)
 {
-	int err = q->outlen ? write_all(fileno(q->f), q->out, q->outlen, "") : 0;
+	int err = q->outlen ? write_out(q, q->out, q->outlen) : 0;
 	q->outlen = 0;
-	return err < 0 ? err_tmpfile("writing compressed records to") : 0;
+	return err;
 }
 
 static int put_out(repo_blobq *q, const void *d, size_t n)
@@ -68,7 +76,7 @@ static int put_out(repo_blobq *q, const void *d, size_t n)
 	if (q->outlen + n > BLOBQ_BUF && (err = flush_out(q)) < 0)
 		return err;
 	if (n > BLOBQ_BUF)
-		return write_all(fileno(q->f), d, n, "") < 0 ? err_tmpfile("writing compressed records to") : 0;
+		return write_out(q, d, n);
 	memcpy(q->out + q->outlen, d, n);
 	q->outlen += n;
 	return 0;
@@ -161,7 +169,7 @@ int repo_blobq_new(repo_blobq **out)
 	if (!(q->f = tmpfile())) {
 		free(q->out);
 		free(q);
-		return err_tmpfile("creating");
+		return err_tmpfile(_("creating a temporary file in %s"));
 	}
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->can_put, NULL);
@@ -244,7 +252,7 @@ int repo_blobq_add_to(repo_blobq *q, size_t seq, repo_pack *p, git_oid *out)
 		return err;
 	ssize_t got = pread(fileno(q->f), q->buf, e->len, (off_t)e->off);
 	if (got != (ssize_t)e->len)
-		return err_tmpfile("reading compressed records from");
+		return err_tmpfile(_("reading compressed records from a temporary file in %s"));
 	repo_deflated d = {0};
 	git_oid_cpy(&d.oid, &e->oid);
 	memcpy(d.hdr, q->buf, e->hlen);

@@ -13,6 +13,7 @@
 #include "c2c/blobq.h"
 #include "c2c/canon.h"
 #include "c2c/err.h"
+#include "c2c/i18n.h"
 #include "c2c/fault.h"
 #include "c2c/keys.h"
 #include "c2c/node_internal.h"
@@ -224,7 +225,7 @@ static int txn_add(node_txn *tx, const char *path, const char *text, size_t len)
 {
 	int err = 0;
 	if (!tx->spill && !(tx->spill = tmpfile()))
-		return err_tmpfile("creating");
+		return err_tmpfile(_("creating a temporary file in %s"));
 	if ((err = ARRAY_RESERVE(&tx->u, tx->u.n + 1)) < 0)
 		return err;
 	txn_update *x = &tx->u.v[tx->u.n];
@@ -233,7 +234,7 @@ static int txn_add(node_txn *tx, const char *path, const char *text, size_t len)
 	x->len = len;
 	x->seq = tx->u.n;
 	if (fwrite(text, 1, len, tx->spill) != len)
-		return err_tmpfile("writing the record texts to");
+		return err_tmpfile(_("writing the record texts to a temporary file in %s"));
 	/* A large write compresses its texts on another thread as they come. */
 	if (x->seq == TXN_QUEUE_AFTER && (err = repo_blobq_new(&tx->q)) < 0)
 		return err;
@@ -318,7 +319,7 @@ static int read_update(node_txn *tx, size_t i, char **buf, size_t *cap)
 	if ((err = util_grow((void **)buf, cap, x->len + 1, 1)) < 0)
 		return err;
 	if (fseek(tx->spill, x->off, SEEK_SET) < 0 || fread(*buf, 1, x->len, tx->spill) != x->len)
-		return err_tmpfile("reading the record texts from");
+		return err_tmpfile(_("reading the record texts from a temporary file in %s"));
 	return 0;
 }
 
@@ -334,7 +335,7 @@ static int write_blobs(node_txn *tx, repo_update **out, size_t *nout)
 	if (tx->q && (err = repo_blobq_finish(tx->q)) < 0)
 		return err;
 	if (tx->spill && fflush(tx->spill) != 0) /* its last texts, before any is read back */
-		return err_tmpfile("writing the record texts to");
+		return err_tmpfile(_("writing the record texts to a temporary file in %s"));
 	qsort(tx->u.v, tx->u.n, sizeof(*tx->u.v), cmp_txn_update);
 	for (size_t i = 0; i < tx->u.n; i++)
 		if (i + 1 == tx->u.n || strcmp(tx->u.v[i].path, tx->u.v[i + 1].path))

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "c2c/i18n.h"
+
 int util_grow(void **items, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
@@ -42,12 +44,14 @@ int write_all(int fd, const void *buf, size_t len, const char *what)
 	return 0;
 }
 
-int err_tmpfile(const char *doing)
+int err_tmpfile(const char *what)
 {
 	int e = errno;
-	err_set(C2C_EIO, "%s a temporary file in %s: %s", doing, P_tmpdir, strerror(e));
-	return err_hint("nothing was written: make room in %s (or raise the limit on a file's size) and run the "
-	                "command again",
+	char w[512];
+	snprintf(w, sizeof(w), what, P_tmpdir);
+	err_set(C2C_EIO, "%s: %s", w, strerror(e));
+	return err_hint(_("nothing was written: make room in %s (or raise the limit on a file's size) and run the "
+	                  "command again"),
 	                P_tmpdir);
 }
 

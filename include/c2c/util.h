@@ -33,10 +33,10 @@ int util_grow(void **items, size_t *cap, size_t need, size_t size);
 int write_all(int fd, const void *buf, size_t len, const char *what);
 
 /* A large write's temporary file (tmpfile(3), in P_tmpdir) could not be
- * made, written or read: C2C_EIO naming what was DOING ("writing the
- * record texts to") and the directory, from errno, with what to do. The
- * caller undoes its write. */
-int err_tmpfile(const char *doing);
+ * made, written or read: C2C_EIO with WHAT (a translated message with one
+ * %s, the directory: _("writing the record texts to a temporary file in
+ * %s")) and errno's reason, and what to do. The caller undoes its write. */
+int err_tmpfile(const char *what);
 
 /* Read all of PATH into *out (malloc'd, NUL-terminated; *len its length
  * if LEN is not NULL). A missing file is C2C_ENOTFOUND, one over MAX bytes

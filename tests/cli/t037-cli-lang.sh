@@ -203,6 +203,14 @@ run 0 "ar: import's progress" with LANG=ar_TN.UTF-8 C2C_PROGRESS=1 C2C_PROGRESS_
 tr '\r' '\n' <"$T/err" >"$T/progress"
 has "$T/progress" "^الاستيراد: 2/2 \(100%\)$" "ar: the import's progress line"
 
+# A full disk (a limit on a file's size) during an import: what failed and
+# what to do, in the officer's language.
+awk 'BEGIN { print "title,status"; for (i = 1; i <= 400; i++) printf "Action %d,ongoing\n", i }' >"$T/many.csv"
+run 1 "fr: import on a full disk" with LANG=fr_FR.UTF-8 sh -c "trap '' XFSZ; ulimit -f 100; exec \"\$0\" \"\$@\"" \
+	"$C2C" import actions "$T/many.csv"
+has "$T/err" "^c2c import : erreur : écriture du texte des fiches dans un fichier temporaire de /" "fr: the full disk"
+has "$T/err" "^conseil : rien n'a été écrit : libérez de la place dans /" "fr: what to do"
+
 # ------------------------------------------------ which variable wins
 run 1 "LANGUAGE before LANG" with LANG=fr_FR.UTF-8 LANGUAGE=es c2c show actions/nope
 has "$T/err" "^c2c show: error: no existe el registro actions/nope$" "LANGUAGE=es over LANG=fr"
