@@ -22,13 +22,19 @@
  * git_libgit2_init parses the system's whole CA bundle (some 140
  * certificates, 200 KB of base64): a quarter of the instructions of a
  * short command such as merge-tree, for nothing, since a node reaches its
- * remotes over ssh or by path and never over https. This definition, in
- * the executable, comes first in the dynamic linker's search and takes the
- * place of mbedTLS's for libgit2: the bundle is not read, and an https
+ * remotes over ssh or by path and never over https. This function takes
+ * the place of mbedTLS's for libgit2: the bundle is not read, and an https
  * connection, should one ever be made, would trust no certificate (it
- * fails closed). */
-int mbedtls_x509_crt_parse_file(void *chain, const char *path);
-int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+ * fails closed). Linked from archives (C2C_STATIC_LIBS), the linker's
+ * --wrap sends libgit2's call here; with shared libraries, a definition in
+ * the executable comes first in the dynamic linker's search. */
+#ifdef C2C_STATIC_LIBS
+#define NO_CA_BUNDLE __wrap_mbedtls_x509_crt_parse_file
+#else
+#define NO_CA_BUNDLE mbedtls_x509_crt_parse_file
+#endif
+int NO_CA_BUNDLE(void *chain, const char *path);
+int NO_CA_BUNDLE(void *chain, const char *path)
 {
 	(void)chain;
 	(void)path;

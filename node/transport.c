@@ -124,15 +124,21 @@ int transport_git(git_transport **out, git_remote *owner, transport *t)
 /* git_libgit2_init starts libssh2 for libgit2's own ssh transport, and
  * libssh2_init starts OpenSSL's engines: 5 % of a short command's time
  * (c2c merge-tree, status), for a transport c2c never uses (its
- * syncs run their own sessions, above). This definition, in the
- * executable, takes the place of libssh2's for the whole process, as
- * repo.c's does for mbedTLS's CA bundle: until transport_register asks
- * for libssh2 (the first ssh session's handshake), a call (libgit2's) is
- * answered with success and starts nothing; from then on every call,
- * libssh2's own included, is libssh2's. A sync by path never starts it.
- * libssh2_exit without a start does nothing. */
+ * syncs run their own sessions, above). This function takes the place of
+ * libssh2's for the whole process, as repo.c's does for mbedTLS's CA
+ * bundle (and in the same two ways: the linker's --wrap, or a definition
+ * in the executable): until transport_register asks for libssh2 (the
+ * first ssh session's handshake), a call (libgit2's) is answered with
+ * success and starts nothing; from then on every call, libssh2's own
+ * included, is libssh2's. A sync by path never starts it. libssh2_exit
+ * without a start does nothing. */
 static int ssh_wanted;
 
+#ifdef C2C_STATIC_LIBS
+int __real_libssh2_init(int flags);
+int __wrap_libssh2_init(int flags);
+int __wrap_libssh2_init(int flags) { return ssh_wanted ? __real_libssh2_init(flags) : 0; }
+#else
 int libssh2_init(int flags)
 {
 	static int (*real)(int);
@@ -143,6 +149,7 @@ int libssh2_init(int flags)
 		*(void **)&real = dlsym(RTLD_NEXT, "libssh2_init");
 	return real ? real(flags) : -1;
 }
+#endif
 
 int transport_register(void)
 {

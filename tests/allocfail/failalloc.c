@@ -17,9 +17,12 @@
  *   written to FILE (to size a loop over N).
  * C2C_TEST_ALLOC_CRASH=FILE: on SIGSEGV, SIGBUS or SIGABRT, the file name of
  *   the shared object (or program) whose code crashed, the first frame
- *   outside the C library, is written to FILE before the signal goes on,
- *   so that a test can tell a crash of a library it cannot fix (libgit2's
- *   own handling of a failed allocation) from one of c2c.
+ *   outside the C library, and the frame's address in that file, are
+ *   written to FILE ("PATH 0xADDR") before the signal goes on, so that a
+ *   test can tell a crash of a library it cannot fix (libgit2's own
+ *   handling of a failed allocation) from one of c2c: by the shared
+ *   object's name, or, for a library linked into the program from its
+ *   archive, by the function at that address (addr2line -f).
  * realloc(p, 0) and free are passed through and not counted. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -55,9 +58,12 @@ static void on_crash(int sig)
 		if (!dladdr(frames[i], &in) || !in.dli_fname || in.dli_fbase == self.dli_fbase ||
 		    in.dli_fbase == libc.dli_fbase)
 			continue;
+		char line[4200];
 		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int len = snprintf(line, sizeof(line), "%s %#lx\n", in.dli_fname,
+		                   (unsigned long)((char *)frames[i] - (char *)in.dli_fbase));
 		if (fd >= 0) {
-			if (write(fd, in.dli_fname, strlen(in.dli_fname)) < 0)
+			if (len > 0 && write(fd, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1) < 0)
 				(void)0;
 			close(fd);
 		}

@@ -25,6 +25,20 @@ fi
 
 W=$T/w
 mkdir -p "$W" && cd "$T" || exit 1
+# in_libgit2: whether the crash failalloc recorded ("PATH 0xADDR") is in
+# libgit2's code: its shared object, or, linked into c2c from its archive
+# (C2C_STATIC_LIBS), a function the archive defines and c2c's code does not.
+nm --defined-only "$(pkg-config --variable=libdir libgit2)/libgit2.a" 2>/dev/null | awk 'NF == 3 {print $3}' |
+	sort -u >"$T/lg2-fns"
+nm --defined-only "$(dirname "$C2C")/libc2ccore.a" | awk 'NF == 3 {print $3}' | sort -u >"$T/own-fns"
+in_libgit2() {
+	local file addr fn
+	read -r file addr <"$T/crash" 2>/dev/null || [ -n "$file" ] || return 1
+	case $file in *libgit2*) return 0 ;; esac
+	[ "$file" -ef "$C2C" ] && [ -n "$addr" ] || return 1
+	fn=$(addr2line -f -e "$C2C" "$addr" | head -n 1)
+	grep -qxF "$fn" "$T/lg2-fns" && ! grep -qxF "$fn" "$T/own-fns"
+}
 tree() { git -C "$W/$1/repo.git" rev-parse 'main^{tree}'; }
 snap() { c2c -C "$W/$1" export actions && c2c -C "$W/$1" export stakeholders; }
 
@@ -69,14 +83,15 @@ alloc_each() {
 		{ (cd "$W/$nd" && exec env LD_PRELOAD="$LIB" C2C_TEST_FAIL_ALLOC=$k C2C_TEST_ALLOC_CRASH="$T/crash" \
 			"$C2C" "$@") >"$T/out" 2>"$T/err"; } 2>/dev/null
 		st=$?
-		if [ $st -ge 128 ] && grep -q 'libgit2' "$T/crash" 2>/dev/null; then
+		if [ $st -ge 128 ] && in_libgit2; then
 			# libgit2 1.5.1 itself crashes on some failed allocations (in
 			# git_config_snapshot): not c2c's to fix, but the node must
 			# still come through it as through a kill.
 			lg2=$((lg2 + 1))
 		elif [ $st -ge 128 ] || grep -q 'Sanitizer\|Assertion' "$T/err"; then
 			crashed=$((crashed + 1))
-			not_ok "$name: allocation $k: exit $st (crashed in $(cat "$T/crash" 2>/dev/null))"
+			not_ok "$name: allocation $k: exit $st (crashed in $(cat "$T/crash" 2>/dev/null)$(read -r f a <"$T/crash" 2>/dev/null
+				[ "$f" -ef "$C2C" ] && echo ", $(addr2line -f -e "$C2C" "$a" | head -n 1)"))"
 			sed 's/^/  | /' "$T/err" | head -20 >&2
 			continue
 		elif [ $st -ne 0 ]; then
