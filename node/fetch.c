@@ -99,7 +99,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	repo_refs mine = {0};
 	ARRAY(char *) names = {0};
 	oid_list ids = {0};
-	char dst[PATH_MAX], pack[PATH_MAX];
+	char dst[PATH_MAX], pack[PATH_MAX], spacks[PATH_MAX];
 	git_oid key;
 	size_t commits = 0;
 	int rc, err = 0, has_key = 0;
@@ -139,9 +139,12 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	if (has_key && !git_odb_exists(objs.odb, &key) && (err = local_add(&key, NULL, &objs)) < 0)
 		goto done;
 	git_error_clear();
-	/* Each object once, read from the remote and stored whole. */
+	/* Each object once, stored whole: copied as the remote's pack holds
+	 * it when it is whole there (a peer node's packs, what a hub received
+	 * without a delta), else read and compressed again (packsrc.h). */
 	snprintf(pack, sizeof(pack), "%s/objects/c2c-incoming/pack", n->gitdir);
-	err = repo_pack_copy(n->repo, pack, sodb, gitdir, &objs.ids, progress, N_("copying objects"));
+	snprintf(spacks, sizeof(spacks), "%s/objects/pack", gitdir);
+	err = repo_pack_copy(n->repo, pack, sodb, spacks, gitdir, &objs.ids, progress, N_("copying objects"));
 	if (err < 0)
 		goto done;
 	/* What the node holds of the remote's refs, read in one glob and

@@ -14,6 +14,7 @@
 
 #include "c2c/err.h"
 #include "c2c/fault.h"
+#include "c2c/packsrc.h"
 #include "c2c/util.h"
 
 /* A pack written straight to objects/pack/ with its version-2 index, as
@@ -163,19 +164,26 @@ int repo_pack_deflate(repo_deflated *d, git_object_t type, const char *data, siz
 	return 0;
 }
 
-int repo_pack_add_deflated(repo_pack *p, const repo_deflated *d)
+/* An entry of ID: its header HDR, its compressed bytes Z, the CRC of both. */
+static int pack_add_entry(repo_pack *p, const git_oid *id, const unsigned char *hdr, size_t hlen,
+                          const unsigned char *z, size_t zlen, uint32_t crc)
 {
 	int err;
 	if (p->added == p->expected)
 		return err_set(C2C_EFAIL, "pack holds more objects than announced");
 	pack_entry *e = &p->e[p->added];
-	git_oid_cpy(&e->oid, &d->oid);
+	git_oid_cpy(&e->oid, id);
 	e->off = p->written;
-	e->crc = d->crc;
-	if ((err = pack_put(p, d->hdr, d->hlen)) < 0 || (err = pack_put(p, d->z, d->zlen)) < 0)
+	e->crc = crc;
+	if ((err = pack_put(p, hdr, hlen)) < 0 || (err = pack_put(p, z, zlen)) < 0)
 		return err;
 	p->added++;
 	return 0;
+}
+
+int repo_pack_add_deflated(repo_pack *p, const repo_deflated *d)
+{
+	return pack_add_entry(p, &d->oid, d->hdr, d->hlen, d->z, d->zlen, d->crc);
 }
 
 void repo_deflated_free(repo_deflated *d)
@@ -379,14 +387,30 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 #define COPY_RING 512
 #define COPY_MAX_THREADS 4
 
+/* One object of a copy: read through libgit2 (O), or found whole in one
+ * of the source's packs (O NULL, RAW). */
+typedef struct {
+	git_odb_object *o;
+	pack_raw raw;
+	const git_oid *want;
+} copy_item;
+
+/* What a thread of the copy keeps from one object to the next: the
+ * compressor of objects read through libgit2, the inflater and buffer of
+ * those copied as stored. */
+typedef struct {
+	repo_deflated d;
+	z_stream zi;
+	int ziinit;
+	unsigned char *buf;
+	size_t cap;
+} copy_state;
+
 /* The objects read and waiting for a thread to compress them. */
 typedef struct {
 	pthread_mutex_t mu;
 	pthread_cond_t can_put, can_take;
-	struct {
-		git_odb_object *o;
-		const git_oid *want;
-	} ring[COPY_RING];
+	copy_item ring[COPY_RING];
 	size_t head, tail; /* taken at head, put at tail (counts) */
 	int closed;        /* the reader put its last */
 	int failed;        /* a thread failed (fail says how): everyone stops */
@@ -408,22 +432,59 @@ static void copy_failed(copy_ring *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* O, read for WANT from FROM, compressed into D: C2C_ECORRUPT if it does
- * not hash to WANT. O is freed either way. */
-static int copy_deflate(repo_deflated *d, git_odb_object *o, const git_oid *want, const char *from)
+static int not_its_id(const char *from, const git_oid *want)
 {
-	int err = repo_pack_deflate(d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
-	git_odb_object_free(o);
-	if (err == 0 && !git_oid_equal(&d->oid, want))
-		err = err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
-		              git_oid_tostr_s(want));
-	return err;
+	return err_set(C2C_ECORRUPT, "%s: object %s does not hash to its id; run 'git fsck' there", from,
+	               git_oid_tostr_s(want));
+}
+
+/* IT, read for its id from FROM, made a pack entry in CS->d: compressed
+ * (read through libgit2; freed here), or as stored (inflated only to be
+ * hashed). C2C_ECORRUPT if it does not hash to its id. */
+static int copy_prepare(copy_state *cs, copy_item *it, const char *from)
+{
+	int err;
+	if (it->o) {
+		git_odb_object *o = it->o;
+		it->o = NULL;
+		err = repo_pack_deflate(&cs->d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
+		git_odb_object_free(o);
+		return err == 0 && !git_oid_equal(&cs->d.oid, it->want) ? not_its_id(from, it->want) : err;
+	}
+	if (!cs->ziinit) {
+		if (inflateInit(&cs->zi) != Z_OK)
+			return err_set(C2C_ENOMEM, "starting zlib");
+		cs->ziinit = 1;
+	}
+	if ((err = pack_raw_inflate(&it->raw, &cs->zi, &cs->buf, &cs->cap)) == C2C_ENOMEM)
+		return err;
+	if (err < 0 || git_odb_hash(&cs->d.oid, cs->buf, it->raw.size, it->raw.type) < 0 ||
+	    !git_oid_equal(&cs->d.oid, it->want))
+		return not_its_id(from, it->want);
+	cs->d.hlen = repo_pack_header(cs->d.hdr, (int)it->raw.type, it->raw.size);
+	cs->d.crc = (uint32_t)crc32(crc32(0L, cs->d.hdr, (uInt)cs->d.hlen), it->raw.z, (uInt)it->raw.zlen);
+	return 0;
+}
+
+static int copy_append(repo_pack *pk, const copy_state *cs, const copy_item *it)
+{
+	if (it->o == NULL && it->raw.z)
+		return pack_add_entry(pk, &cs->d.oid, cs->d.hdr, cs->d.hlen, it->raw.z, it->raw.zlen, cs->d.crc);
+	return repo_pack_add_deflated(pk, &cs->d);
+}
+
+static void copy_state_free(copy_state *cs)
+{
+	repo_deflated_free(&cs->d);
+	if (cs->ziinit)
+		inflateEnd(&cs->zi);
+	free(cs->buf);
 }
 
 static void *copy_work(void *arg)
 {
 	copy_ring *c = arg;
-	repo_deflated d = {0};
+	copy_state cs = {0};
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		while (c->head == c->tail && !c->closed && !c->failed)
@@ -432,15 +493,14 @@ static void *copy_work(void *arg)
 			pthread_mutex_unlock(&c->mu);
 			break;
 		}
-		git_odb_object *o = c->ring[c->head % COPY_RING].o;
-		const git_oid *want = c->ring[c->head % COPY_RING].want;
+		copy_item it = c->ring[c->head % COPY_RING];
 		c->head++;
 		pthread_cond_signal(&c->can_put);
 		pthread_mutex_unlock(&c->mu);
-		int err = copy_deflate(&d, o, want, c->from);
+		int err = copy_prepare(&cs, &it, c->from);
 		if (err == 0) {
 			pthread_mutex_lock(&c->pack_mu);
-			err = repo_pack_add_deflated(c->pk, &d);
+			err = copy_append(c->pk, &cs, &it);
 			pthread_mutex_unlock(&c->pack_mu);
 		}
 		if (err < 0) {
@@ -448,7 +508,7 @@ static void *copy_work(void *arg)
 			break;
 		}
 	}
-	repo_deflated_free(&d);
+	copy_state_free(&cs);
 	return NULL;
 }
 
@@ -460,41 +520,43 @@ static size_t copy_threads(size_t n)
 	return k < 2 ? 0 : k > COPY_MAX_THREADS ? COPY_MAX_THREADS : (size_t)k;
 }
 
-/* One object of the copy: read (on this thread), then compressed and
- * appended here (RING NULL, with the pack's own stream) or by the ring's
- * threads. */
-static int copy_one(git_odb *src, const char *from, const git_oid *want, repo_pack *pk, copy_ring *ring)
+/* One object of the copy: found whole in PACKS or read (on this thread),
+ * then made an entry and appended here (RING NULL, with CS) or by the
+ * ring's threads. */
+static int copy_one(git_odb *src, const pack_src *packs, const char *from, const git_oid *want, repo_pack *pk,
+                    copy_state *cs, copy_ring *ring)
 {
-	git_odb_object *o = NULL;
+	copy_item it = {NULL, {0}, want};
 	int rc, err;
-	if ((rc = git_odb_read(&o, src, want)) < 0) {
+	if (!pack_src_find(packs, want, &it.raw) && (rc = git_odb_read(&it.o, src, want)) < 0) {
 		err = err_git(rc, from);
 		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
 	}
 	if (!ring)
-		return (err = copy_deflate(&pk->one, o, want, from)) < 0 ? err : repo_pack_add_deflated(pk, &pk->one);
+		return (err = copy_prepare(cs, &it, from)) < 0 ? err : copy_append(pk, cs, &it);
 	pthread_mutex_lock(&ring->mu);
 	while (ring->tail - ring->head == COPY_RING && !ring->failed)
 		pthread_cond_wait(&ring->can_put, &ring->mu);
 	if (ring->failed) {
 		pthread_mutex_unlock(&ring->mu);
-		git_odb_object_free(o);
+		git_odb_object_free(it.o);
 		return err_restore(&ring->fail);
 	}
-	ring->ring[ring->tail % COPY_RING].o = o;
-	ring->ring[ring->tail % COPY_RING].want = want;
+	ring->ring[ring->tail % COPY_RING] = it;
 	ring->tail++;
 	pthread_cond_signal(&ring->can_take);
 	pthread_mutex_unlock(&ring->mu);
 	return 0;
 }
 
-int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, const repo_oids *oids,
-                   const c2c_progress *progress, const char *label)
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *src_packs, const char *from,
+                   const repo_oids *oids, const c2c_progress *progress, const char *label)
 {
 	oid_list uniq = {0};
 	unsigned char *done = NULL;
 	repo_pack *pk = NULL;
+	pack_src *packs = NULL;
+	copy_state cs = {0};
 	copy_ring *ring = NULL;
 	pthread_t th[COPY_MAX_THREADS];
 	size_t copied = 0, at, nth = 0;
@@ -511,7 +573,8 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		err = ERR_OOM();
 		goto done;
 	}
-	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0)
+	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0 ||
+	    (src_packs && (err = pack_src_open(&packs, src_packs)) < 0))
 		goto done;
 	size_t want = copy_threads(uniq.n);
 	if (want && (ring = calloc(1, sizeof(*ring)))) {
@@ -529,7 +592,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
 			continue;
 		done[at] = 1;
-		err = copy_one(src, from, &oids->v[i], pk, use);
+		err = copy_one(src, packs, from, &oids->v[i], pk, &cs, use);
 		progress_report(progress, label, ++copied, uniq.n);
 	}
 	if (ring) {
@@ -557,6 +620,8 @@ done:
 		free(ring);
 	}
 	repo_pack_free(pk);
+	pack_src_free(packs);
+	copy_state_free(&cs);
 	free(done);
 	oid_list_free(&uniq);
 	return err;

@@ -226,7 +226,7 @@ int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *
 		    (rc = git_repository_odb(&odb, repo)) < 0)
 			err = err_git(rc, "storing the accepted objects");
 		if (err == 0 && objs.n)
-			err = repo_pack_copy(repo, NULL, odb, "the quarantine", &objs, NULL, NULL);
+			err = repo_pack_copy(repo, NULL, odb, pack, "the quarantine", &objs, NULL, NULL);
 		oid_list_free(&objs);
 		git_odb_free(odb);
 		odb = NULL;

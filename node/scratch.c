@@ -138,7 +138,7 @@ int repo_scratch_keep(repo_scratch *s, git_repository *real, const git_oid *tree
 		if ((rc = git_repository_odb(&odb, s->repo)) < 0)
 			err = err_git(rc, "reading a joined tree");
 		else
-			err = repo_pack_copy(real, NULL, odb, "the joined tree", &ids, NULL, NULL);
+			err = repo_pack_copy(real, NULL, odb, NULL, "the joined tree", &ids, NULL, NULL);
 	}
 	git_odb_free(odb);
 	oid_list_free(&ids);

@@ -34,7 +34,10 @@ typedef oid_list repo_oids;
 int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
 
 /* Copy the objects OIDS from SRC into one pack of whole objects in DIR
- * (NULL: R's objects/pack), fsynced, each once, in the order given (a
+ * (NULL: R's objects/pack), fsynced, each once. An object SRC_PACKS (SRC's
+ * pack directory, or NULL) holds whole is copied as that pack stores it,
+ * inflated only to be hashed (packsrc.h); any other is read through
+ * libgit2 and compressed again, in the order given (a
  * walk's order is near the order SRC's pack holds them in, so that a
  * delta's base is read once while libgit2 caches it: at 200,000 records,
  * id order made reading a hub's pack the largest part of a first sync);
@@ -43,8 +46,8 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
  * given. Many objects are hashed and compressed on other threads while
  * this one reads SRC (libgit2 reads one pack on one thread at a time);
  * the pack's content is the same set of entries either way. */
-int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *from, const repo_oids *oids,
-                   const c2c_progress *progress, const char *label);
+int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *src_packs, const char *from,
+                   const repo_oids *oids, const c2c_progress *progress, const char *label);
 
 /* A pack being written: NOBJECTS objects, streamed to the file as they
  * come, so that memory stays small whatever the count. */

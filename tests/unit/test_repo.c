@@ -17,6 +17,7 @@
 #include "c2c/blobq.h"
 #include "c2c/err.h"
 #include "c2c/pack.h"
+#include "c2c/packsrc.h"
 #include "c2c/repo.h"
 #include "c2c/scratch.h"
 #include "c2c/treeupd.h"
@@ -359,7 +360,7 @@ static void t_pack_copy(void **state)
 		if (i % 100 == 0)
 			OK(oid_list_add(&oids, &id)); /* named twice, copied once */
 	}
-	OK(repo_pack_copy(dst, NULL, sodb, "copysrc", &oids, NULL, NULL));
+	OK(repo_pack_copy(dst, NULL, sodb, NULL, "copysrc", &oids, NULL, NULL));
 	assert_int_equal(count_objects(dpath, "in-pack"), N);
 	assert_int_equal(count_objects(dpath, "packs"), 1);
 	assert_int_equal(sh("git --git-dir='%s' verify-pack %s/objects/pack/*.idx", dpath, dpath), 0);
@@ -386,7 +387,7 @@ static void t_pack_copy(void **state)
 		snprintf(name, sizeof(name), "copybad%d", strict);
 		git_repository *bad = new_repo(name, dpath, sizeof(dpath));
 		assert_int_equal(git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, strict), 0);
-		int rc = repo_pack_copy(bad, NULL, sodb, "copysrc", &oids, NULL, NULL);
+		int rc = repo_pack_copy(bad, NULL, sodb, NULL, "copysrc", &oids, NULL, NULL);
 		if (strict) {
 			assert_true(rc < 0);
 		} else {
@@ -404,6 +405,163 @@ static void t_pack_copy(void **state)
 	git_odb_free(sodb);
 	oid_list_free(&oids);
 	git_repository_free(src);
+}
+
+/* Pack the N objects IDS of GITDIR into one pack of whole objects at
+ * compression LEVEL (git pack-objects), their loose files removed. */
+static void pack_whole(const char *gitdir, const git_oid *ids, size_t n, int level)
+{
+	char list[400];
+	snprintf(list, sizeof(list), "%s/ids.txt", gitdir);
+	FILE *f = fopen(list, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", git_oid_tostr_s(&ids[i]));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sh("git --git-dir='%s' pack-objects -q --compression=%d --window=0 --depth=0 "
+	                    "'%s/objects/pack/pack' <'%s' >/dev/null && git --git-dir='%s' prune-packed",
+	                    gitdir, level, gitdir, list, gitdir),
+	                 0);
+}
+
+/* The size of the one .pack file of GITDIR, -1 if there is not exactly one. */
+static long pack_size(const char *gitdir)
+{
+	char cmd[600], out[64] = "";
+	snprintf(cmd, sizeof(cmd), "ls %s/objects/pack/*.pack | wc -l | grep -qx 1 && stat -c %%s %s/objects/pack/*.pack",
+	         gitdir, gitdir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	char *got = fgets(out, sizeof(out), f);
+	int rc = pclose(f);
+	return got && rc == 0 ? atol(out) : -1;
+}
+
+/* repo_pack_copy from a pack kept whole (as a hub holds what a node
+ * pushed): each entry copied as stored, not compressed again (the copy
+ * has the source's very size, though the source was compressed at a level
+ * the node never uses); loose objects beside it read through libgit2; an
+ * entry whose bytes were changed is C2C_ECORRUPT naming the source and the
+ * object, and leaves no pack behind. */
+static void t_pack_copy_stored(void **state)
+{
+	(void)state;
+	enum { N = 3000, LOOSE = 10 };
+	char spath[256], dpath[256], packs[300];
+	git_repository *src = new_repo("storedsrc", spath, sizeof(spath));
+	git_odb *sodb = NULL;
+	repo_oids oids = {0};
+	OK(git_repository_odb(&sodb, src));
+	for (int i = 0; i < N; i++) {
+		char d[96];
+		int n = snprintf(d, sizeof(d), "{\"title\": \"Action %d\", \"budget_eur\": %d}\n", i, i * 37);
+		git_oid id;
+		assert_int_equal(git_odb_write(&id, sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(&oids, &id));
+	}
+	/* one pack, every object whole, at zlib's strongest compression */
+	pack_whole(spath, oids.v, oids.n, 9);
+	long stored = pack_size(spath);
+	assert_true(stored > 0);
+	for (int i = 0; i < LOOSE; i++) {
+		char d[64];
+		int n = snprintf(d, sizeof(d), "loose %d\n", i);
+		git_oid id;
+		assert_int_equal(git_odb_write(&id, sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(&oids, &id));
+	}
+	git_odb_refresh(sodb);
+	snprintf(packs, sizeof(packs), "%s/objects/pack", spath);
+	git_repository *dst = new_repo("storeddst", dpath, sizeof(dpath));
+	OK(repo_pack_copy(dst, NULL, sodb, packs, "storedsrc", &oids, NULL, NULL));
+	assert_int_equal(count_objects(dpath, "in-pack"), N + LOOSE);
+	assert_int_equal(sh("git --git-dir='%s' verify-pack %s/objects/pack/*.idx", dpath, dpath), 0);
+	for (size_t i = 0; i < oids.n; i += 97) {
+		git_blob *a = NULL, *b = NULL;
+		assert_int_equal(git_blob_lookup(&a, src, &oids.v[i]), 0);
+		assert_int_equal(git_blob_lookup(&b, dst, &oids.v[i]), 0);
+		assert_int_equal(git_blob_rawsize(a), git_blob_rawsize(b));
+		assert_memory_equal(git_blob_rawcontent(a), git_blob_rawcontent(b), (size_t)git_blob_rawsize(a));
+		git_blob_free(a);
+		git_blob_free(b);
+	}
+	git_repository_free(dst);
+	/* the same objects alone, copied as stored: the source's size exactly */
+	oids.n = N;
+	dst = new_repo("storeddst2", dpath, sizeof(dpath));
+	OK(repo_pack_copy(dst, NULL, sodb, packs, "storedsrc", &oids, NULL, NULL));
+	assert_int_equal(pack_size(dpath), stored);
+	git_repository_free(dst);
+
+	/* a byte of an entry near the middle of the source's pack changed */
+	assert_int_equal(sh("f=$(ls %s/*.pack) && chmod u+w $f && printf 'Z' | "
+	                    "dd of=$f bs=1 seek=$(( $(stat -c %%s $f) / 2 )) conv=notrunc 2>/dev/null",
+	                    packs), 0);
+	git_repository *bad = new_repo("storedbad", dpath, sizeof(dpath));
+	assert_int_equal(repo_pack_copy(bad, NULL, sodb, packs, "storedsrc", &oids, NULL, NULL), C2C_ECORRUPT);
+	assert_non_null(strstr(err_msg(), "storedsrc: object "));
+	assert_non_null(strstr(err_msg(), "does not hash to its id"));
+	err_clear();
+	assert_int_equal(sh("test -z \"$(ls '%s/objects/pack')\"", dpath), 0);
+	git_repository_free(bad);
+	git_odb_free(sodb);
+	oid_list_free(&oids);
+	git_repository_free(src);
+}
+
+/* An index or pack that does not hold together is left out whole, never
+ * read past its end: truncated, a fan-out that decreases, an offset past
+ * the pack, a 64-bit offset past its table, two entries at one offset, a
+ * pack that counts other entries, an index of another version. */
+static void t_pack_src_hostile(void **state)
+{
+	(void)state;
+	char spath[256], dir[300];
+	git_repository *src = new_repo("hostilesrc", spath, sizeof(spath));
+	git_odb *sodb = NULL;
+	git_oid ids[40];
+	OK(git_repository_odb(&sodb, src));
+	for (int i = 0; i < 40; i++) {
+		char d[32];
+		int n = snprintf(d, sizeof(d), "object %d\n", i);
+		assert_int_equal(git_odb_write(&ids[i], sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
+	}
+	git_odb_free(sodb);
+	git_repository_free(src);
+	pack_whole(spath, ids, 40, 1);
+	/* the good one first: every object found whole */
+	snprintf(dir, sizeof(dir), "%s/objects/pack", spath);
+	pack_src *ps = NULL;
+	pack_raw raw;
+	OK(pack_src_open(&ps, dir));
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(pack_src_find(ps, &ids[i], &raw), 1);
+		assert_int_equal(raw.type, GIT_OBJECT_BLOB);
+	}
+	pack_src_free(ps);
+	/* idx: 8 header, 1024 fan-out, 40*20 ids, 40*4 crcs, 40*4 offsets */
+	static const char *const breaks[] = {
+	    "truncate -s 1000 $d/*.idx",                                        /* truncated */
+	    "printf '\\377\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=8 conv=notrunc",   /* fan-out */
+	    "printf '\\000\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", /* offset */
+	    "printf '\\200\\000\\000\\005' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", /* 64-bit */
+	    "dd if=$(ls $d/*.idx) of=$(ls $d/*.idx) bs=1 skip=1992 seek=1996 count=4 conv=notrunc", /* twice */
+	    "printf '\\000\\000\\000\\051' | dd of=$(ls $d/*.pack) bs=1 seek=8 conv=notrunc",  /* count */
+	    "printf '\\000\\000\\000\\003' | dd of=$(ls $d/*.idx) bs=1 seek=4 conv=notrunc",   /* version */
+	};
+	for (size_t b = 0; b < sizeof(breaks) / sizeof(*breaks); b++) {
+		snprintf(dir, sizeof(dir), "%s/hostile%zu", tmpdir, b);
+		assert_int_equal(sh("d=%s && mkdir -p $d && cp %s/objects/pack/* $d/ && chmod u+w $d/* && (%s) 2>/dev/null",
+		                    dir, spath, breaks[b]), 0);
+		OK(pack_src_open(&ps, dir));
+		for (int i = 0; i < 40; i++)
+			assert_int_equal(pack_src_find(ps, &ids[i], &raw), 0);
+		pack_src_free(ps);
+	}
+	/* no directory: no packs, no error */
+	OK(pack_src_open(&ps, "/nonexistent/c2c"));
+	assert_int_equal(pack_src_find(ps, &ids[0], &raw), 0);
+	pack_src_free(ps);
 }
 
 /* Blobs compressed on the queue's thread come out as the same objects,
@@ -890,6 +1048,8 @@ int main(void)
 	    cmocka_unit_test(t_pack),
 	    cmocka_unit_test(t_pack_short),
 	    cmocka_unit_test(t_pack_copy),
+	    cmocka_unit_test(t_pack_copy_stored),
+	    cmocka_unit_test(t_pack_src_hostile),
 	    cmocka_unit_test(t_blobq),
 	    cmocka_unit_test(t_clear_stale_locks),
 	    cmocka_unit_test(t_tree_update),

@@ -1,0 +1,45 @@
+/* packsrc: the packs of another repository on this disk, read as they are
+ * stored, so that an object kept whole there is copied without being
+ * compressed again (repo_pack_copy, pack.h).
+ *
+ * Every byte is another node's: the indexes and packs are mapped read-only
+ * and every offset, length and header is checked against the file it
+ * points into; a pack or index that does not hold together is left out
+ * (its objects are then read through libgit2, which says what is wrong).
+ * What an entry found here holds is not trusted either: the copy inflates
+ * it and hashes it against its id before it enters a pack. */
+#ifndef C2C_PACKSRC_H
+#define C2C_PACKSRC_H
+
+#include <git2.h>
+#include <stddef.h>
+#include <zlib.h>
+
+typedef struct pack_src pack_src;
+
+/* The packs of DIR (a repository's objects/pack), each with its version-2
+ * index; none (an empty set, not an error) when DIR has none or cannot be
+ * read. C2C_ENOMEM. */
+int pack_src_open(pack_src **out, const char *dir);
+void pack_src_free(pack_src *s);
+
+/* An entry stored whole: its object type, inflated size, and the
+ * compressed bytes as the pack holds them (valid until pack_src_free). */
+typedef struct {
+	git_object_t type;
+	size_t size;
+	const unsigned char *z;
+	size_t zlen;
+} pack_raw;
+
+/* Whether ID is in one of S's packs as a whole object (a delta, or an
+ * object no pack holds, is 0). */
+int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out);
+
+/* Inflate R into *BUF (which grows as needed, its capacity in *CAP) with
+ * ZS (inflateInit'ed; reset here) and check that R's bytes are exactly one
+ * zlib stream of R->size bytes: 0, C2C_ENOMEM, or -1 when they are not (no
+ * error set: the caller names the object). */
+int pack_raw_inflate(const pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap);
+
+#endif
