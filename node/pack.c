@@ -384,6 +384,7 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 
 /* Below this many objects a copy runs on one thread. */
 #define COPY_PAR_MIN 2048
+#define COPY_STORED_MIN 256
 #define COPY_RING 512
 #define COPY_MAX_THREADS 4
 
@@ -573,8 +574,10 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		err = ERR_OOM();
 		goto done;
 	}
+	/* A few objects (a sync of one change) are read through libgit2:
+	 * mapping every pack of a hub would cost more than compressing them. */
 	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0 ||
-	    (src_packs && (err = pack_src_open(&packs, src_packs)) < 0))
+	    (src_packs && uniq.n >= COPY_STORED_MIN && (err = pack_src_open(&packs, src_packs)) < 0))
 		goto done;
 	size_t want = copy_threads(uniq.n);
 	if (want && (ring = calloc(1, sizeof(*ring)))) {

@@ -28,7 +28,6 @@ typedef struct {
 	const unsigned char *idx, *pack;
 	size_t idx_len, pack_len;
 	uint32_t n;
-	uint64_t *ends; /* every entry's offset, sorted: an entry ends where the next begins */
 } src_pack;
 
 struct pack_src {
@@ -62,7 +61,6 @@ static void unmap(src_pack *p)
 		munmap((void *)(uintptr_t)p->idx, p->idx_len);
 	if (p->pack)
 		munmap((void *)(uintptr_t)p->pack, p->pack_len);
-	free(p->ends);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -82,16 +80,11 @@ static int entry_off(const src_pack *p, uint32_t i, uint64_t *off)
 	return *off >= 12 && *off < p->pack_len - PACK_TAIL ? 0 : -1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Whether the index and the pack hold together: magic and versions, a
- * fan-out that never decreases, sizes that fit the tables, as many
- * entries in the pack as in the index, offsets inside the pack and no two
- * alike. 1, 0 (left out), or C2C_ENOMEM. */
+/* Whether the index and the pack hold together as far as opening needs:
+ * magic and versions, a fan-out that never decreases, tables that fit the
+ * index, as many entries in the pack as in the index. Each offset is
+ * checked when its entry is looked up (opening reads nothing per object:
+ * a sync's cost grows with what it copies, not with the remote's packs). */
 static int check_pack(src_pack *p)
 {
 	static const unsigned char magic[] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
@@ -102,18 +95,7 @@ static int check_pack(src_pack *p)
 		if (be32(p->idx + 8 + 4 * b) < be32(p->idx + 8 + 4 * (b - 1)))
 			return 0;
 	p->n = be32(p->idx + 8 + 4 * 255);
-	if (p->n == 0 || IDX_HEAD + (uint64_t)p->n * 28 + IDX_TAIL > p->idx_len || be32(p->pack + 8) != p->n)
-		return 0;
-	if (!(p->ends = malloc((size_t)p->n * sizeof(*p->ends))))
-		return ERR_OOM();
-	for (uint32_t i = 0; i < p->n; i++)
-		if (entry_off(p, i, &p->ends[i]) < 0)
-			return 0;
-	qsort(p->ends, p->n, sizeof(*p->ends), cmp_u64);
-	for (uint32_t i = 1; i < p->n; i++)
-		if (p->ends[i] == p->ends[i - 1])
-			return 0;
-	return 1;
+	return p->n && IDX_HEAD + (uint64_t)p->n * 28 + IDX_TAIL <= p->idx_len && be32(p->pack + 8) == p->n;
 }
 
 int pack_src_open(pack_src **out, const char *dir)
@@ -138,10 +120,7 @@ int pack_src_open(pack_src **out, const char *dir)
 			continue;
 		if ((p.idx = map_file(ipath, &p.idx_len)))
 			p.pack = map_file(ppath, &p.pack_len);
-		int ok = p.idx && p.pack ? check_pack(&p) : 0;
-		if (ok < 0)
-			err = ok;
-		else if (ok && (err = ARRAY_RESERVE(s, s->n + 1)) == 0) {
+		if (p.idx && p.pack && check_pack(&p) && (err = ARRAY_RESERVE(s, s->n + 1)) == 0) {
 			s->v[s->n++] = p;
 			continue;
 		}
@@ -167,17 +146,15 @@ void pack_src_free(pack_src *s)
 	free(s);
 }
 
-/* Entry I of P, if whole: its header read within the entry's bounds. */
+/* Entry I of P, if whole: its header read within the pack's entries; the
+ * compressed bytes run at most to the pack's checksum (inflating says
+ * where they end). */
 static int entry_raw(const src_pack *p, uint32_t i, pack_raw *out)
 {
-	uint64_t off, end;
+	uint64_t off;
 	if (entry_off(p, i, &off) < 0)
 		return 0;
-	const uint64_t *at = bsearch(&off, p->ends, p->n, sizeof(*p->ends), cmp_u64);
-	if (!at)
-		return 0;
-	end = (size_t)(at - p->ends) + 1 < p->n ? at[1] : p->pack_len - PACK_TAIL;
-	const unsigned char *h = p->pack + off, *stop = p->pack + end;
+	const unsigned char *h = p->pack + off, *stop = p->pack + p->pack_len - PACK_TAIL;
 	unsigned c = *h++;
 	unsigned type = (c >> 4) & 7, shift = 4;
 	uint64_t size = c & 15;
@@ -188,13 +165,12 @@ static int entry_raw(const src_pack *p, uint32_t i, pack_raw *out)
 		size |= (uint64_t)(c & 0x7f) << shift;
 		shift += 7;
 	}
-	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG || size > RAW_MAX || h >= stop ||
-	    (uint64_t)(stop - h) > UINT_MAX)
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG || size > RAW_MAX || h >= stop)
 		return 0;
 	out->type = (git_object_t)type;
 	out->size = (size_t)size;
 	out->z = h;
-	out->zlen = (size_t)(stop - h);
+	out->zlen = (uint64_t)(stop - h) > UINT_MAX ? UINT_MAX : (size_t)(stop - h);
 	return 1;
 }
 
@@ -218,7 +194,7 @@ int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out)
 	return 0;
 }
 
-int pack_raw_inflate(const pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap)
+int pack_raw_inflate(pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap)
 {
 	int err = util_grow((void **)buf, cap, r->size + 1, 1);
 	if (err < 0)
@@ -229,6 +205,8 @@ int pack_raw_inflate(const pack_raw *r, z_stream *zs, unsigned char **buf, size_
 	zs->avail_in = (uInt)r->zlen;
 	zs->next_out = *buf;
 	zs->avail_out = (uInt)r->size + 1; /* one more: a longer stream is seen, not cut */
-	int rc = inflate(zs, Z_FINISH);
-	return rc == Z_STREAM_END && zs->total_out == r->size && zs->avail_in == 0 ? 0 : -1;
+	if (inflate(zs, Z_FINISH) != Z_STREAM_END || zs->total_out != r->size)
+		return -1;
+	r->zlen = zs->total_in;
+	return 0;
 }

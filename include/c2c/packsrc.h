@@ -4,8 +4,10 @@
  *
  * Every byte is another node's: the indexes and packs are mapped read-only
  * and every offset, length and header is checked against the file it
- * points into; a pack or index that does not hold together is left out
- * (its objects are then read through libgit2, which says what is wrong).
+ * points into; a pack or index whose header and tables do not hold
+ * together is left out, as is an entry whose offset points outside its
+ * pack (their objects are then read through libgit2, which says what is
+ * wrong).
  * What an entry found here holds is not trusted either: the copy inflates
  * it and hashes it against its id before it enters a pack. */
 #ifndef C2C_PACKSRC_H
@@ -23,8 +25,9 @@ typedef struct pack_src pack_src;
 int pack_src_open(pack_src **out, const char *dir);
 void pack_src_free(pack_src *s);
 
-/* An entry stored whole: its object type, inflated size, and the
- * compressed bytes as the pack holds them (valid until pack_src_free). */
+/* An entry stored whole: its object type, inflated size, and where its
+ * compressed bytes begin in the pack (valid until pack_src_free); ZLEN is
+ * how far they may run until pack_raw_inflate says where they end. */
 typedef struct {
 	git_object_t type;
 	size_t size;
@@ -37,9 +40,10 @@ typedef struct {
 int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out);
 
 /* Inflate R into *BUF (which grows as needed, its capacity in *CAP) with
- * ZS (inflateInit'ed; reset here) and check that R's bytes are exactly one
- * zlib stream of R->size bytes: 0, C2C_ENOMEM, or -1 when they are not (no
- * error set: the caller names the object). */
-int pack_raw_inflate(const pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap);
+ * ZS (inflateInit'ed; reset here) and check that R's bytes begin with one
+ * zlib stream of R->size bytes, whose length goes to R->zlen: 0,
+ * C2C_ENOMEM, or -1 when they do not (no error set: the caller names the
+ * object). */
+int pack_raw_inflate(pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap);
 
 #endif

@@ -509,10 +509,13 @@ static void t_pack_copy_stored(void **state)
 	git_repository_free(src);
 }
 
-/* An index or pack that does not hold together is left out whole, never
- * read past its end: truncated, a fan-out that decreases, an offset past
- * the pack, a 64-bit offset past its table, two entries at one offset, a
- * pack that counts other entries, an index of another version. */
+/* What a remote's broken index or pack can do: never make the copy read
+ * past either file, nor take an object that is not its id. A truncated
+ * index, a fan-out that decreases, a pack that counts other entries or an
+ * index of another version: the pack is left out. An offset past the pack,
+ * or a 64-bit one past its table: that entry is not found. Two entries at
+ * one offset: both found, and the one whose bytes are not its own fails
+ * its hash. */
 static void t_pack_src_hostile(void **state)
 {
 	(void)state;
@@ -529,36 +532,51 @@ static void t_pack_src_hostile(void **state)
 	git_odb_free(sodb);
 	git_repository_free(src);
 	pack_whole(spath, ids, 40, 1);
-	/* the good one first: every object found whole */
-	snprintf(dir, sizeof(dir), "%s/objects/pack", spath);
-	pack_src *ps = NULL;
-	pack_raw raw;
-	OK(pack_src_open(&ps, dir));
-	for (int i = 0; i < 40; i++) {
-		assert_int_equal(pack_src_find(ps, &ids[i], &raw), 1);
-		assert_int_equal(raw.type, GIT_OBJECT_BLOB);
-	}
-	pack_src_free(ps);
-	/* idx: 8 header, 1024 fan-out, 40*20 ids, 40*4 crcs, 40*4 offsets */
-	static const char *const breaks[] = {
-	    "truncate -s 1000 $d/*.idx",                                        /* truncated */
-	    "printf '\\377\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=8 conv=notrunc",   /* fan-out */
-	    "printf '\\000\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", /* offset */
-	    "printf '\\200\\000\\000\\005' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", /* 64-bit */
-	    "dd if=$(ls $d/*.idx) of=$(ls $d/*.idx) bs=1 skip=1992 seek=1996 count=4 conv=notrunc", /* twice */
-	    "printf '\\000\\000\\000\\051' | dd of=$(ls $d/*.pack) bs=1 seek=8 conv=notrunc",  /* count */
-	    "printf '\\000\\000\\000\\003' | dd of=$(ls $d/*.idx) bs=1 seek=4 conv=notrunc",   /* version */
+	/* idx: 8 header, 1024 fan-out, 40*20 ids, 40*4 crcs, then the offsets at 1992 */
+	static const struct {
+		const char *how;
+		int found, verified;
+	} breaks[] = {
+	    {"true", 40, 40}, /* the pack as git wrote it */
+	    {"truncate -s 1000 $d/*.idx", 0, 0},
+	    {"printf '\\377\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=8 conv=notrunc", 0, 0},
+	    {"printf '\\000\\377\\377\\377' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", 39, 39},
+	    {"printf '\\200\\000\\000\\005' | dd of=$(ls $d/*.idx) bs=1 seek=1992 conv=notrunc", 39, 39},
+	    {"dd if=$(ls $d/*.idx) of=$(ls $d/*.idx) bs=1 skip=1992 seek=1996 count=4 conv=notrunc", 40, 39},
+	    {"printf '\\000\\000\\000\\051' | dd of=$(ls $d/*.pack) bs=1 seek=8 conv=notrunc", 0, 0},
+	    {"printf '\\000\\000\\000\\003' | dd of=$(ls $d/*.idx) bs=1 seek=4 conv=notrunc", 0, 0},
 	};
+	z_stream zs = {0};
+	unsigned char *buf = NULL;
+	size_t cap = 0;
+	assert_int_equal(inflateInit(&zs), Z_OK);
 	for (size_t b = 0; b < sizeof(breaks) / sizeof(*breaks); b++) {
+		pack_src *ps = NULL;
+		int found = 0, verified = 0;
 		snprintf(dir, sizeof(dir), "%s/hostile%zu", tmpdir, b);
 		assert_int_equal(sh("d=%s && mkdir -p $d && cp %s/objects/pack/* $d/ && chmod u+w $d/* && (%s) 2>/dev/null",
-		                    dir, spath, breaks[b]), 0);
+		                    dir, spath, breaks[b].how), 0);
 		OK(pack_src_open(&ps, dir));
-		for (int i = 0; i < 40; i++)
-			assert_int_equal(pack_src_find(ps, &ids[i], &raw), 0);
+		for (int i = 0; i < 40; i++) {
+			pack_raw raw;
+			git_oid got;
+			if (!pack_src_find(ps, &ids[i], &raw))
+				continue;
+			found++;
+			assert_int_equal(raw.type, GIT_OBJECT_BLOB);
+			if (pack_raw_inflate(&raw, &zs, &buf, &cap) == 0 &&
+			    git_odb_hash(&got, buf, raw.size, raw.type) == 0 && git_oid_equal(&got, &ids[i]))
+				verified++;
+		}
+		assert_int_equal(found, breaks[b].found);
+		assert_int_equal(verified, breaks[b].verified);
 		pack_src_free(ps);
 	}
+	inflateEnd(&zs);
+	free(buf);
 	/* no directory: no packs, no error */
+	pack_src *ps = NULL;
+	pack_raw raw;
 	OK(pack_src_open(&ps, "/nonexistent/c2c"));
 	assert_int_equal(pack_src_find(ps, &ids[0], &raw), 0);
 	pack_src_free(ps);
