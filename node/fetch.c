@@ -123,11 +123,15 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 		}
 		if (!t && (rc = git_reference_name_to_id(&id, src, name_)) < 0)
 			goto fail;
-		if ((err = oid_list_add(&ids, &id)) < 0 || (err = oid_list_add_unique(arrived, &id)) < 0)
+		if ((err = oid_list_add(&ids, &id)) < 0)
 			goto done;
 	}
 	if (rc != GIT_ITEROVER)
 		goto fail;
+	/* a thousand branches: one at a time, the check for a duplicate was a
+	 * thousand scans of the list */
+	if ((err = oid_list_add_unique_all(arrived, &ids)) < 0)
+		goto done;
 	if ((err = repo_pack_sparse(src, ids.v, ids.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0) {
 		if (err != C2C_ENOMEM) {
 			err_prefix("%s: ", gitdir);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2c/err.h"
 #include "c2c/util.h"
 
 int oid_list_add(oid_list *l, const git_oid *id)
@@ -37,6 +38,36 @@ int oid_list_index(const oid_list *l, const git_oid *id, size_t *at)
 			hi = mid;
 	}
 	return 0;
+}
+
+int oid_list_add_unique_all(oid_list *l, const oid_list *src)
+{
+	oid_list seen = {0};
+	unsigned char *taken = NULL;
+	size_t at;
+	int err = 0;
+	if (!src->n)
+		return 0;
+	for (size_t i = 0; i < l->n && err == 0; i++)
+		err = oid_list_add(&seen, &l->v[i]);
+	for (size_t i = 0; i < src->n && err == 0; i++)
+		err = oid_list_add(&seen, &src->v[i]);
+	if (err == 0) {
+		oid_list_sort(&seen);
+		if (!(taken = calloc(seen.n, 1)))
+			err = ERR_OOM();
+	}
+	for (size_t i = 0; i < l->n && err == 0; i++)
+		if (oid_list_index(&seen, &l->v[i], &at))
+			taken[at] = 1;
+	for (size_t i = 0; i < src->n && err == 0; i++)
+		if (oid_list_index(&seen, &src->v[i], &at) && !taken[at]) {
+			taken[at] = 1;
+			err = oid_list_add(l, &src->v[i]);
+		}
+	free(taken);
+	oid_list_free(&seen);
+	return err;
 }
 
 int oid_list_has(const oid_list *l, const git_oid *id)

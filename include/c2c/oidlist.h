@@ -14,8 +14,12 @@ typedef struct {
 
 /* Append ID (duplicates kept until oid_list_sort). C2C_ENOMEM. */
 int oid_list_add(oid_list *l, const git_oid *id);
-/* Append ID unless the list holds it already. */
+/* Append ID unless the list holds it already (a scan of an unsorted list:
+ * for a few ids). */
 int oid_list_add_unique(oid_list *l, const git_oid *id);
+/* Append, in SRC's order, each id of SRC the list lacks, once (for many:
+ * n log n, where one oid_list_add_unique each is n squared). C2C_ENOMEM. */
+int oid_list_add_unique_all(oid_list *l, const oid_list *src);
 /* 1 if the list holds ID. */
 int oid_list_has(const oid_list *l, const git_oid *id);
 /* In a sorted list: 1 and *AT its index if it holds ID, else 0. */

@@ -125,6 +125,27 @@ static void oids(void **state)
 	assert_true(oid_list_has(&l, &b));
 	oid_list_free(&l);
 	assert_int_equal(l.n, 0);
+
+	/* many at once: SRC's order kept, each once, none the list had */
+	git_oid d, e;
+	git_oid_fromstr(&d, "4444444444444444444444444444444444444444");
+	git_oid_fromstr(&e, "0000000000000000000000000000000000000005");
+	oid_list src = {0};
+	const git_oid *in[] = {&c, &a, &d, &c, &b, &e, &d};
+	for (size_t i = 0; i < sizeof(in) / sizeof(*in); i++)
+		OK(oid_list_add(&src, in[i]));
+	OK(oid_list_add(&l, &a));
+	OK(oid_list_add(&l, &b));
+	OK(oid_list_add_unique_all(&l, &src));
+	const git_oid *want[] = {&a, &b, &c, &d, &e};
+	assert_int_equal(l.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_true(git_oid_equal(&l.v[i], want[i]));
+	oid_list_clear(&src);
+	OK(oid_list_add_unique_all(&l, &src)); /* nothing to add */
+	assert_int_equal(l.n, 5);
+	oid_list_free(&src);
+	oid_list_free(&l);
 }
 
 static void errors_and_refs(void **state)
