@@ -192,6 +192,11 @@ int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *
 		for (int x = 0; x < 2 && err == 0; x++) {
 			DIR *d = opendir(pack);
 			struct dirent *e;
+			/* A directory that cannot be listed (out of memory, out of
+			 * descriptors) moves nothing in: that is an error, or the
+			 * head would name objects the quarantine's close removes. */
+			if (!d && errno != ENOENT)
+				err = err_errno(C2C_EIO, pack);
 			while (d && err == 0 && (e = readdir(d))) {
 				size_t l = strlen(e->d_name), el = strlen(exts[x]);
 				if (l <= el || strcmp(e->d_name + l - el, exts[x]))

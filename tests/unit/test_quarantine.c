@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,40 @@ static void one_holder(void **state)
 	quarantine_dispose(&a);
 	quarantine_dispose(&a);
 	quarantine_dispose(NULL);
+}
+
+/* Promoting everything moves the quarantine's packs in; when the
+ * directory cannot be listed (here: no descriptor left), that is an error
+ * and nothing has moved, for the head must not name objects the close of
+ * the quarantine then removes. */
+static void promote_unlisted(void **state)
+{
+	fixture *f = *state;
+	quarantine q = {0};
+	git_oid head = {{0}};
+	char moved[256];
+	struct rlimit was, low;
+	OK(quarantine_open(&q, f->repo, f->gitdir));
+	leave_pack(f);
+	int lowest = dup(0); /* the lowest descriptor free: the next open's */
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = was;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int rc = quarantine_promote(f->repo, f->gitdir, &head, NULL, 0, 1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_int_equal(rc, C2C_EIO);
+	assert_non_null(strstr(err_msg(), "c2c-incoming/pack"));
+	assert_true(pack_left(f));
+	/* with descriptors again, it moves in */
+	OK(quarantine_promote(f->repo, f->gitdir, &head, NULL, 0, 1));
+	assert_false(pack_left(f));
+	snprintf(moved, sizeof(moved), "%s/objects/pack/pack-left.pack", f->gitdir);
+	assert_int_equal(access(moved, F_OK), 0);
+	unlink(moved);
+	quarantine_dispose(&q);
 }
 
 static void repair(void **state)
@@ -168,6 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(one_holder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(repair, setup, teardown),
+	    cmocka_unit_test_setup_teardown(promote_unlisted, setup, teardown),
 	    cmocka_unit_test(node_ids),
 	    cmocka_unit_test(key_lines),
 	};
