@@ -76,6 +76,10 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 		if ((err = oid_list_add(&tips, &id)) < 0)
 			goto done;
 	}
+	for (size_t i = 0; opts && opts->haves && i < opts->haves->n && err == 0; i++)
+		err = oid_list_add(&tips, &opts->haves->v[i]);
+	if (err < 0)
+		goto done;
 	if (!strstr(caps, "report-status")) {
 		err = err_set(C2C_EFAIL, "the hub's receive-pack does not report the status of a push");
 		goto done;

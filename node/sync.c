@@ -50,7 +50,7 @@ static const c2c_progress *run_progress(const sync_run *s) { return s->opts ? &s
  * over ssh (thin, with deltas), or straight into a hub by path; both find
  * what the hub lacks at the cost of the change (push.h). 0 once the hub
  * holds it; the hub's refusal names the ref and says why. */
-static int push(const sync_run *s, git_remote *rm)
+static int push(const sync_run *s, git_remote *rm, const oid_list *haves)
 {
 	c2c_node *n = s->n;
 	const char *name = s->r->name;
@@ -58,7 +58,7 @@ static int push(const sync_run *s, git_remote *rm)
 	char theirs_ref[256], want[256], rest[200];
 	const char *url = git_remote_url(rm);
 	push_stats st;
-	push_options po = {s->t, {NULL, NULL}};
+	push_options po = {s->t, {NULL, NULL}, haves};
 	git_oid theirs;
 	int rc, ssh = !strncmp(url, "ssh://", 6);
 	if (run_progress(s))
@@ -130,7 +130,7 @@ static int exchange_pushed(const sync_run *s, git_remote *rm, exchange_state *x)
 		 * older copy?), or the channel is over: git's push finds out
 		 * what the hub has. */
 		node_unlock(n);
-		err = relock_after(n, push(s, rm));
+		err = relock_after(n, push(s, rm, NULL));
 	} else if (x->pushed == -1) {
 		err = err_set(C2C_ECONFLICT, "%s: push: the hub refused %s", s->r->name, x->refused);
 		push_refusal_hint(n, x->refused);
@@ -328,7 +328,7 @@ static int sync_inner(const sync_run *s)
 		/* main is read once, when the pack is made: a write meanwhile is
 		 * pushed by the next sync. */
 		node_unlock(n);
-		err = relock_after(n, push(s, rm));
+		err = relock_after(n, push(s, rm, local ? &arrived : NULL));
 		/* The hub holds every deletion made so far: other nodes count
 		 * the next ones afresh (node_unpushed_deletions). */
 		if (err == 0 && git_oid_equal(&n->head, &res->after))

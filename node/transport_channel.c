@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/refs.h"
 #include "c2c/transport_ssh.h"
 
 /* The channel API for c2c's own protocol work (push.c): over ssh, a channel
@@ -131,7 +132,7 @@ static int local_ended(transport_channel *c, const char *while_, int quiet_ok)
 static int local_open(transport_channel *c, const char *path, const char *git_cmd, const char *node_id)
 {
 	extern char **environ;
-	char **envp = NULL, *hub_node = NULL, *dot = NULL;
+	char **envp = NULL, *hub_node = NULL, *own_ref = NULL, *dot = NULL;
 	int sv[2] = {-1, -1}, ep[2] = {-1, -1}, err = 0;
 	size_t ne = 0, k = 0;
 	/* "git-receive-pack" runs as "git receive-pack", found on PATH as
@@ -142,7 +143,7 @@ static int local_open(transport_channel *c, const char *path, const char *git_cm
 	 * moves descriptors and execs. */
 	while (environ[ne])
 		ne++;
-	if (!(envp = calloc(ne + 2, sizeof(*envp)))) {
+	if (!(envp = calloc(ne + 7, sizeof(*envp)))) {
 		err = ERR_OOM();
 		goto done;
 	}
@@ -159,6 +160,23 @@ static int local_open(transport_channel *c, const char *path, const char *git_cm
 		}
 		snprintf(hub_node, l, "C2C_HUB_NODE=%s", node_id);
 		envp[k++] = hub_node;
+	}
+	/* A node's push needs only its own branch's tip from the
+	 * advertisement (the other heads, the pusher gives its pack walk
+	 * itself: push.h): at a thousand nodes, the rest is 60 KB written a
+	 * line at a time at every sync. Later hideRefs entries win. */
+	if (node_id && !strcmp(service, "receive-pack")) {
+		size_t l = strlen("GIT_CONFIG_VALUE_1=!" REF_NODES) + strlen(node_id) + 1;
+		if (!(own_ref = malloc(l))) {
+			err = ERR_OOM();
+			goto done;
+		}
+		snprintf(own_ref, l, "GIT_CONFIG_VALUE_1=!" REF_NODES "%s", node_id);
+		envp[k++] = "GIT_CONFIG_COUNT=2";
+		envp[k++] = "GIT_CONFIG_KEY_0=receive.hideRefs";
+		envp[k++] = "GIT_CONFIG_VALUE_0=" REF_NODES_DIR;
+		envp[k++] = "GIT_CONFIG_KEY_1=receive.hideRefs";
+		envp[k++] = own_ref;
 	}
 	/* A path that starts with '-' is not an option of git's. */
 	if (path[0] == '-') {
@@ -206,6 +224,7 @@ done:
 	}
 	free(envp);
 	free(hub_node);
+	free(own_ref);
 	free(dot);
 	return err;
 }

@@ -30,11 +30,14 @@ typedef struct {
 } push_stats;
 
 /* How a push runs: the sync's transport (its ssh session, the remote's
- * name and step for messages; see transport.h) and where the progress of
- * the objects sent goes (may be empty). */
+ * name and step for messages; see transport.h), where the progress of the
+ * objects sent goes (may be empty), and HAVES: commits the hub is known to
+ * hold (NULL: none known), which the pack leaves out with what they reach,
+ * as it does the heads the hub advertises. */
 typedef struct {
 	transport *transport;
 	c2c_progress progress;
+	const oid_list *haves;
 } push_options;
 
 /* Update REF on the hub at URL (ssh://, or a path on this machine) from
@@ -48,7 +51,9 @@ int push_thin(c2c_node *n, const char *url, const char *ref, const git_oid *new_
 
 /* The same for a hub by path (GITDIR, a bare repository made by 'c2c hub
  * init'): push_thin through a git receive-pack child, so that the hub's
- * hooks and checks run as over ssh. */
+ * hooks and checks run as over ssh. The child advertises the node's own
+ * branch only (transport_channel.h): a sync by path that just fetched the
+ * hub's heads gives them as HAVES, so that the pack is the same. */
 int push_local(c2c_node *n, const char *gitdir, const char *ref, const git_oid *new_, const push_options *opts,
                push_stats *stats);
 

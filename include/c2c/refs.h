@@ -6,6 +6,7 @@
 
 #define REF_MAIN "refs/heads/main"
 #define REF_NODES "refs/heads/nodes/"
+#define REF_NODES_DIR "refs/heads/nodes" /* the same, as git's hideRefs names a hierarchy */
 #define REF_OFFICE_KEY "refs/c2c/office-key"
 #define REF_REMOTES "refs/c2c/remotes/"
 

@@ -187,6 +187,32 @@ check "... as does git fsck --strict" git -C bignew/repo.git fsck --strict --no-
 same "... its rows written in id order (rows after a larger id)" \
 	"$(sqlite3 bignew/c2c.db 'SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY rowid) AS prev FROM stakeholders) WHERE prev > id')" 0
 
+# A push by path: the hub's receive-pack advertises the pushing node's
+# branch only (at a thousand nodes the others' were 60 KB, written a line
+# at a time, at every sync), and the pack still holds nothing the hub has:
+# the heads the sync's fetch read stand in for the advertisement. The hub
+# unpacks every push (git unpack-objects writes no object it has), so each
+# object pushed is one more object in the hub.
+c2c hub init hubh.git >/dev/null && git -C hubh.git config receive.unpackLimit 100000 || exit 1
+for x in hp hq hr; do
+	c2c init $x --city tunis >/dev/null && c2c -C $x remote add hub hubh.git >/dev/null &&
+		c2c -C $x add actions title="Action of $x" budget_eur=100 >/dev/null && c2c -C $x sync >/dev/null || exit 1
+done
+c2c -C hp sync >/dev/null || exit 1
+own() { c2c -C "$1" ls actions --json | python3 -c 'import json,sys; print(next(r["id"] for r in json.load(sys.stdin) if r["title"] == sys.argv[1]))' "Action of $1"; }
+hub_objects() { git -C hubh.git count-objects -v | awk '/^count:|^in-pack:/ {n += $2} END {print n}'; }
+c2c -C hq set "actions/$(own hq)" budget_eur=300 >/dev/null && c2c -C hq sync >/dev/null || exit 1
+c2c -C hp set "actions/$(own hp)" budget_eur=400 >/dev/null || exit 1
+before=$(hub_objects)
+GIT_TRACE_PACKET=$T/trace c2c -C hp sync --json >"$T/sync.json" || exit 1
+same "the hub's receive-pack advertises hp's branch only" \
+	"$(sed -n 's/.*receive-pack> [0-9a-f]\{40\} \(refs\/[^\\ ]*\).*/\1/p' "$T/trace" | sort -u)" "refs/heads/nodes/$(node_id hp)"
+pushed=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1]))[0]; print(d["merged"], d["push_pack"]["objects"])' "$T/sync.json")
+same "hp merged hq's change and pushed a pack" "${pushed% *}" True
+same "every object pushed was new to the hub" "$(($(hub_objects) - before))" "${pushed#* }"
+check "the hub by path stays clean" fsck_clean hubh.git
+same "hq's change reached hp" "$(c2c -C hp show "actions/$(own hq)" --json | grep -c '"budget_eur": 300')" 1
+
 if sshd_start "$T/sshd"; then
 	FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2)
 	c2c hub init hubs.git --office-key "$OKEY" >/dev/null || exit 1
