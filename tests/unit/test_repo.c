@@ -337,6 +337,19 @@ static void t_pack_short(void **state)
 	assert_int_equal(count_objects(path, "in-pack"), 0);
 }
 
+/* N blobs written loose into ODB, the text FMT with each number from 0
+ * (one %d), their ids appended to IDS. */
+static void write_actions(git_odb *odb, int n, const char *fmt, repo_oids *ids)
+{
+	for (int i = 0; i < n; i++) {
+		char d[96];
+		int len = snprintf(d, sizeof(d), fmt, i);
+		git_oid id;
+		assert_int_equal(git_odb_write(&id, odb, d, (size_t)len, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(ids, &id));
+	}
+}
+
 /* Every 97th blob of IDS reads the same in A and B. */
 static void same_blobs(git_repository *a, git_repository *b, const repo_oids *ids)
 {
@@ -365,15 +378,9 @@ static void t_pack_copy(void **state)
 	git_odb *sodb = NULL;
 	repo_oids oids = {0};
 	OK(git_repository_odb(&sodb, src));
-	for (int i = 0; i < N; i++) {
-		char d[64];
-		int n = snprintf(d, sizeof(d), "{\"title\": \"Action %d\"}\n", i);
-		git_oid id;
-		assert_int_equal(git_odb_write(&id, sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
-		OK(oid_list_add(&oids, &id));
-		if (i % 100 == 0)
-			OK(oid_list_add(&oids, &id)); /* named twice, copied once */
-	}
+	write_actions(sodb, N, "{\"title\": \"Action %d\"}\n", &oids);
+	for (int i = 0; i < N; i += 100)
+		OK(oid_list_add(&oids, &oids.v[i])); /* named twice, copied once */
 	OK(repo_pack_copy(dst, NULL, sodb, NULL, "copysrc", &oids, NULL, NULL));
 	assert_int_equal(count_objects(dpath, "in-pack"), N);
 	assert_int_equal(count_objects(dpath, "packs"), 1);
@@ -458,13 +465,7 @@ static void t_pack_copy_stored(void **state)
 	git_odb *sodb = NULL;
 	repo_oids oids = {0};
 	OK(git_repository_odb(&sodb, src));
-	for (int i = 0; i < N; i++) {
-		char d[96];
-		int n = snprintf(d, sizeof(d), "{\"title\": \"Action %d\", \"budget_eur\": %d}\n", i, i * 37);
-		git_oid id;
-		assert_int_equal(git_odb_write(&id, sodb, d, (size_t)n, GIT_OBJECT_BLOB), 0);
-		OK(oid_list_add(&oids, &id));
-	}
+	write_actions(sodb, N, "{\"title\": \"Action %d\", \"budget_eur\": 1037}\n", &oids);
 	/* one pack, every object whole, at zlib's strongest compression */
 	pack_whole(spath, oids.v, oids.n, 9);
 	long stored = pack_size(spath);
