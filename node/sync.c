@@ -125,13 +125,17 @@ static int exchange_pushed(const sync_run *s, git_remote *rm, exchange_state *x)
 	res->pushed_objects = x->pushed_objects;
 	res->pushed_deltas = x->pushed_deltas;
 	res->pushed = x->pushed == 1;
-	if ((x->pushed == -1 && x->unpack_failed) || (x->pushed != -1 && x->ended && !git_oid_equal(&n->head, &x->head))) {
+	/* A push the hub refused is tried again when the merge moved main:
+	 * a node's first commits, signed before the office registered it,
+	 * pass once they are merged with the registry that names it (as
+	 * git's protocols find: fetch, merge, then push). */
+	if ((x->pushed == -1 && x->unpack_failed) || (x->ended && !git_oid_equal(&n->head, &x->head))) {
 		/* The hub lacks what the node thought it held (restored from an
 		 * older copy?), or the channel is over: git's push finds out
 		 * what the hub has. */
 		node_unlock(n);
 		err = relock_after(n, push(s, rm, NULL));
-	} else if (x->pushed == -1) {
+	} else if (x->pushed == -1 && git_oid_equal(&n->head, &x->head)) {
 		err = err_set(C2C_ECONFLICT, "%s: push: the hub refused %s", s->r->name, x->refused);
 		push_refusal_hint(n, x->refused);
 		return err;

@@ -131,4 +131,25 @@ same "the hub holds a's main" "$(git -C "$HUB" rev-parse "nodes/$AID")" "$(head_
 run 0 "b syncs both" c2c -C "$T/b" sync
 same "b holds the 400 actions" "$(c2c -C "$T/b" ls actions --json | grep -c 'of a long list')" 400
 check "hub fsck --strict after both" git -C "$HUB" fsck --strict --no-progress
+
+# 7. A node that wrote before the office registered it (made without the
+# office's key, as the demo's first city is), with a hub that checks every
+# push (--office-key): the push that goes with its request is refused, its
+# commits naming no registry; the merged main, which holds the office's
+# registration of it, goes on the same channel.
+HUBK=$T/hubk.git
+c2c hub init "$HUBK" --office-key "$T/office/keys/id_ed25519.pub" >/dev/null || exit 1
+c2c init "$T/early" --city tunis >/dev/null || exit 1
+c2c -C "$T/early" add actions title="Tunis: written before the office knew us" >/dev/null || exit 1
+c2c -C "$T/office" node add "$(node_id "$T/early")" --city tunis "$T/early/keys/id_ed25519.pub" >/dev/null &&
+	c2c -C "$T/office" remote add hubk "$HUBK" >/dev/null && c2c -C "$T/office" sync hubk >/dev/null || exit 1
+c2c hub allow "$HUBK" "$(node_id "$T/early")" "$T/early/keys/id_ed25519.pub" \
+	--authorized-keys "$SSHD_AUTHORIZED_KEYS" >/dev/null && _HUB_SSH=1 _HUB_PATH=$HUBK hub_join "$T/early" || exit 1
+run 0 "a node that wrote before its registration syncs" c2c -C "$T/early" sync --json
+has "$T/out" '"protocol": "c2c"' "through the exchange"
+has "$T/out" '"pushed": "yes"' "its merged main is pushed"
+same "the hub holds its main" "$(git -C "$HUBK" rev-parse "nodes/$(node_id "$T/early")")" "$(head_of "$T/early")"
+run 0 "the office syncs" c2c -C "$T/office" sync hubk
+same "the office holds what it wrote" \
+	"$(c2c -C "$T/office" ls actions --json | grep -c 'written before the office knew us')" 1
 finish
