@@ -469,7 +469,7 @@ static int copy_prepare(copy_state *cs, copy_item *it, const char *from)
 
 static int copy_append(repo_pack *pk, const copy_state *cs, const copy_item *it)
 {
-	if (it->o == NULL && it->raw.z)
+	if (it->raw.z) /* copied as stored */
 		return pack_add_entry(pk, &cs->d.oid, cs->d.hdr, cs->d.hlen, it->raw.z, it->raw.zlen, cs->d.crc);
 	return repo_pack_add_deflated(pk, &cs->d);
 }
