@@ -92,47 +92,65 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
                 oid_list *changed, const c2c_progress *progress)
 {
 	git_repository *src = NULL;
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
 	git_odb *sodb = NULL;
 	local_objs objs = {0};
-	repo_refs mine = {0};
-	ARRAY(char *) names = {0};
-	oid_list ids = {0};
+	repo_refs theirs = {0}, mine = {0};
+	oid_list ids = {0}, walk = {0};
+	unsigned char *same = NULL;
 	char dst[PATH_MAX], pack[PATH_MAX], spacks[PATH_MAX];
 	git_oid key;
 	size_t commits = 0;
 	int rc, err = 0, has_key = 0;
 	if ((rc = git_repository_open_bare(&src, gitdir)) < 0)
 		return err_git(rc, gitdir);
-	if ((rc = git_repository_odb(&objs.odb, n->repo)) < 0 || (rc = git_repository_odb(&sodb, src)) < 0 ||
-	    (rc = git_reference_iterator_glob_new(&it, src, is_hub ? REF_NODES "*" : REF_MAIN)) < 0)
+	if ((rc = git_repository_odb(&objs.odb, n->repo)) < 0 || (rc = git_repository_odb(&sodb, src)) < 0)
 		goto fail;
-	while ((rc = git_reference_next(&ref, it)) == 0) {
-		char *name_ = strdup(git_reference_name(ref));
-		git_oid id;
-		/* the iterator read the ref: its target, unless it is symbolic */
-		const git_oid *t = git_reference_type(ref) == GIT_REFERENCE_DIRECT ? git_reference_target(ref) : NULL;
-		if (t)
-			git_oid_cpy(&id, t);
-		git_reference_free(ref);
-		if (!name_ || (err = ARRAY_PUSH(&names, name_)) < 0) {
-			free(name_);
+	if (is_hub) { /* (unknown yet: a hub, as only a hub has these) */
+		if ((err = repo_refs_under(src, REF_NODES, &theirs)) < 0)
+			goto done;
+	} else {
+		repo_ref e = {NULL, {{0}}};
+		if ((rc = git_reference_name_to_id(&e.id, src, REF_MAIN)) < 0 && rc != GIT_ENOTFOUND)
+			goto fail;
+		if (rc == 0 && (!(e.name = strdup(REF_MAIN)) ||
+		                util_grow((void **)&theirs.v, &theirs.cap, 1, sizeof(*theirs.v)) < 0)) {
+			free(e.name);
 			err = ERR_OOM();
 			goto done;
 		}
-		if (!t && (rc = git_reference_name_to_id(&id, src, name_)) < 0)
-			goto fail;
-		if ((err = oid_list_add(&ids, &id)) < 0)
-			goto done;
+		if (rc == 0)
+			theirs.v[theirs.n++] = e;
+		git_error_clear();
 	}
-	if (rc != GIT_ITEROVER)
-		goto fail;
+	for (size_t i = 0; i < theirs.n; i++)
+		if ((err = oid_list_add(&ids, &theirs.v[i].id)) < 0)
+			goto done;
 	/* a thousand branches: one at a time, the check for a duplicate was a
 	 * thousand scans of the list */
 	if ((err = oid_list_add_unique_all(arrived, &ids)) < 0)
 		goto done;
-	if ((err = repo_pack_sparse(src, ids.v, ids.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0) {
+	/* What the node holds of the remote's refs, read at once, sorted by
+	 * name: a lookup by name for each of a thousand branches checked the
+	 * loose file and packed-refs a thousand times. A branch whose tip the
+	 * node's ref names already is not walked: the node holds that tip (a
+	 * sync keeps only the refs its head reaches, and a killed one's are
+	 * dropped when the quarantine is next opened: quarantine.h). */
+	if ((err = ref_remote(dst, sizeof(dst), name, "")) < 0 || (err = repo_refs_under(n->repo, dst, &mine)) < 0)
+		goto done;
+	if (theirs.n && !(same = calloc(theirs.n, 1))) {
+		err = ERR_OOM();
+		goto done;
+	}
+	for (size_t i = 0; i < theirs.n; i++) {
+		if ((err = ref_remote(dst, sizeof(dst), name, theirs.v[i].name + strlen("refs/heads/"))) < 0)
+			goto done;
+		repo_ref want = {dst, {{0}}};
+		const repo_ref *cur = mine.n ? bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name) : NULL;
+		same[i] = cur && git_oid_equal(&cur->id, &theirs.v[i].id);
+		if (!same[i] && (err = oid_list_add(&walk, &theirs.v[i].id)) < 0)
+			goto done;
+	}
+	if ((err = repo_pack_sparse(src, walk.v, walk.n, NULL, 0, local_have, local_add, &objs, &commits)) < 0) {
 		if (err != C2C_ENOMEM) {
 			err_prefix("%s: ", gitdir);
 			err_hint("its repository may be damaged: run 'git fsck' there");
@@ -151,26 +169,19 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	err = repo_pack_copy(n->repo, pack, sodb, spacks, gitdir, &objs.ids, progress, N_("copying objects"));
 	if (err < 0)
 		goto done;
-	/* What the node holds of the remote's refs, read in one glob and
-	 * sorted by name: a lookup by name for each of a thousand branches
-	 * checked the loose file and packed-refs a thousand times. */
-	if ((err = ref_remote(dst, sizeof(dst), name, "")) < 0 || (err = repo_refs_under(n->repo, dst, &mine)) < 0)
-		goto done;
-	if (mine.n) /* (qsort and bsearch take no NULL array, even empty) */
-		qsort(mine.v, mine.n, sizeof(*mine.v), cmp_ref_name);
-	for (size_t i = 0; i <= names.n; i++) {
+	for (size_t i = 0; i <= theirs.n; i++) {
 		git_reference *r = NULL;
-		if (i == names.n && !has_key)
-			break;
+		if (i < theirs.n ? same[i] : !has_key)
+			continue; /* unchanged: no write (a thousand branches, one of them new) */
 		if ((err = ref_remote(dst, sizeof(dst), name,
-		                      i == names.n ? "office-key" : names.v[i] + strlen("refs/heads/"))) < 0)
+		                      i == theirs.n ? "office-key" : theirs.v[i].name + strlen("refs/heads/"))) < 0)
 			goto done;
-		const git_oid *to = i == names.n ? &key : &ids.v[i];
+		const git_oid *to = i == theirs.n ? &key : &theirs.v[i].id;
 		repo_ref want = {dst, {{0}}};
 		const repo_ref *cur = mine.n ? bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name) : NULL;
-		if (cur && git_oid_equal(&cur->id, to))
-			continue; /* unchanged: no write (a thousand branches, one of them new) */
-		if (changed && i < names.n && (err = oid_list_add_unique(changed, to)) < 0)
+		if (i == theirs.n && cur && git_oid_equal(&cur->id, to))
+			continue;
+		if (changed && i < theirs.n && (err = oid_list_add_unique(changed, to)) < 0)
 			goto done;
 		rc = git_reference_create(&r, n->repo, dst, to, 1, "c2c sync: fetch");
 		git_reference_free(r);
@@ -182,12 +193,11 @@ fail:
 	err = err_git(rc, gitdir);
 done:
 	repo_refs_free(&mine);
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	ARRAY_FREE(&names);
+	repo_refs_free(&theirs);
 	oid_list_free(&ids);
+	oid_list_free(&walk);
+	free(same);
 	free(objs.ids.v);
-	git_reference_iterator_free(it);
 	git_odb_free(sodb);
 	git_odb_free(objs.odb);
 	git_repository_free(src);

@@ -4,6 +4,9 @@
 #include <git2/sys/odb_backend.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,7 +475,8 @@ void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, 
 	git_error_clear();
 }
 
-int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out)
+/* libgit2's reading, for what the files do not say plainly (below). */
+static int refs_under_libgit2(git_repository *r, const char *prefix, repo_refs *out)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -507,6 +511,151 @@ int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out)
 	if (err < 0)
 		repo_refs_free(out);
 	return err;
+}
+
+static int refs_add(repo_refs *out, const char *name, size_t len, const char *hex)
+{
+	repo_ref e = {NULL, {{0}}};
+	int err;
+	if (git_oid_fromstrn(&e.id, hex, GIT_OID_HEXSZ) < 0) {
+		git_error_clear();
+		return 1;
+	}
+	if (!(e.name = strndup(name, len)) || (err = util_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v))) < 0) {
+		free(e.name);
+		return ERR_OOM();
+	}
+	out->v[out->n++] = e;
+	return 0;
+}
+
+/* A loose ref's file: 40 hex digits and a newline (0), a symbolic ref
+ * (skipped: 0, nothing added), or something else (1: libgit2 decides). */
+static int loose_ref(repo_refs *out, const char *path, const char *name)
+{
+	char buf[GIT_OID_HEXSZ + 2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1; /* packed meanwhile: read below */
+	ssize_t k = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (k >= 5 && !memcmp(buf, "ref: ", 5))
+		return 0;
+	if (k != GIT_OID_HEXSZ + 1 || buf[GIT_OID_HEXSZ] != '\n')
+		return 1;
+	return refs_add(out, name, strlen(name), buf);
+}
+
+/* The loose refs in the directory PATH[0..PL) and below; a ref's name is
+ * its path from PATH + BASE on. */
+static int loose_refs(repo_refs *out, char *path, size_t pl, size_t cap, size_t base)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int err = 0;
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : 1;
+	while (err == 0 && (e = readdir(d))) {
+		size_t el = strlen(e->d_name);
+		if (e->d_name[0] == '.' || (el > 5 && !strcmp(e->d_name + el - 5, ".lock")))
+			continue; /* (git's ref names never begin with a dot) */
+		if (pl + 1 + el + 1 > cap) {
+			err = 1;
+			break;
+		}
+		path[pl] = '/';
+		memcpy(path + pl + 1, e->d_name, el + 1);
+		struct stat st;
+		if (e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+			err = loose_refs(out, path, pl + 1 + el, cap, base);
+		else if (e->d_type == DT_REG || e->d_type == DT_UNKNOWN)
+			err = loose_ref(out, path, path + base);
+		else
+			err = 1;
+	}
+	closedir(d);
+	path[pl] = '\0';
+	return err;
+}
+static int cmp_ref(const void *a, const void *b)
+{
+	return strcmp(((const repo_ref *)a)->name, ((const repo_ref *)b)->name);
+}
+
+/* The refs under PREFIX that packed-refs (FILE) holds and none of the
+ * loose ones OUT->v[0..NLOOSE) (sorted) hides; 1 when the file is not as
+ * git writes it. */
+static int packed_refs(repo_refs *out, size_t nloose, const char *file, const char *prefix)
+{
+	struct stat st;
+	size_t pl = strlen(prefix), got = 0;
+	int err = 0, fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1;
+	char *buf = fstat(fd, &st) == 0 && st.st_size < (1 << 30) ? malloc((size_t)st.st_size + 1) : NULL;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		free(buf);
+		return 1;
+	}
+	buf[got] = '\n';
+	for (char *l = buf, *end = buf + got; l < end && err == 0;) {
+		char *nl = memchr(l, '\n', (size_t)(end - l) + 1);
+		if (*l != '#' && *l != '^') { /* (a header; an annotated tag's target) */
+			const char *name = l + GIT_OID_HEXSZ + 1;
+			if (nl - l <= GIT_OID_HEXSZ + 1 || l[GIT_OID_HEXSZ] != ' ')
+				err = 1;
+			else if ((size_t)(nl - name) >= pl && !memcmp(name, prefix, pl)) {
+				*nl = '\0';
+				repo_ref key = {(char *)name, {{0}}};
+				if (!nloose || !bsearch(&key, out->v, nloose, sizeof(*out->v), cmp_ref))
+					err = refs_add(out, name, (size_t)(nl - name), l);
+			}
+		}
+		l = nl + 1;
+	}
+	free(buf);
+	return err;
+}
+
+/* git's files, read as git reads them (refs/files-backend.c): the loose
+ * refs first, then packed-refs, so that a pack-refs meanwhile, which
+ * writes packed-refs before it deletes the loose files, hides no ref; a
+ * loose ref takes the place of its packed copy. At a thousand branches,
+ * libgit2's iterator built a map of every packed ref for each call. What
+ * the files do not say plainly (a symbolic link, a line out of git's
+ * format) goes to libgit2. */
+int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out)
+{
+	const char *gd = git_repository_commondir(r);
+	size_t gl = gd ? strlen(gd) : 0, pl = strlen(prefix);
+	char path[PATH_MAX];
+	int err;
+	memset(out, 0, sizeof(*out));
+	if (!gl || gd[gl - 1] != '/' || pl < 6 || strncmp(prefix, "refs/", 5) || prefix[pl - 1] != '/' ||
+	    gl + pl + sizeof("packed-refs") >= sizeof(path))
+		return refs_under_libgit2(r, prefix, out);
+	memcpy(path, gd, gl);
+	memcpy(path + gl, prefix, pl - 1);
+	path[gl + pl - 1] = '\0';
+	err = loose_refs(out, path, gl + pl - 1, sizeof(path), gl);
+	size_t nloose = out->n;
+	if (err == 0 && nloose)
+		qsort(out->v, nloose, sizeof(*out->v), cmp_ref);
+	memcpy(path + gl, "packed-refs", sizeof("packed-refs"));
+	if (err == 0)
+		err = packed_refs(out, nloose, path, prefix);
+	if (err == 0 && out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_ref);
+	if (err != 0)
+		repo_refs_free(out);
+	return err > 0 ? refs_under_libgit2(r, prefix, out) : err;
 }
 
 void repo_refs_free(repo_refs *refs)

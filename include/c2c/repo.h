@@ -98,10 +98,11 @@ int repo_commits_beyond(git_repository *r, const git_oid *hide, size_t nhide, co
  * judged as before, only slower. Never fails. */
 void repo_tips_new(git_repository *r, const git_oid *head, const git_oid *tips, size_t n, unsigned char *isnew);
 
-/* The direct refs whose names begin with PREFIX, each read once (a
- * glob's iterator gives its target), in OUT->v (names malloc'd).
- * git_reference_list then a lookup per name read each loose ref twice, and
- * every ref of the repository. */
+/* The direct refs whose names begin with PREFIX (a directory: "refs/.../"),
+ * in OUT->v sorted by name (names malloc'd), read from git's files as git
+ * reads them: loose refs under PREFIX, then packed-refs. Cost: one
+ * directory and one file, not libgit2's map of every packed ref, which it
+ * built for each call (at a thousand branches, most of a sync's growth). */
 typedef struct {
 	char *name;
 	git_oid id;

@@ -1014,6 +1014,72 @@ static void t_refs_under(void **state)
 	git_repository_free(r);
 }
 
+/* What repo_refs_under gives under PREFIX, a line "id name" each. */
+static void refs_text(git_repository *r, const char *prefix, char *out, size_t n)
+{
+	repo_refs got = {0};
+	size_t k = 0;
+	OK(repo_refs_under(r, prefix, &got));
+	out[0] = '\0';
+	for (size_t i = 0; i < got.n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		k += (size_t)snprintf(out + k, n - k, "%s %s\n", git_oid_tostr(hex, sizeof(hex), &got.v[i].id), got.v[i].name);
+		assert_true(k < n);
+	}
+	repo_refs_free(&got);
+}
+
+/* What stock git's for-each-ref gives under PREFIX. */
+static void git_refs_text(const char *gitdir, const char *prefix, char *out, size_t n)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "git -C '%s' for-each-ref --format='%%(objectname) %%(refname)' '%s'", gitdir, prefix);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t k = fread(out, 1, n - 1, f);
+	out[k] = '\0';
+	assert_int_equal(pclose(f), 0);
+}
+
+/* repo_refs_under reads git's files itself: it gives what stock git's
+ * for-each-ref gives, refs packed, loose, loose over packed, nested, beside
+ * a lock file, after an annotated tag's peeled line; a packed-refs out of
+ * git's format goes to libgit2, which refuses it as before. */
+static void t_refs_under_git(void **state)
+{
+	(void)state;
+	char path[256], file[320], got[2048], want[2048];
+	git_repository *r = new_repo("refsgit", path, sizeof(path));
+	assert_int_equal(sh("cd '%s' && export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t "
+	                    "GIT_COMMITTER_EMAIL=t@x && t=$(git mktree </dev/null) && c=$(git commit-tree $t -m one) && "
+	                    "d=$(git commit-tree $t -p $c -m two) && for i in 1 2 3; do git update-ref "
+	                    "refs/heads/nodes/n$i $c; done && git update-ref refs/heads/nodesx $c && "
+	                    "git tag -a -m t v1 $c && git pack-refs --all && git update-ref refs/heads/nodes/n2 $d && "
+	                    "git update-ref refs/heads/nodes/deep/n4 $d && git update-ref refs/heads/nodes/n0 $d && "
+	                    "git rev-parse $d > refs/heads/nodes/n5.lock",
+	                    path),
+	                 0);
+	refs_text(r, "refs/heads/nodes/", got, sizeof(got));
+	git_refs_text(path, "refs/heads/nodes/", want, sizeof(want));
+	assert_string_equal(got, want);
+	assert_non_null(strstr(got, "refs/heads/nodes/deep/n4\n"));
+	assert_null(strstr(got, "n5"));
+	assert_null(strstr(got, "nodesx"));
+	refs_text(r, "refs/tags/", got, sizeof(got));
+	git_refs_text(path, "refs/tags/", want, sizeof(want));
+	assert_string_equal(got, want);
+	/* a line git would not write */
+	repo_refs none = {0};
+	snprintf(file, sizeof(file), "%s/packed-refs", path);
+	FILE *f = fopen(file, "a");
+	assert_non_null(f);
+	fputs("not a ref line\n", f);
+	fclose(f);
+	assert_true(repo_refs_under(r, "refs/heads/nodes/", &none) < 0);
+	assert_int_equal(none.n, 0);
+	git_repository_free(r);
+}
+
 /* repo_scratch_keep: what a tree written in the scratch repository holds
  * that the real one lacks goes into the real one as one pack; the rest of
  * what was written there (an intermediate join) does not. */
@@ -1073,6 +1139,7 @@ int main(void)
 	    cmocka_unit_test(t_tips_new),
 	    cmocka_unit_test(t_scratch),
 	    cmocka_unit_test(t_refs_under),
+	    cmocka_unit_test(t_refs_under_git),
 	    cmocka_unit_test(t_scratch_keep),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
