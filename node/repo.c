@@ -651,7 +651,10 @@ int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out)
 	memcpy(path + gl, "packed-refs", sizeof("packed-refs"));
 	if (err == 0)
 		err = packed_refs(out, nloose, path, prefix);
-	if (err == 0 && out->n)
+	size_t k = 1; /* (git writes packed-refs sorted: then no sort) */
+	while (err == 0 && k < out->n && cmp_ref(&out->v[k - 1], &out->v[k]) < 0)
+		k++;
+	if (err == 0 && k < out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_ref);
 	if (err != 0)
 		repo_refs_free(out);
