@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "c2c/err.h"
+#include "c2c/pack.h"
 #include "c2c/refs.h"
 #include "c2c/repo.h"
 #include "c2c/util.h"
@@ -219,6 +220,11 @@ int quarantine_promote(git_repository *repo, const char *gitdir, const git_oid *
 			err = err_errno(C2C_EIO, dst);
 		if (dfd >= 0)
 			close(dfd);
+		/* A pack per sync that brings something: past git's limit they
+		 * are gathered (best effort: on a failure they all stay). */
+		size_t gathered = 0;
+		if (err == 0 && repo_pack_gather(repo, gitdir, REPO_PACK_GATHER_AT, &gathered) < 0)
+			err_clear();
 	} else if (ntips) {
 		/* Some passed, some were refused: what the good tips reach goes in,
 		 * as a pack of its own, each object whole and hashed again on the

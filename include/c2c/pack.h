@@ -49,6 +49,15 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *src_packs, const char *from,
                    const repo_oids *oids, const c2c_progress *progress, const char *label);
 
+/* Past AT packs in GITDIR/objects/pack (those with a .keep not counted),
+ * copy all but the largest into one pack (repo_pack_copy: each object
+ * hashed again), fsynced, then delete them, each index before its pack;
+ * *GATHERED is how many went. A pack whose index is not version 2 stays.
+ * On an error nothing is deleted (packgather.c). */
+int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *gathered);
+/* Git's gc.autoPackLimit: where a sync starts gathering. */
+#define REPO_PACK_GATHER_AT 50
+
 /* A pack being written: NOBJECTS objects, streamed to the file as they
  * come, so that memory stays small whatever the count. */
 typedef struct repo_pack repo_pack;

@@ -747,6 +747,29 @@ done
 same "11: hub3 has the three branches" "$(git -C hub3.git for-each-ref --format='%(refname)' | wc -l | tr -d ' ')" 3
 run 0 "11: clone hub3" git clone -q "$T/hub3.git" "$T/clone3"
 check "11: clone3 fsck" fsck_ok clone3
+# --- 14. a pack per sync that brings something, gathered past git's limit -
+# (repo_pack_gather: all but the largest into one once there are 50)
+run 0 "14: hubg" c2c hub init "$T/hubg.git"
+for n in g1 g2; do
+	run 0 "14: init $n" c2c init $n --city rabat --user "User $n <$n@rabat.example>"
+	run 0 "14: $n remote" c2c -C $n remote add hub "$T/hubg.git"
+done
+run 0 "14: g1 adds" c2c -C g1 add stakeholders name="Rabat reception desk" kind=municipal
+G=$(cat "$T/out")
+npacks() { ls "$1/repo.git/objects/pack" | grep -c '\.idx$'; }
+most=0
+for i in $(seq 1 55); do
+	c2c -C g1 set "stakeholders/$G" role="round $i" >/dev/null && c2c -C g1 sync >/dev/null &&
+		c2c -C g2 sync >/dev/null || { check "14: round $i" false; break; }
+	k=$(npacks g2)
+	[ "$k" -gt "$most" ] && most=$k
+done
+check "14: g2 never held more than 51 packs ($most)" test "$most" -le 51 -a "$most" -ge 50
+check "14: g2 holds few packs now ($(npacks g2))" test "$(npacks g2)" -le 8
+same "14: g2 has g1's last value" "$(val g2 "stakeholders/$G" role)" "round 55"
+run 0 "14: verify g2" c2c -C g2 verify
+check "14: fsck g2" fsck_ok g2/repo.git
+same "14: no garbage in g2's packs" "$(git -C g2/repo.git count-objects -v | sed -n 's/^garbage: //p')" 0
 for cmd in sync remote conflicts resolve hub; do
 	run 0 "$cmd --help" c2c "$cmd" --help
 	has "$T/out" "^usage: c2c $cmd" "$cmd --help shows usage"

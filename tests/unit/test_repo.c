@@ -1080,6 +1080,80 @@ static void t_refs_under_git(void **state)
 	git_repository_free(r);
 }
 
+/* The .idx files in GITDIR/objects/pack. */
+static int count_idx(const char *gitdir)
+{
+	char cmd[512], line[64];
+	snprintf(cmd, sizeof(cmd), "ls '%s/objects/pack' | grep -c '\\.idx$'", gitdir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	int n = fgets(line, sizeof(line), f) ? atoi(line) : -1;
+	pclose(f);
+	return n;
+}
+
+/* repo_pack_gather: past the limit, every pack but the largest (and one
+ * with a .keep) goes into one; every object stays readable, git fsck
+ * --strict passes; under the limit nothing moves. */
+static void t_pack_gather(void **state)
+{
+	(void)state;
+	enum { BIG = 300, SMALL = 59 };
+	char path[256], buf[64];
+	git_repository *r = new_repo("gather", path, sizeof(path));
+	git_oid ids[BIG + SMALL * 2 + 1];
+	size_t k = 0;
+	repo_pack *p = NULL;
+	OK(repo_pack_new(&p, r, BIG));
+	for (int i = 0; i < BIG; i++) {
+		int l = snprintf(buf, sizeof(buf), "big %d\n", i);
+		OK(repo_pack_add_blob(p, buf, (size_t)l, &ids[k++]));
+	}
+	OK(repo_pack_finish(p));
+	repo_pack_free(p);
+	for (int i = 0; i < SMALL; i++) {
+		OK(repo_pack_new(&p, r, 3));
+		for (int j = 0; j < 2; j++) {
+			int l = snprintf(buf, sizeof(buf), "small %d %d\n", i, j);
+			OK(repo_pack_add_blob(p, buf, (size_t)l, &ids[k++]));
+		}
+		OK(repo_pack_add_blob(p, "in every small pack\n", 20, &ids[BIG + SMALL * 2])); /* one id, many packs */
+		OK(repo_pack_finish(p));
+		repo_pack_free(p);
+	}
+	/* one more, kept on purpose */
+	git_oid kept;
+	OK(repo_pack_new(&p, r, 1));
+	OK(repo_pack_add_blob(p, "kept\n", 5, &kept));
+	OK(repo_pack_finish(p));
+	repo_pack_free(p);
+	assert_int_equal(sh("cd '%s/objects/pack' && for f in pack-*.idx; do git -C '%s' show-index < $f | grep -q %.12s "
+	                    "&& touch ${f%%.idx}.keep; done; ls *.keep | wc -l | grep -qx 1",
+	                    path, path, git_oid_tostr_s(&kept)),
+	                 0);
+	assert_int_equal(count_idx(path), 1 + SMALL + 1);
+	size_t g = 99;
+	OK(repo_pack_gather(r, path, 100, &g));
+	assert_int_equal(g, 0);
+	assert_int_equal(count_idx(path), 1 + SMALL + 1);
+	OK(repo_pack_gather(r, path, REPO_PACK_GATHER_AT, &g));
+	assert_int_equal(g, SMALL);
+	assert_int_equal(count_idx(path), 3); /* the largest, the gathered, the kept */
+	git_repository_free(r);
+	OK(git_repository_open_bare(&r, path));
+	for (size_t i = 0; i < k + 1; i++) {
+		git_blob *b = NULL;
+		assert_int_equal(git_blob_lookup(&b, r, &ids[i]), 0);
+		git_blob_free(b);
+	}
+	git_blob *b = NULL;
+	assert_int_equal(git_blob_lookup(&b, r, &kept), 0);
+	git_blob_free(b);
+	assert_int_equal(sh("git -C '%s' fsck --strict --no-dangling --no-progress >/dev/null 2>&1", path), 0);
+	assert_int_equal(count_objects(path, "garbage"), 0);
+	git_repository_free(r);
+}
+
 /* repo_scratch_keep: what a tree written in the scratch repository holds
  * that the real one lacks goes into the real one as one pack; the rest of
  * what was written there (an intermediate join) does not. */
@@ -1140,6 +1214,7 @@ int main(void)
 	    cmocka_unit_test(t_scratch),
 	    cmocka_unit_test(t_refs_under),
 	    cmocka_unit_test(t_refs_under_git),
+	    cmocka_unit_test(t_pack_gather),
 	    cmocka_unit_test(t_scratch_keep),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
