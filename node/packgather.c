@@ -2,9 +2,13 @@
  * A sync that brings something moves one pack in from the quarantine;
  * with a pack per sync, every object lookup that misses probes them all
  * (at 1,650 packs a sync with nothing to do took 66-90 ms, 11-13 with
- * 20). Past AT packs, all but the largest are copied into one (git's
- * gc --auto does the same past gc.autoPackLimit, 50): the cost is what
- * arrived since the last gathering, not the repository. */
+ * 20). Past AT packs (git's gc.autoPackLimit is 50), the smallest are
+ * copied into one, from the smallest up, until the next is more than
+ * twice what is gathered (git's repack --geometric=2 keeps the same kind
+ * of progression): what a gathering copies is what arrived since the
+ * last, or as much as the packs it joins, so every object is copied a
+ * number of times that grows with the logarithm of the repository, not
+ * its size; the first sync's large pack stays as it is. */
 #include "c2c/pack.h"
 
 #include <dirent.h>
@@ -27,10 +31,10 @@ typedef struct {
 	int stays;                /* its index is not one this reads */
 } gpack;
 
-static int by_size_desc(const void *a, const void *b)
+static int by_size(const void *a, const void *b)
 {
 	off_t x = ((const gpack *)a)->size, y = ((const gpack *)b)->size;
-	return x < y ? 1 : x > y ? -1 : strcmp(((const gpack *)a)->name, ((const gpack *)b)->name);
+	return x < y ? -1 : x > y ? 1 : strcmp(((const gpack *)a)->name, ((const gpack *)b)->name);
 }
 
 /* The ids a version-2 index lists, added to IDS; 1 when the file is not
@@ -131,17 +135,24 @@ int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *g
 	closedir(d);
 	if (err < 0 || n <= at)
 		goto done;
-	qsort(v, n, sizeof(*v), by_size_desc);
-	/* all but the largest; a pack whose index is not one is left alone */
-	for (size_t i = 1; i < n && err == 0; i++) {
-		snprintf(path, sizeof(path), "%s/%s.idx", dir, v[i].name);
+	qsort(v, n, sizeof(*v), by_size);
+	/* the smallest, up to one more than twice what is gathered; a pack
+	 * whose index is not one this reads is left alone */
+	uint64_t sum = 0;
+	size_t upto = 0;
+	for (; upto < n && err == 0; upto++) {
+		if (usable >= 2 && (uint64_t)v[upto].size > 2 * sum)
+			break;
+		snprintf(path, sizeof(path), "%s/%s.idx", dir, v[upto].name);
 		size_t before = ids.n;
 		if ((err = idx_ids(path, &ids)) > 0) {
 			ids.n = before;
-			v[i].stays = 1;
+			v[upto].stays = 1;
 			err = 0;
+			continue;
 		}
-		usable += !v[i].stays;
+		usable++;
+		sum += (uint64_t)v[upto].size;
 	}
 	if (err < 0 || usable < 2)
 		goto done;
@@ -159,7 +170,7 @@ int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *g
 	if (new_packs(dir, v, n) != 1)
 		goto done;
 	static const char *const exts[] = {".idx", ".rev", ".bitmap", ".pack"};
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 0; i < upto; i++) {
 		if (v[i].stays)
 			continue;
 		for (size_t x = 0; x < sizeof(exts) / sizeof(*exts); x++) {

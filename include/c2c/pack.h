@@ -50,8 +50,9 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
                    const repo_oids *oids, const c2c_progress *progress, const char *label);
 
 /* Past AT packs in GITDIR/objects/pack (those with a .keep not counted),
- * copy all but the largest into one pack (repo_pack_copy: each object
- * hashed again), fsynced, then delete them, each index before its pack;
+ * copy the smallest into one pack (repo_pack_copy: each object hashed
+ * again), from the smallest up until the next is more than twice what is
+ * gathered, fsynced; then delete them, each index before its pack.
  * *GATHERED is how many went. A pack whose index is not version 2 stays.
  * On an error nothing is deleted (packgather.c). */
 int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *gathered);

@@ -1092,21 +1092,24 @@ static int count_idx(const char *gitdir)
 	return n;
 }
 
-/* repo_pack_gather: past the limit, every pack but the largest (and one
- * with a .keep) goes into one; every object stays readable, git fsck
- * --strict passes; under the limit nothing moves. */
+/* repo_pack_gather: past the limit, the small packs go into one, and
+ * neither the large one (far more than twice their sum) nor one with a
+ * .keep; every object stays readable, git fsck --strict passes; under the
+ * limit nothing moves. */
 static void t_pack_gather(void **state)
 {
 	(void)state;
-	enum { BIG = 300, SMALL = 59 };
-	char path[256], buf[64];
+	enum { BIG = 3000, SMALL = 59 };
+	char path[256], buf[160];
 	git_repository *r = new_repo("gather", path, sizeof(path));
 	git_oid ids[BIG + SMALL * 2 + 1];
 	size_t k = 0;
 	repo_pack *p = NULL;
 	OK(repo_pack_new(&p, r, BIG));
 	for (int i = 0; i < BIG; i++) {
-		int l = snprintf(buf, sizeof(buf), "big %d\n", i);
+		int l = snprintf(buf, sizeof(buf), "big %d %u %u %u %u %u %u %u %u\n", i, i * 2654435761u,
+		                 i * 40503u, i * 2246822519u, i * 3266489917u, i * 668265263u, i * 374761393u,
+		                 i * 2166136261u, i * 16777619u);
 		OK(repo_pack_add_blob(p, buf, (size_t)l, &ids[k++]));
 	}
 	OK(repo_pack_finish(p));
@@ -1138,7 +1141,7 @@ static void t_pack_gather(void **state)
 	assert_int_equal(count_idx(path), 1 + SMALL + 1);
 	OK(repo_pack_gather(r, path, REPO_PACK_GATHER_AT, &g));
 	assert_int_equal(g, SMALL);
-	assert_int_equal(count_idx(path), 3); /* the largest, the gathered, the kept */
+	assert_int_equal(count_idx(path), 3); /* the large one, the gathered, the kept */
 	git_repository_free(r);
 	OK(git_repository_open_bare(&r, path));
 	for (size_t i = 0; i < k + 1; i++) {
