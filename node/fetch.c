@@ -83,11 +83,6 @@ static int local_add(const git_oid *id, const git_oid *base, void *payload)
 	return repo_oids_add(id, base, &((local_objs *)payload)->ids);
 }
 
-static int cmp_ref_name(const void *a, const void *b)
-{
-	return strcmp(((const repo_ref *)a)->name, ((const repo_ref *)b)->name);
-}
-
 int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, int want_key, oid_list *arrived,
                 oid_list *changed, const c2c_progress *progress)
 {
@@ -144,8 +139,7 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 	for (size_t i = 0; i < theirs.n; i++) {
 		if ((err = ref_remote(dst, sizeof(dst), name, theirs.v[i].name + strlen("refs/heads/"))) < 0)
 			goto done;
-		repo_ref want = {dst, {{0}}};
-		const repo_ref *cur = mine.n ? bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name) : NULL;
+		const repo_ref *cur = repo_refs_find(&mine, dst);
 		same[i] = cur && git_oid_equal(&cur->id, &theirs.v[i].id);
 		if (!same[i] && (err = oid_list_add(&walk, &theirs.v[i].id)) < 0)
 			goto done;
@@ -177,10 +171,9 @@ int fetch_local(c2c_node *n, const char *gitdir, const char *name, int is_hub, i
 		                      i == theirs.n ? "office-key" : theirs.v[i].name + strlen("refs/heads/"))) < 0)
 			goto done;
 		const git_oid *to = i == theirs.n ? &key : &theirs.v[i].id;
-		repo_ref want = {dst, {{0}}};
-		const repo_ref *cur = mine.n ? bsearch(&want, mine.v, mine.n, sizeof(*mine.v), cmp_ref_name) : NULL;
-		if (i == theirs.n && cur && git_oid_equal(&cur->id, to))
-			continue;
+		const repo_ref *cur = i == theirs.n ? repo_refs_find(&mine, dst) : NULL;
+		if (cur && git_oid_equal(&cur->id, to))
+			continue; /* the office's key, unchanged */
 		if (changed && i < theirs.n && (err = oid_list_add_unique(changed, to)) < 0)
 			goto done;
 		rc = git_reference_create(&r, n->repo, dst, to, 1, "c2c sync: fetch");

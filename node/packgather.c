@@ -77,40 +77,15 @@ static int idx_ids(const char *path, repo_oids *ids)
 	return err;
 }
 
-/* How many indexes DIR holds whose names none of V[0..N) has. */
-static size_t new_packs(const char *dir, const gpack *v, size_t n)
+/* The packs DIR holds with their indexes, a .keep's left out, into *V
+ * (N of them): 0, C2C_ENOMEM, or the error of a directory not read. */
+static int list_packs(const char *dir, gpack **v, size_t *n)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t fresh = 0;
-	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name), i = 0;
-		char keep[PATH_MAX + NAME_MAX + 16];
-		if (l <= 4 || strcmp(e->d_name + l - 4, ".idx"))
-			continue;
-		snprintf(keep, sizeof(keep), "%s/%.*s.keep", dir, (int)(l - 4), e->d_name);
-		if (access(keep, F_OK) == 0)
-			continue; /* (left out of V alike) */
-		while (i < n && (strlen(v[i].name) != l - 4 || memcmp(v[i].name, e->d_name, l - 4)))
-			i++;
-		fresh += i == n;
-	}
-	if (d)
-		closedir(d);
-	return fresh;
-}
-
-int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *gathered)
-{
-	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 16];
-	gpack *v = NULL;
-	size_t n = 0, cap = 0, usable = 0;
-	repo_oids ids = {0};
-	git_odb *odb = NULL;
-	int err = 0, rc;
-	*gathered = 0;
-	if (snprintf(dir, sizeof(dir), "%s/objects/pack", gitdir) >= (int)sizeof(dir))
-		return err_set(C2C_EINVALID, "%s: path too long", gitdir);
+	char path[PATH_MAX + NAME_MAX + 16];
+	size_t cap = 0;
+	int err = 0;
+	*v = NULL;
+	*n = 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : err_errno(C2C_EIO, dir);
@@ -129,11 +104,45 @@ int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *g
 		if (stat(path, &st) < 0)
 			continue;
 		p.size = st.st_size;
-		if ((err = util_grow((void **)&v, &cap, n + 1, sizeof(*v))) == 0)
-			v[n++] = p;
+		if ((err = util_grow((void **)v, &cap, *n + 1, sizeof(**v))) == 0)
+			(*v)[(*n)++] = p;
 	}
 	closedir(d);
-	if (err < 0 || n <= at)
+	return err;
+}
+
+/* How many of DIR's packs none of V[0..N) names (-1: not listed). */
+static long new_packs(const char *dir, const gpack *v, size_t n)
+{
+	gpack *now = NULL;
+	size_t k = 0;
+	long fresh = 0;
+	if (list_packs(dir, &now, &k) < 0) {
+		err_clear();
+		return -1;
+	}
+	for (size_t j = 0; j < k; j++) {
+		size_t i = 0;
+		while (i < n && strcmp(v[i].name, now[j].name))
+			i++;
+		fresh += i == n;
+	}
+	free(now);
+	return fresh;
+}
+
+int repo_pack_gather(git_repository *r, const char *gitdir, size_t at, size_t *gathered)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 16];
+	gpack *v = NULL;
+	size_t n = 0, usable = 0;
+	repo_oids ids = {0};
+	git_odb *odb = NULL;
+	int err = 0, rc;
+	*gathered = 0;
+	if (snprintf(dir, sizeof(dir), "%s/objects/pack", gitdir) >= (int)sizeof(dir))
+		return err_set(C2C_EINVALID, "%s: path too long", gitdir);
+	if ((err = list_packs(dir, &v, &n)) < 0 || n <= at)
 		goto done;
 	qsort(v, n, sizeof(*v), by_size);
 	/* the smallest, up to one more than twice what is gathered; a pack

@@ -577,9 +577,16 @@ static int loose_refs(repo_refs *out, char *path, size_t pl, size_t cap, size_t 
 	path[pl] = '\0';
 	return err;
 }
+
 static int cmp_ref(const void *a, const void *b)
 {
 	return strcmp(((const repo_ref *)a)->name, ((const repo_ref *)b)->name);
+}
+
+const repo_ref *repo_refs_find(const repo_refs *refs, const char *name)
+{
+	repo_ref key = {(char *)name, {{0}}};
+	return refs->n ? bsearch(&key, refs->v, refs->n, sizeof(*refs->v), cmp_ref) : NULL;
 }
 
 /* The refs under PREFIX that packed-refs (FILE) holds and none of the
@@ -613,8 +620,8 @@ static int packed_refs(repo_refs *out, size_t nloose, const char *file, const ch
 				err = 1;
 			else if ((size_t)(nl - name) >= pl && !memcmp(name, prefix, pl)) {
 				*nl = '\0';
-				repo_ref key = {(char *)name, {{0}}};
-				if (!nloose || !bsearch(&key, out->v, nloose, sizeof(*out->v), cmp_ref))
+				const repo_refs loose = {out->v, nloose, nloose};
+				if (!repo_refs_find(&loose, name))
 					err = refs_add(out, name, (size_t)(nl - name), l);
 			}
 		}

@@ -112,6 +112,8 @@ typedef struct {
 	size_t n, cap;
 } repo_refs;
 int repo_refs_under(git_repository *r, const char *prefix, repo_refs *out);
+/* The ref of REFS (as repo_refs_under gives them: sorted) named NAME, or NULL. */
+const repo_ref *repo_refs_find(const repo_refs *refs, const char *name);
 void repo_refs_free(repo_refs *refs);
 
 /* Pack the loose refs into packed-refs, as git pack-refs --all does (a
