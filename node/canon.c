@@ -316,7 +316,266 @@ int canon_load(const char *buf, size_t len, json_t **out)
 	return 0;
 }
 
+/* ------------------------------------------------------------------
+ * The direct reader: canonical text read in one pass into values, without
+ * jansson's lexer and without writing the value again to compare. It
+ * accepts only text that canon_parse_general accepts, giving the same
+ * value (keys inserted in the same order); anything else, and anything it
+ * does not read (a key with an escape, a \u escape that is not a control
+ * character's, nesting past FAST_MAX_DEPTH, a failed allocation), it
+ * leaves to canon_parse_general, which says what is wrong. */
+
+#define FAST_MAX_DEPTH 64
+
+typedef struct {
+	const char *p, *end;
+	char *buf; /* a string's bytes when it held escapes */
+	size_t cap;
+} fast;
+
+static int fast_lit(fast *f, const char *s, size_t n)
+{
+	if ((size_t)(f->end - f->p) < n || memcmp(f->p, s, n))
+		return 0;
+	f->p += n;
+	return 1;
+}
+
+static int fast_indent(fast *f, int depth)
+{
+	size_t n = 2 * (size_t)depth;
+	if ((size_t)(f->end - f->p) < n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (f->p[i] != ' ')
+			return 0;
+	f->p += n;
+	return 1;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The escape at Q (after its backslash) as put_string writes it: the byte
+ * it stands for, and its length in *N; -1 if put_string would not write
+ * it so. */
+static int fast_escape(const char *q, const char *end, size_t *n)
+{
+	*n = 1;
+	if (q >= end)
+		return -1;
+	switch (*q) {
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'u': {
+		if (end - q < 5 || q[1] != '0' || q[2] != '0')
+			return -1;
+		int hi = hexval(q[3]), lo = hexval(q[4]), c = hi * 16 + lo;
+		/* Only a control character put_string has no short form for;
+		 * not NUL, which a record's text never holds. */
+		if (hi < 0 || lo < 0 || c == 0 || c >= 0x20 || c == '\n' || c == '\t' || c == '\r' || c == '\b' ||
+		    c == '\f')
+			return -1;
+		*n = 5;
+		return c;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* The string whose opening quote was just read, up to and past its
+ * closing one: *S, *N its bytes (in the input, or in f->buf when it held
+ * escapes: valid until the next string). KEY: refuse escapes. */
+static int fast_string(fast *f, const char **s, size_t *n, int key)
+{
+	const char *q = f->p, *start = q;
+	int esc = 0;
+	for (;; q++) {
+		if (q == f->end)
+			return 0;
+		unsigned char c = (unsigned char)*q;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return 0;
+		if (c == '\\') {
+			size_t el;
+			if (key || fast_escape(q + 1, f->end, &el) < 0)
+				return 0;
+			esc = 1;
+			q += el;
+		}
+	}
+	f->p = q + 1;
+	if (!esc) {
+		*s = start, *n = (size_t)(q - start);
+		return canon_utf8_valid(*s, *n);
+	}
+	if ((size_t)(q - start) > f->cap) {
+		char *nb = realloc(f->buf, (size_t)(q - start));
+		if (!nb)
+			return 0;
+		f->buf = nb, f->cap = (size_t)(q - start);
+	}
+	size_t o = 0;
+	for (const char *r = start; r < q; r++) {
+		if (*r != '\\') {
+			f->buf[o++] = *r;
+			continue;
+		}
+		size_t el;
+		f->buf[o++] = (char)fast_escape(r + 1, q, &el);
+		r += el;
+	}
+	*s = f->buf, *n = o;
+	return canon_utf8_valid(*s, *n);
+}
+
+/* An integer as put_int writes it, in json_int_t's range. */
+static json_t *fast_int(fast *f)
+{
+	const char *q = f->p;
+	int neg = q < f->end && *q == '-';
+	unsigned long long u = 0, lim = neg ? 9223372036854775808ULL : 9223372036854775807ULL;
+	q += neg;
+	if (q == f->end || *q < '0' || *q > '9')
+		return NULL;
+	if (*q == '0') {
+		if (neg || (q + 1 < f->end && q[1] >= '0' && q[1] <= '9'))
+			return NULL; /* "-0", "01" */
+		q++;
+	} else {
+		for (; q < f->end && *q >= '0' && *q <= '9'; q++) {
+			unsigned d = (unsigned)(*q - '0');
+			if (u > (lim - d) / 10)
+				return NULL;
+			u = u * 10 + d;
+		}
+	}
+	f->p = q;
+	return json_integer(neg ? (u ? -(json_int_t)(u - 1) - 1 : 0) : (json_int_t)u);
+}
+
+static json_t *fast_value(fast *f, int depth, int inl, int nest);
+
+static json_t *fast_object(fast *f, int depth, int inl, int nest)
+{
+	const char *prev = NULL;
+	size_t prevn = 0;
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	f->p++; /* '{' */
+	if (fast_lit(f, "}", 1))
+		return o;
+	if (!inl && !fast_lit(f, "\n", 1))
+		goto fail;
+	for (;;) {
+		const char *k;
+		size_t kn;
+		if ((!inl && !fast_indent(f, depth + 1)) || !fast_lit(f, "\"", 1) || !fast_string(f, &k, &kn, 1))
+			goto fail;
+		if (prev) { /* sorted by the keys' bytes, each once */
+			int c = memcmp(prev, k, prevn < kn ? prevn : kn);
+			if (c > 0 || (c == 0 && prevn >= kn))
+				goto fail;
+		}
+		prev = k, prevn = kn;
+		json_t *v;
+		if (!fast_lit(f, ": ", 2) || !(v = fast_value(f, depth + 1, inl, nest)) ||
+		    json_object_setn_new_nocheck(o, k, kn, v) < 0)
+			goto fail;
+		if (fast_lit(f, inl ? ", " : ",\n", 2))
+			continue;
+		if (inl ? fast_lit(f, "}", 1) : fast_lit(f, "\n", 1) && fast_indent(f, depth) && fast_lit(f, "}", 1))
+			return o;
+		goto fail;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *fast_value(fast *f, int depth, int inl, int nest)
+{
+	if (f->p == f->end)
+		return NULL;
+	switch (*f->p) {
+	case '{':
+		return nest < FAST_MAX_DEPTH ? fast_object(f, depth, inl, nest + 1) : NULL;
+	case '[': {
+		if (nest >= FAST_MAX_DEPTH)
+			return NULL;
+		json_t *a = json_array(), *v;
+		if (!a)
+			return NULL;
+		f->p++;
+		if (fast_lit(f, "]", 1))
+			return a;
+		for (;;) {
+			if (!(v = fast_value(f, depth, 1, nest + 1)) || json_array_append_new(a, v) < 0)
+				break;
+			if (fast_lit(f, ", ", 2))
+				continue;
+			if (fast_lit(f, "]", 1))
+				return a;
+			break;
+		}
+		json_decref(a);
+		return NULL;
+	}
+	case '"': {
+		const char *s;
+		size_t n;
+		f->p++;
+		return fast_string(f, &s, &n, 0) ? json_stringn_nocheck(s, n) : NULL;
+	}
+	case 't':
+		return fast_lit(f, "true", 4) ? json_true() : NULL;
+	case 'f':
+		return fast_lit(f, "false", 5) ? json_false() : NULL;
+	case 'n':
+		return fast_lit(f, "null", 4) ? json_null() : NULL;
+	default:
+		return fast_int(f);
+	}
+}
+
+json_t *canon_read(const char *buf, size_t len)
+{
+	fast f = {buf, buf + len, NULL, 0};
+	json_t *v = NULL;
+	if (len && *buf == '{' && (v = fast_object(&f, 0, 0, 1)) && !(fast_lit(&f, "\n", 1) && f.p == f.end)) {
+		json_decref(v);
+		v = NULL;
+	}
+	free(f.buf);
+	return v;
+}
+
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out)
+{
+	if ((*out = canon_read(buf, len)))
+		return 0;
+	return canon_parse_general(buf, len, what, out);
+}
+
+int canon_parse_general(const char *buf, size_t len, const char *what, json_t **out)
 {
 	json_error_t e;
 	*out = NULL;

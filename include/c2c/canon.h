@@ -25,6 +25,16 @@ int canon_dump_line(const json_t *v, char **out, size_t *len);
  * Returns C2C_EINVALID (with the line at fault) otherwise. */
 int canon_parse(const char *buf, size_t len, const char *what, json_t **out);
 
+/* canon_parse's two ways. canon_read reads canonical text in one pass and
+ * gives its value, or NULL when it cannot (text that is not canonical, or
+ * that it leaves to the other way, or memory short): it never accepts what
+ * canon_parse_general refuses, and gives the value that gives. canon_parse
+ * tries it first. canon_parse_general parses with jansson and writes the
+ * value again to compare: slower, and it says what is wrong. Both are here
+ * for the tests and the fuzz target that hold them to the same answers. */
+json_t *canon_read(const char *buf, size_t len);
+int canon_parse_general(const char *buf, size_t len, const char *what, json_t **out);
+
 /* Jansson reports some failed allocations of its lexer as a syntax error
  * ("string or '}' expected"): a record a peer sent would be refused as
  * broken when the node only ran short of memory. canon_hook_alloc() (once,

@@ -2,7 +2,7 @@
  * repository edited by hand. The input is the file's bytes.
  *
  * canon_parse must refuse it or give a value whose canonical form is the
- * input itself; a parsed object then goes where a record file's contents go
+ * input itself (and its direct reader must agree with jansson's parse); a parsed object then goes where a record file's contents go
  * in the node: the merge's check of its bookkeeping (merge_records(r, NULL)),
  * a join with itself (which must fail exactly when the check does, with the
  * same message), the Lamport time, the
@@ -28,6 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *rec = NULL, *copy = NULL, *self = NULL, *back = NULL;
 	char *dump = NULL, *nat = NULL;
 	size_t dlen = 0;
+	/* The direct reader accepts only what jansson's parse accepts, to the
+	 * same value. */
+	json_t *direct = canon_read((const char *)data, size), *general = NULL;
+	int grc = canon_parse_general((const char *)data, size, "fuzz.json", &general);
+	if (direct && (grc < 0 || !json_equal(direct, general))) {
+		fprintf(stderr, "the direct reader accepted what the general parse %s\n",
+		        grc < 0 ? "refuses" : "reads otherwise");
+		abort();
+	}
+	json_decref(direct);
+	json_decref(general);
+	err_clear();
 	if (canon_parse((const char *)data, size, "fuzz.json", &rec) < 0)
 		goto done;
 	if (canon_dump(rec, &dump, &dlen) < 0 || dlen != size || memcmp(dump, data, size)) {

@@ -49,9 +49,28 @@ static void parse_refused_n(const char *text, size_t len)
 	}
 	assert_null(v);
 	assert_non_null(strstr(err_msg(), "x.json"));
+	assert_null(canon_read(text, len)); /* the direct reader refuses it too */
 }
 
 static void parse_refused(const char *text) { parse_refused_n(text, strlen(text)); }
+
+/* A and B (equal values) list their objects' keys in the same order. */
+static void same_order(const json_t *a, const json_t *b)
+{
+	if (json_is_array(a)) {
+		for (size_t i = 0; i < json_array_size(a); i++)
+			same_order(json_array_get(a, i), json_array_get(b, i));
+		return;
+	}
+	if (!json_is_object(a))
+		return;
+	void *i = json_object_iter((json_t *)a), *j = json_object_iter((json_t *)b);
+	for (; i && j; i = json_object_iter_next((json_t *)a, i), j = json_object_iter_next((json_t *)b, j)) {
+		assert_string_equal(json_object_iter_key(i), json_object_iter_key(j));
+		same_order(json_object_iter_value(i), json_object_iter_value(j));
+	}
+	assert_true(!i && !j);
+}
 
 static json_t *parse_ok(const char *text)
 {
@@ -60,6 +79,15 @@ static json_t *parse_ok(const char *text)
 	if (rc != 0)
 		fail_msg("canon_parse refused canonical text -> %d: %s\n%s", rc, err_msg(), text);
 	assert_non_null(v);
+	/* The direct reader reads it, to the value jansson's parse gives, its
+	 * keys in the same order. */
+	json_t *r = canon_read(text, strlen(text)), *g = NULL;
+	assert_non_null(r);
+	assert_int_equal(canon_parse_general(text, strlen(text), "ok.json", &g), 0);
+	assert_true(json_equal(r, g));
+	same_order(r, g);
+	json_decref(r);
+	json_decref(g);
 	return v;
 }
 
@@ -339,6 +367,43 @@ static void t_parse_refuses_noncanonical(void **state)
 	parse_refused_n("{}\n", 2);
 }
 
+/* Canonical text the direct reader leaves to jansson's parse: still
+ * accepted, to the same value. */
+static void t_parse_beyond_direct_reader(void **state)
+{
+	(void)state;
+	/* Nesting deeper than the direct reader goes: {"a": [[[...1...]]]}. */
+	char deep[512];
+	size_t n = 0;
+	n += (size_t)snprintf(deep + n, sizeof(deep) - n, "{\n  \"a\": ");
+	for (int i = 0; i < 100; i++)
+		deep[n++] = '[';
+	deep[n++] = '1';
+	for (int i = 0; i < 100; i++)
+		deep[n++] = ']';
+	n += (size_t)snprintf(deep + n, sizeof(deep) - n, "\n}\n");
+	json_t *v = NULL;
+	assert_null(canon_read(deep, n));
+	assert_int_equal(canon_parse(deep, n, "deep.json", &v), 0);
+	json_t *a = json_object_get(v, "a");
+	for (int i = 0; i < 100; i++) {
+		assert_true(json_is_array(a));
+		a = json_array_get(a, 0);
+	}
+	assert_int_equal(json_integer_value(a), 1);
+	json_decref(v);
+	/* Every escape put_string writes, read directly; objects in arrays. */
+	v = parse_ok("{\n"
+	             "  \"a\": \"\\\" \\\\ \\n \\t \\r \\b \\f \\u0001 \\u001f \\u000b \x7f\",\n"
+	             "  \"b\": [{\"x\": [], \"y\": {}}, {}, [1, -2, \"\\n\"], true, false, null],\n"
+	             "  \"c\": {\n"
+	             "    \"\": 0\n"
+	             "  }\n"
+	             "}\n");
+	assert_string_equal(json_string_value(json_object_get(v, "a")), "\" \\ \n \t \r \b \f \x01 \x1f \x0b \x7f");
+	json_decref(v);
+}
+
 static void t_parse_names_line(void **state)
 {
 	(void)state;
@@ -434,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(t_parse_accepts_canonical),
 	    cmocka_unit_test(t_parse_dump_round_trip),
 	    cmocka_unit_test(t_parse_refuses_noncanonical),
+	    cmocka_unit_test(t_parse_beyond_direct_reader),
 	    cmocka_unit_test(t_parse_names_line),
 	    cmocka_unit_test(t_utf8_valid),
 	    cmocka_unit_test(t_utf8_invalid),
