@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/util.h"
 
 typedef repo_buf buf;
 
@@ -121,4 +122,72 @@ int delta_make(repo_buf *out, const unsigned char *base, size_t bl, const unsign
 done:
 	free(slot);
 	return err;
+}
+
+/* A size header at *P (before END): 7 bits a byte, least significant
+ * first. -1 if it runs past END or past 64 bits. */
+static int get_size(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	unsigned shift = 0;
+	*v = 0;
+	for (;;) {
+		if (*p == end || shift > 63)
+			return -1;
+		unsigned c = *(*p)++;
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+		if (!(c & 0x80))
+			return 0;
+	}
+}
+
+int delta_apply(repo_buf *out, const unsigned char *base, size_t bl, const unsigned char *d, size_t dl,
+                size_t max)
+{
+	const unsigned char *p = d, *end = d + dl;
+	uint64_t want_bl, tl;
+	int err;
+	out->len = 0;
+	if (get_size(&p, end, &want_bl) < 0 || want_bl != bl || get_size(&p, end, &tl) < 0 || tl > max)
+		return -1;
+	if ((err = util_grow((void **)&out->p, &out->cap, (size_t)tl + 1, 1)) < 0)
+		return err;
+	unsigned char *t = out->p;
+	size_t len = 0;
+	while (p < end) {
+		unsigned op = *p++;
+		if (op & 0x80) { /* copy: offset and size bytes as the opcode's bits say */
+			uint64_t off = 0, n = 0;
+			for (unsigned i = 0; i < 4; i++)
+				if (op & (1u << i)) {
+					if (p == end)
+						return -1;
+					off |= (uint64_t)*p++ << (8 * i);
+				}
+			for (unsigned i = 0; i < 3; i++)
+				if (op & (0x10u << i)) {
+					if (p == end)
+						return -1;
+					n |= (uint64_t)*p++ << (8 * i);
+				}
+			if (n == 0)
+				n = 0x10000;
+			if (off > bl || n > bl - off || n > tl - len)
+				return -1;
+			memcpy(t + len, base + off, (size_t)n);
+			len += (size_t)n;
+		} else if (op) { /* insert OP bytes */
+			if (op > (size_t)(end - p) || op > tl - len)
+				return -1;
+			memcpy(t + len, p, op);
+			p += op;
+			len += op;
+		} else {
+			return -1; /* opcode 0 is reserved */
+		}
+	}
+	if (len != tl)
+		return -1;
+	out->len = len;
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "c2c/delta.h"
 #include "c2c/err.h"
 #include "c2c/fault.h"
 #include "c2c/packsrc.h"
@@ -387,24 +388,127 @@ int repo_oids_add(const git_oid *id, const git_oid *base, void *oids)
 #define COPY_STORED_MIN 256
 #define COPY_RING 512
 #define COPY_MAX_THREADS 4
+/* A delta kept as stored is at most this deep (git's pack.depth). */
+#define COPY_MAX_DEPTH 50
+/* ... and makes an object of at most this many bytes (larger: read whole). */
+#define COPY_DELTA_MAX ((size_t)16 << 20)
+/* The objects a copy has checked, kept to apply the deltas that follow
+ * them: their bytes in a ring of SEEN_BYTES, found by their entry's key
+ * in a table of SEEN_SLOTS (emptied when half full). */
+#define SEEN_BYTES ((size_t)64 << 20)
+#define SEEN_SLOTS ((size_t)1 << 18)
+#define SEEN_MAX_OBJECT ((size_t)1 << 20)
 
-/* One object of a copy: read through libgit2 (O), or found whole in one
- * of the source's packs (O NULL, RAW). */
+/* One object of a copy: read through libgit2 (O), or found in one of the
+ * source's packs (O NULL, RAW: whole, or a delta). */
 typedef struct {
 	git_odb_object *o;
 	pack_raw raw;
 	const git_oid *want;
 } copy_item;
 
+/* An object the copy checked: its id, type and bytes (at POS in the
+ * ring, LEN long), and how deep a chain of kept deltas it ends. */
+typedef struct {
+	uint64_t key, pos;
+	git_oid id;
+	uint32_t len;
+	uint8_t type, depth;
+} seen_entry;
+
+typedef struct {
+	pthread_mutex_t mu;
+	seen_entry *t;
+	size_t used;
+	unsigned char *ring;
+	uint64_t wpos; /* bytes ever written into the ring */
+} seen_set;
+
+static int seen_init(seen_set *s)
+{
+	pthread_mutex_init(&s->mu, NULL);
+	s->t = calloc(SEEN_SLOTS, sizeof(*s->t));
+	s->ring = malloc(SEEN_BYTES);
+	return s->t && s->ring ? 0 : -1; /* without it, every delta is compressed again */
+}
+
+static void seen_free(seen_set *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	free(s->t);
+	free(s->ring);
+}
+
+static size_t seen_slot(uint64_t key)
+{
+	key *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(key >> 40) & (SEEN_SLOTS - 1);
+}
+
+/* KEY's object is ID, of TYPE, DATA[0..LEN), at the end of a chain of
+ * DEPTH kept deltas. */
+static void seen_put(seen_set *s, uint64_t key, const git_oid *id, git_object_t type, const unsigned char *data,
+                     size_t len, unsigned depth)
+{
+	if (!s || !s->t || !key || len > SEEN_MAX_OBJECT)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->used >= SEEN_SLOTS / 2) {
+		memset(s->t, 0, SEEN_SLOTS * sizeof(*s->t));
+		s->used = 0;
+	}
+	size_t at = (size_t)(s->wpos % SEEN_BYTES);
+	if (len > SEEN_BYTES - at) /* does not fit before the ring's end: start again at 0 */
+		s->wpos += SEEN_BYTES - at, at = 0;
+	memcpy(s->ring + at, data, len);
+	size_t i = seen_slot(key);
+	while (s->t[i].key && s->t[i].key != key)
+		i = (i + 1) & (SEEN_SLOTS - 1);
+	if (!s->t[i].key)
+		s->used++;
+	s->t[i] = (seen_entry){key, s->wpos, *id, (uint32_t)len, (uint8_t)type, (uint8_t)depth};
+	s->wpos += len;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* KEY's object, if still kept: copied into OUT. */
+static int seen_get(seen_set *s, uint64_t key, seen_entry *e, repo_buf *out)
+{
+	int found = 0;
+	if (!s || !s->t || !key)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	size_t i = seen_slot(key);
+	while (s->t[i].key && s->t[i].key != key)
+		i = (i + 1) & (SEEN_SLOTS - 1);
+	/* Its bytes not yet written over: they began after the last SEEN_BYTES. */
+	if (s->t[i].key && s->t[i].pos + SEEN_BYTES >= s->wpos) {
+		*e = s->t[i];
+		out->len = 0;
+		found = repo_buf_put(out, s->ring + (size_t)(e->pos % SEEN_BYTES), e->len) == 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return found;
+}
+
 /* What a thread of the copy keeps from one object to the next: the
- * compressor of objects read through libgit2, the inflater and buffer of
- * those copied as stored. */
+ * compressor of objects read through libgit2, the inflater and buffers of
+ * those copied as stored, and the entry made of the last one (from D, or
+ * the header HDR, ID and CRC with Z's bytes). */
 typedef struct {
 	repo_deflated d;
 	z_stream zi;
 	int ziinit;
 	unsigned char *buf;
 	size_t cap;
+	repo_buf base, obj; /* a delta's base, and its result */
+	git_oid id;
+	unsigned char hdr[16 + GIT_OID_RAWSZ];
+	size_t hlen;
+	const unsigned char *z;
+	size_t zlen;
+	uint32_t crc;
+	unsigned depth;
 } copy_state;
 
 /* The objects read and waiting for a thread to compress them. */
@@ -419,6 +523,8 @@ typedef struct {
 	pthread_mutex_t pack_mu; /* one thread at a time appends to pk */
 	repo_pack *pk;
 	const char *from;
+	git_odb *src;
+	seen_set *seen;
 } copy_ring;
 
 static void copy_failed(copy_ring *c)
@@ -439,39 +545,96 @@ static int not_its_id(const char *from, const git_oid *want)
 	               git_oid_tostr_s(want));
 }
 
-/* IT, read for its id from FROM, made a pack entry in CS->d: compressed
- * (read through libgit2; freed here), or as stored (inflated only to be
- * hashed). C2C_ECORRUPT if it does not hash to its id. */
-static int copy_prepare(copy_state *cs, copy_item *it, const char *from)
+static int inflater(copy_state *cs)
 {
-	int err;
-	if (it->o) {
-		git_odb_object *o = it->o;
-		it->o = NULL;
-		err = repo_pack_deflate(&cs->d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
-		git_odb_object_free(o);
-		return err == 0 && !git_oid_equal(&cs->d.oid, it->want) ? not_its_id(from, it->want) : err;
-	}
 	if (!cs->ziinit) {
 		if (inflateInit(&cs->zi) != Z_OK)
 			return err_set(C2C_ENOMEM, "starting zlib");
 		cs->ziinit = 1;
 	}
-	if ((err = pack_raw_inflate(&it->raw, &cs->zi, &cs->buf, &cs->cap)) == C2C_ENOMEM)
-		return err;
-	if (err < 0 || git_odb_hash(&cs->d.oid, cs->buf, it->raw.size, it->raw.type) < 0 ||
-	    !git_oid_equal(&cs->d.oid, it->want))
-		return not_its_id(from, it->want);
-	cs->d.hlen = repo_pack_header(cs->d.hdr, (int)it->raw.type, it->raw.size);
-	cs->d.crc = (uint32_t)crc32(crc32(0L, cs->d.hdr, (uInt)cs->d.hlen), it->raw.z, (uInt)it->raw.zlen);
 	return 0;
 }
 
-static int copy_append(repo_pack *pk, const copy_state *cs, const copy_item *it)
+/* IT a delta: kept as stored (a delta on its base's id) when its base is
+ * an object this copy checked, no deeper than COPY_MAX_DEPTH, and the
+ * delta applied to it hashes to IT's id. 1 if kept, 0 if not (no error
+ * set: the object is then read whole), C2C_ENOMEM. */
+static int copy_delta(copy_state *cs, copy_item *it, seen_set *seen)
 {
-	if (it->raw.z) /* copied as stored */
-		return pack_add_entry(pk, &cs->d.oid, cs->d.hdr, cs->d.hlen, it->raw.z, it->raw.zlen, cs->d.crc);
-	return repo_pack_add_deflated(pk, &cs->d);
+	seen_entry b;
+	git_oid got;
+	int err;
+	if (!seen_get(seen, it->raw.base_key, &b, &cs->base) || b.depth >= COPY_MAX_DEPTH ||
+	    (it->raw.type == GIT_OBJECT_REF_DELTA && !git_oid_equal(&b.id, &it->raw.base)))
+		return 0;
+	if ((err = inflater(cs)) < 0 || (err = pack_raw_inflate(&it->raw, &cs->zi, &cs->buf, &cs->cap)) == C2C_ENOMEM)
+		return err;
+	if (err < 0 || (err = delta_apply(&cs->obj, cs->base.p, cs->base.len, cs->buf, it->raw.size, COPY_DELTA_MAX)) < 0)
+		return err == C2C_ENOMEM ? err : 0;
+	if (git_odb_hash(&got, cs->obj.p, cs->obj.len, (git_object_t)b.type) < 0 || !git_oid_equal(&got, it->want))
+		return 0;
+	cs->id = got;
+	cs->hlen = repo_pack_header(cs->hdr, GIT_OBJECT_REF_DELTA, it->raw.size);
+	memcpy(cs->hdr + cs->hlen, b.id.id, GIT_OID_RAWSZ);
+	cs->hlen += GIT_OID_RAWSZ;
+	cs->z = it->raw.z;
+	cs->zlen = it->raw.zlen;
+	cs->crc = (uint32_t)crc32(crc32(0L, cs->hdr, (uInt)cs->hlen), cs->z, (uInt)cs->zlen);
+	cs->depth = b.depth + 1u;
+	seen_put(seen, it->raw.key, &got, (git_object_t)b.type, cs->obj.p, cs->obj.len, cs->depth);
+	return 1;
+}
+
+/* IT, read for its id from FROM, made a pack entry in CS: a delta as
+ * stored (copy_delta), compressed (read through libgit2; freed here), or
+ * whole as stored (inflated only to be hashed). C2C_ECORRUPT if it does
+ * not hash to its id. SRC reads a delta not kept. */
+static int copy_prepare(copy_state *cs, copy_item *it, const char *from, git_odb *src, seen_set *seen)
+{
+	int err, rc;
+	if (!it->o && it->raw.z && it->raw.type >= GIT_OBJECT_OFS_DELTA) {
+		if ((err = copy_delta(cs, it, seen)) != 0)
+			return err < 0 ? err : 0;
+		if ((rc = git_odb_read(&it->o, src, it->want)) < 0) {
+			err = err_git(rc, from);
+			return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
+		}
+	}
+	if (it->o) {
+		git_odb_object *o = it->o;
+		it->o = NULL;
+		err = repo_pack_deflate(&cs->d, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o));
+		if (err == 0 && git_oid_equal(&cs->d.oid, it->want))
+			seen_put(seen, it->raw.key, &cs->d.oid, git_odb_object_type(o), git_odb_object_data(o),
+			         git_odb_object_size(o), 0);
+		git_odb_object_free(o);
+		if (err < 0)
+			return err;
+		if (!git_oid_equal(&cs->d.oid, it->want))
+			return not_its_id(from, it->want);
+		cs->id = cs->d.oid;
+		memcpy(cs->hdr, cs->d.hdr, cs->d.hlen);
+		cs->hlen = cs->d.hlen;
+		cs->z = cs->d.z;
+		cs->zlen = cs->d.zlen;
+		cs->crc = cs->d.crc;
+		return 0;
+	}
+	if ((err = inflater(cs)) < 0 || (err = pack_raw_inflate(&it->raw, &cs->zi, &cs->buf, &cs->cap)) == C2C_ENOMEM)
+		return err;
+	if (err < 0 || git_odb_hash(&cs->id, cs->buf, it->raw.size, it->raw.type) < 0 || !git_oid_equal(&cs->id, it->want))
+		return not_its_id(from, it->want);
+	seen_put(seen, it->raw.key, &cs->id, it->raw.type, cs->buf, it->raw.size, 0);
+	cs->hlen = repo_pack_header(cs->hdr, (int)it->raw.type, it->raw.size);
+	cs->z = it->raw.z;
+	cs->zlen = it->raw.zlen;
+	cs->crc = (uint32_t)crc32(crc32(0L, cs->hdr, (uInt)cs->hlen), it->raw.z, (uInt)it->raw.zlen);
+	return 0;
+}
+
+static int copy_append(repo_pack *pk, const copy_state *cs)
+{
+	return pack_add_entry(pk, &cs->id, cs->hdr, cs->hlen, cs->z, cs->zlen, cs->crc);
 }
 
 static void copy_state_free(copy_state *cs)
@@ -480,6 +643,8 @@ static void copy_state_free(copy_state *cs)
 	if (cs->ziinit)
 		inflateEnd(&cs->zi);
 	free(cs->buf);
+	free(cs->base.p);
+	free(cs->obj.p);
 }
 
 static void *copy_work(void *arg)
@@ -498,10 +663,10 @@ static void *copy_work(void *arg)
 		c->head++;
 		pthread_cond_signal(&c->can_put);
 		pthread_mutex_unlock(&c->mu);
-		int err = copy_prepare(&cs, &it, c->from);
+		int err = copy_prepare(&cs, &it, c->from, c->src, c->seen);
 		if (err == 0) {
 			pthread_mutex_lock(&c->pack_mu);
-			err = copy_append(c->pk, &cs, &it);
+			err = copy_append(c->pk, &cs);
 			pthread_mutex_unlock(&c->pack_mu);
 		}
 		if (err < 0) {
@@ -525,16 +690,16 @@ static size_t copy_threads(size_t n)
  * then made an entry and appended here (RING NULL, with CS) or by the
  * ring's threads. */
 static int copy_one(git_odb *src, const pack_src *packs, const char *from, const git_oid *want, repo_pack *pk,
-                    copy_state *cs, copy_ring *ring)
+                    copy_state *cs, copy_ring *ring, seen_set *seen)
 {
 	copy_item it = {NULL, {0}, want};
 	int rc, err;
-	if (!pack_src_find(packs, want, &it.raw) && (rc = git_odb_read(&it.o, src, want)) < 0) {
+	if (!pack_src_find_entry(packs, want, &it.raw) && (rc = git_odb_read(&it.o, src, want)) < 0) {
 		err = err_git(rc, from);
 		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
 	}
 	if (!ring)
-		return (err = copy_prepare(cs, &it, from)) < 0 ? err : copy_append(pk, cs, &it);
+		return (err = copy_prepare(cs, &it, from, src, seen)) < 0 ? err : copy_append(pk, cs);
 	pthread_mutex_lock(&ring->mu);
 	while (ring->tail - ring->head == COPY_RING && !ring->failed)
 		pthread_cond_wait(&ring->can_put, &ring->mu);
@@ -559,6 +724,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	pack_src *packs = NULL;
 	copy_state cs = {0};
 	copy_ring *ring = NULL;
+	seen_set seen_s, *seen = NULL;
 	pthread_t th[COPY_MAX_THREADS];
 	size_t copied = 0, at, nth = 0;
 	int err = 0;
@@ -579,6 +745,14 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	if ((err = repo_pack_new_in(&pk, r, dir, uniq.n)) < 0 ||
 	    (src_packs && uniq.n >= COPY_STORED_MIN && (err = pack_src_open(&packs, src_packs)) < 0))
 		goto done;
+	if (packs) { /* deltas kept as stored need the objects before them */
+		if (seen_init(&seen_s) < 0) {
+			seen_free(&seen_s);
+			memset(&seen_s, 0, sizeof(seen_s));
+			pthread_mutex_init(&seen_s.mu, NULL);
+		}
+		seen = &seen_s;
+	}
 	size_t want = copy_threads(uniq.n);
 	if (want && (ring = calloc(1, sizeof(*ring)))) {
 		pthread_mutex_init(&ring->mu, NULL);
@@ -587,6 +761,8 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		pthread_cond_init(&ring->can_take, NULL);
 		ring->pk = pk;
 		ring->from = from;
+		ring->src = src;
+		ring->seen = seen;
 		while (nth < want && pthread_create(&th[nth], NULL, copy_work, ring) == 0)
 			nth++;
 	}
@@ -595,7 +771,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 		if (!oid_list_index(&uniq, &oids->v[i], &at) || done[at])
 			continue;
 		done[at] = 1;
-		err = copy_one(src, packs, from, &oids->v[i], pk, &cs, use);
+		err = copy_one(src, packs, from, &oids->v[i], pk, &cs, use, seen);
 		progress_report(progress, label, ++copied, uniq.n);
 	}
 	if (ring) {
@@ -624,6 +800,8 @@ done:
 	}
 	repo_pack_free(pk);
 	pack_src_free(packs);
+	if (seen)
+		seen_free(seen);
 	copy_state_free(&cs);
 	free(done);
 	oid_list_free(&uniq);

@@ -23,6 +23,9 @@
 #define PACK_TAIL 20
 /* Larger objects are read through libgit2 (records are a few KB). */
 #define RAW_MAX ((uint64_t)1 << 28)
+/* An entry's key: its pack's number above its offset. */
+#define KEY_OFF_BITS 48
+#define KEY_PACKS ((size_t)1 << 15)
 
 typedef struct {
 	const unsigned char *idx, *pack;
@@ -34,6 +37,8 @@ struct pack_src {
 	src_pack *v;
 	size_t n, cap;
 };
+
+static int find_in(const src_pack *p, const git_oid *id, uint32_t *at);
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -146,13 +151,14 @@ void pack_src_free(pack_src *s)
 	free(s);
 }
 
-/* Entry I of P, if whole: its header read within the pack's entries; the
- * compressed bytes run at most to the pack's checksum (inflating says
- * where they end). */
-static int entry_raw(const src_pack *p, uint32_t i, pack_raw *out)
+/* Entry I of P (the K-th pack): its header read within the pack's
+ * entries; the compressed bytes run at most to the pack's checksum
+ * (inflating says where they end). 1: whole; 2: a delta, if DELTAS (its
+ * base's offset within the entries before it, or its id); 0: neither. */
+static int entry_raw(const src_pack *p, size_t k, uint32_t i, pack_raw *out, int deltas)
 {
 	uint64_t off;
-	if (entry_off(p, i, &off) < 0)
+	if (k >= KEY_PACKS || entry_off(p, i, &off) < 0)
 		return 0;
 	const unsigned char *h = p->pack + off, *stop = p->pack + p->pack_len - PACK_TAIL;
 	unsigned c = *h++;
@@ -165,34 +171,74 @@ static int entry_raw(const src_pack *p, uint32_t i, pack_raw *out)
 		size |= (uint64_t)(c & 0x7f) << shift;
 		shift += 7;
 	}
-	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG || size > RAW_MAX || h >= stop)
+	if (size > RAW_MAX || h >= stop)
 		return 0;
+	out->key = (uint64_t)k << KEY_OFF_BITS | off;
+	out->base_key = 0;
+	if (type == GIT_OBJECT_OFS_DELTA && deltas) {
+		/* The distance back: big-endian 7 bits a byte, each byte but the
+		 * last adding one (gitformat-pack(5)). */
+		c = *h++;
+		uint64_t back = c & 0x7f;
+		while (c & 0x80) {
+			if (h == stop || back >= (uint64_t)1 << 56)
+				return 0;
+			c = *h++;
+			back = ((back + 1) << 7) | (c & 0x7f);
+		}
+		if (h >= stop || back == 0 || back > off - 12)
+			return 0;
+		out->base_key = (uint64_t)k << KEY_OFF_BITS | (off - back);
+	} else if (type == GIT_OBJECT_REF_DELTA && deltas) {
+		if ((size_t)(stop - h) <= GIT_OID_RAWSZ)
+			return 0;
+		git_oid_fromraw(&out->base, h);
+		h += GIT_OID_RAWSZ;
+		uint32_t at;
+		if (find_in(p, &out->base, &at) && entry_off(p, at, &off) == 0)
+			out->base_key = (uint64_t)k << KEY_OFF_BITS | off;
+	} else if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG) {
+		return 0;
+	}
 	out->type = (git_object_t)type;
 	out->size = (size_t)size;
 	out->z = h;
 	out->zlen = (uint64_t)(stop - h) > UINT_MAX ? UINT_MAX : (size_t)(stop - h);
-	return 1;
+	return type >= GIT_OBJECT_OFS_DELTA ? 2 : 1;
 }
 
-int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out)
+/* Where ID is in P's index. */
+static int find_in(const src_pack *p, const git_oid *id, uint32_t *at)
 {
 	unsigned b = id->id[0];
-	for (size_t k = 0; s && k < s->n; k++) {
-		const src_pack *p = &s->v[k];
-		uint32_t lo = b ? be32(p->idx + 8 + 4 * (b - 1)) : 0, hi = be32(p->idx + 8 + 4 * b);
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			int c = memcmp(id->id, p->idx + IDX_HEAD + (size_t)mid * 20, GIT_OID_RAWSZ);
-			if (c == 0)
-				return entry_raw(p, mid, out);
-			if (c < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
+	uint32_t lo = b ? be32(p->idx + 8 + 4 * (b - 1)) : 0, hi = be32(p->idx + 8 + 4 * b);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(id->id, p->idx + IDX_HEAD + (size_t)mid * 20, GIT_OID_RAWSZ);
+		if (c == 0) {
+			*at = mid;
+			return 1;
 		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return 0;
 }
+
+static int find(const pack_src *s, const git_oid *id, pack_raw *out, int deltas)
+{
+	uint32_t at;
+	for (size_t k = 0; s && k < s->n; k++)
+		if (find_in(&s->v[k], id, &at))
+			return entry_raw(&s->v[k], k, at, out, deltas);
+	return 0;
+}
+
+int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out) { return find(s, id, out, 0); }
+
+int pack_src_find_entry(const pack_src *s, const git_oid *id, pack_raw *out) { return find(s, id, out, 1); }
 
 int pack_raw_inflate(pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap)
 {

@@ -15,6 +15,7 @@
 
 #include <git2.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <zlib.h>
 
 typedef struct pack_src pack_src;
@@ -33,11 +34,24 @@ typedef struct {
 	size_t size;
 	const unsigned char *z;
 	size_t zlen;
+	/* Which entry this is (its pack and offset: the same entry, the same
+	 * key), and for a delta (TYPE GIT_OBJECT_OFS_DELTA or _REF_DELTA,
+	 * SIZE the delta's), its base: BASE_KEY for the one at an offset
+	 * before it, BASE for the one named by its id (then BASE_KEY is its
+	 * entry in the same pack, or 0 if that pack has none). */
+	uint64_t key, base_key;
+	git_oid base;
 } pack_raw;
 
 /* Whether ID is in one of S's packs as a whole object (a delta, or an
  * object no pack holds, is 0). */
 int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out);
+
+/* The same, and a delta too: 1 for an object stored whole, 2 for a delta
+ * (whose base is not checked to hold: the copy applies it and hashes the
+ * result), 0 for an object S's first pack that lists it does not hold in
+ * a form read here, or that none lists. */
+int pack_src_find_entry(const pack_src *s, const git_oid *id, pack_raw *out);
 
 /* Inflate R into *BUF (which grows as needed, its capacity in *CAP) with
  * ZS (inflateInit'ed; reset here) and check that R's bytes begin with one

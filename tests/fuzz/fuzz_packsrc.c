@@ -4,13 +4,16 @@
  * the .idx, the rest the .pack. Both are written to a directory, opened as
  * repo_pack_copy opens them, and every id the index lists (as far as its
  * bytes go) is looked up and, when found whole, inflated and hashed as the
- * copy does: nothing may be read outside the two files. */
+ * copy does; a delta is inflated and applied to the last whole object
+ * found (delta_apply): nothing may be read outside the two files or the
+ * base. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "c2c/delta.h"
 #include "c2c/packsrc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z_stream zs = {0};
 	unsigned char *buf = NULL;
 	size_t cap = 0;
+	repo_buf last = {0}, out = {0};
 	if (inflateInit(&zs) != Z_OK)
 		abort();
 	const uint8_t *idx = data + 4;
@@ -53,13 +57,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		git_oid id;
 		pack_raw raw;
 		memcpy(id.id, idx + at, 20);
-		if (pack_src_find(ps, &id, &raw) && pack_raw_inflate(&raw, &zs, &buf, &cap) == 0) {
+		int kind = pack_src_find_entry(ps, &id, &raw);
+		if (kind == 1 && pack_raw_inflate(&raw, &zs, &buf, &cap) == 0) {
 			git_oid got;
 			git_odb_hash(&got, buf, raw.size, raw.type);
+			last.len = 0; /* the base of the next delta */
+			if (repo_buf_put(&last, buf, raw.size) < 0)
+				abort();
+		} else if (kind == 2) {
+			/* a delta's base lies before it in its pack (by offset), or
+			 * is named by its id */
+			if (raw.type == GIT_OBJECT_OFS_DELTA && (raw.base_key >= raw.key || (raw.base_key & 0xffffffffffffULL) < 12))
+				abort();
+			if (pack_raw_inflate(&raw, &zs, &buf, &cap) == 0)
+				(void)delta_apply(&out, last.p, last.len, buf, raw.size, 1 << 20);
 		}
 	}
 	inflateEnd(&zs);
 	free(buf);
+	free(last.p);
+	free(out.p);
 	pack_src_free(ps);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* Unit tests of the delta encoder of c2c's push (delta_make,
- * include/c2c/delta.h). Each delta is read back by a decoder written here
+ * include/c2c/delta.h), and of its reader (delta_apply). Each delta is read back by a decoder written here
  * from gitformat-pack(5) ("Deltified representation"), which also checks
  * the instructions as git's patch-delta.c does (no zero opcode, copies
  * inside the base, sizes that add up); the result must be the target byte
@@ -113,6 +113,15 @@ static size_t round_trip(const void *base, size_t bl, const void *t, size_t tl, 
 	assert_int_equal(gl, tl);
 	if (tl && memcmp(got, t, tl))
 		fail_msg("the delta does not give the target back (%zu bytes from %zu)", tl, bl);
+	/* delta_apply reads it the same */
+	repo_buf out = {0};
+	assert_int_equal(delta_apply(&out, base, bl, d.p ? d.p : (const unsigned char *)"", d.len, tl), 0);
+	assert_int_equal(out.len, tl);
+	if (tl && memcmp(out.p, t, tl))
+		fail_msg("delta_apply does not give the target back (%zu bytes from %zu)", tl, bl);
+	if (tl) /* a result larger than allowed is refused */
+		assert_int_equal(delta_apply(&out, base, bl, d.p, d.len, tl - 1), -1);
+	free(out.p);
 	size_t n = d.len;
 	free(got);
 	free(d.p);
@@ -291,6 +300,42 @@ static void t_random(void **state)
 /* Stock git reads the deltas: a thin pack holding a blob as a REF_DELTA
  * against a blob of the repository, completed by index-pack --fix-thin,
  * gives back the target. */
+/* Deltas that do not hold, as another node could send them: each refused
+ * by delta_apply, nothing read outside the base or the delta. */
+static void t_apply_refuses(void **state)
+{
+	(void)state;
+	const unsigned char base[] = "0123456789abcdef";
+	static const struct {
+		const char *why;
+		unsigned char d[16];
+		size_t len;
+	} bad[] = {
+	    {"base size not the base's", {15, 4, 0x90, 4}, 4},
+	    {"no result size", {16}, 1},
+	    {"a size header running past the end", {16, 0x84}, 2},
+	    {"copy past the base's end", {16, 4, 0x91, 14, 4}, 5},
+	    {"copy offset past the base", {16, 1, 0x91, 200, 1}, 5},
+	    {"copy of 0x10000 (size 0) from a small base", {16, 4, 0x80}, 3},
+	    {"copy's bytes missing", {16, 4, 0x93, 1}, 4},
+	    {"insert past the delta's end", {16, 4, 4, 'a', 'b'}, 5},
+	    {"opcode 0", {16, 1, 0, 1, 'a'}, 5},
+	    {"fewer bytes than the result size", {16, 5, 0x90, 4}, 4},
+	    {"more bytes than the result size", {16, 3, 0x90, 4}, 4},
+	    {"a result size over the limit", {16, 0xff, 0xff, 0xff, 0x7f}, 5},
+	};
+	repo_buf out = {0};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (delta_apply(&out, base, 16, bad[i].d, bad[i].len, 1 << 20) != -1)
+			fail_msg("delta_apply accepted: %s", bad[i].why);
+	/* and what holds: a copy of 4 at 2 and an insert of 2 */
+	const unsigned char ok[] = {16, 6, 0x91, 2, 4, 2, 'x', 'y'};
+	assert_int_equal(delta_apply(&out, base, 16, ok, sizeof(ok), 1 << 20), 0);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.p, "2345xy", 6);
+	free(out.p);
+}
+
 static void t_git_reads_it(void **state)
 {
 	(void)state;
@@ -362,6 +407,7 @@ int main(void)
 	    cmocka_unit_test(t_large),
 	    cmocka_unit_test(t_small_edits),
 	    cmocka_unit_test(t_random),
+	    cmocka_unit_test(t_apply_refuses),
 	    cmocka_unit_test(t_git_reads_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

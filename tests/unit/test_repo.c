@@ -13,8 +13,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include "c2c/blobq.h"
+#include "c2c/delta.h"
 #include "c2c/err.h"
 #include "c2c/pack.h"
 #include "c2c/packsrc.h"
@@ -342,8 +345,9 @@ static void t_pack_short(void **state)
 static void write_actions(git_odb *odb, int n, const char *fmt, repo_oids *ids)
 {
 	for (int i = 0; i < n; i++) {
-		char d[96];
+		char d[1024];
 		int len = snprintf(d, sizeof(d), fmt, i);
+		assert_true(len > 0 && (size_t)len < sizeof(d));
 		git_oid id;
 		assert_int_equal(git_odb_write(&id, odb, d, (size_t)len, GIT_OBJECT_BLOB), 0);
 		OK(oid_list_add(ids, &id));
@@ -503,6 +507,207 @@ static void t_pack_copy_stored(void **state)
 	err_clear();
 	assert_int_equal(sh("test -z \"$(ls '%s/objects/pack')\"", dpath), 0);
 	git_repository_free(bad);
+	git_odb_free(sodb);
+	oid_list_free(&oids);
+	git_repository_free(src);
+}
+
+/* GITDIR's objects IDS in one pack of deltas, as git's gc or a push
+ * writes them: on offsets (OFS 1) or on ids, DEPTH deep at most; the
+ * pack before it, if any, removed. */
+static void pack_deltas(const char *gitdir, const git_oid *ids, size_t n, int ofs, int depth)
+{
+	char list[400];
+	snprintf(list, sizeof(list), "%s/ids.txt", gitdir);
+	FILE *f = fopen(list, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", git_oid_tostr_s(&ids[i]));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sh("cd '%s/objects/pack' && git --git-dir='%s' pack-objects -q %s --window=50 --depth=%d new "
+	                    "<'%s' >/dev/null && rm -f pack-* && for f in new-*; do mv $f ${f#new-}; done && "
+	                    "for f in *.pack *.idx; do mv $f pack-$f; done && git --git-dir='%s' prune-packed",
+	                    gitdir, gitdir, ofs ? "--delta-base-offset" : "", depth, list, gitdir),
+	                 0);
+}
+
+/* How many of GITDIR's one pack's entries are deltas, and the longest chain. */
+static void pack_chains(const char *gitdir, long *deltas, long *longest)
+{
+	char cmd[600], out[128] = "";
+	snprintf(cmd, sizeof(cmd),
+	         "git --git-dir=%s verify-pack -v %s/objects/pack/*.idx | awk 'NF==7 {d++; if ($6 > m) m = $6} "
+	         "END {print d+0, m+0}'",
+	         gitdir, gitdir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(out, sizeof(out), f));
+	assert_int_equal(pclose(f), 0);
+	assert_int_equal(sscanf(out, "%ld %ld", deltas, longest), 2);
+}
+
+/* repo_pack_copy from a pack of deltas (a hub's, after git's gc), on
+ * offsets and on ids: a delta whose base the copy has checked is kept as
+ * stored, on its base's id, once the delta applied to the base hashes to
+ * its own id; the copy is what git verifies and the same objects. A changed byte in a delta: the delta is
+ * not kept, the object read whole fails its hash or its reading, and no
+ * pack is left. */
+static void t_pack_copy_deltas(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	char spath[256], dpath[256], packs[300];
+	git_repository *src = new_repo("deltasrc", spath, sizeof(spath));
+	git_odb *sodb = NULL;
+	repo_oids oids = {0};
+	long deltas, longest;
+	OK(git_repository_odb(&sodb, src));
+	/* versions of a text of 60 lines, each changing one line of the one
+	 * before: git's deltas then chain (git makes no delta of a small
+	 * object, nor long chains of objects alike but for one place) */
+	unsigned long long v[60], x = 1;
+	for (int j = 0; j < 60; j++)
+		v[j] = x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	for (int i = 0; i < N; i++) {
+		char d[60 * 40];
+		size_t len = 0;
+		v[(i * 7) % 60] = x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		for (int j = 0; j < 60; j++)
+			len += (size_t)snprintf(d + len, sizeof(d) - len, "line %d: %llu\n", j, v[j] >> 34);
+		git_oid id;
+		assert_int_equal(git_odb_write(&id, sodb, d, len, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(&oids, &id));
+	}
+	snprintf(packs, sizeof(packs), "%s/objects/pack", spath);
+	for (int ofs = 1; ofs >= 0; ofs--) {
+		pack_deltas(spath, oids.v, oids.n, ofs, 1000);
+		git_odb_refresh(sodb);
+		pack_chains(spath, &deltas, &longest);
+		assert_true(deltas > N / 2);
+		git_repository *dst = new_repo(ofs ? "deltadst-ofs" : "deltadst-ref", dpath, sizeof(dpath));
+		OK(repo_pack_copy(dst, NULL, sodb, packs, "deltasrc", &oids, NULL, NULL));
+		assert_int_equal(count_objects(dpath, "in-pack"), N);
+		pack_chains(dpath, &deltas, &longest);
+		assert_true(deltas > N / 2);
+		assert_true(longest <= 50);
+		assert_int_equal(sh("git --git-dir='%s' fsck --strict --no-dangling 2>&1", dpath), 0);
+		same_blobs(src, dst, &oids);
+		git_repository_free(dst);
+	}
+	/* a byte near the end of the source's pack changed: a delta's, as
+	 * nearly all its entries are */
+	assert_int_equal(sh("f=$(ls %s/*.pack) && chmod u+w $f && printf 'Z' | "
+	                    "dd of=$f bs=1 seek=$(( $(stat -c %%s $f) - 400 )) conv=notrunc 2>/dev/null",
+	                    packs), 0);
+	git_odb_free(sodb);
+	OK(git_repository_odb(&sodb, src));
+	git_repository *bad = new_repo("deltabad", dpath, sizeof(dpath));
+	assert_true(repo_pack_copy(bad, NULL, sodb, packs, "deltasrc", &oids, NULL, NULL) < 0);
+	assert_non_null(strstr(err_msg(), "deltasrc"));
+	err_clear();
+	assert_int_equal(sh("test -z \"$(ls '%s/objects/pack')\"", dpath), 0);
+	git_repository_free(bad);
+	git_odb_free(sodb);
+	oid_list_free(&oids);
+	git_repository_free(src);
+}
+
+/* A pack entry's header, of TYPE and SIZE, into H; its length. */
+static size_t entry_header(unsigned char *h, int type, size_t size)
+{
+	size_t n = 0;
+	h[n] = (unsigned char)(type << 4 | (size & 15));
+	for (size >>= 4; size; size >>= 7) {
+		h[n++] |= 0x80;
+		h[n] = size & 0x7f;
+	}
+	return n + 1;
+}
+
+/* A chain of 299 deltas (REF_DELTA, each on the one before), in a pack
+ * written here and indexed by git: the copy keeps chains 50 deep at most,
+ * as git writes them, reading every 51st object whole (and keeping the
+ * next ones on it); what it copies is what git verifies. */
+static void t_pack_copy_delta_depth(void **state)
+{
+	(void)state;
+	enum { N = 300 }; /* the copy reads packs as stored from 256 objects */
+	char spath[256], dpath[256], packs[300], file[400];
+	git_repository *src = new_repo("depthsrc", spath, sizeof(spath));
+	git_odb *sodb = NULL;
+	repo_oids oids = {0};
+	repo_buf prev = {0}, cur = {0}, delta = {0}, pk = {0};
+	unsigned char h[32], z[8192];
+	OK(git_repository_odb(&sodb, src));
+	unsigned char head[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, N >> 8, N & 255};
+	assert_int_equal(repo_buf_put(&pk, head, sizeof(head)), 0);
+	for (int i = 0; i < N; i++) {
+		cur.len = 0;
+		for (int j = 0; j < 40; j++) {
+			char line[64];
+			int n = snprintf(line, sizeof(line), "line %d: %d\n", j, j == i % 40 ? i * 1000 + j : j);
+			assert_int_equal(repo_buf_put(&cur, line, (size_t)n), 0);
+		}
+		git_oid id;
+		assert_int_equal(git_odb_hash(&id, cur.p, cur.len, GIT_OBJECT_BLOB), 0);
+		OK(oid_list_add(&oids, &id));
+		const unsigned char *data = cur.p;
+		size_t len = cur.len, hl;
+		if (i == 0) {
+			hl = entry_header(h, GIT_OBJECT_BLOB, len);
+		} else {
+			OK(delta_make(&delta, prev.p, prev.len, cur.p, cur.len));
+			data = delta.p, len = delta.len;
+			hl = entry_header(h, GIT_OBJECT_REF_DELTA, len);
+			memcpy(h + hl, oids.v[i - 1].id, 20);
+			hl += 20;
+		}
+		uLongf zl = sizeof(z);
+		assert_int_equal(compress2(z, &zl, data, len, 1), Z_OK);
+		assert_int_equal(repo_buf_put(&pk, h, hl), 0);
+		assert_int_equal(repo_buf_put(&pk, z, zl), 0);
+		prev.len = 0;
+		assert_int_equal(repo_buf_put(&prev, cur.p, cur.len), 0);
+	}
+	unsigned char sum[20];
+	unsigned int sl = 0;
+	assert_int_equal(EVP_Digest(pk.p, pk.len, sum, &sl, EVP_sha1(), NULL), 1);
+	assert_int_equal(repo_buf_put(&pk, sum, 20), 0);
+	snprintf(file, sizeof(file), "%s/objects/pack/pack-chain.pack", spath);
+	FILE *f = fopen(file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(pk.p, 1, pk.len, f), pk.len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sh("git --git-dir='%s' index-pack '%s' >/dev/null", spath, file), 0);
+	long deltas, longest;
+	pack_chains(spath, &deltas, &longest);
+	assert_int_equal(deltas, N - 1);
+	assert_int_equal(longest, N - 1);
+	git_odb_refresh(sodb);
+	snprintf(packs, sizeof(packs), "%s/objects/pack", spath);
+	git_repository *dst = new_repo("depthdst", dpath, sizeof(dpath));
+	OK(repo_pack_copy(dst, NULL, sodb, packs, "depthsrc", &oids, NULL, NULL));
+	pack_chains(dpath, &deltas, &longest);
+	assert_int_equal(deltas, N - 6); /* all but the 1st, 52nd, 103rd, 154th, 205th and 256th */
+	assert_int_equal(longest, 50);
+	assert_int_equal(sh("git --git-dir='%s' fsck --strict --no-dangling 2>&1", dpath), 0);
+	for (int i = 0; i < N; i++) {
+		git_odb_object *a = NULL, *b = NULL;
+		git_odb *dodb = NULL;
+		OK(git_repository_odb(&dodb, dst));
+		assert_int_equal(git_odb_read(&a, sodb, &oids.v[i]), 0);
+		assert_int_equal(git_odb_read(&b, dodb, &oids.v[i]), 0);
+		assert_int_equal(git_odb_object_size(a), git_odb_object_size(b));
+		assert_memory_equal(git_odb_object_data(a), git_odb_object_data(b), git_odb_object_size(a));
+		git_odb_object_free(a);
+		git_odb_object_free(b);
+		git_odb_free(dodb);
+	}
+	git_repository_free(dst);
+	free(prev.p);
+	free(cur.p);
+	free(delta.p);
+	free(pk.p);
 	git_odb_free(sodb);
 	oid_list_free(&oids);
 	git_repository_free(src);
@@ -1209,6 +1414,8 @@ int main(void)
 	    cmocka_unit_test(t_pack_short),
 	    cmocka_unit_test(t_pack_copy),
 	    cmocka_unit_test(t_pack_copy_stored),
+	    cmocka_unit_test(t_pack_copy_deltas),
+	    cmocka_unit_test(t_pack_copy_delta_depth),
 	    cmocka_unit_test(t_pack_src_hostile),
 	    cmocka_unit_test(t_blobq),
 	    cmocka_unit_test(t_clear_stale_locks),
