@@ -33,19 +33,21 @@ size_t repo_pack_header(unsigned char hdr[16], int type, size_t size);
 typedef oid_list repo_oids;
 int repo_oids_add(const git_oid *id, const git_oid *base, void *oids);
 
-/* Copy the objects OIDS from SRC into one pack of whole objects in DIR
- * (NULL: R's objects/pack), fsynced, each once. An object SRC_PACKS (SRC's
- * pack directory, or NULL) holds whole is copied as that pack stores it,
- * inflated only to be hashed (packsrc.h); any other is read through
- * libgit2 and compressed again, in the order given (a
- * walk's order is near the order SRC's pack holds them in, so that a
- * delta's base is read once while libgit2 caches it: at 200,000 records,
- * id order made reading a hub's pack the largest part of a first sync);
- * each is hashed again and checked against its id (a mismatch is
- * C2C_ECORRUPT naming FROM). PROGRESS (LABEL, done, total) after each, if
- * given. Many objects are hashed and compressed on other threads while
- * this one reads SRC (libgit2 reads one pack on one thread at a time);
- * the pack's content is the same set of entries either way. */
+/* Copy the objects OIDS from SRC into one pack in DIR (NULL: R's
+ * objects/pack), fsynced, each once. An object SRC_PACKS (SRC's pack
+ * directory, or NULL) holds whole is copied as that pack stores it,
+ * inflated only to be hashed (packsrc.h); one it holds as a delta is kept
+ * as stored too, a delta on its base's id, when the base is an object this
+ * copy has checked (and still holds in memory), the chain is at most 50
+ * deep, and the delta applied to the base hashes to the object's id; any
+ * other is read through libgit2 and compressed again. Objects go in the
+ * order given (a walk's order is near the order SRC's pack holds them in,
+ * so that a delta's base comes before it, and libgit2 reads a base once
+ * while it caches it); each is hashed and checked against its id (a
+ * mismatch is C2C_ECORRUPT naming FROM). PROGRESS (LABEL, done, total)
+ * after each, if given. Many objects are hashed and compressed on other
+ * threads while this one reads SRC (libgit2 reads one pack on one thread
+ * at a time); the pack holds the same objects either way. */
 int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char *src_packs, const char *from,
                    const repo_oids *oids, const c2c_progress *progress, const char *label);
 
