@@ -143,7 +143,9 @@ static int prepare_table(store *st, size_t i, table_stmt kind, sqlite3_stmt **ou
 	size_t cap = 256;
 	for (size_t j = 0; j < t->nfields; j++)
 		cap += 2 * strlen(t->fields[j].name) + 8;
-	char *cols = malloc(cap), *sql = malloc(cap * 2 + 256);
+	/* the values of a put: "(?" and ", ?" a column and ")" and ", " a row */
+	size_t rows = kind == TSTMT_PUTN ? STORE_PUT_ROWS : 1, scap = cap * 2 + 256 + rows * (t->nfields + 4) * 3;
+	char *cols = malloc(cap), *sql = malloc(scap);
 	int err = C2C_ENOMEM;
 	if (!cols || !sql)
 		goto done;
@@ -155,23 +157,26 @@ static int prepare_table(store *st, size_t i, table_stmt kind, sqlite3_stmt **ou
 	}
 	strcat(cols, ", _c2c, _extra");
 	if (kind == TSTMT_GET) {
-		snprintf(sql, cap * 2 + 256, "SELECT %s FROM \"%s\" WHERE id = ?", cols, t->name);
-	} else if (kind == TSTMT_PUT) {
-		snprintf(sql, cap * 2 + 256, "INSERT OR REPLACE INTO \"%s\" (%s) VALUES (?", t->name, cols);
-		for (size_t j = 0; j < t->nfields + 2; j++)
-			strcat(sql, ", ?");
-		strcat(sql, ")");
+		snprintf(sql, scap, "SELECT %s FROM \"%s\" WHERE id = ?", cols, t->name);
+	} else if (kind == TSTMT_PUT || kind == TSTMT_PUTN) {
+		size_t k = (size_t)snprintf(sql, scap, "INSERT OR REPLACE INTO \"%s\" (%s) VALUES ", t->name, cols);
+		for (size_t r = 0; r < rows; r++) {
+			k += (size_t)snprintf(sql + k, scap - k, "%s(?", r ? ", " : "");
+			for (size_t j = 0; j < t->nfields + 2; j++)
+				k += (size_t)snprintf(sql + k, scap - k, ", ?");
+			k += (size_t)snprintf(sql + k, scap - k, ")");
+		}
 	} else if (kind == TSTMT_DEL) {
-		snprintf(sql, cap * 2 + 256, "DELETE FROM \"%s\" WHERE id = ?", t->name);
+		snprintf(sql, scap, "DELETE FROM \"%s\" WHERE id = ?", t->name);
 	} else {
-		size_t k = (size_t)snprintf(sql, cap * 2 + 256, "SELECT id FROM \"%s\" WHERE 1", t->name);
+		size_t k = (size_t)snprintf(sql, scap, "SELECT id FROM \"%s\" WHERE 1", t->name);
 		for (size_t j = 0; j < t->nmatchkey; j++) {
 			if (!store_field(t, t->matchkey[j])) {
 				err = err_set(C2C_ECORRUPT, "c2c_tables: the key of %s names no field '%s'", t->name,
 				              t->matchkey[j]);
 				goto done;
 			}
-			k += (size_t)snprintf(sql + k, cap * 2 + 256 - k, " AND \"%s\" IS ?", t->matchkey[j]);
+			k += (size_t)snprintf(sql + k, scap - k, " AND \"%s\" IS ?", t->matchkey[j]);
 		}
 	}
 	err = store_prepare(st, out, sql);
@@ -383,6 +388,7 @@ static const char *const fixed_sql[STMT_N] = {
     [STMT_TOMB_GET] = "SELECT record FROM c2c_tombstones WHERE tbl = ? AND id = ?",
     [STMT_TOMB_PUT] = "INSERT OR REPLACE INTO c2c_tombstones (tbl, id, path, record) VALUES (?, ?, ?, ?)",
     [STMT_TOMB_DEL] = "DELETE FROM c2c_tombstones WHERE tbl = ? AND id = ?",
+    [STMT_TOMB_ANY] = "SELECT 1 FROM c2c_tombstones WHERE tbl = ? LIMIT 1",
 };
 
 int store_stmt(store *st, store_stmt_id id, sqlite3_stmt **out)

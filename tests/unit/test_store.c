@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/rowimage.h"
 #include "c2c/schema_sql.h"
 #include "c2c/store.h"
 
@@ -367,6 +368,17 @@ static void t_row_round_trip(void **state)
 	json_decref(got);
 	json_decref(odd);
 
+	/* A text holding a NUL is kept whole. */
+	json_t *nul = jload("{\"city\": \"tunis\", \"_c2c\": {}}");
+	json_object_set_new(nul, "title", json_stringn("A\0B", 3));
+	OK(store_row_put(st, t, "nul", nul));
+	OK(store_row_get(st, t, "nul", &got));
+	assert_int_equal(json_string_length(json_object_get(got, "title")), 3);
+	assert_json_equal(got, nul);
+	json_decref(got);
+	json_decref(nul);
+	OK(store_row_delete(st, t, "nul"));
+
 	/* A null field is cleared: absent when read back. */
 	json_t *cleared = jload("{\"city\": \"tunis\", \"title\": \"T\", \"status\": null, \"_c2c\": {}}");
 	OK(store_row_put(st, t, "cleared", cleared));
@@ -596,7 +608,101 @@ static void t_tombstones(void **state)
 	OK(store_tomb_delete(st, "actions", "a1")); /* deleting twice is fine */
 	OK(store_count(st, "actions", 1, &n));
 	assert_int_equal(n, 0);
+	/* Whether a table has any. */
+	assert_int_equal(store_tomb_any(st, "actions"), 0);
+	OK(store_tomb_put(st, "themes", "t1", "network/themes/0/0/t1.json", text2));
+	assert_int_equal(store_tomb_any(st, "actions"), 0);
+	assert_int_equal(store_tomb_any(st, "themes"), 1);
 	store_close(st);
+}
+
+/* Every row of every record table of ST, with its rowid, in one text. */
+static char *dump_rows(store *st)
+{
+	size_t nt, len = 0, cap = 0;
+	const table_def *tabs = store_tables(st, &nt);
+	char *out = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *s = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY rowid", tabs[i].name);
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			for (int c = -1; c < sqlite3_column_count(s); c++) {
+				const char *v = c < 0 ? tabs[i].name : (const char *)sqlite3_column_text(s, c);
+				size_t l = (v ? strlen(v) : 4) + 2;
+				if (len + l + 1 > cap) {
+					cap = (len + l + 1) * 2;
+					out = realloc(out, cap);
+					assert_non_null(out);
+				}
+				len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL", c + 1 < sqlite3_column_count(s) ? '|' : '\n');
+			}
+		}
+		sqlite3_finalize(s);
+	}
+	return out ? out : strdup("");
+}
+
+/* Rows written many to a statement (store_row_put_images) come out as the
+ * same rows written one by one: runs of a table longer and shorter than a
+ * statement's, ids repeated within a run (the later wins), tables mixed. */
+static void t_rows_put_many(void **state)
+{
+	(void)state;
+	store *one = open_new("put-one", 0), *many = open_new("put-many", 0);
+	const table_def *ta = store_table(one, "actions"), *tt = store_table(one, "themes");
+	const table_def *ma = store_table(many, "actions"), *mt = store_table(many, "themes");
+	enum { N = 300 };
+	row_put rows[N];
+	row_image *imgs[N];
+	char ids[N][32];
+	for (int i = 0; i < N; i++) {
+		/* 0..99 actions, 100..109 themes, 110..299 actions again, ids
+		 * repeating every 37 rows in the second run of actions */
+		int theme = i >= 100 && i < 110;
+		int k = i < 110 ? i : 110 + (i - 110) % 37;
+		char text[512];
+		snprintf(ids[i], sizeof(ids[i]), "%s%04d", theme ? "t" : "a", k);
+		if (theme)
+			snprintf(text, sizeof(text), "{\"name\": \"Theme %d\", \"_c2c\": {\"clock\": {\"n1\": %d}}}", i, i + 1);
+		else
+			snprintf(text, sizeof(text),
+			         "{\"city\": \"tunis\", \"title\": \"Action %d\", \"status\": \"%s\", \"budget_eur\": %d,"
+			         " \"sdg_targets\": [\"10.7\"], %s \"_c2c\": {\"clock\": {\"n1\": %d}%s}}",
+			         i, i % 3 ? "ongoing" : "approved", 1000 + i, i % 5 ? "" : "\"colour\": \"blue\",", i + 1,
+			         i % 7 ? "" : ", \"conflicts\": {\"title\": [[\"n2\", 1, 2, \"Other\"]]}");
+		json_t *rec = jload(text);
+		OK(store_row_image(theme ? tt : ta, ids[i], rec, &imgs[i]));
+		json_decref(rec);
+		rows[i] = (row_put){ids[i], imgs[i]};
+	}
+	OK(store_begin(one));
+	for (int i = 0; i < N; i++)
+		OK(store_row_put_image(one, ids[i], imgs[i]));
+	OK(store_commit(one));
+	/* The images name the first store's tables: the same ones in the other. */
+	for (int i = 0; i < N; i++)
+		imgs[i]->t = imgs[i]->t == ta ? ma : mt;
+	OK(store_begin(many));
+	OK(store_row_put_images(many, rows, 5));
+	OK(store_row_put_images(many, rows + 5, N - 5));
+	OK(store_commit(many));
+	char *a = dump_rows(one), *b = dump_rows(many);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "Action 299"));
+	/* The open conflicts' index holds the same rows. */
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(store_db(many), "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+	sqlite3_finalize(s);
+	free(a);
+	free(b);
+	for (int i = 0; i < N; i++)
+		free(imgs[i]);
+	store_close(one);
+	store_close(many);
 }
 
 int main(void)
@@ -613,6 +719,7 @@ int main(void)
 	    cmocka_unit_test(t_transactions),
 	    cmocka_unit_test(t_state),
 	    cmocka_unit_test(t_tombstones),
+	    cmocka_unit_test(t_rows_put_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
