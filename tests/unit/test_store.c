@@ -705,6 +705,67 @@ static void t_rows_put_many(void **state)
 	store_close(many);
 }
 
+/* instr() on a store's connection (store.c registers its own) gives what
+ * SQLite's gives on a connection of its own, for every kind of argument:
+ * the partial indexes on it must hold the same rows whoever writes them. */
+static void t_instr_as_sqlite(void **state)
+{
+	(void)state;
+	store *st = open_new("instr", 0);
+	sqlite3 *plain = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &plain), SQLITE_OK);
+	static const char *const vals[] = {
+	    "NULL", "''", "x''", "'a'", "'abc'", "'\"conflicts\"'", "'{\"clock\": {\"n\": 1}, \"conflicts\": {}}'",
+	    "'bcabc'", "'é'", "'aéb'", "'ééé\"deleted\"é'", "x'00'", "x'616263'", "x'c3a961'", "x'6100620063'",
+	    "12", "1212", "-1.5", "'1.5'", "2.0", "CAST(x'80' AS TEXT)", "CAST(x'8061' AS TEXT)",
+	    "CAST(x'61808061' AS TEXT)", "CAST(x'c3a980c3' AS TEXT)", "CAST(x'80c3a9' AS TEXT)", "char(0x10348, 97)",
+	    "'a' || char(0) || 'b'"};
+	size_t nv = sizeof(vals) / sizeof(*vals);
+	char sql[720];
+	/* Random texts and blobs of a few bytes, some of them continuing UTF-8
+	 * sequences, some needles cut from the haystack. */
+	unsigned seed = 7;
+	static const unsigned char alpha[] = {'a', 'b', '"', 0xc3, 0xa9, 0x80, 0xe2, 0x82, 0xac, 0xf0};
+	for (size_t round = 0; round < nv * nv + 4000; round++) {
+		char x[160], y[160];
+		if (round < nv * nv) {
+			snprintf(x, sizeof(x), "%s", vals[round / nv]);
+			snprintf(y, sizeof(y), "%s", vals[round % nv]);
+		} else {
+			unsigned char h[24], n[8];
+			size_t nh = (seed = seed * 1103515245 + 12345) >> 16 & 15, nn = (seed = seed * 1103515245 + 12345) >> 16 & 3;
+			for (size_t i = 0; i < nh; i++)
+				h[i] = alpha[((seed = seed * 1103515245 + 12345) >> 16) % sizeof(alpha)];
+			size_t from = nh ? ((seed = seed * 1103515245 + 12345) >> 16) % nh : 0;
+			for (size_t i = 0; i < nn; i++)
+				n[i] = from + i < nh && (seed >> 3 & 1) ? h[from + i]
+				                                        : alpha[((seed = seed * 1103515245 + 12345) >> 16) % sizeof(alpha)];
+			int kinds = (seed >> 5) & 3; /* text or blob, each */
+			size_t k = (size_t)sprintf(x, "%sx'", kinds & 1 ? "" : "CAST(");
+			for (size_t i = 0; i < nh; i++)
+				k += (size_t)sprintf(x + k, "%02x", h[i]);
+			sprintf(x + k, "'%s", kinds & 1 ? "" : " AS TEXT)");
+			k = (size_t)sprintf(y, "%sx'", kinds & 2 ? "" : "CAST(");
+			for (size_t i = 0; i < nn; i++)
+				k += (size_t)sprintf(y + k, "%02x", n[i]);
+			sprintf(y + k, "'%s", kinds & 2 ? "" : " AS TEXT)");
+		}
+		snprintf(sql, sizeof(sql), "SELECT quote(instr(%s, %s)), quote(instr(%s, %s))", x, y, y, x);
+		sqlite3_stmt *a = NULL, *b = NULL;
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &a, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(plain, sql, -1, &b, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+		assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+		for (int c = 0; c < 2; c++)
+			if (strcmp((const char *)sqlite3_column_text(a, c), (const char *)sqlite3_column_text(b, c)))
+				fail_msg("%s: column %d: %s, SQLite %s", sql, c, sqlite3_column_text(a, c), sqlite3_column_text(b, c));
+		sqlite3_finalize(a);
+		sqlite3_finalize(b);
+	}
+	sqlite3_close(plain);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(t_state),
 	    cmocka_unit_test(t_tombstones),
 	    cmocka_unit_test(t_rows_put_many),
+	    cmocka_unit_test(t_instr_as_sqlite),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
