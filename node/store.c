@@ -408,6 +408,16 @@ int store_open(store **out, const char *path, int create, int upto)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	/* A new database's pages are 16 KiB, not SQLite's 4 KiB: a commit
+	 * writes each page it changed to the WAL, and the checkpoint copies it
+	 * into c2c.db, a system call or two a page each way: the commit of a
+	 * first sync of 200,000 records (105 MB) takes 0.39 s instead of 0.58
+	 * (0.25 s of processor time instead of 0.45), and a write of one
+	 * record (c2c set) costs the same. Set before the file is
+	 * first written (the WAL pragma below): a database that has pages
+	 * keeps their size, so an older node's stays at 4 KiB. */
+	if (create && strcmp(path, ":memory:") && (err = exec(st, "PRAGMA page_size = 16384", path)) < 0)
+		goto done;
 	if ((rc = sqlite3_create_function_v2(st->db, "instr", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 	                                     NULL, instr_func, NULL, NULL, NULL)) != SQLITE_OK) {
 		err = err_sqlite(st->db, rc, path);

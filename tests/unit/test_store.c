@@ -216,6 +216,33 @@ static void t_open_twice_and_version(void **state)
 	store_close(a);
 }
 
+/* A new database has 16 KiB pages; an existing one keeps its own. */
+static void t_page_size(void **state)
+{
+	(void)state;
+	char path[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	store *st = open_new("pages", 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 16384);
+	sqlite3_finalize(s);
+	store_close(st);
+	/* A database of 4 KiB pages, made as an older c2c made it. */
+	db_path(path, sizeof(path), "pages-old");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	OK(store_open(&st, path, 1, 0));
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 4096);
+	sqlite3_finalize(s);
+	assert_non_null(store_table(st, "actions"));
+	store_close(st);
+}
+
 static void t_open_missing_or_foreign(void **state)
 {
 	(void)state;
@@ -771,6 +798,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_schema_matches_metadata),
 	    cmocka_unit_test(t_open_twice_and_version),
+	    cmocka_unit_test(t_page_size),
 	    cmocka_unit_test(t_open_missing_or_foreign),
 	    cmocka_unit_test(t_migrate_stepwise),
 	    cmocka_unit_test(t_newer_version_refused),
