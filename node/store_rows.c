@@ -118,7 +118,7 @@ static int text_add(textbuf *b, row_col *c, char *s, size_t len)
 		return err ? err : ERR_OOM();
 	}
 	memcpy(b->p + b->len, s, len);
-	c->kind = ROW_TEXT;
+	c->kind = memchr(s, '\0', len) ? ROW_TEXT_NUL : ROW_TEXT;
 	c->i = (long long)b->len;
 	c->len = (unsigned)len;
 	b->len += len;
@@ -213,27 +213,73 @@ done:
 	return err;
 }
 
+/* Bind row ID from IMG to S's parameters from FIRST on. S's parameters
+ * are all NULL (none bound since its last put_step), so that a NULL column
+ * is left as it is; IMG's texts are borrowed until put_step clears them.
+ * A text is bound as NUL-terminated (each of the image's is) when it holds
+ * no other NUL: SQLite then reads it in place, where instr() on a text of
+ * known length (the open conflicts' index on _c2c) copied it to end it. */
+static void bind_image(sqlite3_stmt *s, int first, const char *id, const row_image *img)
+{
+	sqlite3_bind_text(s, first, id, -1, SQLITE_STATIC);
+	for (size_t j = 0; j < img->ncols; j++) {
+		const row_col *c = &img->cols[j];
+		int i = first + 1 + (int)j;
+		if (c->kind == ROW_INT) {
+			sqlite3_bind_int64(s, i, c->i);
+		} else if (c->kind == ROW_TEXT || c->kind == ROW_TEXT_NUL) {
+			sqlite3_bind_text(s, i, img->text + c->i, c->kind == ROW_TEXT ? -1 : (int)c->len, SQLITE_STATIC);
+		}
+	}
+}
+
+/* Run S (its parameters bound) once. */
+static int put_step(store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s), err = rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "writing a row");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
+}
+
 int store_row_put_image(store *st, const char *id, const row_image *img)
 {
 	sqlite3_stmt *s;
-	int rc, err = store_table_stmt(st, img->t, TSTMT_PUT, &s);
+	int err = store_table_stmt(st, img->t, TSTMT_PUT, &s);
 	if (err < 0)
 		return err;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	for (size_t j = 0; j < img->ncols; j++) {
-		const row_col *c = &img->cols[j];
-		if (c->kind == ROW_INT)
-			sqlite3_bind_int64(s, (int)j + 2, c->i);
-		else if (c->kind == ROW_TEXT)
-			sqlite3_bind_text(s, (int)j + 2, img->text + c->i, (int)c->len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, (int)j + 2);
+	bind_image(s, 1, id, img);
+	return put_step(st, s);
+}
+
+/* Each run of STORE_PUT_ROWS rows of one table goes in one statement:
+ * SQLite writes a statement's rows one after the other, each as a
+ * statement of its own would (a later row replacing an earlier one of the
+ * same id), but opens the table and each index once, and moves each
+ * index's cursor from the last row's place to the next; one statement a
+ * row starts every seek from the root and allocates its cursors again. */
+int store_row_put_images(store *st, const row_put *rows, size_t n)
+{
+	int err = 0, most = sqlite3_limit(st->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	for (size_t i = 0; i < n && err == 0;) {
+		const table_def *t = rows[i].img->t;
+		int per = (int)t->nfields + 3; /* id, the fields, _c2c, _extra */
+		size_t run = 1;
+		while (i + run < n && run < STORE_PUT_ROWS && rows[i + run].img->t == t)
+			run++;
+		if (run < STORE_PUT_ROWS || per > most / STORE_PUT_ROWS) {
+			err = store_row_put_image(st, rows[i].id, rows[i].img);
+			i++;
+			continue;
+		}
+		sqlite3_stmt *s;
+		if ((err = store_table_stmt(st, t, TSTMT_PUTN, &s)) < 0)
+			break;
+		for (size_t r = 0; r < STORE_PUT_ROWS; r++)
+			bind_image(s, 1 + (int)r * per, rows[i + r].id, rows[i + r].img);
+		err = put_step(st, s);
+		i += STORE_PUT_ROWS;
 	}
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		err = err_sqlite(st->db, rc, "writing a row");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return err;
 }
 
@@ -260,11 +306,13 @@ int store_row_delete(store *st, const table_def *t, const char *id)
 	return rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "deleting a row");
 }
 
-int store_bulk_cache(store *st, int bulk)
+int store_bulk_write(store *st, int bulk)
 {
-	int rc = sqlite3_exec(st->db, bulk ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000", NULL, NULL,
-	                      NULL);
-	return rc == SQLITE_OK ? 0 : err_sqlite(st->db, rc, "setting the page cache");
+	int rc = sqlite3_exec(st->db,
+	                      bulk ? "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"
+	                           : "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT",
+	                      NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : err_sqlite(st->db, rc, "setting the connection for a bulk write");
 }
 
 int store_row_exists(store *st, const char *table, const char *id)
@@ -442,6 +490,20 @@ int store_tomb_get(store *st, const char *table, const char *id, char **text)
 int store_tomb_delete(store *st, const char *table, const char *id)
 {
 	return run1(st, STMT_TOMB_DEL, table, id, NULL, NULL, NULL);
+}
+
+int store_tomb_any(store *st, const char *table)
+{
+	sqlite3_stmt *s;
+	int err = store_stmt(st, STMT_TOMB_ANY, &s), rc;
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	err = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : err_sqlite(st->db, rc, "reading tombstones");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
 }
 
 int store_count(store *st, const char *table, int tombs, long long *out)

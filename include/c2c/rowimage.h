@@ -11,14 +11,15 @@
 #include "c2c/store.h"
 
 /* One column's value: SQL NULL, an integer (I) or a text (bytes
- * [I, I+len) of the image's text). */
+ * [I, I+len) of the image's text, a NUL after them; ROW_TEXT_NUL when
+ * they hold a NUL too). */
 typedef struct {
 	long long i;
 	unsigned len;
-	int kind; /* ROW_NULL, ROW_INT, ROW_TEXT */
+	int kind; /* ROW_NULL, ROW_INT, ROW_TEXT, ROW_TEXT_NUL */
 } row_col;
 
-enum { ROW_NULL, ROW_INT, ROW_TEXT };
+enum { ROW_NULL, ROW_INT, ROW_TEXT, ROW_TEXT_NUL };
 
 /* The row of a live record of table T: the columns store_row_put binds
  * after the id (T's fields, _c2c, _extra), what moving the head counts
@@ -41,11 +42,28 @@ int store_row_image(const table_def *t, const char *id, const json_t *rec, row_i
 /* Insert or replace row ID of IMG's table from IMG (store_row_put's row). */
 int store_row_put_image(store *st, const char *id, const row_image *img);
 
-/* The page cache of ST's connection for a bulk write (BULK: up to 256 MiB,
- * taken only as pages are touched) or back to SQLite's default (2 MiB): a
- * first sync's rows then go to the WAL once, at COMMIT, instead of each
- * page spilling as the cache fills. Memory only: durability is unchanged. */
-int store_bulk_cache(store *st, int bulk);
+/* A row to write: ID's row from IMG (both borrowed). */
+typedef struct {
+	const char *id;
+	const row_image *img;
+} row_put;
+
+/* store_row_put_image of each of the N ROWS, in their order, with the
+ * same result; faster where rows of one table follow each other. */
+int store_row_put_images(store *st, const row_put *rows, size_t n);
+
+/* ST's connection set for a bulk write (BULK), or back to SQLite's
+ * defaults; BULK before the write's transaction begins (SQLite chooses
+ * where its statement journals go then), back after it ends:
+ * - the page cache up to 256 MiB (else 2 MiB), taken only as pages are
+ *   touched: a first sync's rows then go to the WAL once, at COMMIT,
+ *   instead of each page spilling as the cache fills;
+ * - statement journals in memory (else in a temporary file past 64 KiB):
+ *   a statement of store_row_put_images keeps there the pages it changes,
+ *   to undo itself alone if it fails; written to a file, they cost more
+ *   than the many rows to a statement save.
+ * Memory only: durability is unchanged. */
+int store_bulk_write(store *st, int bulk);
 
 /* Images of checked blobs, by blob id, up to a budget of bytes. */
 typedef struct row_cache row_cache;

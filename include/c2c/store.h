@@ -98,6 +98,8 @@ int store_find_by_key(store *st, const table_def *t, const json_t *values, char 
 int store_tomb_put(store *st, const char *table, const char *id, const char *path, const char *text);
 int store_tomb_get(store *st, const char *table, const char *id, char **text);
 int store_tomb_delete(store *st, const char *table, const char *id);
+/* 1 if TABLE has a tombstone, 0 if it has none; or an error. */
+int store_tomb_any(store *st, const char *table);
 
 /* Number of rows of T; of tombstones of T when TOMBS. */
 int store_count(store *st, const char *table, int tombs, long long *out);

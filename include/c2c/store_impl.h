@@ -8,9 +8,15 @@
 
 #include "c2c/store.h"
 
-/* A table's statements: its row by id, the whole row written, deleted, the
- * ids of the rows with a given match key. */
-typedef enum { TSTMT_GET, TSTMT_PUT, TSTMT_DEL, TSTMT_KEY, TSTMT_N } table_stmt;
+/* A table's statements: its row by id, the whole row written (one, or
+ * STORE_PUT_ROWS at once), deleted, the ids of the rows with a given match
+ * key. */
+typedef enum { TSTMT_GET, TSTMT_PUT, TSTMT_PUTN, TSTMT_DEL, TSTMT_KEY, TSTMT_N } table_stmt;
+
+/* Rows a TSTMT_PUTN statement writes: one statement for many rows keeps
+ * its cursors, and each index's cursor finds the next row's place from
+ * where the last one went instead of from the root (store_rows.c). */
+#define STORE_PUT_ROWS 64
 /* The store's fixed statements. */
 typedef enum {
 	STMT_STATE_GET,
@@ -19,6 +25,7 @@ typedef enum {
 	STMT_TOMB_GET,
 	STMT_TOMB_PUT,
 	STMT_TOMB_DEL,
+	STMT_TOMB_ANY,
 	STMT_N
 } store_stmt_id;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "c2c/err.h"
+#include "c2c/rowimage.h"
 #include "c2c/schema_sql.h"
 #include "c2c/store.h"
 
@@ -215,6 +216,33 @@ static void t_open_twice_and_version(void **state)
 	store_close(a);
 }
 
+/* A new database has 16 KiB pages; an existing one keeps its own. */
+static void t_page_size(void **state)
+{
+	(void)state;
+	char path[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	store *st = open_new("pages", 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 16384);
+	sqlite3_finalize(s);
+	store_close(st);
+	/* A database of 4 KiB pages, made as an older c2c made it. */
+	db_path(path, sizeof(path), "pages-old");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	OK(store_open(&st, path, 1, 0));
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 4096);
+	sqlite3_finalize(s);
+	assert_non_null(store_table(st, "actions"));
+	store_close(st);
+}
+
 static void t_open_missing_or_foreign(void **state)
 {
 	(void)state;
@@ -366,6 +394,17 @@ static void t_row_round_trip(void **state)
 	assert_json_equal(got, odd);
 	json_decref(got);
 	json_decref(odd);
+
+	/* A text holding a NUL is kept whole. */
+	json_t *nul = jload("{\"city\": \"tunis\", \"_c2c\": {}}");
+	json_object_set_new(nul, "title", json_stringn("A\0B", 3));
+	OK(store_row_put(st, t, "nul", nul));
+	OK(store_row_get(st, t, "nul", &got));
+	assert_int_equal(json_string_length(json_object_get(got, "title")), 3);
+	assert_json_equal(got, nul);
+	json_decref(got);
+	json_decref(nul);
+	OK(store_row_delete(st, t, "nul"));
 
 	/* A null field is cleared: absent when read back. */
 	json_t *cleared = jload("{\"city\": \"tunis\", \"title\": \"T\", \"status\": null, \"_c2c\": {}}");
@@ -596,6 +635,161 @@ static void t_tombstones(void **state)
 	OK(store_tomb_delete(st, "actions", "a1")); /* deleting twice is fine */
 	OK(store_count(st, "actions", 1, &n));
 	assert_int_equal(n, 0);
+	/* Whether a table has any. */
+	assert_int_equal(store_tomb_any(st, "actions"), 0);
+	OK(store_tomb_put(st, "themes", "t1", "network/themes/0/0/t1.json", text2));
+	assert_int_equal(store_tomb_any(st, "actions"), 0);
+	assert_int_equal(store_tomb_any(st, "themes"), 1);
+	store_close(st);
+}
+
+/* Every row of every record table of ST, with its rowid, in one text. */
+static char *dump_rows(store *st)
+{
+	size_t nt, len = 0, cap = 0;
+	const table_def *tabs = store_tables(st, &nt);
+	char *out = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		char sql[256];
+		sqlite3_stmt *s = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY rowid", tabs[i].name);
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			for (int c = -1; c < sqlite3_column_count(s); c++) {
+				const char *v = c < 0 ? tabs[i].name : (const char *)sqlite3_column_text(s, c);
+				size_t l = (v ? strlen(v) : 4) + 2;
+				if (len + l + 1 > cap) {
+					cap = (len + l + 1) * 2;
+					out = realloc(out, cap);
+					assert_non_null(out);
+				}
+				len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL", c + 1 < sqlite3_column_count(s) ? '|' : '\n');
+			}
+		}
+		sqlite3_finalize(s);
+	}
+	return out ? out : strdup("");
+}
+
+/* Rows written many to a statement (store_row_put_images) come out as the
+ * same rows written one by one: runs of a table longer and shorter than a
+ * statement's, ids repeated within a run (the later wins), tables mixed. */
+static void t_rows_put_many(void **state)
+{
+	(void)state;
+	store *one = open_new("put-one", 0), *many = open_new("put-many", 0);
+	const table_def *ta = store_table(one, "actions"), *tt = store_table(one, "themes");
+	const table_def *ma = store_table(many, "actions"), *mt = store_table(many, "themes");
+	enum { N = 300 };
+	row_put rows[N];
+	row_image *imgs[N];
+	char ids[N][32];
+	for (int i = 0; i < N; i++) {
+		/* 0..99 actions, 100..109 themes, 110..299 actions again, ids
+		 * repeating every 37 rows in the second run of actions */
+		int theme = i >= 100 && i < 110;
+		int k = i < 110 ? i : 110 + (i - 110) % 37;
+		char text[512];
+		snprintf(ids[i], sizeof(ids[i]), "%s%04d", theme ? "t" : "a", k);
+		if (theme)
+			snprintf(text, sizeof(text), "{\"name\": \"Theme %d\", \"_c2c\": {\"clock\": {\"n1\": %d}}}", i, i + 1);
+		else
+			snprintf(text, sizeof(text),
+			         "{\"city\": \"tunis\", \"title\": \"Action %d\", \"status\": \"%s\", \"budget_eur\": %d,"
+			         " \"sdg_targets\": [\"10.7\"], %s \"_c2c\": {\"clock\": {\"n1\": %d}%s}}",
+			         i, i % 3 ? "ongoing" : "approved", 1000 + i, i % 5 ? "" : "\"colour\": \"blue\",", i + 1,
+			         i % 7 ? "" : ", \"conflicts\": {\"title\": [[\"n2\", 1, 2, \"Other\"]]}");
+		json_t *rec = jload(text);
+		OK(store_row_image(theme ? tt : ta, ids[i], rec, &imgs[i]));
+		json_decref(rec);
+		rows[i] = (row_put){ids[i], imgs[i]};
+	}
+	OK(store_begin(one));
+	for (int i = 0; i < N; i++)
+		OK(store_row_put_image(one, ids[i], imgs[i]));
+	OK(store_commit(one));
+	/* The images name the first store's tables: the same ones in the other. */
+	for (int i = 0; i < N; i++)
+		imgs[i]->t = imgs[i]->t == ta ? ma : mt;
+	OK(store_begin(many));
+	OK(store_row_put_images(many, rows, 5));
+	OK(store_row_put_images(many, rows + 5, N - 5));
+	OK(store_commit(many));
+	char *a = dump_rows(one), *b = dump_rows(many);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "Action 299"));
+	/* The open conflicts' index holds the same rows. */
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(store_db(many), "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+	sqlite3_finalize(s);
+	free(a);
+	free(b);
+	for (int i = 0; i < N; i++)
+		free(imgs[i]);
+	store_close(one);
+	store_close(many);
+}
+
+/* instr() on a store's connection (store.c registers its own) gives what
+ * SQLite's gives on a connection of its own, for every kind of argument:
+ * the partial indexes on it must hold the same rows whoever writes them. */
+static void t_instr_as_sqlite(void **state)
+{
+	(void)state;
+	store *st = open_new("instr", 0);
+	sqlite3 *plain = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &plain), SQLITE_OK);
+	static const char *const vals[] = {
+	    "NULL", "''", "x''", "'a'", "'abc'", "'\"conflicts\"'", "'{\"clock\": {\"n\": 1}, \"conflicts\": {}}'",
+	    "'bcabc'", "'é'", "'aéb'", "'ééé\"deleted\"é'", "x'00'", "x'616263'", "x'c3a961'", "x'6100620063'",
+	    "12", "1212", "-1.5", "'1.5'", "2.0", "CAST(x'80' AS TEXT)", "CAST(x'8061' AS TEXT)",
+	    "CAST(x'61808061' AS TEXT)", "CAST(x'c3a980c3' AS TEXT)", "CAST(x'80c3a9' AS TEXT)", "char(0x10348, 97)",
+	    "'a' || char(0) || 'b'"};
+	size_t nv = sizeof(vals) / sizeof(*vals);
+	char sql[720];
+	/* Random texts and blobs of a few bytes, some of them continuing UTF-8
+	 * sequences, some needles cut from the haystack. */
+	unsigned seed = 7;
+	static const unsigned char alpha[] = {'a', 'b', '"', 0xc3, 0xa9, 0x80, 0xe2, 0x82, 0xac, 0xf0};
+	for (size_t round = 0; round < nv * nv + 4000; round++) {
+		char x[160], y[160];
+		if (round < nv * nv) {
+			snprintf(x, sizeof(x), "%s", vals[round / nv]);
+			snprintf(y, sizeof(y), "%s", vals[round % nv]);
+		} else {
+			unsigned char h[24], n[8];
+			size_t nh = (seed = seed * 1103515245 + 12345) >> 16 & 15, nn = (seed = seed * 1103515245 + 12345) >> 16 & 3;
+			for (size_t i = 0; i < nh; i++)
+				h[i] = alpha[((seed = seed * 1103515245 + 12345) >> 16) % sizeof(alpha)];
+			size_t from = nh ? ((seed = seed * 1103515245 + 12345) >> 16) % nh : 0;
+			for (size_t i = 0; i < nn; i++)
+				n[i] = from + i < nh && (seed >> 3 & 1) ? h[from + i]
+				                                        : alpha[((seed = seed * 1103515245 + 12345) >> 16) % sizeof(alpha)];
+			int kinds = (seed >> 5) & 3; /* text or blob, each */
+			size_t k = (size_t)sprintf(x, "%sx'", kinds & 1 ? "" : "CAST(");
+			for (size_t i = 0; i < nh; i++)
+				k += (size_t)sprintf(x + k, "%02x", h[i]);
+			sprintf(x + k, "'%s", kinds & 1 ? "" : " AS TEXT)");
+			k = (size_t)sprintf(y, "%sx'", kinds & 2 ? "" : "CAST(");
+			for (size_t i = 0; i < nn; i++)
+				k += (size_t)sprintf(y + k, "%02x", n[i]);
+			sprintf(y + k, "'%s", kinds & 2 ? "" : " AS TEXT)");
+		}
+		snprintf(sql, sizeof(sql), "SELECT quote(instr(%s, %s)), quote(instr(%s, %s))", x, y, y, x);
+		sqlite3_stmt *a = NULL, *b = NULL;
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &a, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(plain, sql, -1, &b, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+		assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+		for (int c = 0; c < 2; c++)
+			if (strcmp((const char *)sqlite3_column_text(a, c), (const char *)sqlite3_column_text(b, c)))
+				fail_msg("%s: column %d: %s, SQLite %s", sql, c, sqlite3_column_text(a, c), sqlite3_column_text(b, c));
+		sqlite3_finalize(a);
+		sqlite3_finalize(b);
+	}
+	sqlite3_close(plain);
 	store_close(st);
 }
 
@@ -604,6 +798,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_schema_matches_metadata),
 	    cmocka_unit_test(t_open_twice_and_version),
+	    cmocka_unit_test(t_page_size),
 	    cmocka_unit_test(t_open_missing_or_foreign),
 	    cmocka_unit_test(t_migrate_stepwise),
 	    cmocka_unit_test(t_newer_version_refused),
@@ -613,6 +808,8 @@ int main(void)
 	    cmocka_unit_test(t_transactions),
 	    cmocka_unit_test(t_state),
 	    cmocka_unit_test(t_tombstones),
+	    cmocka_unit_test(t_rows_put_many),
+	    cmocka_unit_test(t_instr_as_sqlite),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
