@@ -424,17 +424,23 @@ static void t_pack_copy(void **state)
 	git_repository_free(src);
 }
 
-/* Pack the N objects IDS of GITDIR into one pack of whole objects at
- * compression LEVEL (git pack-objects), their loose files removed. */
-static void pack_whole(const char *gitdir, const git_oid *ids, size_t n, int level)
+/* The N ids IDS, one a line, into GITDIR/ids.txt, its path in LIST. */
+static void write_ids(const char *gitdir, const git_oid *ids, size_t n, char *list, size_t size)
 {
-	char list[400];
-	snprintf(list, sizeof(list), "%s/ids.txt", gitdir);
+	snprintf(list, size, "%s/ids.txt", gitdir);
 	FILE *f = fopen(list, "w");
 	assert_non_null(f);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\n", git_oid_tostr_s(&ids[i]));
 	assert_int_equal(fclose(f), 0);
+}
+
+/* Pack the N objects IDS of GITDIR into one pack of whole objects at
+ * compression LEVEL (git pack-objects), their loose files removed. */
+static void pack_whole(const char *gitdir, const git_oid *ids, size_t n, int level)
+{
+	char list[400];
+	write_ids(gitdir, ids, n, list, sizeof(list));
 	assert_int_equal(sh("git --git-dir='%s' pack-objects -q --compression=%d --window=0 --depth=0 "
 	                    "'%s/objects/pack/pack' <'%s' >/dev/null && git --git-dir='%s' prune-packed",
 	                    gitdir, level, gitdir, list, gitdir),
@@ -518,12 +524,7 @@ static void t_pack_copy_stored(void **state)
 static void pack_deltas(const char *gitdir, const git_oid *ids, size_t n, int ofs, int depth)
 {
 	char list[400];
-	snprintf(list, sizeof(list), "%s/ids.txt", gitdir);
-	FILE *f = fopen(list, "w");
-	assert_non_null(f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", git_oid_tostr_s(&ids[i]));
-	assert_int_equal(fclose(f), 0);
+	write_ids(gitdir, ids, n, list, sizeof(list));
 	assert_int_equal(sh("cd '%s/objects/pack' && git --git-dir='%s' pack-objects -q %s --window=50 --depth=%d new "
 	                    "<'%s' >/dev/null && rm -f pack-* && for f in new-*; do mv $f ${f#new-}; done && "
 	                    "for f in *.pack *.idx; do mv $f pack-$f; done && git --git-dir='%s' prune-packed",
