@@ -424,12 +424,18 @@ typedef struct {
 	uint64_t wpos; /* bytes ever written into the ring */
 } seen_set;
 
-static int seen_init(seen_set *s)
+/* Short of memory, S keeps nothing: every delta is then read whole. */
+static void seen_init(seen_set *s)
 {
+	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	s->t = calloc(SEEN_SLOTS, sizeof(*s->t));
 	s->ring = malloc(SEEN_BYTES);
-	return s->t && s->ring ? 0 : -1; /* without it, every delta is compressed again */
+	if (!s->t || !s->ring) {
+		free(s->t);
+		free(s->ring);
+		s->t = NULL, s->ring = NULL;
+	}
 }
 
 static void seen_free(seen_set *s)
@@ -545,6 +551,25 @@ static int not_its_id(const char *from, const git_oid *want)
 	               git_oid_tostr_s(want));
 }
 
+/* WANT read whole from SRC through libgit2 into *O. */
+static int read_whole(git_odb *src, const char *from, const git_oid *want, git_odb_object **o)
+{
+	int rc = git_odb_read(o, src, want), err;
+	if (rc >= 0)
+		return 0;
+	err = err_git(rc, from);
+	return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
+}
+
+/* CS's entry: the header CS->hdr (CS->hlen bytes) and RAW's bytes as
+ * stored, with the CRC of both. */
+static void entry_as_stored(copy_state *cs, const pack_raw *raw)
+{
+	cs->z = raw->z;
+	cs->zlen = raw->zlen;
+	cs->crc = (uint32_t)crc32(crc32(0L, cs->hdr, (uInt)cs->hlen), cs->z, (uInt)cs->zlen);
+}
+
 static int inflater(copy_state *cs)
 {
 	if (!cs->ziinit) {
@@ -577,9 +602,7 @@ static int copy_delta(copy_state *cs, copy_item *it, seen_set *seen)
 	cs->hlen = repo_pack_header(cs->hdr, GIT_OBJECT_REF_DELTA, it->raw.size);
 	memcpy(cs->hdr + cs->hlen, b.id.id, GIT_OID_RAWSZ);
 	cs->hlen += GIT_OID_RAWSZ;
-	cs->z = it->raw.z;
-	cs->zlen = it->raw.zlen;
-	cs->crc = (uint32_t)crc32(crc32(0L, cs->hdr, (uInt)cs->hlen), cs->z, (uInt)cs->zlen);
+	entry_as_stored(cs, &it->raw);
 	cs->depth = b.depth + 1u;
 	seen_put(seen, it->raw.key, &got, (git_object_t)b.type, cs->obj.p, cs->obj.len, cs->depth);
 	return 1;
@@ -591,14 +614,12 @@ static int copy_delta(copy_state *cs, copy_item *it, seen_set *seen)
  * not hash to its id. SRC reads a delta not kept. */
 static int copy_prepare(copy_state *cs, copy_item *it, const char *from, git_odb *src, seen_set *seen)
 {
-	int err, rc;
+	int err;
 	if (!it->o && it->raw.z && it->raw.type >= GIT_OBJECT_OFS_DELTA) {
 		if ((err = copy_delta(cs, it, seen)) != 0)
 			return err < 0 ? err : 0;
-		if ((rc = git_odb_read(&it->o, src, it->want)) < 0) {
-			err = err_git(rc, from);
-			return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
-		}
+		if ((err = read_whole(src, from, it->want, &it->o)) < 0)
+			return err;
 	}
 	if (it->o) {
 		git_odb_object *o = it->o;
@@ -626,9 +647,7 @@ static int copy_prepare(copy_state *cs, copy_item *it, const char *from, git_odb
 		return not_its_id(from, it->want);
 	seen_put(seen, it->raw.key, &cs->id, it->raw.type, cs->buf, it->raw.size, 0);
 	cs->hlen = repo_pack_header(cs->hdr, (int)it->raw.type, it->raw.size);
-	cs->z = it->raw.z;
-	cs->zlen = it->raw.zlen;
-	cs->crc = (uint32_t)crc32(crc32(0L, cs->hdr, (uInt)cs->hlen), it->raw.z, (uInt)it->raw.zlen);
+	entry_as_stored(cs, &it->raw);
 	return 0;
 }
 
@@ -693,11 +712,9 @@ static int copy_one(git_odb *src, const pack_src *packs, const char *from, const
                     copy_state *cs, copy_ring *ring, seen_set *seen)
 {
 	copy_item it = {NULL, {0}, want};
-	int rc, err;
-	if (!pack_src_find_entry(packs, want, &it.raw) && (rc = git_odb_read(&it.o, src, want)) < 0) {
-		err = err_git(rc, from);
-		return err == C2C_ENOMEM ? err : err_hint("its repository may be damaged: run 'git fsck' there");
-	}
+	int err;
+	if (!pack_src_find_entry(packs, want, &it.raw) && (err = read_whole(src, from, want, &it.o)) < 0)
+		return err;
 	if (!ring)
 		return (err = copy_prepare(cs, &it, from, src, seen)) < 0 ? err : copy_append(pk, cs);
 	pthread_mutex_lock(&ring->mu);
@@ -746,11 +763,7 @@ int repo_pack_copy(git_repository *r, const char *dir, git_odb *src, const char 
 	    (src_packs && uniq.n >= COPY_STORED_MIN && (err = pack_src_open(&packs, src_packs)) < 0))
 		goto done;
 	if (packs) { /* deltas kept as stored need the objects before them */
-		if (seen_init(&seen_s) < 0) {
-			seen_free(&seen_s);
-			memset(&seen_s, 0, sizeof(seen_s));
-			pthread_mutex_init(&seen_s.mu, NULL);
-		}
+		seen_init(&seen_s);
 		seen = &seen_s;
 	}
 	size_t want = copy_threads(uniq.n);

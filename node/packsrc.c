@@ -153,9 +153,9 @@ void pack_src_free(pack_src *s)
 
 /* Entry I of P (the K-th pack): its header read within the pack's
  * entries; the compressed bytes run at most to the pack's checksum
- * (inflating says where they end). 1: whole; 2: a delta, if DELTAS (its
- * base's offset within the entries before it, or its id); 0: neither. */
-static int entry_raw(const src_pack *p, size_t k, uint32_t i, pack_raw *out, int deltas)
+ * (inflating says where they end). 1: whole; 2: a delta (its base's
+ * offset within the entries before it, or its id); 0: neither. */
+static int entry_raw(const src_pack *p, size_t k, uint32_t i, pack_raw *out)
 {
 	uint64_t off;
 	if (k >= KEY_PACKS || entry_off(p, i, &off) < 0)
@@ -175,7 +175,7 @@ static int entry_raw(const src_pack *p, size_t k, uint32_t i, pack_raw *out, int
 		return 0;
 	out->key = (uint64_t)k << KEY_OFF_BITS | off;
 	out->base_key = 0;
-	if (type == GIT_OBJECT_OFS_DELTA && deltas) {
+	if (type == GIT_OBJECT_OFS_DELTA) {
 		/* The distance back: big-endian 7 bits a byte, each byte but the
 		 * last adding one (gitformat-pack(5)). */
 		c = *h++;
@@ -189,14 +189,15 @@ static int entry_raw(const src_pack *p, size_t k, uint32_t i, pack_raw *out, int
 		if (h >= stop || back == 0 || back > off - 12)
 			return 0;
 		out->base_key = (uint64_t)k << KEY_OFF_BITS | (off - back);
-	} else if (type == GIT_OBJECT_REF_DELTA && deltas) {
+	} else if (type == GIT_OBJECT_REF_DELTA) {
 		if ((size_t)(stop - h) <= GIT_OID_RAWSZ)
 			return 0;
 		git_oid_fromraw(&out->base, h);
 		h += GIT_OID_RAWSZ;
 		uint32_t at;
-		if (find_in(p, &out->base, &at) && entry_off(p, at, &off) == 0)
-			out->base_key = (uint64_t)k << KEY_OFF_BITS | off;
+		uint64_t boff;
+		if (find_in(p, &out->base, &at) && entry_off(p, at, &boff) == 0)
+			out->base_key = (uint64_t)k << KEY_OFF_BITS | boff;
 	} else if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG) {
 		return 0;
 	}
@@ -227,18 +228,14 @@ static int find_in(const src_pack *p, const git_oid *id, uint32_t *at)
 	return 0;
 }
 
-static int find(const pack_src *s, const git_oid *id, pack_raw *out, int deltas)
+int pack_src_find_entry(const pack_src *s, const git_oid *id, pack_raw *out)
 {
 	uint32_t at;
 	for (size_t k = 0; s && k < s->n; k++)
 		if (find_in(&s->v[k], id, &at))
-			return entry_raw(&s->v[k], k, at, out, deltas);
+			return entry_raw(&s->v[k], k, at, out);
 	return 0;
 }
-
-int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out) { return find(s, id, out, 0); }
-
-int pack_src_find_entry(const pack_src *s, const git_oid *id, pack_raw *out) { return find(s, id, out, 1); }
 
 int pack_raw_inflate(pack_raw *r, z_stream *zs, unsigned char **buf, size_t *cap)
 {

@@ -43,11 +43,7 @@ typedef struct {
 	git_oid base;
 } pack_raw;
 
-/* Whether ID is in one of S's packs as a whole object (a delta, or an
- * object no pack holds, is 0). */
-int pack_src_find(const pack_src *s, const git_oid *id, pack_raw *out);
-
-/* The same, and a delta too: 1 for an object stored whole, 2 for a delta
+/* Where ID is in S's packs: 1 for an object stored whole, 2 for a delta
  * (whose base is not checked to hold: the copy applies it and hashes the
  * result), 0 for an object S's first pack that lists it does not hold in
  * a form read here, or that none lists. */

@@ -460,6 +460,16 @@ static long pack_size(const char *gitdir)
 	return got && rc == 0 ? atol(out) : -1;
 }
 
+/* A byte of the one pack in PACKS changed to 'Z', at its size AT ("/ 2":
+ * the middle). */
+static void change_byte(const char *packs, const char *at)
+{
+	assert_int_equal(sh("f=$(ls %s/*.pack) && chmod u+w $f && printf 'Z' | "
+	                    "dd of=$f bs=1 seek=$(( $(stat -c %%s $f) %s )) conv=notrunc 2>/dev/null",
+	                    packs, at),
+	                 0);
+}
+
 /* repo_pack_copy from a pack kept whole (as a hub holds what a node
  * pushed): each entry copied as stored, not compressed again (the copy
  * has the source's very size, though the source was compressed at a level
@@ -503,9 +513,7 @@ static void t_pack_copy_stored(void **state)
 	git_repository_free(dst);
 
 	/* a byte of an entry near the middle of the source's pack changed */
-	assert_int_equal(sh("f=$(ls %s/*.pack) && chmod u+w $f && printf 'Z' | "
-	                    "dd of=$f bs=1 seek=$(( $(stat -c %%s $f) / 2 )) conv=notrunc 2>/dev/null",
-	                    packs), 0);
+	change_byte(packs, "/ 2");
 	git_repository *bad = new_repo("storedbad", dpath, sizeof(dpath));
 	assert_int_equal(repo_pack_copy(bad, NULL, sodb, packs, "storedsrc", &oids, NULL, NULL), C2C_ECORRUPT);
 	assert_non_null(strstr(err_msg(), "storedsrc: object "));
@@ -597,9 +605,7 @@ static void t_pack_copy_deltas(void **state)
 	}
 	/* a byte near the end of the source's pack changed: a delta's, as
 	 * nearly all its entries are */
-	assert_int_equal(sh("f=$(ls %s/*.pack) && chmod u+w $f && printf 'Z' | "
-	                    "dd of=$f bs=1 seek=$(( $(stat -c %%s $f) - 400 )) conv=notrunc 2>/dev/null",
-	                    packs), 0);
+	change_byte(packs, "- 400");
 	git_odb_free(sodb);
 	OK(git_repository_odb(&sodb, src));
 	git_repository *bad = new_repo("deltabad", dpath, sizeof(dpath));
@@ -765,7 +771,7 @@ static void t_pack_src_hostile(void **state)
 		for (int i = 0; i < 40; i++) {
 			pack_raw raw;
 			git_oid got;
-			if (!pack_src_find(ps, &ids[i], &raw))
+			if (pack_src_find_entry(ps, &ids[i], &raw) != 1)
 				continue;
 			found++;
 			assert_int_equal(raw.type, GIT_OBJECT_BLOB);
@@ -783,7 +789,7 @@ static void t_pack_src_hostile(void **state)
 	pack_src *ps = NULL;
 	pack_raw raw;
 	OK(pack_src_open(&ps, "/nonexistent/c2c"));
-	assert_int_equal(pack_src_find(ps, &ids[0], &raw), 0);
+	assert_int_equal(pack_src_find_entry(ps, &ids[0], &raw), 0);
 	pack_src_free(ps);
 }
 
